@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
+from django.utils.translation import get_language
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request):
+        # Staff land on the admin; customers on Your Account.
+        if request.user.is_authenticated and request.user.is_staff:
+            return "/admin/"
+        return super().get_login_redirect_url(request)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        name = (data.get("name") or " ".join(filter(None, [data.get("first_name"), data.get("last_name")]))).strip()
+        user.full_name = name[:150]
+        language = (get_language() or "en")[:2]
+        user.preferred_language = language if language in dict(settings.LANGUAGES) else "en"
+        return user

@@ -1,0 +1,96 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from apps.accounts.models import LoginEvent, Organisation, PublicProfile, User
+from apps.core.admin import HistoryRecordAdmin, ReadOnlyAdmin
+
+
+class LoginEventInline(admin.TabularInline):
+    model = LoginEvent
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ("occurred_at", "method", "succeeded", "ip_address", "device", "browser", "operating_system")
+    readonly_fields = fields
+    ordering = ("-occurred_at",)
+    verbose_name_plural = _("Recent login history")
+
+    def get_queryset(self, request):
+        # Latest 20 only: the full list is on the Login events page.
+        queryset = super().get_queryset(request)
+        ids = list(queryset.order_by("-occurred_at").values_list("id", flat=True)[:20])
+        return queryset.filter(id__in=ids)
+
+
+class PublicProfileInline(admin.StackedInline):
+    model = PublicProfile
+    extra = 0
+    can_delete = False
+
+
+@admin.register(User)
+class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+    ordering = ("-date_joined",)
+    list_display = ("email", "full_name", "status", "country", "preferred_language", "date_joined", "last_seen_at", "is_staff")
+    list_filter = ("status", "is_staff", "preferred_language", "country", "groups")
+    search_fields = ("email", "full_name", "phone", "reference")
+    date_hierarchy = "date_joined"
+    readonly_fields = ("reference", "date_joined", "last_login", "last_seen_at", "closed_at")
+    list_per_page = 50
+    inlines = [PublicProfileInline, LoginEventInline]
+    fieldsets = (
+        (None, {"fields": ("reference", "email", "password")}),
+        (_("Personal details (P-01)"), {"fields": ("full_name", "phone", "mailing_address", "profile_picture", "country", "preferred_language")}),
+        (_("Account"), {"fields": ("status", "closed_at", "date_joined", "last_login", "last_seen_at")}),
+        (_("Staff access (P-25)"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+
+
+@admin.register(LoginEvent)
+class LoginEventAdmin(ReadOnlyAdmin):
+    list_display = ("occurred_at", "user", "method", "succeeded", "ip_address", "device", "browser", "operating_system")
+    list_filter = ("succeeded", "method", "device")
+    search_fields = ("user__email", "ip_address")
+    date_hierarchy = "occurred_at"
+    list_select_related = ("user",)
+    list_per_page = 100
+    show_full_result_count = False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "company_number", "contact_email", "dpo_email")
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not Organisation.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # One data controller: the list is just a way to its single page.
+        organisation = Organisation.objects.first()
+        if organisation is not None:
+            return HttpResponseRedirect(reverse("admin:accounts_organisation_change", args=[organisation.pk]))
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(User.history.model)
+class UserHistoryAdmin(HistoryRecordAdmin):
+    list_display = ("history_date", "history_type", "history_user", "history_change_reason", "email", "status")
+    search_fields = ("email", "history_change_reason")
+
+
+@admin.register(PublicProfile.history.model)
+class PublicProfileHistoryAdmin(HistoryRecordAdmin):
+    pass
+
+
+@admin.register(Organisation.history.model)
+class OrganisationHistoryAdmin(HistoryRecordAdmin):
+    pass

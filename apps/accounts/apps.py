@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "apps.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from apps.accounts import signals  # noqa: F401  (connects login history receivers)
+        from apps.accounts.roles import sync_staff_roles
+
+        # After every app's migrate, so every permission exists.
+        post_migrate.connect(sync_staff_roles, dispatch_uid="accounts.sync_staff_roles")

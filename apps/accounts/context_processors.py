@@ -1,0 +1,13 @@
+from django.conf import settings
+
+from apps.accounts.navigation import account_navigation
+from apps.accounts.selectors import organisation_get
+
+
+def organisation(request):
+    """The data controller for the footer of every page (P-05), and the account navigation."""
+    return {
+        "controller": organisation_get(),
+        "account_nav": account_navigation(request),
+        "settings_local_mailbox": settings.LOCAL_MAILBOX_ENABLED,
+    }

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import phonenumbers
+from django import forms
+from django.conf import settings
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from apps.accounts.models import PublicProfile, User
+
+
+class SignupForm(forms.Form):
+    """Extra fields on allauth's sign-up form (allauth calls ``signup``)."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+
+    def signup(self, request, user: User) -> None:
+        user.full_name = self.cleaned_data.get("full_name", "").strip()
+        language = (get_language() or "en")[:2]
+        user.preferred_language = language if language in dict(settings.LANGUAGES) else "en"
+        user.save(update_fields=["full_name", "preferred_language"])
+
+
+class FullNameForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        required=False,
+        help_text=_("Include the country code, for example +44 20 7946 0958 or +84 24 3825 3536."),
+    )
+
+    def __init__(self, *args, region: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.region = region or None
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data["phone"].strip()
+        if not raw:
+            return ""
+        try:
+            number = phonenumbers.parse(raw, self.region)
+        except phonenumbers.NumberParseException as exc:
+            raise forms.ValidationError(_("Enter a phone number with its country code, for example +44 20 7946 0958.")) from exc
+        if not phonenumbers.is_valid_number(number):
+            raise forms.ValidationError(_("This is not a valid phone number. Check the digits and the country code."))
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class MailingAddressForm(forms.Form):
+    mailing_address = forms.CharField(
+        label=_("Mailing address"), widget=forms.Textarea(attrs={"rows": 4}), max_length=500, required=False
+    )
+
+
+class CountryForm(forms.Form):
+    country = LazyTypedChoiceField(label=_("Country"), choices=[("", "—"), *countries], required=False)
+
+
+class LanguageForm(forms.Form):
+    preferred_language = forms.ChoiceField(label=_("Language"), choices=User.Language.choices)
+
+
+class ProfilePictureForm(forms.Form):
+    picture = forms.FileField(
+        label=_("Profile picture"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, up to 2 MB. We remove location and camera details from the file."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove = forms.BooleanField(label=_("Remove my picture"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("picture") and not cleaned.get("remove"):
+            raise forms.ValidationError(_("Choose a picture to upload, or tick “Remove my picture”."))
+        return cleaned
+
+
+class PublicProfileForm(forms.ModelForm):
+    class Meta:
+        model = PublicProfile
+        fields = ["handle", "display_name", *PublicProfile.VISIBILITY_FIELDS]
+
+
+class LanguageSwitchForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    next = forms.CharField(required=False, max_length=2000)

@@ -1,0 +1,41 @@
+"""The "Your Account" navigation. Later capabilities add their pages here in AppConfig.ready()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url_name: str
+    order: int
+
+
+_ITEMS: dict[str, NavItem] = {}
+
+
+def register(item: NavItem) -> None:
+    _ITEMS[item.key] = item
+
+
+def account_navigation(request) -> list[dict]:
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return []
+    current = getattr(request, "resolver_match", None)
+    current_name = f"{current.namespace}:{current.url_name}" if current and current.namespace else ""
+    return [
+        {"key": item.key, "label": item.label, "url": reverse(item.url_name), "current": item.url_name == current_name}
+        for item in sorted(_ITEMS.values(), key=lambda i: i.order)
+    ]
+
+
+register(NavItem("overview", _("Overview"), "accounts:overview", 0))
+register(NavItem("details", _("Your details"), "accounts:details", 10))
+register(NavItem("security", _("Security"), "accounts:security", 20))
+register(NavItem("public_profile", _("Public profile"), "accounts:public_profile_edit", 30))

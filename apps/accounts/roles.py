@@ -1,0 +1,63 @@
+"""Staff roles as permission groups.
+
+The groups are created by a data migration; their permissions are re-synced after
+every migrate (``sync_staff_roles``) so a model added by a later app joins the role
+that should see it without another data migration. Each later capability adds its
+patterns here, next to the reason.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatch
+
+PRIVACY_OFFICER = "Privacy officer"
+SUPPORT_AGENT = "Support agent"
+AUDITOR = "Auditor"
+
+# Apps whose data the portal owns; officers hold every permission on them.
+PROJECT_APPS = ("accounts", "core", "consent", "disclosures", "subject_requests", "retention", "personal_data")
+
+# Patterns over "<app_label>.<codename>".
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    PRIVACY_OFFICER: (
+        *(f"{app}.*" for app in PROJECT_APPS),
+        "account.view_*",
+        "account.change_emailaddress",
+        "socialaccount.view_*",
+        "mfa.view_authenticator",
+        "usersessions.view_*",
+        "admin.view_logentry",
+        "auth.view_group",
+    ),
+    # Reads customer records to help them; no export, erasure, disclosures or history.
+    SUPPORT_AGENT: (
+        "accounts.view_user",
+        "accounts.view_loginevent",
+        "accounts.view_publicprofile",
+        "accounts.view_organisation",
+        "account.view_emailaddress",
+    ),
+    # Reads ledgers and change history only, never the live customer record.
+    AUDITOR: (
+        "accounts.view_historical*",
+        "accounts.view_loginevent",
+        "accounts.view_organisation",
+        "admin.view_logentry",
+    ),
+}
+
+
+def permission_matches(role: str, app_label: str, codename: str) -> bool:
+    key = f"{app_label}.{codename}"
+    return any(fnmatch(key, pattern) for pattern in ROLE_PERMISSIONS[role])
+
+
+def sync_staff_roles(**kwargs: object) -> None:
+    """Give each role group exactly the permissions its patterns match (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+
+    permissions = list(Permission.objects.select_related("content_type"))
+    for role in ROLE_PERMISSIONS:
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [p for p in permissions if permission_matches(role, p.content_type.app_label, p.codename)]
+        group.permissions.set(wanted)

@@ -1,0 +1,163 @@
+"""Writes for accounts. Every service names its actor; simple-history records the change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from apps.accounts.models import LoginEvent, Organisation, PublicProfile, User
+from apps.accounts.selectors import ORGANISATION_CACHE_KEY
+from apps.accounts.useragent import parse_user_agent
+from apps.core.actors import SystemActor, record_actor
+
+# The fields a customer edits on "Your details"; email goes through allauth's flow.
+EDITABLE_DETAILS = ("full_name", "phone", "mailing_address", "country", "preferred_language")
+
+
+@transaction.atomic
+def user_update_details(*, user: User, actor: User | SystemActor, reason: str = "details changed", **changes: Any) -> User:
+    unknown = set(changes) - set(EDITABLE_DETAILS)
+    if unknown:
+        raise ValueError(f"Not editable here: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    record_actor(user, actor=actor, reason=reason)
+    user.save(update_fields=[*changes.keys()])
+    return user
+
+
+ALLOWED_IMAGE_FORMATS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+
+
+def _reencoded_picture(upload: UploadedFile) -> ContentFile:
+    """Check an upload really is a small image and re-encode it.
+
+    Re-encoding drops EXIF and other metadata (camera serials, GPS position) that the
+    customer may not know a photo carries.
+    """
+    if upload.size is None or upload.size > settings.PROFILE_PICTURE_MAX_BYTES:
+        raise ValidationError(
+            _("The picture is too large: the limit is %(mb)s MB.") % {"mb": settings.PROFILE_PICTURE_MAX_BYTES // (1024 * 1024)}
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            image_format = probe.format
+            width, height = probe.size
+            probe.verify()
+        if image_format not in ALLOWED_IMAGE_FORMATS:
+            raise ValidationError(_("Use a JPEG, PNG or WebP picture."))
+        if width * height > settings.PROFILE_PICTURE_MAX_PIXELS:
+            raise ValidationError(_("The picture has too many pixels; use one under 16 megapixels."))
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.load()
+            clean = image.convert("RGBA" if image_format in {"PNG", "WEBP"} and image.mode in {"RGBA", "LA", "P"} else "RGB")
+            out = BytesIO()
+            clean.save(out, format=image_format, quality=88) if image_format != "PNG" else clean.save(out, format="PNG")
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValidationError(_("This file is not a picture we can read. Use a JPEG, PNG or WebP picture.")) from exc
+    return ContentFile(out.getvalue(), name=f"picture{ALLOWED_IMAGE_FORMATS[image_format]}")
+
+
+@transaction.atomic
+def user_set_profile_picture(*, user: User, actor: User | SystemActor, upload: UploadedFile | None) -> User:
+    """Replace (or with ``upload=None`` remove) the picture; the old file is deleted after commit."""
+    old_name = user.profile_picture.name if user.profile_picture else ""
+    if upload is None:
+        user.profile_picture = None  # type: ignore[assignment]
+    else:
+        content = _reencoded_picture(upload)
+        user.profile_picture.save(content.name, content, save=False)
+    record_actor(user, actor=actor, reason="profile picture changed" if upload else "profile picture removed")
+    user.save(update_fields=["profile_picture"])
+    if old_name:
+        storage = user.profile_picture.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+    return user
+
+
+def user_touch_last_seen(*, user: User, now: datetime | None = None) -> bool:
+    """Mark the user as seen today. Writes at most once per LAST_SEEN_RESOLUTION.
+
+    A conditional UPDATE: concurrent requests on the same day do not each write.
+    """
+    now = now or timezone.now()
+    threshold = now - settings.LAST_SEEN_RESOLUTION
+    if user.last_seen_at and user.last_seen_at > threshold:
+        return False
+    updated = (
+        User.objects.filter(pk=user.pk)
+        .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=threshold))
+        .update(last_seen_at=now)
+    )
+    user.last_seen_at = now
+    return bool(updated)
+
+
+def login_event_record(
+    *, user: User | None, method: str, succeeded: bool, ip_address: str | None, user_agent: str
+) -> LoginEvent:
+    parsed = parse_user_agent(user_agent)
+    return LoginEvent.objects.create(
+        user=user,
+        method=method,
+        succeeded=succeeded,
+        ip_address=ip_address or None,
+        user_agent=user_agent[:512],
+        device=parsed.device,
+        browser=parsed.browser,
+        operating_system=parsed.operating_system,
+    )
+
+
+def default_handle_for(user: User) -> str:
+    return f"user-{user.reference.hex[:10]}"
+
+
+def public_profile_get_or_create(*, user: User) -> PublicProfile:
+    profile, _created = PublicProfile.objects.get_or_create(user=user, defaults={"handle": default_handle_for(user)})
+    return profile
+
+
+@transaction.atomic
+def public_profile_update(*, profile: PublicProfile, actor: User | SystemActor, **changes: Any) -> PublicProfile:
+    allowed = {"handle", "display_name", *PublicProfile.VISIBILITY_FIELDS}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"Not editable here: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(profile, name, value)
+    if "handle" in changes and PublicProfile.objects.filter(handle__iexact=profile.handle).exclude(pk=profile.pk).exists():
+        raise ValidationError({"handle": _("This handle is taken. Try another.")})
+    profile.full_clean()
+    record_actor(profile, actor=actor, reason="public profile changed")
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def organisation_update(*, actor: User | SystemActor, **fields: Any) -> Organisation:
+    organisation = Organisation.objects.select_for_update().filter(singleton=True).first() or Organisation()
+    for name, value in fields.items():
+        setattr(organisation, name, value)
+    organisation.full_clean()
+    record_actor(organisation, actor=actor, reason="organisation details changed")
+    organisation.save()
+    transaction.on_commit(lambda: cache.delete(ORGANISATION_CACHE_KEY))
+    return organisation

@@ -1,0 +1,26 @@
+"""Shared model pieces with no domain of their own."""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReferencedModel(models.Model):
+    """A model addressed from outside by an opaque UUID, never by its integer id.
+
+    URLs, emails and exports use ``reference`` so ids cannot be guessed or counted.
+    """
+
+    reference = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,39 @@
+"""The Celery app for workers and beat.
+
+One configuration for both ways of running: the embedded default uses kombu's
+filesystem broker under var/ (no server to install), production uses Redis. Delivery
+is at-least-once: tasks are acknowledged after they run and requeued when a worker
+dies, so every task in the project must be safe to run twice.
+
+All settings live in Django settings under the CELERY_ prefix (config/settings/base.py).
+"""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("privacy_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+# The beat schedule, declared once. Each entry is a re-runnable service that also
+# has a management command (see DESIGN.md, "a periodic job with two doors").
+app.conf.beat_schedule = {
+    "accounts-clear-expired-sessions": {
+        "task": "apps.accounts.tasks.clear_expired_sessions_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _create_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
+    # kombu's filesystem transport expects its folders to exist.
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,43 @@
+"""Settings for pytest: the embedded default unless DATABASE_URL / CELERY_BROKER_URL
+point at PostgreSQL and Redis (as the second CI pass does)."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import CELERY_BROKER_URL, CELERY_TASK_TIME_LIMIT, INSTALLED_APPS, celery_transport_options, env
+
+DEBUG = False
+# Each test session gets its own scratch directory for the broker, results, mail and uploads.
+TEST_VAR_DIR = Path(os.environ.setdefault("PORTAL_TEST_VAR_DIR", tempfile.mkdtemp(prefix="portal-test-")))
+PRIVATE_STORAGE_ROOT = TEST_VAR_DIR / "private"
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "base_url": "/private-not-served/"},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CELERY_BROKER_DATA_DIR = TEST_VAR_DIR / "broker"
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=f"file://{TEST_VAR_DIR / 'celery-results'}")
+CELERY_BROKER_TRANSPORT_OPTIONS = celery_transport_options(
+    CELERY_BROKER_URL, CELERY_BROKER_DATA_DIR, CELERY_TASK_TIME_LIMIT
+)
+CELERY_BEAT_SCHEDULE_FILENAME = str(TEST_VAR_DIR / "celerybeat-schedule")
+LOCAL_MAILBOX_DIR = TEST_VAR_DIR / "mail"
+LOCAL_MAILBOX_ENABLED = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
+# The dummy provider lets the suite run a whole social sign-up without a network.
+INSTALLED_APPS = [*INSTALLED_APPS, "allauth.socialaccount.providers.dummy"]
+SOCIALACCOUNT_PROVIDERS = {
+    "google": {
+        "APPS": [{"client_id": "test-google-client", "secret": "test-google-secret", "key": ""}],
+        "SCOPE": ["profile", "email"],
+        "AUTH_PARAMS": {"access_type": "online"},
+        "OAUTH_PKCE_ENABLED": True,
+        "FETCH_USERINFO": True,
+    },
+}

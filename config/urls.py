@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.core import views as core_views
+
+admin.site.site_header = "Privacy Portal administration"
+admin.site.site_title = "Privacy Portal admin"
+admin.site.index_title = "Privacy operations"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("apps.accounts.urls")),
+]
+
+if settings.LOCAL_MAILBOX_ENABLED:
+    urlpatterns += [
+        path("dev/mail/", core_views.mailbox_list, name="mailbox_list"),
+        path("dev/mail/<str:message_id>/", core_views.mailbox_detail, name="mailbox_detail"),
+    ]
