@@ -32,8 +32,14 @@ app.autodiscover_tasks()
 
 @app.on_after_configure.connect
 def _create_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
-    # kombu's filesystem transport expects its folders to exist.
+    # kombu's filesystem transport expects its folders to exist...
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
-        if options.get(key):
-            Path(options[key]).mkdir(parents=True, exist_ok=True)
+    folders = [
+        options[key] for key in ("data_folder_in", "data_folder_out", "processed_folder") if options.get(key)
+    ]
+    # ... and so does the file result backend.
+    result_backend = sender.conf.result_backend or ""
+    if result_backend.startswith("file://"):
+        folders.append(result_backend.removeprefix("file://"))
+    for folder in folders:
+        Path(folder).mkdir(parents=True, exist_ok=True)

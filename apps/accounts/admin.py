@@ -35,7 +35,16 @@ class PublicProfileInline(admin.StackedInline):
 @admin.register(User)
 class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     ordering = ("-date_joined",)
-    list_display = ("email", "full_name", "status", "country", "preferred_language", "date_joined", "last_seen_at", "is_staff")
+    list_display = (
+        "email",
+        "full_name",
+        "status",
+        "country",
+        "preferred_language",
+        "date_joined",
+        "last_seen_at",
+        "is_staff",
+    )
     list_filter = ("status", "is_staff", "preferred_language", "country", "groups")
     search_fields = ("email", "full_name", "phone", "reference")
     date_hierarchy = "date_joined"
@@ -44,16 +53,42 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     inlines = [PublicProfileInline, LoginEventInline]
     fieldsets = (
         (None, {"fields": ("reference", "email", "password")}),
-        (_("Personal details (P-01)"), {"fields": ("full_name", "phone", "mailing_address", "profile_picture", "country", "preferred_language")}),
+        (
+            _("Personal details (P-01)"),
+            {
+                "fields": (
+                    "full_name",
+                    "phone",
+                    "mailing_address",
+                    "profile_picture",
+                    "country",
+                    "preferred_language",
+                )
+            },
+        ),
         (_("Account"), {"fields": ("status", "closed_at", "date_joined", "last_login", "last_seen_at")}),
-        (_("Staff access (P-25)"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            _("Staff access (P-25)"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
+    )
 
 
 @admin.register(LoginEvent)
 class LoginEventAdmin(ReadOnlyAdmin):
-    list_display = ("occurred_at", "user", "method", "succeeded", "ip_address", "device", "browser", "operating_system")
+    list_display = (
+        "occurred_at",
+        "user",
+        "method",
+        "succeeded",
+        "ip_address",
+        "device",
+        "browser",
+        "operating_system",
+    )
     list_filter = ("succeeded", "method", "device")
     search_fields = ("user__email", "ip_address")
     date_hierarchy = "occurred_at"
@@ -82,7 +117,14 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
 @admin.register(User.history.model)
 class UserHistoryAdmin(HistoryRecordAdmin):
-    list_display = ("history_date", "history_type", "history_user", "history_change_reason", "email", "status")
+    list_display = (
+        "history_date",
+        "history_type",
+        "history_user",
+        "history_change_reason",
+        "email",
+        "status",
+    )
     search_fields = ("email", "history_change_reason")
 
 

@@ -33,14 +33,67 @@ SUPPORT_EMAIL = "support@demo.example"
 CUSTOMER_EMAILS = ("alice@demo.example", "bao@demo.example")
 BATCH = 5000
 
-FIRST_NAMES = ["Alice", "Oliver", "Amelia", "Harry", "Isla", "Jack", "Sophie", "Noah", "Grace", "Leo",
-               "Bao", "Linh", "Minh", "Trang", "Huy", "Mai", "Quang", "Thao", "Duc", "Lan"]
-LAST_NAMES = ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright",
-              "Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu", "Dang", "Bui"]
+FIRST_NAMES = [
+    "Alice",
+    "Oliver",
+    "Amelia",
+    "Harry",
+    "Isla",
+    "Jack",
+    "Sophie",
+    "Noah",
+    "Grace",
+    "Leo",
+    "Bao",
+    "Linh",
+    "Minh",
+    "Trang",
+    "Huy",
+    "Mai",
+    "Quang",
+    "Thao",
+    "Duc",
+    "Lan",
+]
+LAST_NAMES = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Wilson",
+    "Evans",
+    "Walker",
+    "Wright",
+    "Nguyen",
+    "Tran",
+    "Le",
+    "Pham",
+    "Hoang",
+    "Vu",
+    "Dang",
+    "Bui",
+]
 STREETS = ["High Street", "Station Road", "Church Lane", "Phố Huế", "Đường Láng", "Lê Lợi", "Main Street"]
-CITIES = [("GB", "London"), ("GB", "Manchester"), ("VN", "Hà Nội"), ("VN", "Hồ Chí Minh"), ("US", "Sacramento"), ("DE", "Berlin")]
-ARTISTS = ["The Night Owls", "Sông Hồng Quartet", "Marlow Avenue", "Lan & The Lanterns", "Northern Static",
-           "Mây Trắng", "Copper Fields", "Velvet Harbour", "Saigon Sunrise", "The Quiet Hours"]
+CITIES = [
+    ("GB", "London"),
+    ("GB", "Manchester"),
+    ("VN", "Hà Nội"),
+    ("VN", "Hồ Chí Minh"),
+    ("US", "Sacramento"),
+    ("DE", "Berlin"),
+]
+ARTISTS = [
+    "The Night Owls",
+    "Sông Hồng Quartet",
+    "Marlow Avenue",
+    "Lan & The Lanterns",
+    "Northern Static",
+    "Mây Trắng",
+    "Copper Fields",
+    "Velvet Harbour",
+    "Saigon Sunrise",
+    "The Quiet Hours",
+]
 USER_AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36",
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
@@ -122,7 +175,9 @@ def _ensure_officer_mfa(officer: User) -> tuple[str, list[str]]:
     totp = Authenticator.objects.filter(user=officer, type=Authenticator.Type.TOTP).first()
     if totp is None:
         secret = generate_totp_secret()
-        Authenticator.objects.create(user=officer, type=Authenticator.Type.TOTP, data={"secret": encrypt(secret)})
+        Authenticator.objects.create(
+            user=officer, type=Authenticator.Type.TOTP, data={"secret": encrypt(secret)}
+        )
     else:
         secret = TOTP(totp).instance.data["secret"]
         from allauth.mfa.utils import decrypt
@@ -160,23 +215,42 @@ def seed_demo(*, customers: int = 50) -> SeedResult:
     artists = {a.name: a for a in Artist.objects.all()}
 
     alice, alice_new = _ensure_person(
-        CUSTOMER_EMAILS[0], "Alice Example", password_hash, phone="+447700900123", country="GB",
+        CUSTOMER_EMAILS[0],
+        "Alice Example",
+        password_hash,
+        phone="+447700900123",
+        country="GB",
         mailing_address="12 High Street\nLondon N1 9GU",
     )
     bao, bao_new = _ensure_person(
-        CUSTOMER_EMAILS[1], "Nguyễn Văn Bảo", password_hash, phone="+84901234567", country="VN",
-        mailing_address="25 Phố Huế\nHai Bà Trưng, Hà Nội", preferred_language="vi",
+        CUSTOMER_EMAILS[1],
+        "Nguyễn Văn Bảo",
+        password_hash,
+        phone="+84901234567",
+        country="VN",
+        mailing_address="25 Phố Huế\nHai Bà Trưng, Hà Nội",
+        preferred_language="vi",
     )
     if alice_new:
         rng = random.Random(1)
         LoginEvent.objects.bulk_create(_login_events(alice, 6, rng, now))
-        PublicProfile.objects.create(user=alice, handle="alice", display_name="Alice", show_display_name=True,
-                                     show_follower_count=True, show_recent_artists=True)
-        ArtistFollow.objects.bulk_create(
-            [ArtistFollow(user=alice, artist=artists[n], followed_at=now - timedelta(days=d))
-             for d, n in enumerate(ARTISTS[:4])]
+        PublicProfile.objects.create(
+            user=alice,
+            handle="alice",
+            display_name="Alice",
+            show_display_name=True,
+            show_follower_count=True,
+            show_recent_artists=True,
         )
-        SocialAccount.objects.create(user=alice, provider="google", uid="demo-google-alice", extra_data={"name": "Alice Example"})
+        ArtistFollow.objects.bulk_create(
+            [
+                ArtistFollow(user=alice, artist=artists[n], followed_at=now - timedelta(days=d))
+                for d, n in enumerate(ARTISTS[:4])
+            ]
+        )
+        SocialAccount.objects.create(
+            user=alice, provider="google", uid="demo-google-alice", extra_data={"name": "Alice Example"}
+        )
     if bao_new:
         LoginEvent.objects.bulk_create(_login_events(bao, 4, random.Random(2), now))
         PublicProfile.objects.create(user=bao, handle="bao", display_name="Bảo")
@@ -188,7 +262,9 @@ def seed_demo(*, customers: int = 50) -> SeedResult:
 
 def _bulk_customers(total: int, password_hash: str, now, *, artists: list[Artist]) -> int:
     existing = set(
-        User.objects.filter(email__startswith="customer", email__endswith="@demo.example").values_list("email", flat=True)
+        User.objects.filter(email__startswith="customer", email__endswith="@demo.example").values_list(
+            "email", flat=True
+        )
     )
     wanted = [i for i in range(1, total + 1) if f"customer{i:06d}@demo.example" not in existing]
     for start in range(0, len(wanted), BATCH):
@@ -203,17 +279,30 @@ def _bulk_customers(total: int, password_hash: str, now, *, artists: list[Artist
         history.objects.bulk_create(
             [
                 history(
-                    id=u.pk, reference=u.reference, email=u.email, full_name=u.full_name, phone=u.phone,
-                    mailing_address=u.mailing_address, country=u.country, preferred_language=u.preferred_language,
-                    status=u.status, is_staff=False, is_active=True, is_superuser=False, date_joined=u.date_joined,
-                    history_date=u.date_joined, history_type="+", history_change_reason="demo data [system:seed_demo]",
+                    id=u.pk,
+                    reference=u.reference,
+                    email=u.email,
+                    full_name=u.full_name,
+                    phone=u.phone,
+                    mailing_address=u.mailing_address,
+                    country=u.country,
+                    preferred_language=u.preferred_language,
+                    status=u.status,
+                    is_staff=False,
+                    is_active=True,
+                    is_superuser=False,
+                    date_joined=u.date_joined,
+                    history_date=u.date_joined,
+                    history_type="+",
+                    history_change_reason="demo data [system:seed_demo]",
                 )
                 for u in users
             ],
             batch_size=BATCH,
         )
         EmailAddress.objects.bulk_create(
-            [EmailAddress(user_id=u.pk, email=u.email, verified=True, primary=True) for u in users], batch_size=BATCH
+            [EmailAddress(user_id=u.pk, email=u.email, verified=True, primary=True) for u in users],
+            batch_size=BATCH,
         )
         events: list[LoginEvent] = []
         follows: list[ArtistFollow] = []
@@ -223,14 +312,24 @@ def _bulk_customers(total: int, password_hash: str, now, *, artists: list[Artist
             rng = random.Random(i * 7919)
             events.extend(_login_events(u, rng.randint(1, 4), rng, now))
             profiles.append(
-                PublicProfile(user_id=u.pk, handle=f"listener-{i:06d}", show_display_name=rng.random() < 0.3,
-                              show_follower_count=rng.random() < 0.2)
+                PublicProfile(
+                    user_id=u.pk,
+                    handle=f"listener-{i:06d}",
+                    show_display_name=rng.random() < 0.3,
+                    show_follower_count=rng.random() < 0.2,
+                )
             )
             for artist in rng.sample(artists, k=rng.randint(0, 3)):
-                follows.append(ArtistFollow(user_id=u.pk, artist=artist, followed_at=now - timedelta(days=rng.randint(0, 300))))
+                follows.append(
+                    ArtistFollow(
+                        user_id=u.pk, artist=artist, followed_at=now - timedelta(days=rng.randint(0, 300))
+                    )
+                )
             if rng.random() < 0.25:
                 provider = rng.choice(["google", "facebook"])
-                socials.append(SocialAccount(user_id=u.pk, provider=provider, uid=f"demo-{provider}-{i}", extra_data={}))
+                socials.append(
+                    SocialAccount(user_id=u.pk, provider=provider, uid=f"demo-{provider}-{i}", extra_data={})
+                )
         LoginEvent.objects.bulk_create(events, batch_size=BATCH)
         PublicProfile.objects.bulk_create(profiles, batch_size=BATCH)
         ArtistFollow.objects.bulk_create(follows, batch_size=BATCH)

@@ -46,9 +46,13 @@ class PhoneForm(forms.Form):
         try:
             number = phonenumbers.parse(raw, self.region)
         except phonenumbers.NumberParseException as exc:
-            raise forms.ValidationError(_("Enter a phone number with its country code, for example +44 20 7946 0958.")) from exc
+            raise forms.ValidationError(
+                _("Enter a phone number with its country code, for example +44 20 7946 0958.")
+            ) from exc
         if not phonenumbers.is_valid_number(number):
-            raise forms.ValidationError(_("This is not a valid phone number. Check the digits and the country code."))
+            raise forms.ValidationError(
+                _("This is not a valid phone number. Check the digits and the country code.")
+            )
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -68,7 +68,10 @@ class User(ReferencedModel, AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), max_length=254, unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     phone = models.CharField(
-        _("phone number"), max_length=32, blank=True, help_text=_("Stored in international format, e.g. +44 20 7946 0958.")
+        _("phone number"),
+        max_length=32,
+        blank=True,
+        help_text=_("Stored in international format, e.g. +44 20 7946 0958."),
     )
     mailing_address = models.TextField(_("mailing address"), max_length=500, blank=True)
     profile_picture = models.ImageField(_("profile picture"), upload_to=profile_picture_path, blank=True)
@@ -76,10 +79,15 @@ class User(ReferencedModel, AbstractBaseUser, PermissionsMixin):
         _("preferred language"), max_length=8, choices=Language.choices, default=Language.ENGLISH
     )
     country = CountryField(_("country"), blank=True)
-    status = models.CharField(_("account status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        _("account status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     last_seen_at = models.DateTimeField(
-        _("last seen"), null=True, blank=True, help_text=_("Updated at most once a day (P-43: finds abandoned accounts).")
+        _("last seen"),
+        null=True,
+        blank=True,
+        help_text=_("Updated at most once a day (P-43: finds abandoned accounts)."),
     )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -132,7 +140,9 @@ class LoginEvent(models.Model):
         FACEBOOK = "facebook", _("Facebook")
         OTHER = "other", _("Other provider")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="login_events")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="login_events"
+    )
     occurred_at = models.DateTimeField(_("time"), default=timezone.now)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
@@ -158,7 +168,9 @@ class PublicProfile(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="public_profile")
     handle = models.SlugField(
-        _("handle"), max_length=40, help_text=_("Your public address: /u/<handle>/. Letters, numbers, - and _.")
+        _("handle"),
+        max_length=40,
+        help_text=_("Your public address: /u/<handle>/. Letters, numbers, - and _."),
     )
     display_name = models.CharField(_("display name"), max_length=80, blank=True)
     show_display_name = models.BooleanField(_("show my display name"), default=False)
@@ -168,7 +180,13 @@ class PublicProfile(models.Model):
     show_recent_artists = models.BooleanField(_("show artists I recently followed"), default=False)
     history = HistoricalRecords()
 
-    VISIBILITY_FIELDS = ("show_display_name", "show_avatar", "show_follower_count", "show_followers", "show_recent_artists")
+    VISIBILITY_FIELDS = (
+        "show_display_name",
+        "show_avatar",
+        "show_follower_count",
+        "show_followers",
+        "show_recent_artists",
+    )
 
     class Meta:
         verbose_name = _("public profile")
@@ -204,7 +222,9 @@ class ArtistFollow(models.Model):
     followed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "artist"], name="accounts_artistfollow_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "artist"], name="accounts_artistfollow_unique")
+        ]
         indexes = [models.Index(fields=["user", "-followed_at"], name="accounts_artfollow_recent_idx")]
 
     def __str__(self) -> str:
@@ -221,7 +241,9 @@ class Follow(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["follower", "followed"], name="accounts_follow_unique"),
-            models.CheckConstraint(condition=~models.Q(follower=models.F("followed")), name="accounts_follow_not_self"),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("followed")), name="accounts_follow_not_self"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -245,7 +267,11 @@ class Organisation(models.Model):
     class Meta:
         verbose_name = _("organisation (data controller)")
         verbose_name_plural = _("organisation (data controller)")
-        constraints = [models.CheckConstraint(condition=models.Q(singleton=True), name="accounts_organisation_single_row")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(singleton=True), name="accounts_organisation_single_row"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

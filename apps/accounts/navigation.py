@@ -30,7 +30,12 @@ def account_navigation(request) -> list[dict]:
     current = getattr(request, "resolver_match", None)
     current_name = f"{current.namespace}:{current.url_name}" if current and current.namespace else ""
     return [
-        {"key": item.key, "label": item.label, "url": reverse(item.url_name), "current": item.url_name == current_name}
+        {
+            "key": item.key,
+            "label": item.label,
+            "url": reverse(item.url_name),
+            "current": item.url_name == current_name,
+        }
         for item in sorted(_ITEMS.values(), key=lambda i: i.order)
     ]
 

@@ -15,7 +15,15 @@ SUPPORT_AGENT = "Support agent"
 AUDITOR = "Auditor"
 
 # Apps whose data the portal owns; officers hold every permission on them.
-PROJECT_APPS = ("accounts", "core", "consent", "disclosures", "subject_requests", "retention", "personal_data")
+PROJECT_APPS = (
+    "accounts",
+    "core",
+    "consent",
+    "disclosures",
+    "subject_requests",
+    "retention",
+    "personal_data",
+)
 
 # Patterns over "<app_label>.<codename>".
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {

@@ -82,7 +82,9 @@ def public_profile_view_for_handle(*, handle: str) -> PublicProfileView:
     recent_artists = None
     if profile.show_recent_artists:
         recent_artists = list(
-            Artist.objects.filter(follows__user=user).order_by("-follows__followed_at").values_list("name", flat=True)[:10]
+            Artist.objects.filter(follows__user=user)
+            .order_by("-follows__followed_at")
+            .values_list("name", flat=True)[:10]
         )
     from django.urls import reverse
 
@@ -100,6 +102,11 @@ def public_profile_view_for_handle(*, handle: str) -> PublicProfileView:
 
 def public_avatar_file_for_handle(*, handle: str):
     profile = PublicProfile.objects.select_related("user").filter(handle__iexact=handle).first()
-    if profile is None or not profile.show_avatar or not profile.user.profile_picture or profile.user.status != "active":
+    if (
+        profile is None
+        or not profile.show_avatar
+        or not profile.user.profile_picture
+        or profile.user.status != "active"
+    ):
         raise Http404
     return profile.user.profile_picture

@@ -27,7 +27,9 @@ EDITABLE_DETAILS = ("full_name", "phone", "mailing_address", "country", "preferr
 
 
 @transaction.atomic
-def user_update_details(*, user: User, actor: User | SystemActor, reason: str = "details changed", **changes: Any) -> User:
+def user_update_details(
+    *, user: User, actor: User | SystemActor, reason: str = "details changed", **changes: Any
+) -> User:
     unknown = set(changes) - set(EDITABLE_DETAILS)
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
@@ -50,7 +52,8 @@ def _reencoded_picture(upload: UploadedFile) -> ContentFile:
     """
     if upload.size is None or upload.size > settings.PROFILE_PICTURE_MAX_BYTES:
         raise ValidationError(
-            _("The picture is too large: the limit is %(mb)s MB.") % {"mb": settings.PROFILE_PICTURE_MAX_BYTES // (1024 * 1024)}
+            _("The picture is too large: the limit is %(mb)s MB.")
+            % {"mb": settings.PROFILE_PICTURE_MAX_BYTES // (1024 * 1024)}
         )
     try:
         upload.seek(0)
@@ -65,13 +68,19 @@ def _reencoded_picture(upload: UploadedFile) -> ContentFile:
         upload.seek(0)
         with Image.open(upload) as image:
             image.load()
-            clean = image.convert("RGBA" if image_format in {"PNG", "WEBP"} and image.mode in {"RGBA", "LA", "P"} else "RGB")
+            clean = image.convert(
+                "RGBA" if image_format in {"PNG", "WEBP"} and image.mode in {"RGBA", "LA", "P"} else "RGB"
+            )
             out = BytesIO()
-            clean.save(out, format=image_format, quality=88) if image_format != "PNG" else clean.save(out, format="PNG")
+            clean.save(out, format=image_format, quality=88) if image_format != "PNG" else clean.save(
+                out, format="PNG"
+            )
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValidationError(_("This file is not a picture we can read. Use a JPEG, PNG or WebP picture.")) from exc
+        raise ValidationError(
+            _("This file is not a picture we can read. Use a JPEG, PNG or WebP picture.")
+        ) from exc
     return ContentFile(out.getvalue(), name=f"picture{ALLOWED_IMAGE_FORMATS[image_format]}")
 
 
@@ -131,19 +140,26 @@ def default_handle_for(user: User) -> str:
 
 
 def public_profile_get_or_create(*, user: User) -> PublicProfile:
-    profile, _created = PublicProfile.objects.get_or_create(user=user, defaults={"handle": default_handle_for(user)})
+    profile, _created = PublicProfile.objects.get_or_create(
+        user=user, defaults={"handle": default_handle_for(user)}
+    )
     return profile
 
 
 @transaction.atomic
-def public_profile_update(*, profile: PublicProfile, actor: User | SystemActor, **changes: Any) -> PublicProfile:
+def public_profile_update(
+    *, profile: PublicProfile, actor: User | SystemActor, **changes: Any
+) -> PublicProfile:
     allowed = {"handle", "display_name", *PublicProfile.VISIBILITY_FIELDS}
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
     for name, value in changes.items():
         setattr(profile, name, value)
-    if "handle" in changes and PublicProfile.objects.filter(handle__iexact=profile.handle).exclude(pk=profile.pk).exists():
+    if (
+        "handle" in changes
+        and PublicProfile.objects.filter(handle__iexact=profile.handle).exclude(pk=profile.pk).exists()
+    ):
         raise ValidationError({"handle": _("This handle is taken. Try another.")})
     profile.full_clean()
     record_actor(profile, actor=actor, reason="public profile changed")

@@ -99,7 +99,9 @@ def picture_edit(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("picture", exc.messages)
         else:
-            messages.success(request, _("Your picture was removed.") if upload is None else _("Your picture was saved."))
+            messages.success(
+                request, _("Your picture was removed.") if upload is None else _("Your picture was saved.")
+            )
             return redirect("accounts:details")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/picture_edit.html", {"form": form}, status=status)
@@ -152,12 +154,16 @@ def public_profile_edit(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your public profile settings were saved."))
             return redirect("accounts:public_profile_edit")
     status = 400 if request.method == "POST" and form.errors else 200
-    return render(request, "accounts/public_profile_edit.html", {"form": form, "profile": profile}, status=status)
+    return render(
+        request, "accounts/public_profile_edit.html", {"form": form, "profile": profile}, status=status
+    )
 
 
 @require_GET
 def public_profile(request: HttpRequest, handle: str) -> HttpResponse:
-    return render(request, "accounts/public_profile.html", {"profile": public_profile_view_for_handle(handle=handle)})
+    return render(
+        request, "accounts/public_profile.html", {"profile": public_profile_view_for_handle(handle=handle)}
+    )
 
 
 @require_GET
@@ -173,10 +179,14 @@ def language_switch(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(_("Unknown language. Choose English or Vietnamese."))
     language = form.cleaned_data["language"]
     next_url = form.cleaned_data.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     if request.user.is_authenticated:
-        user_update_details(user=request.user, actor=request.user, reason="language switched", preferred_language=language)
+        user_update_details(
+            user=request.user, actor=request.user, reason="language switched", preferred_language=language
+        )
     translation.activate(language)
     response = redirect(next_url)
     response.set_cookie("django_language", language, samesite="Lax", max_age=365 * 24 * 3600)

@@ -30,9 +30,7 @@ class PortalAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         user = request.user
-        return bool(
-            user.is_active and user.is_staff and is_mfa_enabled(user) and session_passed_mfa(request)
-        )
+        return bool(user.is_active and user.is_staff and is_mfa_enabled(user) and session_passed_mfa(request))
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
@@ -41,7 +39,9 @@ class PortalAdminSite(admin.AdminSite):
             user = request.user
             if user.is_authenticated and user.is_active and user.is_staff:
                 if not is_mfa_enabled(user):
-                    messages.warning(request, _("Staff must set up an authenticator app before using the admin."))
+                    messages.warning(
+                        request, _("Staff must set up an authenticator app before using the admin.")
+                    )
                     return HttpResponseRedirect(_with_next("mfa_activate_totp", request))
                 if not session_passed_mfa(request):
                     return HttpResponseRedirect(_with_next("mfa_reauthenticate", request))
@@ -52,7 +52,9 @@ class PortalAdminSite(admin.AdminSite):
 
     def login(self, request, extra_context=None):
         # One sign-in page for everyone: allauth's, with its MFA stage.
-        return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': request.GET.get('next', reverse('admin:index'))})}")
+        return HttpResponseRedirect(
+            f"{reverse('account_login')}?{urlencode({'next': request.GET.get('next', reverse('admin:index'))})}"
+        )
 
     def logout(self, request, extra_context=None):
         return HttpResponseRedirect(reverse("account_logout"))

@@ -35,7 +35,9 @@ def mailbox_list(request: HttpRequest) -> HttpResponse:
     for message_id in mailbox_message_ids()[:200]:
         parsed = mailbox_read(message_id)
         if parsed is not None:
-            messages.append({"id": message_id, "to": parsed["To"], "subject": parsed["Subject"], "date": parsed["Date"]})
+            messages.append(
+                {"id": message_id, "to": parsed["To"], "subject": parsed["Subject"], "date": parsed["Date"]}
+            )
     return render(request, "core/mailbox_list.html", {"mail": messages})
 
 
@@ -49,4 +51,8 @@ def mailbox_detail(request: HttpRequest, message_id: str) -> HttpResponse:
     body = parsed.get_body(preferencelist=("plain", "html"))
     text = body.get_content() if body is not None else ""
     headers = [(k, v) for k, v in parsed.items()]
-    return render(request, "core/mailbox_detail.html", {"message_id": message_id, "headers": headers, "text": text, "subject": parsed["Subject"]})
+    return render(
+        request,
+        "core/mailbox_detail.html",
+        {"message_id": message_id, "headers": headers, "text": text, "subject": parsed["Subject"]},
+    )

@@ -196,6 +196,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
 # Uploaded files (profile pictures, later exports and attachments) hold personal data:
 # they live in private storage outside any public path and are served only through
 # access-checked views. There is deliberately no MEDIA_URL route.

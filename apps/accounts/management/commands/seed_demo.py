@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = "Load demo data (idempotent): a privacy officer, a support agent, two named customers and N generated ones."
 
     def add_arguments(self, parser):
-        parser.add_argument("--customers", type=int, default=50, help="How many generated customers to have (default 50).")
+        parser.add_argument(
+            "--customers", type=int, default=50, help="How many generated customers to have (default 50)."
+        )
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
 
     def handle(self, *args, customers: int, quiet_logins: bool, **options):
