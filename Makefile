@@ -30,7 +30,7 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 setup: $(VENV)/.synced
 	@mkdir -p var
 	@$(MANAGE) migrate --no-input -v 0
-	@$(MANAGE) createcachetable
+	@$(MANAGE) createcachetable -v 0
 
 run: setup
 	@$(MANAGE) seed_demo

@@ -11,12 +11,32 @@ All settings live in Django settings under the CELERY_ prefix (config/settings/b
 import os
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, Task
 from celery.schedules import crontab
+from kombu.exceptions import OperationalError as BrokerOperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-app = Celery("privacy_portal")
+
+class PortalTask(Task):
+    """Base for every task: transient database or broker errors are retried with
+    exponential backoff and jitter, a bounded number of times, then the task fails
+    visibly instead of looping."""
+
+    autoretry_for = (BrokerOperationalError,)  # database errors are added in on_bound
+    retry_backoff = 2
+    retry_backoff_max = 300
+    retry_jitter = True
+    max_retries = 5
+
+    @classmethod
+    def on_bound(cls, app: Celery) -> None:
+        from django.db import InterfaceError, OperationalError
+
+        cls.autoretry_for = (BrokerOperationalError, OperationalError, InterfaceError)
+
+
+app = Celery("privacy_portal", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 # The beat schedule, declared once. Each entry is a re-runnable service that also
@@ -34,9 +54,7 @@ app.autodiscover_tasks()
 def _create_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     # kombu's filesystem transport expects its folders to exist...
     options = sender.conf.broker_transport_options or {}
-    folders = [
-        options[key] for key in ("data_folder_in", "data_folder_out", "processed_folder") if options.get(key)
-    ]
+    folders = [options[key] for key in ("data_folder_in", "data_folder_out", "processed_folder") if options.get(key)]
     # ... and so does the file result backend.
     result_backend = sender.conf.result_backend or ""
     if result_backend.startswith("file://"):

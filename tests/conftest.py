@@ -182,3 +182,19 @@ def _wait_for_worker(process: subprocess.Popen, log: Path, timeout: float = 60) 
         if check_worker()["ok"]:
             return
     raise RuntimeError(f"Celery worker did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
+
+
+# --- Under CI nothing may skip -------------------------------------------------------
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """CI must not pass by skipping: a skipped test there is a missing service or browser."""
+    if not IN_CI:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"CI=true: {len(skipped)} test(s) skipped; failing the run.", red=True)
+        for report in skipped:
+            reporter.write_line(f"  skipped: {report.nodeid} ({report.longrepr[-1] if report.longrepr else ''})")
+        session.exitstatus = 1

@@ -17,9 +17,7 @@ class AccountAdapter(DefaultAccountAdapter):
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)
-        name = (
-            data.get("name") or " ".join(filter(None, [data.get("first_name"), data.get("last_name")]))
-        ).strip()
+        name = (data.get("name") or " ".join(filter(None, [data.get("first_name"), data.get("last_name")]))).strip()
         user.full_name = name[:150]
         language = (get_language() or "en")[:2]
         user.preferred_language = language if language in dict(settings.LANGUAGES) else "en"

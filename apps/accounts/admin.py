@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.models import LoginEvent, Organisation, PublicProfile, User
+from apps.accounts.services import organisation_update
 from apps.core.admin import HistoryRecordAdmin, ReadOnlyAdmin
 
 
@@ -72,9 +73,7 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
     )
-    add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
-    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
 
 
 @admin.register(LoginEvent)
@@ -106,6 +105,11 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Through the service, so the cached footer identity is refreshed and the actor recorded.
+        saved = organisation_update(actor=request.user, **{name: form.cleaned_data[name] for name in form.fields})
+        obj.pk = saved.pk
 
     def changelist_view(self, request, extra_context=None):
         # One data controller: the list is just a way to its single page.

@@ -19,13 +19,14 @@ from allauth.mfa.utils import encrypt
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Artist, ArtistFollow, Follow, LoginEvent, Organisation, PublicProfile, User
 from apps.accounts.roles import PRIVACY_OFFICER, SUPPORT_AGENT, sync_staff_roles
 from apps.accounts.useragent import parse_user_agent
 from apps.core.actors import SystemActor
+from apps.core.bulk import insert_rows
 
 DEMO_PASSWORD = "demo-password-2026"
 OFFICER_EMAIL = "officer@demo.example"
@@ -96,8 +97,10 @@ ARTISTS = [
 ]
 USER_AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Safari/605.1.15",
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36",
 ]
 PARSED_AGENTS = {ua: parse_user_agent(ua) for ua in USER_AGENTS}
@@ -175,9 +178,7 @@ def _ensure_officer_mfa(officer: User) -> tuple[str, list[str]]:
     totp = Authenticator.objects.filter(user=officer, type=Authenticator.Type.TOTP).first()
     if totp is None:
         secret = generate_totp_secret()
-        Authenticator.objects.create(
-            user=officer, type=Authenticator.Type.TOTP, data={"secret": encrypt(secret)}
-        )
+        Authenticator.objects.create(user=officer, type=Authenticator.Type.TOTP, data={"secret": encrypt(secret)})
     else:
         secret = TOTP(totp).instance.data["secret"]
         from allauth.mfa.utils import decrypt
@@ -275,63 +276,108 @@ def _bulk_customers(total: int, password_hash: str, now, *, artists: list[Artist
             ids = dict(User.objects.filter(email__in=emails).values_list("email", "pk"))
             for u in users:
                 u.pk = ids[u.email]
-        history = User.history.model
-        history.objects.bulk_create(
-            [
-                history(
-                    id=u.pk,
-                    reference=u.reference,
-                    email=u.email,
-                    full_name=u.full_name,
-                    phone=u.phone,
-                    mailing_address=u.mailing_address,
-                    country=u.country,
-                    preferred_language=u.preferred_language,
-                    status=u.status,
-                    is_staff=False,
-                    is_active=True,
-                    is_superuser=False,
-                    date_joined=u.date_joined,
-                    history_date=u.date_joined,
-                    history_type="+",
-                    history_change_reason="demo data [system:seed_demo]",
-                )
-                for u in users
-            ],
-            batch_size=BATCH,
-        )
-        EmailAddress.objects.bulk_create(
-            [EmailAddress(user_id=u.pk, email=u.email, verified=True, primary=True) for u in users],
-            batch_size=BATCH,
-        )
-        events: list[LoginEvent] = []
-        follows: list[ArtistFollow] = []
-        profiles: list[PublicProfile] = []
-        socials: list[SocialAccount] = []
-        for u, i in zip(users, chunk, strict=True):
-            rng = random.Random(i * 7919)
-            events.extend(_login_events(u, rng.randint(1, 4), rng, now))
-            profiles.append(
-                PublicProfile(
-                    user_id=u.pk,
-                    handle=f"listener-{i:06d}",
-                    show_display_name=rng.random() < 0.3,
-                    show_follower_count=rng.random() < 0.2,
+        _insert_dependents(users, chunk, now, artists)
+    return len(wanted)
+
+
+def _insert_dependents(users: list[User], numbers: list[int], now, artists: list[Artist]) -> None:
+    """History, verified addresses, login history, profiles, follows and social accounts for new users."""
+    insert_rows(
+        User.history.model,
+        (
+            "id",
+            "reference",
+            "email",
+            "full_name",
+            "phone",
+            "mailing_address",
+            "profile_picture",
+            "country",
+            "preferred_language",
+            "status",
+            "is_staff",
+            "is_active",
+            "is_superuser",
+            "date_joined",
+            "history_date",
+            "history_type",
+            "history_change_reason",
+        ),
+        (
+            (
+                u.pk,
+                u.reference.hex if connection.vendor == "sqlite" else u.reference,
+                u.email,
+                u.full_name,
+                u.phone,
+                u.mailing_address,
+                "",
+                str(u.country),
+                u.preferred_language,
+                u.status,
+                False,
+                True,
+                False,
+                u.date_joined,
+                u.date_joined,
+                "+",
+                "demo data [system:seed_demo]",
+            )
+            for u in users
+        ),
+    )
+    insert_rows(EmailAddress, ("user_id", "email", "verified", "primary"), ((u.pk, u.email, True, True) for u in users))
+    events, follows, profiles, socials = [], [], [], []
+    for u, i in zip(users, numbers, strict=True):
+        rng = random.Random(i * 7919)
+        for e in _login_events(u, rng.randint(1, 4), rng, now):
+            events.append(
+                (
+                    u.pk,
+                    e.occurred_at,
+                    e.ip_address,
+                    e.user_agent,
+                    e.device,
+                    e.browser,
+                    e.operating_system,
+                    e.method,
+                    e.succeeded,
                 )
             )
-            for artist in rng.sample(artists, k=rng.randint(0, 3)):
-                follows.append(
-                    ArtistFollow(
-                        user_id=u.pk, artist=artist, followed_at=now - timedelta(days=rng.randint(0, 300))
-                    )
-                )
-            if rng.random() < 0.25:
-                provider = rng.choice(["google", "facebook"])
-                socials.append(
-                    SocialAccount(user_id=u.pk, provider=provider, uid=f"demo-{provider}-{i}", extra_data={})
-                )
-        LoginEvent.objects.bulk_create(events, batch_size=BATCH)
-        PublicProfile.objects.bulk_create(profiles, batch_size=BATCH)
-        ArtistFollow.objects.bulk_create(follows, batch_size=BATCH)
-        SocialAccount.objects.bulk_create(socials, batch_size=BATCH)
-    return len(wanted)
+        profiles.append((u.pk, f"listener-{i:06d}", "", rng.random() < 0.3, False, rng.random() < 0.2, False, False))
+        for artist in rng.sample(artists, k=rng.randint(0, 3)):
+            follows.append((u.pk, artist.pk, now - timedelta(days=rng.randint(0, 300))))
+        if rng.random() < 0.25:
+            provider = rng.choice(["google", "facebook"])
+            socials.append((u.pk, provider, f"demo-{provider}-{i}", u.date_joined, u.date_joined, "{}"))
+    insert_rows(
+        LoginEvent,
+        (
+            "user_id",
+            "occurred_at",
+            "ip_address",
+            "user_agent",
+            "device",
+            "browser",
+            "operating_system",
+            "method",
+            "succeeded",
+        ),
+        events,
+    )
+    insert_rows(
+        PublicProfile,
+        (
+            "user_id",
+            "handle",
+            "display_name",
+            "show_display_name",
+            "show_avatar",
+            "show_follower_count",
+            "show_followers",
+            "show_recent_artists",
+        ),
+        profiles,
+    )
+    insert_rows(ArtistFollow, ("user_id", "artist_id", "followed_at"), follows)
+    insert_rows(SocialAccount, ("user_id", "provider", "uid", "last_login", "date_joined", "extra_data"), socials)

@@ -50,9 +50,7 @@ class PhoneForm(forms.Form):
                 _("Enter a phone number with its country code, for example +44 20 7946 0958.")
             ) from exc
         if not phonenumbers.is_valid_number(number):
-            raise forms.ValidationError(
-                _("This is not a valid phone number. Check the digits and the country code.")
-            )
+            raise forms.ValidationError(_("This is not a valid phone number. Check the digits and the country code."))
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -90,6 +88,14 @@ class PublicProfileForm(forms.ModelForm):
     class Meta:
         model = PublicProfile
         fields = ["handle", "display_name", *PublicProfile.VISIBILITY_FIELDS]
+
+    def clean_handle(self) -> str:
+        # Checked here too (as in public_profile_update): otherwise the model's case-insensitive
+        # constraint fails first with only "Constraint … is violated".
+        handle = self.cleaned_data["handle"]
+        if PublicProfile.objects.filter(handle__iexact=handle).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This handle is taken. Try another."))
+        return handle
 
 
 class LanguageSwitchForm(forms.Form):

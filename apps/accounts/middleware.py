@@ -14,10 +14,14 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.preferred_language:
-            if user.preferred_language != request.LANGUAGE_CODE:
-                translation.activate(user.preferred_language)
-                request.LANGUAGE_CODE = user.preferred_language
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.preferred_language
+            and user.preferred_language != request.LANGUAGE_CODE
+        ):
+            translation.activate(user.preferred_language)
+            request.LANGUAGE_CODE = user.preferred_language
         return self.get_response(request)
 
 

@@ -79,9 +79,7 @@ class User(ReferencedModel, AbstractBaseUser, PermissionsMixin):
         _("preferred language"), max_length=8, choices=Language.choices, default=Language.ENGLISH
     )
     country = CountryField(_("country"), blank=True)
-    status = models.CharField(
-        _("account status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
-    )
+    status = models.CharField(_("account status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     last_seen_at = models.DateTimeField(
         _("last seen"),
@@ -140,9 +138,7 @@ class LoginEvent(models.Model):
         FACEBOOK = "facebook", _("Facebook")
         OTHER = "other", _("Other provider")
 
-    user = models.ForeignKey(
-        User, on_delete=models.CASCADE, null=True, blank=True, related_name="login_events"
-    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="login_events")
     occurred_at = models.DateTimeField(_("time"), default=timezone.now)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
@@ -196,12 +192,12 @@ class PublicProfile(models.Model):
     def __str__(self) -> str:
         return self.handle
 
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:public_profile", kwargs={"handle": self.handle})
+
     @property
     def is_visible(self) -> bool:
         return any(getattr(self, name) for name in self.VISIBILITY_FIELDS)
-
-    def get_absolute_url(self) -> str:
-        return reverse("accounts:public_profile", kwargs={"handle": self.handle})
 
 
 class Artist(ReferencedModel):
@@ -222,9 +218,7 @@ class ArtistFollow(models.Model):
     followed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "artist"], name="accounts_artistfollow_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "artist"], name="accounts_artistfollow_unique")]
         indexes = [models.Index(fields=["user", "-followed_at"], name="accounts_artfollow_recent_idx")]
 
     def __str__(self) -> str:
@@ -241,9 +235,7 @@ class Follow(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["follower", "followed"], name="accounts_follow_unique"),
-            models.CheckConstraint(
-                condition=~models.Q(follower=models.F("followed")), name="accounts_follow_not_self"
-            ),
+            models.CheckConstraint(condition=~models.Q(follower=models.F("followed")), name="accounts_follow_not_self"),
         ]
 
     def __str__(self) -> str:
@@ -268,9 +260,7 @@ class Organisation(models.Model):
         verbose_name = _("organisation (data controller)")
         verbose_name_plural = _("organisation (data controller)")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(singleton=True), name="accounts_organisation_single_row"
-            )
+            models.CheckConstraint(condition=models.Q(singleton=True), name="accounts_organisation_single_row")
         ]
 
     def __str__(self) -> str:

@@ -107,6 +107,7 @@ def public_avatar_file_for_handle(*, handle: str):
         or not profile.show_avatar
         or not profile.user.profile_picture
         or profile.user.status != "active"
+        or not profile.user.is_active  # as public_profile_view_for_handle: deactivated shows nothing
     ):
         raise Http404
     return profile.user.profile_picture

@@ -72,15 +72,11 @@ def _reencoded_picture(upload: UploadedFile) -> ContentFile:
                 "RGBA" if image_format in {"PNG", "WEBP"} and image.mode in {"RGBA", "LA", "P"} else "RGB"
             )
             out = BytesIO()
-            clean.save(out, format=image_format, quality=88) if image_format != "PNG" else clean.save(
-                out, format="PNG"
-            )
+            clean.save(out, format=image_format, quality=88) if image_format != "PNG" else clean.save(out, format="PNG")
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValidationError(
-            _("This file is not a picture we can read. Use a JPEG, PNG or WebP picture.")
-        ) from exc
+        raise ValidationError(_("This file is not a picture we can read. Use a JPEG, PNG or WebP picture.")) from exc
     return ContentFile(out.getvalue(), name=f"picture{ALLOWED_IMAGE_FORMATS[image_format]}")
 
 
@@ -140,16 +136,12 @@ def default_handle_for(user: User) -> str:
 
 
 def public_profile_get_or_create(*, user: User) -> PublicProfile:
-    profile, _created = PublicProfile.objects.get_or_create(
-        user=user, defaults={"handle": default_handle_for(user)}
-    )
+    profile, _created = PublicProfile.objects.get_or_create(user=user, defaults={"handle": default_handle_for(user)})
     return profile
 
 
 @transaction.atomic
-def public_profile_update(
-    *, profile: PublicProfile, actor: User | SystemActor, **changes: Any
-) -> PublicProfile:
+def public_profile_update(*, profile: PublicProfile, actor: User | SystemActor, **changes: Any) -> PublicProfile:
     allowed = {"handle", "display_name", *PublicProfile.VISIBILITY_FIELDS}
     unknown = set(changes) - allowed
     if unknown:

@@ -154,16 +154,15 @@ def public_profile_edit(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your public profile settings were saved."))
             return redirect("accounts:public_profile_edit")
     status = 400 if request.method == "POST" and form.errors else 200
-    return render(
-        request, "accounts/public_profile_edit.html", {"form": form, "profile": profile}, status=status
-    )
+    if status == 400:
+        # The form set the rejected values on the instance: show what is really public.
+        profile.refresh_from_db()
+    return render(request, "accounts/public_profile_edit.html", {"form": form, "profile": profile}, status=status)
 
 
 @require_GET
 def public_profile(request: HttpRequest, handle: str) -> HttpResponse:
-    return render(
-        request, "accounts/public_profile.html", {"profile": public_profile_view_for_handle(handle=handle)}
-    )
+    return render(request, "accounts/public_profile.html", {"profile": public_profile_view_for_handle(handle=handle)})
 
 
 @require_GET

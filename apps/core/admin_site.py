@@ -9,6 +9,7 @@ from __future__ import annotations
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -39,9 +40,7 @@ class PortalAdminSite(admin.AdminSite):
             user = request.user
             if user.is_authenticated and user.is_active and user.is_staff:
                 if not is_mfa_enabled(user):
-                    messages.warning(
-                        request, _("Staff must set up an authenticator app before using the admin.")
-                    )
+                    messages.warning(request, _("Staff must set up an authenticator app before using the admin."))
                     return HttpResponseRedirect(_with_next("mfa_activate_totp", request))
                 if not session_passed_mfa(request):
                     return HttpResponseRedirect(_with_next("mfa_reauthenticate", request))
@@ -51,6 +50,10 @@ class PortalAdminSite(admin.AdminSite):
         return mfa_gate
 
     def login(self, request, extra_context=None):
+        # A signed-in non-staff user would bounce forever between here and allauth's
+        # login, which sends signed-in users straight on to ?next=/admin/.
+        if request.user.is_authenticated and not request.user.is_staff:
+            raise PermissionDenied
         # One sign-in page for everyone: allauth's, with its MFA stage.
         return HttpResponseRedirect(
             f"{reverse('account_login')}?{urlencode({'next': request.GET.get('next', reverse('admin:index'))})}"
