@@ -32,9 +32,7 @@ class LoginEventFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     occurred_at = factory.LazyFunction(timezone.now)
     ip_address = "203.0.113.7"
-    user_agent = (
-        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
-    )
+    user_agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
     device = "Computer"
     browser = "Chrome 130"
     operating_system = "Linux"

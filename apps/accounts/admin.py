@@ -3,11 +3,26 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.models import LoginEvent, Organisation, PublicProfile, User
 from apps.accounts.services import organisation_update
 from apps.core.admin import HistoryRecordAdmin, ReadOnlyAdmin
+
+
+class CountryInUseFilter(admin.SimpleListFilter):
+    """Only the countries customers actually have, not all 249."""
+
+    title = _("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).exclude(country="").values_list("country", flat=True).distinct()
+        return sorted(((code, countries.name(code) or code) for code in codes), key=lambda pair: str(pair[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country=self.value()) if self.value() else queryset
 
 
 class LoginEventInline(admin.TabularInline):
@@ -46,7 +61,7 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         "last_seen_at",
         "is_staff",
     )
-    list_filter = ("status", "is_staff", "preferred_language", "country", "groups")
+    list_filter = ("status", "is_staff", "preferred_language", CountryInUseFilter, "groups")
     search_fields = ("email", "full_name", "phone", "reference")
     date_hierarchy = "date_joined"
     readonly_fields = ("reference", "date_joined", "last_login", "last_seen_at", "closed_at")

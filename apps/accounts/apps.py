@@ -5,7 +5,7 @@ from django.db.models.signals import post_migrate
 class AccountsConfig(AppConfig):
     name = "apps.accounts"
     label = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = "Customer accounts"
 
     def ready(self) -> None:
         from apps.accounts import signals  # noqa: F401  (connects login history receivers)

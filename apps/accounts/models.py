@@ -122,6 +122,19 @@ class User(ReferencedModel, AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email)
 
+    def save(self, *args, **kwargs) -> None:
+        # Signing in saves last_login alone; that is not a change to the person's record,
+        # and a history row per sign-in would copy their details once more each time.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) <= {"last_login"}:
+            self.skip_history_when_saving = True
+            try:
+                super().save(*args, **kwargs)
+            finally:
+                del self.skip_history_when_saving
+            return
+        super().save(*args, **kwargs)
+
     def get_full_name(self) -> str:
         return self.full_name or self.email
 

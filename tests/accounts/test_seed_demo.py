@@ -19,7 +19,8 @@ def test_it_seeds_demo_data_idempotently(capsys):
     assert "30 new generated customers" in first
     assert "0 new generated customers" in second
     # The printed logins include the officer's authenticator secret, the same both times.
-    assert OFFICER_EMAIL in second and CUSTOMER_EMAILS[0] in second
+    assert OFFICER_EMAIL in second
+    assert CUSTOMER_EMAILS[0] in second
     secret_line = next(line for line in first.splitlines() if "TOTP" in line)
     assert secret_line in second
 
@@ -28,7 +29,8 @@ def test_it_seeds_demo_data_idempotently(capsys):
 def test_it_gives_demo_people_what_they_need_to_sign_in():
     call_command("seed_demo", "--customers", "5", "--quiet-logins")
     officer = User.objects.get(email=OFFICER_EMAIL)
-    assert officer.is_staff and officer.groups.filter(name="Privacy officer").exists()
+    assert officer.is_staff
+    assert officer.groups.filter(name="Privacy officer").exists()
     assert Authenticator.objects.filter(user=officer, type=Authenticator.Type.TOTP).exists()
     assert EmailAddress.objects.filter(verified=True).count() == User.objects.count()
     generated = User.objects.filter(email__startswith="customer")

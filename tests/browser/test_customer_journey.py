@@ -122,7 +122,7 @@ def test_it_signs_up_verifies_and_manages_details(live_server, page: Page, scree
 
     expect(page).to_have_url(f"{base}/account/details/")
     expect(page.get_by_role("status")).to_contain_text("Your phone number was saved.")
-    expect(phone_row.locator("dd").first).to_have_text(GOOD_PHONE_E164)
+    expect(phone_row.locator("dd").first).to_have_text(GOOD_PHONE)
     user.refresh_from_db()
     assert user.phone == GOOD_PHONE_E164
     screenshot("06-details-with-phone")

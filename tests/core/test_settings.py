@@ -68,6 +68,10 @@ def test_it_switches_on_https_protections_in_production():
 
 
 def test_it_does_not_mount_the_local_mailbox_in_production():
-    code = "from django.urls import resolve, Resolver404\ntry:\n    resolve('/dev/mail/')\n    print('mounted')\nexcept Resolver404:\n    print('absent')"
+    code = (
+        "from django.urls import resolve, Resolver404\n"
+        "try:\n    resolve('/dev/mail/')\n    print('mounted')\n"
+        "except Resolver404:\n    print('absent')"
+    )
     result = run_manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
     assert result.stdout.strip() == "absent", result.stderr
