@@ -38,10 +38,10 @@ run: setup
 	@PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
 test: setup
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --ds=config.settings.test
 
 test-browser: setup
-	$(VENV)/bin/pytest -m browser
+	$(VENV)/bin/pytest --ds=config.settings.test -m browser
 
 lint: setup
 	$(VENV)/bin/ruff check .
