@@ -198,3 +198,13 @@ def pytest_sessionfinish(session, exitstatus):
         for report in skipped:
             reporter.write_line(f"  skipped: {report.nodeid} ({report.longrepr[-1] if report.longrepr else ''})")
         session.exitstatus = 1
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return (
+        f"portal: database={settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} "
+        f"broker={settings.CELERY_BROKER_URL.split('://')[0]} "
+        f"cache={settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}"
+    )
