@@ -33,7 +33,7 @@ setup: $(VENV)/.synced
 	@$(MANAGE) createcachetable -v 0
 
 run: setup
-	@$(MANAGE) seed_demo
+	@SITE_URL=http://127.0.0.1:$(PORT) $(MANAGE) seed_demo
 	@echo "Starting web, Celery worker and beat (Ctrl-C stops all three)…"
 	@PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
