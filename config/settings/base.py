@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_countries",
     "apps.core",
     "apps.accounts",
+    "apps.personal_data",
 ]
 
 MIDDLEWARE = [

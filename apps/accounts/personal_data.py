@@ -1,0 +1,82 @@
+"""What the accounts app holds about a person (P-01, P-03, P-04)."""
+
+from django.db.models import Q
+
+from apps.accounts.models import Artist, ArtistFollow, Follow, LoginEvent, Organisation, PublicProfile, User
+from apps.personal_data.registry import Action, Category, PersonalField, exempt, register
+
+register(
+    User,
+    subject="",
+    erase=Action.NULL,  # the row stays, emptied and closed, so kept records still have an anchor
+    purpose="Provide the account (contract)",
+    fields=[
+        PersonalField("email", Category.CONTACT, Action.PSEUDONYM),
+        PersonalField("full_name", Category.IDENTITY),
+        PersonalField("phone", Category.CONTACT),
+        PersonalField("mailing_address", Category.CONTACT),
+        PersonalField("profile_picture", Category.CONTENT),
+        PersonalField("country", Category.ACCOUNT),
+        PersonalField("preferred_language", Category.PREFERENCES, Action.FIXED, value="en"),
+        PersonalField(
+            "date_joined",
+            Category.ACCOUNT,
+            Action.KEEP,
+            legal_basis="legal_obligation",
+            retention="5 years after the account ends (tax and accounting records)",
+        ),
+        PersonalField("last_login", Category.USAGE),
+        PersonalField("last_seen_at", Category.USAGE),
+    ],
+)
+register(
+    LoginEvent,
+    subject="user",
+    purpose="Account security and fraud detection (legitimate interest)",
+    tabular=True,
+    fields=[
+        PersonalField("occurred_at", Category.USAGE),
+        PersonalField("ip_address", Category.TECHNICAL),
+        PersonalField("user_agent", Category.TECHNICAL),
+        PersonalField("device", Category.TECHNICAL),
+        PersonalField("browser", Category.TECHNICAL),
+        PersonalField("operating_system", Category.TECHNICAL),
+        PersonalField("method", Category.USAGE),
+        PersonalField("succeeded", Category.USAGE),
+    ],
+)
+register(
+    PublicProfile,
+    subject="user",
+    purpose="Show the public profile the customer chose (consent)",
+    fields=[
+        PersonalField("handle", Category.IDENTITY),
+        PersonalField("display_name", Category.IDENTITY),
+        PersonalField("show_display_name", Category.PREFERENCES),
+        PersonalField("show_avatar", Category.PREFERENCES),
+        PersonalField("show_follower_count", Category.PREFERENCES),
+        PersonalField("show_followers", Category.PREFERENCES),
+        PersonalField("show_recent_artists", Category.PREFERENCES),
+    ],
+)
+register(
+    ArtistFollow,
+    subject="user",
+    purpose="Follow artists (contract)",
+    tabular=True,
+    fields=[PersonalField("artist", Category.USAGE), PersonalField("followed_at", Category.USAGE)],
+)
+register(
+    Follow,
+    # Both sides of a follow are about the subject: whom they follow and who follows them.
+    subject=lambda user: Q(follower=user) | Q(followed=user),
+    purpose="Follow other listeners (contract)",
+    tabular=True,
+    fields=[
+        PersonalField("follower", Category.USAGE),
+        PersonalField("followed", Category.USAGE),
+        PersonalField("created_at", Category.USAGE),
+    ],
+)
+exempt(Artist, reason="Artists are public performers' stage names, not customers.")
+exempt(Organisation, reason="The data controller's company details, not a person's data.")

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+
+class PersonalDataConfig(AppConfig):
+    name = "apps.personal_data"
+    label = "personal_data"
+    verbose_name = "Personal data"
+
+    def ready(self) -> None:
+        from apps.personal_data import checks  # noqa: F401  (registers the system check)
+
+        # Each app declares its models in <app>/personal_data.py; third-party models are
+        # declared in apps/personal_data/third_party.py.
+        autodiscover_modules("personal_data")
+        from apps.personal_data import third_party  # noqa: F401

@@ -1,0 +1,61 @@
+"""System check: every model holding personal data is registered or exempted with a reason."""
+
+from __future__ import annotations
+
+import re
+
+from django.apps import apps
+from django.conf import settings
+from django.core import checks
+from django.db import models
+
+from apps.personal_data.registry import entries, is_covered
+
+# Field names that obviously hold personal data.
+PERSONAL_NAME = re.compile(r"(^|_)(e?mail|phone|ip|ip_address|name|address|user_agent|uid|birth|dob)($|_)")
+
+
+def looks_personal(model: type[models.Model]) -> list[str]:
+    reasons = []
+    user_model = settings.AUTH_USER_MODEL
+    for f in model._meta.get_fields():
+        if not f.concrete:
+            continue
+        if (f.many_to_one or f.one_to_one) and f.related_model is not None:
+            if f.related_model._meta.label == user_model:
+                reasons.append(f"{f.name} points at the user")
+        elif isinstance(f, models.TextField):
+            reasons.append(f"{f.name} is free text")
+        elif isinstance(f, models.GenericIPAddressField) or PERSONAL_NAME.search(f.name):
+            reasons.append(f"{f.name} looks personal")
+    return reasons
+
+
+@checks.register(checks.Tags.models)
+def check_personal_data_registry(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed or is_covered(model):
+            continue
+        reasons = looks_personal(model)
+        if reasons:
+            errors.append(
+                checks.Error(
+                    f"{model._meta.label} holds personal data ({'; '.join(reasons)}) but is not in the registry.",
+                    hint="Register it in its app's personal_data.py, or exempt it there with a reason.",
+                    obj=model,
+                    id="personal_data.E001",
+                )
+            )
+    for entry in entries():
+        field_names = {f.name for f in entry.model._meta.get_fields()}
+        for personal_field in entry.fields:
+            if personal_field.name not in field_names:
+                errors.append(
+                    checks.Error(
+                        f"{entry.label}.{personal_field.name} is registered but does not exist.",
+                        obj=entry.model,
+                        id="personal_data.E002",
+                    )
+                )
+    return errors
