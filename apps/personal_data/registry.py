@@ -176,11 +176,10 @@ def entries() -> list[Entry]:
     def depends_on(entry: Entry) -> set[str]:
         targets = set()
         for f in entry.model._meta.get_fields():
-            if f.many_to_one or f.one_to_one:
-                if f.concrete and f.related_model is not None:
-                    label = f.related_model._meta.label
-                    if label in pending and label != entry.label:
-                        targets.add(label)
+            if (f.many_to_one or f.one_to_one) and f.concrete and f.related_model is not None:
+                label = f.related_model._meta.label
+                if label in pending and label != entry.label:
+                    targets.add(label)
         return targets
 
     # Reverse topological order: an entry goes after every entry that points at it.
