@@ -1,8 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -89,6 +91,47 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         ),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+    actions = ["erase_personal_data"]
+
+    def has_erase_permission(self, request) -> bool:
+        return request.user.has_perm("personal_data.run_erasure")
+
+    @admin.action(description=_("Erase personal data…"), permissions=["erase"])
+    def erase_personal_data(self, request, queryset):
+        """Erase the chosen customers through the engine, after a confirmation page with the plan."""
+        from apps.personal_data.erasure import erasure_plan, erasure_start
+
+        staff = [user for user in queryset if user.is_staff]
+        if staff:
+            self.message_user(
+                request, _("Staff accounts are not erased from here; remove their staff status first."), messages.ERROR
+            )
+            return None
+        reason = request.POST.get("reason", "").strip()
+        if request.POST.get("confirm") == "yes" and reason:
+            runs = [erasure_start(subject=user, actor=request.user, reason=reason[:200]) for user in queryset]
+            self.message_user(
+                request,
+                ngettext(
+                    "Erasure queued for %(count)d person. Its certificate appears under Personal data › Erasures.",
+                    "Erasures queued for %(count)d people. Their certificates appear under Personal data › Erasures.",
+                    len(runs),
+                )
+                % {"count": len(runs)},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Erase personal data"),
+            "plans": [(user, erasure_plan(subject=user)) for user in queryset],
+            "queryset": queryset,
+            "reason": reason,
+            "missing_reason": request.POST.get("confirm") == "yes" and not reason,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/accounts/user/erase_confirmation.html", context)
 
 
 @admin.register(LoginEvent)

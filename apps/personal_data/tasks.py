@@ -2,12 +2,34 @@
 
 from celery import shared_task
 
+from config.celery import PortalTask
 
-@shared_task(name="apps.personal_data.tasks.erase_subject_task", acks_late=True)
+
+class ErasureTask(PortalTask):
+    """PortalTask's bounded retries; when they are spent (or the error is not transient)
+    the run is marked FAILED with the error, so a stuck erasure is visible in the admin."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        from apps.personal_data.erasure import erasure_mark_failed
+
+        erasure_id = args[0] if args else kwargs.get("erasure_id")
+        erasure_mark_failed(erasure_id=erasure_id, error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(name="apps.personal_data.tasks.erase_subject_task", base=ErasureTask, acks_late=True)
 def erase_subject_task(erasure_id: int) -> str:
     from apps.personal_data.erasure import erasure_run
 
-    return erasure_run(erasure_id=erasure_id).status
+    run = erasure_run(erasure_id=erasure_id)
+    return run.status if run is not None else "missing"
+
+
+@shared_task(name="apps.personal_data.tasks.erasure_requeue_stuck_task")
+def erasure_requeue_stuck_task() -> int:
+    """Periodic: re-enqueue erasures whose worker died (see erasure_requeue_stuck)."""
+    from apps.personal_data.erasure import erasure_requeue_stuck
+
+    return len(erasure_requeue_stuck())
 
 
 @shared_task(name="apps.personal_data.tasks.export_subject_task", acks_late=True)

@@ -1,0 +1,95 @@
+"""Officer views of the engine's runs: erasures (with their certificates) and exports. Read-only."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.admin import ReadOnlyAdmin
+from apps.personal_data.models import DataExport, ErasureRun
+
+
+@admin.register(ErasureRun)
+class ErasureRunAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "status", "request_reference", "created_at", "finished_at", "attempts", "dry_run")
+    list_filter = ("status", "dry_run")
+    search_fields = ("=reference", "request_reference", "=subject_reference")
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    fields = (
+        "reference",
+        "status",
+        "request_reference",
+        "subject_reference",
+        "reason",
+        "dry_run",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "attempts",
+        "last_error",
+        "certificate_table",
+        "certificate_json",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("certificate"))
+    def certificate_table(self, obj: ErasureRun) -> str:
+        tables = obj.certificate.get("tables") or obj.certificate.get("plan") or []
+        if not tables:
+            return "-"
+        dry = "plan" in obj.certificate
+
+        def retained(row: dict) -> str:
+            kept = [f"{k['field']} (kept: {k['legal_basis']}, {k['retention']})" for k in row.get("kept", [])]
+            held = [
+                f"{h['field']} (held: {', '.join(x['reason'] for x in h.get('holds', [])) or h.get('note', '')})"
+                for h in row.get("held", [])
+            ]
+            return "; ".join(kept + held)
+
+        def counts(row: dict) -> tuple:
+            if dry:
+                keys = ("rows_to_delete", "rows_to_anonymise", "rows_to_keep", "history_rows_to_scrub")
+            else:
+                keys = ("rows_deleted", "rows_anonymised", "rows_kept", "history_rows_scrubbed")
+            return tuple(row.get(k, 0) for k in keys)
+
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((row["table"], row["model"], *counts(row), retained(row)) for row in tables),
+        )
+        notes = format_html_join("", "<p>{}</p>", ((note,) for note in obj.certificate.get("notes", [])))
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
+            "</thead><tbody>{}</tbody></table>{}",
+            _("table"),
+            _("model"),
+            _("deleted") if not dry else _("to delete"),
+            _("anonymised") if not dry else _("to anonymise"),
+            _("kept rows") if not dry else _("to keep"),
+            _("history rows scrubbed") if not dry else _("history to scrub"),
+            _("kept or held, and why"),
+            body,
+            notes,
+        )
+
+    @admin.display(description=_("certificate (JSON)"))
+    def certificate_json(self, obj: ErasureRun) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.certificate, indent=2, sort_keys=True))
+
+
+@admin.register(DataExport)
+class DataExportAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "status", "created_at", "expires_at", "size_bytes")
+    list_filter = ("status",)
+    search_fields = ("=reference",)
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    # The file and the subject are personal data: the list and page show bookkeeping only.
+    fields = ("reference", "status", "created_at", "expires_at", "size_bytes", "sha256", "attempts", "last_error")
+    readonly_fields = fields
