@@ -46,6 +46,10 @@ app.conf.beat_schedule = {
         "task": "apps.accounts.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "personal-data-delete-expired-exports": {
+        "task": "apps.personal_data.tasks.delete_expired_exports_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 app.autodiscover_tasks()
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("apps.accounts.urls")),
+    path("", include("apps.personal_data.urls")),
 ]
 
 if settings.LOCAL_MAILBOX_ENABLED:

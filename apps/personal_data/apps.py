@@ -14,3 +14,15 @@ class PersonalDataConfig(AppConfig):
         # declared in apps/personal_data/third_party.py.
         autodiscover_modules("personal_data")
         from apps.personal_data import third_party  # noqa: F401
+
+        self._register_navigation()
+
+    @staticmethod
+    def _register_navigation() -> None:
+        # Your Account → Your data (exports), after the accounts app's own pages.
+        from django.utils.translation import gettext_lazy as _
+
+        from apps.accounts.navigation import NavItem
+        from apps.accounts.navigation import register as register_nav_item
+
+        register_nav_item(NavItem("data", _("Your data"), "personal_data:data", 40))
