@@ -72,19 +72,23 @@ def make_subject(rows: int) -> User:
 
 def floor(user: User) -> float:
     started = time.perf_counter()
-    with tempfile.TemporaryFile() as out, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("login_events.csv", "w") as raw, connection.cursor() as cursor:
-            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-            writer = csv.writer(text)
-            writer.writerow(COLUMNS)
-            cursor.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM {LoginEvent._meta.db_table} WHERE user_id = %s ORDER BY id",
-                [user.pk],
-            )
-            while batch := cursor.fetchmany(2000):
-                writer.writerows(batch)
-            text.flush()
-            text.detach()
+    with (
+        tempfile.TemporaryFile() as out,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("login_events.csv", "w") as raw,
+        connection.cursor() as cursor,
+    ):
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        writer = csv.writer(text)
+        writer.writerow(COLUMNS)
+        cursor.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM {LoginEvent._meta.db_table} WHERE user_id = %s ORDER BY id",
+            [user.pk],
+        )
+        while batch := cursor.fetchmany(2000):
+            writer.writerows(batch)
+        text.flush()
+        text.detach()
     return time.perf_counter() - started
 
 
