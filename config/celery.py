@@ -11,15 +11,16 @@ All settings live in Django settings under the CELERY_ prefix (config/settings/b
 import os
 from pathlib import Path
 
-from celery import Celery, Task
+from celery import Celery
+from celery.contrib.django.task import DjangoTask
 from celery.schedules import crontab
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 
-class PortalTask(Task):
-    """Base for every task: transient database or broker errors are retried with
+class PortalTask(DjangoTask):
+    """Base for every task (with Django's ``delay_on_commit``): transient database or broker errors are retried with
     exponential backoff and jitter, a bounded number of times, then the task fails
     visibly instead of looping."""
 
@@ -45,6 +46,11 @@ app.conf.beat_schedule = {
     "accounts-clear-expired-sessions": {
         "task": "apps.accounts.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "personal-data-reconcile": {
+        # Re-enqueues erasures and exports whose worker died (a SIGKILL loses the message).
+        "task": "apps.personal_data.tasks.reconcile_task",
+        "schedule": crontab(minute="*/10"),
     },
     "personal-data-delete-expired-exports": {
         "task": "apps.personal_data.tasks.delete_expired_exports_task",

@@ -577,7 +577,7 @@ def erasure_mark_failed(*, erasure_id: int, error: str) -> ErasureRun | None:
     return run
 
 
-def erasure_requeue_stuck(*, older_than: timedelta = timedelta(minutes=15)) -> list[int]:
+def erasure_requeue_stuck(*, older_than: timedelta = timedelta(minutes=15), dry_run: bool = False) -> list[int]:
     """Re-enqueue runs left PENDING/RUNNING with no progress for ``older_than``.
 
     Needed because a worker killed outright (SIGKILL, OOM, host loss) loses its task: the
@@ -594,6 +594,8 @@ def erasure_requeue_stuck(*, older_than: timedelta = timedelta(minutes=15)) -> l
             .filter(status__in=ACTIVE, dry_run=False, updated_at__lte=cutoff)
             .values_list("pk", flat=True)
         )
+        if dry_run:
+            return stuck
         # Touch them so the next sweep waits a full period before trying again.
         ErasureRun.objects.filter(pk__in=stuck).update(updated_at=timezone.now())
         for pk in stuck:

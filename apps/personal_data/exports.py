@@ -185,6 +185,25 @@ def exports_delete_expired(*, now: datetime | None = None, dry_run: bool = False
     return done
 
 
+def exports_requeue_stuck(*, older_than: timedelta = timedelta(minutes=30), dry_run: bool = False) -> list[int]:
+    """Re-enqueue exports left PENDING or RUNNING by a worker that died (see erasure_requeue_stuck)."""
+    from apps.personal_data.tasks import export_subject_task
+
+    cutoff = timezone.now() - older_than
+    with transaction.atomic():
+        stuck = list(
+            DataExport.objects.select_for_update()
+            .filter(status__in=[DataExport.Status.PENDING, DataExport.Status.RUNNING], updated_at__lte=cutoff)
+            .values_list("pk", flat=True)
+        )
+        if dry_run:
+            return stuck
+        DataExport.objects.filter(pk__in=stuck).update(updated_at=timezone.now())
+        for pk in stuck:
+            transaction.on_commit(lambda pk=pk: export_subject_task.delay(pk))
+    return stuck
+
+
 # --- Reads ------------------------------------------------------------------------------
 
 

@@ -24,12 +24,13 @@ def erase_subject_task(erasure_id: int) -> str:
     return run.status if run is not None else "missing"
 
 
-@shared_task(name="apps.personal_data.tasks.erasure_requeue_stuck_task")
-def erasure_requeue_stuck_task() -> int:
-    """Periodic: re-enqueue erasures whose worker died (see erasure_requeue_stuck)."""
+@shared_task(name="apps.personal_data.tasks.reconcile_task")
+def reconcile_task() -> dict:
+    """Periodic: re-enqueue erasures and exports whose worker died (see the services)."""
     from apps.personal_data.erasure import erasure_requeue_stuck
+    from apps.personal_data.exports import exports_requeue_stuck
 
-    return len(erasure_requeue_stuck())
+    return {"erasures": len(erasure_requeue_stuck()), "exports": len(exports_requeue_stuck())}
 
 
 @shared_task(name="apps.personal_data.tasks.export_subject_task", acks_late=True)

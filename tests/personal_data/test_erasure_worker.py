@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -228,3 +229,17 @@ def test_it_stops_and_shows_the_failure_when_the_erasure_keeps_failing(celery_wo
     # The tables before the user row were erased, and the run says how far it got.
     assert not LoginEvent.objects.filter(user=subject).exists()
     assert run.progress["tables"]["accounts.LoginEvent"]["live_done"]
+
+
+def test_it_erases_from_the_command_and_prints_the_certificate(celery_worker_process, capsys):
+    from django.core.management import call_command
+
+    subject = build_subject("command@example.test", tag="command")
+
+    call_command("erase_subject", "command@example.test", "--wait", "--timeout", "60", "--reason", "by hand")
+    out = capsys.readouterr().out
+
+    certificate = json.loads(out[out.index("{") :])
+    assert certificate["subject_reference"]
+    assert "command@example.test" not in out
+    assert User.objects.get(pk=subject.pk).is_active is False
