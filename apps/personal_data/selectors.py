@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldError
 from django.db import models
 
 from apps.personal_data.registry import FIDES_CATEGORY, entries, exemptions
@@ -46,6 +47,21 @@ class Finding:
     field: str
     row: str
     is_history: bool
+    subject_id: int | None = None  # the person the row is about, where the registry says how
+
+
+def _subject_column(entry, model, is_history: bool) -> str | None:
+    """The column holding the subject's user id in ``model`` (live or history), if a plain path."""
+    if not isinstance(entry.subject, str):
+        return None
+    if entry.subject == "":
+        return "id" if is_history else "pk"
+    path = f"{entry.subject}__pk"
+    try:
+        model._base_manager.values(path).query  # noqa: B018 (raises FieldError when the path does not apply)
+    except FieldError:
+        return None
+    return path
 
 
 def find_personal_data(value: str, *, limit_per_field: int = 50) -> list[Finding]:
@@ -60,31 +76,29 @@ def find_personal_data(value: str, *, limit_per_field: int = 50) -> list[Finding
             targets.append((entry.history_model, True))
         for model, is_history in targets:
             field_names = {f.name for f in model._meta.get_fields() if f.concrete}
-            for personal_field in entry.fields:
-                name = personal_field.name
+            pk_name = "history_id" if is_history else "pk"
+            subject_column = _subject_column(entry, model, is_history)
+            columns = [pf.name for pf in entry.fields]
+            if is_history and "history_change_reason" in field_names:
+                columns.append("history_change_reason")
+            for name in columns:
                 if name not in field_names or not isinstance(model._meta.get_field(name), TEXT_FIELDS):
                     continue
-                pk_name = "history_id" if is_history else "pk"
+                selected = [pk_name, subject_column] if subject_column else [pk_name]
                 matches = (
                     model._base_manager.filter(**{f"{name}__icontains": needle})
                     .order_by(pk_name)
-                    .values_list(pk_name, flat=True)[:limit_per_field]
+                    .values_list(*selected)[:limit_per_field]
                 )
                 findings.extend(
                     Finding(
                         table=model._meta.db_table,
                         model=model._meta.label,
                         field=name,
-                        row=str(pk),
+                        row=str(match[0]),
                         is_history=is_history,
+                        subject_id=match[1] if subject_column else None,
                     )
-                    for pk in matches
+                    for match in matches
                 )
-            if is_history and "history_change_reason" in field_names:
-                for pk in model._base_manager.filter(history_change_reason__icontains=needle).values_list(
-                    "history_id", flat=True
-                )[:limit_per_field]:
-                    findings.append(
-                        Finding(model._meta.db_table, model._meta.label, "history_change_reason", str(pk), True)
-                    )
     return findings

@@ -41,3 +41,9 @@ def test_it_shows_the_registry_map_and_links_it_from_the_admin_index(client_as):
     assert "sessions.Session" in page
     index = officer.get(reverse("admin:index")).content.decode()
     assert reverse("personal_data_finder") in index
+
+
+def test_it_links_each_finding_to_the_person_it_is_about(client_as):
+    person = UserFactory(email="linked-5521@example.test")
+    page = client_as("officer").get(reverse("personal_data_finder"), {"q": "linked-5521"}).content.decode()
+    assert reverse("admin:accounts_user_change", args=[person.pk]) in page
