@@ -47,6 +47,10 @@ app.conf.beat_schedule = {
         "task": "apps.accounts.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "disclosures-anchor-head": {
+        "task": "apps.disclosures.tasks.anchor_head_task",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "personal-data-reconcile": {
         # Re-enqueues erasures and exports whose worker died (a SIGKILL loses the message).
         "task": "apps.personal_data.tasks.reconcile_task",

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.personal_data",
+    "apps.disclosures",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +265,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = celery_transport_options(
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Privacy ---------------------------------------------------------------------
+# The data controller's country: recipients elsewhere are international transfers (P-23).
+CONTROLLER_COUNTRY = env("CONTROLLER_COUNTRY", default="GB")
 # Used for keyed hashes (pseudonymous subject references, suppression lists); rotating
 # it breaks the link between old ledger rows and new ones, so it is separate from SECRET_KEY.
 PSEUDONYM_KEY = env("PSEUDONYM_KEY", default=SECRET_KEY)

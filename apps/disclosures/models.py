@@ -1,0 +1,237 @@
+"""The disclosure register (P-20..P-23): who received whose personal data, when, why.
+
+Disclosures form an append-only, hash-chained ledger: each entry stores the hash of the
+one before it, so an edited, deleted or reordered entry breaks the chain at that point
+(`manage.py verify_disclosure_log`). A correction is a new entry that amends the original.
+Subjects are referenced by account and by pseudonymous reference, so a record outlives
+the erasure of the person without keeping who they were.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from apps.core.models import ReferencedModel, TimestampedModel
+
+
+class Recipient(ReferencedModel, TimestampedModel):
+    class Category(models.TextChoices):
+        GROUP_COMPANY = "group_company", _("Group company")
+        PROCESSOR = "processor", _("Service provider / processor")
+        AUDITOR = "auditor", _("Auditor")
+        LAWYER = "lawyer", _("Lawyer")
+        REGULATOR = "regulator", _("Regulator")
+        LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+        COURT = "court", _("Court")
+        GOVERNMENT = "government", _("Government body")
+        MARKETING_AGENCY = "marketing_agency", _("Marketing agency")
+        MARKETING_PARTNER = "marketing_partner", _("Marketing partner")
+        BUYER = "buyer", _("Buyer of the business")
+
+    class Safeguard(models.TextChoices):
+        NOT_NEEDED = "not_needed", _("Not needed (same country)")
+        ADEQUACY = "adequacy", _("Adequacy decision")
+        SCC = "scc", _("Standard contractual clauses")
+        BCR = "bcr", _("Binding corporate rules")
+        CONTRACT = "contract", _("Contract")
+        DEROGATION = "derogation", _("Derogation (Art. 49)")
+
+    class Agreement(models.TextChoices):
+        NONE = "none", _("None")
+        CONFIDENTIALITY = "confidentiality", _("Confidentiality agreement")
+        PROCESSING = "processing", _("Data processing agreement")
+
+    name = models.CharField(_("name"), max_length=200)
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    country = CountryField(_("country"))
+    transfer_safeguard = models.CharField(
+        _("international-transfer safeguard (P-23)"),
+        max_length=16,
+        choices=Safeguard.choices,
+        default=Safeguard.NOT_NEEDED,
+    )
+    agreement = models.CharField(
+        _("agreement (P-20)"), max_length=16, choices=Agreement.choices, default=Agreement.NONE
+    )
+    agreement_reference = models.CharField(_("agreement reference"), max_length=120, blank=True)
+    agreement_starts = models.DateField(_("agreement starts"), null=True, blank=True)
+    agreement_ends = models.DateField(_("agreement ends"), null=True, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=120, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(agreement_ends__isnull=True)
+                | models.Q(agreement_starts__isnull=True)
+                | models.Q(agreement_ends__gte=models.F("agreement_starts")),
+                name="disclosures_recipient_agreement_dates_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_international(self) -> bool:
+        return str(self.country) != settings.CONTROLLER_COUNTRY
+
+    @property
+    def agreement_lapsed(self) -> bool:
+        return bool(self.agreement_ends and self.agreement_ends < timezone.localdate())
+
+    def clean(self) -> None:
+        if self.is_international and self.transfer_safeguard == self.Safeguard.NOT_NEEDED:
+            raise ValidationError(
+                {"transfer_safeguard": _("A recipient in another country needs a transfer safeguard (P-23).")}
+            )
+        if self.agreement != self.Agreement.NONE and not self.agreement_reference:
+            raise ValidationError({"agreement_reference": _("Give the agreement's reference.")})
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermissionError("The disclosure register is append-only: record an amendment instead.")
+
+    def update(self, **kwargs):
+        # Only the operational fields outside the hash may change after the fact.
+        if set(kwargs) - Disclosure.MUTABLE_FIELDS:
+            raise PermissionError("The disclosure register is append-only: record an amendment instead.")
+        return super().update(**kwargs)
+
+
+class Disclosure(ReferencedModel):
+    class LegalBasis(models.TextChoices):
+        CONSENT = "consent", _("Consent")
+        CONTRACT = "contract", _("Contract")
+        LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation")
+        COURT_ORDER = "court_order", _("Court order")
+        LAW_ENFORCEMENT = "law_enforcement", _("Law-enforcement request")
+        REGULATOR = "regulator", _("Regulator request")
+        VITAL_INTEREST = "vital_interest", _("Vital interest")
+        BUSINESS_TRANSFER = "business_transfer", _("Business transfer")
+
+    class Visibility(models.TextChoices):
+        VISIBLE = "visible", _("Visible to the subject")
+        WITHHELD = "withheld", _("Withheld from the subject")
+
+    class Notification(models.TextChoices):
+        NOT_REQUIRED = "not_required", _("Not required")
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+
+    # Fields outside the hash: how the record is shown and notified, not what happened.
+    MUTABLE_FIELDS = frozenset({"visibility", "withheld_reason", "withheld_review_date", "notification_status"})
+
+    sequence = models.PositiveBigIntegerField(_("position in the register"), unique=True, editable=False)
+    recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="disclosures")
+    data_categories = models.JSONField(_("data categories"), default=list)
+    description = models.TextField(_("what was disclosed"), help_text=_("Describe the data; never paste the data."))
+    disclosed_at = models.DateTimeField(_("disclosed at"))
+    reason = models.TextField(_("reason"))
+    legal_basis = models.CharField(_("legal basis"), max_length=32, choices=LegalBasis.choices)
+    external_reference = models.CharField(_("order or warrant number"), max_length=120, blank=True)
+    requested_by = models.CharField(_("requested by"), max_length=200, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amends = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments",
+        help_text=_("The entry this one corrects."),
+    )
+    visibility = models.CharField(
+        _("subject visibility"), max_length=16, choices=Visibility.choices, default=Visibility.VISIBLE
+    )
+    withheld_reason = models.TextField(_("why it is withheld"), blank=True)
+    withheld_review_date = models.DateField(_("review withholding on"), null=True, blank=True)
+    notification_status = models.CharField(
+        max_length=16, choices=Notification.choices, default=Notification.NOT_REQUIRED
+    )
+    previous_hash = models.CharField(max_length=64, editable=False)
+    entry_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+        ordering = ["-sequence"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(visibility="withheld") | ~models.Q(withheld_reason=""),
+                name="disclosures_withheld_needs_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} to {self.recipient_id} ({self.disclosed_at:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or set(update_fields) - self.MUTABLE_FIELDS:
+                raise PermissionError("The disclosure register is append-only: record an amendment instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The disclosure register is append-only: record an amendment instead.")
+
+
+class DisclosureSubject(models.Model):
+    """One person a disclosure was about. The account link goes at erasure; the reference stays."""
+
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.PROTECT, related_name="subjects")
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="disclosure_links"
+    )
+    subject_reference = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["disclosure", "subject_reference"], name="disclosures_subject_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.disclosure_id}:{self.subject_reference[:12]}"
+
+
+class ChainAnchor(TimestampedModel):
+    """The register's head hash, written daily: truncating the tail cannot go unnoticed."""
+
+    sequence = models.PositiveBigIntegerField()
+    entry_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"head #{self.sequence} {self.entry_hash[:12]}"
+
+
+class ChainHead(models.Model):
+    """The register's current head, one row: appends lock it, so they are strictly sequential."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    sequence = models.PositiveBigIntegerField(default=0)
+    entry_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"head #{self.sequence}"

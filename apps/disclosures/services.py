@@ -1,0 +1,142 @@
+"""Writes to the disclosure register. Every entry names who recorded it; none is ever edited."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.core.actors import record_actor
+from apps.disclosures.chain import hash_for
+from apps.disclosures.models import ChainAnchor, ChainHead, Disclosure, DisclosureSubject, Recipient
+from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.registry import Category
+
+logger = logging.getLogger(__name__)
+
+
+def _lock_head() -> ChainHead:
+    ChainHead.objects.get_or_create(singleton=True)
+    return ChainHead.objects.select_for_update().get(singleton=True)
+
+
+@transaction.atomic
+def disclosure_record(
+    *,
+    recipient: Recipient,
+    subjects: Sequence[User],
+    data_categories: Sequence[str],
+    description: str,
+    disclosed_at: datetime,
+    reason: str,
+    legal_basis: str,
+    actor: User,
+    external_reference: str = "",
+    requested_by: str = "",
+    approved_by: User | None = None,
+    amends: Disclosure | None = None,
+    visibility: str = Disclosure.Visibility.VISIBLE,
+    withheld_reason: str = "",
+    withheld_review_date: date | None = None,
+) -> Disclosure:
+    """Append one disclosure (about one or many subjects) to the register."""
+    errors: dict[str, str] = {}
+    if not subjects:
+        errors["subjects"] = _("A disclosure is about at least one person.")
+    unknown = sorted(set(data_categories) - set(Category.values))
+    if not data_categories or unknown:
+        errors["data_categories"] = _("Choose the categories of data disclosed.")
+    if not recipient.is_active:
+        errors["recipient"] = _("This recipient is no longer active.")
+    if errors:
+        raise ValidationError(errors)
+    references = sorted({subject_reference(s) for s in subjects})
+
+    head = _lock_head()
+    disclosure = Disclosure(
+        sequence=head.sequence + 1,
+        previous_hash=head.entry_hash,
+        recipient=recipient,
+        data_categories=sorted(set(data_categories)),
+        description=description.strip(),
+        disclosed_at=disclosed_at,
+        reason=reason.strip(),
+        legal_basis=legal_basis,
+        external_reference=external_reference.strip(),
+        requested_by=requested_by.strip(),
+        approved_by=approved_by,
+        recorded_by=actor,
+        amends=amends,
+        visibility=visibility,
+        withheld_reason=withheld_reason.strip(),
+        withheld_review_date=withheld_review_date,
+    )
+    disclosure.entry_hash = hash_for(disclosure, head.entry_hash, references)
+    disclosure.full_clean()
+    record_actor(disclosure, actor=actor, reason=f"recorded disclosure #{disclosure.sequence}")
+    disclosure.save()
+    by_reference = {subject_reference(s): s for s in subjects}
+    DisclosureSubject.objects.bulk_create(
+        DisclosureSubject(disclosure=disclosure, subject=by_reference[ref], subject_reference=ref) for ref in references
+    )
+    head.sequence, head.entry_hash = disclosure.sequence, disclosure.entry_hash
+    head.save(update_fields=["sequence", "entry_hash"])
+    return disclosure
+
+
+@transaction.atomic
+def disclosure_amend(*, original: Disclosure, actor: User, correction: str, **changes) -> Disclosure:
+    """Correct an entry by appending a new one that points at it; the original stays as it was."""
+    if not correction.strip():
+        raise ValidationError({"correction": _("Say what the amendment corrects.")})
+    fields = {
+        "recipient": original.recipient,
+        "subjects": [link.subject for link in original.subjects.select_related("subject") if link.subject],
+        "data_categories": original.data_categories,
+        "description": original.description,
+        "disclosed_at": original.disclosed_at,
+        "reason": original.reason,
+        "legal_basis": original.legal_basis,
+        "external_reference": original.external_reference,
+        "requested_by": original.requested_by,
+        "approved_by": original.approved_by,
+        "visibility": original.visibility,
+        "withheld_reason": original.withheld_reason,
+        "withheld_review_date": original.withheld_review_date,
+    }
+    fields.update(changes)
+    fields["reason"] = f"{fields['reason']}\n\nAmends #{original.sequence}: {correction.strip()}"
+    return disclosure_record(actor=actor, amends=original, **fields)
+
+
+@transaction.atomic
+def disclosure_set_visibility(
+    *,
+    disclosure: Disclosure,
+    actor: User,
+    visibility: str,
+    withheld_reason: str = "",
+    withheld_review_date: date | None = None,
+) -> Disclosure:
+    """Show an entry to its subjects, or withhold it with the legal reason (P-22)."""
+    disclosure.visibility = visibility
+    disclosure.withheld_reason = withheld_reason.strip() if visibility == Disclosure.Visibility.WITHHELD else ""
+    disclosure.withheld_review_date = withheld_review_date if visibility == Disclosure.Visibility.WITHHELD else None
+    disclosure.full_clean()
+    record_actor(disclosure, actor=actor, reason=f"visibility set to {visibility}")
+    disclosure.save(update_fields=["visibility", "withheld_reason", "withheld_review_date"])
+    return disclosure
+
+
+@transaction.atomic
+def disclosure_anchor_head() -> ChainAnchor:
+    """Write the current head hash down (daily): a truncated register then fails verification."""
+    head = _lock_head()
+    anchor = ChainAnchor.objects.create(sequence=head.sequence, entry_hash=head.entry_hash)
+    logger.info("disclosure register head #%s %s", anchor.sequence, anchor.entry_hash)
+    return anchor
