@@ -80,3 +80,17 @@ register(
 )
 exempt(Artist, reason="Artists are public performers' stage names, not customers.")
 exempt(Organisation, reason="The data controller's company details, not a person's data.")
+register(
+    User.groups.through,
+    subject="user",
+    purpose="Staff roles (security)",
+    export=False,
+    fields=[PersonalField("group", Category.ACCOUNT)],
+)
+register(
+    User.user_permissions.through,
+    subject="user",
+    purpose="Staff permissions (security)",
+    export=False,
+    fields=[PersonalField("permission", Category.ACCOUNT)],
+)

@@ -235,3 +235,113 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.sequence}"
+
+
+class CompelledRequest(ReferencedModel, TimestampedModel):
+    """A court, police or government demand for data (P-21), decided by two privacy officers.
+
+    The officer who records the demand cannot approve it (four eyes); approval appends the
+    disclosure to the register, refusal is recorded with its reason.
+    """
+
+    class Status(models.TextChoices):
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting a second officer")
+        APPROVED = "approved", _("Approved and disclosed")
+        REFUSED = "refused", _("Refused")
+
+    recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="compelled_requests")
+    requested_by = models.CharField(_("who asked"), max_length=200)
+    authority = models.CharField(_("under which authority"), max_length=300)
+    external_reference = models.CharField(_("order or warrant number"), max_length=120)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    subjects = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("subjects"))
+    data_categories = models.JSONField(_("data categories asked for"), default=list)
+    data_requested = models.TextField(_("data asked for"))
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.AWAITING_APPROVAL)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(_("refusal reason"), blank=True)
+    withhold_from_subjects = models.BooleanField(_("the order forbids telling the subjects"), default=False)
+    withheld_reason = models.TextField(_("why it is withheld"), blank=True)
+    disclosure = models.OneToOneField(
+        Disclosure, on_delete=models.PROTECT, null=True, blank=True, related_name="compelled_request"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("compelled disclosure request")
+        verbose_name_plural = _("compelled disclosure requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("received_by")),
+                name="disclosures_compelled_four_eyes",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_reference} ({self.get_status_display()})"
+
+
+class ContentAccessGrant(ReferencedModel, TimestampedModel):
+    """A staff member's permission to open one customer's content (P-24).
+
+    For support, it waits for the customer's approval in Your Account; for a legal process
+    it is immediate and the customer is told afterwards (unless that is withheld).
+    """
+
+    class Purpose(models.TextChoices):
+        SUPPORT = "support", _("Resolve a support issue")
+        LEGAL = "legal", _("Legal process")
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for the customer")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied by the customer")
+        REVOKED = "revoked", _("Revoked")
+
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="content_grants")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    reason = models.TextField(_("reason shown to the customer"))
+    ticket_reference = models.CharField(_("ticket or case reference"), max_length=120, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    customer_notified_at = models.DateTimeField(null=True, blank=True)
+    notification_withheld_reason = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("content access grant")
+        verbose_name_plural = _("content access grants")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} access ({self.get_status_display()})"
+
+
+class StaffAccessEvent(models.Model):
+    """Every staff look at a customer's record or content (P-25), for auditors."""
+
+    class Kind(models.TextChoices):
+        RECORD_VIEW = "record_view", _("Viewed the customer record in the admin")
+        CONTENT_VIEW = "content_view", _("Opened the customer's content")
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_access_events")
+    grant = models.ForeignKey(ContentAccessGrant, on_delete=models.SET_NULL, null=True, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    path = models.CharField(max_length=300, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("staff access event")
+        verbose_name_plural = _("staff access events")
+        ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.kind} {self.customer_id}"

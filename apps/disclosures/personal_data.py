@@ -1,6 +1,15 @@
 """The disclosure register outlives the people in it: their link becomes the pseudonymous reference."""
 
-from apps.disclosures.models import ChainAnchor, ChainHead, Disclosure, DisclosureSubject, Recipient
+from apps.disclosures.models import (
+    ChainAnchor,
+    ChainHead,
+    CompelledRequest,
+    ContentAccessGrant,
+    Disclosure,
+    DisclosureSubject,
+    Recipient,
+    StaffAccessEvent,
+)
 from apps.personal_data.registry import Action, Category, LegalBasis, PersonalField, exempt, register
 
 register(
@@ -28,3 +37,40 @@ exempt(
 exempt(Recipient, reason="Organisations that receive data; the contact is a business contact.")
 exempt(ChainAnchor, reason="Sequence numbers and hashes only.")
 exempt(ChainHead, reason="Sequence number and hash only.")
+
+exempt(
+    CompelledRequest,
+    reason="The demand itself; who it names is in its subjects table (registered below), what was "
+    "handed over is in the register.",
+)
+register(
+    CompelledRequest.subjects.through,
+    subject="user",
+    purpose="Answer court, police and government demands (legal obligation, P-21)",
+    export=False,
+    fields=[PersonalField("user", Category.ACCOUNT)],
+)
+register(
+    ContentAccessGrant,
+    subject="customer",
+    purpose="Control staff access to customer content (P-24)",
+    tabular=True,
+    fields=[
+        PersonalField("purpose", Category.ACCOUNT),
+        PersonalField("reason", Category.ACCOUNT),
+        PersonalField("ticket_reference", Category.ACCOUNT),
+        PersonalField("status", Category.ACCOUNT),
+        PersonalField("expires_at", Category.ACCOUNT),
+    ],
+)
+register(
+    StaffAccessEvent,
+    subject="customer",
+    purpose="Audit staff access to customer data (P-25)",
+    tabular=True,
+    fields=[
+        PersonalField("kind", Category.USAGE),
+        PersonalField("occurred_at", Category.USAGE),
+        PersonalField("path", Category.USAGE),
+    ],
+)

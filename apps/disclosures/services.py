@@ -20,6 +20,15 @@ from apps.personal_data.registry import Category
 logger = logging.getLogger(__name__)
 
 
+# The consent capability answers "has this subject consented to this partner?". Until it is
+# installed, no consent can be shown, so consent-based sharing with partners is refused.
+PARTNER_CONSENT_CHECKS: list = []
+
+
+def partner_consent_given(*, subject: User, recipient: Recipient) -> bool:
+    return any(check(subject=subject, recipient=recipient) for check in PARTNER_CONSENT_CHECKS)
+
+
 def _lock_head() -> ChainHead:
     ChainHead.objects.get_or_create(singleton=True)
     return ChainHead.objects.select_for_update().get(singleton=True)
@@ -53,6 +62,16 @@ def disclosure_record(
         errors["data_categories"] = _("Choose the categories of data disclosed.")
     if not recipient.is_active:
         errors["recipient"] = _("This recipient is no longer active.")
+    if (
+        not errors
+        and legal_basis == Disclosure.LegalBasis.CONSENT
+        and recipient.category == Recipient.Category.MARKETING_PARTNER
+    ):
+        missing = [s for s in subjects if not partner_consent_given(subject=s, recipient=recipient)]
+        if missing:
+            errors["legal_basis"] = _(
+                "%(count)d of the subjects have not consented to sharing with this partner (P-20)."
+            ) % {"count": len(missing)}
     if errors:
         raise ValidationError(errors)
     references = sorted({subject_reference(s) for s in subjects})

@@ -156,3 +156,19 @@ def test_it_refuses_a_recipient_abroad_without_a_transfer_safeguard():
     with pytest.raises(ValidationError) as error:
         recipient.full_clean()
     assert "transfer_safeguard" in error.value.message_dict
+
+
+def test_it_refuses_consent_based_sharing_with_a_partner_the_subject_did_not_consent_to(officer, customer):
+    from apps.disclosures import services
+
+    partner = RecipientFactory(category="marketing_partner")
+    with pytest.raises(ValidationError) as error:
+        record(actor=officer, subjects=[customer], recipient=partner, legal_basis="consent")
+    assert "have not consented" in error.value.message_dict["legal_basis"][0]
+    assert not Disclosure.objects.exists()
+
+    services.PARTNER_CONSENT_CHECKS.append(lambda *, subject, recipient: subject == customer)
+    try:
+        assert record(actor=officer, subjects=[customer], recipient=partner, legal_basis="consent").sequence == 1
+    finally:
+        services.PARTNER_CONSENT_CHECKS.clear()
