@@ -30,8 +30,12 @@ def partner_consent_given(*, subject: User, recipient: Recipient) -> bool:
 
 
 def _lock_head() -> ChainHead:
-    ChainHead.objects.get_or_create(singleton=True)
-    return ChainHead.objects.select_for_update().get(singleton=True)
+    try:
+        return ChainHead.objects.select_for_update().get(singleton=True)
+    except ChainHead.DoesNotExist:
+        # The first append ever; a concurrent first append fails on the unique singleton and retries.
+        ChainHead.objects.get_or_create(singleton=True)
+        return ChainHead.objects.select_for_update().get(singleton=True)
 
 
 @transaction.atomic
@@ -76,10 +80,7 @@ def disclosure_record(
         raise ValidationError(errors)
     references = sorted({subject_reference(s) for s in subjects})
 
-    head = _lock_head()
     disclosure = Disclosure(
-        sequence=head.sequence + 1,
-        previous_hash=head.entry_hash,
         recipient=recipient,
         data_categories=sorted(set(data_categories)),
         description=description.strip(),
@@ -95,8 +96,23 @@ def disclosure_record(
         withheld_reason=withheld_reason.strip(),
         withheld_review_date=withheld_review_date,
     )
+    # Everything that does not depend on the chain is checked before taking the head lock,
+    # which every append waits for: the locked part is only hash, insert, move the head.
+    # Uniqueness of sequence, hash and reference is the database's to enforce.
+    # The related objects are instances already, so their existence is not re-queried, and the
+    # one check constraint is checked here in Python rather than by a query of its own.
+    if disclosure.visibility == Disclosure.Visibility.WITHHELD and not disclosure.withheld_reason:
+        raise ValidationError({"withheld_reason": _("Say why the record is withheld from the subject.")})
+    disclosure.full_clean(
+        exclude=["sequence", "previous_hash", "entry_hash", "recipient", "recorded_by", "approved_by", "amends"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+
+    head = _lock_head()
+    disclosure.sequence = head.sequence + 1
+    disclosure.previous_hash = head.entry_hash
     disclosure.entry_hash = hash_for(disclosure, head.entry_hash, references)
-    disclosure.full_clean()
     record_actor(disclosure, actor=actor, reason=f"recorded disclosure #{disclosure.sequence}")
     disclosure.save()
     by_reference = {subject_reference(s): s for s in subjects}
