@@ -15,10 +15,13 @@ urlpatterns = [
     # Officer pages beside the model admins, behind the same MFA-gated admin_view.
     path("admin/personal-data/find/", admin.site.admin_view(personal_data_finder), name="personal_data_finder"),
     path("admin/personal-data/map/", admin.site.admin_view(personal_data_map), name="personal_data_map"),
+    # Staff access to customer content (P-24): /account/staff-access/ and /admin/customer-content/.
+    path("", include("apps.disclosures.urls_access")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("apps.accounts.urls")),
     path("", include("apps.personal_data.urls")),
+    path("", include("apps.disclosures.urls")),
 ]
 
 if settings.LOCAL_MAILBOX_ENABLED:

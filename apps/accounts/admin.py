@@ -92,6 +92,26 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
     actions = ["erase_personal_data"]
+    # Adds the "Request access to content…" object tool (P-24).
+    change_form_template = "admin/disclosures/access/user_change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Every staff look at someone else's record is logged for auditors and the customer (P-25)."""
+        from apps.disclosures.access import REQUEST_PERMISSION, staff_access_log
+        from apps.disclosures.models import StaffAccessEvent
+
+        response = super().change_view(request, object_id, form_url, extra_context)
+        subject = (getattr(response, "context_data", None) or {}).get("original")
+        # GET only (a save is not a look); a staff member's own record is not a customer's.
+        if request.method == "GET" and response.status_code == 200 and subject and subject.pk != request.user.pk:
+            staff_access_log(
+                staff=request.user, customer=subject, kind=StaffAccessEvent.Kind.RECORD_VIEW, path=request.path
+            )
+            if request.user.has_perm(REQUEST_PERMISSION):
+                response.context_data["access_request_url"] = reverse(
+                    "disclosures_access:staff_content", kwargs={"reference": subject.reference}
+                )
+        return response
 
     def has_erase_permission(self, request) -> bool:
         return request.user.has_perm("personal_data.run_erasure")

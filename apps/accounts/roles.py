@@ -44,6 +44,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_publicprofile",
         "accounts.view_organisation",
         "account.view_emailaddress",
+        # Asks a customer for access to their content (P-24); sees the grants in the admin.
+        "disclosures.add_contentaccessgrant",
+        "disclosures.view_contentaccessgrant",
     ),
     # Reads ledgers and change history only, never the live customer record.
     AUDITOR: (
@@ -51,6 +54,16 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_loginevent",
         "accounts.view_organisation",
         "admin.view_logentry",
+        # Audits who looked at which customer, and under which grant (P-25).
+        "disclosures.view_staffaccessevent",
+        "disclosures.view_contentaccessgrant",
+        # The disclosure register and its evidence (P-21..P-23); subjects appear there only
+        # as pseudonymous references.
+        "disclosures.view_disclosure",
+        "disclosures.view_recipient",
+        "disclosures.view_historical*",
+        "disclosures.view_compelledrequest",
+        "disclosures.view_chainanchor",
     ),
 }
 

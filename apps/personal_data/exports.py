@@ -18,7 +18,9 @@ and every file is written incrementally into its ZIP entry, the ZIP itself going
 temporary file that is then saved to the default (private) storage.
 
 Later apps add notes about records they withhold (e.g. disclosures kept from the subject
-under an exemption) by appending a provider to ``EXPORT_NOTES``.
+under an exemption) by appending a provider to ``EXPORT_NOTES``, and tables of records that
+are not registry rows (e.g. the disclosure register, filtered for the subject) by appending
+a provider to ``EXPORT_TABLES``: each table becomes ``<stem>.json`` and ``tables/<stem>.csv``.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ import csv
 import hashlib
 import json
 import logging
+import re
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -87,6 +90,27 @@ class ExportNote:
 # Providers: subject -> notes. The disclosures app appends one for withheld disclosure
 # records ("withheld records are left out with a note"); nothing registers yet.
 EXPORT_NOTES: list[Callable[[User], Iterable[ExportNote]]] = []
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """Records another app adds to the export, written as ``<stem>.json`` and ``tables/<stem>.csv``.
+
+    ``rows`` is called once per file and returns the rows, each a sequence in ``columns``
+    order (stream them: an iterator over a queryset keeps memory flat). ``title`` is shown
+    to the person, so providers translate it. The provider decides what the subject may see
+    (the disclosures app leaves out withheld records and says so through EXPORT_NOTES).
+    """
+
+    stem: str
+    title: str
+    columns: Sequence[str]
+    rows: Callable[[], Iterable[Sequence[Any]]]
+
+
+# Providers: subject -> tables. The disclosures app appends one for the subject's visible
+# disclosure records (P-22).
+EXPORT_TABLES: list[Callable[[User], Iterable[ExportTable]]] = []
 
 
 # --- Requesting and running --------------------------------------------------------------
@@ -468,6 +492,36 @@ def _csv_name(entry: Entry) -> str:
     return f"tables/{entry.model._meta.app_label}_{entry.model._meta.model_name}.csv"
 
 
+def _table_stem(table: ExportTable) -> str:
+    # A stem must not overwrite a category file or escape the archive's layout.
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", table.stem) or table.stem in Category.values or table.stem == "manifest":
+        raise ValueError(f"export table stem {table.stem!r} is not a plain name of its own")
+    return table.stem
+
+
+def _write_table_json(sink: _Sink, table: ExportTable) -> int:
+    # The shape of the category files: one source, its fields, its records.
+    header = {"source": table.stem, "name": str(table.title), "fields": [{"name": c} for c in table.columns]}
+    sink.write('{"label": ' + JSON.encode(str(table.title)) + ', "sources": [')
+    sink.write("\n " + JSON.encode(header)[:-1] + ', "records": [')
+    records = 0
+    for row in table.rows():
+        sink.write(("," if records else "") + "\n  " + JSON.encode(dict(zip(table.columns, row, strict=True))))
+        records += 1
+    sink.write("]}\n]}\n")
+    return records
+
+
+def _write_table_csv(sink: _Sink, table: ExportTable) -> int:
+    writer = csv.writer(sink)
+    writer.writerow(table.columns)
+    records = 0
+    for row in table.rows():
+        writer.writerow([_csv_value(v) for v in row])
+        records += 1
+    return records
+
+
 def build_archive(out, *, subject: User, export: DataExport) -> dict[str, int]:
     """Write the ZIP for ``subject`` into the binary file ``out``; returns records per file."""
     language = export.language or subject.preferred_language or settings.LANGUAGE_CODE
@@ -500,6 +554,15 @@ def build_archive(out, *, subject: User, export: DataExport) -> dict[str, int]:
             tables.append(
                 {"file": info.name, "label": str(entry.model._meta.verbose_name_plural), "records": info.records}
             )
+        sections = []
+        for table in (t for provider in EXPORT_TABLES for t in provider(subject)):
+            stem = _table_stem(table)
+            info = archive.write(f"{stem}.json", lambda sink, t=table: _write_table_json(sink, t))
+            sections.append(
+                {"label": str(table.title), "file": info.name, "records": info.records, "sources": [str(table.title)]}
+            )
+            info = archive.write(f"tables/{stem}.csv", lambda sink, t=table: _write_table_csv(sink, t))
+            tables.append({"file": info.name, "label": str(table.title), "records": info.records})
 
         notes = [note for provider in EXPORT_NOTES for note in provider(subject)]
         controller = organisation_get()
@@ -511,7 +574,7 @@ def build_archive(out, *, subject: User, export: DataExport) -> dict[str, int]:
                 "generated_at": generated_at,
                 "subject": subject,
                 "subject_reference": reference,
-                "categories": categories,
+                "categories": categories + sections,
                 "tables": tables,
                 "notes": notes,
                 "language": language,
@@ -560,7 +623,9 @@ def _email_ready(export_id: int) -> None:
 
 __all__ = [
     "EXPORT_NOTES",
+    "EXPORT_TABLES",
     "ExportNote",
+    "ExportTable",
     "build_archive",
     "export_download_token",
     "export_for_download",

@@ -370,7 +370,11 @@ def test_it_gives_each_role_the_intended_permissions():
     perms = _snapshot()
     assert {"accounts.view_user", "accounts.change_user", "accounts.view_historicaluser"} <= perms[PRIVACY_OFFICER]
     assert "accounts.view_user" in perms[SUPPORT_AGENT]
-    assert not {p for p in perms[SUPPORT_AGENT] if not p.split(".")[1].startswith("view_")}
+    # Reading only, except asking a customer for access to their content (P-24).
+    assert {p for p in perms[SUPPORT_AGENT] if not p.split(".")[1].startswith("view_")} == {
+        "disclosures.add_contentaccessgrant"
+    }
+    assert not {p for p in perms[SUPPORT_AGENT] if p.startswith("disclosures.view_disclosure")}
     assert not {p for p in perms[SUPPORT_AGENT] if "historical" in p}
     assert "accounts.view_historicaluser" in perms[AUDITOR]
     assert "accounts.view_user" not in perms[AUDITOR]
