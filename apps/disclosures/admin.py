@@ -16,7 +16,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
-from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,7 +30,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from apps.accounts.models import User
 from apps.core.admin import HistoryRecordAdmin, ReadOnlyAdmin
 from apps.disclosures import chain, compelled, services
-from apps.disclosures.models import ChainAnchor, ChainHead, CompelledRequest, Disclosure, DisclosureSubject, Recipient
+from apps.disclosures.models import (
+    ChainAnchor,
+    ChainHead,
+    CompelledRequest,
+    Disclosure,
+    DisclosureAttachment,
+    DisclosureSubject,
+    Recipient,
+)
 from apps.personal_data.registry import Category
 
 # --- Shared form pieces --------------------------------------------------------------------
@@ -244,6 +252,12 @@ class DisclosureAddForm(forms.ModelForm):
                     % {"count": len(missing)},
                 )
         return cleaned
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Document"), help_text=gettext_lazy("PDF, PNG, JPEG or plain text, up to 20 MB.")
+    )
 
 
 class VisibilityForm(forms.Form):
@@ -497,6 +511,12 @@ class DisclosureAdmin(admin.ModelAdmin):
             path("chart/", wrap(self.chart_view), name="disclosures_disclosure_chart"),
             path("<path:object_id>/visibility/", wrap(self.visibility_view), name="disclosures_disclosure_visibility"),
             path("<path:object_id>/amend/", wrap(self.amend_view), name="disclosures_disclosure_amend"),
+            path("<path:object_id>/attach/", wrap(self.attach_view), name="disclosures_disclosure_attach"),
+            path(
+                "<path:object_id>/attachments/<uuid:reference>/",
+                wrap(self.attachment_view),
+                name="disclosures_disclosure_attachment",
+            ),
             *super().get_urls(),
         ]
 
@@ -516,6 +536,9 @@ class DisclosureAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "can_set_visibility": request.user.has_perm("disclosures.change_disclosure"),
             "can_amend": request.user.has_perm("disclosures.add_disclosure"),
+            "attachments": DisclosureAttachment.objects.filter(disclosure_id=object_id).select_related("uploaded_by")
+            if str(object_id).isdigit()
+            else [],
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -531,6 +554,8 @@ class DisclosureAdmin(admin.ModelAdmin):
     def _get_entry(self, request, object_id, permission: str) -> Disclosure:
         if not request.user.has_perm(f"disclosures.{permission}"):
             raise PermissionDenied
+        if not str(object_id).isdigit():
+            raise Http404
         return get_object_or_404(Disclosure.objects.select_related("recipient"), pk=object_id)
 
     def visibility_view(self, request, object_id):
@@ -555,6 +580,40 @@ class DisclosureAdmin(admin.ModelAdmin):
             request, title=_("Change visibility of entry #%(n)d") % {"n": entry.sequence}, entry=entry, form=form
         )
         return TemplateResponse(request, "admin/disclosures/disclosure/visibility.html", context)
+
+    def attach_view(self, request, object_id):
+        """Keep a document with the entry (the order, the letter); files are only ever added."""
+        entry = self._get_entry(request, object_id, "change_disclosure")
+        form = AttachmentForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.disclosure_attach(disclosure=entry, upload=form.cleaned_data["file"], actor=request.user)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                self.message_user(
+                    request, _("Document attached to entry #%(n)d.") % {"n": entry.sequence}, messages.SUCCESS
+                )
+                return HttpResponseRedirect(reverse("admin:disclosures_disclosure_change", args=[entry.pk]))
+        context = self._context(
+            request, title=_("Attach a document to entry #%(n)d") % {"n": entry.sequence}, entry=entry, form=form
+        )
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(request, "admin/disclosures/disclosure/attach.html", context, status=status)
+
+    def attachment_view(self, request, object_id, reference):
+        entry = self._get_entry(request, object_id, "view_disclosure")
+        attachment = get_object_or_404(entry.attachments, reference=reference)
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404 from missing
+        response = FileResponse(
+            handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+        )
+        response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     def amend_view(self, request, object_id):
         entry = self._get_entry(request, object_id, "add_disclosure")

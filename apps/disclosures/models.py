@@ -345,3 +345,38 @@ class StaffAccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_id} {self.kind} {self.customer_id}"
+
+
+def attachment_path(instance: DisclosureAttachment, filename: str) -> str:
+    # A random name in private storage: the path reveals neither the case nor the file's name.
+    import uuid
+    from pathlib import PurePosixPath
+
+    return f"disclosure-attachments/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()[:10]}"
+
+
+class DisclosureAttachment(ReferencedModel):
+    """A document behind a disclosure (the court order, the covering letter), in private storage.
+
+    Attachments are added, never replaced or removed; their checksum is recorded at upload.
+    """
+
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Attachments to the disclosure register are never removed.")

@@ -6,6 +6,7 @@ from apps.disclosures.models import (
     CompelledRequest,
     ContentAccessGrant,
     Disclosure,
+    DisclosureAttachment,
     DisclosureSubject,
     Recipient,
     StaffAccessEvent,
@@ -73,4 +74,8 @@ register(
         PersonalField("occurred_at", Category.USAGE),
         PersonalField("path", Category.USAGE),
     ],
+)
+exempt(
+    DisclosureAttachment,
+    reason="Court orders and letters kept with the register under legal obligation; uploaded_by is staff.",
 )

@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.actors import record_actor
 from apps.disclosures.chain import hash_for
-from apps.disclosures.models import ChainAnchor, ChainHead, Disclosure, DisclosureSubject, Recipient
+from apps.disclosures.models import (
+    ChainAnchor,
+    ChainHead,
+    Disclosure,
+    DisclosureAttachment,
+    DisclosureSubject,
+    Recipient,
+)
 from apps.personal_data.pseudonyms import subject_reference
 from apps.personal_data.registry import Category
 
@@ -166,6 +173,67 @@ def disclosure_set_visibility(
     record_actor(disclosure, actor=actor, reason=f"visibility set to {visibility}")
     disclosure.save(update_fields=["visibility", "withheld_reason", "withheld_review_date"])
     return disclosure
+
+
+ATTACHMENT_TYPES = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "text/plain": ".txt",
+}
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def _sniffed_type(head: bytes) -> str | None:
+    """The type the bytes say they are (not what the browser claimed)."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "text/plain" if b"\x00" not in head else None
+
+
+@transaction.atomic
+def disclosure_attach(*, disclosure: Disclosure, upload, actor: User) -> DisclosureAttachment:
+    """Keep a document (the order, the letter) with an entry, in private storage."""
+    import hashlib
+
+    size = upload.size or 0
+    if size == 0 or size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"file": _("Attach a file of up to 20 MB.")})
+    upload.seek(0)
+    content_type = _sniffed_type(upload.read(2048))
+    if content_type is None:
+        raise ValidationError({"file": _("Attach a PDF, PNG, JPEG or plain-text file.")})
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = DisclosureAttachment(
+        disclosure=disclosure,
+        original_name=(upload.name or "attachment")[:200],
+        content_type=content_type,
+        size_bytes=size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    attachment.file.save(f"attachment{ATTACHMENT_TYPES[content_type]}", upload, save=False)
+    # If saving the row fails after the file was written, do not leave the file behind.
+    name, storage = attachment.file.name, attachment.file.storage
+    try:
+        attachment.full_clean()
+        attachment.save()
+    except Exception:
+        storage.delete(name)
+        raise
+    return attachment
 
 
 @transaction.atomic
