@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "apps.accounts"
     label = "accounts"
-    verbose_name = "Customer accounts"
+    verbose_name = _("Customer accounts")
 
     def ready(self) -> None:
         from apps.accounts import signals  # noqa: F401  (connects login history receivers)

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DisclosuresConfig(AppConfig):
     name = "apps.disclosures"
     label = "disclosures"
-    verbose_name = "Disclosures"
+    verbose_name = _("Disclosures")
 
     def ready(self) -> None:
         self._register_access_navigation()

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
 
 
 class PersonalDataConfig(AppConfig):
     name = "apps.personal_data"
     label = "personal_data"
-    verbose_name = "Personal data"
+    verbose_name = _("Personal data")
 
     def ready(self) -> None:
         from apps.personal_data import checks  # noqa: F401  (registers the system check)
