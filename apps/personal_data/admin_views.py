@@ -16,7 +16,8 @@ FINDER_PERMISSION = "personal_data.run_erasure"
 @permission_required(FINDER_PERMISSION, raise_exception=True)
 def personal_data_finder(request: HttpRequest) -> HttpResponse:
     """Answer "where do we hold this person's data?" for a value an officer types."""
-    query = request.GET.get("q", "").strip()
+    # A NUL cannot be in a PostgreSQL text value: as a search term it is an error, not a miss.
+    query = request.GET.get("q", "").replace("\x00", "").strip()
     error = ""
     findings = []
     if query and len(query) < 3:

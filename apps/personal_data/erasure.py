@@ -26,15 +26,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import FieldError
-from django.db import models, transaction
-from django.db.models.functions import Coalesce
+from django.db import DatabaseError, models, transaction
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -60,6 +60,55 @@ TOKEN_NOTE = (
 
 class NoEmptyValue(ValueError):
     pass
+
+
+class FilesPending(OSError):
+    """Files of erased rows could not be deleted yet: the run stays open and is retried."""
+
+
+# A run whose last attempt wrote within this window is being worked on: another delivery
+# of its task (the reconciler's, or the broker's) is not a new failed attempt.
+LIVE_WINDOW = timedelta(minutes=5)
+# The reconciler: a RUNNING run idle this long lost its worker; a PENDING one may just be
+# waiting in a busy queue, so it gets much longer before a second message is sent.
+RUNNING_STUCK_AFTER = timedelta(minutes=15)
+PENDING_STUCK_AFTER = timedelta(hours=2)
+
+
+def _unique_groups(model: type[models.Model]) -> list[list[str]]:
+    """The field names of each unique constraint of ``model`` (not the primary key), in order.
+
+    Covers ``unique=True``, ``unique_together`` and UniqueConstraint, on fields or on
+    expressions over fields (``Lower("handle")``).
+    """
+    groups = [[f.name] for f in model._meta.concrete_fields if f.unique and not f.primary_key]
+    groups += [list(together) for together in model._meta.unique_together]
+    for constraint in model._meta.constraints:
+        if not isinstance(constraint, models.UniqueConstraint):
+            continue
+        names = list(constraint.fields)
+        stack = list(reversed(constraint.expressions))
+        while stack:
+            expression = stack.pop()
+            if isinstance(expression, models.F):
+                names.append(expression.name)
+            elif hasattr(expression, "get_source_expressions"):
+                stack.extend(reversed([e for e in expression.get_source_expressions() if e is not None]))
+        groups.append([model._meta.get_field(name).name for name in names])
+    return groups
+
+
+def _unique_empty(model_field: models.Field) -> Any:
+    """A per-row "nothing here" for a unique column: emptied rows must not collide."""
+    if model_field.null:
+        return None
+    max_length = model_field.max_length
+    pk = Cast("pk", models.CharField(max_length=max_length))
+    if isinstance(model_field, models.EmailField) and (max_length is None or max_length >= 60):
+        return Concat(models.Value("erased-"), pk, models.Value("@erased.invalid"), output_field=model_field)
+    if max_length is None or max_length >= 40:
+        return Concat(models.Value("erased-"), pk, output_field=model_field)
+    return pk
 
 
 def empty_value(model_field: models.Field) -> Any:
@@ -89,6 +138,7 @@ class TablePlan:
     mode: str  # "delete", "anonymise" or "keep" (every category held)
     updates: dict[str, Any] = field(default_factory=dict)  # column attname -> new value
     closure: dict[str, Any] = field(default_factory=dict)  # live row only (never rewrites history)
+    history_values: dict[str, Any] = field(default_factory=dict)  # history's value where updates is per-row
     kept: list[dict] = field(default_factory=list)
     held: list[dict] = field(default_factory=list)
 
@@ -98,7 +148,7 @@ class TablePlan:
         if history is None:
             return {}
         names = {f.attname for f in history._meta.concrete_fields}
-        values = {k: v for k, v in self.updates.items() if k in names}
+        values = {k: v for k, v in {**self.updates, **self.history_values}.items() if k in names}
         # The reason of an old change may quote the data ("changed name to …").
         values["history_change_reason"] = None
         return values
@@ -146,6 +196,8 @@ def table_plan(entry: Entry, *, reference: str, holds: list[Hold], now=None) -> 
         return TablePlan(entry, "keep", kept=kept, held=held)
 
     updates: dict[str, Any] = {}
+    history_values: dict[str, Any] = {}
+    emptied: dict[str, models.Field] = {}  # EMPTY columns given one shared empty value
     for personal_field in entry.fields:
         if personal_field.action == Action.KEEP or personal_field.name in held_fields:
             continue
@@ -167,7 +219,24 @@ def table_plan(entry: Entry, *, reference: str, holds: list[Hold], now=None) -> 
                 # A held row keeps a column that cannot be emptied (a date, a link).
                 held.append({**_hold_note(personal_field, []), "note": "kept with the held row (cannot be emptied)"})
                 continue
+            if value is not None:
+                emptied[model_field.name] = model_field
         updates[model_field.attname] = value
+
+    # Rows that stay (anonymised, or kept under a hold) must still satisfy every unique
+    # constraint: where all of them would get the same empty value, one of the constraint's
+    # emptied columns gets a value of its own per row instead. A NULL never collides.
+    per_row: set[str] = set()
+    for group in _unique_groups(model):
+        columns = [model._meta.get_field(name) for name in group]
+        if any(c.attname in updates and updates[c.attname] is None for c in columns) or per_row & set(group):
+            continue
+        candidates = [name for name in group if name in emptied]
+        if candidates:
+            model_field = emptied[candidates[0]]
+            history_values[model_field.attname] = updates[model_field.attname]  # history has no constraints
+            updates[model_field.attname] = _unique_empty(model_field)
+            per_row.add(model_field.name)
 
     closure = {}
     if model is User:
@@ -179,7 +248,9 @@ def table_plan(entry: Entry, *, reference: str, holds: list[Hold], now=None) -> 
             "closed_at": Coalesce("closed_at", models.Value(now or timezone.now())),
             "password": make_password(None),
         }
-    return TablePlan(entry, "anonymise", updates=updates, closure=closure, kept=kept, held=held)
+    return TablePlan(
+        entry, "anonymise", updates=updates, closure=closure, history_values=history_values, kept=kept, held=held
+    )
 
 
 def _history_subject_q(entry: Entry, user) -> models.Q | None:
@@ -229,7 +300,9 @@ def erasure_start(
     from apps.personal_data.tasks import erase_subject_task
 
     if not dry_run:
-        # One erasure of a subject at a time; asking again returns the one under way.
+        # One erasure of a subject at a time; asking again returns the one under way. The
+        # lock on the subject's row makes a concurrent request wait and then see this one.
+        User._base_manager.select_for_update().filter(pk=subject.pk).first()
         active = ErasureRun.objects.filter(subject_id=subject.pk, status__in=ACTIVE, dry_run=False).first()
         if active is not None:
             return active
@@ -287,24 +360,33 @@ def erasure_plan(*, subject: User) -> list[dict]:
 def erasure_run(*, erasure_id: int) -> ErasureRun | None:
     """Carry out (or resume) one erasure. Safe to call any number of times."""
     run = _erasure_claim(erasure_id)
+    if run is not None and run.status in FINISHED and run.progress.get("pending_files"):
+        return _retry_pending_files(run.pk)
     if run is None or run.status in FINISHED:
         return run
     try:
+        _close_account(run.pk)
         _flush_pending_files(run.pk)
         user = User._base_manager.filter(pk=run.subject_id).first() or User(pk=run.subject_id)
         holds = _run_holds(run.pk, user)
+        frozen = _frozen_subjects(run.pk, user)
         batch_size = max(1, int(getattr(settings, "PERSONAL_DATA_ERASURE_BATCH_SIZE", 2000)))
         now = timezone.now()
         for entry in entries():
             plan = table_plan(entry, reference=run.subject_reference, holds=holds, now=now)
             if entry.label == "socialaccount.SocialToken" and plan.mode == "delete":
                 revoke_social_tokens(user)
-            while _erase_batch(run_pk=run.pk, plan=plan, user=user, batch_size=batch_size, phase="live"):
+            live = _live_rows(entry, user, frozen)
+            while _erase_batch(run_pk=run.pk, plan=plan, user=user, batch_size=batch_size, phase="live", live=live):
                 pass
             if entry.history_model is not None:
                 while _erase_batch(run_pk=run.pk, plan=plan, user=user, batch_size=batch_size, phase="history"):
                     pass
         _flush_pending_files(run.pk)  # normally done after each batch's commit already
+        pending = ErasureRun.objects.get(pk=run.pk).progress.get("pending_files", [])
+        if pending:
+            # Finished only when every file is gone: the task retries (and the reconciler after it).
+            raise FilesPending(f"{len(pending)} file(s) of erased rows could not be deleted yet")
         return _erasure_finish(run.pk, holds=holds)
     except Exception as exc:
         _record_error(run.pk, exc)
@@ -325,11 +407,51 @@ def _erasure_claim(erasure_id: int) -> ErasureRun | None:
         run.last_error = f"Gave up after {run.attempts} attempts. Last error: {run.last_error or '(none recorded)'}"
         run.save(update_fields=["status", "finished_at", "last_error", "updated_at"])
         return run
-    run.attempts += 1
+    now = timezone.now()
+    active_at = run.progress.get("active_at")
+    live = (
+        run.status == ErasureRun.Status.RUNNING
+        and not run.progress.get("requeued")  # the reconciler judged the last attempt dead
+        and active_at is not None
+        and now - datetime.fromisoformat(active_at) < LIVE_WINDOW
+    )
+    if not live:
+        # Another delivery while an attempt is visibly at work is not a failed attempt.
+        run.attempts += 1
     run.status = ErasureRun.Status.RUNNING
-    run.started_at = run.started_at or timezone.now()
-    run.save(update_fields=["attempts", "status", "started_at", "updated_at"])
+    run.started_at = run.started_at or now
+    run.progress["active_at"] = now.isoformat()
+    run.progress.pop("requeued", None)
+    run.save(update_fields=["attempts", "status", "started_at", "progress", "updated_at"])
     return run
+
+
+def _close_account(run_pk: int) -> None:
+    """Stop the account being used while it is erased: no sign-in, and signed out everywhere.
+
+    Rows the subject could create meanwhile (logins, sessions, exports) would otherwise be
+    added behind the engine, after their table was done. Its own short transaction, done
+    once per run; a failure is logged and retried on the next attempt, not fatal (the
+    account is closed with the user row at the end in any case).
+    """
+    from allauth.usersessions.models import UserSession
+
+    try:
+        with transaction.atomic():
+            run = ErasureRun.objects.select_for_update().get(pk=run_pk)
+            if run.progress.get("account_closed") or run.status in FINISHED:
+                return
+            User._base_manager.filter(pk=run.subject_id).update(is_active=False, password=make_password(None))
+            keys = UserSession.objects.filter(user_id=run.subject_id).values("session_key")
+            sessions = Session.objects.filter(session_key__in=keys)
+            closed = sessions._raw_delete(sessions.db)
+            # Counted with the table whose rows name the sessions, as if deleted with them.
+            state = run.progress.setdefault("tables", {}).setdefault("usersessions.UserSession", _new_state())
+            state["sessions_deleted"] = state.get("sessions_deleted", 0) + closed
+            run.progress["account_closed"] = True
+            _save_progress(run)
+    except DatabaseError:
+        logger.warning("Erasure %s could not close the account first; it goes on.", run_pk, exc_info=True)
 
 
 @transaction.atomic
@@ -366,7 +488,36 @@ def _json_pk(pk: Any) -> Any:
     return pk if isinstance(pk, int | str) else str(pk)
 
 
-def _erase_batch(*, run_pk: int, plan: TablePlan, user, batch_size: int, phase: str) -> bool:
+def _frozen_subjects(run_pk: int, user) -> dict[str, list]:
+    """Keys of the rows that freeze_subject entries matched before anything was erased.
+
+    Stored with the run on its first attempt, so a resumed run uses the same selection.
+    """
+    with transaction.atomic():
+        run = ErasureRun.objects.select_for_update().get(pk=run_pk)
+        if "frozen" not in run.progress:
+            run.progress["frozen"] = {
+                entry.label: [
+                    _json_pk(pk)
+                    for pk in entry.model._base_manager.filter(entry.subject_q(user)).values_list("pk", flat=True)
+                ]
+                for entry in entries()
+                if entry.freeze_subject and user.pk is not None and not user._state.adding
+            }
+            _save_progress(run)
+        return run.progress["frozen"]
+
+
+def _live_rows(entry: Entry, user, frozen: dict[str, list]) -> models.QuerySet:
+    rows = entry.model._base_manager.filter(entry.subject_q(user))
+    if entry.label in frozen:
+        rows = entry.model._base_manager.filter(entry.subject_q(user) | models.Q(pk__in=frozen[entry.label]))
+    return rows
+
+
+def _erase_batch(
+    *, run_pk: int, plan: TablePlan, user, batch_size: int, phase: str, live: models.QuerySet | None = None
+) -> bool:
     """Erase one batch of one table (or of its orphaned history); False when none is left."""
     entry = plan.entry
     with transaction.atomic():
@@ -378,7 +529,8 @@ def _erase_batch(*, run_pk: int, plan: TablePlan, user, batch_size: int, phase: 
         if state[f"{phase}_done"]:
             return False
         if phase == "live":
-            base, pk_name = entry.model._base_manager.filter(entry.subject_q(user)), "pk"
+            base = live if live is not None else entry.model._base_manager.filter(entry.subject_q(user))
+            pk_name = "pk"
         else:
             orphans = _orphan_history(entry, user) if plan.mode != "keep" else None
             base, pk_name = orphans, "history_id"
@@ -469,6 +621,7 @@ def _erase_live_rows(
 
 
 def _save_progress(run: ErasureRun) -> None:
+    run.progress["active_at"] = timezone.now().isoformat()
     run.save(update_fields=["progress", "updated_at"])
 
 
@@ -498,6 +651,20 @@ def _flush_pending_files(run_pk: int) -> None:
     pending = ErasureRun.objects.get(pk=run_pk).progress.get("pending_files", [])
     if pending:
         _delete_files(run_pk, pending)
+
+
+def _retry_pending_files(run_pk: int) -> ErasureRun:
+    """A finished run that still lists files (finished before this was enforced): retry them."""
+    _flush_pending_files(run_pk)
+    with transaction.atomic():
+        run = ErasureRun.objects.select_for_update().get(pk=run_pk)
+        if run.certificate:
+            run.certificate["files_deleted"] = run.progress.get("files_deleted", 0)
+            run.certificate["files_pending"] = len(run.progress.get("pending_files", []))
+            run.save(update_fields=["certificate", "updated_at"])
+    if run.progress.get("pending_files"):
+        raise FilesPending(f"{len(run.progress['pending_files'])} file(s) of erased rows could not be deleted yet")
+    return run
 
 
 @transaction.atomic
@@ -577,8 +744,12 @@ def erasure_mark_failed(*, erasure_id: int, error: str) -> ErasureRun | None:
     return run
 
 
-def erasure_requeue_stuck(*, older_than: timedelta = timedelta(minutes=15), dry_run: bool = False) -> list[int]:
-    """Re-enqueue runs left PENDING/RUNNING with no progress for ``older_than``.
+def erasure_requeue_stuck(
+    *, older_than: timedelta = RUNNING_STUCK_AFTER, pending_older_than: timedelta | None = None, dry_run: bool = False
+) -> list[int]:
+    """Re-enqueue runs left RUNNING with no progress for ``older_than``, PENDING ones for
+    ``pending_older_than`` (the beat job and the command give PENDING_STUCK_AFTER; when not
+    given it is ``older_than``).
 
     Needed because a worker killed outright (SIGKILL, OOM, host loss) loses its task: the
     filesystem broker deletes a message when a worker takes it, and Redis redelivers only
@@ -587,17 +758,27 @@ def erasure_requeue_stuck(*, older_than: timedelta = timedelta(minutes=15), dry_
     """
     from apps.personal_data.tasks import erase_subject_task
 
-    cutoff = timezone.now() - older_than
+    now = timezone.now()
+    # A PENDING run may only be waiting behind other work in the queue: a second message
+    # for it would just be a duplicate delivery later, so it waits much longer.
+    pending_older_than = older_than if pending_older_than is None else pending_older_than
+    stale = models.Q(status=ErasureRun.Status.RUNNING, updated_at__lte=now - older_than) | models.Q(
+        status=ErasureRun.Status.PENDING, updated_at__lte=now - pending_older_than
+    )
     with transaction.atomic():
         stuck = list(
             ErasureRun.objects.select_for_update()
-            .filter(status__in=ACTIVE, dry_run=False, updated_at__lte=cutoff)
+            .filter(stale, dry_run=False)
+            .order_by("pk")
             .values_list("pk", flat=True)
         )
         if dry_run:
             return stuck
-        # Touch them so the next sweep waits a full period before trying again.
-        ErasureRun.objects.filter(pk__in=stuck).update(updated_at=timezone.now())
+        # Touch them so the next sweep waits a full period before trying again, and mark
+        # them so the next claim counts an attempt (the last one is taken to be dead).
+        for run in ErasureRun.objects.filter(pk__in=stuck):
+            run.progress["requeued"] = True
+            run.save(update_fields=["progress", "updated_at"])
         for pk in stuck:
             transaction.on_commit(lambda pk=pk: erase_subject_task.delay(pk))
     return stuck

@@ -41,6 +41,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
@@ -54,7 +55,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import PublicProfile, User
 from apps.accounts.selectors import organisation_get
 from apps.core.actors import SystemActor
-from apps.personal_data.models import DataExport
+from apps.personal_data.models import DataExport, ErasureRun
 from apps.personal_data.pseudonyms import subject_reference
 from apps.personal_data.registry import Category, Entry, PersonalField, entries
 
@@ -66,6 +67,8 @@ EXPORT_LIFETIME = timedelta(days=7)
 TOKEN_SALT = "apps.personal_data.exports.download"
 TOKEN_MAX_AGE = EXPORT_LIFETIME
 ACTIVE = (DataExport.Status.PENDING, DataExport.Status.RUNNING)
+# A build that kills its worker every time is redelivered for ever under acks_late: it ends here.
+MAX_ATTEMPTS = 5
 JSON = DjangoJSONEncoder(ensure_ascii=False)
 
 
@@ -125,6 +128,17 @@ def export_request(*, subject: User, actor: User | SystemActor, enqueue: bool = 
     with transaction.atomic():
         # Lock the subject's row so two clicks cannot start two exports.
         get_user_model().objects.select_for_update().filter(pk=subject.pk).first()
+        erasing = ErasureRun.objects.filter(
+            subject_id=subject.pk,
+            status__in=(ErasureRun.Status.PENDING, ErasureRun.Status.RUNNING),
+            dry_run=False,
+        )
+        if erasing.exists():
+            # The account is being erased: a copy made now would outlive the data it copies.
+            raise ValidationError(
+                _("Your account is being deleted, so a download of your data can no longer be prepared."),
+                code="erasure_in_progress",
+            )
         active = DataExport.objects.filter(subject=subject, status__in=ACTIVE).first()
         if active is not None:
             return active
@@ -146,6 +160,13 @@ def export_run(*, export_id: int) -> DataExport:
         export = DataExport.objects.select_for_update().select_related("subject").get(pk=export_id)
         if export.status in (DataExport.Status.READY, DataExport.Status.EXPIRED):
             return export
+        if export.attempts >= MAX_ATTEMPTS:
+            export.status = DataExport.Status.FAILED
+            export.last_error = (
+                f"Gave up after {export.attempts} attempts. Last error: {export.last_error or '(none recorded)'}"
+            )[:2000]
+            export.save(update_fields=["status", "last_error", "updated_at"])
+            return export
         export.status = DataExport.Status.RUNNING
         export.attempts += 1
         export.last_error = ""
@@ -163,16 +184,20 @@ def export_run(*, export_id: int) -> DataExport:
             name = export.file.storage.save(f"exports/{uuid.uuid4().hex}.zip", File(archive))
     except Exception as exc:
         logger.exception("export %s failed", export.reference)
-        DataExport.objects.filter(pk=export.pk).update(
+        # Not over a READY export: another delivery of the same task may have finished it.
+        DataExport.objects.filter(pk=export.pk).exclude(status=DataExport.Status.READY).update(
             status=DataExport.Status.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:2000], updated_at=timezone.now()
         )
         if name:
             export.file.storage.delete(name)
-        export.refresh_from_db()
-        return export
+        return DataExport.objects.filter(pk=export.pk).first() or export
 
     with transaction.atomic():
-        current = DataExport.objects.select_for_update().get(pk=export.pk)
+        current = DataExport.objects.select_for_update().filter(pk=export.pk).first()
+        if current is None:
+            # The export was deleted while it was built (the subject was erased): no orphan file.
+            export.file.storage.delete(name)
+            return export
         if current.status == DataExport.Status.READY:
             # Another delivery of the same task finished first: keep its file.
             export.file.storage.delete(name)
@@ -352,9 +377,10 @@ class FileInfo:
 
 
 class _Archive:
-    def __init__(self, zf: zipfile.ZipFile) -> None:
+    def __init__(self, zf: zipfile.ZipFile, on_file: Callable[[], None] | None = None) -> None:
         self.zf = zf
         self.files: list[FileInfo] = []
+        self.on_file = on_file
 
     def write(self, name: str, writer: Callable[[_Sink], int]) -> FileInfo:
         info = zipfile.ZipInfo(name, date_time=timezone.localtime().timetuple()[:6])
@@ -365,6 +391,8 @@ class _Archive:
             sink.flush()
         entry = FileInfo(name=name, records=records, sha256=sink.digest.hexdigest(), bytes=sink.size)
         self.files.append(entry)
+        if self.on_file is not None:
+            self.on_file()
         return entry
 
 
@@ -522,12 +550,18 @@ def _write_table_csv(sink: _Sink, table: ExportTable) -> int:
     return records
 
 
+def _heartbeat(export: DataExport) -> None:
+    """Show the reconciler that this build is alive (it re-queues only exports idle for long)."""
+    if export.pk is not None:
+        DataExport.objects.filter(pk=export.pk, status=DataExport.Status.RUNNING).update(updated_at=timezone.now())
+
+
 def build_archive(out, *, subject: User, export: DataExport) -> dict[str, int]:
     """Write the ZIP for ``subject`` into the binary file ``out``; returns records per file."""
     language = export.language or subject.preferred_language or settings.LANGUAGE_CODE
     generated_at = timezone.now()
     with translation.override(language), zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        archive = _Archive(zf)
+        archive = _Archive(zf, on_file=lambda: _heartbeat(export))
         exported = _exported_entries()
         categories = []
         for category in Category:

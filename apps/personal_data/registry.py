@@ -89,6 +89,9 @@ class Entry:
     description: str = ""
     export: bool = True
     tabular: bool = False  # exported as CSV as well as JSON
+    # The subject filter reads other registered rows (which erasure removes first): the
+    # engine evaluates it once, before any table, and keeps the keys it matched.
+    freeze_subject: bool = False
     history_model: type[models.Model] | None = field(default=None, compare=False)
 
     @property
@@ -133,6 +136,7 @@ def register(
     description: str = "",
     export: bool = True,
     tabular: bool = False,
+    freeze_subject: bool = False,
 ) -> Entry:
     if erase not in (Action.DELETE_ROW, Action.NULL):
         raise ValueError("erase is DELETE_ROW or NULL (anonymise field by field)")
@@ -150,6 +154,7 @@ def register(
         description=description,
         export=export,
         tabular=tabular,
+        freeze_subject=freeze_subject,
         history_model=getattr(history, "model", None),
     )
     _ENTRIES[model._meta.label] = entry

@@ -66,7 +66,7 @@ def _subject_column(entry, model, is_history: bool) -> str | None:
 
 def find_personal_data(value: str, *, limit_per_field: int = 50) -> list[Finding]:
     """Every registered text field, history tables included, that contains ``value``."""
-    needle = value.strip()
+    needle = value.replace("\x00", "").strip()  # PostgreSQL text cannot hold a NUL
     if not needle:
         return []
     findings: list[Finding] = []

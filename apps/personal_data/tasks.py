@@ -15,6 +15,14 @@ class ErasureTask(PortalTask):
         erasure_id = args[0] if args else kwargs.get("erasure_id")
         erasure_mark_failed(erasure_id=erasure_id, error=f"{type(exc).__name__}: {exc}")
 
+    @classmethod
+    def on_bound(cls, app) -> None:
+        from apps.personal_data.erasure import FilesPending
+
+        super().on_bound(app)
+        # Files of erased rows that storage could not delete yet: retried like a transient error.
+        cls.autoretry_for = (*cls.autoretry_for, FilesPending)
+
 
 @shared_task(name="apps.personal_data.tasks.erase_subject_task", base=ErasureTask, acks_late=True)
 def erase_subject_task(erasure_id: int) -> str:
@@ -27,10 +35,11 @@ def erase_subject_task(erasure_id: int) -> str:
 @shared_task(name="apps.personal_data.tasks.reconcile_task")
 def reconcile_task() -> dict:
     """Periodic: re-enqueue erasures and exports whose worker died (see the services)."""
-    from apps.personal_data.erasure import erasure_requeue_stuck
+    from apps.personal_data.erasure import PENDING_STUCK_AFTER, erasure_requeue_stuck
     from apps.personal_data.exports import exports_requeue_stuck
 
-    return {"erasures": len(erasure_requeue_stuck()), "exports": len(exports_requeue_stuck())}
+    erasures = erasure_requeue_stuck(pending_older_than=PENDING_STUCK_AFTER)
+    return {"erasures": len(erasures), "exports": len(exports_requeue_stuck())}
 
 
 @shared_task(name="apps.personal_data.tasks.export_subject_task", acks_late=True)

@@ -9,15 +9,31 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 
 from apps.personal_data.registry import Action, Category, PersonalField, exempt, register
 
 
 def _log_entries_about(user) -> Q:
-    # An admin log entry is about the subject when it records a change to their account;
-    # the `user` column is the staff member who acted, not the subject.
-    return Q(content_type=ContentType.objects.get_for_model(get_user_model()), object_id=str(user.pk))
+    # An admin log entry is about the subject when it records a change to their account or
+    # to any other registered row about them (an email address, a social account, a
+    # profile: its object_repr quotes the data); the `user` column is the staff member who
+    # acted, not the subject. Built from the live rows, so erasure evaluates it before it
+    # removes any (freeze_subject).
+    from apps.personal_data.registry import entries
+
+    q = Q(content_type=ContentType.objects.get_for_model(get_user_model()), object_id=str(user.pk))
+    if user.pk is None:
+        return q
+    for entry in entries():
+        if not isinstance(entry.subject, str) or entry.subject == "" or entry.model is LogEntry:
+            continue
+        ids = entry.model._base_manager.filter(entry.subject_q(user)).annotate(
+            _object_id=Cast("pk", output_field=TextField())
+        )
+        q |= Q(content_type=ContentType.objects.get_for_model(entry.model), object_id__in=ids.values("_object_id"))
+    return q
 
 
 register(
@@ -74,6 +90,7 @@ register(
 register(
     LogEntry,
     subject=_log_entries_about,
+    freeze_subject=True,  # matches the subject's other rows, erased before log entries
     erase=Action.NULL,
     purpose="Audit of staff changes (legitimate interest)",
     export=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,7 +32,10 @@ PAGE_SIZE = 10
 @require_http_methods(["GET", "POST"])
 def data(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        export = export_request(subject=request.user, actor=request.user)
+        try:
+            export = export_request(subject=request.user, actor=request.user)
+        except ValidationError as exc:
+            return _error(request, " ".join(exc.messages), 409)
         if export.status in ACTIVE:
             messages.success(request, _("We are preparing your download. We will email you when it is ready."))
         return redirect("personal_data:data")

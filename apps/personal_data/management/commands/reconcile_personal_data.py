@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from apps.personal_data.erasure import erasure_requeue_stuck
+from apps.personal_data.erasure import PENDING_STUCK_AFTER, erasure_requeue_stuck
 from apps.personal_data.exports import exports_requeue_stuck
 
 
@@ -19,7 +19,10 @@ class Command(BaseCommand):
         idle = timedelta(minutes=max(minutes, 1))
         result = {
             "dry_run": dry_run,
-            "erasures": erasure_requeue_stuck(older_than=idle, dry_run=dry_run),
+            # A PENDING erasure may only be queued behind other work: it waits much longer.
+            "erasures": erasure_requeue_stuck(
+                older_than=idle, pending_older_than=max(idle, PENDING_STUCK_AFTER), dry_run=dry_run
+            ),
             "exports": exports_requeue_stuck(older_than=idle, dry_run=dry_run),
         }
         self.stdout.write(json.dumps(result))
