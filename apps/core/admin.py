@@ -18,6 +18,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class AppendOnlyAdminMixin:
+    """For ledgers whose rows are added through a form but never edited or deleted."""
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)  # type: ignore[misc]
+        actions.pop("delete_selected", None)
+        return actions
+
+
 class HistoryRecordAdmin(ReadOnlyAdmin):
     """The change history of a model, for auditors (who cannot see the live records)."""
 

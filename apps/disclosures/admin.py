@@ -28,7 +28,7 @@ from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.models import User
-from apps.core.admin import HistoryRecordAdmin, ReadOnlyAdmin
+from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin, ReadOnlyAdmin
 from apps.disclosures import chain, compelled, services
 from apps.disclosures.models import (
     ChainAnchor,
@@ -341,7 +341,7 @@ class _Echo:
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(admin.ModelAdmin):
+class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "sequence",
         "disclosed_at",
@@ -395,18 +395,6 @@ class DisclosureAdmin(admin.ModelAdmin):
         "entry_hash",
         "created_at",
     )
-
-    # Permissions: appended through the add form; never edited, never deleted.
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     def get_queryset(self, request):
         # A correlated subquery, not a JOIN + GROUP BY: the changelist's COUNT and date
@@ -831,7 +819,7 @@ class RefuseForm(forms.Form):
 
 
 @admin.register(CompelledRequest)
-class CompelledRequestAdmin(admin.ModelAdmin):
+class CompelledRequestAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "external_reference",
         "recipient",
@@ -867,17 +855,6 @@ class CompelledRequestAdmin(admin.ModelAdmin):
         "disclosure_link",
         "created_at",
     )
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     def get_fields(self, request, obj=None):
         return list(CompelledIntakeForm.Meta.fields) if obj is None else list(self.readonly_fields)
