@@ -96,7 +96,8 @@ class CountryInUseFilter(admin.SimpleListFilter):
     field = "country"
 
     def lookups(self, request, model_admin):
-        codes = Recipient.objects.exclude(country="").values_list("country", flat=True).distinct()
+        # order_by(): the default ordering by name would make DISTINCT keep one row per recipient.
+        codes = Recipient.objects.exclude(country="").order_by().values_list("country", flat=True).distinct()
         return sorted(((code, countries.name(code) or code) for code in codes), key=lambda pair: str(pair[1]))
 
     def queryset(self, request, queryset):

@@ -182,7 +182,8 @@ class Disclosure(ReferencedModel):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} to {self.recipient_id} ({self.disclosed_at:%Y-%m-%d})"
+        # No recipient name: it would cost a query per row wherever entries are listed by str().
+        return f"#{self.sequence} ({self.disclosed_at:%Y-%m-%d})"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:

@@ -316,3 +316,12 @@ def test_it_warns_about_a_lapsed_agreement(client_as):
     assert any("ended on" in str(message) for message in response.context["messages"])
     history = client.get(reverse("admin:disclosures_recipient_history", args=[lapsed.pk]))
     assert history.status_code == 200
+
+
+def test_it_lists_each_recipient_country_once_in_the_filter(client_as):
+    from tests.disclosures.factories import RecipientFactory
+
+    RecipientFactory(name="Alpha", country="GB")
+    RecipientFactory(name="Beta", country="GB")
+    page = client_as("officer").get("/admin/disclosures/disclosure/").content.decode()
+    assert page.count("?recipient_country=GB") == 1
