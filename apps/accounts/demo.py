@@ -257,6 +257,9 @@ def seed_demo(*, customers: int = 50) -> SeedResult:
         PublicProfile.objects.create(user=bao, handle="bao", display_name="Bảo")
         Follow.objects.create(follower=bao, followed=alice)
 
+    from apps.disclosures.demo import seed_disclosures
+
+    seed_disclosures(officer=officer, customers=[alice, bao])
     created = _bulk_customers(customers, password_hash, now, artists=list(artists.values()))
     return SeedResult(customers_created=created, officer_totp_secret=secret, officer_recovery_codes=codes)
 

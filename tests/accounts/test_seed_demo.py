@@ -40,6 +40,18 @@ def test_it_gives_demo_people_what_they_need_to_sign_in():
 
 
 @pytest.mark.django_db
+def test_it_seeds_a_demo_register_once_with_an_intact_chain():
+    from apps.disclosures.chain import verify_chain
+    from apps.disclosures.models import Disclosure
+
+    call_command("seed_demo", "--customers", "0", "--quiet-logins")
+    call_command("seed_demo", "--customers", "0", "--quiet-logins")
+    assert Disclosure.objects.count() == 3
+    assert Disclosure.objects.filter(visibility="withheld").count() == 1
+    assert verify_chain() == (3, None)
+
+
+@pytest.mark.django_db
 def test_it_rejects_a_negative_customer_count():
     with pytest.raises(CommandError, match="between 0 and"):
         call_command("seed_demo", "--customers", "-1")
