@@ -251,6 +251,11 @@ def _visible_to_customer(customer: User) -> QuerySet[ContentAccessGrant]:
     return ContentAccessGrant.objects.filter(customer=customer, notification_withheld_reason="")
 
 
+def customer_visible_grants(*, customer: User) -> QuerySet[ContentAccessGrant]:
+    """The customer's grants they may be told of (Your Account and the data export)."""
+    return _visible_to_customer(customer)
+
+
 def content_access_grant_get_for_customer(*, reference, customer: User) -> ContentAccessGrant:
     """One of the customer's own grants; someone else's (or a hidden one) is a 404."""
     grant = _visible_to_customer(customer).filter(reference=reference).first()

@@ -79,6 +79,12 @@ def split_datetime_field(label) -> forms.SplitDateTimeField:
     )
 
 
+def is_object_id(value) -> bool:
+    """A primary key as the URL may carry it: ASCII digits only ("²".isdigit() is True too)."""
+    value = str(value)
+    return value.isascii() and value.isdigit()
+
+
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its field when the form has one."""
     if hasattr(error, "error_dict"):
@@ -236,9 +242,22 @@ class DisclosureAddForm(forms.ModelForm):
         self.fields["recipient"].queryset = Recipient.objects.filter(is_active=True)
         self.fields["approved_by"].queryset = User.objects.filter(is_staff=True)
 
+    # Compelled disclosures go through CompelledRequest, where a second officer decides (P-21):
+    # recording one here would let a single officer write it to the register alone.
+    COMPELLED_BASES = frozenset(
+        {Disclosure.LegalBasis.COURT_ORDER, Disclosure.LegalBasis.LAW_ENFORCEMENT, Disclosure.LegalBasis.REGULATOR}
+    )
+    COMPELLING_RECIPIENTS = frozenset({Recipient.Category.COURT, Recipient.Category.LAW_ENFORCEMENT})
+
     def clean(self):
         cleaned = super().clean()
         recipient, subjects = cleaned.get("recipient"), cleaned.get("subject_emails")
+        if cleaned.get("legal_basis") in self.COMPELLED_BASES or (
+            recipient and recipient.category in self.COMPELLING_RECIPIENTS
+        ):
+            raise ValidationError(
+                _("Record a compelled disclosure as a compelled request: a second officer must approve it (P-21).")
+            )
         if (
             recipient
             and subjects
@@ -334,6 +353,20 @@ def _export_columns() -> list[str]:
         "previous_hash",
         "entry_hash",
     ]
+
+
+def _is_compelled(legal_basis: str, recipient: Recipient) -> bool:
+    return (
+        legal_basis in DisclosureAddForm.COMPELLED_BASES
+        or recipient.category in DisclosureAddForm.COMPELLING_RECIPIENTS
+    )
+
+
+def _becomes_compelled(original: Disclosure, changes: dict) -> bool:
+    """Would the amendment be a compelled disclosure the original was not (four eyes skipped)?"""
+    return not _is_compelled(original.legal_basis, original.recipient) and _is_compelled(
+        changes["legal_basis"], changes["recipient"]
+    )
 
 
 class _Echo:
@@ -526,7 +559,7 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
             "can_set_visibility": request.user.has_perm("disclosures.change_disclosure"),
             "can_amend": request.user.has_perm("disclosures.add_disclosure"),
             "attachments": DisclosureAttachment.objects.filter(disclosure_id=object_id).select_related("uploaded_by")
-            if str(object_id).isdigit()
+            if is_object_id(object_id)
             else [],
         }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -543,7 +576,7 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
     def _get_entry(self, request, object_id, permission: str) -> Disclosure:
         if not request.user.has_perm(f"disclosures.{permission}"):
             raise PermissionDenied
-        if not str(object_id).isdigit():
+        if not is_object_id(object_id):
             raise Http404
         return get_object_or_404(Disclosure.objects.select_related("recipient"), pk=object_id)
 
@@ -612,6 +645,10 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
             data = dict(form.cleaned_data)
             correction = data.pop("correction")
             try:
+                if _becomes_compelled(entry, data):
+                    raise ValidationError(
+                        _("An entry that was not a compelled disclosure cannot be amended into one (P-21).")
+                    )
                 amendment = services.disclosure_amend(original=entry, actor=request.user, correction=correction, **data)
             except ValidationError as error:
                 apply_service_errors(form, error)
@@ -950,6 +987,8 @@ class CompelledRequestAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
             return HttpResponseNotAllowed(["GET", "POST"])
         if not request.user.has_perm("disclosures.change_compelledrequest"):
             raise PermissionDenied
+        if not is_object_id(object_id):
+            raise Http404
         obj = get_object_or_404(CompelledRequest.objects.select_related("recipient", "received_by"), pk=object_id)
         change_url = reverse("admin:disclosures_compelledrequest_change", args=[obj.pk])
         initial = {"description": obj.data_requested, "disclosed_at": timezone.now().replace(microsecond=0)}

@@ -1,4 +1,6 @@
-"""Demo register entries for `make run`: one ordinary disclosure and one withheld court order."""
+"""Demo register entries for `make run`: ordinary disclosures and one withheld tax-authority notice.
+
+Court and police demands go through compelled requests (two officers), so the demo has none."""
 
 from __future__ import annotations
 
@@ -35,8 +37,8 @@ def seed_disclosures(*, officer: User, customers: list[User]) -> int:
             "agreement_reference": "DPA-2025-031",
         },
     )
-    court, _ = Recipient.objects.get_or_create(
-        name="Example County Court", defaults={"category": Recipient.Category.COURT, "country": "GB"}
+    tax, _ = Recipient.objects.get_or_create(
+        name="Example Tax Authority", defaults={"category": Recipient.Category.GOVERNMENT, "country": "GB"}
     )
     now = timezone.now()
     disclosure_record(
@@ -60,19 +62,18 @@ def seed_disclosures(*, officer: User, customers: list[User]) -> int:
         actor=officer,
     )
     disclosure_record(
-        recipient=court,
+        recipient=tax,
         subjects=customers[:1],
-        data_categories=["usage"],
-        description="Login times for one week",
+        data_categories=["financial"],
+        description="Subscription payments received in the last tax year",
         disclosed_at=now - timedelta(days=5),
-        reason="Production order in a civil case",
-        legal_basis="court_order",
+        reason="Information notice from the tax authority",
+        legal_basis="legal_obligation",
         actor=officer,
-        external_reference="CC-2026-0311",
-        requested_by="Clerk to the court",
-        approved_by=officer,
+        external_reference="IN-2026-0311",
+        requested_by="Compliance officer, Example Tax Authority",
         visibility=Disclosure.Visibility.WITHHELD,
-        withheld_reason="The court order forbids telling the account holder until the case is closed.",
+        withheld_reason="The information notice forbids telling the account holder while the enquiry is open.",
         withheld_review_date=(now + timedelta(days=90)).date(),
     )
     return 3

@@ -56,6 +56,7 @@ register(
     subject="customer",
     purpose="Control staff access to customer content (P-24)",
     tabular=True,
+    export=False,  # exported by the disclosures app itself, without grants whose notice is withheld
     fields=[
         PersonalField("purpose", Category.ACCOUNT),
         PersonalField("reason", Category.ACCOUNT),
@@ -69,6 +70,7 @@ register(
     subject="customer",
     purpose="Audit staff access to customer data (P-25)",
     tabular=True,
+    export=False,  # exported by the disclosures app itself, without looks under a withheld grant
     fields=[
         PersonalField("kind", Category.USAGE),
         PersonalField("occurred_at", Category.USAGE),

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
@@ -172,7 +173,33 @@ def disclosure_set_visibility(
     disclosure.full_clean()
     record_actor(disclosure, actor=actor, reason=f"visibility set to {visibility}")
     disclosure.save(update_fields=["visibility", "withheld_reason", "withheld_review_date"])
+    if visibility == Disclosure.Visibility.WITHHELD:
+        # An amendment repeats the recipient, date and description of the entry it corrects:
+        # withholding one entry of a correction chain withholds the entries still shown in it.
+        for related in _correction_chain(disclosure):
+            if related.visibility == Disclosure.Visibility.VISIBLE:
+                related.visibility = visibility
+                related.withheld_reason = disclosure.withheld_reason
+                related.withheld_review_date = disclosure.withheld_review_date
+                related.full_clean()
+                record_actor(related, actor=actor, reason=f"withheld with #{disclosure.sequence}")
+                related.save(update_fields=["visibility", "withheld_reason", "withheld_review_date"])
     return disclosure
+
+
+def _correction_chain(disclosure: Disclosure) -> list[Disclosure]:
+    """The other entries linked to ``disclosure`` through amendments, both ways, transitively."""
+    seen, todo, found = {disclosure.pk}, [disclosure.pk], []
+    while todo:
+        pk = todo.pop()
+        for entry in Disclosure.objects.filter(
+            Q(pk__in=Disclosure.objects.filter(pk=pk).values("amends")) | Q(amends=pk)
+        ):
+            if entry.pk not in seen:
+                seen.add(entry.pk)
+                todo.append(entry.pk)
+                found.append(entry)
+    return found
 
 
 ATTACHMENT_TYPES = {
