@@ -19,7 +19,27 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class AppendOnlyAdminMixin:
-    """For ledgers whose rows are added through a form but never edited or deleted."""
+    """For ledgers whose rows are added through a form but never edited or deleted.
+
+    ``add_form`` is the form of the add page (its ``Meta.fields`` are shown there); an
+    existing row shows ``readonly_fields`` only.
+    """
+
+    add_form: type | None = None
+
+    def get_fields(self, request, obj=None):
+        if obj is None and self.add_form is not None:
+            return list(self.add_form.Meta.fields)
+        return list(self.readonly_fields)  # type: ignore[attr-defined]
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields  # type: ignore[attr-defined]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None and self.add_form is not None:
+            kwargs["form"] = self.add_form
+            kwargs["fields"] = self.add_form.Meta.fields
+        return super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -442,20 +442,6 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
         )
         return super().get_queryset(request).annotate(subjects_count=Coalesce(Subquery(per_entry), 0))
 
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return list(DisclosureAddForm.Meta.fields)
-        return list(self.readonly_fields)
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.readonly_fields
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = self.add_form
-            kwargs["fields"] = DisclosureAddForm.Meta.fields
-        return super().get_form(request, obj, change=change, **kwargs)
-
     def save_model(self, request, obj, form, change) -> None:
         # Through the service: it takes the next sequence, hashes the entry and links the subjects.
         data = form.cleaned_data
@@ -893,18 +879,6 @@ class CompelledRequestAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
         "disclosure_link",
         "created_at",
     )
-
-    def get_fields(self, request, obj=None):
-        return list(CompelledIntakeForm.Meta.fields) if obj is None else list(self.readonly_fields)
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.readonly_fields
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = self.add_form
-            kwargs["fields"] = CompelledIntakeForm.Meta.fields
-        return super().get_form(request, obj, change=change, **kwargs)
 
     def save_model(self, request, obj, form, change) -> None:
         data = form.cleaned_data
