@@ -100,10 +100,12 @@ class Recipient(ReferencedModel, TimestampedModel):
             raise ValidationError({"agreement_reference": _("Give the agreement's reference.")})
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class NoDeleteQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("The disclosure register is append-only: record an amendment instead.")
 
+
+class AppendOnlyQuerySet(NoDeleteQuerySet):
     def update(self, **kwargs):
         # Only the operational fields outside the hash may change after the fact.
         if set(kwargs) - Disclosure.MUTABLE_FIELDS:
@@ -370,6 +372,8 @@ class DisclosureAttachment(ReferencedModel):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NoDeleteQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attachment")

@@ -64,10 +64,15 @@ def disclosure_record(
     visibility: str = Disclosure.Visibility.VISIBLE,
     withheld_reason: str = "",
     withheld_review_date: date | None = None,
+    erased_subject_references: Sequence[str] = (),
 ) -> Disclosure:
-    """Append one disclosure (about one or many subjects) to the register."""
+    """Append one disclosure (about one or many subjects) to the register.
+
+    ``erased_subject_references`` name subjects whose accounts are gone (an amendment of an
+    entry about an erased person keeps them by their pseudonymous reference).
+    """
     errors: dict[str, str] = {}
-    if not subjects:
+    if not subjects and not erased_subject_references:
         errors["subjects"] = _("A disclosure is about at least one person.")
     unknown = sorted(set(data_categories) - set(Category.values))
     if not data_categories or unknown:
@@ -86,7 +91,7 @@ def disclosure_record(
             ) % {"count": len(missing)}
     if errors:
         raise ValidationError(errors)
-    references = sorted({subject_reference(s) for s in subjects})
+    references = sorted({subject_reference(s) for s in subjects} | set(erased_subject_references))
 
     disclosure = Disclosure(
         recipient=recipient,
@@ -125,7 +130,8 @@ def disclosure_record(
     disclosure.save()
     by_reference = {subject_reference(s): s for s in subjects}
     DisclosureSubject.objects.bulk_create(
-        DisclosureSubject(disclosure=disclosure, subject=by_reference[ref], subject_reference=ref) for ref in references
+        DisclosureSubject(disclosure=disclosure, subject=by_reference.get(ref), subject_reference=ref)
+        for ref in references
     )
     head.sequence, head.entry_hash = disclosure.sequence, disclosure.entry_hash
     head.save(update_fields=["sequence", "entry_hash"])
@@ -140,6 +146,9 @@ def disclosure_amend(*, original: Disclosure, actor: User, correction: str, **ch
     fields = {
         "recipient": original.recipient,
         "subjects": [link.subject for link in original.subjects.select_related("subject") if link.subject],
+        "erased_subject_references": [
+            link.subject_reference for link in original.subjects.all() if link.subject_id is None
+        ],
         "data_categories": original.data_categories,
         "description": original.description,
         "disclosed_at": original.disclosed_at,

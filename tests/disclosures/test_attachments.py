@@ -64,3 +64,13 @@ def test_it_refuses_files_that_are_not_documents(client_as, entry, name, content
 
 def test_it_answers_404_for_a_malformed_entry_id(client_as):
     assert client_as("officer").get("/admin/disclosures/disclosure/abc/attach/").status_code == 404
+
+
+def test_it_refuses_to_delete_attachments_in_bulk(client_as, entry):
+    client_as("officer").post(
+        reverse("admin:disclosures_disclosure_attach", args=[entry.pk]),
+        {"file": SimpleUploadedFile("order.pdf", PDF, "application/pdf")},
+    )
+    with pytest.raises(PermissionError):
+        DisclosureAttachment.objects.all().delete()
+    assert DisclosureAttachment.objects.count() == 1

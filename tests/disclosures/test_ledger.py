@@ -172,3 +172,16 @@ def test_it_refuses_consent_based_sharing_with_a_partner_the_subject_did_not_con
         assert record(actor=officer, subjects=[customer], recipient=partner, legal_basis="consent").sequence == 1
     finally:
         services.PARTNER_CONSENT_CHECKS.clear()
+
+
+def test_it_keeps_erased_subjects_by_reference_when_an_entry_is_amended(officer, customer, other_customer):
+    entry = record(actor=officer, subjects=[customer, other_customer])
+    erased_reference = subject_reference(customer)
+    run = erasure_start(subject=customer, actor=SystemActor("test"), reason="erasure request")
+    erasure_run(erasure_id=run.pk)
+
+    amendment = disclosure_amend(original=entry, actor=officer, correction="Wrong month", description="For April")
+
+    links = {link.subject_reference: link.subject for link in amendment.subjects.all()}
+    assert links == {erased_reference: None, subject_reference(other_customer): other_customer}
+    assert verify_chain() == (2, None)
