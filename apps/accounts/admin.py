@@ -5,26 +5,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.models import LoginEvent, Organisation, PublicProfile, User
 from apps.accounts.services import organisation_update
-from apps.core.admin import HistoryRecordAdmin, ReadOnlyAdmin
-
-
-class CountryInUseFilter(admin.SimpleListFilter):
-    """Only the countries customers actually have, not all 249."""
-
-    title = _("country")
-    parameter_name = "country"
-
-    def lookups(self, request, model_admin):
-        codes = model_admin.get_queryset(request).exclude(country="").values_list("country", flat=True).distinct()
-        return sorted(((code, countries.name(code) or code) for code in codes), key=lambda pair: str(pair[1]))
-
-    def queryset(self, request, queryset):
-        return queryset.filter(country=self.value()) if self.value() else queryset
+from apps.core.admin import CountryInUseFilter, HistoryRecordAdmin, ReadOnlyAdmin
 
 
 class LoginEventInline(admin.TabularInline):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -62,3 +65,32 @@ class HistoryRecordAdmin(ReadOnlyAdmin):
     list_select_related = ("history_user",)
     search_fields = ("history_change_reason",)
     list_per_page = 50
+
+
+class CountryInUseFilter(admin.SimpleListFilter):
+    """Only the countries that occur, not all 249.
+
+    ``field`` is what the list is filtered on; ``source`` (its column ``source_field``) lists them.
+    """
+
+    title = _("country")
+    parameter_name = "country"
+    field = "country"
+    source_field = "country"
+
+    def source(self, request, model_admin) -> QuerySet:
+        return model_admin.get_queryset(request)
+
+    def lookups(self, request, model_admin):
+        # order_by(): an ordering (the admin's or the model's) would make DISTINCT keep duplicates.
+        codes = (
+            self.source(request, model_admin)
+            .exclude(**{self.source_field: ""})
+            .order_by()
+            .values_list(self.source_field, flat=True)
+            .distinct()
+        )
+        return sorted(((code, countries.name(code) or code) for code in codes), key=lambda pair: str(pair[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset

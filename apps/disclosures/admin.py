@@ -24,11 +24,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.models import User
-from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin, ReadOnlyAdmin
+from apps.core.admin import AppendOnlyAdminMixin, CountryInUseFilter, HistoryRecordAdmin, ReadOnlyAdmin
 from apps.disclosures import chain, compelled, services
 from apps.disclosures.models import (
     ChainAnchor,
@@ -94,23 +93,14 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-class CountryInUseFilter(admin.SimpleListFilter):
-    """Only the countries of recipients we actually have, not all 249."""
+class RecipientCountryInUseFilter(CountryInUseFilter):
+    """The countries of recipients we actually have."""
 
-    title = gettext_lazy("country")
-    parameter_name = "country"
-    field = "country"
-
-    def lookups(self, request, model_admin):
-        # order_by(): the default ordering by name would make DISTINCT keep one row per recipient.
-        codes = Recipient.objects.exclude(country="").order_by().values_list("country", flat=True).distinct()
-        return sorted(((code, countries.name(code) or code) for code in codes), key=lambda pair: str(pair[1]))
-
-    def queryset(self, request, queryset):
-        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+    def source(self, request, model_admin):
+        return Recipient.objects.all()
 
 
-class RecipientCountryFilter(CountryInUseFilter):
+class RecipientCountryFilter(RecipientCountryInUseFilter):
     title = gettext_lazy("recipient country")
     parameter_name = "recipient_country"
     field = "recipient__country"

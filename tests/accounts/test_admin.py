@@ -379,3 +379,12 @@ def test_it_gives_each_role_the_intended_permissions():
     assert "accounts.view_historicaluser" in perms[AUDITOR]
     assert "accounts.view_user" not in perms[AUDITOR]
     assert not {p for p in perms[AUDITOR] if not p.split(".")[1].startswith("view_")}
+
+
+def test_it_lists_each_customer_country_once_in_the_filter(client_as):
+    from tests.factories import UserFactory
+
+    UserFactory(country="VN")
+    UserFactory(country="VN")
+    page = client_as("officer").get("/admin/accounts/user/").content.decode()
+    assert page.count("?country=VN") == 1
