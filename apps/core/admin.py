@@ -42,7 +42,10 @@ class AppendOnlyAdminMixin:
         if obj is None and self.add_form is not None:
             kwargs["form"] = self.add_form
             kwargs["fields"] = self.add_form.Meta.fields
-        return super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        # A class made for this request, so the add form can check what one officer may not do alone.
+        form.acting_user = request.user
+        return form
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -314,11 +314,41 @@ def content_access_grant_rows_for_customer(*, customer: User) -> list[GrantRow]:
     return [_grant_row(grant, now) for grant in grants]
 
 
+def _covert_periods(customer: User) -> list[tuple[datetime, datetime | None]]:
+    """When a legal process the customer must not hear of concerned them (end None: still does).
+
+    A legal grant with its notice withheld lasts until it expires; a compelled request that
+    forbids telling the subject lasts while its disclosure is withheld (or not yet made).
+    """
+    from apps.disclosures.models import CompelledRequest, Disclosure
+
+    grants = ContentAccessGrant.objects.filter(customer=customer, purpose=Purpose.LEGAL).exclude(
+        notification_withheld_reason=""
+    )
+    periods = [(start, end) for start, end in grants.values_list("created_at", "expires_at")]
+    demands = CompelledRequest.objects.filter(subjects=customer, withhold_from_subjects=True).exclude(
+        disclosure__visibility=Disclosure.Visibility.VISIBLE
+    )
+    periods += [(start, None) for start in demands.values_list("created_at", flat=True)]
+    return periods
+
+
 def staff_access_events_for_customer(*, customer: User) -> QuerySet[StaffAccessEvent]:
-    """Every staff look at the customer's record or content, except those under a withheld grant."""
+    """Every staff look at the customer's record or content that does not give away a covert process.
+
+    Looks under a withheld grant are left out, and so are record views in the admin made while a
+    covert process concerned the customer: officers open the record to handle it, and a burst
+    of views would tip the customer off. Looks before such a process stay, so nothing the
+    customer has already seen disappears. Auditors see everything in the admin.
+    """
+    during_covert_process = Q(pk__in=[])
+    for start, end in _covert_periods(customer):
+        window = Q(kind=Kind.RECORD_VIEW, occurred_at__gte=start)
+        during_covert_process |= window & Q(occurred_at__lte=end) if end else window
     return (
         StaffAccessEvent.objects.filter(customer=customer)
         .exclude(grant__notification_withheld_reason__gt="")
+        .exclude(during_covert_process)
         .select_related("staff")
         .order_by("-occurred_at", "-id")
     )

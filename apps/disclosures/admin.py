@@ -239,9 +239,14 @@ class DisclosureAddForm(forms.ModelForm):
     )
     COMPELLING_RECIPIENTS = frozenset({Recipient.Category.COURT, Recipient.Category.LAW_ENFORCEMENT})
 
+    acting_user: User | None = None  # set by the admin for each request
+
     def clean(self):
         cleaned = super().clean()
         recipient, subjects = cleaned.get("recipient"), cleaned.get("subject_emails")
+        approver = cleaned.get("approved_by")
+        if approver is not None and approver == self.acting_user:
+            self.add_error("approved_by", _("Name the other officer who approved it; nobody approves their own entry."))
         if cleaned.get("legal_basis") in self.COMPELLED_BASES or (
             recipient and recipient.category in self.COMPELLING_RECIPIENTS
         ):

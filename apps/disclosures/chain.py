@@ -45,14 +45,42 @@ def content_of(values: dict, subject_references: Iterable[str]) -> dict:
     return content
 
 
+def _canonical(content: dict) -> str:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def compute_hash(previous_hash: str, content: dict) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"{previous_hash}\n{canonical}".encode()).hexdigest()
+    return hashlib.sha256(f"{previous_hash}\n{_canonical(content)}".encode()).hexdigest()
 
 
-def hash_for(disclosure: Disclosure, previous_hash: str, subject_references: Iterable[str]) -> str:
+# Stands in for the position while an entry's text is prepared; as a JSON string after the
+# key, it can only occur where the position goes (quotes inside strings are escaped).
+_POSITION_MARK = '"sequence":"<position>"'
+
+
+@dataclass(frozen=True)
+class PendingLink:
+    """An entry's hashed text with its position left open.
+
+    Everything but the position and the previous hash is known before the head is locked, so
+    the serialising, the slow part, happens outside the lock; hash_at gives the same hash as
+    compute_hash over the finished content.
+    """
+
+    before: str
+    after: str
+
+    def hash_at(self, sequence: int, previous_hash: str) -> str:
+        return hashlib.sha256(f"{previous_hash}\n{self.before}{sequence}{self.after}".encode()).hexdigest()
+
+
+def pending_link(disclosure: Disclosure, subject_references: Iterable[str]) -> PendingLink:
     values = {column: getattr(disclosure, column) for column in HASHED_COLUMNS}
-    return compute_hash(previous_hash, content_of(values, subject_references))
+    values["sequence"] = "<position>"
+    before, mark, after = _canonical(content_of(values, subject_references)).partition(_POSITION_MARK)
+    if not mark:
+        raise RuntimeError("the hashed content has no position")
+    return PendingLink(before=before + '"sequence":', after=after)
 
 
 @dataclass(frozen=True)
@@ -75,7 +103,10 @@ def _entries_with_subjects(batch_size: int = 5000) -> Iterator[tuple[dict, list[
         if not rows:
             return
         subjects: dict[int, list[str]] = {}
-        pairs = DisclosureSubject.objects.filter(disclosure_id__gte=rows[0]["pk"], disclosure_id__lte=rows[-1]["pk"])
+        # Ids follow insertion, positions follow sealing; concurrent writers interleave the two,
+        # so the batch's ids are a range around its positions, not between its first and last.
+        ids = [row["pk"] for row in rows]
+        pairs = DisclosureSubject.objects.filter(disclosure_id__gte=min(ids), disclosure_id__lte=max(ids))
         for disclosure_id, ref in pairs.values_list("disclosure_id", "subject_reference"):
             subjects.setdefault(disclosure_id, []).append(ref)
         for row in rows:
@@ -83,7 +114,7 @@ def _entries_with_subjects(batch_size: int = 5000) -> Iterator[tuple[dict, list[
         last = rows[-1]["sequence"]
 
 
-def verify_chain() -> tuple[int, ChainBreak | None]:
+def verify_chain(batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
     """Walk the register; return (entries checked, the first break or None)."""
     anchors = dict(ChainAnchor.objects.values_list("sequence", "entry_hash"))
     # The live head counts as an anchor too: a tail deleted since the last daily anchor shows.
@@ -91,9 +122,16 @@ def verify_chain() -> tuple[int, ChainBreak | None]:
     head = ChainHead.objects.filter(singleton=True).values_list("sequence", "entry_hash").first()
     if head is not None and head[0] > 0:
         anchors.setdefault(head[0], head[1])
+    # Appends seal their entry before they commit, so a committed entry off the chain was put
+    # there by hand (or by a writer that bypassed the service).
+    unsealed = Disclosure.objects.filter(sequence__isnull=True).order_by("pk").values_list("reference", flat=True)
+    if reference := unsealed.first():
+        return 0, ChainBreak(
+            position=0, sequence=None, reference=str(reference), problem="committed without being sealed onto the chain"
+        )
     previous_hash = GENESIS
     checked = 0
-    for row, subjects in _entries_with_subjects():
+    for row, subjects in _entries_with_subjects(batch_size):
         checked += 1
         expected = checked
         where = {"position": checked, "sequence": row["sequence"], "reference": str(row["reference"])}

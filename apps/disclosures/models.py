@@ -136,7 +136,9 @@ class Disclosure(ReferencedModel):
     # Fields outside the hash: how the record is shown and notified, not what happened.
     MUTABLE_FIELDS = frozenset({"visibility", "withheld_reason", "withheld_review_date", "notification_status"})
 
-    sequence = models.PositiveBigIntegerField(_("position in the register"), unique=True, editable=False)
+    # Sequence and hashes are set when the entry is sealed onto the chain, in the transaction that
+    # inserts it (see services._seal); a committed entry without them is a break verify reports.
+    sequence = models.PositiveBigIntegerField(_("position in the register"), unique=True, null=True, editable=False)
     recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="disclosures")
     data_categories = models.JSONField(_("data categories"), default=list)
     description = models.TextField(_("what was disclosed"), help_text=_("Describe the data; never paste the data."))
@@ -165,8 +167,9 @@ class Disclosure(ReferencedModel):
     notification_status = models.CharField(
         max_length=16, choices=Notification.choices, default=Notification.NOT_REQUIRED
     )
-    previous_hash = models.CharField(max_length=64, editable=False)
-    entry_hash = models.CharField(max_length=64, unique=True, editable=False)
+    previous_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # NULL, not "", until sealed: unique allows many NULLs but only one empty string.
+    entry_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import User
 from apps.core.actors import record_actor
-from apps.disclosures.chain import hash_for
+from apps.disclosures.chain import pending_link
 from apps.disclosures.models import (
     ChainAnchor,
     ChainHead,
@@ -37,17 +38,73 @@ def partner_consent_given(*, subject: User, recipient: Recipient) -> bool:
     return any(check(subject=subject, recipient=recipient) for check in PARTNER_CONSENT_CHECKS)
 
 
-def _lock_head() -> ChainHead:
-    try:
-        return ChainHead.objects.select_for_update().get(singleton=True)
-    except ChainHead.DoesNotExist:
+def _lock_head(cursor) -> tuple[int, int, str]:
+    """Lock the register's head row; (row id, sequence, entry hash)."""
+    table = connection.ops.quote_name(ChainHead._meta.db_table)
+    # SQLite has no FOR UPDATE: its transactions take the write lock when they begin.
+    lock = connection.ops.for_update_sql() if connection.features.has_select_for_update else ""
+    cursor.execute(f"SELECT id, sequence, entry_hash FROM {table} WHERE singleton {lock}".strip())  # noqa: S608
+    row = cursor.fetchone()
+    if row is None:
         # The first append ever; a concurrent first append fails on the unique singleton and retries.
         ChainHead.objects.get_or_create(singleton=True)
-        return ChainHead.objects.select_for_update().get(singleton=True)
+        return _lock_head(cursor)
+    return row
 
 
-@transaction.atomic
-def disclosure_record(
+# Rows sealed per statement: four parameters each, well under SQLite's limit on parameters.
+SEAL_CHUNK = 200
+
+
+def _seal(entries: Sequence[tuple[Disclosure, Sequence[str]]]) -> None:
+    """Put inserted entries on the chain, in order: position, previous hash and own hash.
+
+    The head's row lock is held from here to the commit and every writer waits for it, so the
+    locked part is kept to one read, one write per 200 entries (three on SQLite, which has one
+    writer at a time anyway) and hashing text serialised beforehand.
+    """
+    links = [pending_link(disclosure, references) for disclosure, references in entries]
+    quote = connection.ops.quote_name
+    entry_table = quote(Disclosure._meta.db_table)
+    history_table = quote(Disclosure.history.model._meta.db_table)
+    sealed_columns = "sequence = sealed.sequence, previous_hash = sealed.previous_hash, entry_hash = sealed.entry_hash"
+    # Raw SQL because the ORM refuses updates of hashed columns, as it should everywhere else;
+    # the names interpolated below come from model metadata, the values are parameters.
+    # The creations' history rows carry the seal too, so history shows no later change of it.
+    seal_entries = f"UPDATE {entry_table} SET {sealed_columns} FROM sealed WHERE {entry_table}.id = sealed.id"  # noqa: S608
+    seal_history = (
+        f"UPDATE {history_table} SET {sealed_columns} FROM sealed "  # noqa: S608
+        f"WHERE {history_table}.id = sealed.id AND {history_table}.history_type = '+'"
+    )
+    move_head = f"UPDATE {quote(ChainHead._meta.db_table)} SET sequence = %s, entry_hash = %s WHERE id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        head_id, sequence, previous_hash = _lock_head(cursor)
+        rows = []
+        for (disclosure, _), link in zip(entries, links, strict=True):
+            sequence += 1
+            disclosure.sequence, disclosure.previous_hash = sequence, previous_hash
+            disclosure.entry_hash = previous_hash = link.hash_at(sequence, previous_hash)
+            rows.extend((disclosure.pk, sequence, disclosure.previous_hash, disclosure.entry_hash))
+        head = [sequence, previous_hash, head_id]
+        for start in range(0, len(rows), SEAL_CHUNK * 4):
+            chunk = rows[start : start + SEAL_CHUNK * 4]
+            values = ", ".join(["(%s, %s, %s, %s)"] * (len(chunk) // 4))
+            sealed = f"WITH sealed(id, sequence, previous_hash, entry_hash) AS (VALUES {values})"
+            if connection.vendor == "postgresql":
+                # One round trip: data-modifying CTEs (the last chunk also moves the head).
+                last = start + SEAL_CHUNK * 4 >= len(rows)
+                tail, params = (
+                    (f", h AS ({seal_history}) {move_head}", chunk + head) if last else (f" {seal_history}", chunk)
+                )
+                cursor.execute(f"{sealed}, e AS ({seal_entries}){tail}", params)
+            else:
+                cursor.execute(f"{sealed} {seal_entries}", chunk)
+                cursor.execute(f"{sealed} {seal_history}", chunk)
+        if connection.vendor != "postgresql":
+            cursor.execute(move_head, head)
+
+
+def _prepare(
     *,
     recipient: Recipient,
     subjects: Sequence[User],
@@ -65,12 +122,8 @@ def disclosure_record(
     withheld_reason: str = "",
     withheld_review_date: date | None = None,
     erased_subject_references: Sequence[str] = (),
-) -> Disclosure:
-    """Append one disclosure (about one or many subjects) to the register.
-
-    ``erased_subject_references`` name subjects whose accounts are gone (an amendment of an
-    entry about an erased person keeps them by their pseudonymous reference).
-    """
+) -> tuple[Disclosure, list[DisclosureSubject]]:
+    """Check one entry and build it, unsaved, with its subject links; raise ValidationError."""
     errors: dict[str, str] = {}
     if not subjects and not erased_subject_references:
         errors["subjects"] = _("A disclosure is about at least one person.")
@@ -91,7 +144,6 @@ def disclosure_record(
             ) % {"count": len(missing)}
     if errors:
         raise ValidationError(errors)
-    references = sorted({subject_reference(s) for s in subjects} | set(erased_subject_references))
 
     disclosure = Disclosure(
         recipient=recipient,
@@ -109,11 +161,9 @@ def disclosure_record(
         withheld_reason=withheld_reason.strip(),
         withheld_review_date=withheld_review_date,
     )
-    # Everything that does not depend on the chain is checked before taking the head lock,
-    # which every append waits for: the locked part is only hash, insert, move the head.
-    # Uniqueness of sequence, hash and reference is the database's to enforce.
-    # The related objects are instances already, so their existence is not re-queried, and the
-    # one check constraint is checked here in Python rather than by a query of its own.
+    # Uniqueness of sequence, hash and reference is the database's to enforce. The related
+    # objects are instances already, so their existence is not re-queried, and the one check
+    # constraint is checked here in Python rather than by a query of its own.
     if disclosure.visibility == Disclosure.Visibility.WITHHELD and not disclosure.withheld_reason:
         raise ValidationError({"withheld_reason": _("Say why the record is withheld from the subject.")})
     disclosure.full_clean(
@@ -121,21 +171,58 @@ def disclosure_record(
         validate_unique=False,
         validate_constraints=False,
     )
-
-    head = _lock_head()
-    disclosure.sequence = head.sequence + 1
-    disclosure.previous_hash = head.entry_hash
-    disclosure.entry_hash = hash_for(disclosure, head.entry_hash, references)
-    record_actor(disclosure, actor=actor, reason=f"recorded disclosure #{disclosure.sequence}")
-    disclosure.save()
+    record_actor(disclosure, actor=actor, reason="recorded disclosure")
     by_reference = {subject_reference(s): s for s in subjects}
-    DisclosureSubject.objects.bulk_create(
-        DisclosureSubject(disclosure=disclosure, subject=by_reference.get(ref), subject_reference=ref)
-        for ref in references
-    )
-    head.sequence, head.entry_hash = disclosure.sequence, disclosure.entry_hash
-    head.save(update_fields=["sequence", "entry_hash"])
-    return disclosure
+    references = sorted(set(by_reference) | set(erased_subject_references))
+    links = [
+        DisclosureSubject(disclosure=disclosure, subject=by_reference.get(r), subject_reference=r) for r in references
+    ]
+    return disclosure, links
+
+
+def _append(prepared: Sequence[tuple[Disclosure, list[DisclosureSubject]]]) -> list[Disclosure]:
+    # The entries and their history rows are written before the head is locked, so concurrent
+    # appends overlap in everything but the seal; the seal commits with them or not at all.
+    entries = bulk_create_with_history([disclosure for disclosure, _ in prepared], Disclosure)
+    for disclosure, links in prepared:
+        for link in links:
+            link.disclosure = disclosure  # now with its primary key
+    DisclosureSubject.objects.bulk_create(link for _, links in prepared for link in links)
+    _seal([(disclosure, [link.subject_reference for link in links]) for disclosure, links in prepared])
+    return entries
+
+
+@transaction.atomic
+def disclosure_record(**fields) -> Disclosure:
+    """Append one disclosure (about one or many subjects) to the register.
+
+    The fields are ``_prepare``'s. ``erased_subject_references`` name subjects whose accounts
+    are gone (an amendment of an entry about an erased person keeps them by their
+    pseudonymous reference).
+    """
+    [entry] = _append([_prepare(**fields)])
+    return entry
+
+
+@transaction.atomic
+def disclosure_record_many(entries: Sequence[dict], *, actor: User) -> list[Disclosure]:
+    """Append many entries in the given order under one lock: imports and integrations.
+
+    All or nothing: any invalid entry raises a ValidationError naming each bad entry by its
+    1-based position, and nothing is written.
+    """
+    prepared, problems = [], []
+    for position, fields in enumerate(entries, start=1):
+        try:
+            prepared.append(_prepare(actor=actor, **fields))
+        except ValidationError as error:
+            problems.extend(
+                _("Entry %(position)d: %(problem)s") % {"position": position, "problem": message}
+                for message in error.messages
+            )
+    if problems:
+        raise ValidationError(problems)
+    return _append(prepared) if prepared else []
 
 
 @transaction.atomic
@@ -275,7 +362,8 @@ def disclosure_attach(*, disclosure: Disclosure, upload, actor: User) -> Disclos
 @transaction.atomic
 def disclosure_anchor_head() -> ChainAnchor:
     """Write the current head hash down (daily): a truncated register then fails verification."""
-    head = _lock_head()
-    anchor = ChainAnchor.objects.create(sequence=head.sequence, entry_hash=head.entry_hash)
+    with connection.cursor() as cursor:
+        _, sequence, entry_hash = _lock_head(cursor)
+    anchor = ChainAnchor.objects.create(sequence=sequence, entry_hash=entry_hash)
     logger.info("disclosure register head #%s %s", anchor.sequence, anchor.entry_hash)
     return anchor

@@ -395,3 +395,57 @@ def test_it_lists_a_customers_page_in_a_constant_number_of_queries(client_as, ag
         assert client.get(CUSTOMER_PAGE).status_code == 200
     assert len(many) == len(few)
     assert len(many) <= 12
+
+
+# --- Covert processes: no tip-off through the customer's Staff access page ----------------------
+
+
+def test_record_views_during_a_covert_process_stay_hidden_from_the_customer(client_as, officer, agent, customer):
+    from apps.disclosures.access import staff_access_events_for_customer
+    from apps.disclosures.compelled import compelled_request_receive
+    from apps.disclosures.models import Recipient
+    from tests.disclosures.factories import RecipientFactory
+
+    def look(at) -> StaffAccessEvent:
+        return StaffAccessEvent.objects.create(staff=officer, customer=customer, kind="record_view", occurred_at=at)
+
+    def seen() -> list[int]:
+        return [event.pk for event in staff_access_events_for_customer(customer=customer)]
+
+    start = timezone.now()
+    before = look(start - timedelta(days=10))
+    with time_machine.travel(start - timedelta(days=5)):
+        legal = content_access_request(
+            staff=officer,
+            customer=customer,
+            purpose="legal",
+            reason="Police investigation",
+            ticket_reference="PO-8",
+            withhold_notification_reason="The production order forbids telling the customer",
+        )
+    during_grant = look(start - timedelta(days=5) + LEGAL_ACCESS_DURATION / 2)
+    between = look(start - timedelta(days=3))
+    assert legal.expires_at < between.occurred_at
+    assert seen() == [between.pk, before.pk]
+
+    court = RecipientFactory(category=Recipient.Category.COURT, agreement="none", agreement_reference="")
+    compelled_request_receive(
+        actor=officer,
+        recipient=court,
+        requested_by="DC Smith",
+        authority="Production order",
+        external_reference="PO-9",
+        deadline=None,
+        subjects=[customer],
+        data_categories=["contact"],
+        data_requested="Email address",
+        withhold_from_subjects=True,
+        withheld_reason="The order forbids telling the subject",
+    )
+    look(timezone.now())
+    # Everything from before the demand is still there; nothing they saw has gone.
+    assert seen() == [between.pk, before.pk]
+    page = client_as("customer").get(CUSTOMER_PAGE)
+    assert len(page.context["events"]) == 2
+    # Auditors see every look.
+    assert during_grant.pk in StaffAccessEvent.objects.values_list("pk", flat=True)

@@ -10,10 +10,12 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.roles import PRIVACY_OFFICER
 from apps.disclosures.admin import monthly_chart
 from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import Disclosure, Recipient
 from apps.personal_data.pseudonyms import subject_reference
+from tests.conftest import _staff
 from tests.disclosures.factories import RecipientFactory, record
 
 pytestmark = pytest.mark.django_db
@@ -111,6 +113,19 @@ def test_it_needs_a_reason_to_withhold_on_the_add_form(client_as, customer):
     assert response.status_code == 200
     assert response.context["adminform"].form.errors
     assert not Disclosure.objects.exists()
+
+
+def test_an_officer_cannot_name_themself_as_the_approver(client_as, officer, customer):
+    second_officer = _staff("second-officer@example.test", PRIVACY_OFFICER)
+    recipient = RecipientFactory()
+    client = client_as("officer")
+    response = client.post(reverse(ADD), add_form(recipient, customer.email, approved_by=officer.pk))
+    assert response.status_code == 200
+    assert "nobody approves their own entry" in str(response.context["adminform"].form.errors["approved_by"])
+    assert not Disclosure.objects.exists()
+    response = client.post(reverse(ADD), add_form(recipient, customer.email, approved_by=second_officer.pk))
+    assert response.status_code == 302
+    assert Disclosure.objects.get().approved_by == second_officer
 
 
 def test_it_offers_no_delete(client_as, officer, customer):

@@ -11,9 +11,9 @@ class Command(BaseCommand):
         if broken is None:
             self.stdout.write(f"OK: {checked} entries, chain intact.")
             return
-        where = f"#{broken.sequence}" if broken.sequence is not None else "?"
-        self.stderr.write(
-            f"BROKEN at position {broken.position} (entry {where} {broken.reference}): {broken.problem}. "
-            f"{checked} entries read."
-        )
+        if broken.position:
+            where = f"at position {broken.position} (entry #{broken.sequence} {broken.reference})"
+        else:
+            where = f"off the chain (entry {broken.reference})"
+        self.stderr.write(f"BROKEN {where}: {broken.problem}. {checked} entries read.")
         raise SystemExit(1)
