@@ -56,6 +56,11 @@ app.conf.beat_schedule = {
         "task": "apps.personal_data.tasks.reconcile_task",
         "schedule": crontab(minute="*/10"),
     },
+    "consent-send-due-mailings": {
+        # Scheduled mailings whose time has come (policy notices), and sends a dead worker left.
+        "task": "apps.consent.tasks.send_due_mailings_task",
+        "schedule": crontab(minute="*/10"),
+    },
     "personal-data-delete-expired-exports": {
         "task": "apps.personal_data.tasks.delete_expired_exports_task",
         "schedule": crontab(hour=3, minute=15),

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.personal_data.urls")),
     path("", include("apps.disclosures.urls")),
+    path("", include("apps.consent.urls")),
 ]
 
 if settings.LOCAL_MAILBOX_ENABLED:

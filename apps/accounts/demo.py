@@ -27,6 +27,7 @@ from apps.accounts.roles import PRIVACY_OFFICER, SUPPORT_AGENT, sync_staff_roles
 from apps.accounts.useragent import parse_user_agent
 from apps.core.actors import SystemActor
 from apps.core.bulk import insert_rows
+from apps.personal_data.pseudonyms import address_hash
 
 DEMO_PASSWORD = "demo-password-2026"
 OFFICER_EMAIL = "officer@demo.example"
@@ -129,8 +130,10 @@ def _customer(i: int, password_hash: str, now) -> User:
     country, city = rng.choice(CITIES)
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     joined = now - timedelta(days=rng.randint(1, 900))
+    email = f"customer{i:06d}@demo.example"
     return User(
-        email=f"customer{i:06d}@demo.example",
+        email=email,
+        email_hash=address_hash(email),  # bulk_create skips save(), which keeps it otherwise
         password=password_hash,
         full_name=f"{first} {last}",
         phone=_phone(rng, country) if rng.random() < 0.7 else "",

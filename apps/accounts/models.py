@@ -19,6 +19,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from apps.core.models import ReferencedModel
+from apps.personal_data.pseudonyms import address_hash
 
 
 def profile_picture_path(instance: User, filename: str) -> str:
@@ -66,6 +67,9 @@ class User(ReferencedModel, AbstractBaseUser, PermissionsMixin):
         CLOSED = "closed", _("Closed")
 
     email = models.EmailField(_("email address"), max_length=254, unique=True)
+    # A keyed hash of the address, kept in step with it by save(), so the marketing
+    # suppression list (which holds only such hashes, P-12) can be joined in SQL.
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     phone = models.CharField(
         _("phone number"),
@@ -92,7 +96,7 @@ class User(ReferencedModel, AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     # Passwords and sign-in bookkeeping stay out of the history table.
-    history = HistoricalRecords(excluded_fields=["password", "last_login", "last_seen_at"])
+    history = HistoricalRecords(excluded_fields=["password", "last_login", "last_seen_at", "email_hash"])
 
     objects = UserManager()
 
@@ -123,6 +127,9 @@ class User(ReferencedModel, AbstractBaseUser, PermissionsMixin):
         self.email = self.__class__.objects.normalize_email(self.email)
 
     def save(self, *args, **kwargs) -> None:
+        self.email_hash = address_hash(self.email) if self.email else ""
+        if kwargs.get("update_fields") is not None and "email" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "email_hash"}
         # Signing in saves last_login alone; that is not a change to the person's record,
         # and a history row per sign-in would copy their details once more each time.
         update_fields = kwargs.get("update_fields")

@@ -12,6 +12,7 @@ register(
     purpose="Provide the account (contract)",
     fields=[
         PersonalField("email", Category.CONTACT, Action.PSEUDONYM),
+        PersonalField("email_hash", Category.CONTACT),
         PersonalField("full_name", Category.IDENTITY),
         PersonalField("phone", Category.CONTACT),
         PersonalField("mailing_address", Category.CONTACT),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.personal_data",
     "apps.disclosures",
+    "apps.consent",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,99 @@
+"""Your Account → Privacy choices: a switch per purpose, as easy to turn off as on (P-10, P-11)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from apps.consent import selectors
+from apps.consent.models import ConsentEvent, Purpose
+from apps.consent.services import Context, consent_record
+
+HISTORY_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class ChoiceRow:
+    purpose: Purpose
+    granted: bool
+    changed_at: datetime | None
+    method_label: str
+    gpc_note: str
+
+
+def _gpc_note(purpose_id: int, state, gpc_purposes: set[int]) -> str:
+    if state is None or purpose_id not in gpc_purposes:
+        return ""
+    if state.method == ConsentEvent.Method.GPC:
+        return _("Global Privacy Control honoured")
+    return _("Global Privacy Control overridden by your choice") if state.granted else ""
+
+
+def _rows(user) -> dict[str, list[ChoiceRow]]:
+    states = selectors.states_for(subject=user)
+    gpc_purposes = set(
+        ConsentEvent.objects.filter(subject=user, method=ConsentEvent.Method.GPC).values_list("purpose_id", flat=True)
+    )
+    groups: dict[str, list[ChoiceRow]] = {"marketing": [], "partners": [], "other": []}
+    for purpose in selectors.purposes_to_ask():
+        state = states.get(purpose.pk)
+        group = "partners" if purpose.partner_id else "marketing" if purpose.is_marketing else "other"
+        groups[group].append(
+            ChoiceRow(
+                purpose=purpose,
+                granted=bool(state and state.granted),
+                changed_at=state.changed_at if state else None,
+                method_label=state.get_method_display() if state else "",
+                gpc_note=_gpc_note(purpose.pk, state, gpc_purposes),
+            )
+        )
+    return groups
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def choices(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        purpose = selectors.purposes_to_ask().filter(code=request.POST.get("purpose", "")).first()
+        wanted = request.POST.get("granted")
+        if purpose is None or wanted not in ("0", "1"):
+            return render(request, "400.html", {"message": _("That choice does not exist.")}, status=400)
+        try:
+            consent_record(
+                purpose=purpose,
+                granted=wanted == "1",
+                context=Context.from_request(request, ConsentEvent.Method.ACCOUNT_PAGE),
+                actor=request.user,
+                subject=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if wanted == "1":
+                messages.success(request, _("%(purpose)s: turned on.") % {"purpose": purpose.name()})
+            else:
+                messages.success(request, _("%(purpose)s: turned off.") % {"purpose": purpose.name()})
+        return redirect(f"{request.path}#choice-{purpose.code}")
+    context = {
+        "groups": _rows(request.user),
+        "restricted": selectors.is_restricted(request.user),
+        "policy": selectors.current_policy(),
+    }
+    return render(request, "consent/choices.html", context)
+
+
+@login_required
+@require_GET
+def choice_history(request: HttpRequest) -> HttpResponse:
+    events = selectors.events_for(subject=request.user).order_by("-recorded_at", "-id")
+    page = Paginator(events, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "consent/history.html", {"page": page})
