@@ -9,7 +9,7 @@ Services (writes) and selectors (reads) for ``ContentAccessGrant`` and ``StaffAc
   order forbidding it, say). A withheld grant, and the looks made under it, stay out of the
   customer's Your Account page; auditors still see them in the admin.
 
-Used by views_access (customer and staff pages), admin_access and accounts.admin (record views).
+Used by views_access (customer and staff pages), admin.access and accounts.admin (record views).
 """
 
 from __future__ import annotations

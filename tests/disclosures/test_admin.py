@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import PRIVACY_OFFICER
-from apps.disclosures.admin import monthly_chart
+from apps.disclosures.admin.charts import monthly_chart
 from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import Disclosure, Recipient
 from apps.personal_data.pseudonyms import subject_reference

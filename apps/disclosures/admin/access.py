@@ -3,7 +3,7 @@
 Both are read-only here. Grants are created from the customer-content page (through
 ``content_access_request``), decided by the customer, and ended by ``content_access_revoke``
 (the "End access" action, for officers). Events are written only by ``staff_access_log``.
-Imported by apps/disclosures/admin.py, which registers nothing else for these models.
+Imported by apps/disclosures/admin/__init__.py; nothing else registers these models.
 """
 
 from __future__ import annotations

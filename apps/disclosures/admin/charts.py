@@ -1,0 +1,94 @@
+"""The monthly chart of the register (server-side SVG, no JavaScript)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db.models import Count, F
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from apps.disclosures.models import Disclosure, Recipient
+
+CHART_COLOURS = (
+    "#1b6ca8",
+    "#e07b00",
+    "#2e8540",
+    "#b3261e",
+    "#6f42c1",
+    "#8a5a00",
+    "#c2185b",
+    "#4d4d4d",
+    "#00838f",
+    "#827717",
+    "#5d4037",
+)
+
+
+def _last_months(today: date, count: int = 12) -> list[date]:
+    months, year, month = [], today.year, today.month
+    for _i in range(count):
+        months.append(date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return list(reversed(months))
+
+
+def monthly_chart(*, today: date | None = None) -> dict:
+    """Counts per month and recipient category for the last 12 months, laid out as stacked bars."""
+    months = _last_months(today or timezone.localdate())
+    start = datetime(months[0].year, months[0].month, 1, tzinfo=timezone.get_current_timezone())
+    rows = (
+        Disclosure.objects.filter(disclosed_at__gte=start)
+        .annotate(month=TruncMonth("disclosed_at"))
+        .values("month", category=F("recipient__category"))
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[tuple[date, str], int] = {}
+    for row in rows:
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") else month
+        counts[(month, row["category"])] = counts.get((month, row["category"]), 0) + row["n"]
+    labels = dict(Recipient.Category.choices)
+    categories = [value for value in Recipient.Category.values if any(c == value for _m, c in counts)]
+    legend = [
+        {"value": value, "label": labels[value], "colour": CHART_COLOURS[i % len(CHART_COLOURS)]}
+        for i, value in enumerate(categories)
+    ]
+    totals = [sum(counts.get((month, c), 0) for c in categories) for month in months]
+    peak = max(totals, default=0) or 1
+    height, bar_width, gap, left, top = 200, 36, 12, 40, 10
+    bars = []
+    for index, month in enumerate(months):
+        x = left + index * (bar_width + gap)
+        y = top + height
+        segments = []
+        for item in legend:
+            n = counts.get((month, item["value"]), 0)
+            if n:
+                h = n * height / peak
+                y -= h
+                segments.append({"y": round(y, 1), "height": round(h, 1), "count": n, **item})
+        bars.append(
+            {"month": month, "x": x, "label_x": x + bar_width / 2, "segments": segments, "total": totals[index]}
+        )
+    table = [
+        {"month": month, "cells": [counts.get((month, item["value"]), 0) for item in legend], "total": totals[index]}
+        for index, month in enumerate(months)
+    ]
+    return {
+        "bars": bars,
+        "legend": legend,
+        "table": table,
+        "peak": peak,
+        "chart": {
+            "width": left + len(months) * (bar_width + gap),
+            "height": top + height + 30,
+            "bar_width": bar_width,
+            "baseline": top + height,
+            "top": top,
+            "left": left,
+            "axis_label_y": top + height + 18,
+        },
+        "total": sum(totals),
+    }
