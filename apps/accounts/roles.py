@@ -64,6 +64,12 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "disclosures.view_historical*",
         "disclosures.view_compelledrequest",
         "disclosures.view_chainanchor",
+        # Consent evidence (P-14): the ledger, the purposes and policy versions as they were.
+        "consent.view_consentevent",
+        "consent.view_purpose",
+        "consent.view_policyversion",
+        "consent.view_mailing",
+        "consent.view_historical*",
     ),
 }
 

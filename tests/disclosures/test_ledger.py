@@ -167,11 +167,24 @@ def test_it_refuses_consent_based_sharing_with_a_partner_the_subject_did_not_con
     assert "have not consented" in error.value.message_dict["legal_basis"][0]
     assert not Disclosure.objects.exists()
 
-    services.PARTNER_CONSENT_CHECKS.append(lambda *, subject, recipient: subject == customer)
-    try:
-        assert record(actor=officer, subjects=[customer], recipient=partner, legal_basis="consent").sequence == 1
-    finally:
-        services.PARTNER_CONSENT_CHECKS.clear()
+    # The consent app answers through PARTNER_CONSENT_CHECKS: the customer's consent for this partner.
+    from apps.consent.models import ConsentEvent, Purpose
+    from apps.consent.services import Context, consent_record
+
+    assert services.PARTNER_CONSENT_CHECKS
+    shared = Purpose.objects.create(
+        code="partner-test",
+        name_en="Offers from a partner",
+        name_vi="Ưu đãi từ đối tác",
+        description_en="Shared with the partner",
+        description_vi="Chia sẻ với đối tác",
+        legal_basis="consent",
+        is_marketing=True,
+        partner=partner,
+    )
+    page = Context(method=ConsentEvent.Method.ACCOUNT_PAGE, language="en")
+    consent_record(purpose=shared, granted=True, context=page, actor=customer, subject=customer)
+    assert record(actor=officer, subjects=[customer], recipient=partner, legal_basis="consent").sequence == 1
 
 
 def test_it_keeps_erased_subjects_by_reference_when_an_entry_is_amended(officer, customer, other_customer):
