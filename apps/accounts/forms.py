@@ -12,15 +12,40 @@ from apps.accounts.models import PublicProfile, User
 
 
 class SignupForm(forms.Form):
-    """Extra fields on allauth's sign-up form (allauth calls ``signup``)."""
+    """Extra fields on allauth's sign-up form (allauth calls ``signup``).
+
+    The marketing and newsletter choices are shown unticked, each with its purpose text
+    (P-10); every box shown is recorded, ticked or not, as proof of what was offered.
+    """
 
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from apps.consent.selectors import signup_purposes
+
+        self.consent_purposes = {f"consent_{p.code}": p for p in signup_purposes()}
+        for name, purpose in self.consent_purposes.items():
+            self.fields[name] = forms.BooleanField(
+                label=purpose.name(), help_text=purpose.description(), required=False, initial=False
+            )
+
     def signup(self, request, user: User) -> None:
+        from apps.consent.models import ConsentEvent
+        from apps.consent.services import Context, consent_set_choices
+
         user.full_name = self.cleaned_data.get("full_name", "").strip()
         language = (get_language() or "en")[:2]
         user.preferred_language = language if language in dict(settings.LANGUAGES) else "en"
         user.save(update_fields=["full_name", "preferred_language"])
+        choices = {purpose: bool(self.cleaned_data.get(name)) for name, purpose in self.consent_purposes.items()}
+        consent_set_choices(
+            choices=choices,
+            context=Context.from_request(request, ConsentEvent.Method.SIGNUP),
+            actor=user,
+            subject=user,
+            record_unchanged=True,
+        )
 
 
 class FullNameForm(forms.Form):

@@ -29,6 +29,11 @@ def purposes_to_ask(kind: str = Purpose.Kind.PROCESSING) -> QuerySet[Purpose]:
     )
 
 
+def signup_purposes() -> QuerySet[Purpose]:
+    """The choices offered at sign-up: marketing by the company itself (partners come later, asked apart)."""
+    return purposes_to_ask().filter(is_marketing=True, partner__isnull=True)
+
+
 def states_for(*, subject: User | None = None, visitor_id: str = "") -> dict[int, ConsentState]:
     """Current choices by purpose id; a purpose without a row has never been answered (so: off)."""
     if subject is not None:

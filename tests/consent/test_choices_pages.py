@@ -1,0 +1,97 @@
+"""Sign-up choices and Your Account → Privacy choices, as a customer uses them."""
+
+import pytest
+from django.urls import reverse
+
+from apps.accounts.models import User
+from apps.consent.models import ConsentEvent, ConsentState, Purpose
+from apps.consent.services import restriction_place
+
+pytestmark = pytest.mark.django_db
+
+CHOICES = reverse("consent:choices")
+HISTORY = reverse("consent:choice_history")
+
+
+def test_sign_up_offers_marketing_unticked_and_records_what_was_shown(client):
+    page = client.get(reverse("account_signup")).content.decode()
+    for code in ("marketing-email", "marketing-post", "marketing-telephone", "newsletter", "surveys"):
+        assert f'name="consent_{code}"' in page
+        assert f'name="consent_{code}" checked' not in page
+    assert Purpose.objects.get(code="newsletter").description_en in page
+    assert 'name="consent_statistics"' not in page  # not a marketing choice
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new@example.test",
+            "password1": "a-new-long-password-1",
+            "password2": "a-new-long-password-1",
+            "consent_newsletter": "on",
+        },
+        HTTP_USER_AGENT="Browser/1.0",
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="new@example.test")
+    events = {e.purpose.code: e for e in ConsentEvent.objects.filter(subject=user)}
+    assert set(events) == {"marketing-email", "marketing-post", "marketing-telephone", "newsletter", "surveys"}
+    assert events["newsletter"].granted and not events["marketing-email"].granted
+    assert {e.method for e in events.values()} == {"signup"}
+    assert events["newsletter"].user_agent == "Browser/1.0"
+    assert list(ConsentState.objects.filter(subject=user, granted=True).values_list("purpose__code", flat=True)) == [
+        "newsletter"
+    ]
+
+
+def test_a_customer_switches_a_choice_on_and_off_in_one_click(client_as, customer):
+    client = client_as("customer")
+    page = client.get(CHOICES).content.decode()
+    assert "Offers by email" in page and "never switched on" in page
+    response = client.post(CHOICES, {"purpose": "marketing-email", "granted": "1"})
+    assert response.status_code == 302 and response["Location"].endswith("#choice-marketing-email")
+    state = ConsentState.objects.get(subject=customer, purpose__code="marketing-email")
+    assert state.granted and state.method == "account_page"
+    page = client.get(CHOICES).content.decode()
+    assert "Switch off: Offers by email" in page and "last changed" in page
+    client.post(CHOICES, {"purpose": "marketing-email", "granted": "0"})
+    state.refresh_from_db()
+    assert not state.granted
+    history = client.get(HISTORY).content.decode()
+    assert history.count("<td>Offers by email</td>") == 2
+    assert "1.0" in history  # the policy version in force
+
+
+def test_the_page_speaks_vietnamese_and_records_the_vietnamese_text(client_as, customer):
+    client = client_as("customer")
+    client.post(reverse("accounts:language_switch"), {"language": "vi", "next": CHOICES})
+    assert "Ưu đãi qua email" in client.get(CHOICES).content.decode()
+    client.post(CHOICES, {"purpose": "marketing-email", "granted": "1"})
+    event = ConsentEvent.objects.get(subject=customer)
+    assert event.language == "vi"
+    assert event.text_hash == Purpose.objects.get(code="marketing-email").text_hash("vi")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"purpose": "no-such-purpose", "granted": "1"},
+        {"purpose": "marketing-email", "granted": "yes"},
+        {"purpose": "cookies-necessary", "granted": "0"},  # not a choice
+        {},
+    ],
+)
+def test_bad_choices_are_refused_and_change_nothing(client_as, customer, data):
+    assert client_as("customer").post(CHOICES, data).status_code == 400
+    assert not ConsentEvent.objects.exists()
+
+
+def test_a_restricted_account_is_told_so(client_as, customer, officer):
+    restriction_place(subject=customer, reason="Accuracy contested", actor=officer)
+    assert "Processing of your data is restricted" in client_as("customer").get(CHOICES).content.decode()
+
+
+def test_the_pages_need_sign_in(client):
+    for url in (CHOICES, HISTORY):
+        response = client.get(url)
+        assert response.status_code == 302 and reverse("account_login") in response["Location"]
+    assert client.post(CHOICES, {"purpose": "newsletter", "granted": "1"}).status_code == 302
+    assert not ConsentEvent.objects.exists()
