@@ -1,0 +1,304 @@
+"""Officers' admin for purposes, the consent ledger (read-only), per-subject evidence and receipts,
+suppressions and restrictions."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.admin import SimpleHistoryAdmin
+
+from apps.accounts.models import User
+from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Suppression
+from apps.consent.receipts import consent_receipt
+from apps.consent.selectors import events_for, states_for
+from apps.consent.services import Context, consent_record, suppress_address
+from apps.consent.statistics import consent_rates
+from apps.core.admin import ReadOnlyAdmin
+
+COUNSEL_NOTE = gettext_lazy("Seeded from the privacy policies; check the wording and legal basis with counsel.")
+
+
+@admin.register(Purpose)
+class PurposeAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "name_en", "kind", "legal_basis", "channel", "partner", "is_marketing", "is_active", "on")
+    list_filter = ("kind", "legal_basis", "channel", "is_marketing", "is_active")
+    search_fields = ("code", "name_en", "name_vi", "description_en")
+    list_select_related = ("partner",)
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("code", "kind", "legal_basis", "channel", "is_marketing", "partner", "is_active")}),
+        (
+            gettext_lazy("What the customer reads"),
+            {"fields": ("name_en", "description_en", "name_vi", "description_vi")},
+        ),
+        (gettext_lazy("Cookies in this category"), {"fields": ("cookies",), "classes": ("collapse",)}),
+        (None, {"fields": ("display_order", "created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(on_count=Count("states", filter=Q(states__granted=True)))
+
+    @admin.display(description=gettext_lazy("switched on"), ordering="on_count")
+    def on(self, obj: Purpose) -> int:
+        return obj.on_count
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.base_fields["legal_basis"].help_text = COUNSEL_NOTE
+        if "partner" in form.base_fields:
+            form.base_fields["partner"].queryset = form.base_fields["partner"].queryset.filter(
+                category="marketing_partner"
+            )
+        return form
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # The ledger points at purposes; retire one by unticking "active".
+        return False
+
+    def get_urls(self):
+        return [
+            path("rates/", self.admin_site.admin_view(self.rates_view), name="consent_purpose_rates"),
+            *super().get_urls(),
+        ]
+
+    def rates_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Consent rate per purpose, last 12 months"),
+            "opts": self.model._meta,
+            **consent_rates(),
+        }
+        return TemplateResponse(request, "admin/consent/purpose/rates.html", context)
+
+
+class OnBehalfForm(forms.Form):
+    purpose = forms.ModelChoiceField(
+        label=gettext_lazy("Purpose"),
+        queryset=Purpose.objects.filter(is_active=True, legal_basis=Purpose.LegalBasis.CONSENT),
+    )
+    granted = forms.TypedChoiceField(
+        label=gettext_lazy("Choice"),
+        choices=(("0", gettext_lazy("Off (withdrawn)")), ("1", gettext_lazy("On (given)"))),
+        coerce=lambda value: value == "1",
+    )
+    how = forms.CharField(
+        label=gettext_lazy("How the customer told us"),
+        max_length=200,
+        help_text=gettext_lazy("For example: phone call on 3 March, letter dated 1 March."),
+    )
+
+
+CSV_COLUMNS = (
+    "reference",
+    "recorded_at",
+    "subject_reference",
+    "visitor_id",
+    "purpose",
+    "granted",
+    "method",
+    "policy_version",
+    "language",
+    "text_sha256",
+    "source_page",
+    "ip_address",
+    "user_agent",
+    "actor",
+)
+
+
+def _actor_label(event: ConsentEvent) -> str:
+    # The customer acting for themself is "subject", so the file names no customer.
+    if event.actor_id and event.actor_id == event.subject_id:
+        return "subject"
+    return event.actor.email if event.actor_id else event.actor_label
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(ReadOnlyAdmin):
+    list_display = ("recorded_at", "purpose", "granted", "method", "subject_link", "policy_version", "language")
+    list_filter = ("purpose", "granted", "method", "language", "policy_version")
+    date_hierarchy = "recorded_at"
+    search_fields = ("=subject__email", "=subject_reference", "=visitor_id", "=reference")
+    list_select_related = ("purpose", "subject", "policy_version")
+    show_full_result_count = False
+    actions = ["export_csv"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("evidence/<uuid:reference>/", view(self.evidence_view), name="consent_evidence"),
+            path("evidence/<uuid:reference>/receipt.json", view(self.receipt_view), name="consent_receipt"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=gettext_lazy("subject"), ordering="subject__email")
+    def subject_link(self, obj: ConsentEvent) -> str:
+        if obj.subject_id is None:
+            return (
+                obj.subject_reference[:12] + "…"
+                if obj.subject_reference
+                else _("visitor %(id)s") % {"id": obj.visitor_id[:8]}
+            )
+        url = reverse("admin:consent_evidence", args=[obj.subject.reference])
+        return format_html('<a href="{}">{}</a>', url, obj.subject.email)
+
+    @admin.action(description=gettext_lazy("Export the chosen records as CSV"))
+    def export_csv(self, request, queryset):
+        return self.csv_response(queryset)
+
+    @staticmethod
+    def csv_response(queryset) -> StreamingHttpResponse:
+        rows = queryset.select_related("purpose", "policy_version", "actor").order_by("recorded_at", "id")
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield writer.writerow(CSV_COLUMNS)
+            for event in rows.iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [
+                        event.reference,
+                        event.recorded_at.isoformat(),
+                        event.subject_reference,
+                        event.visitor_id,
+                        event.purpose.code,
+                        "granted" if event.granted else "withdrawn",
+                        event.method,
+                        event.policy_version.version if event.policy_version_id else "",
+                        event.language,
+                        event.text_hash,
+                        event.source_page,
+                        event.ip_address or "",
+                        event.user_agent,
+                        _actor_label(event),
+                    ]
+                )
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="consent-records-{timezone.localdate()}.csv"'
+        return response
+
+    def _subject(self, request, reference) -> User:
+        if not self.has_view_permission(request) or not request.user.has_perm("accounts.view_user"):
+            raise PermissionDenied
+        return get_object_or_404(User, reference=reference)
+
+    def evidence_view(self, request, reference):
+        subject = self._subject(request, reference)
+        form = OnBehalfForm(request.POST or None)
+        if request.method == "POST":
+            if not request.user.has_perm("consent.add_consentevent"):
+                raise PermissionDenied
+            if form.is_valid():
+                note = form.cleaned_data["how"].strip()
+                context = Context(
+                    method=ConsentEvent.Method.OFFICER, language=subject.preferred_language, source_page=note
+                )
+                try:
+                    consent_record(
+                        purpose=form.cleaned_data["purpose"],
+                        granted=form.cleaned_data["granted"],
+                        context=context,
+                        actor=request.user,
+                        subject=subject,
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    messages.success(request, _("The choice was recorded on the customer's behalf."))
+                    return redirect(request.path)
+        states = states_for(subject=subject)
+        purposes = Purpose.objects.filter(kind=Purpose.Kind.PROCESSING).order_by("display_order", "code")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Consent evidence: %(email)s") % {"email": subject.email},
+            "opts": self.model._meta,
+            "subject": subject,
+            "current": [(purpose, states.get(purpose.pk)) for purpose in purposes],
+            "events": events_for(subject=subject).order_by("-recorded_at", "-id")[:500],
+            "form": form,
+            "can_record": request.user.has_perm("consent.add_consentevent"),
+        }
+        return TemplateResponse(request, "admin/consent/consentevent/evidence.html", context)
+
+    def receipt_view(self, request, reference):
+        subject = self._subject(request, reference)
+        body = json.dumps(consent_receipt(subject), indent=2, ensure_ascii=False)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="consent-receipt-{subject.reference}.json"'
+        return response
+
+
+class SuppressionAddForm(forms.ModelForm):
+    email = forms.EmailField(
+        label=gettext_lazy("Email address"),
+        help_text=gettext_lazy("Only a keyed hash of it is stored: the list cannot be read back as addresses."),
+    )
+
+    class Meta:
+        model = Suppression
+        fields = ("email", "channel")
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    list_display = ("short_hash", "channel", "reason", "created_at")
+    list_filter = ("channel", "reason")
+    date_hierarchy = "created_at"
+    search_fields = ("=address_hash",)
+    form = SuppressionAddForm
+
+    @admin.display(description=gettext_lazy("address hash"))
+    def short_hash(self, obj: Suppression) -> str:
+        return f"{obj.address_hash[:16]}…"
+
+    def get_search_results(self, request, queryset, search_term):
+        # Officers search by address; the hash is what is stored.
+        from apps.personal_data.pseudonyms import address_hash
+
+        if "@" in search_term:
+            return queryset.filter(address_hash=address_hash(search_term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # an address leaves the list only when its owner opts in again themself
+
+    def save_model(self, request, obj, form, change) -> None:
+        saved = suppress_address(form.cleaned_data["email"], channel=obj.channel, reason=Suppression.Reason.OFFICER)
+        obj.pk, obj.address_hash, obj.created_at, obj.reason = (
+            saved.pk,
+            saved.address_hash,
+            saved.created_at,
+            saved.reason,
+        )
+
+
+@admin.register(ProcessingRestriction)
+class ProcessingRestrictionAdmin(ReadOnlyAdmin):
+    list_display = ("subject", "created_at", "placed_by", "lifted_at")
+    list_filter = ("lifted_at",)
+    search_fields = ("=subject__email",)
+    list_select_related = ("subject", "placed_by")
+    date_hierarchy = "created_at"

@@ -1,0 +1,130 @@
+"""Officers' consent pages: purposes, the read-only ledger, evidence, receipts, CSV, the chart."""
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.consent.models import ConsentEvent, Purpose, Suppression
+from apps.consent.receipts import consent_receipt
+from apps.consent.services import Context, consent_record
+from apps.consent.statistics import consent_rates
+from apps.personal_data.pseudonyms import address_hash, subject_reference
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE = Context(method=ConsentEvent.Method.ACCOUNT_PAGE, language="en", source_page="/account/privacy-choices/")
+
+
+def choose(user, code, granted=True):
+    purpose = Purpose.objects.get(code=code)
+    return consent_record(purpose=purpose, granted=granted, context=PAGE, actor=user, subject=user)
+
+
+def test_an_officer_shows_the_proof_of_a_choice(client_as, customer):
+    given = choose(customer, "newsletter")
+    choose(customer, "marketing-email")
+    choose(customer, "marketing-email", False)
+    client = client_as("officer")
+    page = client.get(reverse("admin:consent_evidence", args=[customer.reference])).content.decode()
+    assert customer.email in page and given.text_hash[:10] in page and "Your Account page" in page
+    receipt = json.loads(client.get(reverse("admin:consent_receipt", args=[customer.reference])).content)
+    assert receipt["version"] == "KI-CR-v1.1.0"
+    assert receipt["piiPrincipalId"] == subject_reference(customer)
+    purposes = receipt["services"][0]["purposes"]
+    assert [p["purposeCategory"] for p in purposes] == [["newsletter"]]  # withdrawn ones are not in force
+    assert purposes[0]["shownTextSha256"] == given.text_hash
+    assert purposes[0]["ledgerEvent"] == str(given.reference)
+    assert receipt == consent_receipt(customer)  # the same evidence gives the same receipt
+
+
+def test_an_officer_records_a_choice_told_by_phone(client_as, customer, officer):
+    url = reverse("admin:consent_evidence", args=[customer.reference])
+    newsletter = Purpose.objects.get(code="newsletter")
+    response = client_as("officer").post(url, {"purpose": newsletter.pk, "granted": "0", "how": "Phone call, 3 March"})
+    assert response.status_code == 302
+    event = ConsentEvent.objects.get(subject=customer)
+    assert (event.method, event.actor, event.granted, event.source_page) == (
+        "officer",
+        officer,
+        False,
+        "Phone call, 3 March",
+    )
+    response = client_as("officer").post(url, {"purpose": newsletter.pk, "granted": "1", "how": ""})
+    assert response.status_code == 200 and ConsentEvent.objects.count() == 1
+
+
+def test_the_ledger_is_read_only_and_exports_csv(client_as, customer):
+    event = choose(customer, "newsletter")
+    client = client_as("officer")
+    changelist = reverse("admin:consent_consentevent_changelist")
+    assert client.get(changelist, {"q": customer.email}).status_code == 200
+    assert client.get(changelist, {"method__exact": "account_page", "granted__exact": "1"}).status_code == 200
+    assert client.get(reverse("admin:consent_consentevent_add")).status_code == 403
+    assert client.post(reverse("admin:consent_consentevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    response = client.post(changelist, {"action": "export_csv", "_selected_action": [event.pk]})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["reference", "recorded_at", "subject_reference"]
+    assert rows[1][4:7] == ["newsletter", "granted", "account_page"]
+    assert customer.email not in "".join(rows[1])
+    assert rows[1][-1] == "subject"
+
+
+def test_the_consent_rate_chart_counts_changes_of_mind_per_month(client_as):
+    now = timezone.now()
+    first, second = UserFactory(date_joined=now - timedelta(days=90)), UserFactory(date_joined=now - timedelta(days=90))
+    with time_machine.travel(now - timedelta(days=62)):
+        choose(first, "newsletter")
+        choose(second, "newsletter")
+        choose(second, "newsletter", False)
+        choose(second, "marketing-post", False)  # "off" from the start: not a change
+    choose(second, "newsletter")
+    rates = consent_rates()
+    newsletter = next(line for line in rates["series"] if line["code"] == "newsletter")
+    post = next(line for line in rates["series"] if line["code"] == "marketing-post")
+    assert newsletter["consenting"][-3] == 1 and newsletter["consenting"][-1] == 2
+    assert newsletter["rates"][-1] == 100.0
+    assert set(post["consenting"]) == {0}
+    page = client_as("officer").get(reverse("admin:consent_purpose_rates")).content.decode()
+    assert "<polyline" in page and "Newsletter" in page
+
+
+def test_an_officer_suppresses_an_address_without_storing_it(client_as):
+    response = client_as("officer").post(
+        reverse("admin:consent_suppression_add"), {"email": "Someone@Example.test", "channel": "email"}
+    )
+    assert response.status_code == 302
+    suppression = Suppression.objects.get()
+    assert suppression.address_hash == address_hash("someone@example.test")
+    assert (suppression.reason, suppression.channel) == ("officer", "email")
+    found = client_as("officer").get(reverse("admin:consent_suppression_changelist"), {"q": "someone@example.test"})
+    assert found.context["cl"].result_count == 1
+
+
+@pytest.mark.parametrize("persona", ["support_agent", "customer"])
+def test_others_cannot_see_the_evidence(client_as, customer, persona):
+    response = client_as(persona).get(reverse("admin:consent_evidence", args=[customer.reference]))
+    assert response.status_code in (302, 403)
+
+
+def test_the_auditor_reads_the_ledger_but_not_the_live_account(client_as, customer):
+    choose(customer, "newsletter")
+    client = client_as("auditor")
+    assert client.get(reverse("admin:consent_consentevent_changelist")).status_code == 200
+    assert client.get(reverse("admin:consent_evidence", args=[customer.reference])).status_code == 403
+
+
+def test_unknown_subjects_are_404(client_as):
+    import uuid
+
+    assert client_as("officer").get(reverse("admin:consent_evidence", args=[uuid.uuid4()])).status_code == 404
+    # Not a reference at all: the admin's own "no such object" handling, never a 500.
+    response = client_as("officer").get("/admin/consent/consentevent/evidence/not-a-uuid/", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("admin:consent_consentevent_changelist")
