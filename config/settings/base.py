@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "apps.accounts.middleware.UserLanguageMiddleware",
     "apps.accounts.middleware.LastSeenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.consent.middleware.CookieConsentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
