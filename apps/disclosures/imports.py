@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
@@ -59,8 +59,12 @@ class _Lookups:
         return self.recipients.get(value.strip().casefold())
 
 
-def read_register_csv(text: Iterable[str]) -> list[dict]:
-    """Entries for ``disclosure_record_many`` from CSV lines; ValidationError lists every problem."""
+def read_register_csv(text: Iterable[str], *, refuse: Callable[[dict], str] | None = None) -> list[dict]:
+    """Entries for ``disclosure_record_many`` from CSV lines; ValidationError lists every problem.
+
+    ``refuse``, if given, is asked about each well-formed entry and returns why the caller will
+    not take it ("" to take it): the admin refuses what one officer may not record alone.
+    """
     reader = csv.DictReader(text)
     columns = [column.strip() for column in reader.fieldnames or []]
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
@@ -106,34 +110,36 @@ def read_register_csv(text: Iterable[str]) -> list[dict]:
             )
             continue
         withheld = row["withheld_reason"]
-        entries.append(
-            {
-                "recipient": recipient,
-                "subjects": subjects,
-                "data_categories": _split(row["data_categories"]),
-                "description": row["description"],
-                "disclosed_at": disclosed_at,
-                "reason": row["reason"],
-                "legal_basis": legal_basis,
-                "external_reference": row["external_reference"],
-                "requested_by": row["requested_by"],
-                "visibility": Disclosure.Visibility.WITHHELD if withheld else Disclosure.Visibility.VISIBLE,
-                "withheld_reason": withheld,
-            }
-        )
+        entry = {
+            "recipient": recipient,
+            "subjects": subjects,
+            "data_categories": _split(row["data_categories"]),
+            "description": row["description"],
+            "disclosed_at": disclosed_at,
+            "reason": row["reason"],
+            "legal_basis": legal_basis,
+            "external_reference": row["external_reference"],
+            "requested_by": row["requested_by"],
+            "visibility": Disclosure.Visibility.WITHHELD if withheld else Disclosure.Visibility.VISIBLE,
+            "withheld_reason": withheld,
+        }
+        if refuse is not None and (why := refuse(entry)):
+            problems.append(_("Entry %(position)d: %(problems)s.") % {"position": position, "problems": why})
+            continue
+        entries.append(entry)
     if problems:
         raise ValidationError(problems)
     return entries
 
 
-def import_register(data: bytes, *, actor: User) -> list[Disclosure]:
-    """Check a whole CSV file and append its entries in order; all or nothing."""
+def import_register(data: bytes, *, actor: User, refuse: Callable[[dict], str] | None = None) -> list[Disclosure]:
+    """Check a whole CSV file and append its entries in order; all or nothing (``refuse``: see above)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValidationError(_("The file is not UTF-8 text.")) from error
     try:
-        entries = read_register_csv(io.StringIO(text, newline=""))
+        entries = read_register_csv(io.StringIO(text, newline=""), refuse=refuse)
     except csv.Error as error:
         raise ValidationError(_("The file is not valid CSV: %(error)s") % {"error": error}) from error
     return disclosure_record_many(entries, actor=actor)

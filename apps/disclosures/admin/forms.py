@@ -5,13 +5,19 @@ The forms only parse input; every write goes through ``services`` or ``compelled
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.disclosures import services
+from apps.disclosures.imports import REQUIRED_COLUMNS
 from apps.disclosures.models import Disclosure, Recipient
 from apps.personal_data.registry import Category
 
@@ -199,3 +205,56 @@ def becomes_compelled(original: Disclosure, changes: dict) -> bool:
     return not is_compelled(original.legal_basis, original.recipient) and is_compelled(
         changes["legal_basis"], changes["recipient"]
     )
+
+
+def refuse_compelled(entry: dict) -> str:
+    """For ``import_register``: the admin takes no compelled disclosure from a file (P-21, four eyes)."""
+    if is_compelled(entry["legal_basis"], entry["recipient"]):
+        return _("a compelled disclosure is recorded as a compelled request, which a second officer approves (P-21)")
+    return ""
+
+
+class ImportForm(forms.Form):
+    """A register kept elsewhere, as CSV. ``cleaned_data["file"]`` is the file's bytes, UTF-8 and with the columns."""
+
+    MAX_BYTES = 5 * 1024 * 1024
+    EXAMPLE = "\n".join(
+        [
+            ",".join((*REQUIRED_COLUMNS, "external_reference")),
+            "2026-03-01,Print House Ltd,ana@example.com;ben@example.com,contact,Postal addresses,"
+            "Catalogue mailing,contract,PO-1142",
+            '2026-03-14T09:30:00,Parcel Courier GmbH,ana@example.com,contact;usage,"Address, phone",Delivery,contract,',
+        ]
+    )
+
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy("UTF-8 text with a header row, up to 5 MB."),
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+        validators=[FileExtensionValidator(["csv"], message=gettext_lazy("Choose a .csv file."))],
+        error_messages={"required": gettext_lazy("Choose the CSV file to import.")},
+    )
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError(
+                _("The file is %(size)s; at most %(limit)s can be imported at once.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(self.MAX_BYTES)}
+            )
+        data = upload.read()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ValidationError(
+                _("The file is not UTF-8 text. Save it from the spreadsheet as “CSV UTF-8” and try again.")
+            ) from error
+        try:
+            header = next(csv.reader(io.StringIO(text, newline="")), [])
+        except csv.Error as error:
+            raise ValidationError(_("The file is not valid CSV: %(error)s") % {"error": error}) from error
+        columns = {column.strip() for column in header}
+        missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+        if missing:
+            raise ValidationError(_("The file lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)})
+        return data

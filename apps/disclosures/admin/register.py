@@ -3,7 +3,7 @@
 The register is append-only: every write goes through ``services``; the admin only parses
 input. Nothing here deletes, and the change pages are read-only apart from the visibility
 form, the amendment form and the attachment form. The custom pages (chain verification, the
-monthly chart, visibility, amendments, attachments) are views of ``DisclosureAdmin``.
+monthly chart, the CSV import, visibility, amendments, attachments) are views of ``DisclosureAdmin``.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from apps.core.admin import AppendOnlyAdminMixin
 from apps.disclosures import chain, services
@@ -29,11 +29,14 @@ from apps.disclosures.admin.forms import (
     AmendForm,
     AttachmentForm,
     DisclosureAddForm,
+    ImportForm,
     VisibilityForm,
     apply_service_errors,
     becomes_compelled,
     is_object_id,
+    refuse_compelled,
 )
+from apps.disclosures.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, import_register
 from apps.disclosures.models import ChainAnchor, ChainHead, Disclosure, DisclosureAttachment, DisclosureSubject
 from apps.personal_data.registry import Category
 
@@ -181,6 +184,7 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
         return [
             path("verify/", wrap(self.verify_view), name="disclosures_disclosure_verify"),
             path("chart/", wrap(self.chart_view), name="disclosures_disclosure_chart"),
+            path("import/", wrap(self.import_view), name="disclosures_disclosure_import"),
             path("<path:object_id>/visibility/", wrap(self.visibility_view), name="disclosures_disclosure_visibility"),
             path("<path:object_id>/amend/", wrap(self.amend_view), name="disclosures_disclosure_amend"),
             path("<path:object_id>/attach/", wrap(self.attach_view), name="disclosures_disclosure_attach"),
@@ -200,6 +204,7 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
             **(extra_context or {}),
             "chain_head": ChainHead.objects.first(),
             "latest_anchor": ChainAnchor.objects.first(),
+            "can_import": request.user.has_perm("disclosures.add_disclosure"),
         }
         return super().changelist_view(request, extra_context)
 
@@ -318,6 +323,48 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         context = self._context(request, title=_("Disclosures per month per recipient category"), **monthly_chart())
         return TemplateResponse(request, "admin/disclosures/disclosure/chart.html", context)
+
+    # A register kept elsewhere (the command ``import_disclosures`` does the same from a shell)
+    SHOWN_PROBLEMS = 200
+
+    def import_view(self, request):
+        """Append the entries of a CSV file in file order: all of them, or none and every problem."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        if not request.user.has_perm("disclosures.add_disclosure"):
+            raise PermissionDenied
+        form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+        problems: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                entries = import_register(form.cleaned_data["file"], actor=request.user, refuse=refuse_compelled)
+            except ValidationError as error:
+                problems = error.messages
+            else:
+                first, last = entries[0].sequence, entries[-1].sequence
+                self.message_user(
+                    request,
+                    ngettext(
+                        "Imported %(count)d entry as #%(first)d to #%(last)d.",
+                        "Imported %(count)d entries as #%(first)d to #%(last)d.",
+                        len(entries),
+                    )
+                    % {"count": len(entries), "first": first, "last": last},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:disclosures_disclosure_changelist"))
+        context = self._context(
+            request,
+            title=_("Import entries from CSV"),
+            form=form,
+            problems=problems[: self.SHOWN_PROBLEMS],
+            more_problems=max(0, len(problems) - self.SHOWN_PROBLEMS),
+            required_columns=REQUIRED_COLUMNS,
+            optional_columns=OPTIONAL_COLUMNS,
+            example=ImportForm.EXAMPLE,
+        )
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(request, "admin/disclosures/disclosure/import.html", context, status=status)
 
     # Export
     @admin.action(description=gettext_lazy("Export selected as CSV (for regulators)"), permissions=["view"])
