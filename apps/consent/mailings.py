@@ -2,9 +2,11 @@
 
 The worker records a batch of deliveries (unique per mailing and account) and commits them
 before sending that batch, so a job restarted after a crash, or started twice, resumes where
-it stopped and never sends anyone a second copy. The price is at-most-once: a crash between
-the commit and the sending of a batch loses those copies, which is the right side to err on
-for marketing and is visible as sent_count < audience_size.
+it stopped and never sends anyone a second copy. A send that raises (the mail server refused
+a message, say) forgets the deliveries of the messages it did not send, so the mailing fails
+visibly with sent_count < audience_size and a resume sends exactly those. The price is
+at-most-once only for a killed worker: dying between the commit and the sending of a batch
+loses those copies, which is the right side to err on.
 
 Each kind of mailing registers how its audience is chosen and how one message is built
 (``MAILING_KINDS``): marketing in ``apps.consent.marketing``, notices in ``apps.consent.policies``.
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,17 +91,18 @@ def mailing_send(*, mailing_id: int) -> Mailing | None:
         while True:
             with transaction.atomic():
                 # Lock the mailing for the batch: a second worker on the same mailing waits, then
-                # finds these deliveries recorded and skips them.
-                Mailing.objects.select_for_update().get(pk=mailing.pk)
+                # finds these deliveries recorded and skips them. The count is taken from the locked
+                # row, not this worker's copy, which another worker may have overtaken.
+                locked = Mailing.objects.select_for_update().get(pk=mailing.pk)
                 batch = list(remaining_audience(mailing)[:BATCH_SIZE])
                 MailingDelivery.objects.bulk_create(
                     [MailingDelivery(mailing=mailing, subject=user) for user in batch], ignore_conflicts=True
                 )
-                Mailing.objects.filter(pk=mailing.pk).update(sent_count=mailing.sent_count + len(batch))
-                mailing.sent_count += len(batch)
+                mailing.sent_count = locked.sent_count + len(batch)
+                Mailing.objects.filter(pk=mailing.pk).update(sent_count=mailing.sent_count)
             if not batch:
                 break
-            connection.send_messages([kind.build_message(mailing, user) for user in batch])
+            _send_batch(connection, kind, mailing, batch)
     except Exception as error:
         Mailing.objects.filter(pk=mailing.pk).update(
             status=Mailing.Status.FAILED, last_error=f"{type(error).__name__}: {error}"[:2000]
@@ -109,6 +112,25 @@ def mailing_send(*, mailing_id: int) -> Mailing | None:
     Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENT, finished_at=timezone.now())
     mailing.refresh_from_db()
     return mailing
+
+
+def _send_batch(connection, kind: MailingKind, mailing: Mailing, batch: list[User]) -> None:
+    """Send one message at a time over one connection, so a failure knows which were not sent."""
+    sent = 0
+    try:
+        with connection:
+            for user in batch:
+                connection.send_messages([kind.build_message(mailing, user)])
+                sent += 1
+    except Exception:
+        # Forget the deliveries of the messages not sent (this one and the rest of the batch),
+        # so the count is true and a resume sends them.
+        unsent = [user.pk for user in batch[sent:]]
+        with transaction.atomic():
+            Mailing.objects.select_for_update().get(pk=mailing.pk)
+            forgotten, _rows = MailingDelivery.objects.filter(mailing=mailing, subject_id__in=unsent).delete()
+            Mailing.objects.filter(pk=mailing.pk).update(sent_count=F("sent_count") - forgotten)
+        raise
 
 
 def mailings_send_due() -> int:
