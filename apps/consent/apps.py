@@ -8,6 +8,7 @@ class ConsentConfig(AppConfig):
     verbose_name = _("Consent and preferences")
 
     def ready(self) -> None:
+        import apps.consent.policies  # noqa: F401 (registers the policy-notice mailing kind)
         from apps.accounts.navigation import NavItem
         from apps.accounts.navigation import register as register_nav_item
         from apps.consent import selectors, signals  # noqa: F401 (connects the sign-in receiver)
