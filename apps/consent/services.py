@@ -96,7 +96,9 @@ def consent_record(
             # A fresh, explicit opt-in by the person overrides an old suppression of the address.
             if context.method in (Method.ACCOUNT_PAGE, Method.SIGNUP):
                 Suppression.objects.filter(address_hash=address_hash(subject.email), channel=purpose.channel).delete()
-        else:
+        elif context.method != Method.SIGNUP:
+            # Not at sign-up: an unticked box there is proof of what was offered, not a withdrawal,
+            # and suppressing on it would undo the box ticked beside it for the same channel.
             reason = (
                 Suppression.Reason.UNSUBSCRIBE
                 if context.method in (Method.ONE_CLICK, Method.UNSUBSCRIBE_LINK)
