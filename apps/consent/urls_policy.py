@@ -1,9 +1,13 @@
-from django.http import HttpResponse
+"""Privacy policy pages (P-16); included by apps.consent.urls under the "consent" namespace."""
+
 from django.urls import path
 
+from apps.consent import views_policy
 
-def policy_current(request):  # placeholder until the policy pages land
-    return HttpResponse("Privacy policy")
-
-
-urlpatterns = [path("privacy-policy/", policy_current, name="policy_current")]
+urlpatterns = [
+    path("privacy-policy/", views_policy.policy_current, name="policy_current"),
+    # Before the version page: "versions" is a reserved version name (see apps.consent.policies).
+    path("privacy-policy/versions/", views_policy.policy_versions, name="policy_versions"),
+    path("privacy-policy/<str:version>/", views_policy.policy_version, name="policy_version"),
+    path("privacy-policy/<str:version>/acknowledge/", views_policy.policy_acknowledge, name="policy_acknowledge"),
+]
