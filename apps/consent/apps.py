@@ -11,7 +11,7 @@ class ConsentConfig(AppConfig):
         import apps.consent.policies  # noqa: F401 (registers the policy-notice mailing kind)
         from apps.accounts.navigation import NavItem
         from apps.accounts.navigation import register as register_nav_item
-        from apps.consent import selectors, signals  # noqa: F401 (connects the sign-in receiver)
+        from apps.consent import marketing, selectors, signals  # noqa: F401 (mailing kind, sign-in receiver)
         from apps.disclosures import services as disclosures
 
         # Your Account → Privacy choices (P-10, P-11).
