@@ -27,7 +27,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = celery_transport_options(
 CELERY_BEAT_SCHEDULE_FILENAME = str(TEST_VAR_DIR / "celerybeat-schedule")
 LOCAL_MAILBOX_DIR = TEST_VAR_DIR / "mail"
 LOCAL_MAILBOX_ENABLED = True
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A test that needs a worker's mail starts it with EMAIL_BACKEND=apps.core.mail.MailboxBackend
+# (the worker's locmem outbox would be out of the test's reach); the test process keeps locmem.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 # The dummy provider lets the suite run a whole social sign-up without a network.
