@@ -43,6 +43,37 @@ def _fresh_cache():
     cache.clear()
 
 
+def _uses_database(request) -> str | None:
+    """The database fixture a test gets ("db" or "transactional_db"), or None."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if (marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))) or (
+        {"transactional_db", "live_server"} & names
+    ):
+        return "transactional_db"
+    return "db" if marker is not None or "db" in names else None
+
+
+@pytest.fixture(autouse=True)
+def _seed_data_after_flushes(request):
+    """Put back what data migrations seed (purposes, the first policy version) when it is gone.
+
+    Transactional tests end by flushing every table, so any test after one would otherwise run
+    without the rows a fresh install always has.
+    """
+    database = _uses_database(request)
+    if database is not None:
+        import importlib
+
+        from django.apps import apps
+
+        from apps.consent.models import Purpose
+
+        request.getfixturevalue(database)
+        if not Purpose.objects.exists():
+            importlib.import_module("apps.consent.migrations.0002_seed_purposes_and_policy").seed(apps, None)
+
+
 @pytest.fixture
 def customer(db):
     return UserFactory(email="customer@example.test", full_name="Casey Customer")

@@ -22,11 +22,12 @@ from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
-from django.db.models.signals import pre_delete
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -133,18 +134,44 @@ def _banner_versions(today: date) -> QuerySet[PolicyVersion]:
     )
 
 
+BANNER_CACHE_SECONDS = 300
+
+
+def _banner_cache_key(today: date) -> str:
+    return f"consent:banner-versions:{today.isoformat()}"
+
+
+def _announced_version_ids(today: date) -> list[int]:
+    """Versions in their banner window, shared by everyone and cached: most days there are none."""
+    key = _banner_cache_key(today)
+    ids = cache.get(key)
+    if ids is None:
+        ids = list(_banner_versions(today).values_list("pk", flat=True))
+        cache.set(key, ids, BANNER_CACHE_SECONDS)
+    return ids
+
+
+def forget_announced_versions(**kwargs) -> None:
+    """A version or its notice changed: the next page works the window out again."""
+    cache.delete(_banner_cache_key(timezone.localdate()))
+
+
 def policy_banner_for(user) -> PolicyVersion | None:
     """The materially changed version ``user`` should be asked to acknowledge now, if any.
 
-    Runs on every page a signed-in customer opens, so it is one small query (none for visitors
-    and staff): announced material changes still within their banner window that this person
-    has not acknowledged, the newest first.
+    Runs on every page a signed-in customer opens: no query while no change is announced (the
+    usual case), then one small one for this person's acknowledgements; none for visitors and staff.
     """
     if user is None or not user.is_authenticated or user.is_staff:
         return None
+    today = timezone.localdate()
+    ids = _announced_version_ids(today)
+    if not ids:
+        return None
     acknowledged = PolicyAcknowledgement.objects.filter(subject=user, policy_version=OuterRef("pk"))
     return (
-        _banner_versions(timezone.localdate())
+        _banner_versions(today)
+        .filter(pk__in=ids)
         .exclude(Exists(acknowledged))
         .only("pk", "version", "effective_on", "summary_en", "summary_vi")
         .order_by("-effective_on", "-pk")
@@ -338,3 +365,8 @@ __all__ = [
     "policy_version_save",
     "policy_versions_listed",
 ]
+
+
+for _model in (PolicyVersion, Mailing):
+    post_save.connect(forget_announced_versions, sender=_model, dispatch_uid=f"consent_banner_{_model.__name__}_saved")
+    post_delete.connect(forget_announced_versions, sender=_model, dispatch_uid=f"consent_banner_{_model.__name__}_gone")

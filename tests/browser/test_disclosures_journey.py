@@ -28,7 +28,7 @@ def _shot(page: Page, name: str) -> None:
 def _officer_session(browser: Browser, base: str, officer) -> Page:
     page = browser.new_context().new_page()
     page.goto(f"{base}/accounts/login/?next=/admin/")
-    page.get_by_label("Email").fill(officer.email)
+    page.get_by_label(re.compile(r"^Email:?$")).fill(officer.email)
     page.get_by_label(re.compile(r"^Password:?$")).fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     page.locator("input[name=code]").fill(_current_totp(officer.totp_secret))

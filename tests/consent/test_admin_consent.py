@@ -33,7 +33,9 @@ def test_an_officer_shows_the_proof_of_a_choice(client_as, customer):
     choose(customer, "marketing-email", False)
     client = client_as("officer")
     page = client.get(reverse("admin:consent_evidence", args=[customer.reference])).content.decode()
-    assert customer.email in page and given.text_hash[:10] in page and "Your Account page" in page
+    assert customer.email in page
+    assert given.text_hash[:10] in page
+    assert "Your Account page" in page
     receipt = json.loads(client.get(reverse("admin:consent_receipt", args=[customer.reference])).content)
     assert receipt["version"] == "KI-CR-v1.1.0"
     assert receipt["piiPrincipalId"] == subject_reference(customer)
@@ -57,7 +59,8 @@ def test_an_officer_records_a_choice_told_by_phone(client_as, customer, officer)
         "Phone call, 3 March",
     )
     response = client_as("officer").post(url, {"purpose": newsletter.pk, "granted": "1", "how": ""})
-    assert response.status_code == 200 and ConsentEvent.objects.count() == 1
+    assert response.status_code == 200
+    assert ConsentEvent.objects.count() == 1
 
 
 def test_the_ledger_is_read_only_and_exports_csv(client_as, customer):
@@ -67,7 +70,9 @@ def test_the_ledger_is_read_only_and_exports_csv(client_as, customer):
     assert client.get(changelist, {"q": customer.email}).status_code == 200
     assert client.get(changelist, {"method__exact": "account_page", "granted__exact": "1"}).status_code == 200
     assert client.get(reverse("admin:consent_consentevent_add")).status_code == 403
-    assert client.post(reverse("admin:consent_consentevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:consent_consentevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    )
     response = client.post(changelist, {"action": "export_csv", "_selected_action": [event.pk]})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:3] == ["reference", "recorded_at", "subject_reference"]
@@ -88,11 +93,13 @@ def test_the_consent_rate_chart_counts_changes_of_mind_per_month(client_as):
     rates = consent_rates()
     newsletter = next(line for line in rates["series"] if line["code"] == "newsletter")
     post = next(line for line in rates["series"] if line["code"] == "marketing-post")
-    assert newsletter["consenting"][-3] == 1 and newsletter["consenting"][-1] == 2
+    assert newsletter["consenting"][-3] == 1
+    assert newsletter["consenting"][-1] == 2
     assert newsletter["rates"][-1] == 100.0
     assert set(post["consenting"]) == {0}
     page = client_as("officer").get(reverse("admin:consent_purpose_rates")).content.decode()
-    assert "<polyline" in page and "Newsletter" in page
+    assert "<polyline" in page
+    assert "Newsletter" in page
 
 
 def test_an_officer_suppresses_an_address_without_storing_it(client_as):

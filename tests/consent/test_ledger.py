@@ -81,7 +81,9 @@ def test_withdrawing_suppresses_the_address_and_it_outlives_the_state(customer):
     assert Suppression.objects.filter(address_hash=address_hash(customer.email), channel="email").exists()
     # Even if an import or officer sets consent again, the suppressed address stays out...
     officer_context = Context(method=ConsentEvent.Method.IMPORT, language="en")
-    consent_record(purpose=purpose("marketing-email"), granted=True, context=officer_context, actor=None, subject=customer)
+    consent_record(
+        purpose=purpose("marketing-email"), granted=True, context=officer_context, actor=None, subject=customer
+    )
     assert not may_contact(customer, channel="email", purpose="marketing-email")
     assert customer not in campaign_audience(purpose("marketing-email"))
     # ...until the person opts in again themself.
