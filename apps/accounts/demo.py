@@ -263,6 +263,9 @@ def seed_demo(*, customers: int = 50) -> SeedResult:
     from apps.disclosures.demo import seed_disclosures
 
     seed_disclosures(officer=officer, customers=[alice, bao])
+    from apps.consent.demo import seed_consent
+
+    seed_consent(officer=officer, customers=[alice, bao])
     created = _bulk_customers(customers, password_hash, now, artists=list(artists.values()))
     return SeedResult(customers_created=created, officer_totp_secret=secret, officer_recovery_codes=codes)
 

@@ -55,3 +55,17 @@ def test_it_seeds_a_demo_register_once_with_an_intact_chain():
 def test_it_rejects_a_negative_customer_count():
     with pytest.raises(CommandError, match="between 0 and"):
         call_command("seed_demo", "--customers", "-1")
+
+
+def test_the_demo_has_consent_evidence_a_partner_and_a_draft_campaign(db):
+    from apps.consent.models import ConsentState, Mailing
+    from apps.consent.selectors import partner_consent_given
+    from apps.disclosures.models import Recipient
+
+    call_command("seed_demo", "--customers", "2", "--quiet-logins")
+    call_command("seed_demo", "--customers", "2", "--quiet-logins")
+    alice = User.objects.get(email="alice@demo.example")
+    on = set(ConsentState.objects.filter(subject=alice, granted=True).values_list("purpose__code", flat=True))
+    assert on == {"newsletter", "marketing-email", "partner-example-travel"}
+    assert partner_consent_given(subject=alice, recipient=Recipient.objects.get(name="Example Travel Partners Ltd"))
+    assert Mailing.objects.filter(kind="marketing", status="draft").count() == 1
