@@ -92,6 +92,10 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
             staff_access_log(
                 staff=request.user, customer=subject, kind=StaffAccessEvent.Kind.RECORD_VIEW, path=request.path
             )
+            if request.user.has_perm("consent.view_consentevent"):
+                response.context_data["consent_evidence_url"] = reverse(
+                    "admin:consent_evidence", kwargs={"reference": subject.reference}
+                )
             if request.user.has_perm(REQUEST_PERMISSION):
                 response.context_data["access_request_url"] = reverse(
                     "disclosures_access:staff_content", kwargs={"reference": subject.reference}

@@ -135,3 +135,10 @@ def test_unknown_subjects_are_404(client_as):
     response = client_as("officer").get("/admin/consent/consentevent/evidence/not-a-uuid/", follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] in (reverse("admin:consent_consentevent_changelist"), reverse("admin:index"))
+
+
+def test_the_customer_record_links_to_their_consent_evidence(client_as, customer):
+    page = client_as("officer").get(reverse("admin:accounts_user_change", args=[customer.pk])).content.decode()
+    assert reverse("admin:consent_evidence", args=[customer.reference]) in page
+    page = client_as("support_agent").get(reverse("admin:accounts_user_change", args=[customer.pk])).content.decode()
+    assert reverse("admin:consent_evidence", args=[customer.reference]) not in page
