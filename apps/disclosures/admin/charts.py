@@ -8,34 +8,13 @@ from django.db.models import Count, F
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from apps.core.charts import CHART_COLOURS, last_months
 from apps.disclosures.models import Disclosure, Recipient
-
-CHART_COLOURS = (
-    "#1b6ca8",
-    "#e07b00",
-    "#2e8540",
-    "#b3261e",
-    "#6f42c1",
-    "#8a5a00",
-    "#c2185b",
-    "#4d4d4d",
-    "#00838f",
-    "#827717",
-    "#5d4037",
-)
-
-
-def _last_months(today: date, count: int = 12) -> list[date]:
-    months, year, month = [], today.year, today.month
-    for _i in range(count):
-        months.append(date(year, month, 1))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return list(reversed(months))
 
 
 def monthly_chart(*, today: date | None = None) -> dict:
     """Counts per month and recipient category for the last 12 months, laid out as stacked bars."""
-    months = _last_months(today or timezone.localdate())
+    months = last_months(today or timezone.localdate())
     start = datetime(months[0].year, months[0].month, 1, tzinfo=timezone.get_current_timezone())
     rows = (
         Disclosure.objects.filter(disclosed_at__gte=start)
