@@ -130,8 +130,12 @@ def load(subjects: int, newsletter: Purpose, officer: User) -> None:
             )
             insert_rows(
                 Suppression,
-                ("address_hash", "channel", "reason", "created_at"),
-                ((f"{i:064x}", "email", "unsubscribe", now) for i, _ in consenting if i % 20 == 1),
+                ("address_hash", "channel", "purpose_code", "reason", "created_at"),
+                (
+                    (f"{i:064x}", "email", "newsletter" if i % 40 == 1 else "", "unsubscribe", now)
+                    for i, _ in consenting
+                    if i % 20 == 1
+                ),
             )
             ProcessingRestriction.objects.bulk_create(
                 ProcessingRestriction(subject_id=pk, reason="bench", placed_by=officer)
@@ -148,7 +152,8 @@ WHERE u.is_active AND u.status = 'active'
     SELECT 1 FROM consent_processingrestriction r
     LEFT JOIN consent_processingrestriction_purposes rp ON rp.processingrestriction_id = r.id
     WHERE r.subject_id = u.id AND r.lifted_at IS NULL AND (rp.purpose_id IS NULL OR rp.purpose_id = %s))
-  AND NOT EXISTS (SELECT 1 FROM consent_suppression x WHERE x.address_hash = u.email_hash AND x.channel = 'email')
+  AND NOT EXISTS (SELECT 1 FROM consent_suppression x WHERE x.address_hash = u.email_hash AND x.channel = 'email'
+                  AND x.purpose_code IN ('', 'newsletter'))
 ORDER BY u.id
 """
 

@@ -261,8 +261,8 @@ class SuppressionAddForm(forms.ModelForm):
 
 @admin.register(Suppression)
 class SuppressionAdmin(admin.ModelAdmin):
-    list_display = ("short_hash", "channel", "reason", "created_at")
-    list_filter = ("channel", "reason")
+    list_display = ("short_hash", "channel", "purpose_code", "reason", "created_at")
+    list_filter = ("channel", "reason", "purpose_code")
     date_hierarchy = "created_at"
     search_fields = ("=address_hash",)
     form = SuppressionAddForm

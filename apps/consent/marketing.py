@@ -176,7 +176,9 @@ def contact_refusal_reason(user: User, purpose: Purpose) -> str:
         return _("the purpose is not an email purpose")
     if not user.is_active or user.status != User.Status.ACTIVE:
         return _("the account is closed")
-    suppression = Suppression.objects.filter(address_hash=address_hash(user.email), channel=EMAIL).first()
+    suppression = Suppression.objects.filter(
+        address_hash=address_hash(user.email), channel=EMAIL, purpose_code__in=["", purpose.code]
+    ).first()
     if suppression is not None:
         return _("the address is on the suppression list since %(when)s (%(why)s)") % {
             "when": f"{suppression.created_at:%Y-%m-%d}",
@@ -276,6 +278,10 @@ def marketing_unsubscribe(
     on = marketing_purposes_on(subject)
     chosen = on if everything or purpose is None else [p for p in on if p.pk == purpose.pk]
     events = [consent_record(purpose=p, granted=False, context=context, actor=subject, subject=subject) for p in chosen]
-    # Whatever the choices said, the address that received the email gets no more marketing email.
-    suppress_address(subject.email, channel=EMAIL, reason=Suppression.Reason.UNSUBSCRIBE)
+    # Whatever the choices said, the address that received the email gets no more of what it
+    # unsubscribed from: that purpose, or all marketing email.
+    if everything or purpose is None:
+        suppress_address(subject.email, channel=EMAIL, reason=Suppression.Reason.UNSUBSCRIBE)
+    else:
+        suppress_address(subject.email, channel=EMAIL, reason=Suppression.Reason.UNSUBSCRIBE, purpose_code=purpose.code)
     return events

@@ -241,16 +241,23 @@ class Suppression(models.Model):
 
     address_hash = models.CharField(max_length=64)
     channel = models.CharField(max_length=16, choices=Purpose.Channel.choices)
+    # What was withdrawn: one purpose (unsubscribing from the newsletter stops the newsletter),
+    # or, empty, all direct marketing on the channel (an objection, "unsubscribe from all").
+    purpose_code = models.CharField(_("purpose"), max_length=64, blank=True, help_text=_("Empty: all marketing."))
     reason = models.CharField(max_length=16, choices=Reason.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("suppressed address")
         verbose_name_plural = _("suppression list")
-        constraints = [models.UniqueConstraint(fields=["address_hash", "channel"], name="suppression_once_per_channel")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["address_hash", "channel", "purpose_code"], name="suppression_once_per_channel_and_purpose"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.address_hash[:12]}… ({self.channel})"
+        return f"{self.address_hash[:12]}… ({self.channel} {self.purpose_code or 'all'})"
 
 
 class ProcessingRestriction(ReferencedModel, TimestampedModel):

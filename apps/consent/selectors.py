@@ -56,8 +56,13 @@ def _restricted(purpose_ids) -> Q:
     return Exists(covering)
 
 
-def _suppressed(channel: str) -> Exists:
-    return Exists(Suppression.objects.filter(address_hash=OuterRef("email_hash"), channel=channel))
+def _suppression_of(purpose: Purpose) -> Q:
+    """Suppressions that stop ``purpose``: of the purpose itself, or of all marketing on its channel."""
+    return Q(channel=purpose.channel, purpose_code__in=["", purpose.code])
+
+
+def _suppressed(purpose: Purpose) -> Exists:
+    return Exists(Suppression.objects.filter(_suppression_of(purpose), address_hash=OuterRef("email_hash")))
 
 
 def campaign_audience(purpose: Purpose) -> QuerySet[User]:
@@ -73,7 +78,7 @@ def campaign_audience(purpose: Purpose) -> QuerySet[User]:
     )
     audience = audience.exclude(_restricted([purpose.pk]))
     if purpose.channel:
-        audience = audience.exclude(_suppressed(purpose.channel))
+        audience = audience.exclude(_suppressed(purpose))
     return audience.order_by("pk")
 
 
@@ -85,7 +90,7 @@ def may_contact(subject: User, *, channel: str, purpose: Purpose | str) -> bool:
         return False
     if not subject.is_active or subject.status != User.Status.ACTIVE:
         return False
-    if Suppression.objects.filter(address_hash=address_hash(subject.email), channel=channel).exists():
+    if Suppression.objects.filter(_suppression_of(purpose), address_hash=address_hash(subject.email)).exists():
         return False
     if User.objects.filter(pk=subject.pk).filter(_restricted([purpose.pk])).exists():
         return False

@@ -95,7 +95,11 @@ def consent_record(
         if granted:
             # A fresh, explicit opt-in by the person overrides an old suppression of the address.
             if context.method in (Method.ACCOUNT_PAGE, Method.SIGNUP):
-                Suppression.objects.filter(address_hash=address_hash(subject.email), channel=purpose.channel).delete()
+                Suppression.objects.filter(
+                    address_hash=address_hash(subject.email),
+                    channel=purpose.channel,
+                    purpose_code__in=["", purpose.code],
+                ).delete()
         elif context.method != Method.SIGNUP:
             # Not at sign-up: an unticked box there is proof of what was offered, not a withdrawal,
             # and suppressing on it would undo the box ticked beside it for the same channel.
@@ -106,7 +110,9 @@ def consent_record(
                     Suppression.Reason.OBJECTION if context.method == Method.REQUEST else Suppression.Reason.WITHDRAWAL
                 )
             )
-            suppress_address(subject.email, channel=purpose.channel, reason=reason)
+            # An objection is to all direct marketing on the channel; a withdrawal, to this purpose.
+            code = "" if context.method == Method.REQUEST else purpose.code
+            suppress_address(subject.email, channel=purpose.channel, reason=reason, purpose_code=code)
     return event
 
 
@@ -173,10 +179,11 @@ def carry_visitor_choices(*, visitor_id: str, subject: User, context: Context) -
     return events
 
 
-def suppress_address(email: str, *, channel: str, reason: str) -> Suppression:
-    """Never market to this address on this channel again, whether or not an account exists (P-12)."""
+def suppress_address(email: str, *, channel: str, reason: str, purpose_code: str = "") -> Suppression:
+    """Never market to this address on this channel again, for one purpose or (empty code) any,
+    whether or not an account exists (P-12)."""
     suppression, _created = Suppression.objects.get_or_create(
-        address_hash=address_hash(email), channel=channel, defaults={"reason": reason}
+        address_hash=address_hash(email), channel=channel, purpose_code=purpose_code, defaults={"reason": reason}
     )
     return suppression
 
