@@ -377,8 +377,9 @@ def test_the_worker_mails_each_customer_once_when_the_task_is_queued_three_times
     copies = [send_mailing_task.delay(notice.pk), send_mailing_task.delay(notice.pk)]
 
     wait_for_notice(notice)
-    # A copy that finds another process mid-send leaves it to that one ("sending").
-    assert {copy.get(timeout=60) for copy in copies} <= {"sent", "sending"}
+    # A copy that finds another process holding the notice leaves it to that one, and reports the
+    # status it saw: "queued" (the other has not committed its start yet) or "sending"; none fails.
+    assert {copy.get(timeout=60) for copy in copies} <= {"sent", "sending", "queued"}
     deadline = time.monotonic() + 30
     while len(list(mailbox_worker.glob("*.eml"))) < len(audience) and time.monotonic() < deadline:
         time.sleep(0.05)
