@@ -61,3 +61,8 @@ class PortalAdminSite(admin.AdminSite):
 
     def logout(self, request, extra_context=None):
         return HttpResponseRedirect(reverse("account_logout"))
+
+    def password_change(self, request, extra_context=None):
+        # The admin's "Change password" link: allauth's page, which asks for the current
+        # password, applies the validators and sends the security notice, as for customers.
+        return HttpResponseRedirect(reverse("account_change_password"))

@@ -388,3 +388,13 @@ def test_it_lists_each_customer_country_once_in_the_filter(client_as):
     UserFactory(country="VN")
     page = client_as("officer").get("/admin/accounts/user/").content.decode()
     assert page.count("?country=VN") == 1
+
+
+def test_the_admins_change_password_link_leads_to_the_sign_in_pages_own_form(client_as):
+    client = client_as("officer")
+    page = client.get(ADMIN_INDEX).content.decode()
+    assert reverse("admin:password_change") in page
+    response = client.get(reverse("admin:password_change"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_change_password")
+    assert client.get(response["Location"]).status_code == 200
