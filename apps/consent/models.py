@@ -21,6 +21,12 @@ from apps.core.models import ReferencedModel, TimestampedModel
 APPEND_ONLY = "The consent ledger is append-only: record a new event instead."
 
 
+def in_language(obj: models.Model, field: str, language: str | None = None) -> str:
+    """``obj.<field>_vi`` for Vietnamese (the given language, else the active one), else ``_en``."""
+    vietnamese = (language or get_language() or "en").startswith("vi")
+    return getattr(obj, f"{field}_vi" if vietnamese else f"{field}_en")
+
+
 class Purpose(TimestampedModel):
     """Something we ask consent for (or tell the basis of): a marketing channel, a partner, cookies."""
 
@@ -84,10 +90,10 @@ class Purpose(TimestampedModel):
         return self.legal_basis == self.LegalBasis.CONSENT
 
     def name(self, language: str | None = None) -> str:
-        return self.name_vi if (language or get_language() or "en").startswith("vi") else self.name_en
+        return in_language(self, "name", language)
 
     def description(self, language: str | None = None) -> str:
-        return self.description_vi if (language or get_language() or "en").startswith("vi") else self.description_en
+        return in_language(self, "description", language)
 
     def shown_text(self, language: str | None = None) -> str:
         """The exact words a person reads beside the choice; its hash goes into the ledger."""
@@ -122,10 +128,10 @@ class PolicyVersion(TimestampedModel):
         return f"{self.version} ({self.effective_on:%Y-%m-%d})"
 
     def summary(self, language: str | None = None) -> str:
-        return self.summary_vi if (language or get_language() or "en").startswith("vi") else self.summary_en
+        return in_language(self, "summary", language)
 
     def body(self, language: str | None = None) -> str:
-        return self.body_vi if (language or get_language() or "en").startswith("vi") else self.body_en
+        return in_language(self, "body", language)
 
 
 class ConsentLedgerQuerySet(models.QuerySet):
