@@ -159,3 +159,29 @@ def test_partner_sharing_needs_the_partners_own_consent(customer, officer):
     assert partner_consent_given(subject=customer, recipient=partner)
     restriction_place(subject=customer, reason="Restriction requested", actor=officer)
     assert not partner_consent_given(subject=customer, recipient=partner)
+
+
+def test_erasure_keeps_the_proof_by_reference_and_nothing_that_identifies(customer, officer):
+    from apps.consent.models import PolicyAcknowledgement, PolicyVersion, ProcessingRestriction
+    from apps.core.actors import SystemActor
+    from apps.personal_data.erasure import erasure_run, erasure_start
+
+    reference = subject_reference(customer)
+    web = Context(method=ConsentEvent.Method.ACCOUNT_PAGE, language="en", ip_address="203.0.113.9", user_agent="UA/1")
+    consent_record(purpose=purpose("newsletter"), granted=True, context=web, actor=customer, subject=customer)
+    grant(customer, "newsletter", False)
+    restriction = restriction_place(subject=customer, reason="Accuracy contested by the customer", actor=officer)
+    PolicyAcknowledgement.objects.create(subject=customer, policy_version=PolicyVersion.objects.get(version="1.0"))
+
+    run = erasure_start(subject=customer, actor=SystemActor("test"), reason="erasure request")
+    erasure_run(erasure_id=run.pk)
+
+    events = list(ConsentEvent.objects.filter(subject_reference=reference))
+    assert len(events) == 2
+    assert {(e.subject_id, e.ip_address, e.user_agent, e.source_page) for e in events} == {(None, None, "", "")}
+    assert not ConsentState.objects.filter(subject_id=customer.pk).exists()
+    assert not ProcessingRestriction.objects.filter(pk=restriction.pk).exists()
+    assert not ProcessingRestriction.history.filter(id=restriction.pk).exists()
+    assert not PolicyAcknowledgement.objects.filter(subject_id=customer.pk).exists()
+    # The suppression outlives the account, as a hash only.
+    assert Suppression.objects.filter(address_hash=address_hash("customer@example.test")).exists()
