@@ -61,6 +61,11 @@ app.conf.beat_schedule = {
         "task": "apps.consent.tasks.send_due_mailings_task",
         "schedule": crontab(minute="*/10"),
     },
+    "retention-purge": {
+        # Every enabled retention rule (apps/retention/purge.py); `manage.py purge` is the other door.
+        "task": "apps.retention.tasks.purge_task",
+        "schedule": crontab(hour=4, minute=0),
+    },
     "personal-data-delete-expired-exports": {
         "task": "apps.personal_data.tasks.delete_expired_exports_task",
         "schedule": crontab(hour=3, minute=15),

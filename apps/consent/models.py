@@ -12,19 +12,12 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from apps.core.models import ReferencedModel, TimestampedModel
+from apps.core.models import ReferencedModel, TimestampedModel, in_language
 
 APPEND_ONLY = "The consent ledger is append-only: record a new event instead."
-
-
-def in_language(obj: models.Model, field: str, language: str | None = None) -> str:
-    """``obj.<field>_vi`` for Vietnamese (the given language, else the active one), else ``_en``."""
-    vietnamese = (language or get_language() or "en").startswith("vi")
-    return getattr(obj, f"{field}_vi" if vietnamese else f"{field}_en")
 
 
 class Purpose(TimestampedModel):

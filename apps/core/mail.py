@@ -14,9 +14,10 @@ from email.parser import BytesParser
 from pathlib import Path
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, send_mail
 from django.core.mail.backends.base import BaseEmailBackend
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 
 def mailbox_dir() -> Path:
@@ -53,3 +54,14 @@ def mailbox_read(message_id: str) -> ParsedMessage | None:
     if not path.is_file():
         return None
     return BytesParser(policy=policy.default).parsebytes(path.read_bytes())  # type: ignore[return-value]
+
+
+def send_templated_mail(template: str, context: dict, *, to: str, language: str) -> None:
+    """Render ``<template>_subject.txt`` and ``<template>_body.txt`` in ``language`` and send them.
+
+    Raises what the mail backend raises: callers decide whether a failed email matters.
+    """
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"{template}_subject.txt", context).strip()
+        body = render_to_string(f"{template}_body.txt", context)
+    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [to])

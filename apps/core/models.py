@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,3 +25,9 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def in_language(obj: models.Model, field: str, language: str | None = None) -> str:
+    """``obj.<field>_vi`` for Vietnamese (the given language, else the active one), else ``_en``."""
+    vietnamese = (language or get_language() or "en").startswith("vi")
+    return getattr(obj, f"{field}_vi" if vietnamese else f"{field}_en")

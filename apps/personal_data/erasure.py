@@ -294,9 +294,20 @@ def _actor_label(run: ErasureRun) -> str:
 
 @transaction.atomic
 def erasure_start(
-    *, subject: User, actor: User | SystemActor | None, reason: str, request_reference: str = "", dry_run: bool = False
+    *,
+    subject: User,
+    actor: User | SystemActor | None,
+    reason: str,
+    request_reference: str = "",
+    dry_run: bool = False,
+    queue: bool = True,
 ) -> ErasureRun:
-    """Record an erasure of ``subject`` and queue it (a dry run only records the plan)."""
+    """Record an erasure of ``subject`` and queue it (a dry run only records the plan).
+
+    ``queue=False`` is for callers already running in a worker that carry the erasure out
+    themselves with ``erasure_run`` (the retention purge); the reconciler still picks the
+    run up if that worker dies.
+    """
     from apps.personal_data.tasks import erase_subject_task
 
     if not dry_run:
@@ -324,7 +335,8 @@ def erasure_start(
         run.save()
         return run
     run.save()
-    transaction.on_commit(lambda: erase_subject_task.delay(run.pk))
+    if queue:
+        transaction.on_commit(lambda: erase_subject_task.delay(run.pk))
     return run
 
 

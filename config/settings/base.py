@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.personal_data",
     "apps.disclosures",
     "apps.consent",
+    "apps.retention",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,28 @@
+"""Thin Celery doors onto the purge service."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from apps.retention.models import PurgeRun
+from apps.retention.purge import LeaseLost, PurgeBusy, purge
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def purge_task(triggered_by: str = PurgeRun.Trigger.SCHEDULE, actor_id: int | None = None, rule_code: str = "") -> str:
+    from apps.accounts.models import User
+
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    try:
+        run = purge(triggered_by=triggered_by, actor=actor, rule_code=rule_code)
+    except PurgeBusy as busy:
+        logger.info("Purge not started: %s", busy)
+        return f"busy:{busy.run.reference}"
+    except LeaseLost:
+        logger.warning("Purge run was taken over by another worker; this one stops.")
+        return "taken-over"
+    return f"{run.reference}:{run.status}"
