@@ -72,6 +72,10 @@ def _seed_data_after_flushes(request):
         request.getfixturevalue(database)
         if not Purpose.objects.exists():
             importlib.import_module("apps.consent.migrations.0002_seed_purposes_and_policy").seed(apps, None)
+        from apps.retention.models import RetentionRule
+
+        if not RetentionRule.objects.exists():
+            importlib.import_module("apps.retention.migrations.0002_seed_rules").seed(apps, None)
 
 
 @pytest.fixture
