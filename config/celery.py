@@ -66,6 +66,11 @@ app.conf.beat_schedule = {
         "task": "apps.retention.tasks.purge_task",
         "schedule": crontab(hour=4, minute=0),
     },
+    "retention-remind-hold-reviews": {
+        # Legal holds whose review date passed (P-42); `manage.py remind_hold_reviews` is the other door.
+        "task": "apps.retention.tasks.remind_hold_reviews_task",
+        "schedule": crontab(hour=7, minute=30),
+    },
     "personal-data-delete-expired-exports": {
         "task": "apps.personal_data.tasks.delete_expired_exports_task",
         "schedule": crontab(hour=3, minute=15),

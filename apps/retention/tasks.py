@@ -26,3 +26,11 @@ def purge_task(triggered_by: str = PurgeRun.Trigger.SCHEDULE, actor_id: int | No
         logger.warning("Purge run was taken over by another worker; this one stops.")
         return "taken-over"
     return f"{run.reference}:{run.status}"
+
+
+@shared_task(acks_late=True)
+def remind_hold_reviews_task() -> int:
+    """Daily: remind officers of legal holds whose review date has passed (P-42)."""
+    from apps.retention.services import legal_hold_remind_reviews
+
+    return len(legal_hold_remind_reviews())
