@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("apps.personal_data.urls")),
     path("", include("apps.disclosures.urls")),
     path("", include("apps.consent.urls")),
+    path("", include("apps.retention.urls")),
 ]
 
 if settings.LOCAL_MAILBOX_ENABLED:

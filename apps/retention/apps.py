@@ -8,8 +8,22 @@ class RetentionConfig(AppConfig):
     verbose_name = _("Retention and legal holds")
 
     def ready(self) -> None:
+        from allauth.account.signals import user_logged_in
+
         from apps.personal_data.holds import register_hold_provider
         from apps.retention.selectors import legal_holds_of
+        from apps.retention.signals import cancel_deletion_on_sign_in
 
         # The erasure engine asks every provider which of a subject's data is held (P-42).
         register_hold_provider(legal_holds_of)
+        # Signing in during the grace period cancels a scheduled account deletion (P-32).
+        user_logged_in.connect(cancel_deletion_on_sign_in, dispatch_uid="retention.cancel_deletion_on_sign_in")
+        self._register_navigation()
+
+    @staticmethod
+    def _register_navigation() -> None:
+        from apps.accounts.navigation import NavItem
+        from apps.accounts.navigation import register as register_nav_item
+
+        register_nav_item(NavItem("retention", _("How long we keep your data"), "retention:periods", 45))
+        register_nav_item(NavItem("delete_account", _("Delete account"), "retention:delete", 90))

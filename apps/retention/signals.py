@@ -1,0 +1,26 @@
+"""Signing in during the grace period cancels the account's deletion (P-32)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.retention.deletion import account_deletion_cancel
+
+
+def cancelled_message() -> str:
+    return _("Your account deletion was cancelled. Your account and your data stay as they were.")
+
+
+def cancel_deletion_on_sign_in(sender, request, user, **kwargs) -> None:
+    """Connected to allauth's ``user_logged_in`` (password, code or social sign-in) in ready().
+
+    A scheduled deletion closes the account (status closed, still active), so an open account
+    costs no extra query on each sign-in.
+    """
+    if user.status != User.Status.CLOSED:
+        return
+    cancelled = account_deletion_cancel(user=user, actor=user, reason="The customer signed in during the grace period")
+    if cancelled is not None and request is not None:
+        messages.success(request, cancelled_message(), fail_silently=True)

@@ -1,0 +1,225 @@
+"""Account deletion (P-32): the request, the grace period, cancelling by signing in, the erasure."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.models import LoginEvent, User
+from apps.consent.models import ConsentEvent, Purpose
+from apps.consent.selectors import campaign_audience, may_contact
+from apps.consent.services import Context, consent_record
+from apps.personal_data.models import ErasureRun
+from apps.retention import deletion as deletion_module
+from apps.retention.deletion import account_deletion_cancel, account_deletion_request, scheduled_deletion_of
+from apps.retention.models import AccountDeletion, PurgeRun
+from apps.retention.purge import purge
+from tests.conftest import sign_in
+from tests.factories import TEST_PASSWORD, LoginEventFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE = Context(method=ConsentEvent.Method.ACCOUNT_PAGE, language="en", source_page="/account/privacy-choices/")
+
+
+def reauthenticated(client: Client, user) -> Client:
+    session = client.session
+    records = list(session.get(AUTHENTICATION_METHODS_SESSION_KEY, []))
+    records.append({"method": "password", "at": time.time(), "email": user.email, "reauthenticated": True})
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session.save()
+    return client
+
+
+@pytest.fixture
+def sent_languages(monkeypatch) -> list[tuple[str, str]]:
+    """(template, language) of each email the deletion service renders."""
+    sent: list[tuple[str, str]] = []
+    original = deletion_module.send_templated_mail
+
+    def spy(template, context, *, to, language):
+        sent.append((template.rsplit("/", 1)[-1], language))
+        return original(template, context, to=to, language=language)
+
+    monkeypatch.setattr(deletion_module, "send_templated_mail", spy)
+    return sent
+
+
+def request_deletion(user, capture) -> AccountDeletion:
+    with capture(execute=True):
+        return account_deletion_request(user=user, actor=user)
+
+
+def sign_in_with_password(client: Client, user, capture):
+    with capture(execute=True):
+        return client.post(reverse("account_login"), {"login": user.email, "password": TEST_PASSWORD}, follow=True)
+
+
+def run_purge() -> PurgeRun:
+    run = purge(triggered_by="command")
+    assert run.status == PurgeRun.Status.COMPLETED, run.errors()
+    return run
+
+
+# --- The services --------------------------------------------------------------------------------
+
+
+def test_a_request_closes_the_account_for_use_and_schedules_its_erasure(customer, django_capture_on_commit_callbacks):
+    deletion = request_deletion(customer, django_capture_on_commit_callbacks)
+    customer.refresh_from_db()
+    assert (customer.status, customer.is_active) == (User.Status.CLOSED, True)
+    assert customer.closed_at is not None
+    assert deletion.erase_after == customer.closed_at + timedelta(days=14)
+    assert (deletion.notify_email, deletion.language) == ("customer@example.test", "en")
+    assert deletion.history.first().history_user == customer
+    assert scheduled_deletion_of(customer) == deletion
+    # Asking twice returns the same deletion and sends nothing more.
+    assert account_deletion_request(user=customer, actor=customer) == deletion
+    assert len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    assert f"{deletion.erase_after:%Y-%m-%d %H:%M}" in body
+    assert "/accounts/login/" in body
+
+
+def test_cancelling_reopens_the_account(customer, django_capture_on_commit_callbacks):
+    deletion = request_deletion(customer, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancelled = account_deletion_cancel(user=customer, actor=customer, reason="tests")
+    assert cancelled == deletion
+    deletion.refresh_from_db()
+    customer.refresh_from_db()
+    assert deletion.status == AccountDeletion.Status.CANCELLED
+    assert deletion.cancelled_at is not None
+    assert (customer.status, customer.closed_at) == (User.Status.ACTIVE, None)
+    assert mail.outbox[-1].subject == "[Privacy Portal] Your account will not be deleted"
+    assert account_deletion_cancel(user=customer, actor=customer, reason="again") is None
+
+
+def test_accounts_in_their_grace_period_get_no_marketing(customer, other_customer, django_capture_on_commit_callbacks):
+    newsletter = Purpose.objects.get(code="marketing-email")
+    for user in (customer, other_customer):
+        consent_record(purpose=newsletter, granted=True, context=PAGE, actor=user, subject=user)
+    assert list(campaign_audience(newsletter)) == [customer, other_customer]
+    request_deletion(customer, django_capture_on_commit_callbacks)
+    customer.refresh_from_db()
+    assert list(campaign_audience(newsletter)) == [other_customer]
+    assert not may_contact(customer, channel="email", purpose=newsletter)
+    # Signing in to cancel makes them reachable again, with the consent they had given.
+    account_deletion_cancel(user=customer, actor=customer, reason="tests")
+    assert list(campaign_audience(newsletter)) == [customer, other_customer]
+
+
+def test_a_closed_account_in_its_grace_period_can_still_sign_in(customer, django_capture_on_commit_callbacks):
+    request_deletion(customer, django_capture_on_commit_callbacks)
+    client = Client()
+    response = sign_in_with_password(client, customer, django_capture_on_commit_callbacks)
+    assert response.redirect_chain[-1][0] == reverse("accounts:overview")
+    assert "Your account deletion was cancelled" in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.status == User.Status.ACTIVE
+    assert LoginEvent.objects.filter(user=customer, succeeded=True).count() == 1
+
+
+def test_emails_go_in_the_customers_language(customer, sent_languages, django_capture_on_commit_callbacks):
+    customer.preferred_language = "vi"
+    customer.save()
+    request_deletion(customer, django_capture_on_commit_callbacks)
+    sign_in_with_password(Client(), customer, django_capture_on_commit_callbacks)
+    request_deletion(customer, django_capture_on_commit_callbacks)
+    with time_machine.travel(timezone.now() + timedelta(days=15), tick=False):
+        run_purge()
+    assert sent_languages == [
+        ("deletion_scheduled", "vi"),
+        ("deletion_cancelled", "vi"),
+        ("deletion_scheduled", "vi"),
+        ("deletion_done", "vi"),
+    ]
+    assert len(mail.outbox) == 4
+    assert all(message.to == ["customer@example.test"] for message in mail.outbox)
+
+
+# --- From the button to the erasure ---------------------------------------------------------------
+
+
+def test_a_deletion_is_erased_through_the_engine_once_the_grace_period_ends(
+    customer, other_customer, django_capture_on_commit_callbacks
+):
+    LoginEventFactory.create_batch(3, user=customer)
+    LoginEventFactory(user=other_customer)
+    consent_record(
+        purpose=Purpose.objects.get(code="marketing-email"),
+        granted=True,
+        context=PAGE,
+        actor=customer,
+        subject=customer,
+    )
+    client = reauthenticated(sign_in(Client(), customer), customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/account/delete/", {"confirm": "on"})["Location"] == "/account/deleted/"
+    deletion = AccountDeletion.objects.get(subject=customer)
+    assert [m.subject for m in mail.outbox] == ["[Privacy Portal] Your account will be deleted"]
+
+    # A day before the end of the grace period, nothing is erased.
+    with time_machine.travel(deletion.erase_after - timedelta(days=1), tick=False):
+        run_purge()
+    deletion.refresh_from_db()
+    customer.refresh_from_db()
+    assert deletion.status == AccountDeletion.Status.SCHEDULED
+    assert customer.full_name == "Casey Customer"
+
+    with (
+        time_machine.travel(deletion.erase_after + timedelta(hours=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        run_purge()
+    deletion.refresh_from_db()
+    customer.refresh_from_db()
+    assert deletion.status == AccountDeletion.Status.DONE
+    assert deletion.finished_at is not None
+    assert deletion.notify_email == ""
+    erasure = ErasureRun.objects.get(reference=deletion.erasure_reference)
+    assert erasure.status == ErasureRun.Status.COMPLETED
+    # The account row stays as an anchor for kept records, emptied and closed for good.
+    assert "customer" not in customer.email
+    assert (customer.full_name, customer.phone, customer.mailing_address) == ("", "", "")
+    assert (customer.status, customer.is_active, customer.has_usable_password()) == (User.Status.CLOSED, False, False)
+    assert not LoginEvent.objects.filter(user=customer).exists()
+    assert LoginEvent.objects.filter(user=other_customer).count() == 1
+    # Consent proof stays, by pseudonymous reference only.
+    assert ConsentEvent.objects.filter(subject_reference=deletion.subject_reference, subject__isnull=True).exists()
+    # The last email goes to the address the account had; then that address is gone too.
+    done = mail.outbox[-1]
+    assert done.subject == "[Privacy Portal] Your account has been deleted"
+    assert done.to == ["customer@example.test"]
+    assert str(deletion.reference) in done.body
+    assert not User.objects.filter(email__iexact="customer@example.test").exists()
+
+    # Too late to sign in now; and the next run does nothing more.
+    response = Client().post(reverse("account_login"), {"login": "customer@example.test", "password": TEST_PASSWORD})
+    assert response.status_code == 200  # the form again, with an error
+    count = len(mail.outbox)
+    with time_machine.travel(deletion.erase_after + timedelta(days=1), tick=False):
+        run_purge()
+    assert len(mail.outbox) == count
+    assert ErasureRun.objects.filter(subject_id=customer.pk, dry_run=False).count() == 1
+
+
+def test_a_deletion_cancelled_by_signing_in_is_never_erased(customer, django_capture_on_commit_callbacks):
+    deletion = request_deletion(customer, django_capture_on_commit_callbacks)
+    with time_machine.travel(deletion.erase_after - timedelta(hours=1), tick=False):
+        sign_in_with_password(Client(), customer, django_capture_on_commit_callbacks)
+    with time_machine.travel(deletion.erase_after + timedelta(days=1), tick=False):
+        run_purge()
+    deletion.refresh_from_db()
+    customer.refresh_from_db()
+    assert deletion.status == AccountDeletion.Status.CANCELLED
+    assert (customer.status, customer.full_name) == (User.Status.ACTIVE, "Casey Customer")
+    assert not ErasureRun.objects.filter(subject_id=customer.pk, dry_run=False).exists()
