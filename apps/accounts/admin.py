@@ -51,7 +51,7 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     list_filter = ("status", "is_staff", "preferred_language", CountryInUseFilter, "groups")
     search_fields = ("email", "full_name", "phone", "reference")
     date_hierarchy = "date_joined"
-    readonly_fields = ("reference", "date_joined", "last_login", "last_seen_at", "closed_at")
+    readonly_fields = ("reference", "date_joined", "last_login", "last_seen_at", "closed_at", "legal_holds")
     list_per_page = 50
     inlines = [PublicProfileInline, LoginEventInline]
     fieldsets = (
@@ -79,6 +79,19 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     actions = ["erase_personal_data"]
     # Adds the "Request access to content…" object tool (P-24).
     change_form_template = "admin/disclosures/access/user_change_form.html"
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        # The subject's active legal holds (P-42), for staff who may see holds.
+        if obj is not None and request.user.has_perm("retention.view_legalhold"):
+            fieldsets = (*fieldsets, (_("Legal holds (P-42)"), {"fields": ("legal_holds",)}))
+        return fieldsets
+
+    @admin.display(description=_("active legal holds"))
+    def legal_holds(self, obj: User) -> str:
+        from apps.retention.admin import active_holds_summary
+
+        return active_holds_summary(obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """Every staff look at someone else's record is logged for auditors and the customer (P-25)."""

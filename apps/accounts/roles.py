@@ -21,7 +21,6 @@ PROJECT_APPS = (
     "consent",
     "disclosures",
     "subject_requests",
-    "retention",
     "personal_data",
 )
 
@@ -29,6 +28,14 @@ PROJECT_APPS = (
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     PRIVACY_OFFICER: (
         *(f"{app}.*" for app in PROJECT_APPS),
+        # Retention (P-40..P-42): officers change rules and place and release holds, start a
+        # purge, and read runs and account deletions; nothing there is deleted or edited by hand.
+        "retention.view_*",
+        "retention.add_retentionrule",
+        "retention.change_retentionrule",
+        "retention.add_legalhold",
+        "retention.change_legalhold",
+        "retention.run_purge",
         "account.view_*",
         "account.change_emailaddress",
         "socialaccount.view_*",
@@ -70,6 +77,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "consent.view_policyversion",
         "consent.view_mailing",
         "consent.view_historical*",
+        # Retention: the rules and their history, legal holds (subjects shown by pseudonymous
+        # reference), purge runs and account deletions.
+        "retention.view_retentionrule",
+        "retention.view_legalhold",
+        "retention.view_purgerun",
+        "retention.view_accountdeletion",
+        "retention.view_historical*",
     ),
 }
 

@@ -379,6 +379,18 @@ def test_it_gives_each_role_the_intended_permissions():
     assert "accounts.view_historicaluser" in perms[AUDITOR]
     assert "accounts.view_user" not in perms[AUDITOR]
     assert not {p for p in perms[AUDITOR] if not p.split(".")[1].startswith("view_")}
+    # Retention (P-40..P-42): officers edit rules and holds and start purges; nothing there is deleted.
+    assert {
+        "retention.change_retentionrule",
+        "retention.add_legalhold",
+        "retention.change_legalhold",
+        "retention.run_purge",
+        "retention.view_purgerun",
+        "retention.view_accountdeletion",
+    } <= perms[PRIVACY_OFFICER]
+    assert not {p for p in perms[PRIVACY_OFFICER] if p.startswith("retention.delete_")}
+    assert {"retention.view_retentionrule", "retention.view_legalhold", "retention.view_purgerun"} <= perms[AUDITOR]
+    assert not {p for p in perms[SUPPORT_AGENT] if p.startswith("retention.")}
 
 
 def test_it_lists_each_customer_country_once_in_the_filter(client_as):
