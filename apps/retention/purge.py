@@ -30,7 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
-from django.db.models.functions import Coalesce, Concat, Greatest
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -204,7 +204,7 @@ def inactive_accounts(rule: RetentionRule, now: datetime, *, within: timedelta =
     return (
         User._base_manager.filter(status=User.Status.ACTIVE, is_active=True, is_staff=False, is_superuser=False)
         .annotate(inactive_since=_last_activity())
-        .filter(inactive_since__lt=rule.cutoff(now) + within)
+        .filter(inactive_since__lte=rule.cutoff(now) + within)
     )
 
 
@@ -517,7 +517,7 @@ def _purge_closed_accounts(claim: Claim, rule: RetentionRule) -> None:
             scrubbed = history.filter(id__in=batch.values("pk"))
             scrubbed._raw_delete(scrubbed.db)
             done = batch.update(
-                email=Concat(models.Value("anonymised-"), models.F("pk"), models.Value("@invalid")),
+                email=Concat(models.Value("anonymised-"), Cast("pk", models.CharField()), models.Value("@invalid")),
                 date_joined=models.F("closed_at"),
             )
             _checkpoint(claim, rule.code, add={"anonymised": done}, after=keys[-1])

@@ -278,6 +278,8 @@ HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=3.0)
 # Rows per erasure batch (one short transaction each, checkpointed); tests set 1 to make
 # an erasure slow enough to kill a worker in the middle of it.
 PERSONAL_DATA_ERASURE_BATCH_SIZE = env.int("PERSONAL_DATA_ERASURE_BATCH_SIZE", default=2000)
+# Rows per purge batch (one short transaction each; bench/purge.py measures the longest).
+RETENTION_PURGE_BATCH_SIZE = env.int("RETENTION_PURGE_BATCH_SIZE", default=2000)
 
 # --- History ----------------------------------------------------------------
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
