@@ -266,6 +266,9 @@ def seed_demo(*, customers: int = 50) -> SeedResult:
     from apps.consent.demo import seed_consent
 
     seed_consent(officer=officer, customers=[alice, bao])
+    from apps.retention.demo import seed_retention
+
+    seed_retention(officer=officer, customers=[alice, bao], password_hash=password_hash)
     created = _bulk_customers(customers, password_hash, now, artists=list(artists.values()))
     return SeedResult(customers_created=created, officer_totp_secret=secret, officer_recovery_codes=codes)
 
