@@ -156,10 +156,12 @@ RULES = [
         "title_en": "Records of when we shared your data",
         "title_vi": "Hồ sơ về việc chúng tôi chia sẻ dữ liệu của bạn",
         "explanation_en": (
-            "Kept for the period the law requires (5 years), then no longer linked to your account."
+            "Kept for the period the law requires (5 years). After that a record keeps only a pseudonymous code "
+            "instead of a link to your account: the register is sealed so that nobody can alter it unnoticed."
         ),
         "explanation_vi": (
-            "Được lưu trong thời hạn pháp luật yêu cầu (5 năm), sau đó không còn liên kết với tài khoản của bạn."
+            "Được lưu trong thời hạn pháp luật yêu cầu (5 năm). Sau đó, hồ sơ chỉ giữ một mã bí danh thay cho liên "
+            "kết tới tài khoản của bạn: sổ đăng ký được niêm phong để không ai có thể sửa đổi mà không bị phát hiện."
         ),
     },
 ]
