@@ -121,7 +121,7 @@ def kept_after_deletion(rules: list[RetentionRule] | None = None) -> list[KeptRe
         fields = entry.kept_fields()
         if not fields:
             continue
-        basis = str(LegalBasis(fields[0].legal_basis).label) if fields[0].legal_basis else ""
+        basis = str(dict(LegalBasis.choices).get(fields[0].legal_basis, fields[0].legal_basis or ""))
         rule = next((r for r in rules if r.target == entry.label and _describes_kept_records(r)), None)
         if rule is not None:
             if rule.code in seen:

@@ -23,10 +23,7 @@ from apps.retention.deletion import (
 )
 from apps.retention.forms import DeleteAccountForm
 from apps.retention.selectors import erased_on_deletion, kept_after_deletion, rules_for_customers
-from apps.retention.signals import cancelled_message
-
-# Set in the new, signed-out session after a deletion is scheduled; read by the confirmation page.
-SCHEDULED_SESSION_KEY = "retention_deletion_scheduled"
+from apps.retention.signals import SCHEDULED_SESSION_KEY, cancelled_message
 
 
 @login_required

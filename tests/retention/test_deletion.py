@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import LoginEvent, User
+from apps.consent.mailings import mailing_send
+from apps.consent.marketing import campaign_create, campaign_send
 from apps.consent.models import ConsentEvent, Purpose
 from apps.consent.selectors import campaign_audience, may_contact
 from apps.consent.services import Context, consent_record
@@ -115,6 +117,23 @@ def test_accounts_in_their_grace_period_get_no_marketing(customer, other_custome
     # Signing in to cancel makes them reachable again, with the consent they had given.
     account_deletion_cancel(user=customer, actor=customer, reason="tests")
     assert list(campaign_audience(newsletter)) == [customer, other_customer]
+
+
+def test_a_campaign_queued_before_the_request_skips_the_account(
+    customer, other_customer, officer, django_capture_on_commit_callbacks
+):
+    newsletter = Purpose.objects.get(code="marketing-email")
+    for user in (customer, other_customer):
+        consent_record(purpose=newsletter, granted=True, context=PAGE, actor=user, subject=user)
+    mailing = campaign_create(
+        purpose=newsletter, actor=officer, subject_line="Spring offers", body="Twenty percent off."
+    )
+    mailing = campaign_send(mailing=mailing, actor=officer)  # queued; the worker is not told in this test
+    assert mailing.audience_size == 2
+    request_deletion(customer, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    mailing_send(mailing_id=mailing.pk)
+    assert [message.to for message in mail.outbox] == [["other@example.test"]]
 
 
 def test_a_closed_account_in_its_grace_period_can_still_sign_in(customer, django_capture_on_commit_callbacks):

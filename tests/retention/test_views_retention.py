@@ -342,3 +342,14 @@ def test_signing_in_during_the_grace_period_cancels_the_deletion(customer, djang
 def test_an_open_account_signs_in_without_a_retention_query(customer, rf, django_assert_num_queries):
     with django_assert_num_queries(0):
         cancel_deletion_on_sign_in(sender=User, request=rf.get("/"), user=customer)
+
+
+def test_signing_in_again_forgets_the_confirmation(client_as, customer, django_capture_on_commit_callbacks):
+    client = reauthenticated(client_as("customer"), customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(DELETE_URL, CONFIRM)
+    assert client.get(SCHEDULED_URL).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_login"), {"login": customer.email, "password": TEST_PASSWORD})
+    assert AccountDeletion.objects.get().status == AccountDeletion.Status.CANCELLED
+    assert client.get(SCHEDULED_URL).status_code == 404
