@@ -186,6 +186,8 @@ def test_an_officer_places_a_hold_from_the_admin(client_as, officer, customer):
     client = client_as("officer")
     page = client.get(reverse("admin:retention_legalhold_add"), {"subject": customer.pk}).content.decode()
     assert 'name="categories"' in page
+    assert 'id="add_id_subject"' not in page  # no "add another user" from the hold form
+    assert 'id="delete_id_subject"' not in page
 
     response = client.post(
         reverse("admin:retention_legalhold_add"),

@@ -169,6 +169,15 @@ class LegalHoldAdmin(ObjectIdAdminMixin, admin.ModelAdmin):
     def sees_subject(self, request) -> bool:
         return request.user.has_perm(SEE_SUBJECT_PERMISSION)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "subject" and field is not None:
+            # Choose a person here; adding, changing or deleting accounts is not part of placing a hold.
+            widget = field.widget
+            widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+            widget.can_view_related = False
+        return field
+
     # --- Lists -------------------------------------------------------------------------------------
 
     def get_list_display(self, request):
