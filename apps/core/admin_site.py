@@ -2,16 +2,26 @@
 
 Sign-in goes through allauth, so the same rate limits, MFA stage and login history
 apply to staff as to customers.
+
+Pages that are not one model's (reports, tools) join the site with ``register_site_view``:
+they get the same sign-in and MFA gate, their own ``may_view`` check, and, with a label, a
+link on the admin index for the users who may open them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
 
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.functional import Promise as StrPromise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -22,6 +32,42 @@ def session_passed_mfa(request) -> bool:
 
 def _with_next(url_name: str, request) -> str:
     return f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}"
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """A page of the admin that is not one model's: a report or a tool at the site's top level."""
+
+    route: str  # under /admin/, e.g. "statistics/"; must not be an app label
+    view: Callable[..., Any]
+    name: str  # the URL name, in the admin namespace ("admin:<name>")
+    may_view: Callable[[Any], bool]  # who may open it; checked on every request and for the index link
+    label: str | StrPromise = ""  # when set, the admin index links to it
+    description: str | StrPromise = ""
+
+
+_site_views: dict[str, SiteView] = {}
+
+
+def register_site_view(
+    route: str,
+    view: Callable[..., Any],
+    *,
+    name: str,
+    may_view: Callable[[Any], bool],
+    label: str | StrPromise = "",
+    description: str | StrPromise = "",
+) -> None:
+    """Add a site-level admin page, behind the admin's sign-in and MFA gate and ``may_view``.
+
+    Call it when the app loads (its AppConfig.ready), before the URLconf asks for the
+    admin's URLs. Registering the same name again replaces the entry.
+    """
+    _site_views[name] = SiteView(route, view, name, may_view, label, description)
+
+
+def site_views() -> list[SiteView]:
+    return list(_site_views.values())
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -48,6 +94,34 @@ class PortalAdminSite(admin.AdminSite):
 
         mfa_gate.admin_site = self  # type: ignore[attr-defined]
         return mfa_gate
+
+    def get_urls(self):
+        # Before the model admins' URLs: the site's last pattern catches everything else.
+        return [
+            *(path(item.route, self.admin_view(self._gated(item)), name=item.name) for item in site_views()),
+            *super().get_urls(),
+        ]
+
+    @staticmethod
+    def _gated(item: SiteView):
+        @wraps(item.view)
+        def view(request, *args, **kwargs):
+            if not item.may_view(request.user):
+                raise PermissionDenied
+            return item.view(request, *args, **kwargs)
+
+        return view
+
+    def site_views_for(self, request) -> list[dict[str, Any]]:
+        """The linked site-level pages this user may open, for the index."""
+        return [
+            {"url": reverse(f"{self.name}:{item.name}"), "label": item.label, "description": item.description}
+            for item in site_views()
+            if item.label and item.may_view(request.user)
+        ]
+
+    def index(self, request, extra_context=None):
+        return super().index(request, {"site_views": self.site_views_for(request), **(extra_context or {})})
 
     def login(self, request, extra_context=None):
         # A signed-in non-staff user would bounce forever between here and allauth's
