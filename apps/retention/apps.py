@@ -16,6 +16,10 @@ class RetentionConfig(AppConfig):
 
         # The erasure engine asks every provider which of a subject's data is held (P-42).
         register_hold_provider(legal_holds_of)
+        # The aggregated statistics report (P-26): site-level admin pages at /admin/statistics/.
+        from apps.retention.admin_statistics import register as register_statistics_pages
+
+        register_statistics_pages()
         # Signing in during the grace period cancels a scheduled account deletion (P-32).
         user_logged_in.connect(cancel_deletion_on_sign_in, dispatch_uid="retention.cancel_deletion_on_sign_in")
         self._register_navigation()
