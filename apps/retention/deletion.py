@@ -14,9 +14,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor, record_actor
@@ -72,6 +74,9 @@ def account_deletion_request(*, user: User, actor: User | SystemActor) -> Accoun
     Asking twice returns the deletion already scheduled.
     """
     locked = User._base_manager.select_for_update().get(pk=user.pk)
+    if locked.is_staff or locked.is_superuser:
+        # A staff account's erasure would remove an officer's access mid-case; another officer does it.
+        raise ValidationError(_("Staff accounts are closed by another privacy officer, not from Your Account."))
     existing = scheduled_deletion_of(locked)
     if existing is not None:
         return existing

@@ -546,6 +546,11 @@ def _purge_account_deletions(claim: Claim, rule: RetentionRule) -> None:
             elif locked.status != AccountDeletion.Status.ERASING:
                 continue  # cancelled by a sign-in a moment ago
         if deletion.subject is None:
+            # The account row itself is gone (erasure keeps it, so only a manual delete does
+            # this): nothing is left to erase, and the deletion must not come back every day.
+            AccountDeletion.objects.filter(pk=deletion.pk).update(
+                status=AccountDeletion.Status.DONE, finished_at=timezone.now()
+            )
             continue
         # A run killed after the erasure finished but before the deletion was marked done
         # finds that erasure here rather than erasing the account a second time.
