@@ -267,6 +267,10 @@ def test_an_auditor_sees_holds_by_pseudonymous_reference(client_as, officer, cus
     assert customer.email not in page
     assert str(hold.reference)[:8] in listing
     assert client.get(reverse("admin:retention_legalhold_changelist"), {"q": customer.email}).status_code == 200
+    record = hold.history.get()
+    history = client.get(reverse("admin:retention_historicallegalhold_change", args=[record.pk]))
+    assert history.status_code == 200
+    assert customer.email not in history.content.decode()
     assert (
         "customer@example.test"
         in client_as("officer").get(reverse("admin:retention_legalhold_changelist")).content.decode()

@@ -331,6 +331,13 @@ class LegalHoldHistoryAdmin(HistoryRecordAdmin):
     list_filter = ("history_type", "reason", "history_date")
     search_fields = ("=reference", "history_change_reason")
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        # As on the holds themselves: who is held is for staff who may see customers.
+        if request.user.has_perm(SEE_SUBJECT_PERMISSION):
+            return fields
+        return [name for name in fields if name != "subject"]
+
 
 # --- On the subject's user page ---------------------------------------------------------------------
 
