@@ -30,6 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -139,9 +140,29 @@ def _anonymise_plan(entry: Entry) -> TablePlan:
 # --- Holds ---------------------------------------------------------------------------------------
 
 
-def _held_subjects(category: str) -> list[User]:
+def rule_categories(rule: RetentionRule) -> set[str]:
+    """The data categories a rule touches: its own, and those of every field it deletes or changes.
+
+    A hold on any of them keeps the subject's data out of the rule, so a hold on "usage"
+    keeps login history (login times are usage) although the rule is filed under "technical".
+    """
+    categories = {str(rule.category)}
+    entry = _entry(rule.target)
+    if entry is None:
+        return categories
+    if kind_of(rule) == "closed_accounts":
+        touched = {"email", "date_joined"}
+    elif kind_of(rule) == "rows" and rule.action == RetentionRule.Action.ANONYMISE:
+        # updates is keyed by column attname ("subject_id"); get_field knows both names.
+        touched = {entry.model._meta.get_field(name).name for name in _anonymise_plan(entry).updates}
+    else:
+        touched = {f.name for f in entry.fields}
+    return categories | {str(f.category) for f in entry.fields if f.name in touched}
+
+
+def _held_subjects(categories: set[str]) -> list[User]:
     holds = LegalHold.objects.filter(released_at__isnull=True).select_related("subject")
-    return list({h.subject_id: h.subject for h in holds if h.covers(category)}.values())
+    return list({h.subject_id: h.subject for h in holds if any(h.covers(c) for c in categories)}.values())
 
 
 def _held_q(entry: Entry, held: list[User]) -> models.Q | None:
@@ -186,7 +207,7 @@ def rows_due(rule: RetentionRule, now: datetime) -> tuple[models.QuerySet, model
         for attname, value in _anonymise_plan(entry).updates.items():
             done &= models.Q(**{f"{attname}__isnull": True}) if value is None else models.Q(**{attname: value})
         rows = rows.exclude(done)
-    held_q = _held_q(entry, _held_subjects(rule.category))
+    held_q = _held_q(entry, _held_subjects(rule_categories(rule)))
     if held_q is None:
         return rows, rows.none()
     return rows.exclude(held_q), rows.filter(held_q)
@@ -209,7 +230,8 @@ def inactive_accounts(rule: RetentionRule, now: datetime, *, within: timedelta =
 
 
 def _fully_held(user_ids: list[int], category: str) -> set[int]:
-    return {user.pk for user in _held_subjects(category) if user.pk in set(user_ids)}
+    """Accounts under a hold on the whole account (its category, or everything): not erased at all."""
+    return {user.pk for user in _held_subjects({category}) if user.pk in set(user_ids)}
 
 
 def _notices(rule: RetentionRule, user: User) -> list[InactivityNotice]:
@@ -250,23 +272,22 @@ def deletions_due(now: datetime) -> models.QuerySet:
     ).select_related("subject")
 
 
-def erasures_released(category: str = "") -> list[ErasureRun]:
-    """Erasures that kept data back for holds since released: the pending deletion goes ahead."""
-    found = []
-    partial = ErasureRun.objects.filter(status=ErasureRun.Status.PARTIAL, dry_run=False).order_by("pk")
-    for run in partial.iterator():
-        if ErasureRun.objects.filter(subject_id=run.subject_id, dry_run=False, pk__gt=run.pk).exists():
-            continue  # a later erasure of the subject superseded it
-        active = LegalHold.objects.filter(subject_id=run.subject_id, released_at__isnull=True)
-        if not active.exists():
-            found.append(run)
-    return found
+def erasures_released() -> list[ErasureRun]:
+    """Erasures that kept data back for holds since released: the pending deletion goes ahead.
+
+    One query: partial erasures not superseded by a later erasure of the same subject, whose
+    subject has no active hold now.
+    """
+    later = ErasureRun.objects.filter(subject_id=OuterRef("subject_id"), dry_run=False, pk__gt=OuterRef("pk"))
+    held = LegalHold.objects.filter(subject_id=OuterRef("subject_id"), released_at__isnull=True)
+    partial = ErasureRun.objects.filter(status=ErasureRun.Status.PARTIAL, dry_run=False)
+    return list(partial.exclude(Exists(later)).exclude(Exists(held)).order_by("pk"))
 
 
 def closed_accounts_due(rule: RetentionRule, now: datetime) -> tuple[models.QuerySet, models.QuerySet]:
     """Closed, erased accounts whose kept records' period has run out (P-41), and those held back."""
     due = _closed_accounts(rule.cutoff(now)).exclude(email__startswith="anonymised-")
-    held = [user.pk for user in _held_subjects(rule.category)]
+    held = [user.pk for user in _held_subjects(rule_categories(rule))]
     return due.exclude(pk__in=held), due.filter(pk__in=held)
 
 

@@ -329,3 +329,12 @@ def test_a_run_whose_worker_died_is_taken_over_and_finished(customer, settings):
     assert run.attempts == 2
     assert run.progress["login-history"]["deleted"] == 5
     assert LoginEvent.objects.count() == 0
+
+
+def test_a_hold_on_any_category_the_rule_touches_keeps_the_rows(customer, officer):
+    # Login history is filed under "technical", but login times are "usage": a hold on usage keeps it.
+    LoginEventFactory(user=customer, occurred_at=timezone.now() - relativedelta(months=13))
+    hold(customer, officer, ["usage"])
+    run = run_purge("login-history")
+    assert run.progress["login-history"]["held_back"] == 1
+    assert LoginEvent.objects.filter(user=customer).count() == 1
