@@ -1,0 +1,108 @@
+"""The purge: every enabled retention rule carried out, in batches, resumably, once at a time.
+
+Two doors (DESIGN.md): the daily beat task and ``manage.py purge [--dry-run] [--rule CODE]``;
+the admin's "Run now" queues the same task. A rule is carried out in one of three ways:
+
+- **rows**: set-based ``DELETE`` / ``UPDATE`` of one registered table in keyset batches, one
+  short transaction per batch with the matching simple-history rows scrubbed in it;
+- **accounts**: each due account goes through the personal-data erasure engine (inactive
+  accounts after their warnings, accounts whose deletion grace period has ended);
+- **closed accounts**: what erasure kept under a legal basis is anonymised when that basis
+  runs out (P-41).
+
+scope.py selects what each rule takes (and the preview), lease.py makes sure one run works
+at a time and a dead one resumes, actions.py carries the rules out.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.retention.models import PurgeRun
+from apps.retention.purge import actions
+from apps.retention.purge.lease import Claim, LeaseLost, PurgeBusy, batch_size, checkpoint, purge_start
+from apps.retention.purge.scope import (
+    closed_accounts_due,
+    deletions_due,
+    erasures_released,
+    inactive_accounts,
+    kind_of,
+    purge_preview,
+    rows_due,
+    rule_categories,
+    rules_to_run,
+    validate_rule,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "Claim",
+    "LeaseLost",
+    "PurgeBusy",
+    "batch_size",
+    "closed_accounts_due",
+    "deletions_due",
+    "erasures_released",
+    "inactive_accounts",
+    "kind_of",
+    "purge",
+    "purge_execute",
+    "purge_preview",
+    "purge_start",
+    "rows_due",
+    "rule_categories",
+    "validate_rule",
+]
+
+EXECUTORS = {
+    "rows": actions.purge_rows,
+    "closed_accounts": actions.purge_closed_accounts,
+    "account_deletions": actions.purge_account_deletions,
+    "inactive_accounts": actions.purge_inactive_accounts,
+}
+
+
+def purge_execute(claim: Claim) -> PurgeRun:
+    """Carry out every rule of the run (or the one it names), then finish it."""
+    run = PurgeRun.objects.get(pk=claim.run_pk)
+    for rule in rules_to_run(run.only_rule):
+        state = claim.progress.get(rule.code, {})
+        if state.get("done"):
+            continue
+        try:
+            EXECUTORS[kind_of(rule)](claim, rule)
+        except LeaseLost:
+            raise
+        except Exception as exc:  # one rule's failure must not stop the others; it is recorded
+            logger.exception("Purge rule %s failed", rule.code)
+            message = f"{type(exc).__name__}: {exc}"[:500]
+            checkpoint(claim, rule.code, error=message)
+        checkpoint(claim, rule.code, done=True)
+    return _finish(claim)
+
+
+@transaction.atomic
+def _finish(claim: Claim) -> PurgeRun:
+    run = PurgeRun.objects.select_for_update().get(pk=claim.run_pk)
+    if run.lease_owner != claim.owner:
+        raise LeaseLost(str(run.reference))
+    run.status = PurgeRun.Status.COMPLETED_WITH_ERRORS if run.errors() else PurgeRun.Status.COMPLETED
+    run.finished_at = timezone.now()
+    run.lease_owner = ""
+    run.lease_expires_at = None
+    run.save()
+    return run
+
+
+def purge(
+    *, triggered_by: str, actor: User | None = None, rule_code: str = "", now: datetime | None = None
+) -> PurgeRun:
+    """Start (or resume) a run and carry it out. Raises PurgeBusy when another is live."""
+    claim = purge_start(triggered_by=triggered_by, actor=actor, rule_code=rule_code, now=now)
+    return purge_execute(claim)

@@ -1,0 +1,210 @@
+"""Carrying out each kind of retention rule, batch by batch, checkpointed in the run."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models.functions import Cast, Concat
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.core.actors import SystemActor
+from apps.core.mail import send_templated_mail
+from apps.personal_data.erasure import TablePlan, erasure_run, erasure_start
+from apps.personal_data.models import ErasureRun
+from apps.personal_data.registry import Entry
+from apps.retention.models import AccountDeletion, InactivityNotice, RetentionRule
+from apps.retention.purge.lease import Claim, checkpoint, keyset_batches
+from apps.retention.purge.scope import (
+    anonymise_plan,
+    closed_accounts_due,
+    deletions_due,
+    erasures_released,
+    fully_held,
+    inactive_accounts,
+    purge_due,
+    rows_due,
+    rule_entry,
+    warning_due,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def purge_rows(claim: Claim, rule: RetentionRule) -> None:
+    entry = rule_entry(rule.target)
+    assert entry is not None
+    due, held = rows_due(rule, claim.as_of)
+    if "held_back" not in claim.progress.get(rule.code, {}):
+        checkpoint(claim, rule.code, held_back=held.count())
+    plan = anonymise_plan(entry) if rule.action == RetentionRule.Action.ANONYMISE else TablePlan(entry, "delete")
+    for keys in keyset_batches(due, claim, rule.code):
+        with transaction.atomic():
+            # The batch as a key range of the due rows, not an IN list of thousands of keys.
+            batch = due.filter(pk__gte=keys[0], pk__lte=keys[-1])
+            files = _files_of(plan, batch)
+            done = _apply(plan, batch)
+            key = "deleted" if plan.mode == "delete" else "anonymised"
+            checkpoint(claim, rule.code, add={key: done}, after=keys[-1])
+            if files:
+                transaction.on_commit(lambda f=files: _delete_files(entry, f))
+
+
+def _files_of(plan: TablePlan, rows: models.QuerySet) -> list[tuple[str, str]]:
+    found = []
+    for name in plan.file_fields(rows.model):
+        for stored in rows.exclude(**{name: ""}).exclude(**{f"{name}__isnull": True}).values_list(name, flat=True):
+            found.append((name, stored))
+    return found
+
+
+def _delete_files(entry: Entry, files: list[tuple[str, str]]) -> None:
+    for name, stored in files:
+        try:
+            entry.model._meta.get_field(name).storage.delete(stored)
+        except OSError:
+            logger.warning("Purge could not delete a file of %s; an orphan file remains.", entry.label)
+
+
+def _apply(plan: TablePlan, rows: models.QuerySet) -> int:
+    """One batch: the history rows first (their selection reads the live rows), then the rows.
+
+    Raw deletes and update(): no signals, so simple-history does not write the data it is
+    removing into a new history row (see the erasure engine, which does the same).
+    """
+    history_model = plan.entry.history_model
+    if history_model is not None:
+        history = history_model._base_manager.filter(id__in=rows.values("pk"))
+        if plan.mode == "delete":
+            history._raw_delete(history.db)
+        else:
+            history.update(**plan.history_updates)
+    if plan.mode == "delete":
+        return rows._raw_delete(rows.db)
+    return rows.update(**plan.updates)
+
+
+def purge_closed_accounts(claim: Claim, rule: RetentionRule) -> None:
+    """P-41: the records kept at closure for legal, tax or dispute reasons are anonymised.
+
+    The account row stays (legal holds, deletions and erasure runs point at it) but loses
+    the dates and the pseudonymous address kept at erasure; its history goes.
+    """
+    due, held = closed_accounts_due(rule, claim.as_of)
+    if "held_back" not in claim.progress.get(rule.code, {}):
+        checkpoint(claim, rule.code, held_back=held.count())
+    history = User.history.model._base_manager
+    for keys in keyset_batches(due, claim, rule.code):
+        with transaction.atomic():
+            batch = due.filter(pk__gte=keys[0], pk__lte=keys[-1])
+            scrubbed = history.filter(id__in=batch.values("pk"))
+            scrubbed._raw_delete(scrubbed.db)
+            done = batch.update(
+                email=Concat(models.Value("anonymised-"), Cast("pk", models.CharField()), models.Value("@invalid")),
+                date_joined=models.F("closed_at"),
+            )
+            checkpoint(claim, rule.code, add={"anonymised": done}, after=keys[-1])
+
+
+def _erase_account(claim: Claim, rule: RetentionRule, user: User, *, reason: str, reference: str = "") -> ErasureRun:
+    actor = SystemActor(f"retention:{rule.code}")
+    run = erasure_start(subject=user, actor=actor, reason=reason, request_reference=reference, queue=False)
+    # Not queued: this worker erases now, so the run's counts are real. If it dies, the
+    # erasure resumes from its own checkpoint (the next purge, or the erasure reconciler).
+    finished = erasure_run(erasure_id=run.pk) or run
+    checkpoint(claim, rule.code, add={"erasures": 1})
+    return finished
+
+
+def purge_account_deletions(claim: Claim, rule: RetentionRule) -> None:
+    """Accounts whose deletion grace period has ended (P-32), and erasures a released hold unblocks."""
+    from apps.retention.deletion import account_deletion_finish
+
+    for deletion in deletions_due(claim.as_of):
+        with transaction.atomic():
+            locked = AccountDeletion.objects.select_for_update().get(pk=deletion.pk)
+            if locked.status == AccountDeletion.Status.SCHEDULED:
+                locked.status = AccountDeletion.Status.ERASING
+                locked.save(update_fields=["status", "updated_at"])
+            elif locked.status != AccountDeletion.Status.ERASING:
+                continue  # cancelled by a sign-in a moment ago
+        if deletion.subject is None:
+            # The account row itself is gone (erasure keeps it, so only a manual delete does
+            # this): nothing is left to erase, and the deletion must not come back every day.
+            AccountDeletion.objects.filter(pk=deletion.pk).update(
+                status=AccountDeletion.Status.DONE, finished_at=timezone.now()
+            )
+            continue
+        # A run killed after the erasure finished but before the deletion was marked done
+        # finds that erasure here rather than erasing the account a second time.
+        run = (
+            ErasureRun.objects.filter(request_reference=str(deletion.reference), dry_run=False)
+            .exclude(status=ErasureRun.Status.FAILED)
+            .order_by("-pk")
+            .first()
+        )
+        if run is None or run.status not in (ErasureRun.Status.COMPLETED, ErasureRun.Status.PARTIAL):
+            reason = "Account deletion at the customer's request"
+            run = _erase_account(claim, rule, deletion.subject, reason=reason, reference=str(deletion.reference))
+        account_deletion_finish(deletion_id=deletion.pk, erasure=run)
+    for earlier in erasures_released():
+        user = User._base_manager.filter(pk=earlier.subject_id).first()
+        if user is not None:
+            reason = f"Completes erasure {earlier.reference}: its legal holds were released"
+            _erase_account(claim, rule, user, reason=reason, reference=earlier.request_reference)
+
+
+def purge_inactive_accounts(claim: Claim, rule: RetentionRule) -> None:
+    """P-40: warn inactive accounts ahead of time, then erase those warned whose day has come."""
+    now = claim.as_of
+    within = timedelta(days=max(rule.warnings(), default=0))
+    candidates = inactive_accounts(rule, now, within=within).order_by("pk")
+    for keys in keyset_batches(candidates, claim, rule.code):
+        users = list(candidates.filter(pk__in=keys))
+        held = fully_held(keys, rule.category)
+        for user in users:
+            if user.pk in held:
+                if purge_due(rule, user, now):
+                    checkpoint(claim, rule.code, add={"held_back": 1})
+                continue
+            if purge_due(rule, user, now):
+                _erase_account(claim, rule, user, reason="Account inactive beyond the retention period (P-40)")
+                continue
+            due = warning_due(rule, user, now)
+            if due is not None:
+                _warn(claim, rule, user, *due)
+        checkpoint(claim, rule.code, after=keys[-1])
+
+
+def _warn(claim: Claim, rule: RetentionRule, user: User, days: int, purge_on: datetime) -> None:
+    with transaction.atomic():
+        _, created = InactivityNotice.objects.get_or_create(
+            subject=user,
+            rule=rule,
+            days_before=days,
+            inactive_since=user.inactive_since,
+            defaults={"purge_on": purge_on, "sent_at": timezone.now()},
+        )
+        if not created:
+            return
+        checkpoint(claim, rule.code, add={"warned": 1})
+        context = {
+            "user": user,
+            "purge_on": purge_on,
+            "days": days,
+            "url": settings.SITE_URL.rstrip("/") + reverse("account_login"),
+        }
+        transaction.on_commit(lambda: _send_warning(user, context))
+
+
+def _send_warning(user: User, context: dict) -> None:
+    try:
+        send_templated_mail(
+            "retention/email/inactivity_warning", context, to=user.email, language=user.preferred_language
+        )
+    except Exception:  # the notice is recorded; the purge date is kept as told
+        logger.exception("could not email an inactivity warning")

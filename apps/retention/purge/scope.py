@@ -1,0 +1,304 @@
+"""Which data each retention rule takes now, what legal holds keep back, and the preview.
+
+Reads only: the purge (actions.py) carries out what these selections return, and the
+admin's preview page and ``purge --dry-run`` show their counts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import User
+from apps.personal_data.erasure import TablePlan, table_plan
+from apps.personal_data.models import ErasureRun
+from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.registry import Entry, entries
+from apps.retention.models import AccountDeletion, InactivityNotice, LegalHold, RetentionRule
+
+ACCOUNTS = "accounts.User"
+
+
+def rule_entry(label: str) -> Entry | None:
+    return next((e for e in entries() if e.label == label), None)
+
+
+def kind_of(rule: RetentionRule) -> str:
+    """How a rule is carried out: "inactive_accounts", "account_deletions", "closed_accounts" or "rows"."""
+    if rule.trigger == RetentionRule.Trigger.ACCOUNT_INACTIVE:
+        return "inactive_accounts"
+    if rule.trigger == RetentionRule.Trigger.ACCOUNT_CLOSED and rule.target == ACCOUNTS:
+        return "account_deletions" if rule.action == RetentionRule.Action.DELETE else "closed_accounts"
+    return "rows"
+
+
+def _age_field(rule: RetentionRule) -> str:
+    return rule.age_field or ("closed_at" if rule.trigger == RetentionRule.Trigger.REQUEST_CLOSED else "")
+
+
+def validate_rule(rule: RetentionRule) -> None:
+    """Refuse a rule the purge could not carry out (called by the model's clean())."""
+    entry = rule_entry(rule.target)
+    if entry is None:
+        raise ValidationError({"target": _("Choose a model from the personal-data registry.")})
+    if rule.trigger == RetentionRule.Trigger.ACCOUNT_INACTIVE:
+        if rule.target != ACCOUNTS or rule.action != RetentionRule.Action.DELETE:
+            raise ValidationError(_("An inactivity rule deletes accounts: target accounts.User, action delete."))
+        return
+    if rule.warning_days.strip():
+        raise ValidationError({"warning_days": _("Only inactivity rules send warnings.")})
+    if kind_of(rule) != "rows":
+        return
+    if rule.trigger in (RetentionRule.Trigger.RECORD_AGE, RetentionRule.Trigger.REQUEST_CLOSED):
+        path = _age_field(rule)
+        if not path or not _is_date_path(entry.model, path):
+            raise ValidationError({"age_field": _("Name a date field of this model (an ORM path).")})
+    elif not _subject_path(entry) and not _has_reference(entry):
+        raise ValidationError({"target": _("This data cannot be tied to closed accounts.")})
+    if rule.action == RetentionRule.Action.ANONYMISE and anonymise_plan(entry).mode != "anonymise":
+        raise ValidationError({"action": _("This data can only be deleted.")})
+
+
+def _is_date_path(model: type[models.Model], path: str) -> bool:
+    *hops, last = path.split("__")
+    try:
+        for hop in hops:
+            model = model._meta.get_field(hop).related_model
+            if model is None:
+                return False
+        return isinstance(model._meta.get_field(last), models.DateField)
+    except FieldDoesNotExist:
+        return False
+
+
+def _subject_path(entry: Entry) -> str:
+    return entry.subject if isinstance(entry.subject, str) else ""
+
+
+def _has_reference(entry: Entry) -> bool:
+    return any(f.name == "subject_reference" for f in entry.model._meta.concrete_fields)
+
+
+def anonymise_plan(entry: Entry) -> TablePlan:
+    """The registry's anonymisation of this table, ignoring its KEEP fields' legal basis: a rule
+    that anonymises is what ends that basis. (Fields kept by the registry stay kept; a rule
+    for them targets their own table.)"""
+    return table_plan(entry, reference="", holds=[])
+
+
+# --- Holds ---------------------------------------------------------------------------------------
+
+
+def rule_categories(rule: RetentionRule) -> set[str]:
+    """The data categories a rule touches: its own, and those of every field it deletes or changes.
+
+    A hold on any of them keeps the subject's data out of the rule, so a hold on "usage"
+    keeps login history (login times are usage) although the rule is filed under "technical".
+    """
+    categories = {str(rule.category)}
+    entry = rule_entry(rule.target)
+    if entry is None:
+        return categories
+    if kind_of(rule) == "closed_accounts":
+        touched = {"email", "date_joined"}
+    elif kind_of(rule) == "rows" and rule.action == RetentionRule.Action.ANONYMISE:
+        # updates is keyed by column attname ("subject_id"); get_field knows both names.
+        touched = {entry.model._meta.get_field(name).name for name in anonymise_plan(entry).updates}
+    else:
+        touched = {f.name for f in entry.fields}
+    return categories | {str(f.category) for f in entry.fields if f.name in touched}
+
+
+def _held_subjects(categories: set[str]) -> list[User]:
+    holds = LegalHold.objects.filter(released_at__isnull=True).select_related("subject")
+    return list({h.subject_id: h.subject for h in holds if any(h.covers(c) for c in categories)}.values())
+
+
+def _held_q(entry: Entry, held: list[User]) -> models.Q | None:
+    if not held:
+        return None
+    parts = [entry.subject_q(user) for user in held]
+    if _has_reference(entry):
+        parts.append(models.Q(subject_reference__in=[subject_reference(user) for user in held]))
+    return reduce(or_, parts)
+
+
+# --- Which rows and accounts a rule takes now ---------------------------------------------------
+
+
+def _closed_accounts(cutoff: datetime) -> models.QuerySet:
+    return User._base_manager.filter(status=User.Status.CLOSED, closed_at__lt=cutoff, is_active=False)
+
+
+def rows_due(rule: RetentionRule, now: datetime) -> tuple[models.QuerySet, models.QuerySet]:
+    """(rows the rule takes, rows it would take but legal holds keep back) for a "rows" rule."""
+    entry = rule_entry(rule.target)
+    assert entry is not None
+    rows = entry.model._base_manager.all()
+    cutoff = rule.cutoff(now)
+    if rule.trigger == RetentionRule.Trigger.ACCOUNT_CLOSED:
+        closed = _closed_accounts(cutoff)
+        parts = []
+        if _subject_path(entry):
+            parts.append(models.Q(**{f"{entry.subject}__in": closed.values("pk")}))
+        if _has_reference(entry):
+            # Erased accounts' rows keep only the pseudonymous reference; the erasure run maps it.
+            references = ErasureRun.objects.filter(
+                dry_run=False, subject_id__in=closed.values("pk"), status__in=["completed", "partial"]
+            ).values("subject_reference")
+            parts.append(models.Q(subject_reference__in=references))
+        rows = rows.filter(reduce(or_, parts))
+    else:
+        rows = rows.filter(**{f"{_age_field(rule)}__lt": cutoff})
+    if rule.action == RetentionRule.Action.ANONYMISE:
+        # Rows already anonymised are not taken again each day.
+        done = models.Q()
+        for attname, value in anonymise_plan(entry).updates.items():
+            done &= models.Q(**{f"{attname}__isnull": True}) if value is None else models.Q(**{attname: value})
+        rows = rows.exclude(done)
+    held_q = _held_q(entry, _held_subjects(rule_categories(rule)))
+    if held_q is None:
+        return rows, rows.none()
+    return rows.exclude(held_q), rows.filter(held_q)
+
+
+def _last_activity() -> Greatest:
+    # Any of: joined, signed in, seen (updated once a day by the middleware, P-43).
+    return Greatest(
+        Coalesce("last_seen_at", "date_joined"), Coalesce("last_login", "date_joined"), models.F("date_joined")
+    )
+
+
+def inactive_accounts(rule: RetentionRule, now: datetime, *, within: timedelta = timedelta(0)) -> models.QuerySet:
+    """Customers' accounts whose inactivity reaches the rule's period by ``now + within``."""
+    return (
+        User._base_manager.filter(status=User.Status.ACTIVE, is_active=True, is_staff=False, is_superuser=False)
+        .annotate(inactive_since=_last_activity())
+        .filter(inactive_since__lte=rule.cutoff(now) + within)
+    )
+
+
+def fully_held(user_ids: list[int], category: str) -> set[int]:
+    """Accounts under a hold on the whole account (its category, or everything): not erased at all."""
+    return {user.pk for user in _held_subjects({category}) if user.pk in set(user_ids)}
+
+
+def _notices(rule: RetentionRule, user: User) -> list[InactivityNotice]:
+    return list(
+        InactivityNotice.objects.filter(rule=rule, subject=user, inactive_since=user.inactive_since).order_by(
+            "-days_before"
+        )
+    )
+
+
+def warning_due(rule: RetentionRule, user: User, now: datetime) -> tuple[int, datetime] | None:
+    """The next warning to send this account now, as (days before, purge date), if any."""
+    sent = _notices(rule, user)
+    sent_days = {n.days_before for n in sent}
+    purge_on = max([n.purge_on for n in sent], default=user.inactive_since + rule.delta)
+    for days in rule.warnings():
+        if days in sent_days:
+            continue
+        if now >= purge_on - timedelta(days=days):
+            return days, max(purge_on, now + timedelta(days=days))
+        return None  # warnings go out in order: the earlier one is not due yet
+    return None
+
+
+def purge_due(rule: RetentionRule, user: User, now: datetime) -> bool:
+    """Due when every warning of this spell of inactivity went out and the last one's date has come."""
+    sent = _notices(rule, user)
+    if {n.days_before for n in sent} != set(rule.warnings()):
+        return False
+    purge_on = max([n.purge_on for n in sent], default=user.inactive_since + rule.delta)
+    return now >= purge_on
+
+
+def deletions_due(now: datetime) -> models.QuerySet:
+    return AccountDeletion.objects.filter(
+        models.Q(status=AccountDeletion.Status.SCHEDULED, erase_after__lte=now)
+        | models.Q(status=AccountDeletion.Status.ERASING)
+    ).select_related("subject")
+
+
+def erasures_released() -> list[ErasureRun]:
+    """Erasures that kept data back for holds since released: the pending deletion goes ahead.
+
+    One query: partial erasures not superseded by a later erasure of the same subject, whose
+    subject has no active hold now.
+    """
+    later = ErasureRun.objects.filter(subject_id=OuterRef("subject_id"), dry_run=False, pk__gt=OuterRef("pk"))
+    held = LegalHold.objects.filter(subject_id=OuterRef("subject_id"), released_at__isnull=True)
+    partial = ErasureRun.objects.filter(status=ErasureRun.Status.PARTIAL, dry_run=False)
+    return list(partial.exclude(Exists(later)).exclude(Exists(held)).order_by("pk"))
+
+
+def closed_accounts_due(rule: RetentionRule, now: datetime) -> tuple[models.QuerySet, models.QuerySet]:
+    """Closed, erased accounts whose kept records' period has run out (P-41), and those held back."""
+    due = _closed_accounts(rule.cutoff(now)).exclude(email__startswith="anonymised-")
+    held = [user.pk for user in _held_subjects(rule_categories(rule))]
+    return due.exclude(pk__in=held), due.filter(pk__in=held)
+
+
+# --- The preview (dry run) ---------------------------------------------------------------------
+
+
+def rules_to_run(rule_code: str = "") -> list[RetentionRule]:
+    rules = RetentionRule.objects.filter(enabled=True)
+    if rule_code:
+        rules = RetentionRule.objects.filter(code=rule_code)
+    return list(rules)
+
+
+def purge_preview(*, rule_code: str = "", now: datetime | None = None) -> list[dict[str, Any]]:
+    """Per rule, what a run now would delete, anonymise, erase or warn, and what holds keep back.
+
+    Writes nothing. The admin's preview page and ``purge --dry-run`` show it.
+    """
+    now = now or timezone.now()
+    rows = []
+    for rule in rules_to_run(rule_code):
+        counts = {"deleted": 0, "anonymised": 0, "erasures": 0, "warned": 0, "held_back": 0}
+        kind = kind_of(rule)
+        if kind == "rows":
+            due, held = rows_due(rule, now)
+            key = "deleted" if rule.action == RetentionRule.Action.DELETE else "anonymised"
+            counts[key], counts["held_back"] = due.count(), held.count()
+        elif kind == "closed_accounts":
+            due, held = closed_accounts_due(rule, now)
+            counts["anonymised"], counts["held_back"] = due.count(), held.count()
+        elif kind == "account_deletions":
+            counts["erasures"] = deletions_due(now).count() + len(erasures_released())
+        else:
+            candidates = list(inactive_accounts(rule, now, within=timedelta(days=max(rule.warnings(), default=0))))
+            held = fully_held([u.pk for u in candidates], rule.category)
+            for user in candidates:
+                if user.pk in held:
+                    counts["held_back"] += purge_due(rule, user, now)
+                elif purge_due(rule, user, now):
+                    counts["erasures"] += 1
+                elif warning_due(rule, user, now):
+                    counts["warned"] += 1
+        rows.append(
+            {
+                "rule": rule.code,
+                "target": rule.target,
+                "action": rule.action,
+                "cutoff": rule.cutoff(now).isoformat(),
+                "would_delete": counts["deleted"],
+                "would_anonymise": counts["anonymised"],
+                "would_erase_accounts": counts["erasures"],
+                "would_warn": counts["warned"],
+                "held_back": counts["held_back"],
+            }
+        )
+    return rows
