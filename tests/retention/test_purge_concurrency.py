@@ -57,11 +57,17 @@ def test_two_purges_started_together_do_the_work_once(settings):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    finished = [o for o in outcomes if isinstance(o, PurgeRun)]
     assert len(outcomes) == 2, outcomes
-    assert len(finished) == 1, outcomes
-    assert PurgeRun.objects.count() == 1
-    assert finished[0].progress["login-history"]["deleted"] == 200
+    finished = sorted((o for o in outcomes if isinstance(o, PurgeRun)), key=lambda run: run.started_at)
+    # Normally the second start finds the first run live and backs off. On a loaded machine
+    # one thread may get no time until the other has finished: then the second run starts
+    # after the first ended and finds nothing left. Either way no two runs overlap and every
+    # row is deleted by exactly one of them.
+    assert 1 <= len(finished) <= 2, outcomes
+    assert PurgeRun.objects.count() == len(finished)
+    if len(finished) == 2:
+        assert finished[0].finished_at <= finished[1].started_at
+    assert sum(run.progress["login-history"].get("deleted", 0) for run in finished) == 200
     assert LoginEvent.objects.count() == 0
 
 
