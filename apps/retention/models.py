@@ -196,7 +196,7 @@ class AccountDeletion(ReferencedModel, TimestampedModel):
     """
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Scheduled")
+        SCHEDULED = "scheduled", _("Scheduled for erasure")
         CANCELLED = "cancelled", _("Cancelled")
         ERASING = "erasing", _("Being erased")
         DONE = "done", _("Done")
