@@ -105,6 +105,7 @@ def purge_closed_accounts(claim: Claim, rule: RetentionRule) -> None:
             scrubbed._raw_delete(scrubbed.db)
             done = batch.update(
                 email=Concat(models.Value("anonymised-"), Cast("pk", models.CharField()), models.Value("@invalid")),
+                email_hash="",  # update() skips User.save(), which keeps the hash in step
                 date_joined=models.F("closed_at"),
             )
             checkpoint(claim, rule.code, add={"anonymised": done}, after=keys[-1])
