@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("apps.disclosures.urls")),
     path("", include("apps.consent.urls")),
     path("", include("apps.retention.urls")),
+    path("", include("apps.subject_requests.urls")),
 ]
 
 if settings.LOCAL_MAILBOX_ENABLED:

@@ -76,6 +76,11 @@ def _seed_data_after_flushes(request):
 
         if not RetentionRule.objects.exists():
             importlib.import_module("apps.retention.migrations.0002_seed_rules").seed(apps, None)
+            importlib.import_module("apps.retention.migrations.0004_seed_unconfirmed_requests").seed(apps, None)
+        from apps.subject_requests.models import Jurisdiction
+
+        if not Jurisdiction.objects.exists():
+            importlib.import_module("apps.subject_requests.migrations.0002_seed_jurisdictions").seed(apps, None)
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "apps.disclosures",
     "apps.consent",
     "apps.retention",
+    "apps.subject_requests",
 ]
 
 MIDDLEWARE = [
@@ -280,6 +281,8 @@ HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=3.0)
 PERSONAL_DATA_ERASURE_BATCH_SIZE = env.int("PERSONAL_DATA_ERASURE_BATCH_SIZE", default=2000)
 # Rows per purge batch (one short transaction each; bench/purge.py measures the longest).
 RETENTION_PURGE_BATCH_SIZE = env.int("RETENTION_PURGE_BATCH_SIZE", default=2000)
+# The rule a request falls under when the person's country does not decide it (eu, uk, us-ca, vn).
+SUBJECT_REQUESTS_DEFAULT_JURISDICTION = env("SUBJECT_REQUESTS_DEFAULT_JURISDICTION", default="uk")
 
 # --- History ----------------------------------------------------------------
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

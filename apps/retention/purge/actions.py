@@ -20,6 +20,7 @@ from apps.personal_data.registry import Entry
 from apps.retention.models import AccountDeletion, InactivityNotice, RetentionRule
 from apps.retention.purge.lease import Claim, checkpoint, keyset_batches
 from apps.retention.purge.scope import (
+    RetentionScope,
     anonymise_plan,
     closed_accounts_due,
     deletions_due,
@@ -27,6 +28,7 @@ from apps.retention.purge.scope import (
     fully_held,
     inactive_accounts,
     purge_due,
+    retention_scope,
     rows_due,
     rule_entry,
     warning_due,
@@ -42,12 +44,13 @@ def purge_rows(claim: Claim, rule: RetentionRule) -> None:
     if "held_back" not in claim.progress.get(rule.code, {}):
         checkpoint(claim, rule.code, held_back=held.count())
     plan = anonymise_plan(entry) if rule.action == RetentionRule.Action.ANONYMISE else TablePlan(entry, "delete")
+    scope = retention_scope(rule)
     for keys in keyset_batches(due, claim, rule.code):
         with transaction.atomic():
             # The batch as a key range of the due rows, not an IN list of thousands of keys.
             batch = due.filter(pk__gte=keys[0], pk__lte=keys[-1])
             files = _files_of(plan, batch)
-            done = _apply(plan, batch)
+            done = _apply(plan, batch, scope)
             key = "deleted" if plan.mode == "delete" else "anonymised"
             checkpoint(claim, rule.code, add={key: done}, after=keys[-1])
             if files:
@@ -70,7 +73,7 @@ def _delete_files(entry: Entry, files: list[tuple[str, str]]) -> None:
             logger.warning("Purge could not delete a file of %s; an orphan file remains.", entry.label)
 
 
-def _apply(plan: TablePlan, rows: models.QuerySet) -> int:
+def _apply(plan: TablePlan, rows: models.QuerySet, scope: RetentionScope) -> int:
     """One batch: the history rows first (their selection reads the live rows), then the rows.
 
     Raw deletes and update(): no signals, so simple-history does not write the data it is
@@ -82,10 +85,10 @@ def _apply(plan: TablePlan, rows: models.QuerySet) -> int:
         if plan.mode == "delete":
             history._raw_delete(history.db)
         else:
-            history.update(**plan.history_updates)
+            history.update(**plan.history_updates, **scope.history_updates)
     if plan.mode == "delete":
         return rows._raw_delete(rows.db)
-    return rows.update(**plan.updates)
+    return rows.update(**plan.updates, **scope.updates)
 
 
 def purge_closed_accounts(claim: Claim, rule: RetentionRule) -> None:

@@ -6,6 +6,7 @@ admin's preview page and ``purge --dry-run`` show their counts.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
@@ -26,6 +27,26 @@ from apps.personal_data.registry import Entry, entries
 from apps.retention.models import AccountDeletion, InactivityNotice, LegalHold, RetentionRule
 
 ACCOUNTS = "accounts.User"
+
+
+@dataclass(frozen=True)
+class RetentionScope:
+    """A model's say in what a rule takes of it (its classmethod ``retention_scope(trigger)``).
+
+    ``filter`` narrows the rows (e.g. only requests never confirmed), ``updates`` are set on
+    each live row besides the registry's anonymisation (e.g. their status), and
+    ``history_updates`` on their history rows (e.g. an address kept until then).
+    """
+
+    filter: models.Q = field(default_factory=models.Q)
+    updates: dict[str, Any] = field(default_factory=dict)
+    history_updates: dict[str, Any] = field(default_factory=dict)
+
+
+def retention_scope(rule: RetentionRule) -> RetentionScope:
+    entry = rule_entry(rule.target)
+    hook = getattr(entry.model, "retention_scope", None) if entry is not None else None
+    return hook(rule.trigger) if hook is not None else RetentionScope()
 
 
 def rule_entry(label: str) -> Entry | None:
@@ -159,6 +180,7 @@ def rows_due(rule: RetentionRule, now: datetime) -> tuple[models.QuerySet, model
         rows = rows.filter(reduce(or_, parts))
     else:
         rows = rows.filter(**{f"{_age_field(rule)}__lt": cutoff})
+    rows = rows.filter(retention_scope(rule).filter)
     if rule.action == RetentionRule.Action.ANONYMISE:
         # Rows already anonymised are not taken again each day.
         done = models.Q()

@@ -1,0 +1,328 @@
+"""Data-subject requests (P-30, P-31): every right, every channel, with legal deadlines.
+
+A request is one person exercising one right. Its deadlines come from its jurisdiction's
+rule (``Jurisdiction``, data seeded from the laws and editable by officers); its life is a
+status changed only by the services in services.py, each change recorded by
+simple-history with the actor and reason, so the history is the request's timeline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from apps.core.models import ReferencedModel, TimestampedModel
+from apps.subject_requests.deadlines import Period, Terms, Unit
+
+
+class RequestType(models.TextChoices):
+    ACCESS = "access", _("Access to my data")
+    PORTABILITY = "portability", _("A portable copy of my data")
+    RECTIFICATION = "rectification", _("Correct my data")
+    ERASURE = "erasure", _("Erase my data")
+    RESTRICTION = "restriction", _("Restrict processing")
+    OBJECTION = "objection", _("Object to processing")
+    WITHDRAWAL = "withdrawal", _("Withdraw consent")
+    COMPLAINT = "complaint", _("Complaint")
+    STOP_PROCESSING = "stop_processing", _("Stop processing my data")
+
+
+class Jurisdiction(TimestampedModel):
+    """One law's deadlines for subject requests. Seeded; verify with counsel before relying on them."""
+
+    code = models.SlugField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    authority_name = models.CharField(_("supervisory authority"), max_length=200)
+    authority_url = models.URLField(_("supervisory authority's website"), blank=True)
+    calendar = models.CharField(
+        _("working-day calendar"),
+        max_length=16,
+        help_text=_("Country code for bank holidays, with an optional subdivision: GB-ENG, IE, US-CA, VN."),
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    acknowledge_amount = models.PositiveSmallIntegerField(_("acknowledge within"))
+    acknowledge_unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices, default=Unit.WORKING_DAYS)
+    respond_amount = models.PositiveSmallIntegerField(_("respond within"))
+    respond_unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices, default=Unit.MONTHS)
+    extension_amount = models.PositiveSmallIntegerField(_("extension"), default=0, help_text=_("0: no extension."))
+    extension_unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices, default=Unit.MONTHS)
+    roll_forward = models.BooleanField(
+        _("a due date on a non-working day moves to the next working day"), default=False
+    )
+    pauses_clock = models.BooleanField(_("the clock stops while awaiting identity or clarification"), default=True)
+    type_terms = models.JSONField(
+        _("terms per request type"),
+        default=dict,
+        blank=True,
+        help_text=_('Overrides by type, e.g. {"withdrawal": {"respond": [15, "days"], "extension": [15, "days"]}}.'),
+    )
+    counsel_note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("jurisdiction")
+        verbose_name_plural = _("jurisdictions")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def terms(self, request_type: str) -> Terms:
+        override = (self.type_terms or {}).get(request_type, {})
+        respond = (
+            Period(*override["respond"]) if "respond" in override else Period(self.respond_amount, self.respond_unit)
+        )
+        if "extension" in override:
+            extension = Period(*override["extension"]) if override["extension"] else None
+        else:
+            extension = Period(self.extension_amount, self.extension_unit) if self.extension_amount else None
+        return Terms(
+            acknowledge=Period(self.acknowledge_amount, self.acknowledge_unit),
+            respond=respond,
+            extension=extension,
+            roll_forward=self.roll_forward,
+            pauses_clock=self.pauses_clock,
+            calendar=self.calendar,
+            timezone=self.timezone,
+        )
+
+    def clean(self) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        import holidays
+
+        super().clean()
+        country, _sep, subdivision = self.calendar.partition("-")
+        try:
+            holidays.country_holidays(country, subdiv=subdivision or None)
+        except (NotImplementedError, KeyError):
+            raise ValidationError({"calendar": _("The holidays library has no calendar by this code.")}) from None
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError({"timezone": _("Give an IANA time zone, e.g. Europe/London.")}) from None
+        if not isinstance(self.type_terms, dict):
+            raise ValidationError({"type_terms": _("Give an object keyed by request type.")})
+        for request_type, override in self.type_terms.items():
+            if request_type not in RequestType.values or not isinstance(override, dict):
+                raise ValidationError({"type_terms": _("Unknown request type: %(type)s") % {"type": request_type}})
+            for key, value in override.items():
+                valid = key in ("respond", "extension") and (
+                    (value is None and key == "extension")
+                    or (
+                        isinstance(value, list)
+                        and len(value) == 2
+                        and isinstance(value[0], int)
+                        and value[1] in Unit.values
+                    )
+                )
+                if not valid:
+                    raise ValidationError({"type_terms": _('Each term is [amount, unit], e.g. [15, "days"].')})
+
+
+class SubjectRequest(ReferencedModel, TimestampedModel):
+    class Status(models.TextChoices):
+        AWAITING_VERIFICATION = "awaiting_verification", _("Awaiting verification")
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+        COMPLETED = "completed", _("Completed")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+
+    class Channel(models.TextChoices):
+        ACCOUNT = "account", _("Your Account")
+        WEB_FORM = "web_form", _("Public web form")
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        LETTER = "letter", _("Letter")
+        FACEBOOK = "facebook", _("Facebook data-deletion callback")
+
+    class Verification(models.TextChoices):
+        SIGNED_IN = "signed_in", _("Signed in with a recent re-authentication")
+        EMAIL_LINK = "email_link", _("Confirmed a link sent to the address")
+        OFFICER = "officer", _("Checked by an officer")
+        FACEBOOK = "facebook", _("Facebook's signed request")
+
+    request_type = models.CharField(_("type"), max_length=32, choices=RequestType.choices)
+    status = models.CharField(_("status"), max_length=32, choices=Status.choices, db_index=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subject_requests",
+        verbose_name=_("subject"),
+    )
+    requester_email = models.EmailField(_("requester's email"), blank=True)
+    requester_name = models.CharField(_("requester's name"), max_length=150, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, verbose_name=_("jurisdiction"))
+    details = models.TextField(_("details"), blank=True, help_text=_("What the person asked, in their words."))
+    # Type-specific choices: purposes or categories (restriction, objection, withdrawal),
+    # proposed changes (rectification), the Facebook user id (callback).
+    scope = models.JSONField(_("scope"), default=dict, blank=True)
+
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    verification_method = models.CharField(
+        _("identity checked by"), max_length=16, choices=Verification.choices, blank=True
+    )
+    verification_note = models.CharField(
+        _("identity evidence"),
+        max_length=300,
+        blank=True,
+        help_text=_("What was checked and how; never a copy or the number of an identity document."),
+    )
+    confirmation_digest = models.CharField(max_length=64, blank=True, editable=False)
+    confirmation_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledge_by = models.DateField(_("acknowledge by"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    extended_to = models.DateTimeField(_("extended to"), null=True, blank=True)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
+    paused_days = models.PositiveIntegerField(_("days paused"), default=0)
+
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_subject_requests",
+        verbose_name=_("assignee"),
+    )
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates", verbose_name=_("same as")
+    )
+    outcome = models.TextField(_("outcome"), blank=True, help_text=_("What was done, as told to the subject."))
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # What the worker did: export / erasure references, restriction, ledger events; and
+    # task bookkeeping for the reconciler (queued_at, attempts).
+    execution = models.JSONField(_("execution"), default=dict, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["confirmation_digest", "confirmation_expires_at"])
+
+    class Meta:
+        verbose_name = _("subject request")
+        verbose_name_plural = _("subject requests")
+        ordering = ["-received_at"]
+        permissions = [
+            ("handle_subjectrequest", "Can handle subject requests"),
+            ("approve_subjectrequest", "Can approve subject requests"),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="subject_request_status_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_request_type_display()} {str(self.reference)[:8]}"
+
+    OPEN_STATUSES = ("awaiting_verification", "open", "in_progress", "awaiting_approval")
+    CLOSED_STATUSES = ("completed", "rejected", "withdrawn", "expired")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def deadline(self) -> datetime | None:
+        return self.extended_to or self.due_at
+
+    @classmethod
+    def retention_scope(cls, trigger: str):
+        """What retention rules take of requests (read by apps.retention.purge).
+
+        By age: only requests never confirmed, which expire with the identity data given
+        (the address too, though kept on confirmed requests as proof). Closed for N: only
+        closed requests.
+        """
+        from django.db.models.functions import Now
+
+        from apps.retention.purge.scope import RetentionScope
+
+        if trigger == "record_age":
+            return RetentionScope(
+                filter=models.Q(status=cls.Status.AWAITING_VERIFICATION),
+                updates={
+                    "status": cls.Status.EXPIRED,
+                    "closed_at": Now(),
+                    "requester_email": "",
+                    "confirmation_digest": "",
+                    "confirmation_expires_at": None,
+                },
+                history_updates={"requester_email": ""},
+            )
+        if trigger == "request_closed":
+            return RetentionScope(filter=models.Q(status__in=cls.CLOSED_STATUSES))
+        return RetentionScope()
+
+    @property
+    def short_reference(self) -> str:
+        """What people quote on the phone: the first 8 characters of the reference, upper case."""
+        return str(self.reference)[:8].upper()
+
+
+class RequestMessage(models.Model):
+    """A message to or from the subject, or an officer's internal note (never shown to the subject)."""
+
+    class Kind(models.TextChoices):
+        TO_SUBJECT = "to_subject", _("Message to the subject")
+        FROM_SUBJECT = "from_subject", _("Message from the subject")
+        INTERNAL = "internal", _("Internal note")
+
+    request = models.ForeignKey(SubjectRequest, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(_("message"), max_length=10000)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request message")
+        verbose_name_plural = _("request messages")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})"
+
+
+def attachment_path(instance: RequestAttachment, filename: str) -> str:
+    # The stored name is the request's reference and a random part: never the person's file name.
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"subject_requests/{instance.request.reference}/{uuid.uuid4().hex}{suffix}"
+
+
+class RequestAttachment(models.Model):
+    """A letter or email received for a request, kept in private storage (never served publicly)."""
+
+    request = models.ForeignKey(SubjectRequest, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    name = models.CharField(_("name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size_bytes = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name

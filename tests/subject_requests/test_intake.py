@@ -1,0 +1,117 @@
+"""Intake: deadlines set at once, duplicates linked, the public form's confirmation, expiry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from apps.core.actors import SystemActor
+from apps.retention.models import PurgeRun
+from apps.retention.purge import purge
+from apps.subject_requests.models import RequestMessage, SubjectRequest
+from apps.subject_requests.services import (
+    subject_request_confirm,
+    subject_request_create,
+    subject_request_issue_confirmation,
+)
+
+pytestmark = pytest.mark.django_db
+Status = SubjectRequest.Status
+SIGNED_IN = SubjectRequest.Verification.SIGNED_IN
+
+
+def test_a_signed_in_customers_request_opens_with_its_deadlines(customer):
+    customer.country = "VN"
+    customer.save()
+    request, created = subject_request_create(
+        request_type="withdrawal", channel="account", actor=customer, subject=customer, verification_method=SIGNED_IN
+    )
+    assert created
+    assert request.status == Status.OPEN
+    assert request.jurisdiction.code == "vn"
+    assert request.requester_email == customer.email
+    assert request.due_at.date() - request.received_at.date() in (timedelta(days=15), timedelta(days=16))
+    assert request.acknowledge_by is not None
+
+
+def test_an_open_request_of_the_same_type_is_linked_not_doubled(customer):
+    first, _ = subject_request_create(
+        request_type="access", channel="account", actor=customer, subject=customer, verification_method=SIGNED_IN
+    )
+    again, created = subject_request_create(
+        request_type="access",
+        channel="phone",
+        actor=SystemActor("tests"),
+        subject=customer,
+        verification_method="officer",
+    )
+    assert not created
+    assert again.pk == first.pk
+    assert SubjectRequest.objects.count() == 1
+    assert RequestMessage.objects.get(request=first).kind == RequestMessage.Kind.INTERNAL
+    _other, created = subject_request_create(
+        request_type="erasure", channel="account", actor=customer, subject=customer, verification_method=SIGNED_IN
+    )
+    assert created
+
+
+def test_unknown_types_and_channels_are_refused(customer):
+    with pytest.raises(ValidationError):
+        subject_request_create(request_type="everything", channel="account", actor=customer, subject=customer)
+    with pytest.raises(ValidationError):
+        subject_request_create(request_type="access", channel="pigeon", actor=customer, subject=customer)
+    assert not SubjectRequest.objects.exists()
+
+
+def public_request(email: str = "someone@example.test") -> tuple[SubjectRequest, str]:
+    request, _ = subject_request_create(
+        request_type="erasure", channel="web_form", actor=None, requester_email=email, requester_name="Sam Someone"
+    )
+    return request, subject_request_issue_confirmation(request=request)
+
+
+def test_a_public_request_exists_only_once_its_email_is_confirmed(customer):
+    request, code = public_request(customer.email)
+    assert request.status == Status.AWAITING_VERIFICATION
+    for wrong in ("", "AAAAAAAA", code[:-1]):
+        with pytest.raises(ValidationError):
+            subject_request_confirm(reference=str(request.reference), code=wrong)
+    later = timezone.now() + timedelta(days=2)
+    with time_machine.travel(later, tick=False):
+        confirmed = subject_request_confirm(reference=str(request.reference), code=code.lower())
+    assert confirmed.status == Status.OPEN
+    assert confirmed.received_at == later  # the clock starts at confirmation
+    assert confirmed.subject == customer  # the link proved the address of this account
+    with pytest.raises(ValidationError):  # a link works once
+        subject_request_confirm(reference=str(request.reference), code=code)
+
+
+def test_a_confirmation_code_expires_after_7_days():
+    request, code = public_request()
+    with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)), pytest.raises(ValidationError):
+        subject_request_confirm(reference=str(request.reference), code=code)
+    assert SubjectRequest.objects.get(pk=request.pk).status == Status.AWAITING_VERIFICATION
+
+
+def test_unconfirmed_requests_expire_after_7_days_with_their_identity_data():
+    request, _code = public_request()
+    confirmed, code = public_request("kept@example.test")
+    subject_request_confirm(reference=str(confirmed.reference), code=code)
+    with time_machine.travel(timezone.now() + timedelta(days=6, hours=23)):
+        purge(triggered_by=PurgeRun.Trigger.COMMAND, rule_code="unconfirmed-requests")
+    assert SubjectRequest.objects.get(pk=request.pk).status == Status.AWAITING_VERIFICATION
+    with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
+        run = purge(triggered_by=PurgeRun.Trigger.COMMAND, rule_code="unconfirmed-requests")
+    assert run.progress["unconfirmed-requests"]["anonymised"] == 1
+    expired = SubjectRequest.objects.get(pk=request.pk)
+    assert expired.status == Status.EXPIRED
+    assert expired.closed_at is not None
+    assert expired.requester_email == ""
+    assert expired.requester_name == ""
+    assert not SubjectRequest.history.filter(id=request.pk, requester_email="someone@example.test").exists()
+    assert not SubjectRequest.history.filter(id=request.pk, requester_name="Sam Someone").exists()
+    assert SubjectRequest.objects.get(pk=confirmed.pk).requester_email == "kept@example.test"
