@@ -162,7 +162,8 @@ def subject_request_create(
         requester_email = requester_email or subject.email
         requester_name = requester_name or subject.full_name
         language = language or subject.preferred_language
-    if not requester_email and subject is None:
+    # Facebook's callback may name no account we know and gives no address: it is still recorded.
+    if not requester_email and subject is None and channel != Channel.FACEBOOK:
         raise ValidationError({"requester_email": _("An email address is needed to reply.")})
     duplicate = open_duplicate(request_type=request_type, subject=subject, email=requester_email)
     if duplicate is not None:
