@@ -6,3 +6,14 @@ class SubjectRequestsConfig(AppConfig):
     name = "apps.subject_requests"
     label = "subject_requests"
     verbose_name = _("Subject requests")
+
+    def ready(self) -> None:
+        self._register_navigation()
+
+    @staticmethod
+    def _register_navigation() -> None:
+        from apps.accounts.navigation import NavItem
+        from apps.accounts.navigation import register as register_nav_item
+
+        # Your Account → Your requests (P-30): after "Your data" and "How long we keep your data".
+        register_nav_item(NavItem("requests", _("Your requests"), "subject_requests:list", 47))

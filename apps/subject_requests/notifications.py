@@ -96,3 +96,12 @@ def mark_acknowledged_by_officer(request: SubjectRequest) -> None:
         request.acknowledged_at = timezone.now()
         record_actor(request, actor=SystemActor("officer-acknowledgement"), reason="Acknowledged")
         request.save(update_fields=["acknowledged_at", "updated_at"])
+
+
+def notify_already_received(request: SubjectRequest) -> bool:
+    """The public form was sent again for a request already confirmed: remind the address of it.
+
+    The form's page looks the same either way (it never says whether an address is known);
+    only the address's owner learns the request is already being handled.
+    """
+    return _send(request, "acknowledged")

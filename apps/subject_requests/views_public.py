@@ -1,0 +1,210 @@
+"""Public pages of subject requests: the form for people without an account, its email confirmation,
+the status page, and Facebook's data-deletion callback. No sign-in; no personal data shown.
+
+The public form's request exists only once the requester opens the emailed link and confirms
+(P-31); the confirmation page never confirms on GET, since mail scanners follow links.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.core.actors import SystemActor
+from apps.subject_requests import facebook, notifications
+from apps.subject_requests.forms import ConfirmForm, PublicRequestForm
+from apps.subject_requests.models import SubjectRequest
+from apps.subject_requests.selectors import subject_request_get_public
+from apps.subject_requests.services import (
+    subject_request_confirm,
+    subject_request_create,
+    subject_request_issue_confirmation,
+)
+from apps.subject_requests.views import active_language
+
+logger = logging.getLogger(__name__)
+Status = SubjectRequest.Status
+
+# --- Abuse protection: counters in the shared cache, per hour ----------------------------------
+
+WINDOW_SECONDS = 3600
+LIMITS = {
+    "form-ip": 20,  # public form submissions from one address (IP), valid or not
+    "form-email": 3,  # confirmation emails to one email address
+    "confirm-ip": 30,  # confirmation attempts from one IP (codes cannot be guessed in bulk)
+}
+
+
+def _client_ip(request: HttpRequest) -> str:
+    # REMOTE_ADDR only, as apps.accounts does: X-Forwarded-For is client-controlled.
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _over_limit(kind: str, value: str) -> bool:
+    """Count one hit of ``kind`` for ``value``; True once past the hourly limit."""
+    digest = hashlib.sha256(value.lower().encode()).hexdigest()[:32]  # no address in the clear in the cache
+    key = f"subject_requests:limit:{kind}:{digest}"
+    cache.add(key, 0, WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, WINDOW_SECONDS)
+        count = 1
+    return count > LIMITS[kind]
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    response = render(request, "subject_requests/rate_limited.html", status=429)
+    response["Retry-After"] = str(WINDOW_SECONDS)
+    return response
+
+
+# --- The public form ---------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def public_request(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "subject_requests/public_form.html", {"form": PublicRequestForm()})
+    if _over_limit("form-ip", _client_ip(request)):
+        return _too_many(request)
+    form = PublicRequestForm(request.POST)
+    if not form.is_valid():
+        return render(request, "subject_requests/public_form.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    if _over_limit("form-email", data["email"]):
+        return _too_many(request)
+    try:
+        _file_public_request(data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return render(request, "subject_requests/public_form.html", {"form": form}, status=400)
+    # The same page whatever happened: it never tells whether the address has an account or a request.
+    return redirect("subject_requests:public_sent")
+
+
+@transaction.atomic
+def _file_public_request(data: dict) -> None:
+    subject_request, created = subject_request_create(
+        request_type=data["request_type"],
+        channel=SubjectRequest.Channel.WEB_FORM,
+        actor=SystemActor("public-form"),
+        requester_email=data["email"],
+        requester_name=data["name"],
+        jurisdiction=data.get("jurisdiction"),
+        details=data.get("details", ""),
+        language=active_language(),
+    )
+    if created or subject_request.status == Status.AWAITING_VERIFICATION:
+        # A request still unconfirmed gets a fresh code (the old one stops working).
+        code = subject_request_issue_confirmation(request=subject_request)
+        transaction.on_commit(lambda: notifications.notify_confirmation(subject_request, code))
+    else:
+        transaction.on_commit(lambda: notifications.notify_already_received(subject_request))
+
+
+@require_GET
+def public_request_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "subject_requests/public_sent.html")
+
+
+# --- Confirmation ------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def request_confirm(request: HttpRequest, reference) -> HttpResponse:
+    """GET shows the form with the emailed code filled in; only POST confirms."""
+    subject_request = subject_request_get_public(reference=reference)
+    context = {"subject_request": subject_request, "awaiting": subject_request.status == Status.AWAITING_VERIFICATION}
+    if request.method == "GET":
+        code = request.GET.get("code", "")[:32]
+        context["form"] = ConfirmForm(initial={"code": code})
+        return render(request, "subject_requests/confirm.html", context)
+    if _over_limit("confirm-ip", _client_ip(request)):
+        return _too_many(request)
+    form = ConfirmForm(request.POST)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "subject_requests/confirm.html", context, status=400)
+    try:
+        confirmed = subject_request_confirm(reference=str(subject_request.reference), code=form.cleaned_data["code"])
+    except ValidationError as error:
+        form.add_error("code", error)
+        return render(request, "subject_requests/confirm.html", context, status=400)
+    request.session["subject_requests.confirmed"] = str(confirmed.reference)
+    return redirect("subject_requests:status", reference=confirmed.reference)
+
+
+# --- Status ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    state: str  # "done", "current", "upcoming"
+
+
+def progress(subject_request: SubjectRequest) -> list[Step]:
+    """Where the request is, in four steps; nothing personal."""
+    status = subject_request.status
+    closed = status in SubjectRequest.CLOSED_STATUSES
+    handling = status in (Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_APPROVAL)
+
+    def state(done: bool, current: bool = False) -> str:
+        return "done" if done else "current" if current else "upcoming"
+
+    return [
+        Step(_("Received"), "done"),
+        Step(
+            _("Identity confirmed"),
+            state(subject_request.verified_at is not None, status == Status.AWAITING_VERIFICATION),
+        ),
+        Step(_("Being handled"), state(status in (Status.COMPLETED, Status.REJECTED), handling)),
+        Step(subject_request.get_status_display() if closed else _("Completed"), state(closed)),
+    ]
+
+
+@require_GET
+def request_status(request: HttpRequest, reference) -> HttpResponse:
+    subject_request = subject_request_get_public(reference=reference)
+    just_confirmed = request.session.pop("subject_requests.confirmed", None) == str(subject_request.reference)
+    context = {"subject_request": subject_request, "steps": progress(subject_request), "just_confirmed": just_confirmed}
+    response = render(request, "subject_requests/status.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# --- Facebook's data-deletion callback ---------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def facebook_data_deletion(request: HttpRequest) -> HttpResponse:
+    """Facebook → us, signed with the app secret: open an erasure request, answer where to follow it."""
+    try:
+        deletion = facebook.parse_signed_request(request.POST.get("signed_request", ""), facebook.app_secret())
+    except facebook.SignedRequestError as error:
+        logger.warning("refused a Facebook data-deletion callback: %s", error)
+        return JsonResponse({"error": "invalid signed_request"}, status=400)
+    try:
+        subject_request = facebook.open_deletion_request(deletion)
+    except ValidationError:
+        logger.exception("could not open the erasure request of a Facebook data-deletion callback")
+        return JsonResponse({"error": "could not open the request"}, status=400)
+    status_url = settings.SITE_URL.rstrip("/") + reverse("subject_requests:status", args=[subject_request.reference])
+    return JsonResponse({"url": status_url, "confirmation_code": subject_request.short_reference})
