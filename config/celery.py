@@ -71,6 +71,16 @@ app.conf.beat_schedule = {
         "task": "apps.retention.tasks.remind_hold_reviews_task",
         "schedule": crontab(hour=7, minute=30),
     },
+    "subject-requests-remind": {
+        # Officers' daily digest of requests due within 3 days and overdue; `manage.py remind_subject_requests`.
+        "task": "apps.subject_requests.tasks.remind_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "subject-requests-reconcile": {
+        # Re-queues requests whose execution was lost; `manage.py reconcile_subject_requests`.
+        "task": "apps.subject_requests.tasks.requeue_stuck_task",
+        "schedule": crontab(minute="*/10"),
+    },
     "personal-data-delete-expired-exports": {
         "task": "apps.personal_data.tasks.delete_expired_exports_task",
         "schedule": crontab(hour=3, minute=15),

@@ -21,3 +21,19 @@ def execute_task(request_id: int) -> str:
 
     request = subject_request_execute(request_id=request_id)
     return request.status if request is not None else "missing"
+
+
+@shared_task(acks_late=True)
+def remind_task() -> int:
+    """Daily: officers' digest of requests due within 3 days and overdue (jobs.py)."""
+    from apps.subject_requests.jobs import subject_requests_remind
+
+    return len(subject_requests_remind())
+
+
+@shared_task(acks_late=True)
+def requeue_stuck_task() -> int:
+    """Every 10 minutes: queue again the requests whose execution was lost (jobs.py)."""
+    from apps.subject_requests.jobs import subject_requests_requeue_stuck
+
+    return len(subject_requests_requeue_stuck())

@@ -1,0 +1,266 @@
+"""Periodic jobs: the officers' daily reminder and the reconciler of lost executions."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from apps.accounts.roles import PRIVACY_OFFICER
+from apps.core.actors import SystemActor
+from apps.subject_requests.execution import subject_request_execute, subject_request_start
+from apps.subject_requests.jobs import (
+    MAX_REQUEUES,
+    reminders_due,
+    stuck_requests,
+    subject_requests_remind,
+    subject_requests_requeue_stuck,
+)
+from apps.subject_requests.models import RequestMessage, SubjectRequest
+from apps.subject_requests.services import subject_request_create, subject_request_pause, subject_requests_assign
+from tests.conftest import _staff
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+Status = SubjectRequest.Status
+TESTS = SystemActor("tests")
+
+
+@pytest.fixture(autouse=True)
+def queued(monkeypatch):
+    from apps.subject_requests import tasks
+
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.execute_task, "delay", lambda pk: sent.append(pk))
+    monkeypatch.setattr(tasks.acknowledge_task, "delay", lambda pk: None)
+    return sent
+
+
+def file(request_type: str, email: str, *, received_at: datetime | None = None) -> SubjectRequest:
+    request, _created = subject_request_create(
+        request_type=request_type,
+        channel="email",
+        actor=TESTS,
+        requester_email=email,
+        received_at=received_at,
+        verification_method=SubjectRequest.Verification.OFFICER,
+    )
+    return request
+
+
+def due_in(request: SubjectRequest, delta: timedelta, now: datetime) -> SubjectRequest:
+    SubjectRequest.objects.filter(pk=request.pk).update(due_at=now + delta)
+    request.refresh_from_db()
+    return request
+
+
+# --- Reminders -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def second_officer(db):
+    return _staff("second-officer@example.test", PRIVACY_OFFICER)
+
+
+def test_it_reminds_the_assignee_of_their_requests_due_soon_and_overdue_once_a_day(officer, second_officer):
+    now = timezone.now()
+    soon = due_in(file("access", "a@example.test"), timedelta(days=2), now)
+    late = due_in(file("erasure", "b@example.test"), timedelta(days=-1), now)
+    later = due_in(file("restriction", "c@example.test"), timedelta(days=10), now)
+    subject_requests_assign(requests=[soon, late, later], assignee=second_officer, actor=officer)
+
+    with time_machine.travel(now, tick=False):
+        sent = subject_requests_remind()
+
+    assert len(sent) == 1
+    assert sent[0].recipient == second_officer
+    assert [r.pk for r in sent[0].overdue] == [late.pk]
+    assert [r.pk for r in sent[0].due_soon] == [soon.pk]
+    (message,) = mail.outbox
+    assert message.to == [second_officer.email]
+    assert "1 subject request overdue, 1 due within 3 days" in message.subject
+    assert late.short_reference in message.body
+    assert soon.short_reference in message.body
+    assert later.short_reference not in message.body
+    assert "a@example.test" not in message.body  # no customer data in the reminder
+    assert f"/admin/subject_requests/subjectrequest/{late.pk}/" in message.body
+
+    with time_machine.travel(now + timedelta(hours=3), tick=False):
+        assert subject_requests_remind() == []  # the same day: nothing again
+    assert len(mail.outbox) == 1
+    with time_machine.travel(now + timedelta(days=1), tick=False):
+        again = subject_requests_remind()
+    assert {r.pk for r in again[0].requests} == {soon.pk, late.pk}
+
+
+def test_unassigned_requests_go_to_every_privacy_officer_in_their_language(officer, second_officer):
+    second_officer.preferred_language = "vi"
+    second_officer.save()
+    UserFactory(email="customer-not-staff@example.test")
+    now = timezone.now()
+    request = due_in(file("access", "a@example.test"), timedelta(hours=5), now)
+
+    with time_machine.travel(now, tick=False):
+        sent = subject_requests_remind()
+
+    assert sorted(d.recipient.email for d in sent) == [officer.email, second_officer.email]
+    assert sorted(m.to[0] for m in mail.outbox) == [officer.email, second_officer.email]
+    assert all(request.short_reference in m.body for m in mail.outbox)
+
+
+def test_closed_paused_and_unconfirmed_requests_are_not_reminded(officer, customer):
+    now = timezone.now()
+    closed = due_in(file("access", "a@example.test"), timedelta(days=-3), now)
+    SubjectRequest.objects.filter(pk=closed.pk).update(status=Status.COMPLETED)
+    paused = due_in(file("erasure", "b@example.test"), timedelta(days=1), now)
+    subject_request_pause(request=paused, actor=officer, reason="Which account?")
+    unconfirmed, _ = subject_request_create(
+        request_type="access", channel="web_form", actor=TESTS, requester_email="c@example.test"
+    )
+    due_in(unconfirmed, timedelta(days=1), now)
+
+    assert reminders_due(now=now) == []
+
+
+def test_the_dry_run_sends_and_marks_nothing_and_the_command_says_what_it_would_do(officer, capsys):
+    now = timezone.now()
+    request = due_in(file("access", "a@example.test"), timedelta(days=1), now)
+
+    call_command("remind_subject_requests", "--dry-run")
+
+    out = capsys.readouterr().out
+    assert f"{officer.email}: overdue -; due soon {request.short_reference}" in out
+    assert "1 reminder(s) would be sent." in out
+    assert mail.outbox == []
+    request.refresh_from_db()
+    assert "reminded_on" not in request.execution
+
+    call_command("remind_subject_requests")
+    assert "1 reminder(s) sent." in capsys.readouterr().out
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_email_is_retried_by_the_next_run(officer, monkeypatch):
+    from apps.subject_requests import jobs
+
+    now = timezone.now()
+    request = due_in(file("access", "a@example.test"), timedelta(days=1), now)
+    monkeypatch.setattr(jobs, "send_templated_mail", lambda *a, **k: (_ for _ in ()).throw(OSError("no server")))
+
+    assert subject_requests_remind(now=now) == []
+    request.refresh_from_db()
+    assert "reminded_on" not in request.execution
+
+    monkeypatch.undo()
+    assert len(subject_requests_remind(now=now)) == 1
+    assert len(mail.outbox) == 1
+
+
+# --- Reconciler -----------------------------------------------------------------------------------
+
+
+def test_it_requeues_an_execution_lost_with_its_worker_and_records_the_attempt(customer, queued):
+    request, _ = subject_request_create(
+        request_type="access", channel="account", actor=customer, subject=customer, verification_method="signed_in"
+    )
+    subject_request_start(request=request, actor=TESTS)
+    queued.clear()
+
+    assert subject_requests_requeue_stuck() == []  # queued a moment ago: not stuck yet
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        assert [r.pk for r in subject_requests_requeue_stuck(dry_run=True)] == [request.pk]
+        assert queued == []
+        requeued = subject_requests_requeue_stuck()
+
+    assert [r.pk for r in requeued] == [request.pk]
+    request.refresh_from_db()
+    assert request.execution["requeues"] == 1
+    assert request.execution["requeued_at"]
+    # The task is sent after the commit; here the transaction is the test's, so run it by hand.
+    request = subject_request_execute(request_id=request.pk)
+    assert request.status == Status.COMPLETED
+    assert stuck_requests(older_than=timedelta(0)) == []
+
+
+def test_it_requeues_after_commit(customer, queued, django_capture_on_commit_callbacks):
+    request = file("erasure", "x@example.test")
+    subject_request_start(request=request, actor=TESTS)
+    queued.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        subject_requests_requeue_stuck(older_than=timedelta(0))
+
+    assert queued == [request.pk]
+
+
+def test_a_withdrawal_never_started_because_its_message_was_lost_is_requeued(customer, queued):
+    request, _ = subject_request_create(
+        request_type="withdrawal", channel="account", actor=customer, subject=customer, verification_method="signed_in"
+    )
+    assert request.status == Status.OPEN
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        assert [r.pk for r in subject_requests_requeue_stuck()] == [request.pk]
+    other_open = file("erasure", "y@example.test")  # officers start these: never re-queued while open
+    assert other_open not in stuck_requests(older_than=timedelta(0))
+
+
+def test_it_leaves_alone_what_is_waiting_for_an_officer_running_or_closed(customer):
+    rectification = file("rectification", "r@example.test")
+    subject_request_start(request=rectification, actor=TESTS)
+    subject_request_execute(request_id=rectification.pk)  # now awaits an officer
+    by_hand = file("complaint", "c@example.test")
+    by_hand.status = Status.IN_PROGRESS  # moved by an officer without the worker
+    by_hand.save()
+
+    assert stuck_requests(older_than=timedelta(0)) == []
+
+
+def test_it_gives_up_after_a_few_requeues_with_a_note_for_officers(queued):
+    request = file("access", "gone@example.test")
+    subject_request_start(request=request, actor=TESTS)
+
+    for _attempt in range(MAX_REQUEUES):
+        assert len(subject_requests_requeue_stuck(older_than=timedelta(0))) == 1
+    assert subject_requests_requeue_stuck(older_than=timedelta(0)) == []
+
+    request.refresh_from_db()
+    assert request.execution["state"] == "gave_up"
+    assert request.status == Status.IN_PROGRESS
+    note = request.messages.get(kind=RequestMessage.Kind.INTERNAL)
+    assert f"after {MAX_REQUEUES + 1} tries" in note.body
+    assert stuck_requests(older_than=timedelta(0)) == []
+
+
+def test_the_reconcile_command_lists_and_requeues(queued, capsys):
+    request = file("access", "cmd@example.test")
+    subject_request_start(request=request, actor=TESTS)
+
+    call_command("reconcile_subject_requests", "--dry-run", "--minutes", "0")
+    assert json.loads(capsys.readouterr().out) == {"dry_run": True, "requests": [str(request.reference)]}
+    request.refresh_from_db()
+    assert "requeues" not in request.execution
+
+    call_command("reconcile_subject_requests", "--minutes", "0")
+    assert json.loads(capsys.readouterr().out)["requests"] == [str(request.reference)]
+    request.refresh_from_db()
+    assert request.execution["requeues"] == 1
+
+
+def test_both_jobs_are_in_the_beat_schedule():
+    from celery.schedules import crontab
+
+    from config.celery import app
+
+    schedule = app.conf.beat_schedule
+    assert schedule["subject-requests-remind"]["task"] == "apps.subject_requests.tasks.remind_task"
+    assert schedule["subject-requests-remind"]["schedule"] == crontab(hour=8, minute=0)
+    assert schedule["subject-requests-reconcile"]["task"] == "apps.subject_requests.tasks.requeue_stuck_task"
+    assert schedule["subject-requests-reconcile"]["schedule"] == crontab(minute="*/10")
+    registered = app.tasks
+    assert "apps.subject_requests.tasks.remind_task" in registered
+    assert "apps.subject_requests.tasks.requeue_stuck_task" in registered
