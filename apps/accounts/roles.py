@@ -20,7 +20,6 @@ PROJECT_APPS = (
     "core",
     "consent",
     "disclosures",
-    "subject_requests",
     "personal_data",
 )
 
@@ -28,6 +27,15 @@ PROJECT_APPS = (
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     PRIVACY_OFFICER: (
         *(f"{app}.*" for app in PROJECT_APPS),
+        # Subject requests (P-30, P-31): officers record, handle and approve them (a second
+        # officer approves what one sent for approval) and keep the jurisdictions' deadlines;
+        # requests change only through the admin's steps, and nothing there is deleted.
+        "subject_requests.view_*",
+        "subject_requests.add_subjectrequest",
+        "subject_requests.handle_subjectrequest",
+        "subject_requests.approve_subjectrequest",
+        "subject_requests.add_jurisdiction",
+        "subject_requests.change_jurisdiction",
         # Retention (P-40..P-42): officers change rules and place and release holds, start a
         # purge, and read runs and account deletions; nothing there is deleted or edited by hand.
         "retention.view_*",
@@ -45,6 +53,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "auth.view_group",
     ),
     # Reads customer records to help them; no export, erasure, disclosures or history.
+    # No subject requests either: complaints and the reasons behind erasure or rectification
+    # are for the officers who handle them; the customer follows their own requests in
+    # Your Account, and support passes a new one on as an officer's intake.
     SUPPORT_AGENT: (
         "accounts.view_user",
         "accounts.view_loginevent",
@@ -84,6 +95,12 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "retention.view_purgerun",
         "retention.view_accountdeletion",
         "retention.view_historical*",
+        # Subject requests: the list and pages with subjects as pseudonymous references (no
+        # messages, notes, files or what was asked), the deadlines' rules and their history,
+        # and the dashboard, to audit that requests are answered in time.
+        "subject_requests.view_subjectrequest",
+        "subject_requests.view_jurisdiction",
+        "subject_requests.view_historicaljurisdiction",
     ),
 }
 

@@ -391,6 +391,25 @@ def test_it_gives_each_role_the_intended_permissions():
     assert not {p for p in perms[PRIVACY_OFFICER] if p.startswith("retention.delete_")}
     assert {"retention.view_retentionrule", "retention.view_legalhold", "retention.view_purgerun"} <= perms[AUDITOR]
     assert not {p for p in perms[SUPPORT_AGENT] if p.startswith("retention.")}
+    # Subject requests (P-30, P-31): officers record, handle and approve, and keep the jurisdictions;
+    # nothing is deleted or edited as a row. Auditors view (subjects pseudonymised); support none.
+    assert {
+        "subject_requests.view_subjectrequest",
+        "subject_requests.add_subjectrequest",
+        "subject_requests.handle_subjectrequest",
+        "subject_requests.approve_subjectrequest",
+        "subject_requests.change_jurisdiction",
+        "subject_requests.view_historicaljurisdiction",
+    } <= perms[PRIVACY_OFFICER]
+    assert not {
+        p for p in perms[PRIVACY_OFFICER] if p.startswith(("subject_requests.delete_", "subject_requests.change_subj"))
+    }
+    assert {p for p in perms[AUDITOR] if p.startswith("subject_requests.")} == {
+        "subject_requests.view_subjectrequest",
+        "subject_requests.view_jurisdiction",
+        "subject_requests.view_historicaljurisdiction",
+    }
+    assert not {p for p in perms[SUPPORT_AGENT] if p.startswith("subject_requests.")}
 
 
 def test_it_lists_each_customer_country_once_in_the_filter(client_as):

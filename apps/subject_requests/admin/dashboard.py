@@ -1,0 +1,93 @@
+"""The subject-request dashboard at /admin/requests/dashboard/ and its yearly CSV.
+
+Site-level admin pages (``register_site_view``) for officers and auditors: figures only,
+counted in SQL by ``apps.subject_requests.metrics``; neither page has a row per person.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.core.admin_site import register_site_view
+from apps.subject_requests import metrics
+from apps.subject_requests.admin.common import VIEW_PERMISSION
+
+# Officers and auditors hold it (apps/accounts/roles.py); support agents do not.
+DASHBOARD_PERMISSION = VIEW_PERMISSION
+
+
+def may_view_dashboard(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff and user.has_perm(DASHBOARD_PERMISSION))
+
+
+def month_chart(months: list[dict]) -> dict:
+    """Bars for the requests received per month (server-side SVG, the table beside it)."""
+    peak = max((row["count"] for row in months), default=0) or 1
+    height, bar_width, gap, left, top = 160, 36, 12, 40, 10
+    bars = []
+    for index, row in enumerate(months):
+        x = left + index * (bar_width + gap)
+        h = round(row["count"] * height / peak, 1)
+        bars.append({**row, "x": x, "y": round(top + height - h, 1), "height": h, "label_x": x + bar_width / 2})
+    return {
+        "bars": bars,
+        "peak": peak,
+        "width": left + len(months) * (bar_width + gap),
+        "height": top + height + 30,
+        "bar_width": bar_width,
+        "baseline": top + height,
+        "top": top,
+        "left": left,
+        "axis_label_y": top + height + 18,
+        "total": sum(row["count"] for row in months),
+    }
+
+
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    figures = metrics.dashboard()
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Subject requests dashboard"),
+        "figures": figures,
+        "chart": month_chart(figures.months),
+    }
+    return TemplateResponse(request, "admin/subject_requests/dashboard.html", context)
+
+
+def _csv_safe(text: str) -> str:
+    # A spreadsheet would run a cell starting with one of these as a formula.
+    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+def dashboard_csv(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="subject-requests-yearly-{timezone.localdate().isoformat()}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(["year", "type", "received", "complied", "denied", "median_days_to_close"])
+    for row in metrics.yearly():
+        median = "" if row.median_days is None else f"{row.median_days:.1f}"
+        writer.writerow([row.year, _csv_safe(row.request_type), row.received, row.complied, row.denied, median])
+    return response
+
+
+def register() -> None:
+    register_site_view(
+        "requests/dashboard/",
+        dashboard_view,
+        name="subject_requests_dashboard",
+        may_view=may_view_dashboard,
+        label=gettext_lazy("Subject requests dashboard"),
+        description=gettext_lazy("Open requests, deadlines, time to close; yearly figures per type (CSV)"),
+    )
+    register_site_view(
+        "requests/dashboard/csv/", dashboard_csv, name="subject_requests_dashboard_csv", may_view=may_view_dashboard
+    )

@@ -1,0 +1,535 @@
+"""The request list and the request page of the officer's workflow (P-30, P-31).
+
+- The list: deadline clock, filters (status, type, jurisdiction, due soon, overdue,
+  assignee, channel), search by reference or email, and the bulk "Assign to…" action.
+- The request page (``change_view``, read-only): subject summary, deadline clock, scope
+  (the rectification diff to accept), timeline, related requests, attachments, and the
+  steps valid now, each behind a confirmation page (steps.py).
+- Messages to the subject and internal notes, two separate forms.
+- Intake of requests received by email, phone or letter (the add page; intake.py).
+
+Nothing here writes except through the services; nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.accounts.models import User
+from apps.personal_data.pseudonyms import subject_reference
+from apps.retention.admin.common import is_object_id
+from apps.subject_requests import selectors, services
+from apps.subject_requests.admin import steps as request_steps
+from apps.subject_requests.admin.attachments import download, subject_request_attach
+from apps.subject_requests.admin.common import (
+    ADD_PERMISSION,
+    clock,
+    may_handle,
+    sees_subject,
+)
+from apps.subject_requests.admin.filters import AssigneeFilter, DueSoonFilter, OverdueFilter
+from apps.subject_requests.admin.forms import AssignForm, AttachmentForm, MessageForm, NoteForm, ReasonForm
+from apps.subject_requests.models import RequestAttachment, RequestType, SubjectRequest
+
+Status = SubjectRequest.Status
+HEX_PREFIX = re.compile(r"^[0-9a-f-]{4,36}$")
+
+
+def reference_prefix(term: str) -> str | None:
+    """A reference or its start as typed ("1A2B3C4D", "1a2b3c4d-9f…"), in the stored form, or None."""
+    term = term.strip().lower()
+    if not HEX_PREFIX.match(term):
+        return None
+    digits = term.replace("-", "")
+    if not digits or len(digits) > 32:
+        return None
+    # Put the hyphens where a UUID has them, so the prefix matches on every database.
+    cuts = [(0, 8), (8, 12), (12, 16), (16, 20), (20, 32)]
+    return "-".join(digits[a:b] for a, b in cuts if digits[a:b])
+
+
+class SubjectRequestAdmin(admin.ModelAdmin):
+    list_display = (
+        "short_reference",
+        "type_display",
+        "status_display",
+        "person",
+        "jurisdiction_display",
+        "received_at",
+        "clock_display",
+        "assignee_display",
+        "channel",
+    )
+    list_display_links = ("short_reference",)
+    list_filter = (
+        "status",
+        "request_type",
+        "jurisdiction",
+        DueSoonFilter,
+        OverdueFilter,
+        AssigneeFilter,
+        "channel",
+    )
+    list_select_related = ("subject", "assignee", "jurisdiction")
+    search_fields = ("requester_email",)  # the search box; get_search_results does the matching
+    search_help_text = gettext_lazy("A reference (its first 8 characters are enough) or an email address.")
+    date_hierarchy = "received_at"
+    ordering = ("-received_at",)
+    list_per_page = 50
+    actions = ["assign_to"]
+    change_form_template = "admin/subject_requests/subjectrequest/request.html"
+
+    # --- Who may do what ---------------------------------------------------------------------------
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.has_perm(ADD_PERMISSION) and may_handle(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # every change is a step (a service call), never a form over the row
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        if not may_handle(request.user):
+            actions.pop("assign_to", None)
+        return actions
+
+    # --- The list ----------------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return selectors.with_deadline(super().get_queryset(request))
+
+    def get_list_display(self, request):
+        if sees_subject(request.user):
+            return self.list_display
+        return (*(name for name in self.list_display if name != "person"), "subject_pseudonym")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        condition = Q()
+        prefix = reference_prefix(term)
+        if prefix is not None:
+            condition |= Q(reference__istartswith=prefix)
+        if sees_subject(request.user):
+            condition |= Q(requester_email__icontains=term) | Q(subject__email__icontains=term)
+        if not condition:
+            return queryset.none(), False
+        return queryset.filter(condition), False
+
+    @admin.display(description=gettext_lazy("reference"), ordering="reference")
+    def short_reference(self, obj: SubjectRequest) -> str:
+        return obj.short_reference
+
+    @admin.display(description=gettext_lazy("type"), ordering="request_type")
+    def type_display(self, obj: SubjectRequest) -> str:
+        return obj.get_request_type_display()
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_display(self, obj: SubjectRequest) -> str:
+        return obj.get_status_display()
+
+    @admin.display(description=gettext_lazy("subject or requester"), ordering="requester_email")
+    def person(self, obj: SubjectRequest) -> str:
+        if obj.subject is not None:
+            return obj.subject.email
+        return format_html("{} <small>({})</small>", obj.requester_email or "—", _("no account"))
+
+    @admin.display(description=gettext_lazy("subject reference"))
+    def subject_pseudonym(self, obj: SubjectRequest) -> str:
+        return subject_reference(obj.subject)[:16] if obj.subject is not None else _("no account")
+
+    @admin.display(description=gettext_lazy("jurisdiction"), ordering="jurisdiction__code")
+    def jurisdiction_display(self, obj: SubjectRequest) -> str:
+        return obj.jurisdiction.code.upper()
+
+    @admin.display(description=gettext_lazy("deadline"), ordering="deadline_at")
+    def clock_display(self, obj: SubjectRequest) -> str:
+        state = clock(obj)
+        if state.deadline is None:
+            return "—"
+        date = f"{state.deadline:%Y-%m-%d}"
+        if state.closed:
+            return format_html('<span class="clock clock-closed">{}</span>', date)
+        if state.paused:
+            return format_html('<span class="clock clock-paused">⏸ {} ({})</span>', date, state.label)
+        if state.overdue:
+            return format_html(
+                '<strong class="clock clock-overdue" style="color:#ba2121">⚠ {} ({})</strong>', date, state.label
+            )
+        soon = state.days_left is not None and state.days_left <= 7
+        if soon:
+            return format_html('<span class="clock clock-soon" style="color:#b35900">{} ({})</span>', date, state.label)
+        return format_html('<span class="clock">{} ({})</span>', date, state.label)
+
+    @admin.display(description=gettext_lazy("assignee"), ordering="assignee__email")
+    def assignee_display(self, obj: SubjectRequest) -> str:
+        return obj.assignee.email if obj.assignee is not None else "—"
+
+    # --- Bulk assign -------------------------------------------------------------------------------
+
+    @admin.action(description=gettext_lazy("Assign to…"))
+    def assign_to(self, request, queryset):
+        if not may_handle(request.user):
+            raise PermissionDenied
+        form = AssignForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            assignee = form.cleaned_data["assignee"]
+            try:
+                count = services.subject_requests_assign(requests=list(queryset), assignee=assignee, actor=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return None
+            if assignee is None:
+                text = _("%(count)d request(s) unassigned.") % {"count": count}
+            else:
+                text = _("%(count)d request(s) assigned to %(person)s.") % {"count": count, "person": assignee.email}
+            self.message_user(request, text, messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Assign %(count)d request(s)") % {"count": queryset.count()},
+            "requests": queryset.select_related("assignee"),
+            "form": form,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        status = 400 if "apply" in request.POST else 200
+        return TemplateResponse(request, "admin/subject_requests/subjectrequest/assign.html", context, status=status)
+
+    # --- The request page --------------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("intake/", wrap(self.intake_view), name="subject_requests_subjectrequest_intake"),
+            path(
+                "<path:object_id>/step/<slug:code>/",
+                wrap(self.step_view),
+                name="subject_requests_subjectrequest_step",
+            ),
+            path("<path:object_id>/message/", wrap(self.message_view), name="subject_requests_subjectrequest_message"),
+            path("<path:object_id>/note/", wrap(self.note_view), name="subject_requests_subjectrequest_note"),
+            path("<path:object_id>/attach/", wrap(self.attach_view), name="subject_requests_subjectrequest_attach"),
+            path(
+                "<path:object_id>/attachments/<int:attachment_id>/",
+                wrap(self.attachment_view),
+                name="subject_requests_subjectrequest_attachment",
+            ),
+            path("<path:object_id>/rectify/", wrap(self.rectify_view), name="subject_requests_subjectrequest_rectify"),
+            *super().get_urls(),
+        ]
+
+    def _get(self, request, object_id, *, handle: bool = True) -> SubjectRequest:
+        if not is_object_id(object_id):
+            raise Http404
+        if handle and not may_handle(request.user):
+            raise PermissionDenied
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(
+            SubjectRequest.objects.select_related("subject", "assignee", "jurisdiction", "duplicate_of"),
+            pk=object_id,
+        )
+
+    def _page_url(self, obj: SubjectRequest) -> str:
+        return reverse("admin:subject_requests_subjectrequest_change", args=[obj.pk])
+
+    def _context(self, request, obj: SubjectRequest | None, title: str, **values) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "original": obj,
+            "page_url": self._page_url(obj) if obj is not None else "",
+            **values,
+        }
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        obj = self._get(request, object_id, handle=False)
+        return TemplateResponse(request, self.change_form_template, self.page_context(request, obj))
+
+    def page_context(self, request, obj: SubjectRequest, **forms) -> dict:
+        user = request.user
+        handles = may_handle(user)
+        shows_subject = sees_subject(user)
+        context = self._context(
+            request,
+            obj,
+            _("%(type)s %(reference)s") % {"type": obj.get_request_type_display(), "reference": obj.short_reference},
+            req=obj,
+            clock=clock(obj),
+            handles=handles,
+            sees_subject=shows_subject,
+            steps=request_steps.available_steps(obj, user) if handles else [],
+            timeline=selectors.timeline(obj, for_subject=False) if shows_subject else _status_timeline(obj),
+            terms=obj.jurisdiction.terms(obj.request_type),
+            execution_state=(obj.execution or {}).get("state", ""),
+            execution_error=(obj.execution or {}).get("error", "") if handles else "",
+            message_form=forms.get("message_form") or MessageForm(),
+            note_form=forms.get("note_form") or NoteForm(),
+            attachment_form=forms.get("attachment_form") or AttachmentForm(),
+        )
+        if shows_subject:
+            context.update(subject_summary(obj), related=list(selectors.related_requests(obj)[:20]))
+            context["scope_rows"] = scope_rows(obj)
+            context["rectification"] = rectification_rows(obj)
+            context["can_rectify"] = (
+                handles and obj.request_type == RequestType.RECTIFICATION and obj.status == Status.IN_PROGRESS
+            )
+        else:
+            context["pseudonym"] = subject_reference(obj.subject)[:16] if obj.subject is not None else ""
+        if handles:
+            context["attachments"] = list(obj.attachments.select_related("uploaded_by").order_by("uploaded_at"))
+        return context
+
+    def _render_page(self, request, obj, status: int, **forms):
+        return TemplateResponse(
+            request, self.change_form_template, self.page_context(request, obj, **forms), status=status
+        )
+
+    # --- Steps -------------------------------------------------------------------------------------
+
+    def step_view(self, request, object_id, code):
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        obj = self._get(request, object_id)
+        step = request_steps.STEPS_BY_CODE.get(code)
+        if step is None:
+            raise Http404
+        if not request.user.has_perm(step.permission):
+            raise PermissionDenied
+        if step not in request_steps.available_steps(obj, request.user):
+            context = self._context(request, obj, _("Not possible"), error=request_steps.refusal(obj, step))
+            return TemplateResponse(request, "admin/subject_requests/subjectrequest/refused.html", context, status=409)
+        reason_field = step.reason_field(obj)
+        if step.code == "reject":
+            reason_field["help_text"] = _(
+                "The subject is sent this reason, with their right to complain to %(authority)s. "
+                "Write it for them: plain words, no internal notes."
+            ) % {"authority": obj.jurisdiction.authority_name}
+        form = ReasonForm(request.POST if request.method == "POST" else None, **reason_field)
+        status = 200
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                reason = form.cleaned_data["reason"].strip()
+                try:
+                    if step.code == "open":
+                        from apps.subject_requests.admin.forms import validate_identity_note
+
+                        validate_identity_note(reason)
+                    with transaction.atomic():  # a step and its note stand or fall together
+                        step.perform(obj, request.user, reason)
+                except ValidationError as error:
+                    for message in error.messages:
+                        form.add_error(None, message)
+                else:
+                    obj.refresh_from_db()
+                    self.message_user(
+                        request,
+                        _("Done: %(step)s. The request is now %(status)s.")
+                        % {"step": step.label, "status": obj.get_status_display().lower()},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(self._page_url(obj))
+        context = self._context(
+            request,
+            obj,
+            step.question,
+            step=step,
+            form=form,
+            req=obj,
+            clock=clock(obj),
+            authority=obj.jurisdiction.authority_name,
+            authority_url=obj.jurisdiction.authority_url,
+            sees_subject=sees_subject(request.user),
+        )
+        return TemplateResponse(request, "admin/subject_requests/subjectrequest/step.html", context, status=status)
+
+    # --- Messages, notes, attachments, rectification ---------------------------------------------
+
+    def message_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._get(request, object_id)
+        form = MessageForm(request.POST)
+        if form.is_valid():
+            try:
+                services.subject_request_message(request=obj, actor=request.user, body=form.cleaned_data["body"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, _("Message sent to the subject."), messages.SUCCESS)
+                return HttpResponseRedirect(self._page_url(obj) + "#messages")
+        return self._render_page(request, obj, 400, message_form=form)
+
+    def note_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._get(request, object_id)
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            try:
+                services.subject_request_note(request=obj, actor=request.user, body=form.cleaned_data["body"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, _("Internal note added."), messages.SUCCESS)
+                return HttpResponseRedirect(self._page_url(obj) + "#notes")
+        return self._render_page(request, obj, 400, note_form=form)
+
+    def attach_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._get(request, object_id)
+        form = AttachmentForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                subject_request_attach(request=obj, upload=form.cleaned_data["file"], actor=request.user)
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                self.message_user(request, _("File attached."), messages.SUCCESS)
+                return HttpResponseRedirect(self._page_url(obj) + "#attachments")
+        return self._render_page(request, obj, 400, attachment_form=form)
+
+    def attachment_view(self, request, object_id, attachment_id):
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        obj = self._get(request, object_id)
+        attachment = get_object_or_404(RequestAttachment, pk=attachment_id, request=obj)
+        return download(attachment)
+
+    def rectify_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._get(request, object_id)
+        if obj.request_type != RequestType.RECTIFICATION or obj.status != Status.IN_PROGRESS:
+            context = self._context(
+                request,
+                obj,
+                _("Not possible"),
+                error=_("Changes are applied to a rectification request in progress only."),
+            )
+            return TemplateResponse(request, "admin/subject_requests/subjectrequest/refused.html", context, status=409)
+        proposed = (obj.scope or {}).get("changes") or {}
+        accepted = [name for name in request.POST.getlist("accept") if name in proposed]
+        if len(accepted) != len(set(request.POST.getlist("accept"))):
+            self.message_user(request, _("Only the proposed changes can be accepted."), messages.ERROR)
+            return self._render_page(request, obj, 400)
+        from apps.subject_requests.execution import rectification_apply
+
+        try:
+            rectification_apply(request=obj, actor=request.user, accepted=accepted)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return self._render_page(request, obj, 400)
+        if accepted:
+            text = _("Applied to the account: %(fields)s.") % {"fields": ", ".join(field_label(n) for n in accepted)}
+        else:
+            text = _("No change was accepted; nothing on the account was changed.")
+        self.message_user(request, text, messages.SUCCESS)
+        return HttpResponseRedirect(self._page_url(obj))
+
+    # --- Intake ------------------------------------------------------------------------------------
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:subject_requests_subjectrequest_intake"))
+
+    def intake_view(self, request):
+        from apps.subject_requests.admin.intake import intake_view
+
+        return intake_view(self, request)
+
+
+def _status_timeline(obj: SubjectRequest) -> list:
+    """For those who do not see the subject (auditors): status changes only, without reasons."""
+    return [item for item in selectors.timeline(obj, for_subject=True) if item.kind == "status"]
+
+
+def field_label(name: str) -> str:
+    try:
+        return str(User._meta.get_field(name).verbose_name)
+    except Exception:
+        return name
+
+
+def subject_summary(obj: SubjectRequest) -> dict:
+    """The subject's account, holds and restrictions, for the request page (a few queries)."""
+    subject = obj.subject
+    if subject is None:
+        return {"subject": None, "holds": [], "restrictions": []}
+    from apps.consent.models import ProcessingRestriction
+    from apps.retention.selectors import active_holds_for
+
+    restrictions = list(
+        ProcessingRestriction.objects.filter(subject=subject, lifted_at__isnull=True)
+        .prefetch_related("purposes")
+        .order_by("-created_at")
+    )
+    return {
+        "subject": subject,
+        "subject_url": reverse("admin:accounts_user_change", args=[subject.pk]),
+        "holds": active_holds_for(subject),
+        "restrictions": restrictions,
+    }
+
+
+def scope_rows(obj: SubjectRequest) -> list[tuple[str, str]]:
+    """The request's choices, except rectification changes (shown as a diff)."""
+    rows = []
+    for key, value in (obj.scope or {}).items():
+        if key == "changes" and obj.request_type == RequestType.RECTIFICATION:
+            continue
+        if isinstance(value, list):
+            value = ", ".join(str(item) for item in value) or "—"
+        elif isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        rows.append((key.replace("_", " "), str(value)))
+    return rows
+
+
+def rectification_rows(obj: SubjectRequest) -> list[dict]:
+    if obj.request_type != RequestType.RECTIFICATION:
+        return []
+    changes = (obj.scope or {}).get("changes") or {}
+    if not isinstance(changes, dict):
+        return []
+    rows = []
+    for name, proposed in changes.items():
+        current = getattr(obj.subject, name, "") if obj.subject is not None else ""
+        rows.append(
+            {
+                "field": name,
+                "label": field_label(name),
+                "current": str(current or ""),
+                "proposed": str(proposed or ""),
+                "same": str(current or "").strip() == str(proposed or "").strip(),
+            }
+        )
+    return rows
+
+
+admin.site.register(SubjectRequest, SubjectRequestAdmin)
