@@ -269,6 +269,9 @@ def seed_demo(*, customers: int = 50) -> SeedResult:
     from apps.retention.demo import seed_retention
 
     seed_retention(officer=officer, customers=[alice, bao], password_hash=password_hash)
+    from apps.subject_requests.demo import seed_subject_requests
+
+    seed_subject_requests(officer=officer, customers=[alice, bao])
     created = _bulk_customers(customers, password_hash, now, artists=list(artists.values()))
     return SeedResult(customers_created=created, officer_totp_secret=secret, officer_recovery_codes=codes)
 
