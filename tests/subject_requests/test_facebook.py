@@ -1,0 +1,171 @@
+"""Facebook's data-deletion callback: the signed request is verified, an erasure request opened, and
+Facebook gets the status URL and confirmation code; anything else is a 400 that creates nothing."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+from django.test import Client, override_settings
+
+from apps.subject_requests.facebook import SignedRequestError, parse_signed_request, sign
+from apps.subject_requests.models import SubjectRequest
+
+SECRET = "test-facebook-app-secret"
+URL = "/facebook/data-deletion/"
+PAYLOAD = {"algorithm": "HMAC-SHA256", "expires": 1700000000, "issued_at": 1699990000, "user_id": "1234567890"}
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def signed_with(payload_text: str, secret: str = SECRET) -> str:
+    encoded = b64(payload_text.encode())
+    return b64(hmac.new(secret.encode(), encoded.encode(), hashlib.sha256).digest()) + "." + encoded
+
+
+# --- Parsing (no database) ---------------------------------------------------------------------
+
+
+def test_it_reads_a_signed_request():
+    parsed = parse_signed_request(sign(PAYLOAD, SECRET), SECRET)
+    assert parsed.user_id == "1234567890"
+    assert parsed.payload["issued_at"] == 1699990000
+
+
+def test_a_numeric_user_id_is_read_as_text():
+    assert parse_signed_request(sign({**PAYLOAD, "user_id": 42}, SECRET), SECRET).user_id == "42"
+
+
+def test_the_algorithm_name_is_case_insensitive():
+    assert parse_signed_request(sign({**PAYLOAD, "algorithm": "hmac-sha256"}, SECRET), SECRET).user_id
+
+
+@pytest.mark.parametrize(
+    "signed_request",
+    [
+        pytest.param(sign(PAYLOAD, "another-secret"), id="other secret"),
+        pytest.param(sign({**PAYLOAD, "algorithm": "HMAC-SHA1"}, SECRET), id="other algorithm"),
+        pytest.param(sign({k: v for k, v in PAYLOAD.items() if k != "algorithm"}, SECRET), id="no algorithm"),
+        pytest.param(sign({**PAYLOAD, "user_id": ""}, SECRET), id="empty user id"),
+        pytest.param(sign({**PAYLOAD, "user_id": "12; DROP"}, SECRET), id="not digits"),
+        pytest.param(sign({**PAYLOAD, "user_id": True}, SECRET), id="boolean user id"),
+        pytest.param(sign({**PAYLOAD, "user_id": ["1"]}, SECRET), id="list user id"),
+        pytest.param(sign({k: v for k, v in PAYLOAD.items() if k != "user_id"}, SECRET), id="no user id"),
+        pytest.param(signed_with("not json"), id="not json"),
+        pytest.param(signed_with("[1, 2]"), id="not an object"),
+        pytest.param(signed_with('"text"'), id="a string"),
+        pytest.param(sign(PAYLOAD, SECRET).split(".")[1], id="no signature"),
+        pytest.param(sign(PAYLOAD, SECRET) + ".extra", id="three parts"),
+        pytest.param("." + sign(PAYLOAD, SECRET).split(".")[1], id="empty signature"),
+        pytest.param(sign(PAYLOAD, SECRET).split(".")[0] + ".", id="empty payload"),
+        pytest.param("!!!." + sign(PAYLOAD, SECRET).split(".")[1], id="not base64"),
+        pytest.param(sign(PAYLOAD, SECRET).replace(".", ".A", 1), id="payload tampered"),
+        pytest.param("", id="empty"),
+        pytest.param("a" * 5000 + "." + "b", id="oversized"),
+    ],
+)
+def test_anything_but_a_valid_signed_request_is_refused(signed_request):
+    with pytest.raises(SignedRequestError):
+        parse_signed_request(signed_request, SECRET)
+
+
+def test_the_payload_is_signed_as_encoded_not_as_decoded():
+    # Facebook signs the base64url text of the payload; a signature over the JSON itself is wrong.
+    text = json.dumps(PAYLOAD)
+    wrong = b64(hmac.new(SECRET.encode(), text.encode(), hashlib.sha256).digest()) + "." + b64(text.encode())
+    with pytest.raises(SignedRequestError):
+        parse_signed_request(wrong, SECRET)
+    assert parse_signed_request(signed_with(text), SECRET).user_id == "1234567890"
+
+
+def test_without_a_secret_nothing_is_accepted():
+    with pytest.raises(SignedRequestError):
+        parse_signed_request(sign(PAYLOAD, ""), "")
+
+
+# --- The callback ------------------------------------------------------------------------------
+
+uses_db = pytest.mark.django_db
+
+
+def call(signed_request: str | None, client: Client | None = None):
+    data = {} if signed_request is None else {"signed_request": signed_request}
+    return (client or Client(enforce_csrf_checks=True)).post(URL, data)
+
+
+@uses_db
+@override_settings(FACEBOOK_APP_SECRET=SECRET, SITE_URL="https://portal.example")
+def test_it_opens_an_erasure_request_for_the_linked_account(customer):
+    SocialAccount.objects.create(user=customer, provider="facebook", uid="1234567890")
+    response = call(sign(PAYLOAD, SECRET))  # no CSRF token: Facebook has none
+    assert response.status_code == 200
+    request = SubjectRequest.objects.get()
+    assert (request.request_type, request.channel, request.verification_method) == ("erasure", "facebook", "facebook")
+    assert request.status == SubjectRequest.Status.OPEN
+    assert request.subject == customer
+    assert request.scope == {"facebook_user_id": "1234567890"}
+    assert response.json() == {
+        "url": f"https://portal.example/requests/{request.reference}/status/",
+        "confirmation_code": request.short_reference,
+    }
+    assert Client().get(f"/requests/{request.reference}/status/").status_code == 200
+
+
+@uses_db
+@override_settings(FACEBOOK_APP_SECRET=SECRET)
+def test_without_an_account_the_request_is_still_recorded(customer):
+    SocialAccount.objects.create(user=customer, provider="google", uid="1234567890")  # same id, other provider
+    response = call(sign(PAYLOAD, SECRET))
+    assert response.status_code == 200
+    request = SubjectRequest.objects.get()
+    assert request.subject is None
+    assert request.requester_email == ""
+    assert request.scope == {"facebook_user_id": "1234567890"}
+    assert response.json()["confirmation_code"] == request.short_reference
+
+
+@uses_db
+@override_settings(FACEBOOK_APP_SECRET=SECRET)
+@pytest.mark.parametrize("linked", [True, False])
+def test_facebook_asking_again_gets_the_same_request(customer, linked):
+    if linked:
+        SocialAccount.objects.create(user=customer, provider="facebook", uid="1234567890")
+    first = call(sign(PAYLOAD, SECRET)).json()
+    again = call(sign({**PAYLOAD, "issued_at": 1699990500}, SECRET)).json()
+    assert first == again
+    assert SubjectRequest.objects.count() == 1
+
+
+@uses_db
+@override_settings(FACEBOOK_APP_SECRET=SECRET)
+@pytest.mark.parametrize(
+    "signed_request",
+    [sign(PAYLOAD, "forged"), sign({**PAYLOAD, "algorithm": "none"}, SECRET), "garbage", "", None],
+)
+def test_a_bad_callback_is_a_400_and_creates_nothing(customer, signed_request):
+    SocialAccount.objects.create(user=customer, provider="facebook", uid="1234567890")
+    response = call(signed_request)
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid signed_request"}
+    assert not SubjectRequest.objects.exists()
+
+
+@uses_db
+@override_settings(FACEBOOK_APP_SECRET="")
+def test_without_a_configured_secret_every_callback_is_refused(customer):
+    SocialAccount.objects.create(user=customer, provider="facebook", uid="1234567890")
+    assert call(sign(PAYLOAD, "")).status_code == 400
+    assert not SubjectRequest.objects.exists()
+
+
+@uses_db
+@override_settings(FACEBOOK_APP_SECRET=SECRET)
+def test_the_callback_is_post_only():
+    assert Client().get(URL, {"signed_request": sign(PAYLOAD, SECRET)}).status_code == 405
+    assert not SubjectRequest.objects.exists()
