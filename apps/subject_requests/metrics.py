@@ -1,0 +1,202 @@
+"""Figures about subject requests for the officers' dashboard and the yearly CSV.
+
+Counted in SQL (aggregates, and window functions for medians), so nothing here reads a row
+per person into Python: the medians fetch at most the two middle durations of each group.
+The yearly figures per type (received, complied with, denied, median days to close) are what
+the CCPA regulations ask large businesses to publish (11 CCR § 7102).
+
+What counts:
+- received: confirmed requests (not those still awaiting confirmation or expired unconfirmed,
+  which never existed as requests, nor repeats linked to an open one), by the year received;
+- complied: completed; denied: rejected; closed: either of the two (a withdrawn request is
+  neither complied with nor denied);
+- days to close: from received to closed, in days (fractions kept for the median);
+- on time: closed by the deadline (the extended one when extended).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Window
+from django.db.models.functions import ExtractYear, RowNumber, TruncMonth
+from django.utils import timezone
+
+from apps.core.charts import last_months, next_month
+from apps.subject_requests import selectors
+from apps.subject_requests.models import RequestType, SubjectRequest
+
+Status = SubjectRequest.Status
+CLOSED = (Status.COMPLETED, Status.REJECTED)
+
+
+def counted_requests() -> QuerySet[SubjectRequest]:
+    """Requests that count as received (see the module's note)."""
+    return SubjectRequest.objects.exclude(status__in=(Status.AWAITING_VERIFICATION, Status.EXPIRED)).filter(
+        duplicate_of__isnull=True
+    )
+
+
+def _days(value: timedelta) -> float:
+    return value.total_seconds() / 86400
+
+
+def median_days_to_close(requests: QuerySet[SubjectRequest], *groups: str) -> dict[tuple, float]:
+    """The median days from received to closed of closed requests, per group of ``groups`` values.
+
+    Ranks each group's durations with window functions and fetches only the middle one or two.
+    """
+    duration = ExpressionWrapper(F("closed_at") - F("received_at"), output_field=DurationField())
+    partition = [F(name) for name in groups]
+    ranked = (
+        requests.filter(status__in=CLOSED, closed_at__isnull=False)
+        .annotate(
+            days=duration,
+            position=Window(RowNumber(), partition_by=partition, order_by=[duration.asc(), F("pk").asc()]),
+            size=Window(Count("pk"), partition_by=partition),
+        )
+        .filter(Q(position=(F("size") + 1) / 2) | Q(position=(F("size") + 2) / 2))
+        .values_list(*groups, "days")
+        .order_by()
+    )
+    middles: dict[tuple, list[float]] = {}
+    for *key, days in ranked:
+        middles.setdefault(tuple(key), []).append(_days(days))
+    return {key: round(sum(values) / len(values), 1) for key, values in middles.items()}
+
+
+@dataclass(frozen=True)
+class TypeRow:
+    request_type: str
+    label: str
+    received: int
+    closed: int
+    on_time: int
+    median_days: float | None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    open_by_status: list[tuple[str, int]]  # (status label, count), open statuses in order
+    open_total: int
+    due_this_week: int
+    overdue: int
+    closed: int
+    closed_on_time: int
+    by_type: list[TypeRow]
+    months: list[dict]  # {"month": date, "count": n}
+
+    @property
+    def on_time_share(self) -> float | None:
+        return round(100 * self.closed_on_time / self.closed, 1) if self.closed else None
+
+
+def dashboard(*, now: datetime | None = None) -> Dashboard:
+    now = now or timezone.now()
+    requests = counted_requests()
+    open_counts = dict(
+        SubjectRequest.objects.filter(status__in=SubjectRequest.OPEN_STATUSES)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_status = [(Status(value).label, open_counts.get(value, 0)) for value in SubjectRequest.OPEN_STATUSES]
+    on_time = Q(closed_at__lte=F("deadline_at"))
+    totals = selectors.with_deadline(requests).aggregate(
+        closed=Count("pk", filter=Q(status__in=CLOSED)),
+        on_time=Count("pk", filter=Q(status__in=CLOSED) & on_time),
+    )
+    per_type = {
+        row["request_type"]: row
+        for row in selectors.with_deadline(requests)
+        .values("request_type")
+        .annotate(
+            received=Count("pk"),
+            closed=Count("pk", filter=Q(status__in=CLOSED)),
+            on_time=Count("pk", filter=Q(status__in=CLOSED) & on_time),
+        )
+        .order_by()
+    }
+    medians = median_days_to_close(requests, "request_type")
+    by_type = [
+        TypeRow(
+            request_type=value,
+            label=str(label),
+            received=per_type.get(value, {}).get("received", 0),
+            closed=per_type.get(value, {}).get("closed", 0),
+            on_time=per_type.get(value, {}).get("on_time", 0),
+            median_days=medians.get((value,)),
+        )
+        for value, label in RequestType.choices
+    ]
+    return Dashboard(
+        open_by_status=by_status,
+        open_total=sum(open_counts.values()),
+        due_this_week=selectors.due_soon(SubjectRequest.objects.all(), now).count(),
+        overdue=selectors.overdue(SubjectRequest.objects.all(), now).count(),
+        closed=totals["closed"],
+        closed_on_time=totals["on_time"],
+        by_type=by_type,
+        months=requests_per_month(today=timezone.localdate(now)),
+    )
+
+
+def requests_per_month(*, today: date, count: int = 12) -> list[dict]:
+    """Requests received in each of the last ``count`` months (oldest first, empty months as 0)."""
+    months = last_months(today, count)
+    zone = timezone.get_current_timezone()
+    start = datetime(months[0].year, months[0].month, 1, tzinfo=zone)
+    end_month = next_month(months[-1])
+    end = datetime(end_month.year, end_month.month, 1, tzinfo=zone)
+    rows = (
+        counted_requests()
+        .filter(received_at__gte=start, received_at__lt=end)
+        .annotate(month=TruncMonth("received_at"))
+        .values_list("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[date, int] = {}
+    for month, n in rows:
+        month = month.date() if isinstance(month, datetime) else month
+        counts[month] = counts.get(month, 0) + n
+    return [{"month": month, "count": counts.get(month, 0)} for month in months]
+
+
+@dataclass(frozen=True)
+class YearRow:
+    year: int
+    request_type: str
+    received: int
+    complied: int
+    denied: int
+    median_days: float | None
+
+
+def yearly(*, years: int | None = None) -> list[YearRow]:
+    """Per year received and type: received, complied (completed), denied (rejected), median days to close."""
+    requests = counted_requests().annotate(year=ExtractYear("received_at"))
+    if years:
+        requests = requests.filter(year__gt=timezone.localdate().year - years)
+    counts = (
+        requests.values("year", "request_type")
+        .annotate(
+            received=Count("pk"),
+            complied=Count("pk", filter=Q(status=Status.COMPLETED)),
+            denied=Count("pk", filter=Q(status=Status.REJECTED)),
+        )
+        .order_by("year", "request_type")
+    )
+    medians = median_days_to_close(requests, "year", "request_type")
+    return [
+        YearRow(
+            year=row["year"],
+            request_type=row["request_type"],
+            received=row["received"],
+            complied=row["complied"],
+            denied=row["denied"],
+            median_days=medians.get((row["year"], row["request_type"])),
+        )
+        for row in counts
+    ]

@@ -1,0 +1,136 @@
+"""Officer intake in the admin: a request received by email, phone or letter (P-31)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.subject_requests.models import Jurisdiction, RequestAttachment, RequestMessage, SubjectRequest
+
+pytestmark = pytest.mark.django_db
+INTAKE = reverse("admin:subject_requests_subjectrequest_intake")
+
+
+def form(**overrides):
+    data = {
+        "request_type": "access",
+        "channel": "phone",
+        "subject_email": "",
+        "requester_email": "",
+        "requester_name": "",
+        "jurisdiction": "",
+        "received_at": (timezone.now() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "identity_check": "account_questions",
+        "identity_note": "Answered the date of sign-up and the last order",
+        "details": "Wants a copy of everything",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize(("persona", "status"), [("officer", 200), ("auditor", 403), ("support_agent", 403)])
+def test_it_lets_only_officers_record_a_request(client_as, persona, status):
+    assert client_as(persona).get(INTAKE).status_code == status
+
+
+def test_the_add_button_leads_to_the_intake(client_as):
+    response = client_as("officer").get(reverse("admin:subject_requests_subjectrequest_add"))
+    assert response.status_code == 302
+    assert response["Location"] == INTAKE
+
+
+def test_it_records_a_phone_request_for_an_account(client_as, officer, customer):
+    customer.country = "VN"
+    customer.save()
+    response = client_as("officer").post(INTAKE, form(subject_email="CUSTOMER@example.test"))
+    assert response.status_code == 302
+    request = SubjectRequest.objects.get()
+    assert response["Location"] == reverse("admin:subject_requests_subjectrequest_change", args=[request.pk])
+    assert (request.subject, request.channel, request.status) == (customer, "phone", "open")
+    assert request.jurisdiction.code == "vn"  # from the account's country
+    assert request.verification_method == "officer"
+    assert request.verification_note.endswith("Answered the date of sign-up and the last order")
+    assert request.history.first().history_user == officer
+    assert request.due_at is not None
+
+
+def test_it_records_a_letter_from_someone_without_an_account(client_as):
+    data = form(
+        channel="letter",
+        request_type="erasure",
+        requester_email="writer@example.test",
+        requester_name="Wren Writer",
+        jurisdiction=str(Jurisdiction.objects.get(code="uk").pk),
+        identity_check="postal_address",
+        identity_note="Signed letter from the address we mailed",
+    )
+    letter = SimpleUploadedFile("letter.pdf", b"%PDF-1.4 a letter", "application/pdf")
+    response = client_as("officer").post(INTAKE, {**data, "attachment": letter})
+    assert response.status_code == 302
+    request = SubjectRequest.objects.get()
+    assert (request.subject, request.requester_email, request.requester_name) == (
+        None,
+        "writer@example.test",
+        "Wren Writer",
+    )
+    assert request.jurisdiction.code == "uk"
+    assert RequestAttachment.objects.get().request == request
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"subject_email": "nobody@example.test"}, "subject_email", "No account has this email"),
+        ({}, "requester_email", "Give the account's email"),
+        ({"requester_email": "a@example.test"}, "requester_name", "Give the requester's name"),
+        (
+            {"subject_email": "customer@example.test", "identity_note": "Passport 1234 5678 9 seen"},
+            "identity_note",
+            "long number",
+        ),
+        ({"subject_email": "customer@example.test", "identity_note": ""}, "identity_note", "Say how the person"),
+        ({"subject_email": "customer@example.test", "channel": "account"}, "channel", "Select a valid choice"),
+        ({"subject_email": "customer@example.test", "request_type": "everything"}, "request_type", "valid choice"),
+        (
+            {
+                "subject_email": "customer@example.test",
+                "received_at": (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            },
+            "received_at",
+            "cannot be in the future",
+        ),
+        ({"subject_email": "customer@example.test", "received_at": "yesterday"}, "received_at", "Enter a valid date"),
+    ],
+)
+def test_it_refuses_bad_input_with_a_clear_message(client_as, customer, overrides, field, message):
+    response = client_as("officer").post(INTAKE, form(**overrides))
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert field in errors
+    assert message in " ".join(errors[field])
+    assert not SubjectRequest.objects.exists()
+
+
+def test_it_refuses_an_attachment_of_another_type_and_files_nothing(client_as, customer):
+    upload = SimpleUploadedFile("macro.docm", b"PK\x03\x04 zipped")
+    response = client_as("officer").post(INTAKE, {**form(subject_email=customer.email), "attachment": upload})
+    assert response.status_code == 400
+    assert "Attach a PDF, PNG, JPEG" in response.content.decode()
+    assert not SubjectRequest.objects.exists()
+    assert not RequestAttachment.objects.exists()
+
+
+def test_a_duplicate_links_to_the_open_request(client_as, customer):
+    client = client_as("officer")
+    client.post(INTAKE, form(subject_email=customer.email))
+    first = SubjectRequest.objects.get()
+    response = client.post(INTAKE, form(subject_email=customer.email, channel="email"), follow=True)
+    assert SubjectRequest.objects.count() == 1
+    body = response.content.decode()
+    assert "already has an open" in body
+    assert reverse("admin:subject_requests_subjectrequest_change", args=[first.pk]) in body
+    assert RequestMessage.objects.filter(request=first, kind="internal", body__contains="Asked again").exists()
