@@ -79,6 +79,8 @@ class StopProcessingForm(AccountRequestForm):
 class PurposesForm(AccountRequestForm):
     """A choice of purposes (objection, withdrawal); the choices are set per customer."""
 
+    field_order = ["purposes", "details"]
+
     purposes = forms.MultipleChoiceField(
         label=_("Which uses of your data?"),
         widget=forms.CheckboxSelectMultiple,
@@ -122,6 +124,7 @@ def consented_purposes(user) -> list[Purpose]:
 class RestrictionForm(AccountRequestForm):
     ALL = "all"
     CHOSEN = "purposes"
+    field_order = ["extent", "purposes", "details"]
 
     extent = forms.ChoiceField(
         label=_("What should we restrict?"),
@@ -160,6 +163,7 @@ class RectificationForm(AccountRequestForm):
     """Proposed new values, shown with the current ones; only what differs is stored."""
 
     FIELDS = ("full_name", "phone", "mailing_address", "country")
+    field_order = [*FIELDS, "details"]
 
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     phone = forms.CharField(
