@@ -9,6 +9,7 @@ on the fields. A change applies to requests received (or extended, or resumed) a
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -29,6 +30,7 @@ class JurisdictionAdmin(ObjectIdAdminMixin, SimpleHistoryAdmin):
     list_display_links = ("code", "name")
     search_fields = ("code", "name", "authority_name")
     ordering = ("code",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("code", "name", "counsel_note"), "description": COUNSEL_NOTE}),
         (
