@@ -37,7 +37,8 @@ def test_a_customer_objects_to_marketing_from_your_account(live_server, page: Pa
     expect(page.locator("main")).to_contain_text("An objection to direct marketing takes effect at once")
     screenshot("01-objection-form")
 
-    page.get_by_role("group", name="Which uses of your data?").get_by_label("Offers by email (direct marketing)").check()
+    uses = page.get_by_role("group", name="Which uses of your data?")
+    uses.get_by_label("Offers by email (direct marketing)").check()
     page.get_by_label("Anything else we should know (optional)").fill("Please stop the offer emails.")
     page.get_by_role("button", name="Send request").click()
     # Filing needs the password again (a sign-in is not a re-authentication); allauth then replays it.
