@@ -62,6 +62,8 @@ def notify_acknowledged(request_pk: int) -> bool:
     request = SubjectRequest.objects.select_related("jurisdiction").filter(pk=request_pk).first()
     if request is None or request.acknowledged_at is not None or not request.is_open:
         return True
+    if not request.requester_email:
+        return True  # nowhere to write (a Facebook callback for no account): nothing to retry
     if not _send(request, "acknowledged"):
         return False
     SubjectRequest.objects.filter(pk=request.pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
