@@ -1,0 +1,123 @@
+"""Carrying out each type of subject request, in the worker.
+
+Who calls what:
+
+* ``subject_request_start`` (officer, or a command) moves an OPEN request to IN_PROGRESS and
+  queues ``tasks.execute_task``; withdrawals and objections (services.IMMEDIATE_TYPES) are
+  queued straight from opening and ``subject_request_execute`` starts them itself.
+* ``subject_request_execute`` (the task) does the request's work and completes it, or leaves
+  it IN_PROGRESS waiting for an officer (rectification, complaint, data found without an
+  account); officers finish those with ``rectification_apply``, ``subject_request_complete``
+  and ``subject_request_approve``.
+
+``request.execution`` is the worker's record (no history row per write; the status changes
+are the timeline):
+
+    state        queued | running | awaiting_officer | failed | gave_up | done
+    queued_at, started_at, active_at, finished_at   ISO datetimes (the reconciler reads them)
+    attempts     how many times execute claimed it;  requeues: how many times jobs.py re-queued it
+    started_by   the officer who started it (their pk), the actor of the engines' writes
+    export / erasure / restriction   {"id", "reference"} of what the engine made, recorded
+                 before the engine runs, so another delivery resumes it instead of doubling it
+    consent_events, suppressions   what the ledger got
+    error        the last failure, for officers
+
+Execution is safe to run twice: the row is locked while the work is claimed and recorded;
+the engines (export, erasure) run outside that lock (an erasure is many short transactions,
+checkpointed, and must not sit inside one long one) and are idempotent on their own; the
+ledger types write their entries and complete the request in one transaction.
+
+Scope keys read here (set by the forms): ``purposes`` (purpose codes, or ids) for
+restriction, objection and withdrawal (empty: all processing / all granted consents);
+``direct_marketing`` (bool) for objection; ``changes`` ({field: new value}) for rectification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from apps.subject_requests.execution.engines import erasure_outcome, execute_erasure, execute_export
+from apps.subject_requests.execution.ledger import (
+    execute_objection,
+    execute_restriction,
+    execute_stop_processing,
+    execute_withdrawal,
+)
+from apps.subject_requests.execution.officers import (
+    approval_requested_by,
+    awaiting_officer,
+    execute_for_officer,
+    rectification_apply,
+    subject_request_approve,
+    subject_request_complete,
+    subject_request_retry,
+    subject_request_start,
+)
+from apps.subject_requests.execution.record import (
+    AWAITING_OFFICER,
+    DONE,
+    FAILED,
+    GAVE_UP,
+    QUEUED,
+    RUNNING,
+    SYSTEM,
+    UNFINISHED,
+    claim,
+    parse_time,
+    record_execution,
+)
+from apps.subject_requests.models import RequestType, SubjectRequest
+
+Status = SubjectRequest.Status
+
+# --- Executing ------------------------------------------------------------------------------
+
+
+def subject_request_execute(*, request_id: int) -> SubjectRequest | None:
+    """Carry out one request (the worker's task). Safe to run any number of times."""
+    request = claim(request_id)
+    if request is None or request.status != Status.IN_PROGRESS or request.execution.get("state") != RUNNING:
+        return request
+    handler = HANDLERS[request.request_type]
+    try:
+        return handler(request)
+    except Exception as exc:
+        # The task fails; the reconciler re-queues it after a while (and gives up after a few).
+        record_execution(request.pk, error=f"{type(exc).__name__}: {exc}"[:1000])
+        raise
+
+
+HANDLERS: dict[str, Callable[[SubjectRequest], SubjectRequest]] = {
+    RequestType.ACCESS: execute_export,
+    RequestType.PORTABILITY: execute_export,
+    RequestType.ERASURE: execute_erasure,
+    RequestType.RESTRICTION: execute_restriction,
+    RequestType.OBJECTION: execute_objection,
+    RequestType.WITHDRAWAL: execute_withdrawal,
+    RequestType.STOP_PROCESSING: execute_stop_processing,
+    RequestType.RECTIFICATION: execute_for_officer,
+    RequestType.COMPLAINT: execute_for_officer,
+}
+
+
+__all__ = [
+    "AWAITING_OFFICER",
+    "DONE",
+    "FAILED",
+    "GAVE_UP",
+    "HANDLERS",
+    "QUEUED",
+    "RUNNING",
+    "SYSTEM",
+    "UNFINISHED",
+    "approval_requested_by",
+    "awaiting_officer",
+    "erasure_outcome",
+    "parse_time",
+    "rectification_apply",
+    "subject_request_approve",
+    "subject_request_complete",
+    "subject_request_execute",
+    "subject_request_retry",
+    "subject_request_start",
+]
