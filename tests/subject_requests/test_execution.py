@@ -170,7 +170,7 @@ def test_an_erasure_under_a_legal_hold_completes_saying_what_is_kept_and_why(
 
 
 def test_it_restricts_all_processing_until_lifted(customer, django_capture_on_commit_callbacks):
-    request = run(started("restriction", customer), django_capture_on_commit_callbacks)
+    request = run(started("restriction", customer, scope={"all_processing": True}), django_capture_on_commit_callbacks)
 
     restriction = ProcessingRestriction.objects.get(subject=customer)
     assert restriction.purposes.count() == 0
@@ -185,7 +185,8 @@ def test_it_restricts_the_chosen_purposes_placed_by_the_officer_who_started_it(
     customer, officer, django_capture_on_commit_callbacks
 ):
     grant(customer, "profiling", "newsletter")
-    request = started("restriction", customer, officer=officer, scope={"purposes": ["profiling"]})
+    scope = {"all_processing": False, "purposes": ["profiling"]}  # as the customer's form sends it
+    request = started("restriction", customer, officer=officer, scope=scope)
     request = run(request, django_capture_on_commit_callbacks)
 
     restriction = ProcessingRestriction.objects.get(subject=customer)

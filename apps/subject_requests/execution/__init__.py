@@ -27,9 +27,13 @@ the engines (export, erasure) run outside that lock (an erasure is many short tr
 checkpointed, and must not sit inside one long one) and are idempotent on their own; the
 ledger types write their entries and complete the request in one transaction.
 
-Scope keys read here (set by the forms): ``purposes`` (purpose codes, or ids) for
+Scope keys read here (set by forms.py): ``purposes`` (purpose codes, or ids) for
 restriction, objection and withdrawal (empty: all processing / all granted consents);
-``direct_marketing`` (bool) for objection; ``changes`` ({field: new value}) for rectification.
+``all_processing`` (bool) for restriction; ``direct_marketing`` (bool) for objection (any
+marketing purpose chosen counts too); ``changes`` ({field: new value}) for rectification.
+
+Modules: record (the bookkeeping and shared steps), engines (export, erasure), ledger
+(consent types), officers (start, retry, rectification, completion, approval).
 """
 
 from __future__ import annotations

@@ -168,6 +168,8 @@ def _ledger(request: SubjectRequest, work: Callable[[SubjectRequest, Actor], tup
 def execute_restriction(request: SubjectRequest) -> SubjectRequest:
     def work(locked: SubjectRequest, actor: Actor) -> tuple[str, dict]:
         purposes, _unknown = _purposes(locked)
+        if (locked.scope or {}).get("all_processing"):
+            purposes = []  # the form's "all processing" wins over any purposes also sent
         restriction = _place_restriction(locked, purposes, actor)
         with translation.override(locked.language):
             what = (
