@@ -321,16 +321,15 @@ def test_it_pauses_then_resumes_the_clock(client_as, customer):
     assert request.paused_since is None
 
 
-def test_it_starts_a_request_through_execution(client_as, officer, customer, monkeypatch):
-    queued = []
-    monkeypatch.setattr("apps.subject_requests.execution._queue", queued.append)
+def test_it_starts_a_request_through_execution(client_as, officer, customer, django_capture_on_commit_callbacks):
     request = file_request(customer)
-    response = client_as("officer").post(step_url(request, "start"), {"reason": ""})
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client_as("officer").post(step_url(request, "start"), {"reason": ""})
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == Status.IN_PROGRESS
-    assert request.execution["started_by"] == officer.pk
-    assert queued == [request.pk]
+    assert (request.execution["state"], request.execution["started_by"]) == ("queued", officer.pk)
+    assert callbacks  # the worker is asked after the commit
 
 
 def test_a_second_officer_approves_what_the_first_sent(client_as, officer, second_officer, customer):
