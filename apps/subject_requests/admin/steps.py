@@ -229,7 +229,10 @@ STEPS: list[Step] = [
         _pause,
         reason_required=True,
         reason_label=gettext_lazy("What you are waiting for"),
-        reason_help=gettext_lazy("Identity or clarification from the subject. The subject is told."),
+        reason_help=gettext_lazy(
+            "Identity or clarification from the subject. Kept on the timeline for officers: ask the subject "
+            "for it with a message."
+        ),
         applies=lambda r: r.is_open and r.paused_since is None and r.jurisdiction.pauses_clock,
     ),
     Step(
