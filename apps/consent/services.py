@@ -34,6 +34,9 @@ class Context:
     source_page: str = ""
     ip_address: str | None = None
     user_agent: str = ""
+    # A refusal that objects to direct marketing as a whole (a subject's objection), not a
+    # withdrawal of one purpose: the address is then suppressed for the whole channel.
+    objection: bool = False
 
     @classmethod
     def from_request(cls, request, method: str) -> Context:
@@ -106,12 +109,10 @@ def consent_record(
             reason = (
                 Suppression.Reason.UNSUBSCRIBE
                 if context.method in (Method.ONE_CLICK, Method.UNSUBSCRIBE_LINK)
-                else (
-                    Suppression.Reason.OBJECTION if context.method == Method.REQUEST else Suppression.Reason.WITHDRAWAL
-                )
+                else (Suppression.Reason.OBJECTION if context.objection else Suppression.Reason.WITHDRAWAL)
             )
             # An objection is to all direct marketing on the channel; a withdrawal, to this purpose.
-            code = "" if context.method == Method.REQUEST else purpose.code
+            code = "" if context.objection else purpose.code
             suppress_address(subject.email, channel=purpose.channel, reason=reason, purpose_code=code)
     return event
 

@@ -521,3 +521,31 @@ def test_unknown_purposes_are_left_to_an_officer(customer, django_capture_on_com
 
     assert execution.awaiting_officer(request)
     assert not ConsentEvent.objects.filter(method=ConsentEvent.Method.REQUEST).exists()
+
+
+def test_withdrawing_one_marketing_consent_leaves_the_others(customer):
+    from apps.consent.models import Purpose, Suppression
+    from apps.consent.services import Context, consent_set_choices
+    from apps.personal_data.pseudonyms import address_hash
+    from apps.subject_requests.execution import subject_request_execute
+    from apps.subject_requests.services import subject_request_create
+
+    email_marketing = list(Purpose.objects.filter(is_marketing=True, channel="email", is_active=True)[:2])
+    assert len(email_marketing) == 2
+    consent_set_choices(
+        choices=dict.fromkeys(email_marketing, True),
+        context=Context(method="account_page"),
+        actor=customer,
+        subject=customer,
+    )
+    request, _ = subject_request_create(
+        request_type="withdrawal",
+        channel="account",
+        actor=customer,
+        subject=customer,
+        verification_method="signed_in",
+        scope={"purposes": [email_marketing[0].code]},
+    )
+    subject_request_execute(request_id=request.pk)
+    suppressions = Suppression.objects.filter(address_hash=address_hash(customer.email))
+    assert list(suppressions.values_list("purpose_code", flat=True)) == [email_marketing[0].code]

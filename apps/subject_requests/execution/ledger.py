@@ -53,14 +53,14 @@ def _names(purposes: list, language: str) -> str:
     return ", ".join(p.name(language) for p in purposes)
 
 
-def _context():
+def _context(*, objection: bool):
     from apps.consent.models import ConsentEvent
     from apps.consent.services import Context
 
-    return Context(method=ConsentEvent.Method.REQUEST, source_page="subject-request")
+    return Context(method=ConsentEvent.Method.REQUEST, source_page="subject-request", objection=objection)
 
 
-def _refuse(subject: User | None, purposes: list, actor: Actor) -> list:
+def _refuse(subject: User | None, purposes: list, actor: Actor, *, objection: bool) -> list:
     """A ledger entry refusing each purpose the subject has not refused already."""
     from apps.consent.selectors import states_for
     from apps.consent.services import consent_record
@@ -75,7 +75,8 @@ def _refuse(subject: User | None, purposes: list, actor: Actor) -> list:
         # to, so the refusal is recorded; for consent it is already "off" but recorded too.
         if state is not None and not state.granted:
             continue
-        events.append(consent_record(purpose=purpose, granted=False, context=_context(), actor=actor, subject=subject))
+        context = _context(objection=objection)
+        events.append(consent_record(purpose=purpose, granted=False, context=context, actor=actor, subject=subject))
     return events
 
 
@@ -200,7 +201,7 @@ def execute_objection(request: SubjectRequest) -> SubjectRequest:
         purposes = [p for p in purposes if p.is_active]
         if not purposes and not marketing:
             return _NAMES_NOTHING
-        events = _refuse(locked.subject, purposes, actor)
+        events = _refuse(locked.subject, purposes, actor, objection=True)
         channels = _suppress_all_marketing([address(locked), locked.requester_email]) if marketing else []
         with translation.override(locked.language):
             parts = []
@@ -230,7 +231,7 @@ def execute_withdrawal(request: SubjectRequest) -> SubjectRequest:
         granted = _granted(locked.subject)
         granted_ids = {p.pk for p in granted}
         purposes = [p for p in chosen if p.pk in granted_ids and p.is_active] if chosen else granted
-        events = _refuse(locked.subject, purposes, actor)
+        events = _refuse(locked.subject, purposes, actor, objection=False)
         with translation.override(locked.language):
             if purposes:
                 outcome = _("We recorded the withdrawal of your consent to: %(purposes)s. It took effect at once.") % {
@@ -247,7 +248,7 @@ def execute_stop_processing(request: SubjectRequest) -> SubjectRequest:
     def work(locked: SubjectRequest, actor: Actor) -> tuple[str, dict]:
         record: dict[str, Any] = {}
         withdrawn = _granted(locked.subject)
-        events = _refuse(locked.subject, withdrawn, actor)
+        events = _refuse(locked.subject, withdrawn, actor, objection=True)
         record["consent_events"] = [e.pk for e in events]
         record["suppressions"] = _suppress_all_marketing([address(locked), locked.requester_email])
         with translation.override(locked.language):
