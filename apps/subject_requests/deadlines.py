@@ -33,7 +33,11 @@ class Period:
     unit: str
 
     def __str__(self) -> str:
-        return f"{self.amount} {Unit(self.unit).label}"
+        label = SINGULAR[self.unit] if self.amount == 1 else Unit(self.unit).label
+        return f"{self.amount} {label}"
+
+
+SINGULAR = {Unit.DAYS: _("calendar day"), Unit.WORKING_DAYS: _("working day"), Unit.MONTHS: _("month")}
 
 
 @dataclass(frozen=True)

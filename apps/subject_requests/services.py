@@ -259,6 +259,35 @@ def subject_request_confirm(*, reference: str, code: str) -> SubjectRequest:
     return request
 
 
+@transaction.atomic
+def subject_request_verify(*, request: SubjectRequest, actor: User, note: str) -> SubjectRequest:
+    """An officer checked the identity of someone whose request awaited verification: it opens now.
+
+    As at intake: the clock starts now, the request is acknowledged and, for the types that
+    take effect at once, carried out.
+    """
+    locked = SubjectRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status != Status.AWAITING_VERIFICATION:
+        raise ValidationError(_("Only a request awaiting verification can be verified."))
+    if not note.strip():
+        raise ValidationError({"verification_note": _("Say how the identity was checked.")})
+    now = timezone.now()
+    locked.status = Status.OPEN
+    locked.verified_at = now
+    locked.received_at = now
+    locked.verification_method = SubjectRequest.Verification.OFFICER
+    locked.verification_note = note.strip()
+    locked.confirmation_digest = ""
+    locked.confirmation_expires_at = None
+    if locked.subject is None:
+        locked.subject = User.objects.filter(email__iexact=locked.requester_email, is_active=True).first()
+    apply_deadlines(locked)
+    _save(locked, actor=actor, reason="Identity checked by an officer")
+    transaction.on_commit(lambda: _after_opening(locked.pk))
+    request.__dict__.update(locked.__dict__)
+    return locked
+
+
 def _after_opening(request_pk: int) -> None:
     """Acknowledge by email and start what runs at once (objections to direct marketing, withdrawals)."""
     from apps.subject_requests.tasks import acknowledge_task, execute_task
@@ -338,7 +367,16 @@ def subject_request_pause(*, request: SubjectRequest, actor: Actor, reason: str)
     if not reason.strip():
         raise ValidationError({"reason": _("Say what you are waiting for; the subject is told.")})
     locked.paused_since = timezone.now()
-    return _save(locked, actor=actor, reason=f"Clock paused: {reason.strip()}")
+    _save(locked, actor=actor, reason=f"Clock paused: {reason.strip()}")
+    # The subject is asked for what is missing: the reason is written to them.
+    RequestMessage.objects.create(
+        request=locked,
+        kind=RequestMessage.Kind.TO_SUBJECT,
+        author=actor if isinstance(actor, User) else None,
+        body=reason.strip(),
+    )
+    transaction.on_commit(lambda: _send_message_email(locked.pk))
+    return locked
 
 
 def _resume(request: SubjectRequest) -> None:

@@ -17,6 +17,8 @@ from apps.subject_requests.services import (
     subject_request_confirm,
     subject_request_create,
     subject_request_issue_confirmation,
+    subject_request_pause,
+    subject_request_verify,
 )
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +117,26 @@ def test_unconfirmed_requests_expire_after_7_days_with_their_identity_data():
     assert not SubjectRequest.history.filter(id=request.pk, requester_email="someone@example.test").exists()
     assert not SubjectRequest.history.filter(id=request.pk, requester_name="Sam Someone").exists()
     assert SubjectRequest.objects.get(pk=confirmed.pk).requester_email == "kept@example.test"
+
+
+def test_an_officer_verifies_a_waiting_request_and_its_clock_starts_then(officer, customer):
+    request, _code = public_request(customer.email)
+    later = timezone.now() + timedelta(days=3)
+    with time_machine.travel(later, tick=False):
+        verified = subject_request_verify(request=request, actor=officer, note="Called back on the number on file.")
+    assert verified.status == Status.OPEN
+    assert verified.received_at == later
+    assert verified.verification_method == SubjectRequest.Verification.OFFICER
+    assert verified.subject == customer
+    assert verified.due_at > later
+    with pytest.raises(ValidationError):
+        subject_request_verify(request=verified, actor=officer, note="again")
+
+
+def test_pausing_asks_the_subject_for_what_is_missing(officer, customer):
+    request, _ = subject_request_create(
+        request_type="access", channel="account", actor=customer, subject=customer, verification_method=SIGNED_IN
+    )
+    subject_request_pause(request=request, actor=officer, reason="Please confirm the postcode on your account.")
+    message = RequestMessage.objects.get(request=request, kind=RequestMessage.Kind.TO_SUBJECT)
+    assert "postcode" in message.body

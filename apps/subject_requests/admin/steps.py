@@ -62,6 +62,10 @@ def _retry(request: SubjectRequest, actor, reason: str) -> None:
         services.subject_request_note(request=request, actor=actor, body=reason)
 
 
+def _verify(request: SubjectRequest, actor, reason: str) -> None:
+    services.subject_request_verify(request=request, actor=actor, note=reason)
+
+
 def _start(request: SubjectRequest, actor, reason: str) -> None:
     from apps.subject_requests.execution import subject_request_start
 
@@ -138,7 +142,7 @@ STEPS: list[Step] = [
         "open",
         gettext_lazy("Identity checked: open"),
         gettext_lazy("Open this request now that the person's identity is checked?"),
-        _transition(Status.OPEN),
+        _verify,
         to_status=Status.OPEN,
         reason_required=True,
         reason_label=gettext_lazy("How the identity was checked"),
@@ -230,8 +234,8 @@ STEPS: list[Step] = [
         reason_required=True,
         reason_label=gettext_lazy("What you are waiting for"),
         reason_help=gettext_lazy(
-            "Identity or clarification from the subject. Kept on the timeline for officers: ask the subject "
-            "for it with a message."
+            "Identity or clarification from the subject. Written to them as a message, so say what you need "
+            "and how to send it."
         ),
         applies=lambda r: r.is_open and r.paused_since is None and r.jurisdiction.pauses_clock,
     ),
