@@ -9,6 +9,15 @@ class SubjectRequestsConfig(AppConfig):
 
     def ready(self) -> None:
         self._register_navigation()
+        self._register_statistics()
+
+    @staticmethod
+    def _register_statistics() -> None:
+        from apps.retention.statistics import register_request_counter
+        from apps.subject_requests.metrics import requests_by_type_since
+
+        # The investors' report counts requests per right exercised (P-26), small cells suppressed.
+        register_request_counter(requests_by_type_since)
 
     @staticmethod
     def _register_navigation() -> None:

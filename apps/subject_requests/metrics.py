@@ -200,3 +200,9 @@ def yearly(*, years: int | None = None) -> list[YearRow]:
         )
         for row in counts
     ]
+
+
+def requests_by_type_since(since: datetime) -> dict[str, int]:
+    """Rights exercised since ``since``, per type (one GROUP BY), for the aggregated statistics report."""
+    rows = counted_requests().filter(received_at__gte=since).values("request_type").annotate(n=Count("pk"))
+    return {str(RequestType(row["request_type"]).label): row["n"] for row in rows}

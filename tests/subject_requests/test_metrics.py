@@ -129,3 +129,21 @@ def test_the_csv_has_a_row_per_year_and_type(client_as, history):
     assert ["2025", "erasure", "1", "0", "1", "10.0"] in rows
     assert ["2026", "complaint", "1", "0", "0", ""] in rows
     assert len(rows) == 6
+
+
+def test_the_statistics_report_counts_requests_per_type(customer, other_customer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.retention.statistics import requests_by_type
+    from apps.subject_requests.services import subject_request_create
+
+    for person in (customer, other_customer):
+        subject_request_create(
+            request_type="access", channel="account", actor=person, subject=person, verification_method="signed_in"
+        )
+    table = requests_by_type(since=timezone.now() - timedelta(days=30))
+    access = next(cell for cell in table.rows if str(cell.label) == "Access to my data")
+    assert access.count is None  # two people: a small cell, never shown
+    assert access.display == "<10"
