@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -51,7 +52,16 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     list_filter = ("status", "is_staff", "preferred_language", CountryInUseFilter, "groups")
     search_fields = ("email", "full_name", "phone", "reference")
     date_hierarchy = "date_joined"
-    readonly_fields = ("reference", "date_joined", "last_login", "last_seen_at", "closed_at", "legal_holds")
+    readonly_fields = (
+        "reference",
+        "date_joined",
+        "last_login",
+        "last_seen_at",
+        "closed_at",
+        "legal_holds",
+        "processing_restrictions",
+        "open_subject_requests",
+    )
     list_per_page = 50
     inlines = [PublicProfileInline, LoginEventInline]
     fieldsets = (
@@ -85,7 +95,56 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         # The subject's active legal holds (P-42), for staff who may see holds.
         if obj is not None and request.user.has_perm("retention.view_legalhold"):
             fieldsets = (*fieldsets, (_("Legal holds (P-42)"), {"fields": ("legal_holds",)}))
+        # Restrictions every processing selector honours, and the person's open requests (P-30).
+        if obj is not None and request.user.has_perm("consent.view_processingrestriction"):
+            fieldsets = (*fieldsets, (_("Processing restrictions"), {"fields": ("processing_restrictions",)}))
+        if obj is not None and request.user.has_perm("subject_requests.view_subjectrequest"):
+            fieldsets = (*fieldsets, (_("Subject requests"), {"fields": ("open_subject_requests",)}))
         return fieldsets
+
+    @admin.display(description=_("restrictions in force"))
+    def processing_restrictions(self, obj: User) -> str:
+        from apps.consent.models import ProcessingRestriction
+
+        restrictions = list(
+            ProcessingRestriction.objects.filter(subject=obj, lifted_at__isnull=True).prefetch_related("purposes")
+        )
+        if not restrictions:
+            return _("None.")
+        return format_html_join(
+            "",
+            '<li><a href="{}">{}</a>: {} ({})</li>',
+            (
+                (
+                    reverse("admin:consent_processingrestriction_change", args=[r.pk]),
+                    f"{r.created_at:%Y-%m-%d}",
+                    ", ".join(p.code for p in r.purposes.all()) or _("all processing"),
+                    r.reason,
+                )
+                for r in restrictions
+            ),
+        )
+
+    @admin.display(description=_("open requests"))
+    def open_subject_requests(self, obj: User) -> str:
+        from apps.subject_requests.models import SubjectRequest
+
+        requests = SubjectRequest.objects.filter(subject=obj, status__in=SubjectRequest.OPEN_STATUSES)
+        if not requests:
+            return _("None.")
+        return format_html_join(
+            "",
+            '<li><a href="{}">{}</a>: {}, {}</li>',
+            (
+                (
+                    reverse("admin:subject_requests_subjectrequest_change", args=[r.pk]),
+                    r.short_reference,
+                    r.get_request_type_display(),
+                    r.get_status_display(),
+                )
+                for r in requests.order_by("received_at")
+            ),
+        )
 
     @admin.display(description=_("active legal holds"))
     def legal_holds(self, obj: User) -> str:
