@@ -15,6 +15,8 @@ class NavItem:
     label: str | Promise
     url_name: str
     order: int
+    # Also current on the pages below its URL (a list whose items have pages of their own).
+    covers_subpages: bool = False
 
 
 _ITEMS: dict[str, NavItem] = {}
@@ -29,15 +31,12 @@ def account_navigation(request) -> list[dict]:
         return []
     current = getattr(request, "resolver_match", None)
     current_name = f"{current.namespace}:{current.url_name}" if current and current.namespace else ""
-    return [
-        {
-            "key": item.key,
-            "label": item.label,
-            "url": reverse(item.url_name),
-            "current": item.url_name == current_name,
-        }
-        for item in sorted(_ITEMS.values(), key=lambda i: i.order)
-    ]
+    items = []
+    for item in sorted(_ITEMS.values(), key=lambda i: i.order):
+        url = reverse(item.url_name)
+        current = item.url_name == current_name or (item.covers_subpages and request.path.startswith(url))
+        items.append({"key": item.key, "label": item.label, "url": url, "current": current})
+    return items
 
 
 register(NavItem("overview", _("Overview"), "accounts:overview", 0))

@@ -25,4 +25,4 @@ class SubjectRequestsConfig(AppConfig):
         from apps.accounts.navigation import register as register_nav_item
 
         # Your Account → Your requests (P-30): after "Your data" and "How long we keep your data".
-        register_nav_item(NavItem("requests", _("Your requests"), "subject_requests:list", 47))
+        register_nav_item(NavItem("requests", _("Your requests"), "subject_requests:list", 47, covers_subpages=True))

@@ -464,3 +464,14 @@ def test_staff_and_customers_without_requests_see_an_empty_list(client_as, db):
     other = UserFactory(email="third@example.test")
     file_for(other)
     assert "You have not made any requests yet." in client_as("customer").get(LIST_URL).content.decode()
+
+
+def test_your_requests_stays_highlighted_on_a_requests_own_page(client_as, customer):
+    from apps.subject_requests.services import subject_request_create
+
+    request, _ = subject_request_create(
+        request_type="access", channel="account", actor=customer, subject=customer, verification_method="signed_in"
+    )
+    page = client_as("customer").get(reverse("subject_requests:detail", args=[request.reference]))
+    current = [item for item in page.context["account_nav"] if item["current"]]
+    assert [item["key"] for item in current] == ["requests"]
