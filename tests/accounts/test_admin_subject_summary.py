@@ -14,7 +14,11 @@ pytestmark = pytest.mark.django_db
 def test_officers_see_restrictions_and_open_requests_on_the_users_page(client_as, customer, officer):
     restriction_place(subject=customer, reason="Accuracy disputed by the customer", actor=officer)
     request, _ = subject_request_create(
-        request_type="rectification", channel="account", actor=customer, subject=customer, verification_method="signed_in"
+        request_type="rectification",
+        channel="account",
+        actor=customer,
+        subject=customer,
+        verification_method="signed_in",
     )
     page = client_as("officer").get(reverse("admin:accounts_user_change", args=[customer.pk]))
     assert page.status_code == 200
