@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -56,7 +57,10 @@ def _client_ip(request: HttpRequest) -> str:
 def _over_limit(kind: str, value: str) -> bool:
     """Count one hit of ``kind`` for ``value``; True once past the hourly limit."""
     digest = hashlib.sha256(value.lower().encode()).hexdigest()[:32]  # no address in the clear in the cache
-    key = f"subject_requests:limit:{kind}:{digest}"
+    # Fixed hourly windows: the window's number is in the key, so a new hour starts at zero by
+    # the application's clock, whatever the cache's own expiry clock says (Redis keeps its own).
+    window = int(timezone.now().timestamp()) // WINDOW_SECONDS
+    key = f"subject_requests:limit:{kind}:{digest}:{window}"
     cache.add(key, 0, WINDOW_SECONDS)
     try:
         count = cache.incr(key)
