@@ -115,8 +115,10 @@ def compute(terms: Terms, *, received_at: datetime, paused_days: int = 0) -> Dea
     """
     received = local_date(received_at, terms.timezone)
     acknowledge_by = add_period(received, terms.acknowledge, terms.calendar)
-    start = received + timedelta(days=paused_days if terms.pauses_clock else 0)
-    due = add_period(start, terms.respond, terms.calendar)
+    # The period is counted from receipt, then the days the clock stood still are added: added
+    # first, they would vanish into a short month (29 January + 1 month = 28 February either way).
+    due = add_period(received, terms.respond, terms.calendar)
+    due += timedelta(days=paused_days if terms.pauses_clock else 0)
     extended = add_period(due, terms.extension, terms.calendar) if terms.extension else None
     if terms.roll_forward:
         due = next_working_day(due, terms.calendar)

@@ -143,8 +143,8 @@ def _send_digest(digest: Digest, *, now: datetime) -> bool:
                 "reference": r.short_reference,
                 "type": r.get_request_type_display(),
                 "status": r.get_status_display(),
-                "deadline": r.deadline,
-                "days": (r.deadline.date() - now.date()).days if r.deadline else None,
+                "deadline": r.deadline_on,
+                "days": (r.deadline_on - now.date()).days if r.deadline_on else None,
                 "url": _admin_url(r),
             }
             for r in requests

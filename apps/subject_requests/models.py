@@ -33,6 +33,9 @@ class RequestType(models.TextChoices):
     STOP_PROCESSING = "stop_processing", _("Stop processing my data")
 
 
+MAX_AMOUNT = 400  # no law gives more than about a year; larger numbers are typing mistakes
+
+
 class Jurisdiction(TimestampedModel):
     """One law's deadlines for subject requests. Seeded; verify with counsel before relying on them."""
 
@@ -108,6 +111,9 @@ class Jurisdiction(TimestampedModel):
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValidationError({"timezone": _("Give an IANA time zone, e.g. Europe/London.")}) from None
+        for name in ("acknowledge_amount", "respond_amount", "extension_amount"):
+            if (getattr(self, name) or 0) > MAX_AMOUNT:
+                raise ValidationError({name: _("At most %(max)d.") % {"max": MAX_AMOUNT}})
         if not isinstance(self.type_terms, dict):
             raise ValidationError({"type_terms": _("Give an object keyed by request type.")})
         for request_type, override in self.type_terms.items():
@@ -119,7 +125,8 @@ class Jurisdiction(TimestampedModel):
                     or (
                         isinstance(value, list)
                         and len(value) == 2
-                        and isinstance(value[0], int)
+                        and type(value[0]) is int  # not a bool
+                        and 1 <= value[0] <= MAX_AMOUNT
                         and value[1] in Unit.values
                     )
                 )
@@ -237,6 +244,26 @@ class SubjectRequest(ReferencedModel, TimestampedModel):
     @property
     def deadline(self) -> datetime | None:
         return self.extended_to or self.due_at
+
+    def _local_day(self, moment: datetime | None):
+        """The date of ``moment`` where the rule applies: a deadline is stored as the end of that
+        day there (23:59 in Los Angeles is the next morning in UTC), so pages and emails show
+        this date, never the UTC one."""
+        from zoneinfo import ZoneInfo
+
+        return moment.astimezone(ZoneInfo(self.jurisdiction.timezone)).date() if moment else None
+
+    @property
+    def deadline_on(self):
+        return self._local_day(self.deadline)
+
+    @property
+    def due_on(self):
+        return self._local_day(self.due_at)
+
+    @property
+    def extended_on(self):
+        return self._local_day(self.extended_to)
 
     @classmethod
     def retention_scope(cls, trigger: str):

@@ -26,7 +26,7 @@ def _context(request: SubjectRequest) -> dict:
         "request": request,
         "reference": request.short_reference,
         "type": request.get_request_type_display(),
-        "due_at": request.extended_to or request.due_at,
+        "due_at": request.deadline_on,  # the date where the rule applies (see SubjectRequest._local_day)
         "authority_name": request.jurisdiction.authority_name,
         "authority_url": request.jurisdiction.authority_url,
         "status_url": site + reverse("subject_requests:status", args=[request.reference]),

@@ -29,13 +29,18 @@ def due_soon(requests: QuerySet[SubjectRequest], now: datetime | None = None, wi
     """Open requests whose deadline falls within ``within`` from now (not yet overdue)."""
     now = now or timezone.now()
     return with_deadline(requests).filter(
-        status__in=SubjectRequest.OPEN_STATUSES, deadline_at__gte=now, deadline_at__lte=now + within
+        status__in=SubjectRequest.OPEN_STATUSES,
+        paused_since__isnull=True,  # a stopped clock runs towards nothing
+        deadline_at__gte=now,
+        deadline_at__lte=now + within,
     )
 
 
 def overdue(requests: QuerySet[SubjectRequest], now: datetime | None = None) -> QuerySet[SubjectRequest]:
     now = now or timezone.now()
-    return with_deadline(requests).filter(status__in=SubjectRequest.OPEN_STATUSES, deadline_at__lt=now)
+    return with_deadline(requests).filter(
+        status__in=SubjectRequest.OPEN_STATUSES, paused_since__isnull=True, deadline_at__lt=now
+    )
 
 
 def requests_for_subject(user) -> QuerySet[SubjectRequest]:
@@ -122,5 +127,7 @@ def timeline(request: SubjectRequest, *, for_subject: bool) -> list[TimelineItem
 
 def related_requests(request: SubjectRequest) -> QuerySet[SubjectRequest]:
     """Other requests of the same person (by account, else by address)."""
+    if not request.subject_id and not request.requester_email:
+        return SubjectRequest.objects.none()  # nothing ties it to anyone (a callback for no account)
     same = Q(subject=request.subject) if request.subject_id else Q(requester_email__iexact=request.requester_email)
     return SubjectRequest.objects.filter(same).exclude(pk=request.pk).order_by("-received_at")

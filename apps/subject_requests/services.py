@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,7 @@ Channel = SubjectRequest.Channel
 Actor = User | SystemActor
 
 CONFIRMATION_LIFETIME = timedelta(days=7)
+EARLIEST_RECEIVED_YEAR = 2000  # older dates are typing mistakes (and overflow the deadline arithmetic)
 
 # The transitions a service may make; the admin shows buttons for these only.
 TRANSITIONS: dict[str, set[str]] = {
@@ -119,14 +121,53 @@ def _save(request: SubjectRequest, *, actor: Actor | None, reason: str) -> Subje
 # --- Intake ------------------------------------------------------------------------------------
 
 
-def open_duplicate(*, request_type: str, subject: User | None, email: str) -> SubjectRequest | None:
-    """An open request of the same type for the same person, if there is one."""
+def open_duplicate(
+    *, request_type: str, subject: User | None, email: str, include_unverified: bool = False
+) -> SubjectRequest | None:
+    """An open request of the same type for the same person, if there is one.
+
+    Requests still awaiting their email confirmation do not exist yet, so they count only for
+    another unverified one (the public form sent twice re-sends the first one's code).
+    """
     open_requests = SubjectRequest.objects.filter(request_type=request_type, status__in=SubjectRequest.OPEN_STATUSES)
+    if not include_unverified:
+        open_requests = open_requests.exclude(status=Status.AWAITING_VERIFICATION)
+    same = Q(pk__in=[])
     if subject is not None:
-        return open_requests.filter(subject=subject).order_by("received_at").first()
+        same |= Q(subject=subject)
     if email:
-        return open_requests.filter(requester_email__iexact=email).order_by("received_at").first()
-    return None
+        # A request filed by address alone (a letter, the public form) is the same person's.
+        by_address = Q(requester_email__iexact=email)
+        same |= (by_address & Q(subject__isnull=True)) if subject is not None else by_address
+    return open_requests.filter(same).order_by("received_at").first()
+
+
+def _link_if_duplicate(request: SubjectRequest, *, actor: Actor | None) -> SubjectRequest | None:
+    """A request just verified that repeats an open one is closed as linked to it; returns that one."""
+    same = Q(pk__in=[])
+    if request.subject_id:
+        same |= Q(subject_id=request.subject_id)
+    if request.requester_email:
+        same |= Q(requester_email__iexact=request.requester_email)
+    duplicate = (
+        SubjectRequest.objects.filter(same, request_type=request.request_type, status__in=SubjectRequest.OPEN_STATUSES)
+        .exclude(pk=request.pk)
+        .exclude(status=Status.AWAITING_VERIFICATION)
+        .order_by("received_at")
+        .first()
+    )
+    if duplicate is None:
+        return None
+    request.duplicate_of = duplicate
+    request.status = Status.WITHDRAWN
+    request.closed_at = timezone.now()
+    request.outcome = "Linked to an open request of the same type for the same person."
+    apply_deadlines(request)
+    _save(request, actor=actor, reason=f"Verified; same as {duplicate.reference}")
+    subject_request_note(
+        request=duplicate, actor=None, body=f"Asked again: {request.reference} was linked to this one."
+    )
+    return duplicate
 
 
 @transaction.atomic
@@ -162,16 +203,23 @@ def subject_request_create(
         requester_email = requester_email or subject.email
         requester_name = requester_name or subject.full_name
         language = language or subject.preferred_language
+    received_at = received_at or timezone.now()
+    if received_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"received_at": _("A request cannot be received in the future.")})
+    if received_at.year < EARLIEST_RECEIVED_YEAR:
+        raise ValidationError({"received_at": _("Give the date the request was received (after 2000).")})
     # Facebook's callback may name no account we know and gives no address: it is still recorded.
     if not requester_email and subject is None and channel != Channel.FACEBOOK:
         raise ValidationError({"requester_email": _("An email address is needed to reply.")})
-    duplicate = open_duplicate(request_type=request_type, subject=subject, email=requester_email)
+    verified = bool(verification_method) and verification_method != SubjectRequest.Verification.EMAIL_LINK
+    duplicate = open_duplicate(
+        request_type=request_type, subject=subject, email=requester_email, include_unverified=not verified
+    )
     if duplicate is not None:
         when = f"{timezone.now():%Y-%m-%d %H:%M} UTC"
         note = f"Asked again through {Channel(channel).label} on {when}; not filed twice."
         subject_request_note(request=duplicate, actor=actor, body=note)
         return duplicate, False
-    verified = bool(verification_method) and verification_method != SubjectRequest.Verification.EMAIL_LINK
     request = SubjectRequest(
         request_type=request_type,
         channel=channel,
@@ -181,7 +229,7 @@ def subject_request_create(
         language=(language or "en")[:8],
         jurisdiction=jurisdiction
         or jurisdiction_for(country=str(subject.country) if subject is not None and subject.country else ""),
-        received_at=received_at or timezone.now(),
+        received_at=received_at,
         details=details.strip(),
         scope=scope or {},
         verification_method=verification_method,
@@ -208,7 +256,9 @@ def subject_request_issue_confirmation(*, request: SubjectRequest) -> str:
     code = "".join(secrets.choice("ABCDEFGHJKMNPQRSTUVWXYZ23456789") for _ in range(8))
     request = SubjectRequest.objects.select_for_update().get(pk=request.pk)
     request.confirmation_digest = _confirmation_digest(request, code)
-    request.confirmation_expires_at = timezone.now() + CONFIRMATION_LIFETIME
+    # Never beyond 7 days from the first submission: that is when the unconfirmed request and
+    # what was entered with it are deleted (the unconfirmed-requests retention rule).
+    request.confirmation_expires_at = min(timezone.now(), request.created_at) + CONFIRMATION_LIFETIME
     request.save(update_fields=["confirmation_digest", "confirmation_expires_at", "updated_at"])
     return code
 
@@ -239,19 +289,9 @@ def subject_request_confirm(*, reference: str, code: str) -> SubjectRequest:
     if request.subject is None:
         # The link proves control of the address: an account with it is the subject.
         request.subject = User.objects.filter(email__iexact=request.requester_email, is_active=True).first()
-    duplicate = open_duplicate(
-        request_type=request.request_type, subject=request.subject, email=request.requester_email
-    )
-    if duplicate is not None and duplicate.pk != request.pk and duplicate.status != Status.AWAITING_VERIFICATION:
-        request.duplicate_of = duplicate
-        request.status = Status.WITHDRAWN
-        request.closed_at = now
-        request.outcome = "Linked to an open request of the same type for the same person."
-        apply_deadlines(request)
-        _save(request, actor=SystemActor("public-form"), reason=f"Confirmed; same as {duplicate.reference}")
-        subject_request_note(
-            request=duplicate, actor=None, body=f"Asked again through the public form ({request.reference})."
-        )
+    request.paused_since, request.paused_days = None, 0  # the clock starts now, from zero
+    duplicate = _link_if_duplicate(request, actor=SystemActor("public-form"))
+    if duplicate is not None:
         return duplicate
     apply_deadlines(request)
     _save(request, actor=SystemActor("public-form"), reason="Email address confirmed")
@@ -281,6 +321,11 @@ def subject_request_verify(*, request: SubjectRequest, actor: User, note: str) -
     locked.confirmation_expires_at = None
     if locked.subject is None:
         locked.subject = User.objects.filter(email__iexact=locked.requester_email, is_active=True).first()
+    locked.paused_since, locked.paused_days = None, 0  # the clock starts now, from zero
+    duplicate = _link_if_duplicate(locked, actor=actor)
+    if duplicate is not None:
+        request.__dict__.update(locked.__dict__)
+        return duplicate
     apply_deadlines(locked)
     _save(locked, actor=actor, reason="Identity checked by an officer")
     transaction.on_commit(lambda: _after_opening(locked.pk))
@@ -307,7 +352,12 @@ IMMEDIATE_TYPES = {RequestType.WITHDRAWAL, RequestType.OBJECTION}
 
 
 def allowed_transitions(request: SubjectRequest) -> set[str]:
-    return set(TRANSITIONS.get(request.status, set()))
+    allowed = set(TRANSITIONS.get(request.status, set()))
+    if (request.execution or {}).get("erasure"):
+        # The worker has begun erasing: it cannot be called back, so the request cannot be
+        # withdrawn or refused any more (it completes when the erasure ends).
+        allowed -= {Status.WITHDRAWN, Status.REJECTED}
+    return allowed
 
 
 @transaction.atomic
@@ -317,6 +367,8 @@ def subject_request_transition(
     """Move a request to ``to_status`` if the lifecycle allows it; rejection needs a reason."""
     locked = SubjectRequest.objects.select_for_update().get(pk=request.pk)
     if to_status not in allowed_transitions(locked):
+        if (locked.execution or {}).get("erasure") and to_status in (Status.WITHDRAWN, Status.REJECTED):
+            raise ValidationError(_("The erasure is already under way and cannot be stopped; it completes shortly."))
         raise ValidationError(
             _("A request that is %(status)s cannot become %(target)s.")
             % {"status": locked.get_status_display(), "target": Status(to_status).label}
@@ -360,7 +412,7 @@ def subject_request_acknowledge(*, request: SubjectRequest, actor: Actor | None)
 def subject_request_pause(*, request: SubjectRequest, actor: Actor, reason: str) -> SubjectRequest:
     """Stop the clock while waiting for identity or clarification (where the rule allows it)."""
     locked = SubjectRequest.objects.select_for_update().get(pk=request.pk)
-    if not locked.is_open or locked.paused_since is not None:
+    if not locked.is_open or locked.paused_since is not None or locked.status == Status.AWAITING_VERIFICATION:
         raise ValidationError(_("Only an open request that is not paused can be paused."))
     if not locked.jurisdiction.pauses_clock:
         raise ValidationError(_("Under %(law)s the clock does not stop.") % {"law": locked.jurisdiction.name})
@@ -457,6 +509,8 @@ def subject_request_message(*, request: SubjectRequest, actor: User, body: str) 
     if not body.strip():
         raise ValidationError({"body": _("Write the message.")})
     from_subject = request.subject_id is not None and actor.pk == request.subject_id
+    if from_subject and not request.is_open:
+        raise ValidationError(_("This request is closed. To ask something new, make a new request."))
     message = RequestMessage.objects.create(
         request=request,
         kind=RequestMessage.Kind.FROM_SUBJECT if from_subject else RequestMessage.Kind.TO_SUBJECT,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
@@ -47,7 +48,7 @@ def handlers() -> QuerySet[User]:
 class Clock:
     """A request's deadline as the officer reads it."""
 
-    deadline: datetime | None
+    deadline: date | None  # the deadline's date where the rule applies
     days_left: int | None  # whole days until the deadline (negative when overdue)
     overdue: bool
     paused: bool
@@ -75,6 +76,8 @@ def clock(request: SubjectRequest, now: datetime | None = None) -> Clock:
     closed = not request.is_open
     if deadline is None:
         return Clock(None, None, False, request.paused_since is not None, closed)
-    days_left = (timezone.localdate(deadline) - timezone.localdate(now)).days
+    # Days counted where the rule applies: the deadline is the end of that local day.
+    today = now.astimezone(ZoneInfo(request.jurisdiction.timezone)).date()
+    days_left = (request.deadline_on - today).days
     overdue = not closed and request.paused_since is None and deadline < now
-    return Clock(deadline, days_left, overdue, request.paused_since is not None, closed)
+    return Clock(request.deadline_on, days_left, overdue, request.paused_since is not None, closed)

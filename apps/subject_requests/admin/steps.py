@@ -283,9 +283,10 @@ STEPS_BY_CODE = {step.code: step for step in STEPS}
 
 
 def approval_sender_id(request: SubjectRequest) -> int | None:
-    """Who sent the request for approval (the latest time), from its history."""
-    version = request.history.filter(status=Status.AWAITING_APPROVAL).order_by("-history_date", "-history_id").first()
-    return version.history_user_id if version is not None else None
+    """Who sent the request for approval: the service's own answer, so button and rule agree."""
+    from apps.subject_requests.execution import approval_requested_by
+
+    return approval_requested_by(request)
 
 
 def available_steps(request: SubjectRequest, user) -> list[Step]:
