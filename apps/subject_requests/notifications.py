@@ -31,7 +31,16 @@ def _context(request: SubjectRequest) -> dict:
         "authority_url": request.jurisdiction.authority_url,
         "status_url": site + reverse("subject_requests:status", args=[request.reference]),
         "account_url": site + reverse("subject_requests:list"),
+        # People without an account answer by email: the company's privacy contact.
+        "privacy_email": _privacy_email(),
     }
+
+
+def _privacy_email() -> str:
+    from apps.accounts.models import Organisation
+
+    organisation = Organisation.objects.first()
+    return (organisation.contact_email if organisation else "") or settings.DEFAULT_FROM_EMAIL
 
 
 def _send(request: SubjectRequest, template: str, **extra) -> bool:

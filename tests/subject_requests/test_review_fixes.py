@@ -182,3 +182,16 @@ def test_a_closed_request_takes_no_more_messages_from_its_subject(customer, offi
     subject_request_transition(request=request, to_status=Status.REJECTED, actor=officer, reason="Not ours")
     with pytest.raises(ValidationError):
         subject_request_message(request=request, actor=customer, body="But why?")
+
+
+def test_someone_without_an_account_is_told_how_to_answer_a_message(officer):
+    from django.core import mail
+    from django.test import TestCase
+
+    request = file(email="no-account@example.test", request_type="complaint")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        subject_request_message(request=request, actor=officer, body="Which date was the call?")
+    body = mail.outbox[-1].body
+    assert "quote the reference" in body
+    assert reverse("subject_requests:status", args=[request.reference]) in body
+    assert reverse("subject_requests:list") not in body
