@@ -421,13 +421,7 @@ def subject_request_pause(*, request: SubjectRequest, actor: Actor, reason: str)
     locked.paused_since = timezone.now()
     _save(locked, actor=actor, reason=f"Clock paused: {reason.strip()}")
     # The subject is asked for what is missing: the reason is written to them.
-    RequestMessage.objects.create(
-        request=locked,
-        kind=RequestMessage.Kind.TO_SUBJECT,
-        author=actor if isinstance(actor, User) else None,
-        body=reason.strip(),
-    )
-    transaction.on_commit(lambda: _send_message_email(locked.pk))
+    _write_to_subject(locked, actor=actor, body=reason)
     return locked
 
 
@@ -464,13 +458,7 @@ def subject_request_extend(*, request: SubjectRequest, actor: Actor, reason: str
     locked.extension_reason = reason.strip()
     apply_deadlines(locked, extended=True)
     _save(locked, actor=actor, reason=f"Extended to {locked.extended_to:%Y-%m-%d}")
-    RequestMessage.objects.create(
-        request=locked,
-        kind=RequestMessage.Kind.TO_SUBJECT,
-        author=actor if isinstance(actor, User) else None,
-        body=reason.strip(),
-    )
-    transaction.on_commit(lambda: _send_message_email(locked.pk))
+    _write_to_subject(locked, actor=actor, body=reason)
     return locked
 
 
@@ -511,14 +499,22 @@ def subject_request_message(*, request: SubjectRequest, actor: User, body: str) 
     from_subject = request.subject_id is not None and actor.pk == request.subject_id
     if from_subject and not request.is_open:
         raise ValidationError(_("This request is closed. To ask something new, make a new request."))
+    if not from_subject:
+        return _write_to_subject(request, actor=actor, body=body)
+    return RequestMessage.objects.create(
+        request=request, kind=RequestMessage.Kind.FROM_SUBJECT, author=actor, body=body.strip()
+    )
+
+
+def _write_to_subject(request: SubjectRequest, *, actor: Actor | None, body: str) -> RequestMessage:
+    """A message to the subject from the officers (shown on their request, emailed after commit)."""
     message = RequestMessage.objects.create(
         request=request,
-        kind=RequestMessage.Kind.FROM_SUBJECT if from_subject else RequestMessage.Kind.TO_SUBJECT,
-        author=actor,
+        kind=RequestMessage.Kind.TO_SUBJECT,
+        author=actor if isinstance(actor, User) else None,
         body=body.strip(),
     )
-    if not from_subject:
-        transaction.on_commit(lambda: _send_message_email(request.pk))
+    transaction.on_commit(lambda: _send_message_email(request.pk))
     return message
 
 
