@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from apps.subject_requests.models import RequestType, SubjectRequest
 
 MAX_SIGNED_REQUEST = 4096  # Facebook's are a few hundred characters; anything far longer is not one
 ALGORITHM = "HMAC-SHA256"
+MAX_AGE_SECONDS = 24 * 3600
 
 
 class SignedRequestError(ValueError):
@@ -79,10 +81,18 @@ def parse_signed_request(signed_request: str, secret: str) -> DeletionRequest:
         raise SignedRequestError("payload is not an object")
     if str(payload.get("algorithm", "")).upper() != ALGORITHM:
         raise SignedRequestError("unsupported algorithm")
+    issued_at = payload.get("issued_at")
+    if issued_at is not None:
+        # A captured request replayed later is refused: Facebook calls at once.
+        if not isinstance(issued_at, int) or isinstance(issued_at, bool):
+            raise SignedRequestError("malformed issued_at")
+        age = time.time() - issued_at
+        if age > MAX_AGE_SECONDS or age < -300:
+            raise SignedRequestError("expired signed_request")
     user_id = payload.get("user_id")
     if isinstance(user_id, int) and not isinstance(user_id, bool):
         user_id = str(user_id)
-    if not isinstance(user_id, str) or not user_id.isdigit() or len(user_id) > 64:
+    if not isinstance(user_id, str) or not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 64:
         raise SignedRequestError("missing or malformed user_id")
     return DeletionRequest(user_id=user_id, payload=payload)
 

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
@@ -17,7 +18,8 @@ from apps.subject_requests.models import SubjectRequest
 
 SECRET = "test-facebook-app-secret"
 URL = "/facebook/data-deletion/"
-PAYLOAD = {"algorithm": "HMAC-SHA256", "expires": 1700000000, "issued_at": 1699990000, "user_id": "1234567890"}
+NOW = int(time.time())
+PAYLOAD = {"algorithm": "HMAC-SHA256", "expires": NOW + 3600, "issued_at": NOW, "user_id": "1234567890"}
 
 
 def b64(data: bytes) -> str:
@@ -35,7 +37,7 @@ def signed_with(payload_text: str, secret: str = SECRET) -> str:
 def test_it_reads_a_signed_request():
     parsed = parse_signed_request(sign(PAYLOAD, SECRET), SECRET)
     assert parsed.user_id == "1234567890"
-    assert parsed.payload["issued_at"] == 1699990000
+    assert parsed.payload["issued_at"] == NOW
 
 
 def test_a_numeric_user_id_is_read_as_text():
@@ -137,7 +139,7 @@ def test_facebook_asking_again_gets_the_same_request(customer, linked):
     if linked:
         SocialAccount.objects.create(user=customer, provider="facebook", uid="1234567890")
     first = call(sign(PAYLOAD, SECRET)).json()
-    again = call(sign({**PAYLOAD, "issued_at": 1699990500}, SECRET)).json()
+    again = call(sign({**PAYLOAD, "issued_at": NOW + 60}, SECRET)).json()
     assert first == again
     assert SubjectRequest.objects.count() == 1
 
@@ -169,3 +171,17 @@ def test_without_a_configured_secret_every_callback_is_refused(customer):
 def test_the_callback_is_post_only():
     assert Client().get(URL, {"signed_request": sign(PAYLOAD, SECRET)}).status_code == 405
     assert not SubjectRequest.objects.exists()
+
+
+def test_it_refuses_an_old_signed_request_replayed_and_non_ascii_ids():
+    import time
+
+    from apps.subject_requests.facebook import SignedRequestError, parse_signed_request, sign
+
+    secret = "replay-secret"
+    fresh = {"algorithm": "HMAC-SHA256", "user_id": "1234", "issued_at": int(time.time())}
+    assert parse_signed_request(sign(fresh, secret), secret).user_id == "1234"
+    with pytest.raises(SignedRequestError):
+        parse_signed_request(sign({**fresh, "issued_at": int(time.time()) - 2 * 86400}, secret), secret)
+    with pytest.raises(SignedRequestError):
+        parse_signed_request(sign({**fresh, "user_id": "١٢٣"}, secret), secret)
