@@ -338,3 +338,24 @@ def test_a_hold_on_any_category_the_rule_touches_keeps_the_rows(customer, office
     run = run_purge("login-history")
     assert run.progress["login-history"]["held_back"] == 1
     assert LoginEvent.objects.filter(user=customer).count() == 1
+
+
+def test_a_warning_that_could_not_be_sent_is_sent_on_the_next_run_before_any_erasure(dormant, settings):
+    due = START + relativedelta(months=12)
+    settings.EMAIL_BACKEND = "tests.retention.test_purge.FailingBackend"
+    run = at(due - timedelta(days=30))
+    assert run.progress["inactive-accounts"].get("warnings_failed") == 1
+    assert not InactivityNotice.objects.exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert counts(at(due - timedelta(days=29)), "inactive-accounts") == {"warned": 1}
+    # The account is erased only once both warnings went out and the last one's notice ran.
+    assert counts(at(due), "inactive-accounts") == {"warned": 1}
+    assert User.objects.get(pk=dormant.pk).status == User.Status.ACTIVE
+
+
+class FailingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise OSError("mail server down")

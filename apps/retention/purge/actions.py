@@ -185,30 +185,33 @@ def purge_inactive_accounts(claim: Claim, rule: RetentionRule) -> None:
 
 
 def _warn(claim: Claim, rule: RetentionRule, user: User, days: int, purge_on: datetime) -> None:
+    """Email the warning, then record it. A warning that could not be sent is not recorded, so
+    the account is not erased on the strength of it and the next run tries again; the rare
+    cost is a second email if the run dies between the two."""
+    if InactivityNotice.objects.filter(
+        subject=user, rule=rule, days_before=days, inactive_since=user.inactive_since
+    ).exists():
+        return
+    context = {
+        "user": user,
+        "purge_on": purge_on,
+        "days": days,
+        "url": settings.SITE_URL.rstrip("/") + reverse("account_login"),
+    }
+    try:
+        send_templated_mail(
+            "retention/email/inactivity_warning", context, to=user.email, language=user.preferred_language
+        )
+    except Exception:
+        logger.exception("could not email an inactivity warning; it is tried again on the next run")
+        checkpoint(claim, rule.code, add={"warnings_failed": 1})
+        return
     with transaction.atomic():
-        _, created = InactivityNotice.objects.get_or_create(
+        InactivityNotice.objects.get_or_create(
             subject=user,
             rule=rule,
             days_before=days,
             inactive_since=user.inactive_since,
             defaults={"purge_on": purge_on, "sent_at": timezone.now()},
         )
-        if not created:
-            return
         checkpoint(claim, rule.code, add={"warned": 1})
-        context = {
-            "user": user,
-            "purge_on": purge_on,
-            "days": days,
-            "url": settings.SITE_URL.rstrip("/") + reverse("account_login"),
-        }
-        transaction.on_commit(lambda: _send_warning(user, context))
-
-
-def _send_warning(user: User, context: dict) -> None:
-    try:
-        send_templated_mail(
-            "retention/email/inactivity_warning", context, to=user.email, language=user.preferred_language
-        )
-    except Exception:  # the notice is recorded; the purge date is kept as told
-        logger.exception("could not email an inactivity warning")
