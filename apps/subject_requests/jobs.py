@@ -48,7 +48,7 @@ class Digest:
         return self.overdue + self.due_soon
 
 
-def _officers() -> list[User]:
+def privacy_officers() -> list[User]:
     from apps.accounts.roles import PRIVACY_OFFICER
 
     return list(
@@ -59,7 +59,7 @@ def _officers() -> list[User]:
     )
 
 
-def _recipients(request: SubjectRequest, officers: list[User]) -> list[User]:
+def recipients_for(request: SubjectRequest, officers: list[User]) -> list[User]:
     assignee = request.assignee
     if assignee is not None and assignee.is_active and assignee.is_staff and assignee.email:
         return [assignee]
@@ -79,13 +79,13 @@ def reminders_due(*, now: datetime | None = None) -> list[Digest]:
     )
     soon = list(selectors.due_soon(base, now=now, within=REMIND_WITHIN).order_by("deadline_at", "pk"))
     late = list(selectors.overdue(base, now=now).order_by("deadline_at", "pk"))
-    officers = _officers()
+    officers = privacy_officers()
     digests: dict[int, Digest] = {}
     for kind, requests in (("due_soon", soon), ("overdue", late)):
         for request in requests:
             if (request.execution or {}).get("reminded_on") == today:
                 continue
-            for recipient in _recipients(request, officers):
+            for recipient in recipients_for(request, officers):
                 digest = digests.setdefault(recipient.pk, Digest(recipient=recipient))
                 getattr(digest, kind).append(request)
     return list(digests.values())
@@ -127,7 +127,7 @@ def subject_requests_remind(*, now: datetime | None = None, dry_run: bool = Fals
     return sent
 
 
-def _admin_url(request: SubjectRequest) -> str:
+def admin_url(request: SubjectRequest) -> str:
     site = settings.SITE_URL.rstrip("/")
     try:
         return site + reverse("admin:subject_requests_subjectrequest_change", args=[request.pk])
@@ -145,7 +145,7 @@ def _send_digest(digest: Digest, *, now: datetime) -> bool:
                 "status": r.get_status_display(),
                 "deadline": r.deadline_on,
                 "days": (r.deadline_on - now.date()).days if r.deadline_on else None,
-                "url": _admin_url(r),
+                "url": admin_url(r),
             }
             for r in requests
         ]

@@ -116,3 +116,30 @@ def notify_already_received(request: SubjectRequest) -> bool:
     only the address's owner learns the request is already being handled.
     """
     return _send(request, "acknowledged")
+
+
+def notify_officers_of_message(request_pk: int) -> int:
+    """Tell the assignee (every privacy officer when unassigned) that the subject wrote.
+
+    The email names the request only: the message itself is read in the admin.
+    """
+    from apps.subject_requests.jobs import admin_url, privacy_officers, recipients_for
+
+    request = SubjectRequest.objects.select_related("assignee").filter(pk=request_pk).first()
+    if request is None:
+        return 0
+    sent = 0
+    for officer in recipients_for(request, privacy_officers()):
+        context = {
+            "reference": request.short_reference,
+            "type": request.get_request_type_display(),
+            "url": admin_url(request),
+        }
+        try:
+            send_templated_mail(
+                "subject_requests/email/officer_message", context, to=officer.email, language=officer.preferred_language
+            )
+            sent += 1
+        except Exception:  # the message is on the request and in tomorrow's digest either way
+            logger.exception("could not tell officer %s about a message on request %s", officer.pk, request.reference)
+    return sent

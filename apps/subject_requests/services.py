@@ -501,9 +501,17 @@ def subject_request_message(*, request: SubjectRequest, actor: User, body: str) 
         raise ValidationError(_("This request is closed. To ask something new, make a new request."))
     if not from_subject:
         return _write_to_subject(request, actor=actor, body=body)
-    return RequestMessage.objects.create(
+    message = RequestMessage.objects.create(
         request=request, kind=RequestMessage.Kind.FROM_SUBJECT, author=actor, body=body.strip()
     )
+    transaction.on_commit(lambda: _tell_officers(request.pk))
+    return message
+
+
+def _tell_officers(request_pk: int) -> None:
+    from apps.subject_requests.notifications import notify_officers_of_message
+
+    notify_officers_of_message(request_pk)
 
 
 def _write_to_subject(request: SubjectRequest, *, actor: Actor | None, body: str) -> RequestMessage:

@@ -195,3 +195,17 @@ def test_someone_without_an_account_is_told_how_to_answer_a_message(officer):
     assert "quote the reference" in body
     assert reverse("subject_requests:status", args=[request.reference]) in body
     assert reverse("subject_requests:list") not in body
+
+
+def test_the_assignee_is_told_when_the_subject_writes_without_the_message_itself(customer, officer):
+    from django.core import mail
+    from django.test import TestCase
+
+    request = file(customer, request_type="complaint")
+    subject_requests_assign(requests=[request], assignee=officer, actor=officer)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        subject_request_message(request=request, actor=customer, body="My flat number is 4B, please note.")
+    to_officer = [m for m in mail.outbox if m.to == [officer.email]]
+    assert len(to_officer) == 1
+    assert request.short_reference in to_officer[0].subject
+    assert "4B" not in to_officer[0].body
