@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import User
 from apps.core.actors import record_actor
+from apps.core.files import save_with_file
 from apps.disclosures.chain import pending_link
 from apps.disclosures.models import (
     ChainAnchor,
@@ -347,15 +348,7 @@ def disclosure_attach(*, disclosure: Disclosure, upload, actor: User) -> Disclos
         sha256=digest.hexdigest(),
         uploaded_by=actor,
     )
-    attachment.file.save(f"attachment{ATTACHMENT_TYPES[content_type]}", upload, save=False)
-    # If saving the row fails after the file was written, do not leave the file behind.
-    name, storage = attachment.file.name, attachment.file.storage
-    try:
-        attachment.full_clean()
-        attachment.save()
-    except Exception:
-        storage.delete(name)
-        raise
+    save_with_file(attachment, "file", f"attachment{ATTACHMENT_TYPES[content_type]}", upload)
     return attachment
 
 

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from apps.accounts.models import User
-from apps.core.charts import last_months, next_month
+from apps.core.charts import BarFrame, last_months, next_month
 
 # No cell with fewer people than this is ever shown (P-26).
 THRESHOLD = 10
@@ -337,30 +337,18 @@ def month_chart(table: Table) -> dict:
     shown = [cell.count for cell in table.rows if cell.count is not None]
     peak = max(shown, default=0) or 1
     many = len(table.rows) > 12
-    height, bar_width, gap, left, top = 200, (20 if many else 36), (8 if many else 12), 44, 10
+    frame = BarFrame(columns=len(table.rows), bar_width=20 if many else 36, gap=8 if many else 12, left=44)
     bars = []
     for index, cell in enumerate(table.rows):
-        x = left + index * (bar_width + gap)
-        bar_height = round(cell.count * height / peak, 1) if cell.count else 0
+        y, bar_height = frame.bar(cell.count or 0, peak)
         bars.append(
             {
                 "cell": cell,
-                "x": x,
-                "y": round(top + height - bar_height, 1),
+                "x": frame.x(index),
+                "y": y,
                 "height": bar_height,
-                "label_x": x + bar_width / 2,
-                "marker_y": top + height - 4,
+                "label_x": frame.label_x(index),
+                "marker_y": frame.baseline - 4,
             }
         )
-    return {
-        "bars": bars,
-        "peak": peak if shown else 0,
-        "width": left + len(table.rows) * (bar_width + gap),
-        "height": top + height + 30,
-        "bar_width": bar_width,
-        "baseline": top + height,
-        "top": top,
-        "left": left,
-        "axis_label_y": top + height + 18,
-        "font_size": 9 if many else 11,
-    }
+    return {"bars": bars, "peak": peak if shown else 0, **frame.as_dict(), "font_size": 9 if many else 11}

@@ -8,7 +8,7 @@ from django.db.models import Count, F
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from apps.core.charts import CHART_COLOURS, last_months
+from apps.core.charts import CHART_COLOURS, BarFrame, last_months
 from apps.disclosures.models import Disclosure, Recipient
 
 
@@ -36,20 +36,25 @@ def monthly_chart(*, today: date | None = None) -> dict:
     ]
     totals = [sum(counts.get((month, c), 0) for c in categories) for month in months]
     peak = max(totals, default=0) or 1
-    height, bar_width, gap, left, top = 200, 36, 12, 40, 10
+    frame = BarFrame(columns=len(months))
     bars = []
     for index, month in enumerate(months):
-        x = left + index * (bar_width + gap)
-        y = top + height
+        y = frame.baseline
         segments = []
         for item in legend:
             n = counts.get((month, item["value"]), 0)
             if n:
-                h = n * height / peak
+                h = n * frame.height / peak
                 y -= h
                 segments.append({"y": round(y, 1), "height": round(h, 1), "count": n, **item})
         bars.append(
-            {"month": month, "x": x, "label_x": x + bar_width / 2, "segments": segments, "total": totals[index]}
+            {
+                "month": month,
+                "x": frame.x(index),
+                "label_x": frame.label_x(index),
+                "segments": segments,
+                "total": totals[index],
+            }
         )
     table = [
         {"month": month, "cells": [counts.get((month, item["value"]), 0) for item in legend], "total": totals[index]}
@@ -60,14 +65,6 @@ def monthly_chart(*, today: date | None = None) -> dict:
         "legend": legend,
         "table": table,
         "peak": peak,
-        "chart": {
-            "width": left + len(months) * (bar_width + gap),
-            "height": top + height + 30,
-            "bar_width": bar_width,
-            "baseline": top + height,
-            "top": top,
-            "left": left,
-            "axis_label_y": top + height + 18,
-        },
+        "chart": frame.as_dict(),
         "total": sum(totals),
     }

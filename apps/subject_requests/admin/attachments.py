@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 
 from apps.accounts.models import User
+from apps.core.files import save_with_file
 from apps.subject_requests.admin.forms import ATTACHMENT_TYPES, check_attachment
 from apps.subject_requests.models import RequestAttachment, SubjectRequest
 
@@ -24,14 +25,7 @@ def subject_request_attach(*, request: SubjectRequest, upload, actor: User) -> R
         size_bytes=upload.size,
         uploaded_by=actor,
     )
-    attachment.file.save(f"attachment{ATTACHMENT_TYPES[content_type]}", upload, save=False)
-    name, storage = attachment.file.name, attachment.file.storage
-    try:
-        attachment.full_clean()
-        attachment.save()
-    except Exception:
-        storage.delete(name)  # do not leave a file without its row
-        raise
+    save_with_file(attachment, "file", f"attachment{ATTACHMENT_TYPES[content_type]}", upload)
     # Django has no rollback hook: callers that may fail after attaching (intake) attach last.
     return attachment
 

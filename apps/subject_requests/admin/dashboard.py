@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.admin_site import register_site_view
+from apps.core.charts import BarFrame
 from apps.subject_requests import metrics
 from apps.subject_requests.admin.common import VIEW_PERMISSION
 
@@ -30,24 +31,12 @@ def may_view_dashboard(user) -> bool:
 def month_chart(months: list[dict]) -> dict:
     """Bars for the requests received per month (server-side SVG, the table beside it)."""
     peak = max((row["count"] for row in months), default=0) or 1
-    height, bar_width, gap, left, top = 160, 36, 12, 40, 10
+    frame = BarFrame(columns=len(months), height=160)
     bars = []
     for index, row in enumerate(months):
-        x = left + index * (bar_width + gap)
-        h = round(row["count"] * height / peak, 1)
-        bars.append({**row, "x": x, "y": round(top + height - h, 1), "height": h, "label_x": x + bar_width / 2})
-    return {
-        "bars": bars,
-        "peak": peak,
-        "width": left + len(months) * (bar_width + gap),
-        "height": top + height + 30,
-        "bar_width": bar_width,
-        "baseline": top + height,
-        "top": top,
-        "left": left,
-        "axis_label_y": top + height + 18,
-        "total": sum(row["count"] for row in months),
-    }
+        y, h = frame.bar(row["count"], peak)
+        bars.append({**row, "x": frame.x(index), "y": y, "height": h, "label_x": frame.label_x(index)})
+    return {"bars": bars, "peak": peak, **frame.as_dict(), "total": sum(row["count"] for row in months)}
 
 
 def dashboard_view(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,24 @@
+"""Saving a row together with its uploaded file."""
+
+from __future__ import annotations
+
+from django.core.files import File
+from django.db import models
+
+
+def save_with_file(instance: models.Model, field: str, filename: str, content: File) -> models.Model:
+    """Write ``content`` to ``instance.<field>`` under ``filename``, then validate and save the row.
+
+    If the row cannot be saved, the file just written is deleted, so no file is left without
+    its row. (A transaction rolled back later is the caller's to handle: attach last.)
+    """
+    file = getattr(instance, field)
+    file.save(filename, content, save=False)
+    name, storage = file.name, file.storage
+    try:
+        instance.full_clean()
+        instance.save()
+    except Exception:
+        storage.delete(name)
+        raise
+    return instance
