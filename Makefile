@@ -9,13 +9,20 @@ MANAGE := $(VENV)/bin/python manage.py
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: setup run test test-browser lint check-deploy messages seed clean help
+.PHONY: setup run test test-fast test-clock test-browser lint check-deploy messages clean help
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make run    set up, load demo data, start web + worker + beat on http://127.0.0.1:$(PORT)"
-	@echo "make test   set up, run the whole test suite on the embedded default (SQLite + filesystem broker)"
-	@echo "make setup  only the bootstrap (venv from uv.lock, migrations); fast when nothing changed"
+	@echo "make run           set up, load demo data, start web + worker + beat on http://127.0.0.1:$(PORT)"
+	@echo "make test          set up, run the whole test suite on the embedded default (SQLite + filesystem broker)"
+	@echo "make test-fast     the suite without a real worker or a browser (the quick lane)"
+	@echo "make test-clock CLOCK=2026-12-31T23:59:30Z   the quick lane with every test starting at that instant"
+	@echo "make test-browser  only the Chromium tests"
+	@echo "make setup         only the bootstrap (venv from uv.lock, migrations); fast when nothing changed"
+	@echo "make lint          ruff"
+	@echo "make check-deploy  Django's deployment checks on the production settings"
+	@echo "make messages      regenerate and compile the Vietnamese catalogue (needs gettext)"
+	@echo "make clean         remove var/ and .venv"
 
 $(BOOTSTRAP)/bin/uv:
 	@echo "uv not found: installing it with pip into $(BOOTSTRAP)"
@@ -39,6 +46,16 @@ run: setup
 
 test: setup
 	$(VENV)/bin/pytest --ds=config.settings.test
+
+FAST := -m "not worker and not browser"
+
+test-fast: setup
+	$(VENV)/bin/pytest --ds=config.settings.test $(FAST)
+
+# Late evenings, month and year ends, 29 February and clock changes, on purpose (tests/plugins/clock.py).
+test-clock: setup
+	@test -n "$(CLOCK)" || { echo "give an instant: make test-clock CLOCK=2026-12-31T23:59:30Z"; exit 2; }
+	$(VENV)/bin/pytest --ds=config.settings.test $(FAST) --clock $(CLOCK)
 
 test-browser: setup
 	$(VENV)/bin/pytest --ds=config.settings.test -m browser

@@ -29,6 +29,8 @@ from django.test import Client
 from apps.accounts.roles import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT, sync_staff_roles
 from tests.factories import UserFactory
 
+pytest_plugins = ("tests.plugins.clock",)
+
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -61,26 +63,32 @@ def _seed_data_after_flushes(request):
     Transactional tests end by flushing every table, so any test after one would otherwise run
     without the rows a fresh install always has.
     """
+    # Imported here, not at the top: pytest must load the plugin first (assertion rewriting).
+    from tests.plugins.clock import installed_before_the_tests
+
     database = _uses_database(request)
     if database is not None:
-        import importlib
-
-        from django.apps import apps
-
-        from apps.consent.models import Purpose
-
         request.getfixturevalue(database)
-        if not Purpose.objects.exists():
-            importlib.import_module("apps.consent.migrations.0002_seed_purposes_and_policy").seed(apps, None)
-        from apps.retention.models import RetentionRule
+        with installed_before_the_tests(request.config):
+            _seed_if_flushed()
 
-        if not RetentionRule.objects.exists():
-            importlib.import_module("apps.retention.migrations.0002_seed_rules").seed(apps, None)
-            importlib.import_module("apps.retention.migrations.0004_seed_unconfirmed_requests").seed(apps, None)
-        from apps.subject_requests.models import Jurisdiction
 
-        if not Jurisdiction.objects.exists():
-            importlib.import_module("apps.subject_requests.migrations.0002_seed_jurisdictions").seed(apps, None)
+def _seed_if_flushed() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from apps.consent.models import Purpose
+    from apps.retention.models import RetentionRule
+    from apps.subject_requests.models import Jurisdiction
+
+    if not Purpose.objects.exists():
+        importlib.import_module("apps.consent.migrations.0002_seed_purposes_and_policy").seed(apps, None)
+    if not RetentionRule.objects.exists():
+        importlib.import_module("apps.retention.migrations.0002_seed_rules").seed(apps, None)
+        importlib.import_module("apps.retention.migrations.0004_seed_unconfirmed_requests").seed(apps, None)
+    if not Jurisdiction.objects.exists():
+        importlib.import_module("apps.subject_requests.migrations.0002_seed_jurisdictions").seed(apps, None)
 
 
 @pytest.fixture
@@ -222,6 +230,13 @@ def _wait_for_worker(process: subprocess.Popen, log: Path, timeout: float = 60) 
         if check_worker()["ok"]:
             return
     raise RuntimeError(f"Celery worker did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
+
+
+def pytest_collection_modifyitems(config, items):
+    # `make test-fast` leaves out what needs a real worker process: mark it wherever it is used.
+    for item in items:
+        if {"celery_worker_process", "mailbox_worker"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.worker)
 
 
 # --- Under CI nothing may skip -------------------------------------------------------

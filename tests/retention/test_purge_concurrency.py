@@ -71,6 +71,7 @@ def test_two_purges_started_together_do_the_work_once(settings):
     assert LoginEvent.objects.count() == 0
 
 
+@pytest.mark.worker  # `manage.py purge` in a second process
 def test_a_purge_killed_mid_run_is_completed_by_the_next(settings):
     old_logins(3000)
     env = {

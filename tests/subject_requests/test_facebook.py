@@ -8,8 +8,10 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from allauth.socialaccount.models import SocialAccount
 from django.test import Client, override_settings
 
@@ -18,8 +20,16 @@ from apps.subject_requests.models import SubjectRequest
 
 SECRET = "test-facebook-app-secret"
 URL = "/facebook/data-deletion/"
-NOW = int(time.time())
+# Signed at a fixed instant, and every test runs a moment after it (Facebook calls at once),
+# so the module neither depends on when it was imported nor on the hour the suite runs.
+NOW = int(datetime(2027, 3, 10, 9, 0, tzinfo=UTC).timestamp())
 PAYLOAD = {"algorithm": "HMAC-SHA256", "expires": NOW + 3600, "issued_at": NOW, "user_id": "1234567890"}
+
+
+@pytest.fixture(autouse=True)
+def _called_just_after_signing():
+    with time_machine.travel(NOW + 1, tick=True):
+        yield
 
 
 def b64(data: bytes) -> str:
@@ -174,7 +184,6 @@ def test_the_callback_is_post_only():
 
 
 def test_it_refuses_an_old_signed_request_replayed_and_non_ascii_ids():
-    import time
 
     from apps.subject_requests.facebook import SignedRequestError, parse_signed_request, sign
 

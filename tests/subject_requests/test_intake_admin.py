@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -98,7 +99,8 @@ def test_it_records_a_letter_from_someone_without_an_account(client_as):
         (
             {
                 "subject_email": "customer@example.test",
-                "received_at": (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+                # Computed when the test runs, not when it is collected (see --clock).
+                "received_at": lambda: (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
             },
             "received_at",
             "cannot be in the future",
@@ -107,6 +109,7 @@ def test_it_records_a_letter_from_someone_without_an_account(client_as):
     ],
 )
 def test_it_refuses_bad_input_with_a_clear_message(client_as, customer, overrides, field, message):
+    overrides = {name: value() if callable(value) else value for name, value in overrides.items()}
     response = client_as("officer").post(INTAKE, form(**overrides))
     assert response.status_code == 400
     errors = response.context["form"].errors
@@ -134,3 +137,14 @@ def test_a_duplicate_links_to_the_open_request(client_as, customer):
     assert "already has an open" in body
     assert reverse("admin:subject_requests_subjectrequest_change", args=[first.pk]) in body
     assert RequestMessage.objects.filter(request=first, kind="internal", body__contains="Asked again").exists()
+
+
+# --- Whose day (apps/core/clock.py) ---------------------------------------------------------------
+
+
+@time_machine.travel(datetime(2026, 12, 31, 17, 30, 45, tzinfo=UTC), tick=False)  # 00:30 on 1 January in Hanoi
+def test_it_offers_the_organisations_time_as_when_the_request_came_in(settings, client_as):
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    response = client_as("officer").get(INTAKE)
+    assert f"{response.context['form'].initial['received_at']:%Y-%m-%d %H:%M:%S}" == "2027-01-01 00:30:00"
+    assert 'value="2027-01-01T00:30"' in response.content.decode()

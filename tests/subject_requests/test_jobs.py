@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from apps.accounts.roles import PRIVACY_OFFICER
 from apps.core.actors import SystemActor
+from apps.subject_requests.deadlines import end_of_day
 from apps.subject_requests.execution import subject_request_execute, subject_request_start
 from apps.subject_requests.jobs import (
     MAX_REQUEUES,
@@ -21,7 +22,7 @@ from apps.subject_requests.jobs import (
     subject_requests_remind,
     subject_requests_requeue_stuck,
 )
-from apps.subject_requests.models import RequestMessage, SubjectRequest
+from apps.subject_requests.models import Jurisdiction, RequestMessage, SubjectRequest
 from apps.subject_requests.services import subject_request_create, subject_request_pause, subject_requests_assign
 from tests.conftest import _staff
 from tests.factories import UserFactory
@@ -67,6 +68,12 @@ def second_officer(db):
     return _staff("second-officer@example.test", PRIVACY_OFFICER)
 
 
+# Mid-morning: three hours later is still the same day, a day later the next one, whatever
+# the hour the suite runs at.
+MORNING = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+
+
+@time_machine.travel(MORNING, tick=False)
 def test_it_reminds_the_assignee_of_their_requests_due_soon_and_overdue_once_a_day(officer, second_officer):
     now = timezone.now()
     soon = due_in(file("access", "a@example.test"), timedelta(days=2), now)
@@ -264,3 +271,40 @@ def test_both_jobs_are_in_the_beat_schedule():
     registered = app.tasks
     assert "apps.subject_requests.tasks.remind_task" in registered
     assert "apps.subject_requests.tasks.requeue_stuck_task" in registered
+
+
+# --- Whose day (apps/core/clock.py) -------------------------------------------------------------------
+
+# 17:30 UTC on 31 December: already 00:30 on 1 January in Hanoi, still the 31st in UTC.
+NEW_YEAR_IN_HANOI = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+
+
+def test_it_reminds_once_per_day_of_the_organisation(settings, officer):
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    request = due_in(file("access", "a@example.test"), timedelta(days=2), NEW_YEAR_IN_HANOI)
+
+    assert len(subject_requests_remind(now=NEW_YEAR_IN_HANOI - timedelta(hours=1))) == 1  # 23:30 on the 31st
+    assert len(subject_requests_remind(now=NEW_YEAR_IN_HANOI)) == 1  # 00:30 on 1 January: a new day
+
+    request.refresh_from_db()
+    assert request.execution["reminded_on"] == "2027-01-01"
+    assert len(mail.outbox) == 2
+
+
+def test_it_counts_the_days_left_from_today_where_the_request_is_under(settings, officer, monkeypatch):
+    from apps.subject_requests import jobs
+
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    sent = []
+    monkeypatch.setattr(jobs, "send_templated_mail", lambda template, context, **kwargs: sent.append(context))
+    for code, due_on in (("vn", date(2027, 1, 3)), ("us-ca", date(2027, 1, 2))):
+        jurisdiction = Jurisdiction.objects.get(code=code)
+        request = file("access", f"{code}@example.test")
+        SubjectRequest.objects.filter(pk=request.pk).update(
+            jurisdiction=jurisdiction, due_at=end_of_day(due_on, jurisdiction.timezone)
+        )
+
+    subject_requests_remind(now=NEW_YEAR_IN_HANOI)  # 1 January in Hanoi, 31 December in Los Angeles
+
+    (context,) = sent
+    assert {row["deadline"]: row["days"] for row in context["due_soon"]} == {date(2027, 1, 3): 2, date(2027, 1, 2): 2}

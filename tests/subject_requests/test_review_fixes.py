@@ -208,4 +208,4 @@ def test_the_assignee_is_told_when_the_subject_writes_without_the_message_itself
     to_officer = [m for m in mail.outbox if m.to == [officer.email]]
     assert len(to_officer) == 1
     assert request.short_reference in to_officer[0].subject
-    assert "4B" not in to_officer[0].body
+    assert "flat number" not in to_officer[0].body  # (not "4B": a reference can hold those letters)
