@@ -14,7 +14,6 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +26,7 @@ from apps.consent.selectors import events_for, states_for
 from apps.consent.services import Context, consent_record, suppress_address
 from apps.consent.statistics import consent_rates
 from apps.core.admin import ReadOnlyAdmin
+from apps.core.clock import organisation_today
 
 COUNSEL_NOTE = gettext_lazy("Seeded from the privacy policies; check the wording and legal basis with counsel.")
 
@@ -194,7 +194,7 @@ class ConsentEventAdmin(ReadOnlyAdmin):
                 )
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="consent-records-{timezone.localdate()}.csv"'
+        response["Content-Disposition"] = f'attachment; filename="consent-records-{organisation_today()}.csv"'
         return response
 
     def _subject(self, request, reference) -> User:

@@ -16,7 +16,6 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from apps.consent import policies
 from apps.consent.models import Mailing, PolicyVersion
+from apps.core.clock import organisation_today
 
 CHANGE_PERMISSION = "consent.change_policyversion"
 VIEW_PERMISSION = "consent.view_policyversion"
@@ -67,7 +67,7 @@ class VersionStateFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        today = timezone.localdate()
+        today = organisation_today()
         in_force = policies.policy_in_force()
         if self.value() == policies.VersionState.UPCOMING:
             return queryset.filter(effective_on__gt=today)
@@ -110,7 +110,7 @@ class PolicyVersionAdmin(SimpleHistoryAdmin):
     # --- list ---------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        in_force = PolicyVersion.objects.filter(effective_on__lte=timezone.localdate()).order_by("-effective_on", "-pk")
+        in_force = PolicyVersion.objects.filter(effective_on__lte=organisation_today()).order_by("-effective_on", "-pk")
         notices = Mailing.objects.filter(kind=Mailing.Kind.POLICY_NOTICE, policy_version=OuterRef("pk"))
         # One query for the list, whatever its length: the state and the notice come with each row.
         return (
@@ -126,7 +126,7 @@ class PolicyVersionAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=gettext_lazy("state"))
     def state_display(self, obj: PolicyVersion) -> str:
-        if obj.effective_on > timezone.localdate():
+        if obj.effective_on > organisation_today():
             return _("Takes effect on %(date)s") % {"date": obj.effective_on.isoformat()}
         return _("In force") if obj.pk == getattr(obj, "in_force_pk", None) else _("Replaced")
 

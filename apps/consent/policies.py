@@ -39,6 +39,7 @@ from apps.consent.mailings import MAILING_KINDS, MailingKind, mailing_queue
 from apps.consent.models import Mailing, PolicyAcknowledgement, PolicyVersion
 from apps.consent.selectors import current_policy
 from apps.core.actors import SystemActor, record_actor
+from apps.core.clock import organisation_today
 
 # How long before the effective date the notice must go out, and how long after it the banner stays.
 NOTICE_LEAD_DAYS = 15
@@ -82,7 +83,7 @@ def policy_version_get(name: str) -> PolicyVersion | None:
 
 
 def policy_version_state(version: PolicyVersion, *, in_force: PolicyVersion | None) -> str:
-    if version.effective_on > timezone.localdate():
+    if version.effective_on > organisation_today():
         return VersionState.UPCOMING
     if in_force is not None and version.pk == in_force.pk:
         return VersionState.IN_FORCE
@@ -100,7 +101,7 @@ def policy_versions_listed() -> list[ListedVersion]:
 
 def policy_upcoming() -> PolicyVersion | None:
     """The next version to take effect, if one is already published."""
-    return PolicyVersion.objects.filter(effective_on__gt=timezone.localdate()).order_by("effective_on", "pk").first()
+    return PolicyVersion.objects.filter(effective_on__gt=organisation_today()).order_by("effective_on", "pk").first()
 
 
 def policy_notice_get(version: PolicyVersion) -> Mailing | None:
@@ -120,11 +121,11 @@ def policy_version_is_locked(version: PolicyVersion) -> bool:
     """In force or earlier, or already announced: its name, date and kind of change are fixed."""
     if version.pk is None:
         return False
-    return version.effective_on <= timezone.localdate() or policy_notice_get(version) is not None
+    return version.effective_on <= organisation_today() or policy_notice_get(version) is not None
 
 
 def policy_notice_earliest_effective_date(today: date | None = None) -> date:
-    return (today or timezone.localdate()) + timedelta(days=NOTICE_LEAD_DAYS)
+    return (today or organisation_today()) + timedelta(days=NOTICE_LEAD_DAYS)
 
 
 def _banner_versions(today: date) -> QuerySet[PolicyVersion]:
@@ -153,7 +154,7 @@ def _announced_version_ids(today: date) -> list[int]:
 
 def forget_announced_versions(**kwargs) -> None:
     """A version or its notice changed: the next page works the window out again."""
-    cache.delete(_banner_cache_key(timezone.localdate()))
+    cache.delete(_banner_cache_key(organisation_today()))
 
 
 def policy_banner_for(user) -> PolicyVersion | None:
@@ -164,7 +165,7 @@ def policy_banner_for(user) -> PolicyVersion | None:
     """
     if user is None or not user.is_authenticated or user.is_staff:
         return None
-    today = timezone.localdate()
+    today = organisation_today()
     ids = _announced_version_ids(today)
     if not ids:
         return None
@@ -269,7 +270,7 @@ def policy_version_delete(*, version: PolicyVersion, actor: User | SystemActor) 
 def _keep_effective_versions(sender, instance: PolicyVersion, **kwargs) -> None:
     # Whatever path deletes (shell, a future bulk tool), a version that was ever in force stays:
     # it is the text customers agreed to.
-    if instance.effective_on <= timezone.localdate():
+    if instance.effective_on <= organisation_today():
         raise PermissionError("A privacy policy version that has taken effect cannot be deleted.")
 
 

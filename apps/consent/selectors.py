@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.consent.models import (
@@ -14,12 +13,13 @@ from apps.consent.models import (
     Purpose,
     Suppression,
 )
+from apps.core.clock import organisation_today
 from apps.personal_data.pseudonyms import address_hash
 
 
 def current_policy() -> PolicyVersion | None:
     """The policy in force today (a later version may already be published, not yet effective)."""
-    return PolicyVersion.objects.filter(effective_on__lte=timezone.localdate()).order_by("-effective_on", "-pk").first()
+    return PolicyVersion.objects.filter(effective_on__lte=organisation_today()).order_by("-effective_on", "-pk").first()
 
 
 def purposes_to_ask(kind: str = Purpose.Kind.PROCESSING) -> QuerySet[Purpose]:

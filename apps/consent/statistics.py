@@ -17,6 +17,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.consent.models import ConsentEvent, Purpose
 from apps.core.charts import CHART_COLOURS, last_months, next_month
+from apps.core.clock import organisation_today
 
 CACHE_SECONDS = 300
 
@@ -49,7 +50,7 @@ def _net_changes_by_month(purpose_ids: list[int], month_ends: list[datetime]) ->
 
 def consent_rates(*, today: date | None = None) -> dict:
     """Monthly consent rate (percent) per consent-based processing purpose, last 12 months."""
-    today = today or timezone.localdate()
+    today = today or organisation_today()
     key = f"consent:rates:{today.isoformat()}"
     cached = cache.get(key)
     if cached is not None:

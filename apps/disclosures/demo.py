@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.clock import organisation_today
 from apps.disclosures.models import Disclosure, Recipient
 from apps.disclosures.services import disclosure_record
 
@@ -74,6 +75,6 @@ def seed_disclosures(*, officer: User, customers: list[User]) -> int:
         requested_by="Compliance officer, Example Tax Authority",
         visibility=Disclosure.Visibility.WITHHELD,
         withheld_reason="The information notice forbids telling the account holder while the enquiry is open.",
-        withheld_review_date=(now + timedelta(days=90)).date(),
+        withheld_review_date=organisation_today(now=now) + timedelta(days=90),
     )
     return 3

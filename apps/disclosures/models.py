@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from apps.core.clock import organisation_today
 from apps.core.models import ReferencedModel, TimestampedModel
 
 
@@ -89,7 +90,7 @@ class Recipient(ReferencedModel, TimestampedModel):
 
     @property
     def agreement_lapsed(self) -> bool:
-        return bool(self.agreement_ends and self.agreement_ends < timezone.localdate())
+        return bool(self.agreement_ends and self.agreement_ends < organisation_today())
 
     def clean(self) -> None:
         if self.is_international and self.transfer_safeguard == self.Safeguard.NOT_NEEDED:

@@ -35,7 +35,7 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -376,6 +376,14 @@ class FileInfo:
     bytes: int
 
 
+def _entry_info(name: str) -> zipfile.ZipInfo:
+    # ZIP entries carry a wall-clock time with no zone; UTC, as manifest.json's times say.
+    # (ZipFile.writestr with a bare name would take the server process's local time.)
+    info = zipfile.ZipInfo(name, date_time=timezone.now().astimezone(UTC).timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
 class _Archive:
     def __init__(self, zf: zipfile.ZipFile, on_file: Callable[[], None] | None = None) -> None:
         self.zf = zf
@@ -383,8 +391,7 @@ class _Archive:
         self.on_file = on_file
 
     def write(self, name: str, writer: Callable[[_Sink], int]) -> FileInfo:
-        info = zipfile.ZipInfo(name, date_time=timezone.localtime().timetuple()[:6])
-        info.compress_type = zipfile.ZIP_DEFLATED
+        info = _entry_info(name)
         with self.zf.open(info, "w", force_zip64=True) as raw:
             sink = _Sink(raw)
             records = writer(sink)
@@ -626,7 +633,7 @@ def build_archive(out, *, subject: User, export: DataExport) -> dict[str, int]:
             "notes": [asdict(n) for n in notes],
             "files": [asdict(f) for f in archive.files],
         }
-        zf.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        zf.writestr(_entry_info("manifest.json"), json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return {f.name: f.records for f in archive.files}
 
 

@@ -14,6 +14,7 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from apps.accounts.models import LoginEvent, User
+from apps.core.clock import organisation_today
 from apps.retention.models import LegalHold
 from apps.retention.services import legal_hold_place
 
@@ -37,7 +38,7 @@ def seed_retention(*, officer: User, customers: list[User], password_hash: str) 
             subject=customers[1],
             actor=officer,
             reason=LegalHold.Reason.UNPAID_DEBT,
-            review_on=(now - timedelta(days=3)).date(),
+            review_on=organisation_today(now=now) - timedelta(days=3),
             categories=["financial", "account"],
             note="Invoice INV-2026-0412 unpaid; collection agency case 5521.",
         )

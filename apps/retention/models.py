@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from apps.core.clock import organisation_time
 from apps.core.models import ReferencedModel, TimestampedModel, in_language
 from apps.personal_data.registry import Category
 
@@ -103,8 +104,15 @@ class RetentionRule(TimestampedModel):
         return relativedelta(**{self.unit: self.period})
 
     def cutoff(self, now: datetime | None = None) -> datetime:
-        """Data whose clock started before this moment is due."""
-        return (now or timezone.now()) - self.delta
+        """Data whose clock started before this moment is due.
+
+        Months and years are counted on the organisation's calendar, never early: 12 months
+        after 15 March 09:00 is 15 March 09:00. Where the end month lacks the start's day
+        (5 years from 29 February 2028, a month from 31 January) the period ends with the
+        last day of that month, as Regulation 1182/71 Art. 3(2)(c) counts: due from 00:00 on
+        1 March, whatever the start's hour.
+        """
+        return organisation_time(now) - self.delta
 
     def warnings(self) -> list[int]:
         """Warning offsets in days, largest first (validated by clean())."""
@@ -306,7 +314,7 @@ class PurgeRun(ReferencedModel, TimestampedModel):
         permissions = [("run_purge", "Can start a purge run")]
 
     def __str__(self) -> str:
-        return f"Purge {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+        return f"Purge {organisation_time(self.started_at):%Y-%m-%d %H:%M} ({self.status})"
 
     def totals(self) -> dict[str, int]:
         keys = ("deleted", "anonymised", "erasures", "warned", "held_back")

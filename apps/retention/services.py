@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor, record_actor
+from apps.core.clock import organisation_today
 from apps.core.mail import send_templated_mail
 from apps.retention.models import LegalHold, PurgeRun, RetentionRule
 
@@ -127,7 +128,7 @@ def legal_hold_remind_reviews(*, now: datetime | None = None, dry_run: bool = Fa
     Re-runnable (beat daily, and ``manage.py remind_hold_reviews``): a hold is marked in the
     same transaction that queues its email, and a failed email unmarks it for the next run.
     """
-    today = timezone.localdate(now or timezone.now())
+    today = organisation_today(now=now)
     due = list(legal_holds_due_for_review(today))
     if dry_run:
         return due

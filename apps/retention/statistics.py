@@ -33,6 +33,7 @@ from django_countries import countries
 
 from apps.accounts.models import User
 from apps.core.charts import BarFrame, last_months, next_month
+from apps.core.clock import organisation_today
 
 # No cell with fewer people than this is ever shown (P-26).
 THRESHOLD = 10
@@ -311,7 +312,7 @@ def statistics_report(*, months: int = DEFAULT_PERIOD, today: date | None = None
     """Every table of the report, suppressed, for the page and the CSV alike."""
     if months not in PERIODS:
         raise ValueError(f"months must be one of {PERIODS}")
-    today = today or timezone.localdate()
+    today = today or organisation_today()
     month_list = last_months(today, months)
     report = Report(months=months, start=month_list[0], today=today)
     report.tables = [

@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.clock import organisation_today, today_in
 from apps.core.mail import send_templated_mail
 from apps.subject_requests import execution, selectors, services
 from apps.subject_requests.models import SubjectRequest
@@ -71,7 +72,7 @@ def reminders_due(*, now: datetime | None = None) -> list[Digest]:
     reminded today, not paused (a paused clock's due date moves when it resumes) and not
     awaiting the requester's confirmation (those expire on their own)."""
     now = now or timezone.now()
-    today = timezone.localdate(now).isoformat()
+    today = organisation_today(now=now).isoformat()
     base = (
         SubjectRequest.objects.exclude(status=Status.AWAITING_VERIFICATION)
         .filter(paused_since__isnull=True)
@@ -98,7 +99,7 @@ def subject_requests_remind(*, now: datetime | None = None, dry_run: bool = Fals
     when every email that listed it failed, the mark is taken back so a later run retries.
     """
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    today = organisation_today(now=now)
     digests = reminders_due(now=now)
     if dry_run:
         return digests
@@ -144,7 +145,7 @@ def _send_digest(digest: Digest, *, now: datetime) -> bool:
                 "type": r.get_request_type_display(),
                 "status": r.get_status_display(),
                 "deadline": r.deadline_on,
-                "days": (r.deadline_on - now.date()).days if r.deadline_on else None,
+                "days": (r.deadline_on - today_in(r.jurisdiction.timezone, now=now)).days if r.deadline_on else None,
                 "url": admin_url(r),
             }
             for r in requests

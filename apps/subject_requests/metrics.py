@@ -24,6 +24,7 @@ from django.db.models.functions import ExtractYear, RowNumber, TruncMonth
 from django.utils import timezone
 
 from apps.core.charts import last_months, next_month
+from apps.core.clock import organisation_today
 from apps.subject_requests import selectors
 from apps.subject_requests.models import RequestType, SubjectRequest
 
@@ -138,7 +139,7 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
         closed=totals["closed"],
         closed_on_time=totals["on_time"],
         by_type=by_type,
-        months=requests_per_month(today=timezone.localdate(now)),
+        months=requests_per_month(today=organisation_today(now=now)),
     )
 
 
@@ -178,7 +179,7 @@ def yearly(*, years: int | None = None) -> list[YearRow]:
     """Per year received and type: received, complied (completed), denied (rejected), median days to close."""
     requests = counted_requests().annotate(year=ExtractYear("received_at"))
     if years:
-        requests = requests.filter(year__gt=timezone.localdate().year - years)
+        requests = requests.filter(year__gt=organisation_today().year - years)
     counts = (
         requests.values("year", "request_type")
         .annotate(

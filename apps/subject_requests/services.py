@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor, record_actor
+from apps.core.clock import date_in, today_in
 from apps.subject_requests.deadlines import compute, end_of_day
 from apps.subject_requests.models import Jurisdiction, RequestMessage, RequestType, SubjectRequest
 
@@ -426,7 +427,9 @@ def subject_request_pause(*, request: SubjectRequest, actor: Actor, reason: str)
 
 
 def _resume(request: SubjectRequest) -> None:
-    days = max(0, (timezone.now().date() - request.paused_since.date()).days)
+    # Whole days stopped, counted on the calendar the deadline is counted on (the rule's zone).
+    where = request.jurisdiction.timezone
+    days = max(0, (today_in(where) - date_in(request.paused_since, where)).days)
     request.paused_days += days
     request.paused_since = None
     apply_deadlines(request, extended=request.extended_to is not None)

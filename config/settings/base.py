@@ -196,7 +196,9 @@ USERSESSIONS_TRACK_ACTIVITY = True
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("vi", _("Vietnamese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "UTC"
+# The organisation's time zone: its working day (policy dates, hold reviews, daily reminders,
+# report months; apps/core/clock.py). Request deadlines use each jurisdiction's own zone.
+TIME_ZONE = env("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 

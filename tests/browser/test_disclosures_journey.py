@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from apps.core.clock import organisation_today
 from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import CompelledRequest, Disclosure
 from tests.browser.conftest import ARTIFACTS
@@ -45,7 +45,7 @@ def test_it_records_disclosures_in_the_admin_and_shows_them_to_the_customer(
     court = RecipientFactory(
         name="Example Crown Court", category="court", country="GB", agreement="none", agreement_reference=""
     )
-    today = timezone.localdate().isoformat()
+    today = organisation_today().isoformat()
 
     # An ordinary disclosure, recorded by the first officer.
     first = _officer_session(browser, base, officer)

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from apps.core.clock import organisation_time
 from apps.subject_requests.models import RequestMessage, SubjectRequest
 from apps.subject_requests.services import subject_request_create
 from tests.browser.conftest import ARTIFACTS
@@ -52,7 +52,7 @@ def test_an_officer_records_assigns_messages_and_rejects(
     page.get_by_label("Type").select_option("complaint")
     page.get_by_label("Received by").select_option("phone")
     page.get_by_label("Account email").fill(customer.email)
-    received = timezone.localtime() - timedelta(days=27)
+    received = organisation_time() - timedelta(days=27)
     page.get_by_label("Received at").fill(received.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Identity checked by").select_option("account_questions")
     page.get_by_label("Identity evidence").fill("Passport 123456789 checked")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from apps.accounts.models import LoginEvent
+from apps.core.clock import organisation_today
 from apps.retention.models import LegalHold, PurgeRun
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_disclosures_journey import _officer_session
@@ -56,7 +57,7 @@ def test_an_officer_holds_a_customer_previews_and_runs_the_purge(
     page.get_by_label("Technical").check()
     page.locator("select[name=reason]").select_option("litigation")
     page.locator("textarea[name=note]").fill("Claim 2026/117 at the county court")
-    page.locator("input[name=review_on]").fill((timezone.localdate() + timedelta(days=90)).isoformat())
+    page.locator("input[name=review_on]").fill((organisation_today() + timedelta(days=90)).isoformat())
     _shot(page, "hold-form")
     page.locator("input[name=_save]").click()
     expect(page.locator(".messagelist")).to_contain_text("added")

@@ -3,7 +3,7 @@
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -142,3 +142,28 @@ def test_the_customer_record_links_to_their_consent_evidence(client_as, customer
     assert reverse("admin:consent_evidence", args=[customer.reference]) in page
     page = client_as("support_agent").get(reverse("admin:accounts_user_change", args=[customer.pk])).content.decode()
     assert reverse("admin:consent_evidence", args=[customer.reference]) not in page
+
+
+# --- Whose day: the organisation's (apps/core/clock.py) ------------------------------------------
+
+# 17:30 UTC on 31 December 2026 is already 00:30 on 1 January 2027 in Ho Chi Minh City.
+NEW_YEAR_IN_HCMC = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+
+
+def test_the_consent_csv_is_named_after_the_organisations_date(client_as, customer, settings):
+    with time_machine.travel(NEW_YEAR_IN_HCMC, tick=False):
+        event = choose(customer, "newsletter")
+        client = client_as("officer")
+        export = {"action": "export_csv", "_selected_action": [event.pk]}
+        for zone, day in (("Asia/Ho_Chi_Minh", "2027-01-01"), ("UTC", "2026-12-31")):
+            settings.TIME_ZONE = zone
+            response = client.post(reverse("admin:consent_consentevent_changelist"), export)
+            assert f'filename="consent-records-{day}.csv"' in response["Content-Disposition"]
+
+
+def test_the_consent_rate_chart_ends_with_the_organisations_month(settings):
+    with time_machine.travel(NEW_YEAR_IN_HCMC, tick=False):
+        settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+        assert consent_rates()["months"][-1] == date(2027, 1, 1)
+        settings.TIME_ZONE = "UTC"
+        assert consent_rates()["months"][-1] == date(2026, 12, 1)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from email import policy as email_policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -30,28 +30,46 @@ from apps.consent import mailings
 from apps.consent.mailings import mailing_send
 from apps.consent.models import Mailing, MailingDelivery, PolicyAcknowledgement, PolicyVersion
 from apps.consent.policies import (
+    VersionState,
     notice_audience,
     policy_acknowledge,
     policy_banner_for,
     policy_in_force,
     policy_notice_resume,
     policy_notice_schedule,
+    policy_upcoming,
     policy_version_delete,
+    policy_version_is_locked,
+    policy_version_state,
 )
 from apps.consent.tasks import send_mailing_task
 from apps.core.actors import SystemActor
+from apps.core.clock import organisation_today
 from tests.conftest import ROOT, _database_url_for_worker, _wait_for_worker
 from tests.consent.mail_backends import FailOnceBackend
 from tests.factories import UserFactory
 
 ACTOR = SystemActor("tests")
-TODAY = timezone.localdate
+TODAY = organisation_today
 
 
-def make_version(name: str, *, days: int, material: bool = True) -> PolicyVersion:
+def make_version(
+    name: str,
+    *,
+    days: int = 0,
+    before_the_first: int | None = None,
+    effective_on: date | None = None,
+    material: bool = True,
+) -> PolicyVersion:
+    """A version taking effect ``days`` from today, ``before_the_first`` days before the seeded
+    1.0 (an older version whatever the date the suite runs on), or on ``effective_on``."""
+    if effective_on is None and before_the_first is None:
+        effective_on = TODAY() + timedelta(days=days)
+    elif effective_on is None:
+        effective_on = PolicyVersion.objects.get(version="1.0").effective_on - timedelta(days=before_the_first)
     return PolicyVersion.objects.create(
         version=name,
-        effective_on=TODAY() + timedelta(days=days),
+        effective_on=effective_on,
         material_change=material,
         summary_en=f"We now keep order history for {name}.",
         summary_vi=f"Chúng tôi lưu lịch sử đơn hàng cho {name}.",
@@ -87,7 +105,7 @@ def sent_to() -> list[str]:
 def test_it_picks_the_version_in_force_by_date():
     seeded = PolicyVersion.objects.get(version="1.0")
     make_version("2.0", days=20)
-    make_version("0.9", days=-400, material=False)
+    make_version("0.9", before_the_first=400, material=False)
 
     assert policy_in_force() == seeded
     with time_machine.travel(timezone.now() + timedelta(days=19)):
@@ -134,7 +152,7 @@ def test_it_lists_every_version_with_a_constant_number_of_queries(client):
     with CaptureQueriesContext(connections["default"]) as few:
         client.get(url)
     for n in range(5):
-        make_version(f"0.{n}", days=-500 - n, material=False)
+        make_version(f"0.{n}", before_the_first=500 + n, material=False)
     with CaptureQueriesContext(connections["default"]) as many:
         page = client.get(url)
     assert len(many) == len(few)
@@ -699,3 +717,72 @@ def test_the_acknowledge_form_needs_its_csrf_token(customer, announced):
     client = sign_in(Client(enforce_csrf_checks=True), customer)
     assert client.post(reverse("consent:policy_acknowledge", args=["2.0"])).status_code == 403
     assert not PolicyAcknowledgement.objects.exists()
+
+
+# --- Whose day: the organisation's (apps/core/clock.py) ------------------------------------------
+
+# 17:30 UTC on 31 December 2026 is already 00:30 on 1 January 2027 in Ho Chi Minh City.
+NEW_YEAR_IN_HCMC = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+NEW_YEAR = date(2027, 1, 1)
+
+
+@pytest.mark.django_db
+def test_a_version_takes_effect_on_the_organisations_date_not_the_servers(settings):
+    new = make_version("2027", effective_on=NEW_YEAR)
+    with time_machine.travel(NEW_YEAR_IN_HCMC, tick=False):
+        settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+        assert policy_in_force() == new
+        assert policy_version_state(new, in_force=new) == VersionState.IN_FORCE
+        assert policy_upcoming() is None
+        assert policy_version_is_locked(new)
+        with pytest.raises(PermissionError), transaction.atomic():
+            new.delete()
+
+        settings.TIME_ZONE = "UTC"  # still 31 December there
+        assert policy_in_force().version == "1.0"
+        assert policy_version_state(new, in_force=policy_in_force()) == VersionState.UPCOMING
+        assert policy_upcoming() == new
+        assert not policy_version_is_locked(new)
+        new.delete()
+
+
+@pytest.mark.django_db
+def test_the_notice_lead_time_counts_from_the_organisations_date(settings):
+    version = make_version("2027", effective_on=date(2027, 1, 15))  # 15 days after 31 December, 14 after 1 January
+    with time_machine.travel(NEW_YEAR_IN_HCMC, tick=False):
+        settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+        with pytest.raises(ValidationError, match="2027-01-16"):
+            policy_notice_schedule(version=version, actor=ACTOR)
+        settings.TIME_ZONE = "UTC"
+        assert policy_notice_schedule(version=version, actor=ACTOR).policy_version == version
+
+
+@pytest.mark.django_db
+def test_the_banner_window_and_its_cache_follow_the_organisations_date(settings, customer):
+    with time_machine.travel(datetime(2026, 9, 1, 9, 0, tzinfo=UTC), tick=False):
+        old = make_version("1.5", effective_on=date(2026, 10, 2))  # its 90 days end on 31 December
+        policy_notice_schedule(version=old, actor=ACTOR)
+    with time_machine.travel(NEW_YEAR_IN_HCMC, tick=False):
+        settings.TIME_ZONE = "UTC"
+        assert policy_banner_for(customer) == old
+        settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+        assert policy_banner_for(customer) is None  # and "nothing announced" is cached for 1 January
+        new = make_version("2.0", effective_on=date(2027, 1, 20))
+        policy_notice_schedule(version=new, actor=ACTOR)  # must forget the cache of the organisation's day
+        assert policy_banner_for(customer) == new
+
+
+@pytest.mark.django_db
+def test_the_policy_admin_shows_what_is_in_force_on_the_organisations_date(client_as, settings):
+    make_version("2027", effective_on=NEW_YEAR)
+    with time_machine.travel(NEW_YEAR_IN_HCMC, tick=False):
+        client = client_as("officer")
+        for zone, states, upcoming in (
+            ("Asia/Ho_Chi_Minh", {"2027": "In force", "1.0": "Replaced"}, []),
+            ("UTC", {"2027": "Takes effect on 2027-01-01", "1.0": "In force"}, ["2027"]),
+        ):
+            settings.TIME_ZONE = zone
+            listing = client.get(reverse(CHANGELIST)).context["cl"]
+            assert {v.version: listing.model_admin.state_display(v) for v in listing.result_list} == states
+            filtered = client.get(reverse(CHANGELIST), {"state": "upcoming"}).context["cl"].result_list
+            assert [v.version for v in filtered] == upcoming

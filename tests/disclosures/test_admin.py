@@ -2,15 +2,17 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import PRIVACY_OFFICER
+from apps.core.clock import organisation_time, organisation_today
 from apps.disclosures.admin.charts import monthly_chart
 from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import Disclosure, Recipient
@@ -61,7 +63,7 @@ def test_it_keeps_the_auditor_from_changing_visibility_or_amending(client_as, of
 
 
 def add_form(recipient, emails: str, **overrides) -> dict:
-    now = timezone.localtime()
+    now = organisation_time()
     data = {
         "recipient": recipient.pk,
         "subject_emails": emails,
@@ -158,7 +160,7 @@ def test_it_amends_by_appending_and_leaves_the_original(client_as, officer, cust
     url = reverse("admin:disclosures_disclosure_amend", args=[original.pk])
     client = client_as("officer")
     assert client.get(url).status_code == 200
-    when = timezone.localtime(original.disclosed_at)
+    when = organisation_time(original.disclosed_at)
     data = {
         "correction": "Wrong month",
         "recipient": original.recipient_id,
@@ -320,8 +322,8 @@ def test_it_charts_disclosures_per_month_per_category(client_as, officer, custom
 
 
 def test_it_warns_about_a_lapsed_agreement(client_as):
-    lapsed = RecipientFactory(name="Old Partner", agreement_ends=timezone.localdate() - timedelta(days=1))
-    RecipientFactory(name="Fine Partner", agreement_ends=timezone.localdate() + timedelta(days=30))
+    lapsed = RecipientFactory(name="Old Partner", agreement_ends=organisation_today() - timedelta(days=1))
+    RecipientFactory(name="Fine Partner", agreement_ends=organisation_today() + timedelta(days=30))
     client = client_as("officer")
     page = client.get(reverse("admin:disclosures_recipient_changelist")).content.decode()
     assert page.count("Agreement lapsed") == 1
@@ -340,3 +342,39 @@ def test_it_lists_each_recipient_country_once_in_the_filter(client_as):
     RecipientFactory(name="Beta", country="GB")
     page = client_as("officer").get("/admin/disclosures/disclosure/").content.decode()
     assert page.count("?recipient_country=GB") == 1
+
+
+# --- Whose day: the organisation's (apps/core/clock.py) ------------------------------------------
+
+# 17:30 UTC on 31 December 2026 is already 00:30 on 1 January 2027 in Ho Chi Minh City.
+NEW_YEAR_IN_HCMC = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+
+
+def test_an_agreement_lapses_when_the_organisations_day_it_ended_is_over(client_as, settings):
+    ended = RecipientFactory(name="Old Partner", agreement_ends=date(2026, 12, 31))
+    lapsed_only = reverse("admin:disclosures_recipient_changelist") + "?lapsed=yes"
+    with time_machine.travel(NEW_YEAR_IN_HCMC, tick=False):
+        client = client_as("officer")
+        for zone, lapsed, listed in (("Asia/Ho_Chi_Minh", True, ["Old Partner"]), ("UTC", False, [])):
+            settings.TIME_ZONE = zone
+            assert ended.agreement_lapsed is lapsed
+            assert [r.name for r in client.get(lapsed_only).context["cl"].result_list] == listed
+
+
+def test_the_register_csv_is_named_after_the_organisations_date(client_as, officer, customer, settings):
+    with time_machine.travel(NEW_YEAR_IN_HCMC, tick=False):
+        entry = record(actor=officer, subjects=[customer])
+        client = client_as("auditor")
+        export = {"action": "export_csv", ACTION_CHECKBOX_NAME: [entry.pk]}
+        for zone, day in (("Asia/Ho_Chi_Minh", "2027-01-01"), ("UTC", "2026-12-31")):
+            settings.TIME_ZONE = zone
+            response = client.post(reverse(CHANGELIST), export)
+            assert f'filename="disclosure-register-{day}.csv"' in response["Content-Disposition"]
+
+
+def test_the_disclosure_chart_ends_with_the_organisations_month(settings):
+    with time_machine.travel(NEW_YEAR_IN_HCMC, tick=False):
+        settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+        assert monthly_chart()["table"][-1]["month"] == date(2027, 1, 1)
+        settings.TIME_ZONE = "UTC"
+        assert monthly_chart()["table"][-1]["month"] == date(2026, 12, 1)

@@ -1,15 +1,16 @@
 """Compelled disclosures (P-21): recorded by one officer, decided by another, written to the register."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.accounts.roles import PRIVACY_OFFICER
+from apps.core.clock import organisation_time, organisation_today
 from apps.disclosures.chain import verify_chain
 from apps.disclosures.compelled import compelled_request_approve, compelled_request_receive, compelled_request_refuse
 from apps.disclosures.models import CompelledRequest, Disclosure, Recipient
@@ -43,7 +44,7 @@ def intake(recipient, emails: str, **overrides) -> dict:
         "requested_by": "DC Smith",
         "authority": "Production order, s.9 PACE",
         "external_reference": "PO-2026-7",
-        "deadline": (timezone.localdate() + timedelta(days=5)).isoformat(),
+        "deadline": (organisation_today() + timedelta(days=5)).isoformat(),
         "subject_emails": emails,
         "data_categories": ["contact", "usage"],
         "data_requested": "Email address and login times, March 2026",
@@ -60,7 +61,7 @@ def receive(actor, recipient, subjects, **overrides) -> CompelledRequest:
         "requested_by": "DC Smith",
         "authority": "Production order",
         "external_reference": "PO-1",
-        "deadline": timezone.localdate() + timedelta(days=3),
+        "deadline": organisation_today() + timedelta(days=3),
         "subjects": subjects,
         "data_categories": ["contact"],
         "data_requested": "Email address",
@@ -91,7 +92,7 @@ def test_it_takes_four_eyes_from_intake_to_the_register(client_as, officer, seco
 
     # The officer who recorded it sees no buttons and cannot approve by posting either.
     assert approve not in first.get(change).content.decode()
-    now = timezone.localtime()
+    now = organisation_time()
     decision = {
         "description": "Email address and login times",
         "disclosed_at_0": now.strftime("%Y-%m-%d"),
@@ -210,8 +211,8 @@ def test_it_sends_non_staff_away(client_as, persona):
 
 
 def test_it_lists_by_deadline_and_highlights_the_overdue(client_as, officer, customer, court):
-    receive(officer, court, [customer], external_reference="LATER", deadline=timezone.localdate() + timedelta(days=20))
-    receive(officer, court, [customer], external_reference="OVERDUE", deadline=timezone.localdate() - timedelta(days=1))
+    receive(officer, court, [customer], external_reference="LATER", deadline=organisation_today() + timedelta(days=20))
+    receive(officer, court, [customer], external_reference="OVERDUE", deadline=organisation_today() - timedelta(days=1))
     receive(officer, court, [customer], external_reference="NONE", deadline=None)
     response = client_as("officer").get(reverse(CHANGELIST))
     assert [r.external_reference for r in response.context["cl"].result_list] == ["OVERDUE", "LATER", "NONE"]
@@ -228,3 +229,25 @@ def test_an_officer_without_the_group_is_still_checked(officer, customer, court)
     with pytest.raises(ValidationError):
         compelled_request_approve(request=request, actor=boss, description="x")
     assert compelled_request_approve(request=request, actor=officer, description="x").disclosure is not None
+
+
+# --- Whose day: the organisation's (apps/core/clock.py) ------------------------------------------
+
+# 17:30 UTC on 31 December 2026 is already 00:30 on 1 January 2027 in Ho Chi Minh City.
+NEW_YEAR_IN_HCMC = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+
+
+def test_a_request_falls_overdue_and_due_soon_by_the_organisations_date(client_as, officer, customer, court, settings):
+    with time_machine.travel(NEW_YEAR_IN_HCMC, tick=False):
+        receive(officer, court, [customer], external_reference="YESTERDAY", deadline=date(2026, 12, 31))
+        receive(officer, court, [customer], external_reference="IN-TWO-DAYS", deadline=date(2027, 1, 3))
+        client = client_as("officer")
+        settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+        page = client.get(reverse(CHANGELIST)).content.decode()
+        assert "⚠ 2026-12-31 (overdue)" in page
+        assert '<strong class="due-soon">2027-01-03</strong>' in page
+        settings.TIME_ZONE = "UTC"  # still 31 December: due today, and the other not yet close
+        page = client.get(reverse(CHANGELIST)).content.decode()
+        assert 'class="overdue"' not in page
+        assert '<strong class="due-soon">2026-12-31</strong>' in page
+        assert '<strong class="due-soon">2027-01-03</strong>' not in page

@@ -5,8 +5,8 @@ import json
 import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
+from apps.core.clock import organisation_time
 from apps.disclosures.access import content_access_request, staff_access_log
 from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import Disclosure, DisclosureSubject, StaffAccessEvent
@@ -94,7 +94,7 @@ def test_an_amendment_cannot_turn_an_entry_into_a_compelled_disclosure(client_as
         legal_basis="legal_obligation",
         approved_by=officer,
     )
-    when = timezone.localtime(original.disclosed_at)
+    when = organisation_time(original.disclosed_at)
     response = client_as("officer").post(
         reverse("admin:disclosures_disclosure_amend", args=[original.pk]),
         {

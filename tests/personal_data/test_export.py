@@ -9,9 +9,10 @@ import json
 import time
 import tracemalloc
 import zipfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -330,3 +331,13 @@ def test_it_reaches_ready_through_a_real_worker(celery_worker_process, customer,
     out = tmp_path / "waited.zip"
     call_command("export_subject", customer.email, "--out", str(out), "--wait", "--timeout", "60", stdout=io.StringIO())
     assert zipfile.ZipFile(out).testzip() is None
+
+
+# --- Whose day (apps/core/clock.py) ---------------------------------------------------------------
+
+
+@time_machine.travel(datetime(2026, 12, 31, 17, 30, tzinfo=UTC), tick=False)  # 00:30 on 1 January in Hanoi
+def test_it_dates_the_zip_entries_in_utc_as_the_manifest_does(settings, data):
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    _export, archive = build(data)
+    assert {entry.date_time for entry in archive.infolist()} == {(2026, 12, 31, 17, 30, 0)}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT, sync_staff_roles
+from apps.core.clock import organisation_today
 from apps.retention import services
 from apps.retention.models import AccountDeletion, LegalHold, PurgeRun, RetentionRule
 from apps.retention.tasks import purge_task
@@ -30,7 +32,7 @@ def hold_on(subject, officer, *, review_in=30, categories=None, reason=LegalHold
         subject=subject,
         actor=officer,
         reason=reason,
-        review_on=timezone.localdate() + timedelta(days=review_in),
+        review_on=organisation_today() + timedelta(days=review_in),
         categories=categories,
         note="Case 2026/117",
     )
@@ -182,7 +184,7 @@ def test_it_filters_and_searches_rules(client_as):
 
 
 def test_an_officer_places_a_hold_from_the_admin(client_as, officer, customer):
-    review_on = timezone.localdate() + timedelta(days=60)
+    review_on = organisation_today() + timedelta(days=60)
     client = client_as("officer")
     page = client.get(reverse("admin:retention_legalhold_add"), {"subject": customer.pk}).content.decode()
     assert 'name="categories"' in page
@@ -219,7 +221,7 @@ def test_a_hold_with_no_category_holds_everything_and_a_past_review_date_is_refu
     assert "subject" in unknown.context["adminform"].form.errors
     assert not LegalHold.objects.exists()
 
-    data["review_on"] = (timezone.localdate() + timedelta(days=7)).isoformat()
+    data["review_on"] = (organisation_today() + timedelta(days=7)).isoformat()
     assert client.post(reverse("admin:retention_legalhold_add"), data).status_code == 302
     assert LegalHold.objects.get().categories == []
 
@@ -312,7 +314,7 @@ def test_it_releases_a_hold_after_a_confirmation_with_a_note(client_as, officer,
 
 def test_an_officer_changes_an_active_hold(client_as, officer, customer):
     hold = hold_on(customer, officer, categories=["contact"])
-    later = timezone.localdate() + timedelta(days=120)
+    later = organisation_today() + timedelta(days=120)
     response = client_as("officer").post(
         reverse("admin:retention_legalhold_change", args=[hold.pk]),
         {"categories": ["contact", "usage"], "reason": "litigation", "note": "Widened", "review_on": later.isoformat()},
@@ -525,3 +527,51 @@ def test_only_officers_may_run_the_purge(client_as, persona, monkeypatch):
     monkeypatch.setattr(purge_task, "delay", lambda *args, **kwargs: queued.append(kwargs))
     assert client_as(persona).post(reverse("admin:retention_purgerun_run")).status_code == 403
     assert queued == []
+
+
+# --- Whose day (apps/core/clock.py) ----------------------------------------------------------------
+
+# 17:30 UTC on 31 December: already 00:30 on 1 January in Hanoi, still the 31st in UTC.
+NEW_YEAR_IN_HANOI = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+
+
+@time_machine.travel(NEW_YEAR_IN_HANOI, tick=False)
+def test_it_counts_review_dates_and_releases_on_the_organisations_day(
+    settings, client_as, officer, customer, other_customer
+):
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    client = client_as("officer")
+    new_years_eve = {"subject": customer.pk, "reason": "regulator", "note": "", "review_on": "2026-12-31"}
+    refused = client.post(reverse("admin:retention_legalhold_add"), new_years_eve)
+    assert refused.status_code == 200  # yesterday, in Hanoi
+    assert "review_on" in refused.context["adminform"].form.errors
+
+    due = hold_on(customer, officer, review_in=0)
+    later = hold_on(other_customer, officer, review_in=1)
+    released = hold_on(other_customer, officer, review_in=5)
+    services.legal_hold_release(hold=released, actor=officer, note="Closed")
+    assert (due.review_on, later.review_on) == (date(2027, 1, 1), date(2027, 1, 2))
+
+    listing = client.get(reverse("admin:retention_legalhold_changelist"), {"review_due": "yes"})
+    assert [hold.pk for hold in listing.context["cl"].result_list] == [due.pk]
+    body = client.get(reverse("admin:retention_legalhold_changelist")).content.decode()
+    assert "⚠ 2027-01-01 (due)" in body
+    assert "Released 2027-01-01" in body
+    assert "2026-12-31" not in body
+
+
+@time_machine.travel(NEW_YEAR_IN_HANOI, tick=False)
+def test_it_tells_when_the_live_purge_started_on_the_organisations_clock(settings, client_as, monkeypatch):
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    monkeypatch.setattr(purge_task, "delay", lambda *args, **kwargs: None)
+    PurgeRun.objects.create(
+        triggered_by=PurgeRun.Trigger.SCHEDULE,
+        as_of=NEW_YEAR_IN_HANOI,
+        started_at=NEW_YEAR_IN_HANOI - timedelta(minutes=5),
+        lease_owner="w",
+        lease_expires_at=NEW_YEAR_IN_HANOI + timedelta(minutes=5),
+    )
+
+    response = client_as("officer").post(reverse("admin:retention_purgerun_run"), follow=True)
+
+    assert "already running (started 2027-01-01 00:25)" in response.content.decode()

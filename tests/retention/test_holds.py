@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.clock import organisation_today
 from apps.personal_data.erasure import erasure_run, erasure_start
 from apps.personal_data.holds import holds_for
 from apps.personal_data.models import ErasureRun
@@ -27,7 +29,7 @@ def place(subject, officer, *, categories=None, review_in=30, **extra) -> LegalH
         subject=subject,
         actor=officer,
         reason=extra.pop("reason", LegalHold.Reason.LITIGATION),
-        review_on=timezone.localdate() + timedelta(days=review_in),
+        review_on=organisation_today() + timedelta(days=review_in),
         categories=categories,
         note=extra.pop("note", "Case 2026/117"),
     )
@@ -87,7 +89,7 @@ def test_an_erasure_keeps_the_held_category_and_lists_the_hold_on_its_certificat
 
 def test_it_changes_an_active_hold_and_refuses_to_change_a_released_one(customer, officer):
     hold = place(customer, officer, categories=["contact"])
-    later = timezone.localdate() + timedelta(days=90)
+    later = organisation_today() + timedelta(days=90)
 
     changed = services.legal_hold_update(
         hold=hold, actor=officer, reason=LegalHold.Reason.TAX_AUDIT, review_on=later, categories=[], note="Widened"
@@ -140,7 +142,7 @@ def test_it_reminds_the_placing_officer_once_per_review_date(
     assert f"/admin/retention/legalhold/{due.pk}/change/" in message.body
     assert customer.email not in message.body  # no customer data in the email
     due.refresh_from_db()
-    assert due.review_reminded_on == timezone.localdate()
+    assert due.review_reminded_on == organisation_today()
     assert due.history.first().history_change_reason.startswith("review reminder sent")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -149,7 +151,7 @@ def test_it_reminds_the_placing_officer_once_per_review_date(
     assert len(mail.outbox) == 1
 
     # A new review date gets its own reminder when it comes.
-    new_date = timezone.localdate() + timedelta(days=10)
+    new_date = organisation_today() + timedelta(days=10)
     services.legal_hold_update(hold=due, actor=officer, reason=due.reason, review_on=new_date, categories=[])
     with django_capture_on_commit_callbacks(execute=True):
         assert services.legal_hold_remind_reviews() == []
@@ -222,3 +224,26 @@ def test_the_reminders_run_daily_from_beat():
     entry = app.conf.beat_schedule["retention-remind-hold-reviews"]
     assert entry["task"] == "apps.retention.tasks.remind_hold_reviews_task"
     assert entry["schedule"].hour == {7}
+
+
+# --- Whose day (apps/core/clock.py) ----------------------------------------------------------------
+
+# 17:30 UTC on 31 December: already 00:30 on 1 January in Hanoi, still the 31st in UTC.
+NEW_YEAR_IN_HANOI = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+
+
+def test_it_reminds_of_a_review_when_the_organisations_day_comes(
+    settings, customer, officer, django_capture_on_commit_callbacks
+):
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    with time_machine.travel(NEW_YEAR_IN_HANOI - timedelta(days=1), tick=False):
+        hold = place(customer, officer, review_in=1)  # placed on 31 December, Hanoi time
+    assert hold.review_on == date(2027, 1, 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.legal_hold_remind_reviews(now=NEW_YEAR_IN_HANOI - timedelta(hours=1)) == []  # 23:30
+        assert services.legal_hold_remind_reviews(now=NEW_YEAR_IN_HANOI) == [hold]
+
+    hold.refresh_from_db()
+    assert hold.review_reminded_on == date(2027, 1, 1)
+    assert len(mail.outbox) == 1

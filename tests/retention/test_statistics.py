@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from allauth.socialaccount.models import SocialAccount
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.clock import organisation_today
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.retention import statistics
 from apps.retention.models import AccountDeletion
@@ -245,7 +247,7 @@ def test_it_exports_the_suppressed_tables_as_csv_with_nobody_in_it(client_as, cu
     response = client_as("officer").get(reverse("admin:statistics_csv"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert f"statistics-12-months-{timezone.localdate().isoformat()}.csv" in response["Content-Disposition"]
+    assert f"statistics-12-months-{organisation_today().isoformat()}.csv" in response["Content-Disposition"]
     text = response.content.decode()
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["table", "dimension", "value"]
@@ -284,3 +286,15 @@ def test_it_reads_the_same_number_of_queries_however_many_accounts_there_are(cli
     make_customers(12, country="FR", date_joined=timezone.now() - timedelta(days=70))
     assert queries() == few
     assert few <= 25
+
+
+# --- Whose day (apps/core/clock.py) --------------------------------------------------------
+
+
+@time_machine.travel(datetime(2026, 12, 31, 17, 30, tzinfo=UTC), tick=False)  # 1 January 00:30 in Hanoi
+def test_it_counts_the_months_up_to_the_organisations_today(settings, client_as):
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    report = statistics_report()
+    assert (report.start, report.today) == (date(2026, 2, 1), date(2027, 1, 1))
+    response = client_as("officer").get(reverse("admin:statistics_csv"))
+    assert "statistics-12-months-2027-01-01.csv" in response["Content-Disposition"]

@@ -11,10 +11,10 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.accounts.roles import PRIVACY_OFFICER
 from apps.consent.models import ProcessingRestriction
+from apps.core.clock import organisation_today
 from apps.retention.models import LegalHold
 from apps.subject_requests.models import Jurisdiction, RequestAttachment, RequestMessage, SubjectRequest
 from apps.subject_requests.services import subject_request_create, subject_request_transition
@@ -233,7 +233,7 @@ def test_it_shows_the_subject_summary_clock_timeline_and_related(client_as, offi
     request = file_request(customer, details="Please send all my data")
     older = file_request(customer, request_type="erasure")
     LegalHold.objects.create(
-        subject=customer, reason="litigation", note="Claim", placed_by=officer, review_on=timezone.localdate()
+        subject=customer, reason="litigation", note="Claim", placed_by=officer, review_on=organisation_today()
     )
     ProcessingRestriction.objects.create(subject=customer, reason="Contested accuracy", placed_by=officer)
     RequestMessage.objects.create(request=request, kind="internal", body="Checked the CRM", author=officer)
@@ -569,3 +569,18 @@ def test_it_records_jurisdiction_changes_in_their_history(client_as, officer):
     assert (
         client_as("officer").get(reverse("admin:subject_requests_jurisdiction_delete", args=[uk.pk])).status_code == 403
     )
+
+
+# --- Whose day (apps/core/clock.py) ---------------------------------------------------------------
+
+
+def test_it_counts_the_days_paused_on_the_calendar_of_the_requests_law(client_as, customer):
+    with time_machine.travel(datetime(2027, 3, 10, 16, 0, tzinfo=UTC), tick=False):  # 23:00 in Hanoi
+        request = file_request(customer, jurisdiction=Jurisdiction.objects.get(code="vn"))
+        client = client_as("officer")
+        client.post(step_url(request, "pause"), {"reason": "Which account do you mean?"})
+    with time_machine.travel(datetime(2027, 3, 10, 17, 30, tzinfo=UTC), tick=False):  # 00:30 the next day there
+        client.post(step_url(request, "resume"), {"reason": ""})
+
+    request.refresh_from_db()
+    assert (request.paused_since, request.paused_days) == (None, 1)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from apps.accounts.roles import PRIVACY_OFFICER
 from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors import is_restricted, may_contact
 from apps.consent.services import Context, consent_set_choices
 from apps.core.actors import SystemActor
+from apps.core.clock import organisation_today, zone
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.personal_data.pseudonyms import address_hash
 from apps.retention.services import legal_hold_place
@@ -25,7 +26,7 @@ from apps.subject_requests.execution import (
     subject_request_execute,
     subject_request_start,
 )
-from apps.subject_requests.models import RequestMessage, SubjectRequest
+from apps.subject_requests.models import Jurisdiction, RequestMessage, SubjectRequest
 from apps.subject_requests.selectors import requests_for_subject, timeline
 from apps.subject_requests.services import subject_request_create, subject_request_transition
 from tests.conftest import _staff
@@ -114,7 +115,7 @@ def test_it_prepares_a_copy_for_an_access_request_and_says_until_when(customer, 
     export = DataExport.objects.get(subject=customer)
     assert export.status == DataExport.Status.READY
     assert request.execution["export"] == {"id": export.pk, "reference": str(export.reference)}
-    assert f"{timezone.localtime(export.expires_at):%Y-%m-%d}" in request.outcome
+    assert f"{export.expires_at.astimezone(zone(request.jurisdiction.timezone)):%Y-%m-%d}" in request.outcome
     assert "Your data" in request.outcome
     assert_seen_by_subject(request, customer)
     assert any("ready" in m.subject.lower() and m.to == [customer.email] for m in mail.outbox)  # the export's own
@@ -148,7 +149,7 @@ def test_an_erasure_under_a_legal_hold_completes_saying_what_is_kept_and_why(
         subject=customer,
         actor=officer,
         reason="litigation",
-        review_on=timezone.localdate() + timedelta(days=90),
+        review_on=organisation_today() + timedelta(days=90),
         categories=["identity"],
         note="Case 2026/417 against the customer",
     )
@@ -549,3 +550,28 @@ def test_withdrawing_one_marketing_consent_leaves_the_others(customer):
     subject_request_execute(request_id=request.pk)
     suppressions = Suppression.objects.filter(address_hash=address_hash(customer.email))
     assert list(suppressions.values_list("purpose_code", flat=True)) == [email_marketing[0].code]
+
+
+# --- Whose day (apps/core/clock.py) ---------------------------------------------------------------
+
+
+# Ready at 03:30 UTC on 1 January: the copy expires a week later, 19:30 on 7 January in California.
+@time_machine.travel(datetime(2027, 1, 1, 3, 30, tzinfo=UTC), tick=False)
+def test_it_says_until_when_the_copy_is_there_in_the_zone_of_the_requests_law(
+    settings, customer, django_capture_on_commit_callbacks
+):
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    request, _created = subject_request_create(
+        request_type="access",
+        channel="account",
+        actor=customer,
+        subject=customer,
+        verification_method=SIGNED_IN,
+        jurisdiction=Jurisdiction.objects.get(code="us-ca"),
+    )
+    subject_request_start(request=request, actor=TESTS)
+
+    request = run(request, django_capture_on_commit_callbacks)
+
+    assert "until 2027-01-07 19:30 PST:" in request.outcome
+    assert "2027-01-08" not in request.outcome  # neither UTC's date nor Hanoi's

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -147,3 +147,22 @@ def test_the_statistics_report_counts_requests_per_type(customer, other_customer
     access = next(cell for cell in table.rows if str(cell.label) == "Access to my data")
     assert access.count is None  # two people: a small cell, never shown
     assert access.display == "<10"
+
+
+# --- Whose day (apps/core/clock.py) ---------------------------------------------------------------
+
+# 17:30 UTC on 31 December: already 00:30 on 1 January in Hanoi, still the 31st in UTC.
+NEW_YEAR_IN_HANOI = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+
+
+@time_machine.travel(NEW_YEAR_IN_HANOI, tick=False)
+def test_it_counts_the_months_and_years_up_to_the_organisations_today(settings, client_as):
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    filed("access", datetime(2026, 6, 1, 9, tzinfo=UTC))
+    filed("access", NEW_YEAR_IN_HANOI - timedelta(minutes=10))  # 00:20 on 1 January in Hanoi
+
+    months = metrics.dashboard().months
+    assert (months[0]["month"], months[-1]) == (date(2026, 2, 1), {"month": date(2027, 1, 1), "count": 1})
+    assert [(row.year, row.received) for row in metrics.yearly(years=1)] == [(2027, 1)]
+    response = client_as("auditor").get(CSV)
+    assert 'filename="subject-requests-yearly-2027-01-01.csv"' in response["Content-Disposition"]

@@ -9,12 +9,13 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from apps.core.charts import CHART_COLOURS, BarFrame, last_months
+from apps.core.clock import organisation_today
 from apps.disclosures.models import Disclosure, Recipient
 
 
 def monthly_chart(*, today: date | None = None) -> dict:
     """Counts per month and recipient category for the last 12 months, laid out as stacked bars."""
-    months = last_months(today or timezone.localdate())
+    months = last_months(today or organisation_today())
     start = datetime(months[0].year, months[0].month, 1, tzinfo=timezone.get_current_timezone())
     rows = (
         Disclosure.objects.filter(disclosed_at__gte=start)

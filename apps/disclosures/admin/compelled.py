@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.admin import AppendOnlyAdminMixin
+from apps.core.clock import organisation_today
 from apps.disclosures import compelled
 from apps.disclosures.admin.forms import (
     SubjectEmailsField,
@@ -145,11 +146,11 @@ class CompelledRequestAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
     def deadline_display(self, obj: CompelledRequest) -> str:
         if obj.deadline is None:
             return "—"
-        if obj.status == CompelledRequest.Status.AWAITING_APPROVAL and obj.deadline < timezone.localdate():
+        if obj.status == CompelledRequest.Status.AWAITING_APPROVAL and obj.deadline < organisation_today():
             return format_html(
                 '<strong class="overdue" style="color:#ba2121">⚠ {} ({})</strong>', obj.deadline, _("overdue")
             )
-        if obj.status == CompelledRequest.Status.AWAITING_APPROVAL and obj.deadline <= timezone.localdate() + timedelta(
+        if obj.status == CompelledRequest.Status.AWAITING_APPROVAL and obj.deadline <= organisation_today() + timedelta(
             days=2
         ):
             return format_html('<strong class="due-soon">{}</strong>', obj.deadline)

@@ -6,8 +6,8 @@ import csv
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
-from django.utils import timezone
 
+from apps.core.clock import organisation_today
 from apps.disclosures.models import DisclosureSubject
 
 
@@ -50,7 +50,7 @@ def register_csv(queryset: QuerySet) -> HttpResponse:
         .order_by("sequence")
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="disclosure-register-{timezone.localdate()}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="disclosure-register-{organisation_today()}.csv"'
     writer = csv.writer(response)
     writer.writerow(export_columns())
     for entry in entries:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.admin import CountryInUseFilter
+from apps.core.clock import organisation_today
 from apps.disclosures.models import Recipient
 
 
@@ -57,7 +57,7 @@ class LapsedAgreementFilter(admin.SimpleListFilter):
         return (("yes", _("Yes")), ("no", _("No")))
 
     def queryset(self, request, queryset):
-        lapsed = Q(agreement_ends__lt=timezone.localdate())
+        lapsed = Q(agreement_ends__lt=organisation_today())
         if self.value() == "yes":
             return queryset.filter(lapsed)
         if self.value() == "no":

@@ -16,12 +16,12 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.admin import HistoryRecordAdmin
+from apps.core.clock import organisation_time, organisation_today
 from apps.personal_data.pseudonyms import subject_reference
 from apps.personal_data.registry import Category
 from apps.retention import services
@@ -59,7 +59,7 @@ class LegalHoldForm(forms.ModelForm):
     def clean_review_on(self):
         review_on = self.cleaned_data["review_on"]
         unchanged = self.instance.pk is not None and self.instance.review_on == review_on
-        if review_on is not None and not unchanged and review_on < timezone.localdate():
+        if review_on is not None and not unchanged and review_on < organisation_today():
             raise ValidationError(_("Choose a review date from today on."))
         return review_on
 
@@ -101,7 +101,7 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return (("yes", _("Yes")), ("no", _("No")))
 
     def queryset(self, request, queryset):
-        due = Q(released_at__isnull=True, review_on__lte=timezone.localdate())
+        due = Q(released_at__isnull=True, review_on__lte=organisation_today())
         if self.value() == "yes":
             return queryset.filter(due)
         if self.value() == "no":
@@ -217,7 +217,7 @@ class LegalHoldAdmin(ObjectIdAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("review on"), ordering="review_on")
     def review_display(self, obj: LegalHold) -> str:
-        if obj.is_active and obj.review_on <= timezone.localdate():
+        if obj.is_active and obj.review_on <= organisation_today():
             due = '<strong class="overdue" style="color:#ba2121">⚠ {} ({})</strong>'
             return format_html(due, obj.review_on, _("due"))
         return str(obj.review_on)
@@ -226,7 +226,7 @@ class LegalHoldAdmin(ObjectIdAdminMixin, admin.ModelAdmin):
     def status_display(self, obj: LegalHold) -> str:
         if obj.is_active:
             return _("Active")
-        return _("Released %(date)s") % {"date": f"{timezone.localtime(obj.released_at):%Y-%m-%d}"}
+        return _("Released %(date)s") % {"date": f"{organisation_time(obj.released_at):%Y-%m-%d}"}
 
     # --- Pages -------------------------------------------------------------------------------------
 

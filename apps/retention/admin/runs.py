@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.admin import ReadOnlyAdmin
+from apps.core.clock import organisation_time
 from apps.retention import services
 from apps.retention.admin.common import ObjectIdAdminMixin, is_object_id
 from apps.retention.admin.holds import SEE_SUBJECT_PERMISSION
@@ -225,7 +226,7 @@ class PurgeRunAdmin(ObjectIdAdminMixin, ReadOnlyAdmin):
                 self.message_user(
                     request,
                     _("A purge run is already running (started %(started)s); nothing new was queued.")
-                    % {"started": f"{timezone.localtime(live.started_at):%Y-%m-%d %H:%M}"},
+                    % {"started": f"{organisation_time(live.started_at):%Y-%m-%d %H:%M}"},
                     messages.WARNING,
                 )
                 return HttpResponseRedirect(reverse("admin:retention_purgerun_change", args=[live.pk]))

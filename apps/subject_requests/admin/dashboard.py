@@ -11,12 +11,12 @@ import csv
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.admin_site import register_site_view
 from apps.core.charts import BarFrame
+from apps.core.clock import organisation_today
 from apps.subject_requests import metrics
 from apps.subject_requests.admin.common import VIEW_PERMISSION
 
@@ -58,7 +58,7 @@ def _csv_safe(text: str) -> str:
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
-        f'attachment; filename="subject-requests-yearly-{timezone.localdate().isoformat()}.csv"'
+        f'attachment; filename="subject-requests-yearly-{organisation_today().isoformat()}.csv"'
     )
     writer = csv.writer(response)
     writer.writerow(["year", "type", "received", "complied", "denied", "median_days_to_close"])

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
+from apps.core.clock import organisation_time
 from apps.subject_requests.models import Jurisdiction, RequestType, SubjectRequest
 
 Channel = SubjectRequest.Channel
@@ -203,7 +205,9 @@ class IntakeForm(forms.Form):
     received_at = forms.DateTimeField(
         label=gettext_lazy("Received at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=gettext_lazy("When the email, call or letter came in (UTC); the deadline counts from it."),
+        help_text=gettext_lazy(
+            "When the email, call or letter came in (%(zone)s time); the deadline counts from it."
+        ),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"],
     )
     identity_check = forms.ChoiceField(label=gettext_lazy("Identity checked by"), choices=IdentityCheck.CHOICES)
@@ -229,8 +233,11 @@ class IntakeForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["jurisdiction"].label_from_instance = lambda j: f"{j.name} ({j.code})"
+        # The field is read and shown on the organisation's clock: say which.
+        received_at = self.fields["received_at"]
+        received_at.help_text = received_at.help_text % {"zone": settings.TIME_ZONE}
         if not self.is_bound:
-            self.initial.setdefault("received_at", timezone.localtime().replace(second=0, microsecond=0))
+            self.initial.setdefault("received_at", organisation_time().replace(second=0, microsecond=0))
 
     def clean_received_at(self):
         received_at = self.cleaned_data["received_at"]

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.clock import zone
 from apps.subject_requests.execution.record import (
     SYSTEM,
     complete,
@@ -57,7 +57,9 @@ def execute_export(request: SubjectRequest) -> SubjectRequest:
         return fail(request, error=f"Export {export.reference} is {export.status}: {export.last_error}")
 
     def outcome() -> str:
-        expires = timezone.localtime(export.expires_at).strftime("%Y-%m-%d %H:%M %Z") if export.expires_at else ""
+        # The subject reads it: in the zone of the rule their request is under, the zone named.
+        where = zone(request.jurisdiction.timezone)
+        expires = export.expires_at.astimezone(where).strftime("%Y-%m-%d %H:%M %Z") if export.expires_at else ""
         url = settings.SITE_URL.rstrip("/") + reverse("personal_data:data")
         if request.request_type == RequestType.PORTABILITY:
             text = _(
