@@ -3,7 +3,7 @@
 Every write goes through ``apps.consent.marketing``: drafting and changing a campaign, and
 sending it after the "Send to N people?" page. A campaign can be changed only while it is a
 draft. Policy-change notices are listed here read-only; they are scheduled and resumed from
-their policy version's page (``admin_policy``).
+their policy version's page (``apps.consent.admin.policy``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every write goes through ``apps.consent.policies``: saving and deleting a version, scheduling
 its change notice and resuming a notice that failed. The notice mailings themselves are shown
 here (on the version's page and on the notices page) rather than registered as a model admin:
-the Mailing admin belongs to the mailings module.
+the Mailing admin is ``apps.consent.admin.marketing``.
 """
 
 from __future__ import annotations
