@@ -318,8 +318,8 @@ def gpc_record_opt_out(*, purposes, context, subject=None, visitor_id: str = "")
     explicit choice overrides the browser's signal ("overridden" on the Privacy choices page).
     """
     from apps.consent.models import ConsentEvent
-    from apps.consent.selectors import states_for
-    from apps.consent.services import consent_record
+    from apps.consent.selectors.ledger import states_for
+    from apps.consent.services.ledger import consent_record
 
     purposes = [p for p in purposes if p.is_active]
     if not purposes:
@@ -344,7 +344,7 @@ def gpc_record_opt_out(*, purposes, context, subject=None, visitor_id: str = "")
 def gpc_purposes_for_customer() -> list:
     """What GPC opts a signed-in customer out of: marketing cookies and sharing with partners."""
     from apps.consent.models import Purpose
-    from apps.consent.selectors import purposes_to_ask
+    from apps.consent.selectors.ledger import purposes_to_ask
 
     partners = list(purposes_to_ask().filter(partner__isnull=False))
     marketing = Purpose.objects.filter(code=PURPOSE_FOR_CATEGORY["marketing"], is_active=True).first()
@@ -361,8 +361,8 @@ def cookie_choice_save(*, request, accepted: dict[str, bool], method: str, sourc
     and is recorded as a GPC refusal, whatever was clicked.
     """
     from apps.consent.models import ConsentEvent
-    from apps.consent.selectors import states_for
-    from apps.consent.services import Context, consent_set_choices
+    from apps.consent.selectors.ledger import states_for
+    from apps.consent.services.ledger import Context, consent_set_choices
 
     consent = consent_for(request)
     previous = consent.choice

@@ -28,10 +28,11 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.selectors import organisation_get
-from apps.consent import selectors
 from apps.consent.mailings import MAILING_KINDS, MailingKind, mailing_queue
 from apps.consent.models import ConsentEvent, Mailing, ProcessingRestriction, Purpose, Suppression
-from apps.consent.services import Context, consent_record, suppress_address
+from apps.consent.selectors.ledger import may_contact, states_for
+from apps.consent.selectors.marketing import campaign_audience
+from apps.consent.services.ledger import Context, consent_record, suppression_add
 from apps.core.actors import SystemActor, record_actor
 from apps.personal_data.pseudonyms import address_hash
 
@@ -160,15 +161,15 @@ def _campaign_audience(mailing: Mailing) -> QuerySet[User]:
     # A purpose switched off (or moved off email) after the campaign was queued sends nothing more.
     if purpose is None or not purpose.is_active or not purpose.is_marketing or purpose.channel != EMAIL:
         return User.objects.none()
-    return selectors.campaign_audience(purpose)
+    return campaign_audience(purpose)
 
 
 MAILING_KINDS[Mailing.Kind.MARKETING] = MailingKind(audience=_campaign_audience, build_message=marketing_message)
 
 
 def contact_refusal_reason(user: User, purpose: Purpose) -> str:
-    """Why ``selectors.may_contact`` says no, in words (for the preview command); "" if it says yes."""
-    if selectors.may_contact(user, channel=EMAIL, purpose=purpose):
+    """Why ``may_contact`` says no, in words (for the preview command); "" if it says yes."""
+    if may_contact(user, channel=EMAIL, purpose=purpose):
         return ""
     if not purpose.is_active:
         return _("the purpose is switched off")
@@ -251,7 +252,7 @@ def campaign_send(*, mailing: Mailing, actor: User | SystemActor) -> Mailing:
 
 def marketing_purposes_on(subject: User) -> list[Purpose]:
     """Active marketing purposes we may use for ``subject`` now, judged by their choices alone."""
-    states = selectors.states_for(subject=subject)
+    states = states_for(subject=subject)
     purposes = Purpose.objects.filter(kind=Purpose.Kind.PROCESSING, is_active=True, is_marketing=True).order_by(
         "display_order", "code"
     )
@@ -281,7 +282,9 @@ def marketing_unsubscribe(
     # Whatever the choices said, the address that received the email gets no more of what it
     # unsubscribed from: that purpose, or all marketing email.
     if everything or purpose is None:
-        suppress_address(subject.email, channel=EMAIL, reason=Suppression.Reason.UNSUBSCRIBE)
+        suppression_add(email=subject.email, channel=EMAIL, reason=Suppression.Reason.UNSUBSCRIBE)
     else:
-        suppress_address(subject.email, channel=EMAIL, reason=Suppression.Reason.UNSUBSCRIBE, purpose_code=purpose.code)
+        suppression_add(
+            email=subject.email, channel=EMAIL, reason=Suppression.Reason.UNSUBSCRIBE, purpose_code=purpose.code
+        )
     return events

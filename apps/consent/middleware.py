@@ -55,7 +55,7 @@ class CookieConsentMiddleware:
     @staticmethod
     def _honour_gpc(request, consent: CookieConsent, customer) -> None:
         from apps.consent.models import ConsentEvent
-        from apps.consent.services import Context
+        from apps.consent.services.ledger import Context
 
         choice = consent.choice
         if customer is not None:

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.consent.mailings import MAILING_KINDS, MailingKind, mailing_queue
 from apps.consent.models import Mailing, PolicyAcknowledgement, PolicyVersion
-from apps.consent.selectors import current_policy
+from apps.consent.selectors.policy import current_policy
 from apps.core.actors import SystemActor, record_actor
 from apps.core.clock import organisation_today
 

@@ -113,7 +113,7 @@ class WithdrawalForm(PurposesForm):
 
 
 def consented_purposes(user) -> list[Purpose]:
-    from apps.consent.selectors import states_for
+    from apps.consent.selectors.ledger import states_for
 
     if user is None:
         return []

@@ -13,7 +13,7 @@ from django.test import Client, RequestFactory
 from apps.consent import cookies
 from apps.consent.middleware import CookieConsentMiddleware
 from apps.consent.models import ConsentEvent, ConsentState, Purpose
-from apps.consent.services import Context, consent_set_choices
+from apps.consent.services.ledger import Context, consent_set_choices
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.test import Client, RequestFactory
 
 from apps.consent import cookies
 from apps.consent.models import ConsentEvent, ConsentState, Purpose
-from apps.consent.services import Context, consent_record
+from apps.consent.services.ledger import Context, consent_record
 from apps.disclosures.models import Recipient
 from tests.conftest import sign_in
 from tests.disclosures.factories import RecipientFactory

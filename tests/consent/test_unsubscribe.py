@@ -14,8 +14,9 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.consent.marketing import unsubscribe_token
 from apps.consent.models import ConsentEvent, ConsentState, Purpose, Suppression
-from apps.consent.selectors import campaign_audience, may_contact
-from apps.consent.services import Context, consent_record
+from apps.consent.selectors.ledger import may_contact
+from apps.consent.selectors.marketing import campaign_audience
+from apps.consent.services.ledger import Context, consent_record
 from apps.core.actors import SystemActor
 from apps.personal_data.erasure import erasure_run, erasure_start
 from apps.personal_data.pseudonyms import address_hash

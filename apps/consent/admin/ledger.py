@@ -21,10 +21,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.models import User
 from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Suppression
-from apps.consent.receipts import consent_receipt
-from apps.consent.selectors import events_for, states_for
-from apps.consent.services import Context, consent_record, suppress_address
-from apps.consent.statistics import consent_rates
+from apps.consent.selectors.ledger import consent_rates, consent_receipt, events_for, states_for
+from apps.consent.services.ledger import Context, consent_record, suppression_add
 from apps.core.admin import ReadOnlyAdmin
 from apps.core.clock import organisation_today
 
@@ -286,7 +284,9 @@ class SuppressionAdmin(admin.ModelAdmin):
         return False  # an address leaves the list only when its owner opts in again themself
 
     def save_model(self, request, obj, form, change) -> None:
-        saved = suppress_address(form.cleaned_data["email"], channel=obj.channel, reason=Suppression.Reason.OFFICER)
+        saved = suppression_add(
+            email=form.cleaned_data["email"], channel=obj.channel, reason=Suppression.Reason.OFFICER
+        )
         obj.pk, obj.address_hash, obj.created_at, obj.reason = (
             saved.pk,
             saved.address_hash,

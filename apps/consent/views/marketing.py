@@ -26,7 +26,7 @@ from apps.consent.marketing import (
     unsubscribe_token_read,
 )
 from apps.consent.models import ConsentEvent
-from apps.consent.services import Context
+from apps.consent.services.ledger import Context
 
 ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"
 
