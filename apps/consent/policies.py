@@ -35,7 +35,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.consent.mailings import MAILING_KINDS, MailingKind, mailing_queue
+from apps.consent.mailing.queue import mailing_queue
 from apps.consent.models import Mailing, PolicyAcknowledgement, PolicyVersion
 from apps.consent.selectors.policy import current_policy
 from apps.core.actors import SystemActor, record_actor
@@ -214,9 +214,6 @@ def notice_message(mailing: Mailing, user: User) -> EmailMessage:
         to=[user.email],
         headers={"Auto-Submitted": "auto-generated"},
     )
-
-
-MAILING_KINDS[Mailing.Kind.POLICY_NOTICE] = MailingKind(audience=notice_audience, build_message=notice_message)
 
 
 # --- Services -------------------------------------------------------------------------------

@@ -14,11 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.models import User
-from apps.consent.mailings import mailing_send
-from apps.consent.marketing import campaign_create, campaign_send, marketing_message, unsubscribe_token
+from apps.consent.domain.marketing import unsubscribe_token
+from apps.consent.mailing.send import mailing_send
 from apps.consent.models import ConsentEvent, Mailing, MailingDelivery, Purpose, Suppression
 from apps.consent.selectors.marketing import campaign_audience
 from apps.consent.services.ledger import Context, consent_record, restriction_place, suppression_add
+from apps.consent.services.marketing import campaign_create, campaign_send, marketing_message
 from apps.core.mail import mailbox_message_ids, mailbox_read
 from apps.personal_data.pseudonyms import address_hash
 from tests.factories import UserFactory

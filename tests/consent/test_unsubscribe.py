@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.consent.marketing import unsubscribe_token
+from apps.consent.domain.marketing import unsubscribe_token
 from apps.consent.models import ConsentEvent, ConsentState, Purpose, Suppression
 from apps.consent.selectors.ledger import may_contact
 from apps.consent.selectors.marketing import campaign_audience
