@@ -26,21 +26,22 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from apps.accounts.models import User
+from apps.consent.domain.policy import VersionState, policy_version_state
 from apps.consent.mailing import send
 from apps.consent.mailing.send import mailing_send
 from apps.consent.models import Mailing, MailingDelivery, PolicyAcknowledgement, PolicyVersion
-from apps.consent.policies import (
-    VersionState,
+from apps.consent.selectors.policy import (
     notice_audience,
-    policy_acknowledge,
     policy_banner_for,
     policy_in_force,
+    policy_upcoming,
+    policy_version_is_locked,
+)
+from apps.consent.services.policy import (
+    policy_acknowledge,
     policy_notice_resume,
     policy_notice_schedule,
-    policy_upcoming,
     policy_version_delete,
-    policy_version_is_locked,
-    policy_version_state,
 )
 from apps.consent.tasks import send_mailing_task
 from apps.core.actors import SystemActor
