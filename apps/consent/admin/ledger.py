@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.models import User
+from apps.consent.forms import OnBehalfForm, SuppressionAddForm
 from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors.ledger import consent_rates, consent_receipt, events_for, states_for
 from apps.consent.services.ledger import Context, consent_record, suppression_add
@@ -82,23 +82,6 @@ class PurposeAdmin(SimpleHistoryAdmin):
             **consent_rates(),
         }
         return TemplateResponse(request, "admin/consent/purpose/rates.html", context)
-
-
-class OnBehalfForm(forms.Form):
-    purpose = forms.ModelChoiceField(
-        label=gettext_lazy("Purpose"),
-        queryset=Purpose.objects.filter(is_active=True, legal_basis=Purpose.LegalBasis.CONSENT),
-    )
-    granted = forms.TypedChoiceField(
-        label=gettext_lazy("Choice"),
-        choices=(("0", gettext_lazy("Off (withdrawn)")), ("1", gettext_lazy("On (given)"))),
-        coerce=lambda value: value == "1",
-    )
-    how = forms.CharField(
-        label=gettext_lazy("How the customer told us"),
-        max_length=200,
-        help_text=gettext_lazy("For example: phone call on 3 March, letter dated 1 March."),
-    )
 
 
 CSV_COLUMNS = (
@@ -244,17 +227,6 @@ class ConsentEventAdmin(ReadOnlyAdmin):
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="consent-receipt-{subject.reference}.json"'
         return response
-
-
-class SuppressionAddForm(forms.ModelForm):
-    email = forms.EmailField(
-        label=gettext_lazy("Email address"),
-        help_text=gettext_lazy("Only a keyed hash of it is stored: the list cannot be read back as addresses."),
-    )
-
-    class Meta:
-        model = Suppression
-        fields = ("email", "channel")
 
 
 @admin.register(Suppression)

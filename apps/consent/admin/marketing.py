@@ -8,7 +8,6 @@ their policy version's page (``apps.consent.admin.policy``).
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -18,36 +17,14 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.consent.forms import CampaignForm
 from apps.consent.mailing.kinds import remaining_audience
 from apps.consent.models import Mailing
-from apps.consent.selectors.marketing import campaign_purposes
 from apps.consent.services.marketing import campaign_create, campaign_delete, campaign_send, campaign_update
 
 CHANGE_PERMISSION = "consent.change_mailing"
 IN_PROGRESS = (Mailing.Status.QUEUED, Mailing.Status.SENDING)
 SENDABLE = (Mailing.Status.DRAFT, Mailing.Status.FAILED)
-
-
-class CampaignForm(forms.ModelForm):
-    class Meta:
-        model = Mailing
-        fields = ("purpose", "subject_line", "body")
-        widgets = {"body": forms.Textarea(attrs={"rows": 14, "cols": 80})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "purpose" not in self.fields:  # a read-only page
-            return
-        purpose = self.fields["purpose"]
-        purpose.queryset = campaign_purposes()
-        purpose.required = True
-        purpose.help_text = _(
-            "Only active marketing purposes sent by email. The campaign goes to everyone who consented to it, "
-            "unless their processing is restricted or their address is on the suppression list."
-        )
-        self.fields["body"].help_text = _(
-            "Plain text. A greeting, the reason they receive it and an unsubscribe link are added for each person."
-        )
 
 
 def _is_campaign_draft(obj: Mailing | None) -> bool:

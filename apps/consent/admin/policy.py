@@ -8,7 +8,6 @@ the Mailing admin is ``apps.consent.admin.marketing``.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery
@@ -26,8 +25,8 @@ from apps.consent.domain.policy import (
     NOTICE_LEAD_DAYS,
     VersionState,
     policy_notice_earliest_effective_date,
-    policy_version_name_check,
 )
+from apps.consent.forms import PolicyVersionForm
 from apps.consent.models import Mailing, PolicyVersion
 from apps.consent.selectors.policy import policy_in_force, policy_notice_get, policy_notices, policy_version_is_locked
 from apps.consent.services.policy import (
@@ -40,32 +39,6 @@ from apps.core.clock import organisation_today
 
 CHANGE_PERMISSION = "consent.change_policyversion"
 VIEW_PERMISSION = "consent.view_policyversion"
-
-
-class PolicyVersionForm(forms.ModelForm):
-    class Meta:
-        model = PolicyVersion
-        fields = ("version", "effective_on", "material_change", "summary_en", "summary_vi", "body_en", "body_vi")
-        widgets = {"effective_on": forms.DateInput(attrs={"type": "date"})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "effective_on" in self.fields:
-            self.fields["effective_on"].help_text = _(
-                "A material change is announced by email at least %(days)s days ahead: the earliest date it can "
-                "take effect if announced today is %(earliest)s."
-            ) % {
-                "days": NOTICE_LEAD_DAYS,
-                "earliest": policy_notice_earliest_effective_date().isoformat(),
-            }
-
-    def clean_version(self):
-        name = self.cleaned_data["version"]
-        try:
-            policy_version_name_check(name)
-        except ValidationError as error:
-            raise ValidationError(error.message_dict["version"]) from None
-        return name
 
 
 class VersionStateFilter(admin.SimpleListFilter):
