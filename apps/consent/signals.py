@@ -20,7 +20,7 @@ from apps.consent.services.ledger import Context, visitor_choices_carry
 from apps.core.clock import organisation_today
 
 
-@receiver(user_logged_in, dispatch_uid="consent.carry_visitor_choices")
+@receiver(user_logged_in, dispatch_uid="consent.carry_choices_at_sign_in")
 def carry_choices_at_sign_in(sender, request, user, **kwargs) -> None:
     if request is None:
         return
@@ -33,8 +33,8 @@ def carry_choices_at_sign_in(sender, request, user, **kwargs) -> None:
         )
 
 
-@receiver(post_save, sender=Purpose, dispatch_uid="consent.cookies.catalogue_saved")
-@receiver(post_delete, sender=Purpose, dispatch_uid="consent.cookies.catalogue_deleted")
+@receiver(post_save, sender=Purpose, dispatch_uid="consent.cookie_catalogue_saved")
+@receiver(post_delete, sender=Purpose, dispatch_uid="consent.cookie_catalogue_deleted")
 def forget_cookie_catalogue(sender, instance: Purpose, **kwargs) -> None:
     if instance.kind == Purpose.Kind.COOKIES:
         catalogue_forget()
