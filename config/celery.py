@@ -24,7 +24,7 @@ class PortalTask(DjangoTask):
     exponential backoff and jitter, a bounded number of times, then the task fails
     visibly instead of looping."""
 
-    autoretry_for = (BrokerOperationalError,)  # database errors are added in on_bound
+    autoretry_for: tuple[type[BaseException], ...] = (BrokerOperationalError,)  # database errors: on_bound
     retry_backoff = 2
     retry_backoff_max = 300
     retry_jitter = True
