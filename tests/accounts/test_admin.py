@@ -10,8 +10,8 @@ from django.utils import timezone
 from apps.accounts.models import LoginEvent, Organisation, User
 from apps.accounts.roles import AUDITOR, PRIVACY_OFFICER, ROLE_PERMISSIONS, SUPPORT_AGENT, sync_staff_roles
 from apps.accounts.services import organisation_update, user_update_details
-from tests.conftest import sign_in
 from tests.factories import LoginEventFactory, UserFactory
+from tests.helpers import add_authenticator, make_staff, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +53,11 @@ def test_it_sends_staff_without_an_authenticator_to_set_one_up(client):
     assert "Staff must set up an authenticator app before using the admin." in messages
 
 
-def test_it_sends_staff_whose_session_skipped_mfa_to_reauthenticate(client, officer):
-    sign_in(client, officer, mfa=False)
+def test_it_sends_staff_whose_session_skipped_mfa_to_reauthenticate(client):
+    # Signed in before their authenticator was set up: the session never passed a second factor.
+    officer = make_staff("officer@example.test", PRIVACY_OFFICER, authenticator=False)
+    sign_in(client, officer)
+    add_authenticator(officer)
     url = reverse("admin:accounts_user_changelist")
     response = client.get(url)
     assert response.status_code == 302

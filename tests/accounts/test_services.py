@@ -20,8 +20,8 @@ from apps.accounts.services import (
     user_update_details,
 )
 from apps.core.actors import SystemActor
-from tests.conftest import sign_in
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.django_db
 

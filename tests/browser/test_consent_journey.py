@@ -16,7 +16,7 @@ from apps.consent.marketing import campaign_create
 from apps.consent.models import ConsentEvent, ConsentState, Purpose, Suppression
 from apps.personal_data.pseudonyms import address_hash
 from tests.browser.test_customer_journey import _log_in
-from tests.conftest import _staff
+from tests.helpers import make_staff
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -60,7 +60,7 @@ def test_sign_up_unticked_opt_in_receive_and_unsubscribe_in_one_click(live_serve
     screenshot("02-opted-in")
 
     # An officer's campaign reaches them (the worker's service, run here) with one-click headers.
-    officer = _staff("journey.officer@example.test", PRIVACY_OFFICER)
+    officer = make_staff("journey.officer@example.test", PRIVACY_OFFICER)
     campaign = campaign_create(
         purpose=Purpose.objects.get(code="newsletter"),
         subject_line="Our journey newsletter",

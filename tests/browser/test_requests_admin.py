@@ -16,7 +16,7 @@ from apps.subject_requests.models import RequestMessage, SubjectRequest
 from apps.subject_requests.services import subject_request_create
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_disclosures_journey import _officer_session
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 

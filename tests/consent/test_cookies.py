@@ -15,6 +15,7 @@ from apps.consent.middleware import CookieConsentMiddleware
 from apps.consent.models import ConsentEvent, ConsentState, Purpose
 from apps.consent.services import Context, consent_set_choices
 from tests.factories import TEST_PASSWORD
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -179,7 +180,8 @@ def test_it_gives_a_signed_in_customer_their_choice_on_a_new_device(client_as, c
         subject=customer,
         record_unchanged=True,
     )
-    client = client_as("customer")  # no consent cookie on this device
+    # No consent cookie on this device, and "/" is the first page it opens after signing in.
+    client = sign_in(Client(), customer, land=False)
     response = client.get("/")
     assert BANNER_ID not in response.content.decode()
     choice = _read(client)

@@ -19,8 +19,8 @@ from apps.consent.services import Context, consent_record
 from apps.core.actors import SystemActor
 from apps.personal_data.erasure import erasure_run, erasure_start
 from apps.personal_data.pseudonyms import address_hash
-from tests.conftest import sign_in
 from tests.factories import UserFactory
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.django_db
 

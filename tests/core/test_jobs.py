@@ -40,9 +40,11 @@ def _work(target: str, heartbeat) -> None:
     done.append(target)
 
 
-register_job_kind(
-    JobKind(name="tests.work", run=_work, max_attempts=3, on_give_up=lambda target, error: given_up.append((target, error)))
-)
+def _give_up(target: str, error: str) -> None:
+    given_up.append((target, error))
+
+
+register_job_kind(JobKind(name="tests.work", run=_work, max_attempts=3, on_give_up=_give_up))
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +84,8 @@ def test_a_worker_claims_runs_and_finishes_it():
     job = job_run(job_id=enqueue("a").pk)
     assert done == ["a"]
     assert (job.state, job.attempts, job.lease_owner, job.lease_expires_at) == (State.DONE, 1, "", None)
-    assert job.started_at and job.finished_at
+    assert job.started_at
+    assert job.finished_at
     assert job_run(job_id=job.pk).attempts == 1  # a redelivery of finished work does nothing
     assert done == ["a"]
 
@@ -109,7 +112,7 @@ def test_an_error_releases_the_job_with_the_error_kept_and_gives_up_after_the_la
     failures["d"] = OSError("disk full")
     job = enqueue("d")
     for attempt in (1, 2, 3):
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="disk full"):
             job_run(job_id=job.pk)
         job.refresh_from_db()
         assert (job.state, job.attempts, job.last_error) == (State.QUEUED, attempt, "OSError: disk full")
@@ -159,7 +162,10 @@ def test_the_reconciler_sends_what_was_never_sent_lost_its_message_or_lost_its_w
     Job.objects.filter(pk=unsent.pk).update(updated_at=now - timedelta(minutes=5))
     Job.objects.filter(pk=lost.pk).update(dispatched_at=now - timedelta(minutes=20))
     Job.objects.filter(pk=dead.pk).update(
-        state=State.RUNNING, lease_owner="x", lease_expires_at=now - timedelta(seconds=5), dispatched_at=now - timedelta(minutes=3)
+        state=State.RUNNING,
+        lease_owner="x",
+        lease_expires_at=now - timedelta(seconds=5),
+        dispatched_at=now - timedelta(minutes=3),
     )
     Job.objects.filter(pk=alive.pk).update(state=State.RUNNING, lease_owner="y", lease_expires_at=now + LEASE)
 
@@ -173,7 +179,7 @@ def test_the_reconciler_sends_what_was_never_sent_lost_its_message_or_lost_its_w
     assert Job.objects.get(pk=dead.pk).dispatched_at > now
     # Sent once: the next sweep leaves them to the worker.
     assert jobs_reconcile(dry_run=True).jobs == []
-    assert fresh.pk not in sent.jobs and finished.pk not in sent.jobs and alive.pk not in sent.jobs
+    assert {fresh.pk, finished.pk, alive.pk}.isdisjoint(sent.jobs)
 
 
 def test_the_command_prints_what_it_would_send(capsys):

@@ -17,8 +17,8 @@ from apps.disclosures.admin.charts import monthly_chart
 from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import Disclosure, Recipient
 from apps.personal_data.pseudonyms import subject_reference
-from tests.conftest import _staff
 from tests.disclosures.factories import RecipientFactory, record
+from tests.helpers import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +118,7 @@ def test_it_needs_a_reason_to_withhold_on_the_add_form(client_as, customer):
 
 
 def test_an_officer_cannot_name_themself_as_the_approver(client_as, officer, customer):
-    second_officer = _staff("second-officer@example.test", PRIVACY_OFFICER)
+    second_officer = make_staff("second-officer@example.test", PRIVACY_OFFICER)
     recipient = RecipientFactory()
     client = client_as("officer")
     response = client.post(reverse(ADD), add_form(recipient, customer.email, approved_by=officer.pk))

@@ -14,9 +14,9 @@ from apps.core.clock import organisation_time, organisation_today
 from apps.disclosures.chain import verify_chain
 from apps.disclosures.compelled import compelled_request_approve, compelled_request_receive, compelled_request_refuse
 from apps.disclosures.models import CompelledRequest, Disclosure, Recipient
-from tests.conftest import sign_in
 from tests.disclosures.factories import RecipientFactory
 from tests.factories import UserFactory
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +26,9 @@ CHANGELIST = "admin:disclosures_compelledrequest_changelist"
 
 @pytest.fixture
 def second_officer(officer):
-    from tests.conftest import _staff
+    from tests.helpers import make_staff
 
-    return _staff("second.officer@example.test", PRIVACY_OFFICER)
+    return make_staff("second.officer@example.test", PRIVACY_OFFICER)
 
 
 @pytest.fixture

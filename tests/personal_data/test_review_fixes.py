@@ -26,8 +26,9 @@ from apps.personal_data.erasure import FilesPending, erasure_run, erasure_start
 from apps.personal_data.exports import ExportTable, export_request, export_run, exports_requeue_stuck
 from apps.personal_data.holds import Hold, register_hold_provider, unregister_hold_provider
 from apps.personal_data.models import DataExport, ErasureRun
+from tests.helpers import reauthenticate
 from tests.personal_data.test_erasure import ACTOR, build_subject, erase
-from tests.personal_data.test_export_views import DATA_URL, reauthenticated
+from tests.personal_data.test_export_views import DATA_URL
 
 
 @pytest.fixture
@@ -89,7 +90,7 @@ def test_it_closes_the_account_before_erasing_anything_and_refuses_exports_meanw
 
 def test_the_data_page_says_why_it_cannot_prepare_a_download_during_an_erasure(client_as, customer):
     ErasureRun.objects.create(subject_id=customer.pk, subject_reference="x" * 64, reason="asked")
-    response = reauthenticated(client_as("customer"), customer).post(DATA_URL)
+    response = reauthenticate(client_as("customer")).post(DATA_URL)
     assert response.status_code == 409
     assert "Your account is being deleted" in response.content.decode()
     assert not DataExport.objects.filter(subject=customer).exists()

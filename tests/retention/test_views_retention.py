@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
-from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -17,8 +15,8 @@ from apps.core.actors import SystemActor
 from apps.retention.deletion import account_deletion_request
 from apps.retention.models import AccountDeletion, RetentionRule
 from apps.retention.signals import cancel_deletion_on_sign_in
-from tests.conftest import sign_in
 from tests.factories import TEST_PASSWORD
+from tests.helpers import reauthenticate, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +27,6 @@ SCHEDULED_URL = "/account/deleted/"
 CONFIRM = {"confirm": "on"}
 
 
-def reauthenticated(client: Client, user) -> Client:
-    """As allauth leaves the session after the customer re-entered their password just now."""
-    session = client.session
-    records = list(session.get(AUTHENTICATION_METHODS_SESSION_KEY, []))
-    records.append({"method": "password", "at": time.time(), "email": user.email, "reauthenticated": True})
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
-    session.save()
-    return client
 
 
 def nothing_changed(user) -> None:
@@ -177,7 +167,7 @@ def test_a_wrong_password_deletes_nothing(client_as, customer):
 
 
 def test_it_schedules_the_deletion_signs_out_and_confirms(client_as, customer, django_capture_on_commit_callbacks):
-    client = reauthenticated(client_as("customer"), customer)
+    client = reauthenticate(client_as("customer"))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(DELETE_URL, CONFIRM)
     assert response.status_code == 302
@@ -208,7 +198,7 @@ def test_the_request_signs_out_every_session(customer, other_customer, django_ca
         sign_in(client, user)
         assert client.get("/account/").status_code == 200  # each session is now tracked
     with django_capture_on_commit_callbacks(execute=True):
-        reauthenticated(laptop, customer).post(DELETE_URL, CONFIRM)
+        reauthenticate(laptop).post(DELETE_URL, CONFIRM)
     for client in (phone, laptop):
         response = client.get("/account/")
         assert response.status_code == 302
@@ -217,7 +207,7 @@ def test_the_request_signs_out_every_session(customer, other_customer, django_ca
 
 
 def test_it_refuses_a_request_without_the_box_ticked(client_as, customer):
-    client = reauthenticated(client_as("customer"), customer)
+    client = reauthenticate(client_as("customer"))
     for data in ({}, {"confirm": ""}, {"confirm": "false"}):
         response = client.post(DELETE_URL, data)
         assert response.status_code == 400
@@ -228,7 +218,7 @@ def test_it_refuses_a_request_without_the_box_ticked(client_as, customer):
 
 def test_it_refuses_a_forged_request(customer):
     client = Client(enforce_csrf_checks=True)
-    reauthenticated(sign_in(client, customer), customer)
+    reauthenticate(sign_in(client, customer))
     assert client.post(DELETE_URL, CONFIRM).status_code == 403
     assert client.post(CANCEL_URL).status_code == 403
     nothing_changed(customer)
@@ -239,7 +229,7 @@ def test_it_refuses_a_forged_request(customer):
     [("put", DELETE_URL), ("delete", DELETE_URL), ("get", CANCEL_URL), ("post", PERIODS_URL), ("post", SCHEDULED_URL)],
 )
 def test_other_methods_are_refused(client_as, customer, method, url):
-    client = reauthenticated(client_as("customer"), customer)
+    client = reauthenticate(client_as("customer"))
     assert getattr(client, method)(url).status_code == 405
     nothing_changed(customer)
 
@@ -248,7 +238,7 @@ def test_other_methods_are_refused(client_as, customer, method, url):
 
 
 def test_it_shows_a_deletion_another_session_scheduled_and_does_not_ask_twice(client_as, customer):
-    client = reauthenticated(client_as("customer"), customer)
+    client = reauthenticate(client_as("customer"))
     deletion = schedule(customer)
     html = client.get(DELETE_URL).content.decode()
     assert str(deletion.reference) in html
@@ -290,13 +280,13 @@ def test_staff_are_told_to_ask_another_officer(client_as, persona, request):
     assert 'name="confirm"' not in html
     # Refused outright, before any password is asked for, and again after one.
     assert client.post(DELETE_URL, CONFIRM).status_code == 403
-    assert reauthenticated(client, staff).post(DELETE_URL, CONFIRM).status_code == 403
+    assert reauthenticate(client).post(DELETE_URL, CONFIRM).status_code == 403
     nothing_changed(staff)
 
 
 def test_another_customer_sees_and_changes_nothing_of_a_deletion(client_as, customer, other_customer):
     deletion = schedule(customer)
-    other = reauthenticated(client_as("other_customer"), other_customer)
+    other = reauthenticate(client_as("other_customer"))
     html = other.get(DELETE_URL).content.decode()
     assert str(deletion.reference) not in html
     assert 'name="confirm"' in html  # their own, unscheduled account
@@ -345,7 +335,7 @@ def test_an_open_account_signs_in_without_a_retention_query(customer, rf, django
 
 
 def test_signing_in_again_forgets_the_confirmation(client_as, customer, django_capture_on_commit_callbacks):
-    client = reauthenticated(client_as("customer"), customer)
+    client = reauthenticate(client_as("customer"))
     with django_capture_on_commit_callbacks(execute=True):
         client.post(DELETE_URL, CONFIRM)
     assert client.get(SCHEDULED_URL).status_code == 200

@@ -29,8 +29,8 @@ from apps.subject_requests.execution import (
 from apps.subject_requests.models import Jurisdiction, RequestMessage, SubjectRequest
 from apps.subject_requests.selectors import requests_for_subject, timeline
 from apps.subject_requests.services import subject_request_create, subject_request_transition
-from tests.conftest import _staff
 from tests.factories import UserFactory
+from tests.helpers import make_staff
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
@@ -51,7 +51,7 @@ def queued(monkeypatch):
 
 @pytest.fixture
 def second_officer(db):
-    return _staff("second-officer@example.test", PRIVACY_OFFICER)
+    return make_staff("second-officer@example.test", PRIVACY_OFFICER)
 
 
 def file(request_type: str, subject=None, *, email: str = "", scope=None, channel: str = "account") -> SubjectRequest:
