@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from apps.personal_data.holds import Hold
 from apps.personal_data.registry import Action, Category, LegalBasis, entries
+from apps.retention.domain import kind_of
 from apps.retention.models import LegalHold, RetentionRule
 
 
@@ -89,8 +90,6 @@ def duration_words(period: int, unit: str) -> str:
 def _describes_kept_records(rule: RetentionRule) -> bool:
     # The inactivity and deletion rules say when an account is erased, not how long what
     # erasure keeps stays; every other rule on a kept table does.
-    from apps.retention.purge import kind_of
-
     return kind_of(rule) not in ("inactive_accounts", "account_deletions")
 
 
