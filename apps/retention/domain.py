@@ -161,7 +161,7 @@ DEFAULT_PERIOD = 12
 
 @dataclass(frozen=True)
 class Cell:
-    """One shown figure. ``count`` is None when suppressed: the number never leaves ``suppress``."""
+    """One shown figure. ``count`` is None when suppressed: the hidden number is never in a report."""
 
     key: str
     label: str

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from apps.accounts.roles import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT, sync_staff_roles
 from apps.core.clock import organisation_today
-from apps.retention import services
 from apps.retention.models import AccountDeletion, LegalHold, PurgeRun, RetentionRule
+from apps.retention.services import holds as services
 from apps.retention.tasks import purge_task
 from tests.factories import UserFactory
 

@@ -18,9 +18,10 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.core.clock import organisation_today
 from apps.personal_data.models import DataExport, ErasureRun
-from apps.retention import statistics
+from apps.retention.domain import COMPLEMENTARY, SMALL, THRESHOLD, suppress
 from apps.retention.models import AccountDeletion
-from apps.retention.statistics import COMPLEMENTARY, SMALL, THRESHOLD, statistics_report, suppress
+from apps.retention.selectors import statistics
+from apps.retention.selectors.statistics import statistics_report
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

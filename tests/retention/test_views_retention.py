@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor
-from apps.retention.deletion import account_deletion_request
 from apps.retention.models import AccountDeletion, RetentionRule
+from apps.retention.services.deletion import account_deletion_request
 from apps.retention.signals import cancel_deletion_on_sign_in
 from tests.conftest import sign_in
 from tests.factories import TEST_PASSWORD

@@ -124,7 +124,7 @@ def _erase_account(claim: Claim, rule: RetentionRule, user: User, *, reason: str
 
 def purge_account_deletions(claim: Claim, rule: RetentionRule) -> None:
     """Accounts whose deletion grace period has ended (P-32), and erasures a released hold unblocks."""
-    from apps.retention.deletion import account_deletion_finish
+    from apps.retention.services.deletion import account_deletion_finish
 
     for deletion in deletions_due(claim.as_of):
         with transaction.atomic():
