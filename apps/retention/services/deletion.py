@@ -30,6 +30,9 @@ from apps.retention.selectors.deletion import grace_period, scheduled_deletion_o
 
 logger = logging.getLogger(__name__)
 
+# The daily purge finishes a deletion once the erasure is done.
+FINISH_ACTOR = SystemActor("retention:account-deletion")
+
 
 def _sign_out_everywhere(user: User) -> int:
     from allauth.usersessions.models import UserSession
@@ -110,7 +113,9 @@ def account_deletion_cancel(*, user: User, actor: User | SystemActor, reason: st
     return deletion
 
 
-def account_deletion_finish(*, deletion_id: int, erasure: ErasureRun) -> AccountDeletion | None:
+def account_deletion_finish(
+    *, deletion_id: int, erasure: ErasureRun, actor: SystemActor = FINISH_ACTOR
+) -> AccountDeletion | None:
     """Record the erasure that carried the deletion out, then confirm it by email once."""
     with transaction.atomic():
         deletion = AccountDeletion.objects.select_for_update().filter(pk=deletion_id).first()
@@ -122,7 +127,7 @@ def account_deletion_finish(*, deletion_id: int, erasure: ErasureRun) -> Account
             return deletion  # still erasing: the next run finishes it
         deletion.status = AccountDeletion.Status.DONE
         deletion.finished_at = timezone.now()
-        record_actor(deletion, actor=SystemActor("retention:account-deletion"), reason="Erased")
+        record_actor(deletion, actor=actor, reason="Erased")
         deletion.save(update_fields=["status", "finished_at", "erasure_reference", "updated_at"])
     if deletion.notify_email:
         _email(deletion, "deletion_done", deletion.notify_email)

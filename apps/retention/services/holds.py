@@ -43,7 +43,7 @@ def legal_hold_place(
     """Hold ``subject``'s data (every category when ``categories`` is empty) until released.
 
     From the commit on, erasures and purges keep what the hold covers (the engine asks
-    ``apps.retention.selectors.legal_holds_of``).
+    ``apps.retention.selectors.holds.legal_holds_of``).
     """
     hold = LegalHold(
         subject=subject,
@@ -98,7 +98,9 @@ def legal_hold_release(*, hold: LegalHold, actor: User, note: str) -> LegalHold:
     return locked
 
 
-def legal_hold_remind_reviews(*, now: datetime | None = None, dry_run: bool = False) -> list[LegalHold]:
+def legal_hold_remind_reviews(
+    *, now: datetime | None = None, dry_run: bool = False, actor: SystemActor = REMINDER_ACTOR
+) -> list[LegalHold]:
     """Email a reminder for each active hold whose review date has come, once per review date.
 
     Re-runnable (beat daily, and ``manage.py remind_hold_reviews``): a hold is marked in the
@@ -116,7 +118,7 @@ def legal_hold_remind_reviews(*, now: datetime | None = None, dry_run: bool = Fa
             if not hold.is_active or hold.review_on > today or reminded_already:
                 continue  # released, postponed or reminded meanwhile
             hold.review_reminded_on = today
-            record_actor(hold, actor=REMINDER_ACTOR, reason="review reminder sent")
+            record_actor(hold, actor=actor, reason="review reminder sent")
             hold.save(update_fields=["review_reminded_on", "updated_at"])
             recipients = legal_hold_reminder_recipients(hold)
             transaction.on_commit(lambda h=hold, r=recipients: _send_reminder(h, r))
