@@ -67,7 +67,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/10"),
     },
     "retention-purge": {
-        # Every enabled retention rule (apps/retention/purge.py); `manage.py purge` is the other door.
+        # Every enabled retention rule (the engine in apps/retention/purge/); `manage.py purge` is the other door.
         "task": "apps.retention.tasks.purge_task",
         "schedule": crontab(hour=4, minute=0),
     },

@@ -18,10 +18,11 @@ from apps.consent.models import ConsentEvent, Purpose
 from apps.consent.selectors import campaign_audience, may_contact
 from apps.consent.services import Context, consent_record
 from apps.personal_data.models import ErasureRun
-from apps.retention import deletion as deletion_module
-from apps.retention.deletion import account_deletion_cancel, account_deletion_request, scheduled_deletion_of
 from apps.retention.models import AccountDeletion, PurgeRun
 from apps.retention.purge import purge
+from apps.retention.selectors.deletion import scheduled_deletion_of
+from apps.retention.services import deletion as deletion_module
+from apps.retention.services.deletion import account_deletion_cancel, account_deletion_request
 from tests.factories import TEST_PASSWORD, LoginEventFactory
 from tests.helpers import reauthenticate, sign_in
 

@@ -17,7 +17,7 @@ from apps.core.actors import SystemActor
 from apps.core.clock import organisation_today, zone
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.personal_data.pseudonyms import address_hash
-from apps.retention.services import legal_hold_place
+from apps.retention.services.holds import legal_hold_place
 from apps.subject_requests import execution
 from apps.subject_requests.execution import (
     rectification_apply,

@@ -482,7 +482,7 @@ def subject_summary(obj: SubjectRequest) -> dict:
     if subject is None:
         return {"subject": None, "holds": [], "restrictions": []}
     from apps.consent.models import ProcessingRestriction
-    from apps.retention.selectors import active_holds_for
+    from apps.retention.selectors.holds import active_holds_for
 
     restrictions = list(
         ProcessingRestriction.objects.filter(subject=subject, lifted_at__isnull=True)

@@ -1,16 +1,16 @@
-"""Account deletion at the customer's request, with a grace period (P-32).
+"""Writes of account deletion at the customer's request, with a grace period (P-32).
 
 ``account_deletion_request`` closes the account for use (signed out everywhere) and
 schedules its erasure after the grace period of the ``account-deletion`` rule; signing in
-meanwhile cancels it (``account_deletion_cancel``, called from the sign-in signal); the
-daily purge then erases the account through the personal-data engine and calls
-``account_deletion_finish``.
+meanwhile cancels it (``account_deletion_cancel``, called from the sign-in signal in
+``signals.py``); the daily purge then erases the account through the personal-data engine
+and calls ``account_deletion_finish``. The reads (grace period, scheduled deletion, what a
+deletion erases and keeps) are in ``selectors/deletion.py``.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -25,26 +25,13 @@ from apps.core.actors import SystemActor, record_actor
 from apps.core.mail import send_templated_mail
 from apps.personal_data.models import ErasureRun
 from apps.personal_data.pseudonyms import subject_reference
-from apps.retention.models import AccountDeletion, RetentionRule
+from apps.retention.models import AccountDeletion
+from apps.retention.selectors.deletion import grace_period, scheduled_deletion_of
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_GRACE = timedelta(days=14)
-
-
-def grace_period() -> timedelta:
-    """The ``account-deletion`` rule's period (editable by officers), else 14 days."""
-    rule = RetentionRule.objects.filter(code="account-deletion", enabled=True).first()
-    if rule is None:
-        return DEFAULT_GRACE
-    now = timezone.now()
-    return (now + rule.delta) - now
-
-
-def scheduled_deletion_of(user: User) -> AccountDeletion | None:
-    if user.pk is None:
-        return None
-    return AccountDeletion.objects.filter(subject=user, status=AccountDeletion.Status.SCHEDULED).first()
+# The daily purge finishes a deletion once the erasure is done.
+FINISH_ACTOR = SystemActor("retention:account-deletion")
 
 
 def _sign_out_everywhere(user: User) -> int:
@@ -67,7 +54,7 @@ def _email(deletion: AccountDeletion, template: str, to: str) -> None:
         logger.exception("could not send the %s email of deletion %s", template, deletion.reference)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def account_deletion_request(*, user: User, actor: User | SystemActor) -> AccountDeletion:
     """Schedule ``user``'s erasure after the grace period and sign them out everywhere.
 
@@ -100,6 +87,8 @@ def account_deletion_request(*, user: User, actor: User | SystemActor) -> Accoun
     return deletion
 
 
+# Not durable: besides the Delete account page, allauth's sign-in signal calls it, inside
+# whatever transaction the sign-in runs in.
 @transaction.atomic
 def account_deletion_cancel(*, user: User, actor: User | SystemActor, reason: str) -> AccountDeletion | None:
     """Cancel ``user``'s scheduled deletion (they signed in, or an officer undid it)."""
@@ -124,7 +113,9 @@ def account_deletion_cancel(*, user: User, actor: User | SystemActor, reason: st
     return deletion
 
 
-def account_deletion_finish(*, deletion_id: int, erasure: ErasureRun) -> AccountDeletion | None:
+def account_deletion_finish(
+    *, deletion_id: int, erasure: ErasureRun, actor: SystemActor = FINISH_ACTOR
+) -> AccountDeletion | None:
     """Record the erasure that carried the deletion out, then confirm it by email once."""
     with transaction.atomic():
         deletion = AccountDeletion.objects.select_for_update().filter(pk=deletion_id).first()
@@ -136,7 +127,7 @@ def account_deletion_finish(*, deletion_id: int, erasure: ErasureRun) -> Account
             return deletion  # still erasing: the next run finishes it
         deletion.status = AccountDeletion.Status.DONE
         deletion.finished_at = timezone.now()
-        record_actor(deletion, actor=SystemActor("retention:account-deletion"), reason="Erased")
+        record_actor(deletion, actor=actor, reason="Erased")
         deletion.save(update_fields=["status", "finished_at", "erasure_reference", "updated_at"])
     if deletion.notify_email:
         _email(deletion, "deletion_done", deletion.notify_email)

@@ -1,7 +1,7 @@
-"""Writes of the retention app made by officers: legal holds (P-42), rule changes, and "Run now".
+"""Writes of legal holds (P-42): officers place, change and release them; reminders of due reviews.
 
-The purge itself lives in ``purge.py`` and customers' account deletions in ``deletion.py``.
 Every write here names its actor (``record_actor``) so simple-history records who and why.
+The reads (the engine's view of holds, the reviews due) are in ``selectors/holds.py``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,16 +20,16 @@ from apps.accounts.models import User
 from apps.core.actors import SystemActor, record_actor
 from apps.core.clock import organisation_today
 from apps.core.mail import send_templated_mail
-from apps.retention.models import LegalHold, PurgeRun, RetentionRule
+from apps.retention.models import LegalHold
+from apps.retention.selectors.holds import legal_hold_reminder_recipients, legal_holds_due_for_review
 
 logger = logging.getLogger(__name__)
 
 REMINDER_ACTOR = SystemActor("retention:hold-review-reminders")
 
 
-# --- Legal holds (P-42) --------------------------------------------------------------------------
-
-
+# Not durable: the admin saves a hold inside its change form's transaction (save_model), as
+# for legal_hold_update.
 @transaction.atomic
 def legal_hold_place(
     *,
@@ -43,7 +43,7 @@ def legal_hold_place(
     """Hold ``subject``'s data (every category when ``categories`` is empty) until released.
 
     From the commit on, erasures and purges keep what the hold covers (the engine asks
-    ``apps.retention.selectors.legal_holds_of``).
+    ``apps.retention.selectors.holds.legal_holds_of``).
     """
     hold = LegalHold(
         subject=subject,
@@ -80,7 +80,7 @@ def legal_hold_update(
     return locked
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def legal_hold_release(*, hold: LegalHold, actor: User, note: str) -> LegalHold:
     """Release a hold: the next purge carries out the deletions it held back."""
     note = (note or "").strip()
@@ -98,31 +98,9 @@ def legal_hold_release(*, hold: LegalHold, actor: User, note: str) -> LegalHold:
     return locked
 
 
-def _reminder_due() -> models.Q:
-    # Once per hold per review date: a reminder sent for an earlier date does not count.
-    return models.Q(review_reminded_on__isnull=True) | models.Q(review_reminded_on__lt=models.F("review_on"))
-
-
-def legal_holds_due_for_review(today: date) -> models.QuerySet:
-    return (
-        LegalHold.objects.filter(released_at__isnull=True, review_on__lte=today)
-        .filter(_reminder_due())
-        .select_related("placed_by")
-        .order_by("review_on", "pk")
-    )
-
-
-def _reminder_recipients(hold: LegalHold) -> list[User]:
-    """The officer who placed the hold; if they have left, every active privacy officer."""
-    from apps.accounts.roles import PRIVACY_OFFICER
-
-    placer = hold.placed_by
-    if placer.is_active and placer.is_staff and placer.email:
-        return [placer]
-    return list(User.objects.filter(is_active=True, is_staff=True, groups__name=PRIVACY_OFFICER).exclude(email=""))
-
-
-def legal_hold_remind_reviews(*, now: datetime | None = None, dry_run: bool = False) -> list[LegalHold]:
+def legal_hold_remind_reviews(
+    *, now: datetime | None = None, dry_run: bool = False, actor: SystemActor = REMINDER_ACTOR
+) -> list[LegalHold]:
     """Email a reminder for each active hold whose review date has come, once per review date.
 
     Re-runnable (beat daily, and ``manage.py remind_hold_reviews``): a hold is marked in the
@@ -140,9 +118,9 @@ def legal_hold_remind_reviews(*, now: datetime | None = None, dry_run: bool = Fa
             if not hold.is_active or hold.review_on > today or reminded_already:
                 continue  # released, postponed or reminded meanwhile
             hold.review_reminded_on = today
-            record_actor(hold, actor=REMINDER_ACTOR, reason="review reminder sent")
+            record_actor(hold, actor=actor, reason="review reminder sent")
             hold.save(update_fields=["review_reminded_on", "updated_at"])
-            recipients = _reminder_recipients(hold)
+            recipients = legal_hold_reminder_recipients(hold)
             transaction.on_commit(lambda h=hold, r=recipients: _send_reminder(h, r))
         reminded.append(hold)
     return reminded
@@ -166,42 +144,3 @@ def _send_reminder(hold: LegalHold, recipients: list[User]) -> None:
     except Exception:
         logger.exception("Could not send the review reminder of legal hold %s; the next run retries.", hold.reference)
         LegalHold.objects.filter(pk=hold.pk, review_reminded_on=hold.review_reminded_on).update(review_reminded_on=None)
-
-
-# --- Rules ---------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def retention_rule_save(*, rule: RetentionRule, actor: User) -> RetentionRule:
-    """Save an officer's new or changed rule (validated by RetentionRule.clean, which the purge relies on)."""
-    rule.full_clean()
-    record_actor(rule, actor=actor, reason="retention rule added" if rule.pk is None else "retention rule changed")
-    rule.save()
-    return rule
-
-
-# --- "Run now" -----------------------------------------------------------------------------------
-
-
-def purge_run_live() -> PurgeRun | None:
-    """The run a worker is carrying out now (its lease is current), if any."""
-    return (
-        PurgeRun.objects.filter(status=PurgeRun.Status.RUNNING, lease_expires_at__gt=timezone.now())
-        .order_by("-started_at")
-        .first()
-    )
-
-
-@transaction.atomic
-def purge_request(*, actor: User) -> PurgeRun | None:
-    """Queue a purge run now, started by ``actor`` in the admin; returns the live run instead if there is one.
-
-    The worker's ``purge`` takes the lock, so a run queued twice still runs once.
-    """
-    from apps.retention.tasks import purge_task
-
-    live = purge_run_live()
-    if live is not None:
-        return live
-    purge_task.delay_on_commit(triggered_by=PurgeRun.Trigger.ADMIN, actor_id=actor.pk)
-    return None

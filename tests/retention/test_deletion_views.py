@@ -1,4 +1,4 @@
-"""Your Account → How long we keep your data, and Delete account: who may, who may not, and what it does."""
+"""Your Account → Delete account (P-32): who may, who may not, and what it does; signing in during the grace period."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor
-from apps.retention.deletion import account_deletion_request
 from apps.retention.models import AccountDeletion, RetentionRule
+from apps.retention.services.deletion import account_deletion_request
 from apps.retention.signals import cancel_deletion_on_sign_in
 from tests.factories import TEST_PASSWORD
 from tests.helpers import reauthenticate, sign_in
@@ -40,39 +40,7 @@ def schedule(user) -> AccountDeletion:
     return account_deletion_request(user=user, actor=SystemActor("tests"))
 
 
-# --- How long we keep your data --------------------------------------------------------------
-
-
-def test_it_lists_each_enabled_rule_in_the_account_layout(client_as, django_assert_max_num_queries):
-    RetentionRule.objects.filter(code="social-tokens").update(enabled=False)
-    client = client_as("customer")
-    client.get(PERIODS_URL)
-    with django_assert_max_num_queries(8):
-        page = client.get(PERIODS_URL)
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert f'href="{PERIODS_URL}" aria-current="page">How long we keep your data</a>' in html
-    assert f'href="{DELETE_URL}"' in html  # the Delete account item in the same navigation
-    for rule in RetentionRule.objects.filter(enabled=True):
-        assert rule.title_en in html
-        assert rule.explanation_en.replace("'", "&#x27;") in html
-    assert "Access keys from Google or Facebook sign-in" not in html  # disabled
-
-
-def test_it_lists_the_rules_in_the_customers_language(client_as, customer):
-    customer.preferred_language = "vi"
-    customer.save()
-    html = client_as("customer").get(PERIODS_URL).content.decode()
-    assert '<html lang="vi">' in html
-    assert "Lịch sử đăng nhập của bạn" in html
-    assert "Your sign-in history" not in html
-
-
-@pytest.mark.parametrize("url", [PERIODS_URL, DELETE_URL])
-def test_it_sends_anonymous_visitors_to_sign_in(client_as, url):
-    response = client_as("anonymous").get(url)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
+# --- Delete account: who may ---------------------------------------------------------------------
 
 
 def test_anonymous_posts_change_nothing(client_as, customer):

@@ -1,10 +1,11 @@
-"""Purge runs and account deletions, read-only: what the purges did, are doing and would do.
+"""Purge runs, read-only: what the purges did, are doing and would do.
 
 - The purge-run list and each run's page with its per-rule table (a running run's page
   refreshes itself until it finishes).
-- "Preview next run": ``purge_preview()``, per rule, what a run now would take and what holds keep.
+- "Preview next run": ``purge_preview()`` (the engine, ``apps/retention/purge/``), per rule,
+  what a run now would take and what holds keep.
 - "Run now…": after a confirmation page, queues the same task beat runs
-  (``services.purge_request``); if a run is live, says so instead.
+  (``services.purge.purge_request``); if a run is live, says so instead.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.admin import ReadOnlyAdmin
 from apps.core.clock import organisation_time
-from apps.retention import services
 from apps.retention.admin.common import ObjectIdAdminMixin, is_object_id
-from apps.retention.admin.holds import SEE_SUBJECT_PERMISSION
-from apps.retention.models import AccountDeletion, PurgeRun, RetentionRule
+from apps.retention.models import PurgeRun, RetentionRule
+from apps.retention.selectors.purge import purge_run_live
+from apps.retention.services.purge import purge_request
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class PurgeRunAdmin(ObjectIdAdminMixin, ReadOnlyAdmin):
             "preview_url": reverse("admin:retention_purgerun_preview"),
             "run_url": reverse("admin:retention_purgerun_run"),
             "can_run": request.user.has_perm(RUN_PERMISSION),
-            "live_run": services.purge_run_live(),
+            "live_run": purge_run_live(),
         }
 
     def changelist_view(self, request, extra_context=None):
@@ -221,7 +222,7 @@ class PurgeRunAdmin(ObjectIdAdminMixin, ReadOnlyAdmin):
         if not request.user.has_perm(RUN_PERMISSION):
             raise PermissionDenied
         if request.method == "POST":
-            live = services.purge_request(actor=request.user)
+            live = purge_request(actor=request.user)
             if live is not None:
                 self.message_user(
                     request,
@@ -238,67 +239,3 @@ class PurgeRunAdmin(ObjectIdAdminMixin, ReadOnlyAdmin):
             return HttpResponseRedirect(reverse("admin:retention_purgerun_changelist"))
         context = self._context(request, _("Run the purge now?"))
         return TemplateResponse(request, "admin/retention/purgerun/run_confirm.html", context)
-
-
-@admin.register(AccountDeletion)
-class AccountDeletionAdmin(ObjectIdAdminMixin, ReadOnlyAdmin):
-    list_display = (
-        "short_reference",
-        "subject_display",
-        "status",
-        "erase_after",
-        "created_at",
-        "cancelled_at",
-        "finished_at",
-    )
-    list_filter = ("status",)
-    list_select_related = ("subject",)
-    date_hierarchy = "created_at"
-    ordering = ("-created_at",)
-    list_per_page = 50
-    record_fields = (
-        "reference",
-        "subject_display",
-        "subject_reference",
-        "status",
-        "erase_after",
-        "language",
-        "created_at",
-        "cancelled_at",
-        "finished_at",
-        "erasure_reference",
-    )
-
-    def sees_subject(self, request) -> bool:
-        return request.user.has_perm(SEE_SUBJECT_PERMISSION)
-
-    def get_list_display(self, request):
-        if self.sees_subject(request):
-            return self.list_display
-        return tuple("subject_reference_short" if n == "subject_display" else n for n in self.list_display)
-
-    def get_fields(self, request, obj=None):
-        if self.sees_subject(request):
-            return self.record_fields
-        return tuple(n for n in self.record_fields if n != "subject_display")
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
-
-    def get_search_fields(self, request):
-        base = ("=reference", "subject_reference", "erasure_reference")
-        return ("subject__email", *base) if self.sees_subject(request) else base
-
-    @admin.display(description=gettext_lazy("deletion"), ordering="reference")
-    def short_reference(self, obj: AccountDeletion) -> str:
-        return str(obj.reference)[:8]
-
-    @admin.display(description=gettext_lazy("subject"), ordering="subject__email")
-    def subject_display(self, obj: AccountDeletion) -> str:
-        if obj.subject is None:
-            return "—"
-        return obj.subject.email
-
-    @admin.display(description=gettext_lazy("subject reference"), ordering="subject_reference")
-    def subject_reference_short(self, obj: AccountDeletion) -> str:
-        return obj.subject_reference[:16]

@@ -1,40 +1,40 @@
-"""Reads of the retention app: rules as customers see them, and holds as the engine sees them."""
+"""Reads of account deletion (P-32): the grace period, a customer's scheduled deletion, and
+what deleting an account means, in plain words, for the Delete account page.
+
+The writes (request, cancel, finish) are in ``apps/retention/services/deletion.py``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from apps.personal_data.holds import Hold
+from apps.accounts.models import User
 from apps.personal_data.registry import Action, Category, LegalBasis, entries
-from apps.retention.models import LegalHold, RetentionRule
+from apps.retention.domain import kind_of
+from apps.retention.models import AccountDeletion, RetentionRule
+from apps.retention.selectors.rules import rules_for_customers
+
+DEFAULT_GRACE = timedelta(days=14)
 
 
-def legal_holds_of(user: Any) -> list[Hold]:
-    """The erasure engine's view of ``user``'s active legal holds (a hold provider)."""
-    if user is None or user.pk is None:
-        return []
-    holds = LegalHold.objects.filter(subject_id=user.pk, released_at__isnull=True).order_by("pk")
-    return [
-        Hold(
-            categories=frozenset(hold.categories) if hold.categories else None,
-            reason=f"Legal hold: {hold.get_reason_display()}",
-            reference=str(hold.reference),
-        )
-        for hold in holds
-    ]
+def grace_period() -> timedelta:
+    """The ``account-deletion`` rule's period (editable by officers), else 14 days."""
+    rule = RetentionRule.objects.filter(code="account-deletion", enabled=True).first()
+    if rule is None:
+        return DEFAULT_GRACE
+    now = timezone.now()
+    return (now + rule.delta) - now
 
 
-def active_holds_for(user: Any) -> list[LegalHold]:
-    return list(LegalHold.objects.filter(subject_id=user.pk, released_at__isnull=True).select_related("placed_by"))
-
-
-def rules_for_customers() -> list[RetentionRule]:
-    """The enabled rules, in the order "Your Account → How long we keep your data" lists them."""
-    return list(RetentionRule.objects.filter(enabled=True).order_by("order", "code"))
+def scheduled_deletion_of(user: User) -> AccountDeletion | None:
+    if user.pk is None:
+        return None
+    return AccountDeletion.objects.filter(subject=user, status=AccountDeletion.Status.SCHEDULED).first()
 
 
 # --- What deleting an account means, for the Delete account page (P-32) -------------------------
@@ -89,8 +89,6 @@ def duration_words(period: int, unit: str) -> str:
 def _describes_kept_records(rule: RetentionRule) -> bool:
     # The inactivity and deletion rules say when an account is erased, not how long what
     # erasure keeps stays; every other rule on a kept table does.
-    from apps.retention.purge import kind_of
-
     return kind_of(rule) not in ("inactive_accounts", "account_deletions")
 
 

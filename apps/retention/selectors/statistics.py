@@ -2,8 +2,9 @@
 
 Every figure is a group count computed in SQL (``GROUP BY``); no row per person is read
 into Python, and nothing here returns one. Before a table leaves this module it goes
-through ``suppress``: a cell under ``THRESHOLD`` is never shown, and enough other cells are
-hidden with it that no hidden cell can be worked out from the total.
+through ``suppress`` (``apps/retention/domain.py``): a cell under ``THRESHOLD`` is never
+shown, and enough other cells are hidden with it that no hidden cell can be worked out from
+the total. The admin page and its CSV (``admin/statistics.py``) show only these tables.
 
 Who is counted:
 - Accounts are customers' accounts (staff excluded).
@@ -19,8 +20,7 @@ Who is counted:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
 from allauth.socialaccount.models import SocialAccount
@@ -32,18 +32,9 @@ from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from apps.accounts.models import User
-from apps.core.charts import BarFrame, last_months, next_month
+from apps.core.charts import last_months, next_month
 from apps.core.clock import organisation_today
-
-# No cell with fewer people than this is ever shown (P-26).
-THRESHOLD = 10
-
-# How a cell is shown in place of its number.
-SMALL = "small"  # under the threshold: shown as "<10"
-COMPLEMENTARY = "complementary"  # hidden so a small cell cannot be worked out from the total
-
-PERIODS = (12, 24)
-DEFAULT_PERIOD = 12
+from apps.retention.domain import DEFAULT_PERIOD, PERIODS, THRESHOLD, Cell, Report, Table, suppress
 
 OTHER_COUNTRIES = "other"
 COUNTRY_NOT_GIVEN = "not_given"
@@ -54,79 +45,6 @@ SIGNUP_METHODS = {
     EMAIL: gettext_lazy("Email and password"),
 }
 OTHER_METHOD = "other"
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One shown figure. ``count`` is None when suppressed: the number never leaves this module."""
-
-    key: str
-    label: str
-    count: int | None
-    suppressed: str = ""  # "", SMALL or COMPLEMENTARY
-    period: date | None = None  # the month, for the month table
-
-    @property
-    def display(self) -> str:
-        if self.suppressed == SMALL:
-            return f"<{THRESHOLD}"
-        if self.suppressed == COMPLEMENTARY:
-            return _("suppressed")
-        return str(self.count)
-
-
-@dataclass(frozen=True)
-class Table:
-    code: str  # stable, for the CSV
-    title: str
-    dimension: str
-    rows: list[Cell]
-    total: Cell
-    note: str = ""
-
-    @property
-    def any_suppressed(self) -> bool:
-        return bool(self.total.suppressed) or any(cell.suppressed for cell in self.rows)
-
-
-@dataclass
-class Report:
-    months: int
-    start: date
-    today: date
-    tables: list[Table] = field(default_factory=list)
-
-    def table(self, code: str) -> Table:
-        return next(table for table in self.tables if table.code == code)
-
-
-def suppress(items: Sequence[tuple[str, str, int]], *, threshold: int = THRESHOLD) -> tuple[list[Cell], Cell]:
-    """Cells (key, label, count) and their total, with small cells and their complements hidden.
-
-    Primary suppression: a cell under ``threshold`` (zero included) is shown as "<10".
-    Complementary suppression: the table's total is shown exactly (investors want it), so a
-    single hidden cell would be the total minus the shown ones. While fewer than two cells are
-    hidden, or the hidden cells together hold fewer than ``threshold`` people (so that all of
-    them would be pinned to a handful), the next smallest shown cell is hidden too, marked
-    "suppressed" rather than "<10" because it is not small. If that runs out of cells, the
-    total is itself under the threshold and is hidden as "<10".
-    """
-    hidden: dict[int, str] = {index: SMALL for index, (_k, _l, n) in enumerate(items) if n < threshold}
-    if hidden:
-        for _n, index in sorted((n, index) for index, (_k, _l, n) in enumerate(items) if index not in hidden):
-            if len(hidden) >= 2 and sum(items[i][2] for i in hidden) >= threshold:
-                break
-            hidden[index] = COMPLEMENTARY
-    cells = [
-        Cell(key=key, label=label, count=None if index in hidden else n, suppressed=hidden.get(index, ""))
-        for index, (key, label, n) in enumerate(items)
-    ]
-    total = sum(n for _k, _l, n in items)
-    small_total = total < threshold
-    total_cell = Cell(
-        key="total", label=_("Total"), count=None if small_total else total, suppressed=SMALL if small_total else ""
-    )
-    return cells, total_cell
 
 
 # --- Accounts ------------------------------------------------------------------------
@@ -322,34 +240,3 @@ def statistics_report(*, months: int = DEFAULT_PERIOD, today: date | None = None
         requests_by_type(since=_aware(month_list[0])),
     ]
     return report
-
-
-def csv_rows(report: Report) -> list[tuple[str, str, str]]:
-    """(table, dimension, value) for every shown cell and total; suppressed cells as "<10" or "suppressed"."""
-    rows = []
-    for table in report.tables:
-        for cell in [*table.rows, table.total]:
-            rows.append((table.code, cell.key, cell.display))
-    return rows
-
-
-def month_chart(table: Table) -> dict:
-    """Bars for the month table; a suppressed month gets a marker, never a bar of its height."""
-    shown = [cell.count for cell in table.rows if cell.count is not None]
-    peak = max(shown, default=0) or 1
-    many = len(table.rows) > 12
-    frame = BarFrame(columns=len(table.rows), bar_width=20 if many else 36, gap=8 if many else 12, left=44)
-    bars = []
-    for index, cell in enumerate(table.rows):
-        y, bar_height = frame.bar(cell.count or 0, peak)
-        bars.append(
-            {
-                "cell": cell,
-                "x": frame.x(index),
-                "y": y,
-                "height": bar_height,
-                "label_x": frame.label_x(index),
-                "marker_y": frame.baseline - 4,
-            }
-        )
-    return {"bars": bars, "peak": peak if shown else 0, **frame.as_dict(), "font_size": 9 if many else 11}
