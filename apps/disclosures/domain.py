@@ -1,18 +1,33 @@
-"""The hash chain over the disclosure register.
+"""The disclosures app's rules in plain Python: no queries, no writes, no request.
 
-Each entry's hash covers its immutable content and the previous entry's hash, so changing,
-removing or reordering any entry breaks the link at that point, and the first broken link
-names the place. Daily anchors of the head (ChainAnchor) catch a truncated tail.
+- The hash chain over the register: each entry's hash covers its immutable content and the
+  previous entry's hash, so changing, removing or reordering any entry breaks the link at that
+  point, and the first broken link names the place. Daily anchors of the head (ChainAnchor)
+  catch a truncated tail. The walk over the database is ``selectors.register.verify_chain``;
+  sealing entries onto the chain is ``services.register``.
+- Attachments: which documents may be kept with an entry, by what their bytes say they are.
+- The register as CSV (import): the columns and reading the file into rows; resolving the rows
+  against recipients and accounts is ``selectors.register.register_import_entries``.
+- Staff access to customer content (P-24): how long access lasts and who may ask for it.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
 
-from apps.disclosures.models import ChainAnchor, ChainHead, Disclosure, DisclosureSubject
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+# --- The hash chain ----------------------------------------------------------------------------
 
 GENESIS = "0" * 64
 HASH_VERSION = 1
@@ -74,7 +89,8 @@ class PendingLink:
         return hashlib.sha256(f"{previous_hash}\n{self.before}{sequence}{self.after}".encode()).hexdigest()
 
 
-def pending_link(disclosure: Disclosure, subject_references: Iterable[str]) -> PendingLink:
+def pending_link(disclosure: Any, subject_references: Iterable[str]) -> PendingLink:
+    """The pending link of an unsealed ``Disclosure`` (anything with the HASHED_COLUMNS as attributes)."""
     values = {column: getattr(disclosure, column) for column in HASHED_COLUMNS}
     values["sequence"] = "<position>"
     before, mark, after = _canonical(content_of(values, subject_references)).partition(_POSITION_MARK)
@@ -91,65 +107,98 @@ class ChainBreak:
     problem: str
 
 
-def _entries_with_subjects(batch_size: int = 5000) -> Iterator[tuple[dict, list[str]]]:
-    """Entries in sequence order with their subject references, in keyset batches (flat memory)."""
-    last = 0
-    while True:
-        rows = list(
-            Disclosure.objects.filter(sequence__gt=last)
-            .order_by("sequence")
-            .values("pk", "previous_hash", "entry_hash", *HASHED_COLUMNS)[:batch_size]
-        )
-        if not rows:
-            return
-        subjects: dict[int, list[str]] = {}
-        # Ids follow insertion, positions follow sealing; concurrent writers interleave the two,
-        # so the batch's ids are a range around its positions, not between its first and last.
-        ids = [row["pk"] for row in rows]
-        pairs = DisclosureSubject.objects.filter(disclosure_id__gte=min(ids), disclosure_id__lte=max(ids))
-        for disclosure_id, ref in pairs.values_list("disclosure_id", "subject_reference"):
-            subjects.setdefault(disclosure_id, []).append(ref)
-        for row in rows:
-            yield row, subjects.get(row["pk"], [])
-        last = rows[-1]["sequence"]
+# --- Attachments -------------------------------------------------------------------------------
+
+ATTACHMENT_TYPES = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "text/plain": ".txt",
+}
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
 
-def verify_chain(batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
-    """Walk the register; return (entries checked, the first break or None)."""
-    anchors = dict(ChainAnchor.objects.values_list("sequence", "entry_hash"))
-    # The live head counts as an anchor too: a tail deleted since the last daily anchor shows.
-    # Read before the walk, so entries appended meanwhile only lengthen the register.
-    head = ChainHead.objects.filter(singleton=True).values_list("sequence", "entry_hash").first()
-    if head is not None and head[0] > 0:
-        anchors.setdefault(head[0], head[1])
-    # Appends seal their entry before they commit, so a committed entry off the chain was put
-    # there by hand (or by a writer that bypassed the service).
-    unsealed = Disclosure.objects.filter(sequence__isnull=True).order_by("pk").values_list("reference", flat=True)
-    if reference := unsealed.first():
-        return 0, ChainBreak(
-            position=0, sequence=None, reference=str(reference), problem="committed without being sealed onto the chain"
-        )
-    previous_hash = GENESIS
-    checked = 0
-    for row, subjects in _entries_with_subjects(batch_size):
-        checked += 1
-        expected = checked
-        where = {"position": checked, "sequence": row["sequence"], "reference": str(row["reference"])}
-        if row["sequence"] != expected:
-            return checked, ChainBreak(**where, problem=f"entry #{expected} is missing (deleted or reordered)")
-        if row["previous_hash"] != previous_hash:
-            return checked, ChainBreak(**where, problem="does not link to the entry before it (reordered or inserted)")
-        if compute_hash(previous_hash, content_of(row, subjects)) != row["entry_hash"]:
-            return checked, ChainBreak(**where, problem="its content was changed after it was recorded")
-        if row["sequence"] in anchors and anchors[row["sequence"]] != row["entry_hash"]:
-            return checked, ChainBreak(**where, problem="differs from the head hash anchored for this position")
-        previous_hash = row["entry_hash"]
-    beyond = [sequence for sequence in anchors if sequence > checked]
-    if beyond:
-        return checked, ChainBreak(
-            position=checked + 1,
-            sequence=max(beyond),
-            reference="",
-            problem=f"the register ends at #{checked} but was anchored at #{max(beyond)} (truncated)",
-        )
-    return checked, None
+def sniffed_type(head: bytes) -> str | None:
+    """The type the bytes say they are (not what the browser claimed)."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "text/plain" if b"\x00" not in head else None
+
+
+# --- The register as CSV (import) --------------------------------------------------------------
+#
+# A register kept elsewhere (a spreadsheet, a processor's log) is checked whole before anything
+# is written: every problem is reported with its entry number, and one bad entry means nothing
+# is imported (services.register.disclosure_import).
+
+REQUIRED_COLUMNS = ("disclosed_at", "recipient", "subjects", "data_categories", "description", "reason", "legal_basis")
+OPTIONAL_COLUMNS = ("external_reference", "requested_by", "withheld_reason")
+MAX_ENTRIES = 50_000
+
+
+def split_values(value: str) -> list[str]:
+    """Several values in one cell, separated by semicolons (or commas)."""
+    return [part.strip() for part in value.replace(",", ";").split(";") if part.strip()]
+
+
+def parse_moment(value: str) -> datetime | None:
+    """A date (taken as noon) or a date and time; naive ones in the current time zone."""
+    moment = parse_datetime(value)
+    if moment is None and (day := parse_date(value)) is not None:
+        moment = datetime.combine(day, time(12, 0))
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def read_csv_rows(text: Iterable[str]) -> list[dict[str, str]]:
+    """The file's rows (every known column, stripped); ValidationError for a file without entries or columns."""
+    reader = csv.DictReader(text)
+    columns = [column.strip() for column in reader.fieldnames or []]
+    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+    if missing:
+        raise ValidationError(_("The file lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)})
+    reader.fieldnames = columns
+    rows = []
+    for row in reader:
+        if len(rows) == MAX_ENTRIES:
+            raise ValidationError(_("At most %(count)d entries per file.") % {"count": MAX_ENTRIES})
+        rows.append({column: (row.get(column) or "").strip() for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)})
+    if not rows:
+        raise ValidationError(_("The file has no entries."))
+    return rows
+
+
+def parse_register_csv(data: bytes) -> list[dict[str, str]]:
+    """The rows of an uploaded CSV file; ValidationError when it is not UTF-8 CSV with the columns."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError(_("The file is not UTF-8 text.")) from error
+    try:
+        return read_csv_rows(io.StringIO(text, newline=""))
+    except csv.Error as error:
+        raise ValidationError(_("The file is not valid CSV: %(error)s") % {"error": error}) from error
+
+
+# --- Staff access to customer content (P-24) ---------------------------------------------------
+
+# Deliberately not settings: changing how long staff may look is a privacy decision, made in code review.
+SUPPORT_ACCESS_DURATION = timedelta(hours=2)  # from the customer's approval
+LEGAL_ACCESS_DURATION = timedelta(hours=24)  # from the request
+
+# Who may ask for access, and who may open content for a legal process without asking first:
+# legal access belongs to the people who handle compelled requests (privacy officers), so a
+# support agent cannot skip the customer's approval by choosing "legal".
+REQUEST_PERMISSION = "disclosures.add_contentaccessgrant"
+LEGAL_PERMISSION = "disclosures.add_compelledrequest"
+# Officers may end any grant; the customer and the staff member may end their own.
+REVOKE_ANY_PERMISSION = "disclosures.change_contentaccessgrant"

@@ -14,15 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Artist, ArtistFollow, Follow
-from apps.disclosures.access import (
-    LEGAL_ACCESS_DURATION,
-    SUPPORT_ACCESS_DURATION,
-    content_access_active,
-    content_access_decide,
-    content_access_request,
-    content_access_revoke,
-)
+from apps.disclosures.domain import LEGAL_ACCESS_DURATION, SUPPORT_ACCESS_DURATION
 from apps.disclosures.models import ContentAccessGrant, StaffAccessEvent
+from apps.disclosures.selectors.access import content_access_active
+from apps.disclosures.services.access import content_access_decide, content_access_request, content_access_revoke
 from tests.factories import PublicProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +30,7 @@ PNG = (
 
 
 def content_url(user) -> str:
-    return reverse("disclosures_access:staff_content", kwargs={"reference": user.reference})
+    return reverse("admin:disclosures_staff_content", kwargs={"reference": user.reference})
 
 
 def decide_url(grant) -> str:
@@ -163,7 +158,7 @@ def test_it_lets_staff_end_their_own_access(client_as, agent, customer):
     grant = content_access_request(staff=agent, customer=customer, purpose="support", reason="Sync broken")
     content_access_decide(grant=grant, customer=customer, approve=True)
     staff_client = client_as("support_agent")
-    end = reverse("disclosures_access:staff_end", kwargs={"reference": customer.reference})
+    end = reverse("admin:disclosures_staff_end", kwargs={"reference": customer.reference})
     assert staff_client.post(end).status_code == 302
     grant.refresh_from_db()
     assert grant.status == "revoked"
@@ -328,7 +323,7 @@ def test_it_keeps_non_staff_off_the_staff_page(client_as, persona, customer, oth
 
 def test_it_answers_bad_input_with_4xx(client_as, agent, customer):
     staff_client = client_as("support_agent")
-    unknown = reverse("disclosures_access:staff_content", kwargs={"reference": uuid.uuid4()})
+    unknown = reverse("admin:disclosures_staff_content", kwargs={"reference": uuid.uuid4()})
     assert staff_client.get(unknown).status_code == 404
     assert staff_client.get("/admin/customer-content/not-a-uuid/").status_code == 404
     response = ask(staff_client, customer, reason="  ")
@@ -351,7 +346,7 @@ def test_it_answers_bad_input_with_4xx(client_as, agent, customer):
 def test_it_serves_the_picture_only_under_a_grant(client_as, agent, customer):
     customer.profile_picture.save("me.png", ContentFile(PNG), save=True)
     staff_client = client_as("support_agent")
-    picture = reverse("disclosures_access:staff_picture", kwargs={"reference": customer.reference})
+    picture = reverse("admin:disclosures_staff_picture", kwargs={"reference": customer.reference})
     assert staff_client.get(picture).status_code == 403
     grant = content_access_request(staff=agent, customer=customer, purpose="support", reason="Avatar broken")
     content_access_decide(grant=grant, customer=customer, approve=True)
@@ -401,9 +396,9 @@ def test_it_lists_a_customers_page_in_a_constant_number_of_queries(client_as, ag
 
 
 def test_record_views_during_a_covert_process_stay_hidden_from_the_customer(client_as, officer, agent, customer):
-    from apps.disclosures.access import staff_access_events_for_customer
-    from apps.disclosures.compelled import compelled_request_receive
     from apps.disclosures.models import Recipient
+    from apps.disclosures.selectors.access import staff_access_events_for_customer
+    from apps.disclosures.services.compelled import compelled_request_receive
     from tests.disclosures.factories import RecipientFactory
 
     def look(at) -> StaffAccessEvent:

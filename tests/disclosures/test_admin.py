@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from apps.accounts.roles import PRIVACY_OFFICER
 from apps.core.clock import organisation_time, organisation_today
-from apps.disclosures.admin.charts import monthly_chart
-from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import Disclosure, Recipient
+from apps.disclosures.selectors.register import monthly_chart, verify_chain
 from apps.personal_data.pseudonyms import subject_reference
 from tests.conftest import _staff
 from tests.disclosures.factories import RecipientFactory, record

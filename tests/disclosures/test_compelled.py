@@ -11,9 +11,13 @@ from django.urls import reverse
 
 from apps.accounts.roles import PRIVACY_OFFICER
 from apps.core.clock import organisation_time, organisation_today
-from apps.disclosures.chain import verify_chain
-from apps.disclosures.compelled import compelled_request_approve, compelled_request_receive, compelled_request_refuse
 from apps.disclosures.models import CompelledRequest, Disclosure, Recipient
+from apps.disclosures.selectors.register import verify_chain
+from apps.disclosures.services.compelled import (
+    compelled_request_approve,
+    compelled_request_receive,
+    compelled_request_refuse,
+)
 from tests.conftest import sign_in
 from tests.disclosures.factories import RecipientFactory
 from tests.factories import UserFactory

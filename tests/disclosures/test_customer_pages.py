@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.disclosures.models import Disclosure, DisclosureSubject
-from apps.disclosures.selectors import disclosures_for_subject, withheld_summary_for_subject
-from apps.disclosures.services import disclosure_amend, disclosure_set_visibility
+from apps.disclosures.selectors.records import disclosures_for_subject, withheld_summary_for_subject
+from apps.disclosures.services.register import disclosure_amend, disclosure_set_visibility
 from apps.personal_data.pseudonyms import subject_reference
 from tests.disclosures.factories import RecipientFactory, record
 

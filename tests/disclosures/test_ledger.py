@@ -6,9 +6,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from apps.core.actors import SystemActor
-from apps.disclosures.chain import GENESIS, verify_chain
+from apps.disclosures.domain import GENESIS
 from apps.disclosures.models import Disclosure, DisclosureSubject
-from apps.disclosures.services import disclosure_amend, disclosure_anchor_head, disclosure_set_visibility
+from apps.disclosures.selectors.register import verify_chain
+from apps.disclosures.services.register import disclosure_amend, disclosure_anchor_head, disclosure_set_visibility
 from apps.personal_data.erasure import erasure_run, erasure_start
 from apps.personal_data.pseudonyms import subject_reference
 from tests.disclosures.factories import RecipientFactory, record
@@ -159,7 +160,8 @@ def test_it_refuses_a_recipient_abroad_without_a_transfer_safeguard():
 
 
 def test_it_refuses_consent_based_sharing_with_a_partner_the_subject_did_not_consent_to(officer, customer):
-    from apps.disclosures import services
+    # PARTNER_CONSENT_CHECKS is a read hook: it lives with the recipients' selectors.
+    from apps.disclosures.selectors import recipients as services
 
     partner = RecipientFactory(category="marketing_partner")
     with pytest.raises(ValidationError) as error:

@@ -7,10 +7,10 @@ from django.db import connection
 from django.urls import reverse
 
 from apps.core.clock import organisation_time
-from apps.disclosures.access import content_access_request, staff_access_log
-from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import Disclosure, DisclosureSubject, StaffAccessEvent
-from apps.disclosures.services import disclosure_amend, disclosure_set_visibility
+from apps.disclosures.selectors.register import verify_chain
+from apps.disclosures.services.access import content_access_request, staff_access_log
+from apps.disclosures.services.register import disclosure_amend, disclosure_set_visibility
 from tests.disclosures.factories import RecipientFactory, record
 from tests.disclosures.test_admin import add_form
 from tests.disclosures.test_export import build
