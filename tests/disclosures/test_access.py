@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -17,12 +18,19 @@ from apps.accounts.models import Artist, ArtistFollow, Follow
 from apps.disclosures.domain import LEGAL_ACCESS_DURATION, SUPPORT_ACCESS_DURATION
 from apps.disclosures.models import ContentAccessGrant, StaffAccessEvent
 from apps.disclosures.selectors.access import content_access_active
-from apps.disclosures.services.access import content_access_decide, content_access_request, content_access_revoke
+from apps.disclosures.services.access import (
+    content_access_decide,
+    content_access_request,
+    content_access_revoke,
+    staff_access_log,
+)
+from tests.disclosures.test_records_export import build
 from tests.factories import PublicProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 CUSTOMER_PAGE = reverse("disclosures_access:customer")
+GAG = "Order 12/2026 forbids telling the customer"
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -444,3 +452,26 @@ def test_record_views_during_a_covert_process_stay_hidden_from_the_customer(clie
     assert len(page.context["events"]) == 2
     # Auditors see every look.
     assert during_grant.pk in StaffAccessEvent.objects.values_list("pk", flat=True)
+
+
+def test_the_export_leaves_out_withheld_legal_grants_and_the_looks_under_them(officer, support_agent, customer):
+    grant = content_access_request(
+        staff=officer,
+        customer=customer,
+        purpose="legal",
+        reason="Covert investigation XYZ",
+        ticket_reference="WARRANT-99",
+        withhold_notification_reason=GAG,
+    )
+    staff_access_log(staff=officer, customer=customer, kind=StaffAccessEvent.Kind.CONTENT_VIEW, path="/x/", grant=grant)
+    told = content_access_request(
+        staff=support_agent, customer=customer, purpose="support", reason="Ticket about playlists"
+    )
+    archive = build(customer)
+    assert "staff_access_grants.json" in archive.namelist()
+    grants = json.loads(archive.read("staff_access_grants.json"))["sources"][0]["records"]
+    assert [row["reference"] for row in grants] == [str(told.reference)]
+    everything = "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    assert "WARRANT-99" not in everything
+    assert "Covert investigation XYZ" not in everything
+    assert str(grant.reference) not in everything

@@ -255,3 +255,12 @@ def test_a_request_falls_overdue_and_due_soon_by_the_organisations_date(client_a
         assert 'class="overdue"' not in page
         assert '<strong class="due-soon">2026-12-31</strong>' in page
         assert '<strong class="due-soon">2027-01-03</strong>' not in page
+
+
+@pytest.mark.parametrize("action", ["approve", "refuse"])
+@pytest.mark.parametrize("object_id", ["abc", "1.5", "²"])
+def test_compelled_decision_pages_404_on_a_malformed_id(client_as, action, object_id):
+    client = client_as("officer")
+    url = f"/admin/disclosures/compelledrequest/{object_id}/{action}/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"reason": "x"}).status_code == 404
