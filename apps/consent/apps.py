@@ -12,7 +12,7 @@ class ConsentConfig(AppConfig):
         from apps.accounts.navigation import NavItem
         from apps.accounts.navigation import register as register_nav_item
         from apps.consent import marketing, selectors, signals  # noqa: F401 (mailing kind, sign-in receiver)
-        from apps.disclosures import services as disclosures
+        from apps.disclosures.selectors import recipients as disclosures
 
         # Your Account → Privacy choices (P-10, P-11).
         register_nav_item(NavItem("privacy_choices", _("Privacy choices"), "consent:choices", 40))

@@ -41,8 +41,8 @@ def test_it_gives_demo_people_what_they_need_to_sign_in():
 
 @pytest.mark.django_db
 def test_it_seeds_a_demo_register_once_with_an_intact_chain():
-    from apps.disclosures.chain import verify_chain
     from apps.disclosures.models import Disclosure
+    from apps.disclosures.selectors.register import verify_chain
 
     call_command("seed_demo", "--customers", "0", "--quiet-logins")
     call_command("seed_demo", "--customers", "0", "--quiet-logins")

@@ -20,8 +20,8 @@ from apps.accounts.models import LoginEvent, User
 from apps.consent.models import ConsentEvent, Purpose
 from apps.consent.services import Context, consent_record
 from apps.core.actors import SystemActor
-from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import DisclosureSubject
+from apps.disclosures.selectors.register import verify_chain
 from apps.personal_data.erasure import erasure_run, erasure_start
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.retention.models import InactivityNotice, LegalHold, PurgeRun, RetentionRule

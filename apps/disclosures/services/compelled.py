@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.actors import record_actor
 from apps.disclosures.models import CompelledRequest, Disclosure, Recipient
-from apps.disclosures.services import disclosure_record
+from apps.disclosures.services.register import disclosure_record
 from apps.personal_data.registry import Category
 
 # Who may compel a disclosure, and the legal basis the register records for each.
@@ -30,7 +30,7 @@ LEGAL_BASIS_FOR_CATEGORY = {
 }
 
 
-@transaction.atomic
+@transaction.atomic  # not durable: the admin's add view saves inside its own transaction
 def compelled_request_receive(
     *,
     actor: User,
@@ -87,7 +87,7 @@ def _check_decidable(request: CompelledRequest, actor: User) -> None:
         raise ValidationError(_("The officer who recorded a compelled request cannot decide it: ask a second officer."))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def compelled_request_approve(
     *, request: CompelledRequest, actor: User, description: str, disclosed_at: datetime | None = None
 ) -> CompelledRequest:
@@ -123,7 +123,7 @@ def compelled_request_approve(
     return request
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def compelled_request_refuse(*, request: CompelledRequest, actor: User, reason: str) -> CompelledRequest:
     """A second officer refuses the demand, with the reason on record."""
     request = CompelledRequest.objects.select_for_update().get(pk=request.pk)

@@ -1,21 +1,34 @@
-"""Writes to the disclosure register. Every entry names who recorded it; none is ever edited."""
+"""Writes to the disclosure register (P-20..P-23). Every entry names who recorded it; none is ever edited.
+
+Appends (``disclosure_record``, ``disclosure_record_many``, ``disclosure_import``) seal each
+entry onto the hash chain (``domain``) before they commit; a correction is a new entry
+(``disclosure_amend``); only how an entry is shown may change (``disclosure_set_visibility``).
+Documents are added to entries (``disclosure_attach``), and the head is anchored daily
+(``disclosure_anchor_head``).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import User
 from apps.core.actors import record_actor
 from apps.core.files import save_with_file
-from apps.disclosures.chain import pending_link
+from apps.disclosures.domain import (
+    ATTACHMENT_MAX_BYTES,
+    ATTACHMENT_TYPES,
+    parse_register_csv,
+    pending_link,
+    sniffed_type,
+)
 from apps.disclosures.models import (
     ChainAnchor,
     ChainHead,
@@ -24,19 +37,12 @@ from apps.disclosures.models import (
     DisclosureSubject,
     Recipient,
 )
+from apps.disclosures.selectors.recipients import partner_consent_given
+from apps.disclosures.selectors.register import disclosure_correction_chain, register_import_entries
 from apps.personal_data.pseudonyms import subject_reference
 from apps.personal_data.registry import Category
 
 logger = logging.getLogger(__name__)
-
-
-# The consent capability answers "has this subject consented to this partner?". Until it is
-# installed, no consent can be shown, so consent-based sharing with partners is refused.
-PARTNER_CONSENT_CHECKS: list = []
-
-
-def partner_consent_given(*, subject: User, recipient: Recipient) -> bool:
-    return any(check(subject=subject, recipient=recipient) for check in PARTNER_CONSENT_CHECKS)
 
 
 def _lock_head(cursor) -> tuple[int, int, str]:
@@ -226,7 +232,21 @@ def disclosure_record_many(entries: Sequence[dict], *, actor: User) -> list[Disc
     return _append(prepared) if prepared else []
 
 
-@transaction.atomic
+def disclosure_import(*, data: bytes, actor: User, refuse: Callable[[dict], str] | None = None) -> list[Disclosure]:
+    """Check a whole CSV file and append its entries in file order; all or nothing.
+
+    A register kept elsewhere (a spreadsheet, a processor's log) goes onto the chain under one
+    lock, through the same checks as entries typed into the admin. The file is checked whole
+    before anything is written: every problem is reported with its entry number. ``refuse``:
+    see ``selectors.register.register_import_entries``.
+    """
+    # Read and resolved before the transaction: on SQLite a transaction holds the write lock from its start.
+    entries = register_import_entries(parse_register_csv(data), refuse=refuse)
+    with transaction.atomic(durable=True):
+        return disclosure_record_many(entries, actor=actor)
+
+
+@transaction.atomic(durable=True)
 def disclosure_amend(*, original: Disclosure, actor: User, correction: str, **changes) -> Disclosure:
     """Correct an entry by appending a new one that points at it; the original stays as it was."""
     if not correction.strip():
@@ -254,7 +274,7 @@ def disclosure_amend(*, original: Disclosure, actor: User, correction: str, **ch
     return disclosure_record(actor=actor, amends=original, **fields)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def disclosure_set_visibility(
     *,
     disclosure: Disclosure,
@@ -273,7 +293,7 @@ def disclosure_set_visibility(
     if visibility == Disclosure.Visibility.WITHHELD:
         # An amendment repeats the recipient, date and description of the entry it corrects:
         # withholding one entry of a correction chain withholds the entries still shown in it.
-        for related in _correction_chain(disclosure):
+        for related in disclosure_correction_chain(disclosure):
             if related.visibility == Disclosure.Visibility.VISIBLE:
                 related.visibility = visibility
                 related.withheld_reason = disclosure.withheld_reason
@@ -284,55 +304,14 @@ def disclosure_set_visibility(
     return disclosure
 
 
-def _correction_chain(disclosure: Disclosure) -> list[Disclosure]:
-    """The other entries linked to ``disclosure`` through amendments, both ways, transitively."""
-    seen, todo, found = {disclosure.pk}, [disclosure.pk], []
-    while todo:
-        pk = todo.pop()
-        for entry in Disclosure.objects.filter(
-            Q(pk__in=Disclosure.objects.filter(pk=pk).values("amends")) | Q(amends=pk)
-        ):
-            if entry.pk not in seen:
-                seen.add(entry.pk)
-                todo.append(entry.pk)
-                found.append(entry)
-    return found
-
-
-ATTACHMENT_TYPES = {
-    "application/pdf": ".pdf",
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "text/plain": ".txt",
-}
-ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
-
-
-def _sniffed_type(head: bytes) -> str | None:
-    """The type the bytes say they are (not what the browser claimed)."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return "text/plain" if b"\x00" not in head else None
-
-
-@transaction.atomic
+@transaction.atomic(durable=True)
 def disclosure_attach(*, disclosure: Disclosure, upload, actor: User) -> DisclosureAttachment:
     """Keep a document (the order, the letter) with an entry, in private storage."""
-    import hashlib
-
     size = upload.size or 0
     if size == 0 or size > ATTACHMENT_MAX_BYTES:
         raise ValidationError({"file": _("Attach a file of up to 20 MB.")})
     upload.seek(0)
-    content_type = _sniffed_type(upload.read(2048))
+    content_type = sniffed_type(upload.read(2048))
     if content_type is None:
         raise ValidationError({"file": _("Attach a PDF, PNG, JPEG or plain-text file.")})
     upload.seek(0)
@@ -352,11 +331,13 @@ def disclosure_attach(*, disclosure: Disclosure, upload, actor: User) -> Disclos
     return attachment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def disclosure_anchor_head() -> ChainAnchor:
     """Write the current head hash down (daily): a truncated register then fails verification."""
     with connection.cursor() as cursor:
         _, sequence, entry_hash = _lock_head(cursor)
-    anchor = ChainAnchor.objects.create(sequence=sequence, entry_hash=entry_hash)
+    anchor = ChainAnchor(sequence=sequence, entry_hash=entry_hash)
+    anchor.full_clean()
+    anchor.save()
     logger.info("disclosure register head #%s %s", anchor.sequence, anchor.entry_hash)
     return anchor

@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import Disclosure
+from apps.disclosures.selectors.register import verify_chain
 from apps.personal_data.pseudonyms import subject_reference
 from tests.disclosures.factories import RecipientFactory, record
 

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import connections, transaction
 from django.utils import timezone
 
-from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import ChainHead, Disclosure, DisclosureSubject
-from apps.disclosures.services import _prepare, _seal, disclosure_record_many
+from apps.disclosures.selectors.register import verify_chain
+from apps.disclosures.services.register import _prepare, _seal, disclosure_record_many
 from apps.personal_data.pseudonyms import subject_reference
 from tests.disclosures.factories import RecipientFactory, record
 

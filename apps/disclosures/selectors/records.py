@@ -1,4 +1,4 @@
-"""Reads of the disclosure register for the people in it (P-22).
+"""Reads of the disclosure register for the people in it (P-22): Your Account → Disclosure records and the export.
 
 A customer sees the disclosures about them: those linked to their account, and those
 linked only by their pseudonymous reference (links recorded before the account link
@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.accounts.models import User
-from apps.disclosures import access
 from apps.disclosures.models import Disclosure, DisclosureSubject
 from apps.personal_data.exports import ExportNote, ExportTable
 from apps.personal_data.pseudonyms import subject_reference
@@ -121,6 +120,7 @@ def disclosure_rows_for_subject(*, user: User) -> Iterator[tuple[Any, ...]]:
 
 
 # --- The export (apps.personal_data.exports hooks, registered in DisclosuresConfig.ready) ---
+# The staff access tables of the same export are selectors.access.export_tables.
 
 
 def export_tables(subject: User) -> Iterator[ExportTable]:
@@ -130,53 +130,6 @@ def export_tables(subject: User) -> Iterator[ExportTable]:
         columns=COLUMNS,
         rows=lambda: disclosure_rows_for_subject(user=subject),
     )
-    yield ExportTable(
-        stem="staff_access_grants",
-        title=_("Staff access requests"),
-        columns=GRANT_COLUMNS,
-        rows=lambda: _grant_rows(subject),
-    )
-    yield ExportTable(
-        stem="staff_access_events",
-        title=_("Staff looks at your data"),
-        columns=EVENT_COLUMNS,
-        rows=lambda: _event_rows(subject),
-    )
-
-
-GRANT_COLUMNS = (
-    "reference",
-    "created_at",
-    "staff",
-    "purpose",
-    "reason",
-    "ticket_reference",
-    "status",
-    "decided_at",
-    "expires_at",
-)
-EVENT_COLUMNS = ("occurred_at", "staff", "kind", "path")
-
-
-def _grant_rows(subject: User) -> Iterator[tuple[Any, ...]]:
-    # As Your Account → Staff access shows them: a grant whose notice is withheld stays out.
-    for grant in access.customer_visible_grants(customer=subject).select_related("staff").iterator(chunk_size=500):
-        yield (
-            str(grant.reference),
-            grant.created_at,
-            access.staff_display_name(grant.staff),
-            grant.get_purpose_display(),
-            grant.reason,
-            grant.ticket_reference,
-            grant.get_status_display(),
-            grant.decided_at,
-            grant.expires_at,
-        )
-
-
-def _event_rows(subject: User) -> Iterator[tuple[Any, ...]]:
-    for event in access.staff_access_events_for_customer(customer=subject).iterator(chunk_size=500):
-        yield (event.occurred_at, access.staff_display_name(event.staff), event.get_kind_display(), event.path)
 
 
 def export_notes(subject: User) -> Iterator[ExportNote]:

@@ -1,4 +1,6 @@
-"""The register and recipients in the admin: who may see what, and every write through the services."""
+"""The register in the admin: who may see what, and every write through the services.
+
+Recipients' own admin pages are tested in test_recipients.py."""
 
 import csv
 import io
@@ -12,10 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import PRIVACY_OFFICER
-from apps.core.clock import organisation_time, organisation_today
-from apps.disclosures.admin.charts import monthly_chart
-from apps.disclosures.chain import verify_chain
+from apps.core.clock import organisation_time
 from apps.disclosures.models import Disclosure, Recipient
+from apps.disclosures.selectors.register import monthly_chart, verify_chain
 from apps.personal_data.pseudonyms import subject_reference
 from tests.disclosures.factories import RecipientFactory, record
 from tests.helpers import make_staff
@@ -321,20 +322,6 @@ def test_it_charts_disclosures_per_month_per_category(client_as, officer, custom
     assert client_as("support_agent").get(reverse("admin:disclosures_disclosure_chart")).status_code == 403
 
 
-def test_it_warns_about_a_lapsed_agreement(client_as):
-    lapsed = RecipientFactory(name="Old Partner", agreement_ends=organisation_today() - timedelta(days=1))
-    RecipientFactory(name="Fine Partner", agreement_ends=organisation_today() + timedelta(days=30))
-    client = client_as("officer")
-    page = client.get(reverse("admin:disclosures_recipient_changelist")).content.decode()
-    assert page.count("Agreement lapsed") == 1
-    lapsed_only = client.get(reverse("admin:disclosures_recipient_changelist") + "?lapsed=yes")
-    assert [r.name for r in lapsed_only.context["cl"].result_list] == ["Old Partner"]
-    response = client.get(reverse("admin:disclosures_recipient_change", args=[lapsed.pk]))
-    assert any("ended on" in str(message) for message in response.context["messages"])
-    history = client.get(reverse("admin:disclosures_recipient_history", args=[lapsed.pk]))
-    assert history.status_code == 200
-
-
 def test_it_lists_each_recipient_country_once_in_the_filter(client_as):
     from tests.disclosures.factories import RecipientFactory
 
@@ -348,17 +335,6 @@ def test_it_lists_each_recipient_country_once_in_the_filter(client_as):
 
 # 17:30 UTC on 31 December 2026 is already 00:30 on 1 January 2027 in Ho Chi Minh City.
 NEW_YEAR_IN_HCMC = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
-
-
-def test_an_agreement_lapses_when_the_organisations_day_it_ended_is_over(client_as, settings):
-    ended = RecipientFactory(name="Old Partner", agreement_ends=date(2026, 12, 31))
-    lapsed_only = reverse("admin:disclosures_recipient_changelist") + "?lapsed=yes"
-    with time_machine.travel(NEW_YEAR_IN_HCMC, tick=False):
-        client = client_as("officer")
-        for zone, lapsed, listed in (("Asia/Ho_Chi_Minh", True, ["Old Partner"]), ("UTC", False, [])):
-            settings.TIME_ZONE = zone
-            assert ended.agreement_lapsed is lapsed
-            assert [r.name for r in client.get(lapsed_only).context["cl"].result_list] == listed
 
 
 def test_the_register_csv_is_named_after_the_organisations_date(client_as, officer, customer, settings):
@@ -378,3 +354,54 @@ def test_the_disclosure_chart_ends_with_the_organisations_month(settings):
         assert monthly_chart()["table"][-1]["month"] == date(2027, 1, 1)
         settings.TIME_ZONE = "UTC"
         assert monthly_chart()["table"][-1]["month"] == date(2026, 12, 1)
+
+
+# --- Malformed ids, and compelled disclosures kept out of one officer's forms (P-21) ----------------
+
+
+@pytest.mark.parametrize("suffix", ["change/", "visibility/", "amend/", "attach/"])
+def test_register_pages_404_on_a_non_ascii_digit_id(client_as, officer, customer, suffix):
+    record(actor=officer, subjects=[customer])
+    response = client_as("officer").get(f"/admin/disclosures/disclosure/²/{suffix}", follow=True)
+    assert response.status_code in (200, 404)
+
+
+@pytest.mark.parametrize(
+    ("category", "basis"),
+    [("court", "court_order"), ("law_enforcement", "law_enforcement"), ("court", "legal_obligation")],
+)
+def test_one_officer_cannot_record_a_compelled_disclosure_past_the_second_officer(
+    client_as, officer, customer, category, basis
+):
+    recipient = RecipientFactory(category=category, agreement="none", agreement_reference="")
+    response = client_as("officer").post(
+        reverse("admin:disclosures_disclosure_add"),
+        add_form(recipient, customer.email, legal_basis=basis, approved_by=officer.pk),
+    )
+    assert response.status_code == 200
+    assert not Disclosure.objects.exists()
+
+
+def test_an_amendment_cannot_turn_an_entry_into_a_compelled_disclosure(client_as, officer, customer):
+    original = record(
+        actor=officer,
+        subjects=[customer],
+        recipient=RecipientFactory(category="auditor"),
+        legal_basis="legal_obligation",
+        approved_by=officer,
+    )
+    when = organisation_time(original.disclosed_at)
+    response = client_as("officer").post(
+        reverse("admin:disclosures_disclosure_amend", args=[original.pk]),
+        {
+            "correction": "It was a court order",
+            "recipient": original.recipient_id,
+            "data_categories": ["contact"],
+            "description": "Email address",
+            "disclosed_at_0": when.strftime("%Y-%m-%d"),
+            "disclosed_at_1": when.strftime("%H:%M:%S"),
+            "legal_basis": "court_order",
+        },
+    )
+    assert response.status_code == 200
+    assert not Disclosure.objects.filter(amends=original).exists()

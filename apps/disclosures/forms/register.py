@@ -1,6 +1,8 @@
-"""Forms of the register's admin pages, and the pieces the compelled-request forms share.
+"""Forms of the register's admin pages (P-20..P-23): add, amend, visibility, attachments, import.
 
-The forms only parse input; every write goes through ``services`` or ``compelled``.
+They only parse input; every write goes through ``services.register``. Compelled disclosures
+(court orders, law-enforcement and regulator demands) are refused here: they are compelled
+requests, which a second officer approves (P-21, ``forms.compelled``).
 """
 
 from __future__ import annotations
@@ -16,65 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
-from apps.disclosures import services
-from apps.disclosures.imports import REQUIRED_COLUMNS
+from apps.disclosures.domain import REQUIRED_COLUMNS
+from apps.disclosures.forms import SubjectEmailsField, data_categories_field, split_datetime_field
 from apps.disclosures.models import Disclosure, Recipient
-from apps.personal_data.registry import Category
-
-# --- Shared form pieces --------------------------------------------------------------------
-
-
-class SubjectEmailsField(forms.CharField):
-    """People chosen by email address, one per line; an unknown address is a form error."""
-
-    widget = forms.Textarea(attrs={"rows": 4, "cols": 60})
-
-    def clean(self, value):
-        value = super().clean(value)
-        emails = list(dict.fromkeys(line.strip().lower() for line in value.splitlines() if line.strip()))
-        if not emails:
-            raise ValidationError(_("Enter at least one email address."))
-        found = {user.email.lower(): user for user in User.objects.filter(email__in=emails)}
-        unknown = [email for email in emails if email not in found]
-        if unknown:
-            raise ValidationError(_("No account has these addresses: %(emails)s") % {"emails": ", ".join(unknown)})
-        return [found[email] for email in emails]
-
-
-def data_categories_field(label) -> forms.MultipleChoiceField:
-    return forms.MultipleChoiceField(
-        label=label, choices=Category.choices, widget=forms.CheckboxSelectMultiple, required=True
-    )
-
-
-def split_datetime_field(label) -> forms.SplitDateTimeField:
-    return forms.SplitDateTimeField(
-        label=label,
-        widget=forms.SplitDateTimeWidget(
-            date_attrs={"type": "date"},
-            time_attrs={"type": "time", "step": "1"},
-            date_format="%Y-%m-%d",
-            time_format="%H:%M:%S",
-        ),
-    )
-
-
-def is_object_id(value) -> bool:
-    """A primary key as the URL may carry it: ASCII digits only ("²".isdigit() is True too)."""
-    value = str(value)
-    return value.isascii() and value.isdigit()
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-# --- The register --------------------------------------------------------------------------
+from apps.disclosures.selectors.recipients import partner_consent_given
 
 
 class DisclosureAddForm(forms.ModelForm):
@@ -133,7 +80,7 @@ class DisclosureAddForm(forms.ModelForm):
             and cleaned.get("legal_basis") == Disclosure.LegalBasis.CONSENT
             and recipient.category == Recipient.Category.MARKETING_PARTNER
         ):
-            missing = [s for s in subjects if not services.partner_consent_given(subject=s, recipient=recipient)]
+            missing = [s for s in subjects if not partner_consent_given(subject=s, recipient=recipient)]
             if missing:
                 self.add_error(
                     "legal_basis",
@@ -208,7 +155,7 @@ def becomes_compelled(original: Disclosure, changes: dict) -> bool:
 
 
 def refuse_compelled(entry: dict) -> str:
-    """For ``import_register``: the admin takes no compelled disclosure from a file (P-21, four eyes)."""
+    """For ``disclosure_import``: the admin takes no compelled disclosure from a file (P-21, four eyes)."""
     if is_compelled(entry["legal_basis"], entry["recipient"]):
         return _("a compelled disclosure is recorded as a compelled request, which a second officer approves (P-21)")
     return ""

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.disclosures.models import Disclosure, DisclosureSubject
-from apps.disclosures.selectors import disclosures_for_subject, withheld_summary_for_subject
-from apps.disclosures.services import disclosure_amend, disclosure_set_visibility
+from apps.disclosures.selectors.records import disclosures_for_subject, withheld_summary_for_subject
+from apps.disclosures.selectors.register import verify_chain
+from apps.disclosures.services.register import disclosure_amend, disclosure_set_visibility
 from apps.personal_data.pseudonyms import subject_reference
 from tests.disclosures.factories import RecipientFactory, record
 
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.django_db
 PAGE_URL = "/account/disclosures/"
 CSV_URL = "/account/disclosures.csv"
 COURT_SECRET = "Court order 44/2026 forbids telling the subject"
+GAG = "Order 12/2026 forbids telling the customer"
 
 
 def withhold(entry, actor, reason=COURT_SECRET):
@@ -307,3 +309,22 @@ def test_it_only_reads_the_register(client_as, officer, customer):
     client_as("customer").get(PAGE_URL)
     client_as("customer").get(CSV_URL)
     assert list(Disclosure.objects.values_list("entry_hash", "visibility")) == before
+
+
+@pytest.mark.parametrize("withhold", ["original", "amendment"])
+def test_withholding_an_entry_withholds_the_corrections_that_repeat_it(client_as, officer, customer, withhold):
+    original = record(
+        actor=officer,
+        subjects=[customer],
+        recipient=RecipientFactory(name="Secret Agency Ltd"),
+        description="Covert thing",
+        legal_basis="legal_obligation",
+    )
+    amendment = disclosure_amend(original=original, actor=officer, correction="typo", description="Covert thing v2")
+    entry = original if withhold == "original" else amendment
+    disclosure_set_visibility(disclosure=entry, actor=officer, visibility="withheld", withheld_reason=GAG)
+    body = client_as("customer").get(reverse("disclosures:records")).content.decode()
+    assert "Secret Agency Ltd" not in body
+    assert "Covert thing" not in body
+    assert "2 records" in body
+    assert verify_chain() == (2, None)

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from apps.core.actors import SystemActor
-from apps.disclosures.services import disclosure_set_visibility
+from apps.disclosures.services.register import disclosure_set_visibility
 from apps.personal_data import exports
 from apps.personal_data.exports import EXPORT_TABLES, ExportTable, export_request, export_run
 from apps.personal_data.models import DataExport

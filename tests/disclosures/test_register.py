@@ -6,9 +6,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from apps.core.actors import SystemActor
-from apps.disclosures.chain import GENESIS, verify_chain
+from apps.disclosures.domain import GENESIS
 from apps.disclosures.models import Disclosure, DisclosureSubject
-from apps.disclosures.services import disclosure_amend, disclosure_anchor_head, disclosure_set_visibility
+from apps.disclosures.selectors.register import verify_chain
+from apps.disclosures.services.register import disclosure_amend, disclosure_anchor_head, disclosure_set_visibility
 from apps.personal_data.erasure import erasure_run, erasure_start
 from apps.personal_data.pseudonyms import subject_reference
 from tests.disclosures.factories import RecipientFactory, record
@@ -151,15 +152,9 @@ def test_it_keeps_the_record_but_not_the_identity_when_the_subject_is_erased(off
     assert table["kept"][0]["field"] == "subject_reference"
 
 
-def test_it_refuses_a_recipient_abroad_without_a_transfer_safeguard():
-    recipient = RecipientFactory.build(country="US", transfer_safeguard="not_needed")
-    with pytest.raises(ValidationError) as error:
-        recipient.full_clean()
-    assert "transfer_safeguard" in error.value.message_dict
-
-
 def test_it_refuses_consent_based_sharing_with_a_partner_the_subject_did_not_consent_to(officer, customer):
-    from apps.disclosures import services
+    # PARTNER_CONSENT_CHECKS is a read hook: it lives with the recipients' selectors.
+    from apps.disclosures.selectors import recipients as services
 
     partner = RecipientFactory(category="marketing_partner")
     with pytest.raises(ValidationError) as error:
@@ -198,3 +193,14 @@ def test_it_keeps_erased_subjects_by_reference_when_an_entry_is_amended(officer,
     links = {link.subject_reference: link.subject for link in amendment.subjects.all()}
     assert links == {erased_reference: None, subject_reference(other_customer): other_customer}
     assert verify_chain() == (2, None)
+
+
+def test_verification_notices_a_deleted_tail_before_any_anchor(officer, customer):
+    entries = [record(actor=officer, subjects=[customer]) for _ in range(3)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {DisclosureSubject._meta.db_table} WHERE disclosure_id = %s", [entries[2].pk])
+        cursor.execute(f"DELETE FROM {Disclosure._meta.db_table} WHERE id = %s", [entries[2].pk])
+    checked, broken = verify_chain()
+    assert checked == 2
+    assert broken is not None
+    assert "truncated" in broken.problem

@@ -5,10 +5,10 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from apps.disclosures.admin.forms import ImportForm
-from apps.disclosures.chain import verify_chain
-from apps.disclosures.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from apps.disclosures.domain import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from apps.disclosures.forms.register import ImportForm
 from apps.disclosures.models import Disclosure
+from apps.disclosures.selectors.register import verify_chain
 from tests.disclosures.factories import RecipientFactory, record
 from tests.factories import UserFactory
 

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from apps.disclosures.selectors import (
+from apps.disclosures.selectors.records import (
     COLUMNS,
     category_labels,
     disclosure_rows_for_subject,
