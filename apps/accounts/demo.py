@@ -27,7 +27,7 @@ from apps.accounts.roles import PRIVACY_OFFICER, SUPPORT_AGENT, sync_staff_roles
 from apps.accounts.useragent import parse_user_agent
 from apps.core.actors import SystemActor
 from apps.core.bulk import insert_rows
-from apps.personal_data.pseudonyms import address_hash
+from apps.personal_data.domain import address_hash
 
 DEMO_PASSWORD = "demo-password-2026"
 OFFICER_EMAIL = "officer@demo.example"

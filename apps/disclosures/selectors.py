@@ -18,8 +18,8 @@ from django.utils.translation import ngettext
 from apps.accounts.models import User
 from apps.disclosures import access
 from apps.disclosures.models import Disclosure, DisclosureSubject
+from apps.personal_data.domain import subject_reference
 from apps.personal_data.exports import ExportNote, ExportTable
-from apps.personal_data.pseudonyms import subject_reference
 from apps.personal_data.registry import Category
 
 VISIBLE = Disclosure.Visibility.VISIBLE

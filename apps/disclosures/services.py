@@ -24,7 +24,7 @@ from apps.disclosures.models import (
     DisclosureSubject,
     Recipient,
 )
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
 from apps.personal_data.registry import Category
 
 logger = logging.getLogger(__name__)

@@ -39,9 +39,9 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor, record_actor
+from apps.personal_data.domain import subject_reference as make_subject_reference
 from apps.personal_data.holds import Hold, holds_covering, holds_for
 from apps.personal_data.models import ErasureRun
-from apps.personal_data.pseudonyms import subject_reference as make_subject_reference
 from apps.personal_data.registry import Action, Entry, PersonalField, entries
 
 logger = logging.getLogger(__name__)

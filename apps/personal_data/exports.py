@@ -55,8 +55,8 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import PublicProfile, User
 from apps.accounts.selectors import organisation_get
 from apps.core.actors import SystemActor
+from apps.personal_data.domain import subject_reference
 from apps.personal_data.models import DataExport, ErasureRun
-from apps.personal_data.pseudonyms import subject_reference
 from apps.personal_data.registry import Category, Entry, PersonalField, entries
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from apps.accounts.models import User
 from apps.consent.mailings import mailing_queue, mailing_send
 from apps.consent.marketing import campaign_create
 from apps.consent.models import ConsentEvent, ConsentState, Purpose, Suppression
-from apps.personal_data.pseudonyms import address_hash
+from apps.personal_data.domain import address_hash
 from tests.browser.test_customer_journey import _log_in
 from tests.conftest import _staff
 

@@ -14,7 +14,7 @@ from apps.consent.services import (
     restriction_lift,
     restriction_place,
 )
-from apps.personal_data.pseudonyms import address_hash, subject_reference
+from apps.personal_data.domain import address_hash, subject_reference
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

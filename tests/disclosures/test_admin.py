@@ -16,7 +16,7 @@ from apps.core.clock import organisation_time, organisation_today
 from apps.disclosures.admin.charts import monthly_chart
 from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import Disclosure, Recipient
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
 from tests.conftest import _staff
 from tests.disclosures.factories import RecipientFactory, record
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.disclosures.models import Disclosure, DisclosureSubject
 from apps.disclosures.selectors import disclosures_for_subject, withheld_summary_for_subject
 from apps.disclosures.services import disclosure_amend, disclosure_set_visibility
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
 from tests.disclosures.factories import RecipientFactory, record
 
 pytestmark = pytest.mark.django_db

@@ -21,6 +21,7 @@ from apps.accounts.models import Artist, ArtistFollow, Follow, LoginEvent, Organ
 from apps.core.actors import SystemActor
 from apps.core.bulk import insert_rows
 from apps.personal_data import exports
+from apps.personal_data.domain import subject_reference
 from apps.personal_data.exports import (
     EXPORT_NOTES,
     ExportNote,
@@ -29,7 +30,6 @@ from apps.personal_data.exports import (
     exports_delete_expired,
 )
 from apps.personal_data.models import DataExport
-from apps.personal_data.pseudonyms import subject_reference
 from tests.factories import LoginEventFactory, PublicProfileFactory
 
 OTHER_IP = "198.51.100.99"

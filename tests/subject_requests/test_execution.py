@@ -15,8 +15,8 @@ from apps.consent.selectors import is_restricted, may_contact
 from apps.consent.services import Context, consent_set_choices
 from apps.core.actors import SystemActor
 from apps.core.clock import organisation_today, zone
+from apps.personal_data.domain import address_hash
 from apps.personal_data.models import DataExport, ErasureRun
-from apps.personal_data.pseudonyms import address_hash
 from apps.retention.services import legal_hold_place
 from apps.subject_requests import execution
 from apps.subject_requests.execution import (
@@ -527,7 +527,7 @@ def test_unknown_purposes_are_left_to_an_officer(customer, django_capture_on_com
 def test_withdrawing_one_marketing_consent_leaves_the_others(customer):
     from apps.consent.models import Purpose, Suppression
     from apps.consent.services import Context, consent_set_choices
-    from apps.personal_data.pseudonyms import address_hash
+    from apps.personal_data.domain import address_hash
     from apps.subject_requests.execution import subject_request_execute
     from apps.subject_requests.services import subject_request_create
 
