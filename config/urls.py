@@ -3,7 +3,6 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.core import views as core_views
-from apps.personal_data.admin_views import personal_data_finder, personal_data_map
 
 admin.site.site_header = "Privacy Portal administration"
 admin.site.site_title = "Privacy Portal admin"
@@ -12,9 +11,6 @@ admin.site.index_title = "Privacy operations"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    # Officer pages beside the model admins, behind the same MFA-gated admin_view.
-    path("admin/personal-data/find/", admin.site.admin_view(personal_data_finder), name="personal_data_finder"),
-    path("admin/personal-data/map/", admin.site.admin_view(personal_data_map), name="personal_data_map"),
     # Staff access to customer content (P-24): /account/staff-access/ and /admin/customer-content/.
     path("", include("apps.disclosures.urls_access")),
     path("admin/", admin.site.urls),

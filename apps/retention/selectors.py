@@ -8,8 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from apps.personal_data.holds import Hold
-from apps.personal_data.registry import Action, Category, LegalBasis, entries
+from apps.personal_data.registry import Action, Category, Hold, LegalBasis, entries
 from apps.retention.models import LegalHold, RetentionRule
 
 
