@@ -19,8 +19,7 @@ from apps.accounts.models import User
 from apps.disclosures import access
 from apps.disclosures.models import Disclosure, DisclosureSubject
 from apps.personal_data.domain import subject_reference
-from apps.personal_data.exports import ExportNote, ExportTable
-from apps.personal_data.registry import Category
+from apps.personal_data.registry import Category, ExportNote, ExportTable
 
 VISIBLE = Disclosure.Visibility.VISIBLE
 WITHHELD = Disclosure.Visibility.WITHHELD
@@ -120,7 +119,7 @@ def disclosure_rows_for_subject(*, user: User) -> Iterator[tuple[Any, ...]]:
         yield disclosure_row(disclosure)
 
 
-# --- The export (apps.personal_data.exports hooks, registered in DisclosuresConfig.ready) ---
+# --- The export (apps.personal_data.registry hooks, registered in DisclosuresConfig.ready) ---
 
 
 def export_tables(subject: User) -> Iterator[ExportTable]:

@@ -18,7 +18,7 @@ from apps.consent.selectors import campaign_audience, may_contact
 from apps.consent.services import Context, consent_record
 from apps.core.actors import SystemActor
 from apps.personal_data.domain import address_hash
-from apps.personal_data.erasure import erasure_run, erasure_start
+from apps.personal_data.erasure.run import erasure_run, erasure_start
 from tests.conftest import sign_in
 from tests.factories import UserFactory
 

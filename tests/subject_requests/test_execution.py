@@ -476,7 +476,7 @@ def test_executing_twice_does_the_work_once(customer, request_type, django_captu
 
 
 def test_an_export_started_before_a_crash_is_resumed_not_doubled(customer, monkeypatch):
-    from apps.personal_data import exports
+    from apps.personal_data.export import run as exports
 
     real_run = exports.export_run
     monkeypatch.setattr(exports, "export_run", lambda **kw: (_ for _ in ()).throw(RuntimeError("worker died")))
@@ -499,7 +499,7 @@ def test_an_export_started_before_a_crash_is_resumed_not_doubled(customer, monke
 
 
 def test_an_erasure_started_before_a_crash_is_resumed_not_doubled(customer, monkeypatch):
-    from apps.personal_data import erasure
+    from apps.personal_data.erasure import run as erasure
 
     real_run = erasure.erasure_run
     monkeypatch.setattr(erasure, "erasure_run", lambda **kw: (_ for _ in ()).throw(RuntimeError("worker died")))

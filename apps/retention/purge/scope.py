@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.personal_data.domain import subject_reference
-from apps.personal_data.erasure import TablePlan, table_plan
+from apps.personal_data.erasure.plan import TablePlan, table_plan
 from apps.personal_data.models import ErasureRun
 from apps.personal_data.registry import Entry, entries
 from apps.retention.models import AccountDeletion, InactivityNotice, LegalHold, RetentionRule
