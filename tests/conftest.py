@@ -26,7 +26,8 @@ from allauth.mfa.utils import encrypt
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from apps.accounts.roles import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT, sync_staff_roles
+from apps.accounts.domain import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
+from apps.accounts.services import staff_roles_sync as sync_staff_roles
 from tests.factories import UserFactory
 
 pytest_plugins = ("tests.plugins.clock",)

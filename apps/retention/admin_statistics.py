@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from apps.core.admin_site import register_site_view
 from apps.retention import statistics
 
-# Officers and auditors hold it (apps/accounts/roles.py), support agents do not: the report
+# Officers and auditors hold it (apps/accounts/domain.py, the staff roles), support agents do not: the report
 # goes with the purge history, where what the portal keeps and removes is accounted for.
 STATISTICS_PERMISSION = "retention.view_purgerun"
 

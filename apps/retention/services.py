@@ -114,7 +114,7 @@ def legal_holds_due_for_review(today: date) -> models.QuerySet:
 
 def _reminder_recipients(hold: LegalHold) -> list[User]:
     """The officer who placed the hold; if they have left, every active privacy officer."""
-    from apps.accounts.roles import PRIVACY_OFFICER
+    from apps.accounts.domain import PRIVACY_OFFICER
 
     placer = hold.placed_by
     if placer.is_active and placer.is_staff and placer.email:

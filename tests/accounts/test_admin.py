@@ -7,9 +7,9 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.domain import AUDITOR, PRIVACY_OFFICER, ROLE_PERMISSIONS, SUPPORT_AGENT
 from apps.accounts.models import LoginEvent, Organisation, User
-from apps.accounts.roles import AUDITOR, PRIVACY_OFFICER, ROLE_PERMISSIONS, SUPPORT_AGENT, sync_staff_roles
-from apps.accounts.services import organisation_update, user_update_details
+from apps.accounts.services import organisation_update, staff_roles_sync, user_update_details
 from tests.conftest import sign_in
 from tests.factories import LoginEventFactory, UserFactory
 
@@ -345,28 +345,28 @@ def _snapshot() -> dict[str, set[str]]:
 
 
 def test_it_syncs_staff_roles_idempotently():
-    sync_staff_roles()
+    staff_roles_sync()
     first = _snapshot()
     group_count = Group.objects.count()
-    sync_staff_roles()
-    sync_staff_roles()
+    staff_roles_sync()
+    staff_roles_sync()
     assert _snapshot() == first
     assert Group.objects.count() == group_count
     assert all(first[role] for role in ROLE_PERMISSIONS)
 
 
 def test_it_restores_a_role_after_tampering():
-    sync_staff_roles()
+    staff_roles_sync()
     expected = _snapshot()
     support = Group.objects.get(name=SUPPORT_AGENT)
     support.permissions.add(Permission.objects.get(codename="delete_user"))
     Group.objects.get(name=AUDITOR).delete()
-    sync_staff_roles()
+    staff_roles_sync()
     assert _snapshot() == expected
 
 
 def test_it_gives_each_role_the_intended_permissions():
-    sync_staff_roles()
+    staff_roles_sync()
     perms = _snapshot()
     assert {"accounts.view_user", "accounts.change_user", "accounts.view_historicaluser"} <= perms[PRIVACY_OFFICER]
     assert "accounts.view_user" in perms[SUPPORT_AGENT]

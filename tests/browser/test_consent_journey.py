@@ -24,7 +24,7 @@ PASSWORD = "harbour-lantern-quill-58"
 
 
 def test_sign_up_unticked_opt_in_receive_and_unsubscribe_in_one_click(live_server, page: Page, playwright, screenshot):
-    from apps.accounts.roles import PRIVACY_OFFICER
+    from apps.accounts.domain import PRIVACY_OFFICER
 
     base = live_server.url
     email = "consent.journey@example.test"

@@ -11,7 +11,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.roles import PRIVACY_OFFICER
+from apps.accounts.domain import PRIVACY_OFFICER
 from apps.core.clock import organisation_time, organisation_today
 from apps.disclosures.admin.charts import monthly_chart
 from apps.disclosures.chain import verify_chain

@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from apps.accounts.roles import PRIVACY_OFFICER
+from apps.accounts.domain import PRIVACY_OFFICER
 from apps.core.clock import organisation_time, organisation_today
 from apps.disclosures.chain import verify_chain
 from apps.disclosures.compelled import compelled_request_approve, compelled_request_receive, compelled_request_refuse

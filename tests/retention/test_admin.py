@@ -9,7 +9,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.roles import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT, sync_staff_roles
+from apps.accounts.domain import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
+from apps.accounts.services import staff_roles_sync as sync_staff_roles
 from apps.core.clock import organisation_today
 from apps.retention import services
 from apps.retention.models import AccountDeletion, LegalHold, PurgeRun, RetentionRule

@@ -9,7 +9,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from apps.accounts.roles import PRIVACY_OFFICER
+from apps.accounts.domain import PRIVACY_OFFICER
 from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors import is_restricted, may_contact
 from apps.consent.services import Context, consent_set_choices
