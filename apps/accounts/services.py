@@ -45,7 +45,7 @@ def user_update_details(
     return user
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)  # called by its view only, never inside another transaction
 def user_set_profile_picture(*, user: User, actor: User | SystemActor, upload: UploadedFile | None) -> User:
     """Replace (or with ``upload=None`` remove) the picture; the old file is deleted after commit."""
     old_name = user.profile_picture.name if user.profile_picture else ""
@@ -101,7 +101,7 @@ def public_profile_get_or_create(*, user: User) -> PublicProfile:
     return profile
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)  # called by its view only, never inside another transaction
 def public_profile_update(*, profile: PublicProfile, actor: User | SystemActor, **changes: Any) -> PublicProfile:
     allowed = {"handle", "display_name", *PublicProfile.VISIBILITY_FIELDS}
     unknown = set(changes) - allowed
