@@ -79,7 +79,7 @@ def export_request(*, subject: User, actor: User | SystemActor, enqueue: bool = 
         export.save()
         logger.info("export %s requested for a subject by %s", export.reference, actor)
         if enqueue:
-            # PortalTask is not Celery's DjangoTask (no delay_on_commit): the same, by hand.
+            # Queued after commit (as delay_on_commit would), through the task registered by tasks.py.
             transaction.on_commit(lambda pk=export.pk: _queue_for_worker(pk))
     return export
 
