@@ -4,7 +4,6 @@ from django.urls import include, path
 
 from apps.core import views as core_views
 from apps.disclosures.urls import access_urlpatterns as disclosures_access_urlpatterns
-from apps.personal_data.admin_views import personal_data_finder, personal_data_map
 
 admin.site.site_header = "Privacy Portal administration"
 admin.site.site_title = "Privacy Portal admin"
@@ -13,9 +12,6 @@ admin.site.index_title = "Privacy operations"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    # Officer pages beside the model admins, behind the same MFA-gated admin_view.
-    path("admin/personal-data/find/", admin.site.admin_view(personal_data_finder), name="personal_data_finder"),
-    path("admin/personal-data/map/", admin.site.admin_view(personal_data_map), name="personal_data_map"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("apps.accounts.urls")),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from apps.accounts.roles import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
+from apps.accounts.domain import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
 from tests.factories import UserFactory
 from tests.helpers import IN_CI, make_staff, sign_in, start_worker, stop_worker
 

@@ -181,7 +181,8 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     @admin.action(description=_("Erase personal data…"), permissions=["erase"])
     def erase_personal_data(self, request, queryset):
         """Erase the chosen customers through the engine, after a confirmation page with the plan."""
-        from apps.personal_data.erasure import erasure_plan, erasure_start
+        from apps.personal_data.erasure.plan import erasure_plan
+        from apps.personal_data.erasure.run import erasure_start
 
         staff = [user for user in queryset if user.is_staff]
         if staff:

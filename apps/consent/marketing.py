@@ -33,7 +33,7 @@ from apps.consent.mailings import MAILING_KINDS, MailingKind, mailing_queue
 from apps.consent.models import ConsentEvent, Mailing, ProcessingRestriction, Purpose, Suppression
 from apps.consent.services import Context, consent_record, suppress_address
 from apps.core.actors import SystemActor, record_actor
-from apps.personal_data.pseudonyms import address_hash
+from apps.personal_data.domain import address_hash
 
 EMAIL = Purpose.Channel.EMAIL
 

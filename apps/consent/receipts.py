@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.selectors import organisation_get
 from apps.consent.models import ConsentEvent, ConsentState, Purpose
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
 
 RECEIPT_VERSION = "KI-CR-v1.1.0"
 COLLECTION_METHODS = {

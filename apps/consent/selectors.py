@@ -14,7 +14,7 @@ from apps.consent.models import (
     Suppression,
 )
 from apps.core.clock import organisation_today
-from apps.personal_data.pseudonyms import address_hash
+from apps.personal_data.domain import address_hash
 
 
 def current_policy() -> PolicyVersion | None:

@@ -20,7 +20,7 @@ from apps.accounts.signals import client_ip
 from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors import current_policy
 from apps.core.actors import SystemActor, record_actor
-from apps.personal_data.pseudonyms import address_hash, subject_reference
+from apps.personal_data.domain import address_hash, subject_reference
 
 Method = ConsentEvent.Method
 

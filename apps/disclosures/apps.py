@@ -34,7 +34,7 @@ class DisclosuresConfig(AppConfig):
         from apps.accounts.navigation import NavItem
         from apps.accounts.navigation import register as register_nav_item
         from apps.disclosures.selectors import access, records
-        from apps.personal_data.exports import EXPORT_NOTES, EXPORT_TABLES
+        from apps.personal_data.registry import EXPORT_NOTES, EXPORT_TABLES
 
         register_nav_item(NavItem("disclosures", _("Disclosure records"), "disclosures:records", 50))
         for export_tables in (records.export_tables, access.export_tables):

@@ -10,7 +10,7 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import user_logged_in
 
-        from apps.personal_data.holds import register_hold_provider
+        from apps.personal_data.registry import register_hold_provider
         from apps.retention.selectors.holds import legal_holds_of
         from apps.retention.signals import cancel_deletion_on_sign_in
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from apps.personal_data.registry import Entry, entries
 
 if TYPE_CHECKING:
-    from apps.personal_data.erasure import TablePlan
+    from apps.personal_data.erasure.plan import TablePlan
 
 
 # --- Rules ---------------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def anonymise_plan(entry: Entry) -> TablePlan:
     for them targets their own table.)"""
     # Imported here: the erasure engine loads other apps' models, and this module loads with
     # retention's own models.
-    from apps.personal_data.erasure import table_plan
+    from apps.personal_data.erasure.plan import table_plan
 
     return table_plan(entry, reference="", holds=[])
 

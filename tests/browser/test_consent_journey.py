@@ -14,7 +14,7 @@ from apps.accounts.models import User
 from apps.consent.mailings import mailing_queue, mailing_send
 from apps.consent.marketing import campaign_create
 from apps.consent.models import ConsentEvent, ConsentState, Purpose, Suppression
-from apps.personal_data.pseudonyms import address_hash
+from apps.personal_data.domain import address_hash
 from tests.browser.test_customer_journey import _log_in
 from tests.helpers import make_staff
 
@@ -24,7 +24,7 @@ PASSWORD = "harbour-lantern-quill-58"
 
 
 def test_sign_up_unticked_opt_in_receive_and_unsubscribe_in_one_click(live_server, page: Page, playwright, screenshot):
-    from apps.accounts.roles import PRIVACY_OFFICER
+    from apps.accounts.domain import PRIVACY_OFFICER
 
     base = live_server.url
     email = "consent.journey@example.test"

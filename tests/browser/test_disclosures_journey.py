@@ -11,11 +11,10 @@ from playwright.sync_api import Browser, Page, expect
 from apps.core.clock import organisation_today
 from apps.disclosures.models import CompelledRequest, Disclosure
 from apps.disclosures.selectors.register import verify_chain
-from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_customer_journey import _current_totp, _log_in
 from tests.disclosures.factories import RecipientFactory
 from tests.factories import TEST_PASSWORD
-from tests.helpers import make_staff
+from tests.helpers import ARTIFACTS, make_staff
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 

@@ -14,7 +14,7 @@ from apps.consent.models import ConsentEvent, Purpose, Suppression
 from apps.consent.receipts import consent_receipt
 from apps.consent.services import Context, consent_record
 from apps.consent.statistics import consent_rates
-from apps.personal_data.pseudonyms import address_hash, subject_reference
+from apps.personal_data.domain import address_hash, subject_reference
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from apps.consent.models import ConsentEvent, Mailing, MailingDelivery, Purpose,
 from apps.consent.selectors import campaign_audience
 from apps.consent.services import Context, consent_record, restriction_place, suppress_address
 from apps.core.mail import mailbox_message_ids, mailbox_read
-from apps.personal_data.pseudonyms import address_hash
+from apps.personal_data.domain import address_hash
 from tests.factories import UserFactory
 
 PAGE = Context(method=ConsentEvent.Method.ACCOUNT_PAGE, language="en", source_page="/account/privacy-choices/")

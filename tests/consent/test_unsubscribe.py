@@ -17,8 +17,8 @@ from apps.consent.models import ConsentEvent, ConsentState, Purpose, Suppression
 from apps.consent.selectors import campaign_audience, may_contact
 from apps.consent.services import Context, consent_record
 from apps.core.actors import SystemActor
-from apps.personal_data.erasure import erasure_run, erasure_start
-from apps.personal_data.pseudonyms import address_hash
+from apps.personal_data.domain import address_hash
+from apps.personal_data.erasure.run import erasure_run, erasure_start
 from tests.factories import UserFactory
 from tests.helpers import sign_in
 

@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from apps.accounts.roles import PRIVACY_OFFICER
+from apps.accounts.domain import PRIVACY_OFFICER
 from apps.core.clock import organisation_time, organisation_today
 from apps.disclosures.models import CompelledRequest, Disclosure, Recipient
 from apps.disclosures.selectors.register import verify_chain

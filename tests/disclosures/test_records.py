@@ -12,7 +12,7 @@ from apps.disclosures.models import Disclosure, DisclosureSubject
 from apps.disclosures.selectors.records import disclosures_for_subject, withheld_summary_for_subject
 from apps.disclosures.selectors.register import verify_chain
 from apps.disclosures.services.register import disclosure_amend, disclosure_set_visibility
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
 from tests.disclosures.factories import RecipientFactory, record
 
 pytestmark = pytest.mark.django_db

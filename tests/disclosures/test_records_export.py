@@ -11,9 +11,10 @@ import pytest
 
 from apps.core.actors import SystemActor
 from apps.disclosures.services.register import disclosure_set_visibility
-from apps.personal_data import exports
-from apps.personal_data.exports import EXPORT_TABLES, ExportTable, export_request, export_run
+from apps.personal_data.export import archive as exports  # build_archive reads EXPORT_TABLES there
+from apps.personal_data.export.run import export_request, export_run
 from apps.personal_data.models import DataExport
+from apps.personal_data.registry import EXPORT_TABLES, ExportTable
 from tests.disclosures.factories import RecipientFactory, record
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from apps.disclosures.domain import GENESIS
 from apps.disclosures.models import Disclosure, DisclosureSubject
 from apps.disclosures.selectors.register import verify_chain
 from apps.disclosures.services.register import disclosure_amend, disclosure_anchor_head, disclosure_set_visibility
-from apps.personal_data.erasure import erasure_run, erasure_start
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
+from apps.personal_data.erasure.run import erasure_run, erasure_start
 from tests.disclosures.factories import RecipientFactory, record
 
 pytestmark = pytest.mark.django_db

@@ -13,11 +13,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.roles import PRIVACY_OFFICER
+from apps.accounts.domain import PRIVACY_OFFICER
 from apps.core.clock import organisation_time
 from apps.disclosures.models import Disclosure, Recipient
 from apps.disclosures.selectors.register import monthly_chart, verify_chain
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
 from tests.disclosures.factories import RecipientFactory, record
 from tests.helpers import make_staff
 

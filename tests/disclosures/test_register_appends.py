@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.disclosures.models import ChainHead, Disclosure, DisclosureSubject
 from apps.disclosures.selectors.register import verify_chain
 from apps.disclosures.services.register import _prepare, _seal, disclosure_record_many
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
 from tests.disclosures.factories import RecipientFactory, record
 
 

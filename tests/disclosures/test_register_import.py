@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 
 from apps.disclosures.models import Disclosure
 from apps.disclosures.selectors.register import verify_chain
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
 from tests.disclosures.factories import RecipientFactory, record
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from apps.accounts.roles import sync_staff_roles
+from apps.accounts.services import staff_roles_sync
 from tests.factories import TEST_PASSWORD, UserFactory
 
 
@@ -35,7 +35,7 @@ def totp_code(secret: str, *, at: float | None = None, step: int = 30, digits: i
 
 def make_staff(email: str, role: str, *, authenticator: bool = True):
     """A staff member in ``role``, with an authenticator app set up (its secret on ``.totp_secret``)."""
-    sync_staff_roles()
+    staff_roles_sync()
     user = UserFactory(email=email, is_staff=True)
     user.groups.add(Group.objects.get(name=role))
     if authenticator:

@@ -18,7 +18,8 @@ from django.utils import timezone
 from apps.accounts.models import LoginEvent, User
 from apps.core.actors import SystemActor
 from apps.core.bulk import insert_rows
-from apps.personal_data.erasure import FINISHED, erasure_requeue_stuck, erasure_start
+from apps.personal_data.erasure.checkpoint import FINISHED
+from apps.personal_data.erasure.run import erasure_requeue_stuck, erasure_start
 from apps.personal_data.models import ErasureRun
 from apps.personal_data.registry import entries
 from tests.helpers import start_worker, stop_worker

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.actors import SystemActor
-from apps.personal_data.exports import export_download_token, export_request, export_run, exports_delete_expired
-from apps.personal_data.models import DataExport
+from apps.personal_data.export.download import export_download_token
+from apps.personal_data.export.run import export_request, export_run, exports_delete_expired
+from apps.personal_data.models import DataExport, ErasureRun
 from tests.factories import LoginEventFactory
 from tests.helpers import reauthenticate, sign_in
 
@@ -186,3 +187,11 @@ def test_it_says_a_download_in_preparation_is_not_ready(client_as, customer):
 def test_it_adds_your_data_to_the_account_navigation(client_as):
     html = client_as("customer").get("/account/").content.decode()
     assert f'<a href="{DATA_URL}">Your data</a>' in html
+
+
+def test_the_data_page_says_why_it_cannot_prepare_a_download_during_an_erasure(client_as, customer):
+    ErasureRun.objects.create(subject_id=customer.pk, subject_reference="x" * 64, reason="asked")
+    response = reauthenticate(client_as("customer")).post(DATA_URL)
+    assert response.status_code == 409
+    assert "Your account is being deleted" in response.content.decode()
+    assert not DataExport.objects.filter(subject=customer).exists()

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.clock import organisation_today
-from apps.personal_data.erasure import erasure_run, erasure_start
-from apps.personal_data.holds import holds_for
+from apps.personal_data.erasure.run import erasure_run, erasure_start
 from apps.personal_data.models import ErasureRun
+from apps.personal_data.registry import holds_for
 from apps.retention.models import LegalHold
 from apps.retention.services import holds as services
 from apps.retention.tasks import remind_hold_reviews_task

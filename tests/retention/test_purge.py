@@ -22,7 +22,7 @@ from apps.consent.services import Context, consent_record
 from apps.core.actors import SystemActor
 from apps.disclosures.models import DisclosureSubject
 from apps.disclosures.selectors.register import verify_chain
-from apps.personal_data.erasure import erasure_run, erasure_start
+from apps.personal_data.erasure.run import erasure_run, erasure_start
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.retention.models import InactivityNotice, LegalHold, PurgeRun, RetentionRule
 from apps.retention.purge import PurgeBusy, purge, purge_preview, purge_start

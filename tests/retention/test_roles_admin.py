@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from apps.accounts.roles import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT, sync_staff_roles
+from apps.accounts.domain import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
+from apps.accounts.services import staff_roles_sync as sync_staff_roles
 
 pytestmark = pytest.mark.django_db
 

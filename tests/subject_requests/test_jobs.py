@@ -11,7 +11,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.accounts.roles import PRIVACY_OFFICER
+from apps.accounts.domain import PRIVACY_OFFICER
 from apps.core.actors import SystemActor
 from apps.subject_requests.deadlines import end_of_day
 from apps.subject_requests.execution import subject_request_execute, subject_request_start

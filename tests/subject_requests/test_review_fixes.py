@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.roles import PRIVACY_OFFICER
+from apps.accounts.domain import PRIVACY_OFFICER
 from apps.subject_requests import selectors
 from apps.subject_requests.deadlines import compute
 from apps.subject_requests.models import Jurisdiction, SubjectRequest

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Artist, PublicProfile, User
 from apps.disclosures.models import CompelledRequest, ContentAccessGrant, Disclosure, StaffAccessEvent
-from apps.personal_data.exports import ExportTable
+from apps.personal_data.registry import ExportTable
 
 Purpose = ContentAccessGrant.Purpose
 Status = ContentAccessGrant.Status
@@ -227,7 +227,7 @@ def customer_content(*, customer: User) -> CustomerContent:
     )
 
 
-# --- The export (an apps.personal_data.exports hook, registered in DisclosuresConfig.ready) ---
+# --- The export (an apps.personal_data.registry hook, registered in DisclosuresConfig.ready) ---
 
 GRANT_COLUMNS = (
     "reference",

@@ -17,9 +17,8 @@ from django.utils.translation import ngettext
 
 from apps.accounts.models import User
 from apps.disclosures.models import Disclosure, DisclosureSubject
-from apps.personal_data.exports import ExportNote, ExportTable
-from apps.personal_data.pseudonyms import subject_reference
-from apps.personal_data.registry import Category
+from apps.personal_data.domain import subject_reference
+from apps.personal_data.registry import Category, ExportNote, ExportTable
 
 VISIBLE = Disclosure.Visibility.VISIBLE
 WITHHELD = Disclosure.Visibility.WITHHELD
@@ -119,7 +118,7 @@ def disclosure_rows_for_subject(*, user: User) -> Iterator[tuple[Any, ...]]:
         yield disclosure_row(disclosure)
 
 
-# --- The export (apps.personal_data.exports hooks, registered in DisclosuresConfig.ready) ---
+# --- The export (apps.personal_data.registry hooks, registered in DisclosuresConfig.ready) ---
 # The staff access tables of the same export are selectors.access.export_tables.
 
 

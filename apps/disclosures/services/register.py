@@ -39,7 +39,7 @@ from apps.disclosures.models import (
 )
 from apps.disclosures.selectors.recipients import partner_consent_given
 from apps.disclosures.selectors.register import disclosure_correction_chain, register_import_entries
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
 from apps.personal_data.registry import Category
 
 logger = logging.getLogger(__name__)

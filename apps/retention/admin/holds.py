@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.admin import HistoryRecordAdmin
 from apps.core.clock import organisation_time, organisation_today
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
 from apps.personal_data.registry import Category
 from apps.retention.admin.common import ObjectIdAdminMixin, is_object_id
 from apps.retention.models import LegalHold

@@ -20,7 +20,7 @@ from apps.core.charts import BarFrame
 from apps.retention.domain import DEFAULT_PERIOD, PERIODS, THRESHOLD, Report, Table
 from apps.retention.selectors.statistics import statistics_report
 
-# Officers and auditors hold it (apps/accounts/roles.py), support agents do not: the report
+# Officers and auditors hold it (apps/accounts/domain.py, the staff roles), support agents do not: the report
 # goes with the purge history, where what the portal keeps and removes is accounted for.
 STATISTICS_PERMISSION = "retention.view_purgerun"
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.core.actors import SystemActor
 from apps.core.mail import send_templated_mail
-from apps.personal_data.erasure import TablePlan, erasure_run, erasure_start
+from apps.personal_data.erasure.plan import TablePlan
+from apps.personal_data.erasure.run import erasure_run, erasure_start
 from apps.personal_data.models import ErasureRun
 from apps.personal_data.registry import Entry
 from apps.retention.domain import RetentionScope, anonymise_plan, rule_entry

@@ -19,8 +19,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.personal_data.domain import subject_reference
 from apps.personal_data.models import ErasureRun
-from apps.personal_data.pseudonyms import subject_reference
 from apps.personal_data.registry import Entry
 from apps.retention.domain import (
     RetentionScope,

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models
 
 from apps.accounts.models import User
-from apps.personal_data.holds import Hold
+from apps.personal_data.registry import Hold
 from apps.retention.models import LegalHold
 
 
@@ -50,7 +50,7 @@ def legal_holds_due_for_review(today: date) -> models.QuerySet:
 
 def legal_hold_reminder_recipients(hold: LegalHold) -> list[User]:
     """The officer who placed the hold; if they have left, every active privacy officer."""
-    from apps.accounts.roles import PRIVACY_OFFICER
+    from apps.accounts.domain import PRIVACY_OFFICER
 
     placer = hold.placed_by
     if placer.is_active and placer.is_staff and placer.email:

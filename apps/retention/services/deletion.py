@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.actors import SystemActor, record_actor
 from apps.core.mail import send_templated_mail
+from apps.personal_data.domain import subject_reference
 from apps.personal_data.models import ErasureRun
-from apps.personal_data.pseudonyms import subject_reference
 from apps.retention.models import AccountDeletion
 from apps.retention.selectors.deletion import grace_period, scheduled_deletion_of
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
 from apps.retention.admin.common import is_object_id
 from apps.subject_requests import selectors, services
 from apps.subject_requests.admin import steps as request_steps

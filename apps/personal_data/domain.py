@@ -1,4 +1,5 @@
-"""Keyed hashes that stand in for a person where a record must outlive their identity.
+"""The personal-data rules in plain Python: keyed hashes that stand in for a person where a
+record must outlive their identity.
 
 Ledgers (consent events, disclosures), erasure certificates and suppression lists hold
 these instead of an id or an address. PSEUDONYM_KEY is separate from SECRET_KEY so that

@@ -1,14 +1,62 @@
-"""Staff roles as permission groups.
+"""The accounts rules in plain Python: no queries, no writes, no request.
 
-The groups are created by a data migration; their permissions are re-synced after
-every migrate (``sync_staff_roles``) so a model added by a later app joins the role
-that should see it without another data migration. Each later capability adds its
-patterns here, next to the reason.
+* Sign-in records: what a user agent string says (device, browser, operating system).
+* Staff roles: which permissions each role holds, as patterns (synced onto the role
+  groups by ``services.staff_roles_sync``).
+* Profile pictures: which uploads are accepted, re-encoded without their metadata.
+* Public profiles: the handle a new profile starts with.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fnmatch import fnmatch
+from io import BytesIO
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+from user_agents import parse
+
+# --- Sign-in records: the user agent ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedAgent:
+    device: str
+    browser: str
+    operating_system: str
+
+
+def parse_user_agent(raw: str) -> ParsedAgent:
+    if not raw:
+        return ParsedAgent(device="", browser="", operating_system="")
+    agent = parse(raw[:512])
+    if agent.is_mobile:
+        device = "Mobile"
+    elif agent.is_tablet:
+        device = "Tablet"
+    elif agent.is_bot:
+        device = "Bot"
+    elif agent.is_pc:
+        device = "Computer"
+    else:
+        device = agent.device.family if agent.device.family != "Other" else ""
+    browser = " ".join(filter(None, [agent.browser.family, agent.browser.version_string])).strip()
+    os_name = " ".join(filter(None, [agent.os.family, agent.os.version_string])).strip()
+    return ParsedAgent(device=device[:64], browser=browser[:64], operating_system=os_name[:64])
+
+
+# --- Staff roles -----------------------------------------------------------------------------
+#
+# The groups are created by a data migration; their permissions are re-synced after every
+# migrate (``services.staff_roles_sync``) so a model added by a later app joins the role that
+# should see it without another data migration. Each later capability adds its patterns
+# here, next to the reason.
 
 PRIVACY_OFFICER = "Privacy officer"
 SUPPORT_AGENT = "Support agent"
@@ -110,12 +158,50 @@ def permission_matches(role: str, app_label: str, codename: str) -> bool:
     return any(fnmatch(key, pattern) for pattern in ROLE_PERMISSIONS[role])
 
 
-def sync_staff_roles(**kwargs: object) -> None:
-    """Give each role group exactly the permissions its patterns match (idempotent)."""
-    from django.contrib.auth.models import Group, Permission
+# --- Profile pictures --------------------------------------------------------------------------
 
-    permissions = list(Permission.objects.select_related("content_type"))
-    for role in ROLE_PERMISSIONS:
-        group, _ = Group.objects.get_or_create(name=role)
-        wanted = [p for p in permissions if permission_matches(role, p.content_type.app_label, p.codename)]
-        group.permissions.set(wanted)
+ALLOWED_IMAGE_FORMATS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+
+
+def reencoded_picture(upload: UploadedFile) -> ContentFile:
+    """Check an upload really is a small image and re-encode it.
+
+    Re-encoding drops EXIF and other metadata (camera serials, GPS position) that the
+    customer may not know a photo carries.
+    """
+    if upload.size is None or upload.size > settings.PROFILE_PICTURE_MAX_BYTES:
+        raise ValidationError(
+            _("The picture is too large: the limit is %(mb)s MB.")
+            % {"mb": settings.PROFILE_PICTURE_MAX_BYTES // (1024 * 1024)}
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            image_format = probe.format
+            width, height = probe.size
+            probe.verify()
+        if image_format not in ALLOWED_IMAGE_FORMATS:
+            raise ValidationError(_("Use a JPEG, PNG or WebP picture."))
+        if width * height > settings.PROFILE_PICTURE_MAX_PIXELS:
+            raise ValidationError(_("The picture has too many pixels; use one under 16 megapixels."))
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.load()
+            clean = image.convert(
+                "RGBA" if image_format in {"PNG", "WEBP"} and image.mode in {"RGBA", "LA", "P"} else "RGB"
+            )
+            out = BytesIO()
+            clean.save(out, format=image_format, quality=88) if image_format != "PNG" else clean.save(out, format="PNG")
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValidationError(_("This file is not a picture we can read. Use a JPEG, PNG or WebP picture.")) from exc
+    return ContentFile(out.getvalue(), name=f"picture{ALLOWED_IMAGE_FORMATS[image_format]}")
+
+
+# --- Public profiles ---------------------------------------------------------------------------
+
+
+def default_handle_for(user: Any) -> str:
+    """For a user (anything with a ``reference`` UUID): a handle that says nothing about them."""
+    return f"user-{user.reference.hex[:10]}"
