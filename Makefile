@@ -37,7 +37,6 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 setup: $(VENV)/.synced
 	@mkdir -p var
 	@$(MANAGE) migrate --no-input -v 0
-	@$(MANAGE) createcachetable -v 0
 
 run: setup
 	@SITE_URL=http://127.0.0.1:$(PORT) $(MANAGE) seed_demo

@@ -37,7 +37,7 @@ def _writer(args: tuple[int, int, int, int, int, list[int]]) -> tuple[int, float
 
     from apps.accounts.models import User
     from apps.disclosures.models import Recipient
-    from apps.disclosures.services import disclosure_record, disclosure_record_many
+    from apps.disclosures.services.register import disclosure_record, disclosure_record_many
 
     recipient = Recipient.objects.get(pk=recipient_id)
     actor = User.objects.get(pk=actor_id)
@@ -78,8 +78,8 @@ def reset() -> None:
 
 def concurrent_writers(writers: int, appends: int, batch: int) -> None:
     from apps.accounts.models import User
-    from apps.disclosures.chain import verify_chain
     from apps.disclosures.models import Recipient
+    from apps.disclosures.selectors.register import verify_chain
 
     reset()
     recipient, _ = Recipient.objects.get_or_create(name="Bench Court", defaults={"category": "court", "country": "GB"})
@@ -111,8 +111,9 @@ def long_chain(entries: int) -> None:
 
     from apps.accounts.models import User
     from apps.core.bulk import insert_rows
-    from apps.disclosures.chain import GENESIS, compute_hash, content_of, verify_chain
+    from apps.disclosures.domain import GENESIS, compute_hash, content_of
     from apps.disclosures.models import ChainHead, Disclosure, DisclosureSubject, Recipient
+    from apps.disclosures.selectors.register import verify_chain
 
     reset()
     recipient = Recipient.objects.get(name="Bench Court")

@@ -5,7 +5,7 @@
 
 Three identical subjects get ``rows`` rows spread over ten tables (plus ``versions`` history
 versions of every row). Then:
-  engine  apps.personal_data.erasure (keyset batches, history scrubbed, checkpointed)
+  engine  apps.personal_data.erasure.run (keyset batches, history scrubbed, checkpointed)
   floor   hand-written SQL: one UPDATE/DELETE per table plus one per history table
   loop    a per-object save()/delete() loop, the way other Django GDPR packages work,
           timed on ``loop-sample`` rows and scaled to the full row count
@@ -37,7 +37,7 @@ from django.utils import timezone  # noqa: E402
 from apps.accounts.models import User  # noqa: E402
 from apps.core.actors import SystemActor  # noqa: E402
 from apps.core.bulk import insert_rows  # noqa: E402
-from apps.personal_data.erasure import erasure_run, erasure_start  # noqa: E402
+from apps.personal_data.erasure.run import erasure_run, erasure_start  # noqa: E402
 from apps.personal_data.registry import Action, entry_for  # noqa: E402
 from bench.erasure_app.models import BENCH_MODELS  # noqa: E402
 

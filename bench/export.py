@@ -4,7 +4,7 @@
         .venv/bin/python bench/export.py [--rows 100000]
 
 The subject gets ``rows`` login events (the largest table a customer has). Then:
-  engine  apps.personal_data.exports.export_run: the ZIP with index.html, JSON per category,
+  engine  apps.personal_data.export.run.export_run: the ZIP with index.html, JSON per category,
           CSV, manifest and checksums, saved to private storage
   floor   one raw SELECT of the same rows written as CSV into a ZIP
 and the engine's Python heap peak (tracemalloc) is measured on a second run: it must stay
@@ -39,7 +39,7 @@ from django.utils import timezone  # noqa: E402
 from apps.accounts.models import LoginEvent, User  # noqa: E402
 from apps.core.actors import SystemActor  # noqa: E402
 from apps.core.bulk import insert_rows  # noqa: E402
-from apps.personal_data.exports import export_request, export_run  # noqa: E402
+from apps.personal_data.export.run import export_request, export_run  # noqa: E402
 
 COLUMNS = ("occurred_at", "ip_address", "user_agent", "device", "browser", "operating_system", "method", "succeeded")
 

@@ -51,7 +51,6 @@ def per_object_loop(n: int, offset: int) -> None:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)  # the local settings cache in the database, as `make setup` does
     started = time.perf_counter()
     seed_demo(customers=n)
     bulk = time.perf_counter() - started

@@ -24,7 +24,7 @@ class PortalTask(DjangoTask):
     exponential backoff and jitter, a bounded number of times, then the task fails
     visibly instead of looping."""
 
-    autoretry_for = (BrokerOperationalError,)  # database errors are added in on_bound
+    autoretry_for: tuple[type[BaseException], ...] = (BrokerOperationalError,)  # database errors: on_bound
     retry_backoff = 2
     retry_backoff_max = 300
     retry_jitter = True
@@ -43,6 +43,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # The beat schedule, declared once. Each entry is a re-runnable service that also
 # has a management command (see DESIGN.md, "a periodic job with two doors").
 app.conf.beat_schedule = {
+    "core-reconcile-jobs": {
+        # Background jobs never sent (broker down), whose message or worker was lost; `manage.py reconcile`.
+        "task": "apps.core.tasks.reconcile_jobs_task",
+        "schedule": crontab(minute="*"),
+    },
     "accounts-clear-expired-sessions": {
         "task": "apps.accounts.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=2, minute=30),
@@ -62,7 +67,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/10"),
     },
     "retention-purge": {
-        # Every enabled retention rule (apps/retention/purge.py); `manage.py purge` is the other door.
+        # Every enabled retention rule (the engine in apps/retention/purge/); `manage.py purge` is the other door.
         "task": "apps.retention.tasks.purge_task",
         "schedule": crontab(hour=4, minute=0),
     },
@@ -93,7 +98,8 @@ app.autodiscover_tasks()
 def _create_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     # kombu's filesystem transport expects its folders to exist...
     options = sender.conf.broker_transport_options or {}
-    folders = [options[key] for key in ("data_folder_in", "data_folder_out", "processed_folder") if options.get(key)]
+    keys = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
+    folders = [options[key] for key in keys if options.get(key)]
     # ... and so does the file result backend.
     result_backend = sender.conf.result_backend or ""
     if result_backend.startswith("file://"):

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.core import views as core_views
-from apps.personal_data.admin_views import personal_data_finder, personal_data_map
+from apps.disclosures.urls import access_urlpatterns as disclosures_access_urlpatterns
 
 admin.site.site_header = "Privacy Portal administration"
 admin.site.site_title = "Privacy Portal admin"
@@ -12,16 +12,13 @@ admin.site.index_title = "Privacy operations"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    # Officer pages beside the model admins, behind the same MFA-gated admin_view.
-    path("admin/personal-data/find/", admin.site.admin_view(personal_data_finder), name="personal_data_finder"),
-    path("admin/personal-data/map/", admin.site.admin_view(personal_data_map), name="personal_data_map"),
-    # Staff access to customer content (P-24): /account/staff-access/ and /admin/customer-content/.
-    path("", include("apps.disclosures.urls_access")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("apps.accounts.urls")),
     path("", include("apps.personal_data.urls")),
     path("", include("apps.disclosures.urls")),
+    # Your Account → Staff access (P-24); the staff side is a site-level admin page.
+    path("", include((disclosures_access_urlpatterns, "disclosures_access"))),
     path("", include("apps.consent.urls")),
     path("", include("apps.retention.urls")),
     path("", include("apps.subject_requests.urls")),

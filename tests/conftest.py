@@ -1,38 +1,21 @@
 """Personas and shared fixtures.
 
 Personas: customer, other_customer, officer (Privacy officer), support_agent,
-auditor, anonymous. ``client_as(name)`` returns a test client signed in as that persona;
-staff personas have an authenticator and a session that passed MFA, as the admin demands.
+auditor, anonymous. ``client_as(name)`` returns a test client signed in as that persona,
+through allauth's own sign-in pages (tests/helpers/auth.py): staff personas have an
+authenticator app and pass the second factor, as the admin demands.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-from allauth.account.internal.flows.login import (
-    _AUTHENTICATION_METHODS_USER_SESSION_KEY,
-    AUTHENTICATION_METHODS_SESSION_KEY,
-)
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import generate_totp_secret
-from allauth.mfa.utils import encrypt
-from django.contrib.auth.models import Group
 from django.test import Client
 
-from apps.accounts.roles import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT, sync_staff_roles
+from apps.accounts.domain import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
 from tests.factories import UserFactory
+from tests.helpers import IN_CI, make_staff, sign_in, start_worker, stop_worker
 
 pytest_plugins = ("tests.plugins.clock",)
-
-ROOT = Path(__file__).resolve().parent.parent
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(autouse=True)
@@ -101,48 +84,24 @@ def other_customer(db):
     return UserFactory(email="other@example.test", full_name="Olu Other")
 
 
-def _staff(email: str, role: str):
-    sync_staff_roles()
-    user = UserFactory(email=email, is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    secret = generate_totp_secret()
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(secret)})
-    user.totp_secret = secret
-    return user
-
-
 @pytest.fixture
 def officer(db):
-    return _staff("officer@example.test", PRIVACY_OFFICER)
+    return make_staff("officer@example.test", PRIVACY_OFFICER)
 
 
 @pytest.fixture
 def support_agent(db):
-    return _staff("support@example.test", SUPPORT_AGENT)
+    return make_staff("support@example.test", SUPPORT_AGENT)
 
 
 @pytest.fixture
 def auditor(db):
-    return _staff("auditor@example.test", AUDITOR)
+    return make_staff("auditor@example.test", AUDITOR)
 
 
 @pytest.fixture
 def anonymous():
     return None
-
-
-def sign_in(client: Client, user, *, mfa: bool = True) -> Client:
-    """Sign in as allauth would leave the session: password, then MFA for staff."""
-    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
-    session = client.session
-    now = time.time()
-    records = [{"method": "password", "at": now, "email": user.email}]
-    if mfa and user.is_staff:
-        records.append({"method": "mfa", "at": now, "type": "totp"})
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
-    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
-    session.save()
-    return client
 
 
 @pytest.fixture
@@ -162,81 +121,16 @@ def client_as(request, db):
 # --- A real Celery worker ---------------------------------------------------------
 
 
-def _database_url_for_worker() -> str:
-    from django.db import connection
-
-    s = connection.settings_dict
-    if s["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{s['NAME']}"
-    if "postgresql" in s["ENGINE"]:
-        auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-        return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    raise RuntimeError(f"No worker URL for {s['ENGINE']}")
-
-
 @pytest.fixture
 def celery_worker_process(transactional_db):
-    """Start `celery worker` as a separate process on the test database and broker.
-
-    Tests that use it commit their data (transactional_db) so the worker can read it.
-    """
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url_for_worker(),
-    }
-    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
-    log = Path(os.environ["PORTAL_TEST_VAR_DIR"]) / f"worker-{time.time_ns()}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                celery,
-                "-A",
-                "config",
-                "worker",
-                "--loglevel=INFO",
-                "--concurrency=1",
-                "--pool=prefork",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    """A real `celery worker` in its own process on the test database and broker
+    (tests/helpers/worker.py). Tests that use it commit their data (transactional_db) so the
+    worker can read it."""
+    process = start_worker()
     try:
-        _wait_for_worker(process, log)
         yield process
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-def _wait_for_worker(process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    from apps.core.health import check_worker
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Celery worker exited early:\n{log.read_text()[-4000:]}")
-        if check_worker()["ok"]:
-            return
-    raise RuntimeError(f"Celery worker did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
-
-
-def pytest_collection_modifyitems(config, items):
-    # `make test-fast` leaves out what needs a real worker process: mark it wherever it is used.
-    for item in items:
-        if {"celery_worker_process", "mailbox_worker"} & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.worker)
+        stop_worker(process)
 
 
 # --- Under CI nothing may skip -------------------------------------------------------

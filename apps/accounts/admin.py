@@ -154,8 +154,9 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """Every staff look at someone else's record is logged for auditors and the customer (P-25)."""
-        from apps.disclosures.access import REQUEST_PERMISSION, staff_access_log
+        from apps.disclosures.domain import REQUEST_PERMISSION
         from apps.disclosures.models import StaffAccessEvent
+        from apps.disclosures.services.access import staff_access_log
 
         response = super().change_view(request, object_id, form_url, extra_context)
         subject = (getattr(response, "context_data", None) or {}).get("original")
@@ -170,7 +171,7 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
                 )
             if request.user.has_perm(REQUEST_PERMISSION):
                 response.context_data["access_request_url"] = reverse(
-                    "disclosures_access:staff_content", kwargs={"reference": subject.reference}
+                    "admin:disclosures_staff_content", kwargs={"reference": subject.reference}
                 )
         return response
 
@@ -180,7 +181,8 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     @admin.action(description=_("Erase personal data…"), permissions=["erase"])
     def erase_personal_data(self, request, queryset):
         """Erase the chosen customers through the engine, after a confirmation page with the plan."""
-        from apps.personal_data.erasure import erasure_plan, erasure_start
+        from apps.personal_data.erasure.plan import erasure_plan
+        from apps.personal_data.erasure.run import erasure_start
 
         staff = [user for user in queryset if user.is_staff]
         if staff:

@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.accounts import signals  # noqa: F401  (connects login history receivers)
-        from apps.accounts.roles import sync_staff_roles
+        from apps.accounts.services import staff_roles_sync
 
         # After every app's migrate, so every permission exists.
-        post_migrate.connect(sync_staff_roles, dispatch_uid="accounts.sync_staff_roles")
+        post_migrate.connect(staff_roles_sync, dispatch_uid="accounts.sync_staff_roles")

@@ -22,12 +22,12 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.accounts.domain import PRIVACY_OFFICER, SUPPORT_AGENT, parse_user_agent
 from apps.accounts.models import Artist, ArtistFollow, Follow, LoginEvent, Organisation, PublicProfile, User
-from apps.accounts.roles import PRIVACY_OFFICER, SUPPORT_AGENT, sync_staff_roles
-from apps.accounts.useragent import parse_user_agent
+from apps.accounts.services import staff_roles_sync
 from apps.core.actors import SystemActor
 from apps.core.bulk import insert_rows
-from apps.personal_data.pseudonyms import address_hash
+from apps.personal_data.domain import address_hash
 
 DEMO_PASSWORD = "demo-password-2026"
 OFFICER_EMAIL = "officer@demo.example"
@@ -194,7 +194,7 @@ def _ensure_officer_mfa(officer: User) -> tuple[str, list[str]]:
 
 @transaction.atomic
 def seed_demo(*, customers: int = 50) -> SeedResult:
-    sync_staff_roles()
+    staff_roles_sync()
     now = timezone.now()
     password_hash = make_password(DEMO_PASSWORD)
     Organisation.objects.get_or_create(

@@ -9,6 +9,7 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from apps.accounts.models import PublicProfile, User
+from apps.accounts.services import user_update_details
 
 
 class SignupForm(forms.Form):
@@ -34,10 +35,14 @@ class SignupForm(forms.Form):
         from apps.consent.models import ConsentEvent
         from apps.consent.services.ledger import Context, consent_set_choices
 
-        user.full_name = self.cleaned_data.get("full_name", "").strip()
         language = (get_language() or "en")[:2]
-        user.preferred_language = language if language in dict(settings.LANGUAGES) else "en"
-        user.save(update_fields=["full_name", "preferred_language"])
+        user_update_details(
+            user=user,
+            actor=user,
+            reason="signed up",
+            full_name=self.cleaned_data.get("full_name", "").strip(),
+            preferred_language=language if language in dict(settings.LANGUAGES) else "en",
+        )
         choices = {purpose: bool(self.cleaned_data.get(name)) for name, purpose in self.consent_purposes.items()}
         consent_set_choices(
             choices=choices,

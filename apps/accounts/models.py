@@ -19,7 +19,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from apps.core.models import ReferencedModel
-from apps.personal_data.pseudonyms import address_hash
+from apps.personal_data.domain import address_hash
 
 
 def profile_picture_path(instance: User, filename: str) -> str:

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from io import BytesIO
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
+from apps.accounts.domain import (
+    ROLE_PERMISSIONS,
+    default_handle_for,
+    parse_user_agent,
+    permission_matches,
+    reencoded_picture,
+)
 from apps.accounts.models import LoginEvent, Organisation, PublicProfile, User
 from apps.accounts.selectors import ORGANISATION_CACHE_KEY
-from apps.accounts.useragent import parse_user_agent
 from apps.core.actors import SystemActor, record_actor
 
 # The fields a customer edits on "Your details"; email goes through allauth's flow.
@@ -41,53 +45,14 @@ def user_update_details(
     return user
 
 
-ALLOWED_IMAGE_FORMATS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
-
-
-def _reencoded_picture(upload: UploadedFile) -> ContentFile:
-    """Check an upload really is a small image and re-encode it.
-
-    Re-encoding drops EXIF and other metadata (camera serials, GPS position) that the
-    customer may not know a photo carries.
-    """
-    if upload.size is None or upload.size > settings.PROFILE_PICTURE_MAX_BYTES:
-        raise ValidationError(
-            _("The picture is too large: the limit is %(mb)s MB.")
-            % {"mb": settings.PROFILE_PICTURE_MAX_BYTES // (1024 * 1024)}
-        )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            image_format = probe.format
-            width, height = probe.size
-            probe.verify()
-        if image_format not in ALLOWED_IMAGE_FORMATS:
-            raise ValidationError(_("Use a JPEG, PNG or WebP picture."))
-        if width * height > settings.PROFILE_PICTURE_MAX_PIXELS:
-            raise ValidationError(_("The picture has too many pixels; use one under 16 megapixels."))
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image.load()
-            clean = image.convert(
-                "RGBA" if image_format in {"PNG", "WEBP"} and image.mode in {"RGBA", "LA", "P"} else "RGB"
-            )
-            out = BytesIO()
-            clean.save(out, format=image_format, quality=88) if image_format != "PNG" else clean.save(out, format="PNG")
-    except ValidationError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValidationError(_("This file is not a picture we can read. Use a JPEG, PNG or WebP picture.")) from exc
-    return ContentFile(out.getvalue(), name=f"picture{ALLOWED_IMAGE_FORMATS[image_format]}")
-
-
-@transaction.atomic
+@transaction.atomic(durable=True)  # called by its view only, never inside another transaction
 def user_set_profile_picture(*, user: User, actor: User | SystemActor, upload: UploadedFile | None) -> User:
     """Replace (or with ``upload=None`` remove) the picture; the old file is deleted after commit."""
     old_name = user.profile_picture.name if user.profile_picture else ""
     if upload is None:
         user.profile_picture = None  # type: ignore[assignment]
     else:
-        content = _reencoded_picture(upload)
+        content = reencoded_picture(upload)
         user.profile_picture.save(content.name, content, save=False)
     record_actor(user, actor=actor, reason="profile picture changed" if upload else "profile picture removed")
     user.save(update_fields=["profile_picture"])
@@ -131,16 +96,12 @@ def login_event_record(
     )
 
 
-def default_handle_for(user: User) -> str:
-    return f"user-{user.reference.hex[:10]}"
-
-
 def public_profile_get_or_create(*, user: User) -> PublicProfile:
     profile, _created = PublicProfile.objects.get_or_create(user=user, defaults={"handle": default_handle_for(user)})
     return profile
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)  # called by its view only, never inside another transaction
 def public_profile_update(*, profile: PublicProfile, actor: User | SystemActor, **changes: Any) -> PublicProfile:
     allowed = {"handle", "display_name", *PublicProfile.VISIBILITY_FIELDS}
     unknown = set(changes) - allowed
@@ -169,3 +130,16 @@ def organisation_update(*, actor: User | SystemActor, **fields: Any) -> Organisa
     organisation.save()
     transaction.on_commit(lambda: cache.delete(ORGANISATION_CACHE_KEY))
     return organisation
+
+
+@transaction.atomic
+def staff_roles_sync(**kwargs: object) -> None:
+    """Give each role group exactly the permissions its patterns match (idempotent).
+
+    Connected to post_migrate (AccountsConfig.ready), so it takes the signal's arguments.
+    """
+    permissions = list(Permission.objects.select_related("content_type"))
+    for role in ROLE_PERMISSIONS:
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [p for p in permissions if permission_matches(role, p.content_type.app_label, p.codename)]
+        group.permissions.set(wanted)

@@ -12,7 +12,7 @@ class ConsentConfig(AppConfig):
         from apps.accounts.navigation import register as register_nav_item
         from apps.consent import signals  # noqa: F401 (sign-in, cookie-catalogue and policy-version receivers)
         from apps.consent.selectors.ledger import partner_consent_given
-        from apps.disclosures import services as disclosures
+        from apps.disclosures.selectors import recipients as disclosures
 
         self._connect_mailings()
         # Your Account → Privacy choices (P-10, P-11).

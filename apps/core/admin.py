@@ -7,6 +7,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from apps.core.models import Job
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For ledgers and history: viewable by whoever holds the view permission, never edited here."""
@@ -97,3 +99,28 @@ class CountryInUseFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    """Background work for officers: what failed for good (and why), what is running or waiting."""
+
+    list_display = ("kind", "target", "state", "attempts", "heartbeat_at", "created_at", "finished_at")
+    list_filter = ("state", "kind")
+    search_fields = ("=reference", "=target")
+    readonly_fields = (
+        "reference",
+        "kind",
+        "target",
+        "state",
+        "attempts",
+        "max_attempts",
+        "heartbeat_at",
+        "lease_expires_at",
+        "dispatched_at",
+        "started_at",
+        "finished_at",
+        "last_error",
+    )
+    date_hierarchy = "created_at"
+    list_per_page = 50

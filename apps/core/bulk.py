@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, models
 
@@ -22,7 +23,9 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     sql = f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) VALUES ({placeholders})"  # noqa: S608 (names come from model metadata)
     adapt = connection.ops.adapt_datetimefield_value
     needs_adapting = connection.vendor == "sqlite"
-    prepared = [tuple(adapt(v) if needs_adapting and isinstance(v, datetime) else v for v in row) for row in rows]
+    prepared: list[tuple[Any, ...]] = [
+        tuple(adapt(v) if needs_adapting and isinstance(v, datetime) else v for v in row) for row in rows
+    ]
     if not prepared:
         return 0
     with connection.cursor() as cursor:

@@ -12,6 +12,7 @@ from email import policy
 from email.message import EmailMessage as ParsedMessage
 from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
@@ -33,7 +34,9 @@ class MailboxBackend(BaseEmailBackend):
             # Sortable names: newest last by time, unique by uuid.
             name = f"{timezone.now():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:12]}.eml"
             tmp = folder / f".{name}.tmp"
-            tmp.write_bytes(message.message().as_bytes(linesep="\n"))
+            # Django's MIME classes take a linesep (the stdlib's Message, as typed, does not).
+            mime: Any = message.message()
+            tmp.write_bytes(mime.as_bytes(linesep="\n"))
             tmp.rename(folder / name)  # readers never see half a message
             sent += 1
         return sent

@@ -8,32 +8,37 @@ class DisclosuresConfig(AppConfig):
     verbose_name = _("Disclosures")
 
     def ready(self) -> None:
-        self._register_access_navigation()
+        self._register_access()
         self._register_records()
 
     @staticmethod
-    def _register_access_navigation() -> None:
-        # Your Account → Staff access (P-24): approve or deny staff requests, see every staff look.
+    def _register_access() -> None:
         from django.utils.translation import gettext_lazy as _
 
         from apps.accounts.navigation import NavItem
         from apps.accounts.navigation import register as register_nav_item
+        from apps.disclosures.admin.access import register_site_views
 
+        # Your Account → Staff access (P-24): approve or deny staff requests, see every staff look.
         register_nav_item(NavItem("access", _("Staff access"), "disclosures_access:customer", 60))
+        # The staff page for customer content: site-level admin pages at /admin/customer-content/.
+        register_site_views()
 
     @staticmethod
     def _register_records() -> None:
         # Your Account → Disclosure records (P-22), and the same records in the data export
-        # (visible ones as disclosures.json / tables/disclosures.csv, withheld ones as a note).
+        # (visible ones as disclosures.json / tables/disclosures.csv, withheld ones as a note),
+        # followed by the staff access requests and looks (P-24, P-25).
         from django.utils.translation import gettext_lazy as _
 
         from apps.accounts.navigation import NavItem
         from apps.accounts.navigation import register as register_nav_item
-        from apps.disclosures.selectors import export_notes, export_tables
-        from apps.personal_data.exports import EXPORT_NOTES, EXPORT_TABLES
+        from apps.disclosures.selectors import access, records
+        from apps.personal_data.registry import EXPORT_NOTES, EXPORT_TABLES
 
         register_nav_item(NavItem("disclosures", _("Disclosure records"), "disclosures:records", 50))
-        if export_tables not in EXPORT_TABLES:
-            EXPORT_TABLES.append(export_tables)
-        if export_notes not in EXPORT_NOTES:
-            EXPORT_NOTES.append(export_notes)
+        for export_tables in (records.export_tables, access.export_tables):
+            if export_tables not in EXPORT_TABLES:
+                EXPORT_TABLES.append(export_tables)
+        if records.export_notes not in EXPORT_NOTES:
+            EXPORT_NOTES.append(records.export_notes)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.core.clock import organisation_today
 from apps.disclosures.models import Disclosure, Recipient
-from apps.disclosures.services import disclosure_record
+from apps.disclosures.services.register import disclosure_record
 
 
 def seed_disclosures(*, officer: User, customers: list[User]) -> int:

@@ -138,7 +138,7 @@ class Disclosure(ReferencedModel):
     MUTABLE_FIELDS = frozenset({"visibility", "withheld_reason", "withheld_review_date", "notification_status"})
 
     # Sequence and hashes are set when the entry is sealed onto the chain, in the transaction that
-    # inserts it (see services._seal); a committed entry without them is a break verify reports.
+    # inserts it (see services.register._seal); a committed entry without them is a break verify reports.
     sequence = models.PositiveBigIntegerField(_("position in the register"), unique=True, null=True, editable=False)
     recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="disclosures")
     data_categories = models.JSONField(_("data categories"), default=list)

@@ -1,15 +1,28 @@
-"""Officer views of the engine's runs: erasures (with their certificates) and exports. Read-only."""
+"""The officer's admin pages for personal data.
+
+* The engine's runs: erasures (with their certificates) and exports. Read-only.
+* Site-level pages that are not one model's (``register_site_views``, called from
+  PersonalDataConfig.ready): the finder at /admin/personal-data/find/ and the registry map
+  at /admin/personal-data/map/.
+"""
 
 from __future__ import annotations
 
 import json
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin_site import register_site_view
 from apps.personal_data.models import DataExport, ErasureRun
+from apps.personal_data.selectors import find_personal_data, personal_data_exemption_rows, personal_data_map_rows
+
+FINDER_PERMISSION = "personal_data.run_erasure"
 
 
 @admin.register(ErasureRun)
@@ -93,3 +106,49 @@ class DataExportAdmin(ReadOnlyAdmin):
     # The file and the subject are personal data: the list and page show bookkeeping only.
     fields = ("reference", "status", "created_at", "expires_at", "size_bytes", "sha256", "attempts", "last_error")
     readonly_fields = fields
+
+
+# --- Site-level pages: the finder and the registry map ----------------------------------------
+
+
+def may_use_finder(user) -> bool:
+    return user.has_perm(FINDER_PERMISSION)
+
+
+def personal_data_finder(request: HttpRequest) -> HttpResponse:
+    """Answer "where do we hold this person's data?" for a value an officer types."""
+    # A NUL cannot be in a PostgreSQL text value: as a search term it is an error, not a miss.
+    query = request.GET.get("q", "").replace("\x00", "").strip()
+    error = ""
+    findings = []
+    if query and len(query) < 3:
+        error = gettext("Give at least 3 characters to search for.")
+    elif query:
+        findings = find_personal_data(query[:200])
+    context = {
+        **admin.site.each_context(request),
+        "title": gettext("Find personal data"),
+        "query": query,
+        "findings": findings,
+        "error": error,
+        "searched": bool(query) and not error,
+    }
+    return render(request, "admin/personal_data/finder.html", context, status=400 if error else 200)
+
+
+def personal_data_map(request: HttpRequest) -> HttpResponse:
+    context = {
+        **admin.site.each_context(request),
+        "title": gettext("Personal-data map (record of processing)"),
+        "rows": personal_data_map_rows(),
+        "exempt": personal_data_exemption_rows(),
+    }
+    return render(request, "admin/personal_data/map.html", context)
+
+
+def register_site_views() -> None:
+    # Linked from the admin index's "Privacy tools" box (templates/admin/index.html).
+    register_site_view(
+        "personal-data/find/", personal_data_finder, name="personal_data_finder", may_view=may_use_finder
+    )
+    register_site_view("personal-data/map/", personal_data_map, name="personal_data_map", may_view=may_use_finder)

@@ -12,9 +12,14 @@ class PersonalDataConfig(AppConfig):
         from apps.personal_data import checks  # noqa: F401  (registers the system check)
 
         # Each app declares its models in <app>/personal_data.py; third-party models are
-        # declared in apps/personal_data/third_party.py.
+        # declared in this app's personal_data.py.
         autodiscover_modules("personal_data")
-        from apps.personal_data import third_party  # noqa: F401
+        # The officer's finder and registry map: site-level admin pages at /admin/personal-data/.
+        from apps.personal_data.admin import register_site_views
+
+        register_site_views()
+        # The engines queue their runs through the tasks, which register themselves on import.
+        from apps.personal_data import tasks  # noqa: F401
 
         self._register_navigation()
 

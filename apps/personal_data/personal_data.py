@@ -1,7 +1,24 @@
-"""The engine's own tables."""
+"""Registry entries this app declares: the engine's own tables, core's (core sits below the
+registry and cannot declare its own), and the tables that third-party apps own (allauth,
+Django itself), which have no personal_data.py of their own."""
 
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from allauth.usersessions.models import UserSession
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+
+from apps.core.models import Job
 from apps.personal_data.models import DataExport, ErasureRun
-from apps.personal_data.registry import Category, PersonalField, exempt, register
+from apps.personal_data.registry import Action, Category, PersonalField, entries, exempt, register
+
+# --- The engine's own tables ---------------------------------------------------------------
 
 register(
     DataExport,
@@ -11,6 +28,102 @@ register(
     fields=[PersonalField("file", Category.CONTENT), PersonalField("record_counts", Category.ACCOUNT)],
 )
 exempt(
+    Job,
+    reason="Names its work by kind and row id only; last_error is the failure's type and message, for officers.",
+)
+exempt(
     ErasureRun,
     reason="Holds the pseudonymous reference and counts only; requested_by is the staff member who acted.",
 )
+
+
+# --- Tables of third-party apps ----------------------------------------------------------
+
+
+def _log_entries_about(user) -> Q:
+    # An admin log entry is about the subject when it records a change to their account or
+    # to any other registered row about them (an email address, a social account, a
+    # profile: its object_repr quotes the data); the `user` column is the staff member who
+    # acted, not the subject. Built from the live rows, so erasure evaluates it before it
+    # removes any (freeze_subject).
+    q = Q(content_type=ContentType.objects.get_for_model(get_user_model()), object_id=str(user.pk))
+    if user.pk is None:
+        return q
+    for entry in entries():
+        if not isinstance(entry.subject, str) or entry.subject == "" or entry.model is LogEntry:
+            continue
+        ids = entry.model._base_manager.filter(entry.subject_q(user)).annotate(
+            _object_id=Cast("pk", output_field=TextField())
+        )
+        q |= Q(content_type=ContentType.objects.get_for_model(entry.model), object_id__in=ids.values("_object_id"))
+    return q
+
+
+register(
+    EmailAddress,
+    subject="user",
+    purpose="Sign-in and account emails (contract)",
+    fields=[PersonalField("email", Category.CONTACT), PersonalField("verified", Category.ACCOUNT)],
+)
+register(
+    EmailConfirmation,
+    subject="email_address__user",
+    purpose="Verify an email address (contract)",
+    export=False,
+    fields=[PersonalField("key", Category.ACCOUNT), PersonalField("sent", Category.ACCOUNT)],
+)
+register(
+    SocialAccount,
+    subject="user",
+    purpose="Sign in with Google or Facebook (contract)",
+    fields=[
+        PersonalField("provider", Category.ACCOUNT),
+        PersonalField("uid", Category.IDENTITY),
+        PersonalField("extra_data", Category.IDENTITY),
+        PersonalField("last_login", Category.USAGE),
+    ],
+)
+register(
+    SocialToken,
+    subject="account__user",
+    purpose="Calendar access the customer switched on (consent, P-09)",
+    export=False,  # secrets: never handed out, not even to the subject
+    fields=[PersonalField("token", Category.ACCOUNT), PersonalField("token_secret", Category.ACCOUNT)],
+)
+register(
+    Authenticator,
+    subject="user",
+    purpose="Two-factor authentication (security)",
+    export=False,
+    fields=[PersonalField("type", Category.ACCOUNT), PersonalField("data", Category.ACCOUNT)],
+)
+register(
+    UserSession,
+    subject="user",
+    purpose="Show and end signed-in sessions (security)",
+    tabular=True,
+    fields=[
+        PersonalField("ip", Category.TECHNICAL),
+        PersonalField("user_agent", Category.TECHNICAL),
+        PersonalField("created_at", Category.USAGE),
+        PersonalField("last_seen_at", Category.USAGE),
+        PersonalField("data", Category.TECHNICAL),
+    ],
+)
+register(
+    LogEntry,
+    subject=_log_entries_about,
+    freeze_subject=True,  # matches the subject's other rows, erased before log entries
+    erase=Action.NULL,
+    purpose="Audit of staff changes (legitimate interest)",
+    export=False,
+    fields=[
+        PersonalField("object_repr", Category.IDENTITY, Action.FIXED, value="[erased]"),
+        PersonalField("change_message", Category.ACCOUNT, Action.FIXED, value=""),
+    ],
+)
+exempt(Session, reason="Session rows are deleted through the subject's user sessions (UserSession.session_key).")
+exempt(SocialApp, reason="OAuth client credentials of the company, not a person's data.")
+exempt(Group, reason="Staff role names.")
+exempt(Permission, reason="Permission names.")
+exempt(ContentType, reason="Model names.")

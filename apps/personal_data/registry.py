@@ -1,15 +1,22 @@
-"""The personal-data registry: one declaration, per model, of the personal data it holds.
+"""What other apps register with personal_data: their personal data, their legal holds,
+and what they add to the export.
 
-Export, erasure, retention purges, the "what we hold" page, ``find_personal_data`` and the
-record of processing all read this registry. Each app declares its own models in a
-``personal_data.py`` module (autodiscovered when the app registry is ready); a model
-that holds personal data and is neither registered nor exempted fails a system check
-(apps/personal_data/checks.py), so a new model is registered in the change that adds it.
+* **Personal fields** (``register``/``exempt``): one declaration, per model, of the personal
+  data it holds. Export, erasure, retention purges, the "what we hold" page,
+  ``find_personal_data`` and the record of processing all read it. Each app declares its
+  own models in a ``personal_data.py`` module (autodiscovered when the app registry is
+  ready; third-party tables are declared in apps/personal_data/personal_data.py); a model
+  that holds personal data and is neither registered nor exempted fails a system check
+  (apps/personal_data/checks.py), so a new model is registered in the change that adds it.
+* **Hold providers** (``register_hold_provider``): data that erasure must keep although the
+  subject asked for it to go.
+* **Export notes and tables** (``EXPORT_NOTES``, ``EXPORT_TABLES``): records the export
+  mentions or adds that are not registry rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -228,3 +235,116 @@ def iter_personal_columns() -> Iterator[tuple[Entry, PersonalField]]:
     for entry in entries():
         for personal_field in entry.fields:
             yield entry, personal_field
+
+
+# --- Legal holds ------------------------------------------------------------------------
+#
+# The retention app (legal holds, litigation) plugs in here by registering a provider; the
+# erasure engine asks every provider, once per run, which data categories of the subject
+# are held. A held field is kept and listed in the certificate with the hold's reason; a
+# row whose every category is held is kept whole.
+
+
+@dataclass(frozen=True)
+class Hold:
+    categories: frozenset[str] | set[str] | None  # None holds every category
+    reason: str
+    reference: str
+
+    def covers(self, category: str) -> bool:
+        return self.categories is None or str(category) in {str(c) for c in self.categories}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "categories": None if self.categories is None else sorted(str(c) for c in self.categories),
+            "reason": self.reason,
+            "reference": self.reference,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Hold:
+        categories = data.get("categories")
+        return cls(
+            categories=None if categories is None else frozenset(categories),
+            reason=data.get("reason", ""),
+            reference=data.get("reference", ""),
+        )
+
+
+HoldProvider = Callable[[Any], Iterable[Hold]]
+
+_PROVIDERS: list[HoldProvider] = []
+
+
+def register_hold_provider(provider: HoldProvider) -> HoldProvider:
+    """Add a provider ``fn(user) -> list[Hold]``; usable as a decorator."""
+    if provider not in _PROVIDERS:
+        _PROVIDERS.append(provider)
+    return provider
+
+
+def unregister_hold_provider(provider: HoldProvider) -> None:
+    if provider in _PROVIDERS:
+        _PROVIDERS.remove(provider)
+
+
+def holds_for(user: Any) -> list[Hold]:
+    """Every hold on ``user``'s data, from every registered provider."""
+    found: list[Hold] = []
+    for provider in list(_PROVIDERS):
+        found.extend(provider(user) or [])
+    return found
+
+
+def holds_covering(category: str, holds: Iterable[Hold]) -> list[Hold]:
+    return [hold for hold in holds if hold.covers(category)]
+
+
+# --- Additions to the export --------------------------------------------------------------
+#
+# Later apps add notes about records they withhold (e.g. disclosures kept from the subject
+# under an exemption) by appending a provider to ``EXPORT_NOTES``, and tables of records that
+# are not registry rows (e.g. the disclosure register, filtered for the subject) by appending
+# a provider to ``EXPORT_TABLES``: each table becomes ``<stem>.json`` and ``tables/<stem>.csv``
+# (apps/personal_data/export/archive.py).
+
+
+@dataclass(frozen=True)
+class ExportNote:
+    """A statement in the export about records that exist but are left out (or summarised).
+
+    ``category`` is a registry Category value (or "" for a general note); ``text`` is
+    shown to the person as is, so providers translate it (they run under the subject's
+    language).
+    """
+
+    category: str
+    title: str
+    text: str
+    count: int | None = None
+
+
+# Providers: subject (the user) -> notes. The disclosures app appends one for withheld
+# disclosure records ("withheld records are left out with a note").
+EXPORT_NOTES: list[Callable[[Any], Iterable[ExportNote]]] = []
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """Records another app adds to the export, written as ``<stem>.json`` and ``tables/<stem>.csv``.
+
+    ``rows`` is called once per file and returns the rows, each a sequence in ``columns``
+    order (stream them: an iterator over a queryset keeps memory flat). ``title`` is shown
+    to the person, so providers translate it. The provider decides what the subject may see
+    (the disclosures app leaves out withheld records and says so through EXPORT_NOTES).
+    """
+
+    stem: str
+    title: str
+    columns: Sequence[str]
+    rows: Callable[[], Iterable[Sequence[Any]]]
+
+
+# Providers: subject (the user) -> tables. The disclosures app appends one for the
+# subject's visible disclosure records (P-22).
+EXPORT_TABLES: list[Callable[[Any], Iterable[ExportTable]]] = []

@@ -1,4 +1,5 @@
-"""Reads over the registry: the record of processing and "where do we hold this value?"."""
+"""Reads: over the registry (the record of processing, "where do we hold this value?"), and a
+subject's exports."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldError
 from django.db import models
+from django.db.models import QuerySet
 
+from apps.accounts.models import User
+from apps.personal_data.models import DataExport
 from apps.personal_data.registry import FIDES_CATEGORY, entries, exemptions
 
 TEXT_FIELDS = (models.CharField, models.TextField, models.EmailField, models.GenericIPAddressField)
@@ -102,3 +106,8 @@ def find_personal_data(value: str, *, limit_per_field: int = 50) -> list[Finding
                     for match in matches
                 )
     return findings
+
+
+def exports_for_subject(*, subject: User) -> QuerySet[DataExport]:
+    # select_related: each READY row's download token names its owner.
+    return DataExport.objects.filter(subject=subject).select_related("subject").order_by("-created_at", "-pk")

@@ -13,15 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from apps.personal_data.exports import (
-    ACTIVE,
-    DownloadError,
-    export_download_token,
-    export_for_download,
-    export_request,
-    exports_for_subject,
-)
+from apps.personal_data.export.download import DownloadError, export_download_token, export_for_download
+from apps.personal_data.export.run import ACTIVE, export_request
 from apps.personal_data.models import DataExport
+from apps.personal_data.selectors import exports_for_subject
 
 PAGE_SIZE = 10
 

@@ -10,14 +10,14 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import user_logged_in
 
-        from apps.personal_data.holds import register_hold_provider
-        from apps.retention.selectors import legal_holds_of
+        from apps.personal_data.registry import register_hold_provider
+        from apps.retention.selectors.holds import legal_holds_of
         from apps.retention.signals import cancel_deletion_on_sign_in
 
         # The erasure engine asks every provider which of a subject's data is held (P-42).
         register_hold_provider(legal_holds_of)
         # The aggregated statistics report (P-26): site-level admin pages at /admin/statistics/.
-        from apps.retention.admin_statistics import register as register_statistics_pages
+        from apps.retention.admin.statistics import register as register_statistics_pages
 
         register_statistics_pages()
         # Signing in during the grace period cancels a scheduled account deletion (P-32).

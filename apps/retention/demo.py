@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.accounts.models import LoginEvent, User
 from apps.core.clock import organisation_today
 from apps.retention.models import LegalHold
-from apps.retention.services import legal_hold_place
+from apps.retention.services.holds import legal_hold_place
 
 DORMANT_EMAIL = "dormant@demo.example"
 

@@ -1,9 +1,10 @@
 """Retention rules, legal holds, account deletions and purge runs (P-32, P-40 to P-42).
 
-A rule says how long one kind of data is kept and what happens after; the purge
-service (purge.py) reads the enabled rules and carries them out through the
-personal-data engine. A legal hold on a subject keeps what it covers out of every
-erasure and purge until it is released.
+A rule says how long one kind of data is kept and what happens after; the purge engine
+(``apps/retention/purge/``) reads the enabled rules and carries them out through the
+personal-data engine. Which rules it can carry out is decided in ``domain.py``
+(``validate_rule``, called by ``RetentionRule.clean``). A legal hold on a subject keeps what
+it covers out of every erasure and purge until it is released.
 """
 
 from __future__ import annotations
@@ -21,14 +22,13 @@ from simple_history.models import HistoricalRecords
 from apps.core.clock import organisation_time
 from apps.core.models import ReferencedModel, TimestampedModel, in_language
 from apps.personal_data.registry import Category
+from apps.retention.domain import RuleAction, RuleTrigger, validate_rule
 
 
 class RetentionRule(TimestampedModel):
-    class Trigger(models.TextChoices):
-        ACCOUNT_INACTIVE = "account_inactive", _("account inactive for")
-        ACCOUNT_CLOSED = "account_closed", _("account closed for")
-        RECORD_AGE = "record_age", _("record older than")
-        REQUEST_CLOSED = "request_closed", _("request closed for")
+    # Trigger and Action are defined in domain.py, which decides with them how the purge
+    # carries a rule out and which rules it can carry out.
+    Trigger = RuleTrigger
 
     class Unit(models.TextChoices):
         HOURS = "hours", _("hours")
@@ -36,9 +36,7 @@ class RetentionRule(TimestampedModel):
         MONTHS = "months", _("months")
         YEARS = "years", _("years")
 
-    class Action(models.TextChoices):
-        DELETE = "delete", _("delete")
-        ANONYMISE = "anonymise", _("anonymise")
+    Action = RuleAction
 
     class LegalBasis(models.TextChoices):
         CONTRACT = "contract", _("contract")
@@ -119,8 +117,6 @@ class RetentionRule(TimestampedModel):
         return sorted({int(part) for part in self.warning_days.split(",") if part.strip()}, reverse=True)
 
     def clean(self) -> None:
-        from apps.retention.purge import validate_rule
-
         super().clean()
         try:
             self.warnings()

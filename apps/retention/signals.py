@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.retention.deletion import account_deletion_cancel
+from apps.retention.services.deletion import account_deletion_cancel
 
 # Set in the new, signed-out session after a deletion is scheduled; read by the confirmation page.
 SCHEDULED_SESSION_KEY = "retention_deletion_scheduled"

@@ -1,4 +1,4 @@
-"""Thin Celery doors onto the purge service."""
+"""Thin Celery doors onto the purge engine (``purge/``) and the hold review reminders (``services/holds.py``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from celery import shared_task
 
 from apps.retention.models import PurgeRun
 from apps.retention.purge import LeaseLost, PurgeBusy, purge
+from apps.retention.services.holds import legal_hold_remind_reviews
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,4 @@ def purge_task(triggered_by: str = PurgeRun.Trigger.SCHEDULE, actor_id: int | No
 @shared_task(acks_late=True)
 def remind_hold_reviews_task() -> int:
     """Daily: remind officers of legal holds whose review date has passed (P-42)."""
-    from apps.retention.services import legal_hold_remind_reviews
-
     return len(legal_hold_remind_reviews())

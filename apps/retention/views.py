@@ -15,14 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.retention.deletion import (
-    account_deletion_cancel,
-    account_deletion_request,
+from apps.retention.forms import DeleteAccountForm
+from apps.retention.selectors.deletion import (
+    erased_on_deletion,
     grace_period,
+    kept_after_deletion,
     scheduled_deletion_of,
 )
-from apps.retention.forms import DeleteAccountForm
-from apps.retention.selectors import erased_on_deletion, kept_after_deletion, rules_for_customers
+from apps.retention.selectors.rules import rules_for_customers
+from apps.retention.services.deletion import account_deletion_cancel, account_deletion_request
 from apps.retention.signals import SCHEDULED_SESSION_KEY, cancelled_message
 
 

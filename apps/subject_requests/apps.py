@@ -13,7 +13,7 @@ class SubjectRequestsConfig(AppConfig):
 
     @staticmethod
     def _register_statistics() -> None:
-        from apps.retention.statistics import register_request_counter
+        from apps.retention.selectors.statistics import register_request_counter
         from apps.subject_requests.metrics import requests_by_type_since
 
         # The investors' report counts requests per right exercised (P-26), small cells suppressed.

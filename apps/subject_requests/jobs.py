@@ -50,7 +50,7 @@ class Digest:
 
 
 def privacy_officers() -> list[User]:
-    from apps.accounts.roles import PRIVACY_OFFICER
+    from apps.accounts.domain import PRIVACY_OFFICER
 
     return list(
         User.objects.filter(is_active=True, is_staff=True, groups__name=PRIVACY_OFFICER)

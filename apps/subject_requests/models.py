@@ -275,7 +275,7 @@ class SubjectRequest(ReferencedModel, TimestampedModel):
         """
         from django.db.models.functions import Now
 
-        from apps.retention.purge.scope import RetentionScope
+        from apps.retention.domain import RetentionScope
 
         if trigger == "record_age":
             return RetentionScope(

@@ -98,7 +98,8 @@ def _request_new_type(request: HttpRequest, request_type: str) -> HttpResponse:
         "has_consents": request_type != RequestType.WITHDRAWAL or bool(consented_purposes(request.user)),
     }
     if request_type == RequestType.ERASURE:
-        from apps.retention.selectors import kept_after_deletion, rules_for_customers
+        from apps.retention.selectors.deletion import kept_after_deletion
+        from apps.retention.selectors.rules import rules_for_customers
 
         context["kept"] = kept_after_deletion(rules_for_customers())
     return render(request, "subject_requests/new_type.html", context, status=400 if request.method == "POST" else 200)

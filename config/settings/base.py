@@ -261,6 +261,8 @@ def celery_transport_options(broker_url: str, data_dir: Path, hard_time_limit: i
             "data_folder_out": str(data_dir / "queue"),
             "processed_folder": str(data_dir / "processed"),
             "store_processed": False,
+            # Broadcast exchanges (pings, remote control); kombu's default is ./control.
+            "control_folder": str(data_dir / "control"),
         }
     # Redis redelivers an unacknowledged task after visibility_timeout; it must be
     # longer than the hard time limit or a long task would run twice at once.

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from apps.accounts.models import Organisation
 from apps.accounts.selectors import organisation_get
+from apps.accounts.services import organisation_update
 
 
 @pytest.fixture
@@ -67,3 +68,17 @@ def test_it_refuses_support_agents_editing_the_controller(client_as, organisatio
     assert response.status_code == 403
     organisation.refresh_from_db()
     assert organisation.name == "Example Controller Ltd"
+
+
+def test_it_records_the_officer_on_an_organisation_change(officer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation = organisation_update(
+            actor=officer, name="Portal Ltd", address="1 Example Road", contact_email="privacy@portal.example"
+        )
+    record = organisation.history.first()
+    assert record.history_user == officer
+    assert record.history_change_reason == "organisation details changed"
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation_update(actor=officer, name="Portal Group Ltd")
+    assert Organisation.objects.count() == 1
+    assert Organisation.objects.get().history.first().name == "Portal Group Ltd"

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, ROOT
+from tests.helpers import ARTIFACTS, IN_CI
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 
 # Django's sync ORM refuses to run inside Playwright's event loop without this.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

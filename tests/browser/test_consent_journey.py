@@ -15,9 +15,9 @@ from apps.consent.mailing.queue import mailing_queue
 from apps.consent.mailing.send import mailing_send
 from apps.consent.models import ConsentEvent, ConsentState, Purpose, Suppression
 from apps.consent.services.marketing import campaign_create
-from apps.personal_data.pseudonyms import address_hash
+from apps.personal_data.domain import address_hash
 from tests.browser.test_customer_journey import _log_in
-from tests.conftest import _staff
+from tests.helpers import make_staff
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -25,7 +25,7 @@ PASSWORD = "harbour-lantern-quill-58"
 
 
 def test_sign_up_unticked_opt_in_receive_and_unsubscribe_in_one_click(live_server, page: Page, playwright, screenshot):
-    from apps.accounts.roles import PRIVACY_OFFICER
+    from apps.accounts.domain import PRIVACY_OFFICER
 
     base = live_server.url
     email = "consent.journey@example.test"
@@ -61,7 +61,7 @@ def test_sign_up_unticked_opt_in_receive_and_unsubscribe_in_one_click(live_serve
     screenshot("02-opted-in")
 
     # An officer's campaign reaches them (the worker's service, run here) with one-click headers.
-    officer = _staff("journey.officer@example.test", PRIVACY_OFFICER)
+    officer = make_staff("journey.officer@example.test", PRIVACY_OFFICER)
     campaign = campaign_create(
         purpose=Purpose.objects.get(code="newsletter"),
         subject_line="Our journey newsletter",

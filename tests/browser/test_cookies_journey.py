@@ -10,7 +10,7 @@ from django.apps import apps as django_apps
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from apps.consent.models import ConsentEvent, Purpose
-from tests.browser.conftest import ARTIFACTS
+from tests.helpers import ARTIFACTS
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 

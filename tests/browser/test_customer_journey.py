@@ -12,12 +12,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
 from apps.accounts.models import PublicProfile, User
 from tests.factories import TEST_PASSWORD
+from tests.helpers import totp_code
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -46,16 +46,15 @@ def _log_out(page: Page, base_url: str) -> None:
 
 
 def _current_totp(secret: str) -> str:
-    """The code an authenticator app shows now, from allauth's own HOTP functions.
+    """The code an authenticator app shows now (RFC 6238, tests/helpers/auth.py).
 
-    allauth accepts only the current period (TOTP_TOLERANCE 0), so a code computed in
-    the last seconds of a period waits for the next one rather than expire in transit.
+    Production accepts only the current period, so a code computed in the last seconds of
+    a period waits for the next one rather than expire in transit, as a person would.
     """
     remaining = mfa_settings.TOTP_PERIOD - time.time() % mfa_settings.TOTP_PERIOD
     if remaining < 5:
         time.sleep(remaining + 0.2)
-    counters = list(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+    return totp_code(secret)
 
 
 def _path(page: Page) -> str:

@@ -9,13 +9,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from apps.core.clock import organisation_today
-from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import CompelledRequest, Disclosure
-from tests.browser.conftest import ARTIFACTS
+from apps.disclosures.selectors.register import verify_chain
 from tests.browser.test_customer_journey import _current_totp, _log_in
-from tests.conftest import _staff
 from tests.disclosures.factories import RecipientFactory
 from tests.factories import TEST_PASSWORD
+from tests.helpers import ARTIFACTS, make_staff
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -81,7 +80,7 @@ def test_it_records_disclosures_in_the_admin_and_shows_them_to_the_customer(
     expect(first.get_by_role("link", name="Approve…")).to_have_count(0)
 
     # ...and approved by a second officer (four eyes).
-    second_officer = _staff("second-officer@example.test", "Privacy officer")
+    second_officer = make_staff("second-officer@example.test", "Privacy officer")
     second = _officer_session(browser, base, second_officer)
     second.goto(f"{base}/admin/disclosures/compelledrequest/{compelled.pk}/change/")
     second.get_by_role("link", name="Approve…").click()

@@ -14,9 +14,9 @@ from playwright.sync_api import Browser, Page, expect
 from apps.accounts.models import LoginEvent
 from apps.core.clock import organisation_today
 from apps.retention.models import LegalHold, PurgeRun
-from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_disclosures_journey import _officer_session
 from tests.factories import LoginEventFactory
+from tests.helpers import ARTIFACTS
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 

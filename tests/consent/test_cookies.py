@@ -22,6 +22,7 @@ from apps.consent.models import ConsentEvent, ConsentState, Purpose
 from apps.consent.selectors.cookies import categories_fingerprint, current_fingerprint
 from apps.consent.services.ledger import Context, consent_set_choices
 from tests.factories import TEST_PASSWORD
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -186,7 +187,8 @@ def test_it_gives_a_signed_in_customer_their_choice_on_a_new_device(client_as, c
         subject=customer,
         record_unchanged=True,
     )
-    client = client_as("customer")  # no consent cookie on this device
+    # No consent cookie on this device, and "/" is the first page it opens after signing in.
+    client = sign_in(Client(), customer, land=False)
     response = client.get("/")
     assert BANNER_ID not in response.content.decode()
     choice = _read(client)

@@ -12,8 +12,8 @@ from apps.consent.middleware import read_cookie
 from apps.consent.models import ConsentEvent, ConsentState, Purpose
 from apps.consent.services.ledger import Context, consent_record
 from apps.disclosures.models import Recipient
-from tests.conftest import sign_in
 from tests.disclosures.factories import RecipientFactory
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from apps.consent.services.ledger import (
     restriction_lift,
     restriction_place,
 )
-from apps.personal_data.pseudonyms import address_hash, subject_reference
+from apps.personal_data.domain import address_hash, subject_reference
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +165,7 @@ def test_partner_sharing_needs_the_partners_own_consent(customer, officer):
 def test_erasure_keeps_the_proof_by_reference_and_nothing_that_identifies(customer, officer):
     from apps.consent.models import PolicyAcknowledgement, PolicyVersion, ProcessingRestriction
     from apps.core.actors import SystemActor
-    from apps.personal_data.erasure import erasure_run, erasure_start
+    from apps.personal_data.erasure.run import erasure_run, erasure_start
 
     reference = subject_reference(customer)
     web = Context(method=ConsentEvent.Method.ACCOUNT_PAGE, language="en", ip_address="203.0.113.9", user_agent="UA/1")

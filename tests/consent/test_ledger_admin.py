@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.consent.models import ConsentEvent, Purpose, Suppression
 from apps.consent.selectors.ledger import consent_rates, consent_receipt
 from apps.consent.services.ledger import Context, consent_record
-from apps.personal_data.pseudonyms import address_hash, subject_reference
+from apps.personal_data.domain import address_hash, subject_reference
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,7 @@ from apps.consent.selectors.marketing import campaign_audience
 from apps.consent.services.ledger import Context, consent_record, restriction_place, suppression_add
 from apps.consent.services.marketing import campaign_create, campaign_send, marketing_message
 from apps.core.mail import mailbox_message_ids, mailbox_read
-from apps.personal_data.pseudonyms import address_hash
+from apps.personal_data.domain import address_hash
 from tests.factories import UserFactory
 
 PAGE = Context(method=ConsentEvent.Method.ACCOUNT_PAGE, language="en", source_page="/account/privacy-choices/")

@@ -18,10 +18,10 @@ from apps.consent.selectors.ledger import may_contact
 from apps.consent.selectors.marketing import campaign_audience
 from apps.consent.services.ledger import Context, consent_record
 from apps.core.actors import SystemActor
-from apps.personal_data.erasure import erasure_run, erasure_start
-from apps.personal_data.pseudonyms import address_hash
-from tests.conftest import sign_in
+from apps.personal_data.domain import address_hash
+from apps.personal_data.erasure.run import erasure_run, erasure_start
 from tests.factories import UserFactory
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from email import policy as email_policy
 from email.parser import BytesParser
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -46,9 +40,9 @@ from apps.consent.services.policy import (
 from apps.consent.tasks import send_mailing_task
 from apps.core.actors import SystemActor
 from apps.core.clock import organisation_today
-from tests.conftest import ROOT, _database_url_for_worker, _wait_for_worker
 from tests.consent.mail_backends import FailOnceBackend
 from tests.factories import UserFactory
+from tests.helpers import start_worker, stop_worker
 
 ACTOR = SystemActor("tests")
 TODAY = organisation_today
@@ -357,36 +351,16 @@ def test_the_worker_sends_the_notice_once_even_when_the_task_runs_again(celery_w
 def mailbox_worker(transactional_db, tmp_path):
     """A worker like celery_worker_process's whose mail lands in a folder this test reads."""
     mailbox = tmp_path / "mail"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.consent.mailbox_worker_settings",
-        "DATABASE_URL": _database_url_for_worker(),
-        "PORTAL_TEST_MAILBOX_DIR": str(mailbox),
-    }
-    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
-    log = tmp_path / "worker.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                *(celery, "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2", "--pool=prefork"),
-                *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_worker(
+        log=tmp_path / "worker.log",
+        env={"PORTAL_TEST_MAILBOX_DIR": str(mailbox)},
+        settings_module="tests.consent.mailbox_worker_settings",
+        concurrency=2,
+    )
     try:
-        _wait_for_worker(process, log)
         yield mailbox
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_worker(process)
 
 
 @pytest.mark.worker
@@ -713,7 +687,7 @@ def test_bad_acknowledgements_are_refused_and_change_nothing(client_as, customer
 def test_the_acknowledge_form_needs_its_csrf_token(customer, announced):
     from django.test import Client
 
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
 
     client = sign_in(Client(enforce_csrf_checks=True), customer)
     assert client.post(reverse("consent:policy_acknowledge", args=["2.0"])).status_code == 403

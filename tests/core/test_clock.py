@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from apps.core.clock import date_in, organisation_time, organisation_today, today_in
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 # 23:30 UTC on 31 December: already 1 January in Hanoi, still the 31st's afternoon in Los Angeles.
 LATE_ON_NEW_YEARS_EVE = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)

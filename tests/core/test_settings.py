@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -75,3 +75,19 @@ def test_it_does_not_mount_the_local_mailbox_in_production():
     )
     result = run_manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
     assert result.stdout.strip() == "absent", result.stderr
+
+
+def test_migrate_alone_prepares_a_database_with_its_cache_table(tmp_path):
+    # What a deployer runs: migrate, then the portal. The database cache (allauth's rate
+    # limits) needs its table from migrate, not from a step only the Makefile knows.
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        "CACHE_URL": "dbcache://django_cache",
+    }
+    migrated = run_manage("migrate", "--no-input", "-v", "0", env=env)
+    assert migrated.returncode == 0, migrated.stderr
+    code = "from django.core.cache import cache; cache.set('probe', 42); print(cache.get('probe'))"
+    result = run_manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "42"

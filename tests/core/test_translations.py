@@ -5,7 +5,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CATALOGUE = ROOT / "locale" / "vi" / "LC_MESSAGES"
 

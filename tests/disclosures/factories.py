@@ -2,7 +2,7 @@ import factory
 from django.utils import timezone
 
 from apps.disclosures.models import Recipient
-from apps.disclosures.services import disclosure_record
+from apps.disclosures.services.register import disclosure_record
 
 
 class RecipientFactory(factory.django.DjangoModelFactory):

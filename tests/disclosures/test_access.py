@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -14,20 +15,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Artist, ArtistFollow, Follow
-from apps.disclosures.access import (
-    LEGAL_ACCESS_DURATION,
-    SUPPORT_ACCESS_DURATION,
-    content_access_active,
+from apps.disclosures.domain import LEGAL_ACCESS_DURATION, SUPPORT_ACCESS_DURATION
+from apps.disclosures.models import ContentAccessGrant, StaffAccessEvent
+from apps.disclosures.selectors.access import content_access_active
+from apps.disclosures.services.access import (
     content_access_decide,
     content_access_request,
     content_access_revoke,
+    staff_access_log,
 )
-from apps.disclosures.models import ContentAccessGrant, StaffAccessEvent
+from tests.disclosures.test_records_export import build
 from tests.factories import PublicProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 CUSTOMER_PAGE = reverse("disclosures_access:customer")
+GAG = "Order 12/2026 forbids telling the customer"
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -35,7 +38,7 @@ PNG = (
 
 
 def content_url(user) -> str:
-    return reverse("disclosures_access:staff_content", kwargs={"reference": user.reference})
+    return reverse("admin:disclosures_staff_content", kwargs={"reference": user.reference})
 
 
 def decide_url(grant) -> str:
@@ -163,7 +166,7 @@ def test_it_lets_staff_end_their_own_access(client_as, agent, customer):
     grant = content_access_request(staff=agent, customer=customer, purpose="support", reason="Sync broken")
     content_access_decide(grant=grant, customer=customer, approve=True)
     staff_client = client_as("support_agent")
-    end = reverse("disclosures_access:staff_end", kwargs={"reference": customer.reference})
+    end = reverse("admin:disclosures_staff_end", kwargs={"reference": customer.reference})
     assert staff_client.post(end).status_code == 302
     grant.refresh_from_db()
     assert grant.status == "revoked"
@@ -328,7 +331,7 @@ def test_it_keeps_non_staff_off_the_staff_page(client_as, persona, customer, oth
 
 def test_it_answers_bad_input_with_4xx(client_as, agent, customer):
     staff_client = client_as("support_agent")
-    unknown = reverse("disclosures_access:staff_content", kwargs={"reference": uuid.uuid4()})
+    unknown = reverse("admin:disclosures_staff_content", kwargs={"reference": uuid.uuid4()})
     assert staff_client.get(unknown).status_code == 404
     assert staff_client.get("/admin/customer-content/not-a-uuid/").status_code == 404
     response = ask(staff_client, customer, reason="  ")
@@ -351,7 +354,7 @@ def test_it_answers_bad_input_with_4xx(client_as, agent, customer):
 def test_it_serves_the_picture_only_under_a_grant(client_as, agent, customer):
     customer.profile_picture.save("me.png", ContentFile(PNG), save=True)
     staff_client = client_as("support_agent")
-    picture = reverse("disclosures_access:staff_picture", kwargs={"reference": customer.reference})
+    picture = reverse("admin:disclosures_staff_picture", kwargs={"reference": customer.reference})
     assert staff_client.get(picture).status_code == 403
     grant = content_access_request(staff=agent, customer=customer, purpose="support", reason="Avatar broken")
     content_access_decide(grant=grant, customer=customer, approve=True)
@@ -401,9 +404,9 @@ def test_it_lists_a_customers_page_in_a_constant_number_of_queries(client_as, ag
 
 
 def test_record_views_during_a_covert_process_stay_hidden_from_the_customer(client_as, officer, agent, customer):
-    from apps.disclosures.access import staff_access_events_for_customer
-    from apps.disclosures.compelled import compelled_request_receive
     from apps.disclosures.models import Recipient
+    from apps.disclosures.selectors.access import staff_access_events_for_customer
+    from apps.disclosures.services.compelled import compelled_request_receive
     from tests.disclosures.factories import RecipientFactory
 
     def look(at) -> StaffAccessEvent:
@@ -449,3 +452,26 @@ def test_record_views_during_a_covert_process_stay_hidden_from_the_customer(clie
     assert len(page.context["events"]) == 2
     # Auditors see every look.
     assert during_grant.pk in StaffAccessEvent.objects.values_list("pk", flat=True)
+
+
+def test_the_export_leaves_out_withheld_legal_grants_and_the_looks_under_them(officer, support_agent, customer):
+    grant = content_access_request(
+        staff=officer,
+        customer=customer,
+        purpose="legal",
+        reason="Covert investigation XYZ",
+        ticket_reference="WARRANT-99",
+        withhold_notification_reason=GAG,
+    )
+    staff_access_log(staff=officer, customer=customer, kind=StaffAccessEvent.Kind.CONTENT_VIEW, path="/x/", grant=grant)
+    told = content_access_request(
+        staff=support_agent, customer=customer, purpose="support", reason="Ticket about playlists"
+    )
+    archive = build(customer)
+    assert "staff_access_grants.json" in archive.namelist()
+    grants = json.loads(archive.read("staff_access_grants.json"))["sources"][0]["records"]
+    assert [row["reference"] for row in grants] == [str(told.reference)]
+    everything = "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    assert "WARRANT-99" not in everything
+    assert "Covert investigation XYZ" not in everything
+    assert str(grant.reference) not in everything

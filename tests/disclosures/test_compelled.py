@@ -9,14 +9,18 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from apps.accounts.roles import PRIVACY_OFFICER
+from apps.accounts.domain import PRIVACY_OFFICER
 from apps.core.clock import organisation_time, organisation_today
-from apps.disclosures.chain import verify_chain
-from apps.disclosures.compelled import compelled_request_approve, compelled_request_receive, compelled_request_refuse
 from apps.disclosures.models import CompelledRequest, Disclosure, Recipient
-from tests.conftest import sign_in
+from apps.disclosures.selectors.register import verify_chain
+from apps.disclosures.services.compelled import (
+    compelled_request_approve,
+    compelled_request_receive,
+    compelled_request_refuse,
+)
 from tests.disclosures.factories import RecipientFactory
 from tests.factories import UserFactory
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +30,9 @@ CHANGELIST = "admin:disclosures_compelledrequest_changelist"
 
 @pytest.fixture
 def second_officer(officer):
-    from tests.conftest import _staff
+    from tests.helpers import make_staff
 
-    return _staff("second.officer@example.test", PRIVACY_OFFICER)
+    return make_staff("second.officer@example.test", PRIVACY_OFFICER)
 
 
 @pytest.fixture
@@ -251,3 +255,12 @@ def test_a_request_falls_overdue_and_due_soon_by_the_organisations_date(client_a
         assert 'class="overdue"' not in page
         assert '<strong class="due-soon">2026-12-31</strong>' in page
         assert '<strong class="due-soon">2027-01-03</strong>' not in page
+
+
+@pytest.mark.parametrize("action", ["approve", "refuse"])
+@pytest.mark.parametrize("object_id", ["abc", "1.5", "²"])
+def test_compelled_decision_pages_404_on_a_malformed_id(client_as, action, object_id):
+    client = client_as("officer")
+    url = f"/admin/disclosures/compelledrequest/{object_id}/{action}/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"reason": "x"}).status_code == 404

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,30 +13,29 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from allauth.usersessions.models import UserSession
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.hashers import is_password_usable
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Artist, ArtistFollow, Follow, LoginEvent, PublicProfile, User
 from apps.core.actors import SystemActor, record_actor
-from apps.personal_data import erasure
-from apps.personal_data.erasure import (
-    ENGINE_VERSION,
-    MAX_ATTEMPTS,
-    erasure_plan,
-    erasure_requeue_stuck,
-    erasure_run,
-    erasure_start,
-)
-from apps.personal_data.holds import Hold, register_hold_provider, unregister_hold_provider
+from apps.personal_data.erasure import checkpoint
+from apps.personal_data.erasure.batches import FilesPending
+from apps.personal_data.erasure.certificate import ENGINE_VERSION
+from apps.personal_data.erasure.plan import erasure_plan
+from apps.personal_data.erasure.run import MAX_ATTEMPTS, erasure_requeue_stuck, erasure_run, erasure_start
+from apps.personal_data.export.run import export_request
 from apps.personal_data.models import DataExport, ErasureRun
-from apps.personal_data.registry import entries
+from apps.personal_data.registry import Hold, entries, register_hold_provider, unregister_hold_provider
 from tests.factories import LoginEventFactory, PublicProfileFactory, UserFactory
 
 ACTOR = SystemActor("tests")
@@ -264,7 +265,7 @@ def test_it_resumes_from_a_checkpoint_with_the_same_counts(subject, settings):
     events = sorted(LoginEvent.objects.filter(user=subject).values_list("pk", flat=True))
     LoginEvent.objects.filter(pk__in=events[:2]).delete()
     tables = {
-        e.label: erasure._new_state() for e in entries()[: [e.label for e in entries()].index("accounts.LoginEvent")]
+        e.label: checkpoint._new_state() for e in entries()[: [e.label for e in entries()].index("accounts.LoginEvent")]
     }
     for state in tables.values():
         state.update(live_done=True, history_done=True)
@@ -272,7 +273,7 @@ def test_it_resumes_from_a_checkpoint_with_the_same_counts(subject, settings):
     tables["account.EmailAddress"]["rows_deleted"] = 2
     tables["accounts.ArtistFollow"]["rows_deleted"] = 1
     tables["accounts.Follow"]["rows_deleted"] = 2
-    tables["accounts.LoginEvent"] = {**erasure._new_state(), "live_last": events[1], "rows_deleted": 2}
+    tables["accounts.LoginEvent"] = {**checkpoint._new_state(), "live_last": events[1], "rows_deleted": 2}
     for label in ("account.EmailConfirmation", "account.EmailAddress", "accounts.ArtistFollow", "accounts.Follow"):
         model = next(e for e in entries() if e.label == label)
         model.model._base_manager.filter(model.subject_q(subject))._raw_delete("default")
@@ -349,3 +350,161 @@ def test_the_admin_shows_the_certificate_and_failures(client_as, subject):
     assert "OperationalError: gone" in page
     listing = officer.get(reverse("admin:personal_data_dataexport_changelist"))
     assert listing.status_code == 200
+
+
+def test_it_closes_the_account_before_erasing_anything_and_refuses_exports_meanwhile(subject):
+    seen = {}
+
+    def observe(user):  # hold providers are asked after the run was claimed, before any table
+        account = User.objects.get(pk=user.pk)
+        seen["is_active"] = account.is_active
+        seen["password_usable"] = is_password_usable(account.password)
+        seen["sessions"] = Session.objects.count()
+        try:
+            export_request(subject=account, actor=account, enqueue=False)
+        except ValidationError as exc:
+            seen["export"] = exc.messages
+        return []
+
+    register_hold_provider(observe)
+    try:
+        run = erase(subject)
+    finally:
+        unregister_hold_provider(observe)
+
+    assert seen["is_active"] is False
+    assert seen["password_usable"] is False
+    assert seen["sessions"] == 0
+    assert seen["export"] == ["Your account is being deleted, so a download of your data can no longer be prepared."]
+    assert run.status == ErasureRun.Status.COMPLETED
+    assert (
+        next(t for t in run.certificate["tables"] if t["model"] == "usersessions.UserSession")["sessions_deleted"] == 1
+    )
+    assert not DataExport.objects.filter(subject_id=subject.pk).exists()
+
+
+def test_two_subjects_under_the_same_hold_keep_rows_that_satisfy_unique_constraints(subject):
+    twin = build_subject("twin@example.test", tag="twin")
+    for user in (subject, twin):
+        EmailAddress.objects.filter(user=user).update(verified=True)
+    originals = {
+        user.pk: (
+            set(EmailAddress.objects.filter(user=user).values_list("email", flat=True)),
+            SocialAccount.objects.get(user=user).uid,
+            PublicProfile.objects.get(user=user).handle,
+        )
+        for user in (subject, twin)
+    }
+
+    def investigation(user):
+        return [Hold(categories={"account", "preferences", "usage"}, reason="Dispute", reference="HOLD-9")]
+
+    register_hold_provider(investigation)
+    try:
+        runs = [erase(subject), erase(twin)]
+    finally:
+        unregister_hold_provider(investigation)
+
+    assert [r.status for r in runs] == [ErasureRun.Status.PARTIAL] * 2
+    emails = list(EmailAddress.objects.filter(user__in=[subject, twin]).values_list("email", flat=True))
+    uids = list(SocialAccount.objects.filter(user__in=[subject, twin]).values_list("uid", flat=True))
+    handles = list(PublicProfile.objects.filter(user__in=[subject, twin]).values_list("handle", flat=True))
+    assert len(emails) == 4
+    assert len(set(emails)) == 4
+    assert len(set(uids)) == 2
+    assert len(set(handles)) == 2
+    for email_set, uid, handle in originals.values():
+        assert not email_set & set(emails)
+        assert uid not in uids
+        assert handle not in handles
+    assert all(e.startswith("erased-") and e.endswith("@erased.invalid") for e in emails)
+
+
+def test_it_scrubs_admin_log_entries_about_the_subjects_other_rows(subject, other_customer):
+    staff = User.objects.filter(is_staff=True).first()
+    about = [
+        EmailAddress.objects.filter(user=subject).first(),
+        SocialAccount.objects.get(user=subject),
+        PublicProfile.objects.get(user=subject),
+    ]
+    bystander_address = EmailAddress.objects.create(user=other_customer, email="olu-kept@example.test")
+    for obj in [*about, bystander_address]:
+        LogEntry.objects.create(
+            user=staff,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            object_repr=str(obj),
+            action_flag=CHANGE,
+            change_message=f"Changed {obj}",
+        )
+
+    erase(subject)
+
+    reprs = list(LogEntry.objects.exclude(object_repr="[erased]").values_list("object_repr", flat=True))
+    assert reprs == ["olu-kept@example.test"]
+
+
+def test_it_finishes_only_when_every_file_is_deleted_and_retries_the_rest(subject, monkeypatch):
+    names = [subject.profile_picture.name, DataExport.objects.get(subject=subject).file.name]
+    delete = FileSystemStorage.delete
+
+    def failing_delete(storage, name):
+        raise PermissionError("storage unavailable")
+
+    monkeypatch.setattr(FileSystemStorage, "delete", failing_delete)
+    with pytest.raises(FilesPending):
+        erase(subject)
+    run = ErasureRun.objects.get(subject_id=subject.pk)
+    assert run.status == ErasureRun.Status.RUNNING
+    assert len(run.progress["pending_files"]) == 2
+
+    monkeypatch.setattr(FileSystemStorage, "delete", delete)
+    run = erasure_run(erasure_id=run.pk)
+    assert run.status == ErasureRun.Status.COMPLETED
+    assert (run.certificate["files_deleted"], run.certificate["files_pending"]) == (2, 0)
+    assert not any(default_storage.exists(name) for name in names)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_requests_start_one_erasure():
+    # PostgreSQL serialises the two on the user row lock; SQLite on its IMMEDIATE write lock.
+    user = User.objects.create(email="concurrent@example.test")
+    first_started = threading.Event()
+    results = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                results["first"] = erasure_start(subject=user, actor=ACTOR, reason="one").pk
+                first_started.set()
+                time.sleep(1)  # the second request arrives while this one is not committed
+        finally:
+            first_started.set()
+            connection.close()
+
+    def second():
+        try:
+            first_started.wait(10)
+            results["second"] = erasure_start(subject=user, actor=ACTOR, reason="two").pk
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results["first"] == results["second"]
+    assert ErasureRun.objects.filter(subject_id=user.pk).count() == 1
+
+
+def test_a_second_delivery_while_an_attempt_is_at_work_is_not_a_failed_attempt(subject):
+    run = erasure_start(subject=subject, actor=ACTOR, reason="test")
+    busy = {**run.progress, "active_at": timezone.now().isoformat()}
+    ErasureRun.objects.filter(pk=run.pk).update(status="running", attempts=1, progress=busy)
+    assert erasure_run(erasure_id=run.pk).attempts == 1
+
+    stale_run = erasure_start(subject=build_subject("stale@example.test", tag="stale"), actor=ACTOR, reason="t")
+    stale = {**stale_run.progress, "active_at": (timezone.now() - timedelta(minutes=20)).isoformat()}
+    ErasureRun.objects.filter(pk=stale_run.pk).update(status="running", attempts=1, progress=stale)
+    assert erasure_run(erasure_id=stale_run.pk).attempts == 2

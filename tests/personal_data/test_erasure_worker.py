@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from datetime import timedelta
@@ -20,50 +18,15 @@ from django.utils import timezone
 from apps.accounts.models import LoginEvent, User
 from apps.core.actors import SystemActor
 from apps.core.bulk import insert_rows
-from apps.personal_data.erasure import FINISHED, erasure_requeue_stuck, erasure_start
+from apps.personal_data.erasure.checkpoint import FINISHED
+from apps.personal_data.erasure.run import erasure_requeue_stuck, erasure_start
 from apps.personal_data.models import ErasureRun
 from apps.personal_data.registry import entries
-from tests.conftest import ROOT, _database_url_for_worker, _wait_for_worker
+from tests.helpers import start_worker, stop_worker
 from tests.personal_data.test_erasure import build_subject
 
 pytestmark = pytest.mark.worker
 ACTOR = SystemActor("tests")
-
-
-def start_worker(**extra_env: str) -> subprocess.Popen:
-    """A worker like the celery_worker_process fixture's, with extra environment."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url_for_worker(),
-        **extra_env,
-    }
-    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
-    log = Path(os.environ["PORTAL_TEST_VAR_DIR"]) / f"worker-{time.time_ns()}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                *(celery, "-A", "config", "worker", "--loglevel=INFO", "--concurrency=1", "--pool=prefork"),
-                *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    _wait_for_worker(process, log)
-    return process
-
-
-def stop_worker(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture
@@ -72,7 +35,7 @@ def slow_workers(transactional_db):
     started: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
-        started.append(start_worker(PERSONAL_DATA_ERASURE_BATCH_SIZE="1"))
+        started.append(start_worker(env={"PERSONAL_DATA_ERASURE_BATCH_SIZE": "1"}))
         return started[-1]
 
     yield start

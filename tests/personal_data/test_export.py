@@ -14,23 +14,26 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from apps.accounts.models import Artist, ArtistFollow, Follow, LoginEvent, Organisation
 from apps.core.actors import SystemActor
 from apps.core.bulk import insert_rows
-from apps.personal_data import exports
-from apps.personal_data.exports import (
-    EXPORT_NOTES,
-    ExportNote,
+from apps.personal_data.domain import subject_reference
+from apps.personal_data.export import archive as export_archive
+from apps.personal_data.export.run import (
+    MAX_ATTEMPTS,
     export_request,
     export_run,
     exports_delete_expired,
+    exports_requeue_stuck,
 )
 from apps.personal_data.models import DataExport
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.registry import EXPORT_NOTES, EXPORT_TABLES, ExportNote, ExportTable
 from tests.factories import LoginEventFactory, PublicProfileFactory
+from tests.personal_data.test_erasure import ACTOR
 
 OTHER_IP = "198.51.100.99"
 CUSTOMER_IP = "203.0.113.7"
@@ -185,7 +188,7 @@ def test_it_adds_notes_from_later_apps_about_withheld_records(data, monkeypatch)
     def withheld(subject):
         yield ExportNote(category="communications", title="Withheld disclosures", text="Two are withheld.", count=2)
 
-    monkeypatch.setattr(exports, "EXPORT_NOTES", [*EXPORT_NOTES, withheld])
+    monkeypatch.setattr(export_archive, "EXPORT_NOTES", [*EXPORT_NOTES, withheld])
     _, archive = build(data)
     assert "Withheld disclosures" in archive.read("index.html").decode()
     assert json.loads(archive.read("manifest.json"))["notes"][0]["count"] == 2
@@ -341,3 +344,76 @@ def test_it_dates_the_zip_entries_in_utc_as_the_manifest_does(settings, data):
     settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
     _export, archive = build(data)
     assert {entry.date_time for entry in archive.infolist()} == {(2026, 12, 31, 17, 30, 0)}
+
+
+@pytest.fixture
+def export_table():
+    """Add an ExportTable provider (the extension point other apps use) for one test."""
+    added = []
+
+    def add(provider):
+        EXPORT_TABLES.append(provider)
+        added.append(provider)
+
+    yield add
+    for provider in added:
+        EXPORT_TABLES.remove(provider)
+
+
+def stored_exports() -> set[str]:
+    return set(default_storage.listdir("exports")[1]) if default_storage.exists("exports") else set()
+
+
+def test_an_export_whose_subject_is_erased_while_it_builds_leaves_no_file(customer, export_table):
+    def erased_meanwhile(subject):
+        DataExport.objects.filter(subject=subject).delete()
+        return []
+
+    export_table(erased_meanwhile)
+    before = stored_exports()
+    export = export_request(subject=customer, actor=ACTOR, enqueue=False)
+    export_run(export_id=export.pk)
+    assert not DataExport.objects.filter(pk=export.pk).exists()
+    assert stored_exports() == before
+
+
+def test_a_failing_duplicate_delivery_leaves_a_ready_export_ready(customer, export_table):
+    def other_delivery_finishes_then_this_one_fails(subject):
+        DataExport.objects.filter(subject=subject).update(status=DataExport.Status.READY, file="exports/first.zip")
+        raise RuntimeError("this delivery failed")
+
+    export_table(other_delivery_finishes_then_this_one_fails)
+    export = export_request(subject=customer, actor=ACTOR, enqueue=False)
+    before = stored_exports()
+    result = export_run(export_id=export.pk)
+    assert result.status == DataExport.Status.READY
+    assert DataExport.objects.get(pk=export.pk).status == DataExport.Status.READY
+    assert stored_exports() == before
+
+
+def test_it_gives_up_on_an_export_that_keeps_killing_its_worker(customer):
+    export = DataExport.objects.create(
+        subject=customer, status=DataExport.Status.RUNNING, attempts=MAX_ATTEMPTS, last_error="Killed"
+    )
+    export = export_run(export_id=export.pk)
+    assert export.status == DataExport.Status.FAILED
+    assert "Gave up after" in export.last_error
+    assert not export.file
+
+
+def test_a_long_build_shows_it_is_alive_so_it_is_not_requeued(customer, export_table):
+    seen = []
+
+    def rows():
+        if not seen:
+            # As if this build had been running for an hour by now.
+            DataExport.objects.filter(subject=customer).update(updated_at=timezone.now() - timedelta(hours=1))
+            seen.append("aged")
+        else:  # the CSV is written after the JSON file: the build has said it is alive since
+            seen.append(exports_requeue_stuck(dry_run=True))
+        return [("a",)]
+
+    export_table(lambda subject: [ExportTable(stem="slow_table", title="Slow", columns=["x"], rows=rows)])
+    export = export_request(subject=customer, actor=ACTOR, enqueue=False)
+    assert export_run(export_id=export.pk).status == DataExport.Status.READY
+    assert seen == ["aged", []]

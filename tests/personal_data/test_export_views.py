@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 from datetime import timedelta
 
 import pytest
 import time_machine
-from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.actors import SystemActor
-from apps.personal_data.exports import export_download_token, export_request, export_run, exports_delete_expired
-from apps.personal_data.models import DataExport
-from tests.conftest import sign_in
+from apps.personal_data.export.download import export_download_token
+from apps.personal_data.export.run import export_request, export_run, exports_delete_expired
+from apps.personal_data.models import DataExport, ErasureRun
 from tests.factories import LoginEventFactory
+from tests.helpers import reauthenticate, sign_in
 
 DATA_URL = "/account/data/"
 
 
-def reauthenticated(client, user):
-    """As allauth leaves the session after the customer re-entered their password just now."""
-    session = client.session
-    records = list(session.get(AUTHENTICATION_METHODS_SESSION_KEY, []))
-    records.append({"method": "password", "at": time.time(), "email": user.email, "reauthenticated": True})
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
-    session.save()
-    return client
 
 
 def ready_export(user) -> DataExport:
@@ -92,7 +83,7 @@ def test_it_shows_the_page_in_vietnamese(client_as, customer):
 def test_it_prepares_a_download_after_a_recent_reauthentication(
     client_as, customer, django_capture_on_commit_callbacks
 ):
-    client = reauthenticated(client_as("customer"), customer)
+    client = reauthenticate(client_as("customer"))
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(DATA_URL)
     assert response.status_code == 302
@@ -122,7 +113,7 @@ def test_it_sends_anonymous_visitors_to_sign_in(client_as, persona, customer):
 
 def test_it_downloads_the_owners_zip_without_caching(client_as, customer):
     export = ready_export(customer)
-    client = reauthenticated(client_as("customer"), customer)
+    client = reauthenticate(client_as("customer"))
     response = client.get(download_url(export))
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -143,7 +134,7 @@ def test_it_asks_the_owner_to_reauthenticate_before_downloading(client_as, custo
 
 def test_it_hides_someone_elses_download(client_as, customer, other_customer):
     export = ready_export(customer)
-    client = reauthenticated(client_as("other_customer"), other_customer)
+    client = reauthenticate(client_as("other_customer"))
     response = client.get(download_url(export))
     assert response.status_code == 404
     assert "There is no download of yours at this link." in response.content.decode()
@@ -156,7 +147,7 @@ def test_it_hides_someone_elses_download(client_as, customer, other_customer):
 def test_it_rejects_a_tampered_link_with_a_message(client_as, customer, mangle):
     export = ready_export(customer)
     token = mangle(export_download_token(export))
-    client = reauthenticated(client_as("customer"), customer)
+    client = reauthenticate(client_as("customer"))
     response = client.get(f"/account/data/download/{token}/")
     assert response.status_code in (400, 404)
     assert "This download link is not valid" in response.content.decode()
@@ -166,7 +157,7 @@ def test_it_says_an_expired_link_is_gone(client_as, customer):
     export = ready_export(customer)
     url = download_url(export)
     with time_machine.travel(timezone.now() + timedelta(days=8)):
-        client = reauthenticated(sign_in(client_as("anonymous"), customer), customer)
+        client = reauthenticate(sign_in(client_as("anonymous"), customer))
         response = client.get(url)
     assert response.status_code == 410
     assert "This download link has expired" in response.content.decode()
@@ -177,7 +168,7 @@ def test_it_says_a_deleted_download_is_gone(client_as, customer):
     url = download_url(export)
     DataExport.objects.filter(pk=export.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     exports_delete_expired()
-    client = reauthenticated(client_as("customer"), customer)
+    client = reauthenticate(client_as("customer"))
     response = client.get(url)
     assert response.status_code == 410
     assert "deleted" in response.content.decode()
@@ -187,7 +178,7 @@ def test_it_says_a_deleted_download_is_gone(client_as, customer):
 
 def test_it_says_a_download_in_preparation_is_not_ready(client_as, customer):
     export = export_request(subject=customer, actor=customer)
-    client = reauthenticated(client_as("customer"), customer)
+    client = reauthenticate(client_as("customer"))
     response = client.get(download_url(export))
     assert response.status_code == 404
     assert "not ready yet" in response.content.decode()
@@ -196,3 +187,11 @@ def test_it_says_a_download_in_preparation_is_not_ready(client_as, customer):
 def test_it_adds_your_data_to_the_account_navigation(client_as):
     html = client_as("customer").get("/account/").content.decode()
     assert f'<a href="{DATA_URL}">Your data</a>' in html
+
+
+def test_the_data_page_says_why_it_cannot_prepare_a_download_during_an_erasure(client_as, customer):
+    ErasureRun.objects.create(subject_id=customer.pk, subject_reference="x" * 64, reason="asked")
+    response = reauthenticate(client_as("customer")).post(DATA_URL)
+    assert response.status_code == 409
+    assert "Your account is being deleted" in response.content.decode()
+    assert not DataExport.objects.filter(subject=customer).exists()

@@ -71,3 +71,16 @@ def test_it_gives_every_task_delay_on_commit():
 
     assert callable(erase_subject_task.delay_on_commit)
     assert callable(export_subject_task.delay_on_commit)
+
+
+def test_the_reconciler_gives_a_queued_erasure_much_longer_than_a_running_one(customer, other_customer, capsys):
+    queued = ErasureRun.objects.create(subject_id=customer.pk, subject_reference="q" * 64, reason="queued")
+    running = ErasureRun.objects.create(
+        subject_id=other_customer.pk, subject_reference="r" * 64, reason="running", status="running"
+    )
+    ErasureRun.objects.update(updated_at=timezone.now() - timedelta(minutes=30))
+    call_command("reconcile_personal_data", "--dry-run")
+    assert f'"erasures": [{running.pk}]' in capsys.readouterr().out
+    ErasureRun.objects.filter(pk=queued.pk).update(updated_at=timezone.now() - timedelta(hours=3))
+    call_command("reconcile_personal_data", "--dry-run")
+    assert f'"erasures": [{queued.pk}, {running.pk}]' in capsys.readouterr().out

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
 import time_machine
-from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -21,25 +19,19 @@ from apps.consent.selectors.marketing import campaign_audience
 from apps.consent.services.ledger import Context, consent_record
 from apps.consent.services.marketing import campaign_create, campaign_send
 from apps.personal_data.models import ErasureRun
-from apps.retention import deletion as deletion_module
-from apps.retention.deletion import account_deletion_cancel, account_deletion_request, scheduled_deletion_of
 from apps.retention.models import AccountDeletion, PurgeRun
 from apps.retention.purge import purge
-from tests.conftest import sign_in
+from apps.retention.selectors.deletion import scheduled_deletion_of
+from apps.retention.services import deletion as deletion_module
+from apps.retention.services.deletion import account_deletion_cancel, account_deletion_request
 from tests.factories import TEST_PASSWORD, LoginEventFactory
+from tests.helpers import reauthenticate, sign_in
 
 pytestmark = pytest.mark.django_db
 
 PAGE = Context(method=ConsentEvent.Method.ACCOUNT_PAGE, language="en", source_page="/account/privacy-choices/")
 
 
-def reauthenticated(client: Client, user) -> Client:
-    session = client.session
-    records = list(session.get(AUTHENTICATION_METHODS_SESSION_KEY, []))
-    records.append({"method": "password", "at": time.time(), "email": user.email, "reauthenticated": True})
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
-    session.save()
-    return client
 
 
 @pytest.fixture
@@ -181,7 +173,7 @@ def test_a_deletion_is_erased_through_the_engine_once_the_grace_period_ends(
         actor=customer,
         subject=customer,
     )
-    client = reauthenticated(sign_in(Client(), customer), customer)
+    client = reauthenticate(sign_in(Client(), customer))
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post("/account/delete/", {"confirm": "on"})["Location"] == "/account/deleted/"
     deletion = AccountDeletion.objects.get(subject=customer)

@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.clock import organisation_today
-from apps.personal_data.erasure import erasure_run, erasure_start
-from apps.personal_data.holds import holds_for
+from apps.personal_data.erasure.run import erasure_run, erasure_start
 from apps.personal_data.models import ErasureRun
-from apps.retention import services
+from apps.personal_data.registry import holds_for
 from apps.retention.models import LegalHold
+from apps.retention.services import holds as services
 from apps.retention.tasks import remind_hold_reviews_task
-from tests.conftest import _staff
+from tests.helpers import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_it_changes_an_active_hold_and_refuses_to_change_a_released_one(customer
 
 
 def test_it_releases_a_hold_once_with_a_note(customer, officer):
-    second = _staff("second@example.test", "Privacy officer")
+    second = make_staff("second@example.test", "Privacy officer")
     hold = place(customer, officer)
 
     with pytest.raises(ValidationError) as error:
@@ -188,7 +188,7 @@ def test_the_command_and_the_task_send_each_reminder_once(
 def test_it_reminds_the_privacy_officers_when_the_placing_officer_has_left(
     customer, officer, django_capture_on_commit_callbacks
 ):
-    leaver = _staff("leaver@example.test", "Privacy officer")
+    leaver = make_staff("leaver@example.test", "Privacy officer")
     place(customer, leaver, review_in=-1)
     User.objects.filter(pk=leaver.pk).update(is_active=False)
 

@@ -20,9 +20,9 @@ from apps.accounts.models import LoginEvent, User
 from apps.consent.models import ConsentEvent, Purpose
 from apps.consent.services.ledger import Context, consent_record
 from apps.core.actors import SystemActor
-from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import DisclosureSubject
-from apps.personal_data.erasure import erasure_run, erasure_start
+from apps.disclosures.selectors.register import verify_chain
+from apps.personal_data.erasure.run import erasure_run, erasure_start
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.retention.models import InactivityNotice, LegalHold, PurgeRun, RetentionRule
 from apps.retention.purge import PurgeBusy, purge, purge_preview, purge_start

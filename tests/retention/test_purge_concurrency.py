@@ -24,8 +24,8 @@ from apps.accounts.models import LoginEvent
 from apps.core.bulk import insert_rows
 from apps.retention.models import PurgeRun
 from apps.retention.purge import PurgeBusy, purge
-from tests.conftest import ROOT, _database_url_for_worker
 from tests.factories import UserFactory
+from tests.helpers import ROOT, database_url_for_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,7 +77,7 @@ def test_a_purge_killed_mid_run_is_completed_by_the_next(settings):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url_for_worker(),
+        "DATABASE_URL": database_url_for_worker(),
         "RETENTION_PURGE_BATCH_SIZE": "3",
     }
     process = subprocess.Popen(

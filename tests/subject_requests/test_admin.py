@@ -12,14 +12,14 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from apps.accounts.roles import PRIVACY_OFFICER
+from apps.accounts.domain import PRIVACY_OFFICER
 from apps.consent.models import ProcessingRestriction
 from apps.core.clock import organisation_today
 from apps.retention.models import LegalHold
 from apps.subject_requests.models import Jurisdiction, RequestAttachment, RequestMessage, SubjectRequest
 from apps.subject_requests.services import subject_request_create, subject_request_transition
-from tests.conftest import _staff, sign_in
 from tests.factories import UserFactory
+from tests.helpers import add_authenticator, make_staff, sign_in
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
@@ -54,7 +54,7 @@ def step_url(request: SubjectRequest, code: str) -> str:
 
 @pytest.fixture
 def second_officer(db):
-    return _staff("second-officer@example.test", PRIVACY_OFFICER)
+    return make_staff("second-officer@example.test", PRIVACY_OFFICER)
 
 
 # --- Who may and who may not ---------------------------------------------------------------------
@@ -367,9 +367,7 @@ def test_an_officer_without_the_approve_permission_cannot_approve(client_as, off
         Permission.objects.filter(codename__in=["view_subjectrequest", "handle_subjectrequest", "view_user"])
     )
     limited.groups.add(group)
-    from allauth.mfa.models import Authenticator
-
-    Authenticator.objects.create(user=limited, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    add_authenticator(limited)
     client = sign_in(type(client_as("anonymous"))(), limited)
     assert client.post(step_url(request, "approve"), {"reason": ""}).status_code == 403
     request.refresh_from_db()

@@ -9,15 +9,15 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from apps.accounts.roles import PRIVACY_OFFICER
+from apps.accounts.domain import PRIVACY_OFFICER
 from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors.ledger import is_restricted, may_contact
 from apps.consent.services.ledger import Context, consent_set_choices
 from apps.core.actors import SystemActor
 from apps.core.clock import organisation_today, zone
+from apps.personal_data.domain import address_hash
 from apps.personal_data.models import DataExport, ErasureRun
-from apps.personal_data.pseudonyms import address_hash
-from apps.retention.services import legal_hold_place
+from apps.retention.services.holds import legal_hold_place
 from apps.subject_requests import execution
 from apps.subject_requests.execution import (
     rectification_apply,
@@ -29,8 +29,8 @@ from apps.subject_requests.execution import (
 from apps.subject_requests.models import Jurisdiction, RequestMessage, SubjectRequest
 from apps.subject_requests.selectors import requests_for_subject, timeline
 from apps.subject_requests.services import subject_request_create, subject_request_transition
-from tests.conftest import _staff
 from tests.factories import UserFactory
+from tests.helpers import make_staff
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
@@ -51,7 +51,7 @@ def queued(monkeypatch):
 
 @pytest.fixture
 def second_officer(db):
-    return _staff("second-officer@example.test", PRIVACY_OFFICER)
+    return make_staff("second-officer@example.test", PRIVACY_OFFICER)
 
 
 def file(request_type: str, subject=None, *, email: str = "", scope=None, channel: str = "account") -> SubjectRequest:
@@ -476,7 +476,7 @@ def test_executing_twice_does_the_work_once(customer, request_type, django_captu
 
 
 def test_an_export_started_before_a_crash_is_resumed_not_doubled(customer, monkeypatch):
-    from apps.personal_data import exports
+    from apps.personal_data.export import run as exports
 
     real_run = exports.export_run
     monkeypatch.setattr(exports, "export_run", lambda **kw: (_ for _ in ()).throw(RuntimeError("worker died")))
@@ -499,7 +499,7 @@ def test_an_export_started_before_a_crash_is_resumed_not_doubled(customer, monke
 
 
 def test_an_erasure_started_before_a_crash_is_resumed_not_doubled(customer, monkeypatch):
-    from apps.personal_data import erasure
+    from apps.personal_data.erasure import run as erasure
 
     real_run = erasure.erasure_run
     monkeypatch.setattr(erasure, "erasure_run", lambda **kw: (_ for _ in ()).throw(RuntimeError("worker died")))
@@ -527,7 +527,7 @@ def test_unknown_purposes_are_left_to_an_officer(customer, django_capture_on_com
 def test_withdrawing_one_marketing_consent_leaves_the_others(customer):
     from apps.consent.models import Purpose, Suppression
     from apps.consent.services.ledger import Context, consent_set_choices
-    from apps.personal_data.pseudonyms import address_hash
+    from apps.personal_data.domain import address_hash
     from apps.subject_requests.execution import subject_request_execute
     from apps.subject_requests.services import subject_request_create
 

@@ -11,7 +11,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.accounts.roles import PRIVACY_OFFICER
+from apps.accounts.domain import PRIVACY_OFFICER
 from apps.core.actors import SystemActor
 from apps.subject_requests.deadlines import end_of_day
 from apps.subject_requests.execution import subject_request_execute, subject_request_start
@@ -24,8 +24,8 @@ from apps.subject_requests.jobs import (
 )
 from apps.subject_requests.models import Jurisdiction, RequestMessage, SubjectRequest
 from apps.subject_requests.services import subject_request_create, subject_request_pause, subject_requests_assign
-from tests.conftest import _staff
 from tests.factories import UserFactory
+from tests.helpers import make_staff
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
@@ -65,7 +65,7 @@ def due_in(request: SubjectRequest, delta: timedelta, now: datetime) -> SubjectR
 
 @pytest.fixture
 def second_officer(db):
-    return _staff("second-officer@example.test", PRIVACY_OFFICER)
+    return make_staff("second-officer@example.test", PRIVACY_OFFICER)
 
 
 # Mid-morning: three hours later is still the same day, a day later the next one, whatever

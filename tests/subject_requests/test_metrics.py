@@ -136,7 +136,7 @@ def test_the_statistics_report_counts_requests_per_type(customer, other_customer
 
     from django.utils import timezone
 
-    from apps.retention.statistics import requests_by_type
+    from apps.retention.selectors.statistics import requests_by_type
     from apps.subject_requests.services import subject_request_create
 
     for person in (customer, other_customer):

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.roles import PRIVACY_OFFICER
+from apps.accounts.domain import PRIVACY_OFFICER
 from apps.subject_requests import selectors
 from apps.subject_requests.deadlines import compute
 from apps.subject_requests.models import Jurisdiction, SubjectRequest
@@ -26,7 +26,7 @@ from apps.subject_requests.services import (
     subject_request_verify,
     subject_requests_assign,
 )
-from tests.conftest import _staff, sign_in
+from tests.helpers import make_staff, sign_in
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
@@ -158,7 +158,7 @@ def test_requests_tied_to_no_one_are_not_related_to_each_other():
 
 
 def test_the_approver_keeps_the_button_after_assigning_the_request_to_herself(client, customer, officer):
-    second = _staff("second-officer@example.test", PRIVACY_OFFICER)
+    second = make_staff("second-officer@example.test", PRIVACY_OFFICER)
     request = file(customer, request_type="complaint")
     subject_request_transition(request=request, to_status=Status.IN_PROGRESS, actor=officer, reason="Started")
     subject_request_transition(

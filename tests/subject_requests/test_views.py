@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from html import escape
 
 import pytest
-from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from django.test import Client
 from django.urls import reverse
 
@@ -22,6 +20,7 @@ from apps.subject_requests.services import (
     subject_request_transition,
 )
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.helpers import reauthenticate
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
@@ -37,14 +36,6 @@ def detail_url(request: SubjectRequest) -> str:
     return f"/account/requests/{request.reference}/"
 
 
-def reauthenticated(client: Client, user) -> Client:
-    """As allauth leaves the session after the customer re-entered their password just now."""
-    session = client.session
-    records = list(session.get(AUTHENTICATION_METHODS_SESSION_KEY, []))
-    records.append({"method": "password", "at": time.time(), "email": user.email, "reauthenticated": True})
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
-    session.save()
-    return client
 
 
 def file_for(user, request_type: str = "access", **kwargs) -> SubjectRequest:
@@ -72,7 +63,7 @@ def consent_to(user, *codes: str) -> None:
 
 @pytest.fixture
 def customer_client(client_as, customer) -> Client:
-    return reauthenticated(client_as("customer"), customer)
+    return reauthenticate(client_as("customer"))
 
 
 # --- Your requests: the list ------------------------------------------------------------------

@@ -14,6 +14,6 @@ def remove_roles(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    # Permissions are attached after migrate by apps.accounts.roles.sync_staff_roles.
+    # Permissions are attached after migrate by apps.accounts.services.staff_roles_sync.
     dependencies = [("accounts", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
     operations = [migrations.RunPython(create_roles, remove_roles)]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 def hash_existing_addresses(apps, schema_editor):
     # The key is read at run time, as the running code reads it.
-    from apps.personal_data.pseudonyms import address_hash
+    from apps.personal_data.domain import address_hash
 
     User = apps.get_model("accounts", "User")
     batch = []

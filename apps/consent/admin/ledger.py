@@ -243,7 +243,7 @@ class SuppressionAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # Officers search by address; the hash is what is stored.
-        from apps.personal_data.pseudonyms import address_hash
+        from apps.personal_data.domain import address_hash
 
         if "@" in search_term:
             return queryset.filter(address_hash=address_hash(search_term)), False

@@ -20,7 +20,7 @@ from apps.consent.domain.ledger import month_end, rate_chart_layout
 from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestriction, Purpose, Suppression
 from apps.core.charts import CHART_COLOURS, last_months
 from apps.core.clock import organisation_today
-from apps.personal_data.pseudonyms import address_hash, subject_reference
+from apps.personal_data.domain import address_hash, subject_reference
 
 
 def purposes_to_ask(kind: str = Purpose.Kind.PROCESSING) -> QuerySet[Purpose]:

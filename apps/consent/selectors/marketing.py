@@ -12,7 +12,7 @@ from apps.accounts.models import User
 from apps.consent.domain.marketing import unsubscribe_token_unsign
 from apps.consent.models import Mailing, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors.ledger import may_contact, restricted_for, states_for, suppressions_of
-from apps.personal_data.pseudonyms import address_hash
+from apps.personal_data.domain import address_hash
 
 EMAIL = Purpose.Channel.EMAIL
 

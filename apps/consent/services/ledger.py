@@ -21,7 +21,7 @@ from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestrictio
 from apps.consent.selectors.ledger import states_for
 from apps.consent.selectors.policy import current_policy
 from apps.core.actors import SystemActor, record_actor
-from apps.personal_data.pseudonyms import address_hash, subject_reference
+from apps.personal_data.domain import address_hash, subject_reference
 
 Method = ConsentEvent.Method
 

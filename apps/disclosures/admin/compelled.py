@@ -1,13 +1,13 @@
-"""Admin for compelled requests (P-21): intake by one officer, the decision by a second.
+"""Admin for compelled requests (P-21): intake by one officer, the decision by a second, and their history.
 
-``compelled`` below is the service module ``apps.disclosures.compelled``; every write goes through it.
+``compelled`` below is the service module ``apps.disclosures.services.compelled``; every write goes
+through it. The forms are ``apps.disclosures.forms.compelled``.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
@@ -20,68 +20,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin import AppendOnlyAdminMixin
+from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin
 from apps.core.clock import organisation_today
-from apps.disclosures import compelled
-from apps.disclosures.admin.forms import (
-    SubjectEmailsField,
-    apply_service_errors,
-    data_categories_field,
-    is_object_id,
-    split_datetime_field,
-)
-from apps.disclosures.models import CompelledRequest, Recipient
+from apps.disclosures.forms import apply_service_errors, is_object_id
+from apps.disclosures.forms.compelled import ApproveForm, CompelledIntakeForm, RefuseForm
+from apps.disclosures.models import CompelledRequest
+from apps.disclosures.services import compelled
 from apps.personal_data.registry import Category
-
-
-class CompelledIntakeForm(forms.ModelForm):
-    subject_emails = SubjectEmailsField(
-        label=gettext_lazy("Subjects"), help_text=gettext_lazy("Their account email addresses, one per line.")
-    )
-    data_categories = data_categories_field(gettext_lazy("Data categories asked for"))
-
-    class Meta:
-        model = CompelledRequest
-        fields = (
-            "recipient",
-            "requested_by",
-            "authority",
-            "external_reference",
-            "deadline",
-            "subject_emails",
-            "data_categories",
-            "data_requested",
-            "withhold_from_subjects",
-            "withheld_reason",
-        )
-        widgets = {"deadline": forms.DateInput(attrs={"type": "date"})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["recipient"].queryset = Recipient.objects.filter(
-            is_active=True, category__in=list(compelled.LEGAL_BASIS_FOR_CATEGORY)
-        )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("withhold_from_subjects") and not cleaned.get("withheld_reason", "").strip():
-            self.add_error(
-                "withheld_reason", _("Say why the subjects may not be told (for example, the order's clause).")
-            )
-        return cleaned
-
-
-class ApproveForm(forms.Form):
-    description = forms.CharField(
-        label=gettext_lazy("What is handed over"),
-        help_text=gettext_lazy("Describe the data; never paste the data."),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    disclosed_at = split_datetime_field(gettext_lazy("Disclosed at"))
-
-
-class RefuseForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason for refusing"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @admin.register(CompelledRequest)
@@ -262,3 +207,17 @@ class CompelledRequestAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
             "admin/disclosures/compelledrequest/refuse.html",
             _("Refuse compelled disclosure"),
         )
+
+
+@admin.register(CompelledRequest.history.model)
+class CompelledRequestHistoryAdmin(HistoryRecordAdmin):
+    """The change history of compelled requests, for auditors."""
+
+    list_display = (
+        "history_date",
+        "history_type",
+        "history_user",
+        "history_change_reason",
+        "external_reference",
+        "status",
+    )

@@ -1,16 +1,83 @@
-"""Admin for recipients (P-20): who we disclose to, under which agreement and safeguard."""
+"""Admin for recipients (P-20): who we disclose to, under which agreement and safeguard.
+
+With the recipient filters (of this list, and of the register's by its entries' recipient) and
+the recipients' change history, for auditors.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import CountryInUseFilter
-from apps.disclosures.admin.filters import InternationalFilter, LapsedAgreementFilter
+from apps.core.admin import CountryInUseFilter, HistoryRecordAdmin
+from apps.core.clock import organisation_today
 from apps.disclosures.models import Recipient
+
+# --- List filters ------------------------------------------------------------------------------
+
+
+class RecipientCountryInUseFilter(CountryInUseFilter):
+    """The countries of recipients we actually have."""
+
+    def source(self, request, model_admin):
+        return Recipient.objects.all()
+
+
+class RecipientCountryFilter(RecipientCountryInUseFilter):
+    """The register's entries by their recipient's country."""
+
+    title = gettext_lazy("recipient country")
+    parameter_name = "recipient_country"
+    field = "recipient__country"
+
+
+class InternationalFilter(admin.SimpleListFilter):
+    """Transfers outside the controller's country (P-23)."""
+
+    title = gettext_lazy("international transfer")
+    parameter_name = "international"
+    field = "country"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Yes")), ("no", _("No")))
+
+    def queryset(self, request, queryset):
+        home = Q(**{self.field: settings.CONTROLLER_COUNTRY})
+        if self.value() == "yes":
+            return queryset.exclude(home)
+        if self.value() == "no":
+            return queryset.filter(home)
+        return queryset
+
+
+class DisclosureInternationalFilter(InternationalFilter):
+    """The register's entries whose recipient is abroad (P-23)."""
+
+    field = "recipient__country"
+
+
+class LapsedAgreementFilter(admin.SimpleListFilter):
+    title = gettext_lazy("agreement lapsed")
+    parameter_name = "lapsed"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Yes")), ("no", _("No")))
+
+    def queryset(self, request, queryset):
+        lapsed = Q(agreement_ends__lt=organisation_today())
+        if self.value() == "yes":
+            return queryset.filter(lapsed)
+        if self.value() == "no":
+            return queryset.exclude(lapsed)
+        return queryset
+
+
+# --- Recipients --------------------------------------------------------------------------------
 
 
 @admin.register(Recipient)
@@ -63,3 +130,9 @@ class RecipientAdmin(SimpleHistoryAdmin):
                 % {"name": recipient.name, "date": recipient.agreement_ends},
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Recipient.history.model)
+class RecipientHistoryAdmin(HistoryRecordAdmin):
+    list_display = ("history_date", "history_type", "history_user", "history_change_reason", "name", "agreement_ends")
+    search_fields = ("name", "history_change_reason")

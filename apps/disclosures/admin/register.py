@@ -1,18 +1,22 @@
-"""Admin for the disclosure register (P-20..P-23).
+"""Admin for the disclosure register (P-20..P-23): the entries, their chain anchors and change history.
 
-The register is append-only: every write goes through ``services``; the admin only parses
-input. Nothing here deletes, and the change pages are read-only apart from the visibility
-form, the amendment form and the attachment form. The custom pages (chain verification, the
-monthly chart, the CSV import, visibility, amendments, attachments) are views of ``DisclosureAdmin``.
+The register is append-only: every write goes through ``services.register``; the admin only
+parses input (``forms.register``). Nothing here deletes, and the change pages are read-only apart
+from the visibility form, the amendment form and the attachment form. The custom pages (chain
+verification, the monthly chart, the CSV import, visibility, amendments, attachments) and the CSV
+export for regulators are views and actions of ``DisclosureAdmin``; their reads are
+``selectors.register``.
 """
 
 from __future__ import annotations
+
+import csv
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,24 +24,28 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from apps.core.admin import AppendOnlyAdminMixin
-from apps.disclosures import chain, services
-from apps.disclosures.admin.charts import monthly_chart
-from apps.disclosures.admin.export import register_csv
-from apps.disclosures.admin.filters import DisclosureInternationalFilter, RecipientCountryFilter
-from apps.disclosures.admin.forms import (
+from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin, ReadOnlyAdmin
+from apps.core.clock import organisation_today
+from apps.disclosures.admin.recipients import DisclosureInternationalFilter, RecipientCountryFilter
+from apps.disclosures.domain import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from apps.disclosures.forms import apply_service_errors, is_object_id
+from apps.disclosures.forms.register import (
     AmendForm,
     AttachmentForm,
     DisclosureAddForm,
     ImportForm,
     VisibilityForm,
-    apply_service_errors,
     becomes_compelled,
-    is_object_id,
     refuse_compelled,
 )
-from apps.disclosures.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, import_register
 from apps.disclosures.models import ChainAnchor, ChainHead, Disclosure, DisclosureAttachment, DisclosureSubject
+from apps.disclosures.selectors.register import (
+    REGISTER_EXPORT_COLUMNS,
+    monthly_chart,
+    register_export_rows,
+    verify_chain,
+)
+from apps.disclosures.services import register as services
 from apps.personal_data.registry import Category
 
 
@@ -222,7 +230,7 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
     def verify_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        checked, broken = chain.verify_chain()
+        checked, broken = verify_chain()
         context = self._context(
             request, title=_("Disclosure register: chain verification"), checked=checked, broken=broken
         )
@@ -337,7 +345,9 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
         problems: list[str] = []
         if request.method == "POST" and form.is_valid():
             try:
-                entries = import_register(form.cleaned_data["file"], actor=request.user, refuse=refuse_compelled)
+                entries = services.disclosure_import(
+                    data=form.cleaned_data["file"], actor=request.user, refuse=refuse_compelled
+                )
             except ValidationError as error:
                 problems = error.messages
             else:
@@ -369,4 +379,23 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
     # Export
     @admin.action(description=gettext_lazy("Export selected as CSV (for regulators)"), permissions=["view"])
     def export_csv(self, request, queryset):
-        return register_csv(queryset)
+        """The chosen entries in sequence order, with their subjects' pseudonymous references."""
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="disclosure-register-{organisation_today()}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(REGISTER_EXPORT_COLUMNS)
+        writer.writerows(register_export_rows(queryset))
+        return response
+
+
+@admin.register(ChainAnchor)
+class ChainAnchorAdmin(ReadOnlyAdmin):
+    """The register's daily head hashes, for auditors."""
+
+    list_display = ("created_at", "sequence", "entry_hash")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Disclosure.history.model)
+class DisclosureHistoryAdmin(HistoryRecordAdmin):
+    list_display = ("history_date", "history_type", "history_user", "history_change_reason", "sequence", "visibility")

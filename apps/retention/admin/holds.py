@@ -3,7 +3,7 @@
 A hold keeps the subject's data it covers (every category when none is chosen) out of
 erasures and purges. Nothing here deletes a hold, and a released hold is read-only: the
 release (after a confirmation page with a note) is what lets the held-back deletions go on
-the next purge run. Writes go through ``apps.retention.services``.
+the next purge run. Writes go through ``apps.retention.services.holds``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.admin import HistoryRecordAdmin
 from apps.core.clock import organisation_time, organisation_today
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
 from apps.personal_data.registry import Category
-from apps.retention import services
 from apps.retention.admin.common import ObjectIdAdminMixin, is_object_id
 from apps.retention.models import LegalHold
+from apps.retention.services.holds import legal_hold_place, legal_hold_release, legal_hold_update
 
 CHANGE_PERMISSION = "retention.change_legalhold"
 # Who may see whom a hold is on; others (auditors) see the pseudonymous subject reference.
@@ -258,9 +258,9 @@ class LegalHoldAdmin(ObjectIdAdminMixin, admin.ModelAdmin):
             "note": data.get("note", ""),
         }
         if change:
-            saved = services.legal_hold_update(hold=obj, actor=request.user, **fields)
+            saved = legal_hold_update(hold=obj, actor=request.user, **fields)
         else:
-            saved = services.legal_hold_place(subject=data["subject"], actor=request.user, **fields)
+            saved = legal_hold_place(subject=data["subject"], actor=request.user, **fields)
         obj.__dict__.update(saved.__dict__)
 
     def save_related(self, request, form, formsets, change) -> None:
@@ -301,7 +301,7 @@ class LegalHoldAdmin(ObjectIdAdminMixin, admin.ModelAdmin):
         form = ReleaseForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.legal_hold_release(hold=hold, actor=request.user, note=form.cleaned_data["release_note"])
+                legal_hold_release(hold=hold, actor=request.user, note=form.cleaned_data["release_note"])
             except ValidationError as error:
                 for message in error.messages:
                     self.message_user(request, message, messages.ERROR)

@@ -13,7 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from apps.core.admin import HistoryRecordAdmin
 from apps.retention.admin.common import ObjectIdAdminMixin
 from apps.retention.models import RetentionRule
-from apps.retention.services import retention_rule_save
+from apps.retention.services.rules import retention_rule_save
 
 COUNSEL_NOTE = _(
     "The seeded rules come from the company's privacy and retention policies (P-09, P-40, P-41). "

@@ -11,7 +11,8 @@ the admin's "Run now" queues the same task. A rule is carried out in one of thre
   runs out (P-41).
 
 scope.py selects what each rule takes (and the preview), lease.py makes sure one run works
-at a time and a dead one resumes, actions.py carries the rules out.
+at a time and a dead one resumes, actions.py carries the rules out. What kind of rule each
+is, and which rules can be carried out at all, is decided in ``apps/retention/domain.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.retention.domain import kind_of, validate_rule
 from apps.retention.models import PurgeRun
 from apps.retention.purge import actions
 from apps.retention.purge.lease import Claim, LeaseLost, PurgeBusy, batch_size, checkpoint, purge_start
@@ -31,12 +33,10 @@ from apps.retention.purge.scope import (
     deletions_due,
     erasures_released,
     inactive_accounts,
-    kind_of,
     purge_preview,
     rows_due,
     rule_categories,
     rules_to_run,
-    validate_rule,
 )
 
 logger = logging.getLogger(__name__)

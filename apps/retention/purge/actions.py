@@ -14,14 +14,14 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.core.actors import SystemActor
 from apps.core.mail import send_templated_mail
-from apps.personal_data.erasure import TablePlan, erasure_run, erasure_start
+from apps.personal_data.erasure.plan import TablePlan
+from apps.personal_data.erasure.run import erasure_run, erasure_start
 from apps.personal_data.models import ErasureRun
 from apps.personal_data.registry import Entry
+from apps.retention.domain import RetentionScope, anonymise_plan, rule_entry
 from apps.retention.models import AccountDeletion, InactivityNotice, RetentionRule
 from apps.retention.purge.lease import Claim, checkpoint, keyset_batches
 from apps.retention.purge.scope import (
-    RetentionScope,
-    anonymise_plan,
     closed_accounts_due,
     deletions_due,
     erasures_released,
@@ -30,7 +30,6 @@ from apps.retention.purge.scope import (
     purge_due,
     retention_scope,
     rows_due,
-    rule_entry,
     warning_due,
 )
 
@@ -126,7 +125,7 @@ def _erase_account(claim: Claim, rule: RetentionRule, user: User, *, reason: str
 
 def purge_account_deletions(claim: Claim, rule: RetentionRule) -> None:
     """Accounts whose deletion grace period has ended (P-32), and erasures a released hold unblocks."""
-    from apps.retention.deletion import account_deletion_finish
+    from apps.retention.services.deletion import account_deletion_finish
 
     for deletion in deletions_due(claim.as_of):
         with transaction.atomic():

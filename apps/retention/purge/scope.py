@@ -1,119 +1,43 @@
 """Which data each retention rule takes now, what legal holds keep back, and the preview.
 
 Reads only: the purge (actions.py) carries out what these selections return, and the
-admin's preview page and ``purge --dry-run`` show their counts.
+admin's preview page and ``purge --dry-run`` show their counts. What kind of rule each is
+(``kind_of``) and which rules can be carried out at all (``validate_rule``) are plain rules
+in ``apps/retention/domain.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
-from apps.personal_data.erasure import TablePlan, table_plan
+from apps.personal_data.domain import subject_reference
 from apps.personal_data.models import ErasureRun
-from apps.personal_data.pseudonyms import subject_reference
-from apps.personal_data.registry import Entry, entries
+from apps.personal_data.registry import Entry
+from apps.retention.domain import (
+    RetentionScope,
+    age_field,
+    anonymise_plan,
+    has_reference,
+    kind_of,
+    rule_entry,
+    subject_path,
+)
 from apps.retention.models import AccountDeletion, InactivityNotice, LegalHold, RetentionRule
-
-ACCOUNTS = "accounts.User"
-
-
-@dataclass(frozen=True)
-class RetentionScope:
-    """A model's say in what a rule takes of it (its classmethod ``retention_scope(trigger)``).
-
-    ``filter`` narrows the rows (e.g. only requests never confirmed), ``updates`` are set on
-    each live row besides the registry's anonymisation (e.g. their status), and
-    ``history_updates`` on their history rows (e.g. an address kept until then).
-    """
-
-    filter: models.Q = field(default_factory=models.Q)
-    updates: dict[str, Any] = field(default_factory=dict)
-    history_updates: dict[str, Any] = field(default_factory=dict)
 
 
 def retention_scope(rule: RetentionRule) -> RetentionScope:
     entry = rule_entry(rule.target)
     hook = getattr(entry.model, "retention_scope", None) if entry is not None else None
     return hook(rule.trigger) if hook is not None else RetentionScope()
-
-
-def rule_entry(label: str) -> Entry | None:
-    return next((e for e in entries() if e.label == label), None)
-
-
-def kind_of(rule: RetentionRule) -> str:
-    """How a rule is carried out: "inactive_accounts", "account_deletions", "closed_accounts" or "rows"."""
-    if rule.trigger == RetentionRule.Trigger.ACCOUNT_INACTIVE:
-        return "inactive_accounts"
-    if rule.trigger == RetentionRule.Trigger.ACCOUNT_CLOSED and rule.target == ACCOUNTS:
-        return "account_deletions" if rule.action == RetentionRule.Action.DELETE else "closed_accounts"
-    return "rows"
-
-
-def _age_field(rule: RetentionRule) -> str:
-    return rule.age_field or ("closed_at" if rule.trigger == RetentionRule.Trigger.REQUEST_CLOSED else "")
-
-
-def validate_rule(rule: RetentionRule) -> None:
-    """Refuse a rule the purge could not carry out (called by the model's clean())."""
-    entry = rule_entry(rule.target)
-    if entry is None:
-        raise ValidationError({"target": _("Choose a model from the personal-data registry.")})
-    if rule.trigger == RetentionRule.Trigger.ACCOUNT_INACTIVE:
-        if rule.target != ACCOUNTS or rule.action != RetentionRule.Action.DELETE:
-            raise ValidationError(_("An inactivity rule deletes accounts: target accounts.User, action delete."))
-        return
-    if rule.warning_days.strip():
-        raise ValidationError({"warning_days": _("Only inactivity rules send warnings.")})
-    if kind_of(rule) != "rows":
-        return
-    if rule.trigger in (RetentionRule.Trigger.RECORD_AGE, RetentionRule.Trigger.REQUEST_CLOSED):
-        path = _age_field(rule)
-        if not path or not _is_date_path(entry.model, path):
-            raise ValidationError({"age_field": _("Name a date field of this model (an ORM path).")})
-    elif not _subject_path(entry) and not _has_reference(entry):
-        raise ValidationError({"target": _("This data cannot be tied to closed accounts.")})
-    if rule.action == RetentionRule.Action.ANONYMISE and anonymise_plan(entry).mode != "anonymise":
-        raise ValidationError({"action": _("This data can only be deleted.")})
-
-
-def _is_date_path(model: type[models.Model], path: str) -> bool:
-    *hops, last = path.split("__")
-    try:
-        for hop in hops:
-            model = model._meta.get_field(hop).related_model
-            if model is None:
-                return False
-        return isinstance(model._meta.get_field(last), models.DateField)
-    except FieldDoesNotExist:
-        return False
-
-
-def _subject_path(entry: Entry) -> str:
-    return entry.subject if isinstance(entry.subject, str) else ""
-
-
-def _has_reference(entry: Entry) -> bool:
-    return any(f.name == "subject_reference" for f in entry.model._meta.concrete_fields)
-
-
-def anonymise_plan(entry: Entry) -> TablePlan:
-    """The registry's anonymisation of this table, ignoring its KEEP fields' legal basis: a rule
-    that anonymises is what ends that basis. (Fields kept by the registry stay kept; a rule
-    for them targets their own table.)"""
-    return table_plan(entry, reference="", holds=[])
 
 
 # --- Holds ---------------------------------------------------------------------------------------
@@ -148,7 +72,7 @@ def _held_q(entry: Entry, held: list[User]) -> models.Q | None:
     if not held:
         return None
     parts = [entry.subject_q(user) for user in held]
-    if _has_reference(entry):
+    if has_reference(entry):
         parts.append(models.Q(subject_reference__in=[subject_reference(user) for user in held]))
     return reduce(or_, parts)
 
@@ -169,9 +93,9 @@ def rows_due(rule: RetentionRule, now: datetime) -> tuple[models.QuerySet, model
     if rule.trigger == RetentionRule.Trigger.ACCOUNT_CLOSED:
         closed = _closed_accounts(cutoff)
         parts = []
-        if _subject_path(entry):
+        if subject_path(entry):
             parts.append(models.Q(**{f"{entry.subject}__in": closed.values("pk")}))
-        if _has_reference(entry):
+        if has_reference(entry):
             # Erased accounts' rows keep only the pseudonymous reference; the erasure run maps it.
             references = ErasureRun.objects.filter(
                 dry_run=False, subject_id__in=closed.values("pk"), status__in=["completed", "partial"]
@@ -179,7 +103,7 @@ def rows_due(rule: RetentionRule, now: datetime) -> tuple[models.QuerySet, model
             parts.append(models.Q(subject_reference__in=references))
         rows = rows.filter(reduce(or_, parts))
     else:
-        rows = rows.filter(**{f"{_age_field(rule)}__lt": cutoff})
+        rows = rows.filter(**{f"{age_field(rule)}__lt": cutoff})
     rows = rows.filter(retention_scope(rule).filter)
     if rule.action == RetentionRule.Action.ANONYMISE:
         # Rows already anonymised are not taken again each day.

@@ -15,7 +15,7 @@ from apps.accounts.models import User
 from apps.subject_requests.models import SubjectRequest
 
 VIEW_PERMISSION = "subject_requests.view_subjectrequest"
-# Officers hold these (apps/accounts/roles.py); auditors view only, support agents nothing.
+# Officers hold these (apps/accounts/domain.py, the staff roles); auditors view only, support agents nothing.
 HANDLE_PERMISSION = "subject_requests.handle_subjectrequest"
 APPROVE_PERMISSION = "subject_requests.approve_subjectrequest"
 ADD_PERMISSION = "subject_requests.add_subjectrequest"

@@ -20,7 +20,7 @@ from apps.core.clock import organisation_today
 from apps.subject_requests import metrics
 from apps.subject_requests.admin.common import VIEW_PERMISSION
 
-# Officers and auditors hold it (apps/accounts/roles.py); support agents do not.
+# Officers and auditors hold it (apps/accounts/domain.py, the staff roles); support agents do not.
 DASHBOARD_PERMISSION = VIEW_PERMISSION
 
 

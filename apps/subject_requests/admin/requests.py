@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
-from apps.personal_data.pseudonyms import subject_reference
+from apps.personal_data.domain import subject_reference
 from apps.retention.admin.common import is_object_id
 from apps.subject_requests import selectors, services
 from apps.subject_requests.admin import steps as request_steps
@@ -482,7 +482,7 @@ def subject_summary(obj: SubjectRequest) -> dict:
     if subject is None:
         return {"subject": None, "holds": [], "restrictions": []}
     from apps.consent.models import ProcessingRestriction
-    from apps.retention.selectors import active_holds_for
+    from apps.retention.selectors.holds import active_holds_for
 
     restrictions = list(
         ProcessingRestriction.objects.filter(subject=subject, lifted_at__isnull=True)

@@ -31,7 +31,7 @@ Status = SubjectRequest.Status
 
 
 def execute_export(request: SubjectRequest) -> SubjectRequest:
-    from apps.personal_data.exports import export_request, export_run
+    from apps.personal_data.export.run import export_request, export_run
     from apps.personal_data.models import DataExport
 
     if request.subject is None:
@@ -80,7 +80,8 @@ def execute_export(request: SubjectRequest) -> SubjectRequest:
 
 
 def execute_erasure(request: SubjectRequest) -> SubjectRequest:
-    from apps.personal_data.erasure import FINISHED, erasure_run, erasure_start
+    from apps.personal_data.erasure.checkpoint import FINISHED
+    from apps.personal_data.erasure.run import erasure_run, erasure_start
     from apps.personal_data.models import ErasureRun
 
     if request.subject is None:

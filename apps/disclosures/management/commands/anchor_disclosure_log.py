@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from apps.disclosures.chain import verify_chain
 from apps.disclosures.models import ChainHead
-from apps.disclosures.services import disclosure_anchor_head
+from apps.disclosures.selectors.register import verify_chain
+from apps.disclosures.services.register import disclosure_anchor_head
 
 
 class Command(BaseCommand):

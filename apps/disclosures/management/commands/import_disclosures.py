@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import User
-from apps.disclosures.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, import_register
+from apps.disclosures.domain import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from apps.disclosures.services.register import disclosure_import
 
 
 class Command(BaseCommand):
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
         try:
-            entries = import_register(data, actor=officer)
+            entries = disclosure_import(data=data, actor=officer)
         except ValidationError as error:
             raise CommandError("Nothing was imported:\n  " + "\n  ".join(error.messages)) from error
         if entries:

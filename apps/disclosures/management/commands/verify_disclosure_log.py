@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from apps.disclosures.chain import verify_chain
+from apps.disclosures.selectors.register import verify_chain
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from apps.personal_data.exports import exports_delete_expired
+from apps.personal_data.export.run import exports_delete_expired
 
 
 class Command(BaseCommand):

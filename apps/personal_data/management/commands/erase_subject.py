@@ -5,7 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor
-from apps.personal_data.erasure import FINISHED, erasure_plan, erasure_start
+from apps.personal_data.erasure.checkpoint import FINISHED
+from apps.personal_data.erasure.plan import erasure_plan
+from apps.personal_data.erasure.run import erasure_start
 from apps.personal_data.models import ErasureRun
 
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor
-from apps.personal_data.exports import export_request, export_run
+from apps.personal_data.export.run import export_request, export_run
 from apps.personal_data.models import DataExport
 
 FINISHED = (DataExport.Status.READY, DataExport.Status.FAILED, DataExport.Status.EXPIRED)

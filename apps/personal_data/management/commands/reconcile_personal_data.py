@@ -2,8 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from apps.personal_data.erasure import PENDING_STUCK_AFTER, erasure_requeue_stuck
-from apps.personal_data.exports import exports_requeue_stuck
+from apps.personal_data.erasure.run import PENDING_STUCK_AFTER, erasure_requeue_stuck
+from apps.personal_data.export.run import exports_requeue_stuck
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from apps.retention.services import legal_hold_remind_reviews
+from apps.retention.services.holds import legal_hold_remind_reviews
 
 
 class Command(BaseCommand):

@@ -1,0 +1,207 @@
+"""The accounts rules in plain Python: no queries, no writes, no request.
+
+* Sign-in records: what a user agent string says (device, browser, operating system).
+* Staff roles: which permissions each role holds, as patterns (synced onto the role
+  groups by ``services.staff_roles_sync``).
+* Profile pictures: which uploads are accepted, re-encoded without their metadata.
+* Public profiles: the handle a new profile starts with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from io import BytesIO
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+from user_agents import parse
+
+# --- Sign-in records: the user agent ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedAgent:
+    device: str
+    browser: str
+    operating_system: str
+
+
+def parse_user_agent(raw: str) -> ParsedAgent:
+    if not raw:
+        return ParsedAgent(device="", browser="", operating_system="")
+    agent = parse(raw[:512])
+    if agent.is_mobile:
+        device = "Mobile"
+    elif agent.is_tablet:
+        device = "Tablet"
+    elif agent.is_bot:
+        device = "Bot"
+    elif agent.is_pc:
+        device = "Computer"
+    else:
+        device = agent.device.family if agent.device.family != "Other" else ""
+    browser = " ".join(filter(None, [agent.browser.family, agent.browser.version_string])).strip()
+    os_name = " ".join(filter(None, [agent.os.family, agent.os.version_string])).strip()
+    return ParsedAgent(device=device[:64], browser=browser[:64], operating_system=os_name[:64])
+
+
+# --- Staff roles -----------------------------------------------------------------------------
+#
+# The groups are created by a data migration; their permissions are re-synced after every
+# migrate (``services.staff_roles_sync``) so a model added by a later app joins the role that
+# should see it without another data migration. Each later capability adds its patterns
+# here, next to the reason.
+
+PRIVACY_OFFICER = "Privacy officer"
+SUPPORT_AGENT = "Support agent"
+AUDITOR = "Auditor"
+
+# Apps whose data the portal owns; officers hold every permission on them.
+PROJECT_APPS = (
+    "accounts",
+    "core",
+    "consent",
+    "disclosures",
+    "personal_data",
+)
+
+# Patterns over "<app_label>.<codename>".
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    PRIVACY_OFFICER: (
+        *(f"{app}.*" for app in PROJECT_APPS),
+        # Subject requests (P-30, P-31): officers record, handle and approve them (a second
+        # officer approves what one sent for approval) and keep the jurisdictions' deadlines;
+        # requests change only through the admin's steps, and nothing there is deleted.
+        "subject_requests.view_*",
+        "subject_requests.add_subjectrequest",
+        "subject_requests.handle_subjectrequest",
+        "subject_requests.approve_subjectrequest",
+        "subject_requests.add_jurisdiction",
+        "subject_requests.change_jurisdiction",
+        # Retention (P-40..P-42): officers change rules and place and release holds, start a
+        # purge, and read runs and account deletions; nothing there is deleted or edited by hand.
+        "retention.view_*",
+        "retention.add_retentionrule",
+        "retention.change_retentionrule",
+        "retention.add_legalhold",
+        "retention.change_legalhold",
+        "retention.run_purge",
+        "account.view_*",
+        "account.change_emailaddress",
+        "socialaccount.view_*",
+        "mfa.view_authenticator",
+        "usersessions.view_*",
+        "admin.view_logentry",
+        "auth.view_group",
+    ),
+    # Reads customer records to help them; no export, erasure, disclosures or history.
+    # No subject requests either: complaints and the reasons behind erasure or rectification
+    # are for the officers who handle them; the customer follows their own requests in
+    # Your Account, and support passes a new one on as an officer's intake.
+    SUPPORT_AGENT: (
+        "accounts.view_user",
+        "accounts.view_loginevent",
+        "accounts.view_publicprofile",
+        "accounts.view_organisation",
+        "account.view_emailaddress",
+        # Asks a customer for access to their content (P-24); sees the grants in the admin.
+        "disclosures.add_contentaccessgrant",
+        "disclosures.view_contentaccessgrant",
+    ),
+    # Reads ledgers and change history only, never the live customer record.
+    AUDITOR: (
+        "accounts.view_historical*",
+        "accounts.view_loginevent",
+        "accounts.view_organisation",
+        "admin.view_logentry",
+        # Audits who looked at which customer, and under which grant (P-25).
+        "disclosures.view_staffaccessevent",
+        "disclosures.view_contentaccessgrant",
+        # The disclosure register and its evidence (P-21..P-23); subjects appear there only
+        # as pseudonymous references.
+        "disclosures.view_disclosure",
+        "disclosures.view_recipient",
+        "disclosures.view_historical*",
+        "disclosures.view_compelledrequest",
+        "disclosures.view_chainanchor",
+        # Consent evidence (P-14): the ledger, the purposes and policy versions as they were.
+        "consent.view_consentevent",
+        "consent.view_purpose",
+        "consent.view_policyversion",
+        "consent.view_mailing",
+        "consent.view_historical*",
+        # Retention: the rules and their history, legal holds (subjects shown by pseudonymous
+        # reference), purge runs and account deletions.
+        "retention.view_retentionrule",
+        "retention.view_legalhold",
+        "retention.view_purgerun",
+        "retention.view_accountdeletion",
+        "retention.view_historical*",
+        # Subject requests: the list and pages with subjects as pseudonymous references (no
+        # messages, notes, files or what was asked), the deadlines' rules and their history,
+        # and the dashboard, to audit that requests are answered in time.
+        "subject_requests.view_subjectrequest",
+        "subject_requests.view_jurisdiction",
+        "subject_requests.view_historicaljurisdiction",
+    ),
+}
+
+
+def permission_matches(role: str, app_label: str, codename: str) -> bool:
+    key = f"{app_label}.{codename}"
+    return any(fnmatch(key, pattern) for pattern in ROLE_PERMISSIONS[role])
+
+
+# --- Profile pictures --------------------------------------------------------------------------
+
+ALLOWED_IMAGE_FORMATS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+
+
+def reencoded_picture(upload: UploadedFile) -> ContentFile:
+    """Check an upload really is a small image and re-encode it.
+
+    Re-encoding drops EXIF and other metadata (camera serials, GPS position) that the
+    customer may not know a photo carries.
+    """
+    if upload.size is None or upload.size > settings.PROFILE_PICTURE_MAX_BYTES:
+        raise ValidationError(
+            _("The picture is too large: the limit is %(mb)s MB.")
+            % {"mb": settings.PROFILE_PICTURE_MAX_BYTES // (1024 * 1024)}
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            image_format = probe.format
+            width, height = probe.size
+            probe.verify()
+        if image_format not in ALLOWED_IMAGE_FORMATS:
+            raise ValidationError(_("Use a JPEG, PNG or WebP picture."))
+        if width * height > settings.PROFILE_PICTURE_MAX_PIXELS:
+            raise ValidationError(_("The picture has too many pixels; use one under 16 megapixels."))
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.load()
+            clean = image.convert(
+                "RGBA" if image_format in {"PNG", "WEBP"} and image.mode in {"RGBA", "LA", "P"} else "RGB"
+            )
+            out = BytesIO()
+            clean.save(out, format=image_format, quality=88) if image_format != "PNG" else clean.save(out, format="PNG")
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValidationError(_("This file is not a picture we can read. Use a JPEG, PNG or WebP picture.")) from exc
+    return ContentFile(out.getvalue(), name=f"picture{ALLOWED_IMAGE_FORMATS[image_format]}")
+
+
+# --- Public profiles ---------------------------------------------------------------------------
+
+
+def default_handle_for(user: Any) -> str:
+    """For a user (anything with a ``reference`` UUID): a handle that says nothing about them."""
+    return f"user-{user.reference.hex[:10]}"

@@ -1,0 +1,66 @@
+"""Forms of the disclosures app, one module per sub-domain (``register``, ``compelled``, ``access``).
+
+This package module holds the pieces they share: subjects chosen by email address, the data
+category and date-time fields, and the admin's helpers to check a URL's object id and to put a
+service's ValidationError on a form. The forms only parse input; every write goes through
+``services``.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.personal_data.registry import Category
+
+
+class SubjectEmailsField(forms.CharField):
+    """People chosen by email address, one per line; an unknown address is a form error."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 60})
+
+    def clean(self, value):
+        value = super().clean(value)
+        emails = list(dict.fromkeys(line.strip().lower() for line in value.splitlines() if line.strip()))
+        if not emails:
+            raise ValidationError(_("Enter at least one email address."))
+        found = {user.email.lower(): user for user in User.objects.filter(email__in=emails)}
+        unknown = [email for email in emails if email not in found]
+        if unknown:
+            raise ValidationError(_("No account has these addresses: %(emails)s") % {"emails": ", ".join(unknown)})
+        return [found[email] for email in emails]
+
+
+def data_categories_field(label) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label, choices=Category.choices, widget=forms.CheckboxSelectMultiple, required=True
+    )
+
+
+def split_datetime_field(label) -> forms.SplitDateTimeField:
+    return forms.SplitDateTimeField(
+        label=label,
+        widget=forms.SplitDateTimeWidget(
+            date_attrs={"type": "date"},
+            time_attrs={"type": "time", "step": "1"},
+            date_format="%Y-%m-%d",
+            time_format="%H:%M:%S",
+        ),
+    )
+
+
+def is_object_id(value) -> bool:
+    """A primary key as the URL may carry it: ASCII digits only ("²".isdigit() is True too)."""
+    value = str(value)
+    return value.isascii() and value.isdigit()
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field when the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -1,0 +1,1 @@
+"""Writes of the disclosures app, one module per sub-domain: ``register``, ``compelled``, ``access``."""

@@ -1,0 +1,196 @@
+"""One batch of one table: the live rows (or orphaned history rows) erased in one short
+transaction that also saves the checkpoint; and the files of erased rows, deleted after commit."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.sessions.models import Session
+from django.db import models, transaction
+
+from apps.accounts.models import User
+from apps.core.actors import SystemActor, record_actor
+from apps.personal_data.erasure.checkpoint import FINISHED, _json_pk, _new_state, _save_progress
+from apps.personal_data.erasure.plan import TablePlan, _orphan_history
+from apps.personal_data.models import ErasureRun
+from apps.personal_data.registry import Entry, entries
+
+logger = logging.getLogger(__name__)
+
+
+class FilesPending(OSError):
+    """Files of erased rows could not be deleted yet: the run stays open and is retried."""
+
+
+def _frozen_subjects(run_pk: int, user) -> dict[str, list]:
+    """Keys of the rows that freeze_subject entries matched before anything was erased.
+
+    Stored with the run on its first attempt, so a resumed run uses the same selection.
+    """
+    with transaction.atomic():
+        run = ErasureRun.objects.select_for_update().get(pk=run_pk)
+        if "frozen" not in run.progress:
+            run.progress["frozen"] = {
+                entry.label: [
+                    _json_pk(pk)
+                    for pk in entry.model._base_manager.filter(entry.subject_q(user)).values_list("pk", flat=True)
+                ]
+                for entry in entries()
+                if entry.freeze_subject and user.pk is not None and not user._state.adding
+            }
+            _save_progress(run)
+        return run.progress["frozen"]
+
+
+def _live_rows(entry: Entry, user, frozen: dict[str, list]) -> models.QuerySet:
+    rows = entry.model._base_manager.filter(entry.subject_q(user))
+    if entry.label in frozen:
+        rows = entry.model._base_manager.filter(entry.subject_q(user) | models.Q(pk__in=frozen[entry.label]))
+    return rows
+
+
+def _erase_batch(
+    *, run_pk: int, plan: TablePlan, user, batch_size: int, phase: str, live: models.QuerySet | None = None
+) -> bool:
+    """Erase one batch of one table (or of its orphaned history); False when none is left."""
+    entry = plan.entry
+    with transaction.atomic():
+        # The lock orders concurrent deliveries of the same run: each re-reads the checkpoint.
+        run = ErasureRun.objects.select_for_update().get(pk=run_pk)
+        if run.status in FINISHED:
+            return False
+        state = run.progress.setdefault("tables", {}).setdefault(entry.label, _new_state())
+        if state[f"{phase}_done"]:
+            return False
+        if phase == "live":
+            base = live if live is not None else entry.model._base_manager.filter(entry.subject_q(user))
+            pk_name = "pk"
+        else:
+            orphans = _orphan_history(entry, user) if plan.mode != "keep" else None
+            base, pk_name = orphans, "history_id"
+        pks = []
+        if base is not None:
+            last = state[f"{phase}_last"]
+            if last is not None:
+                base = base.filter(**{f"{pk_name}__gt": last})
+            pks = list(base.order_by(pk_name).values_list(pk_name, flat=True)[:batch_size])
+        if not pks:
+            state[f"{phase}_done"] = True
+            _save_progress(run)
+            return False
+
+        files: list[dict] = []
+        # The batch as a key range, not an IN list of its keys: thousands of bound
+        # parameters cost more to build and send than the UPDATE itself.
+        batch = base.filter(**{f"{pk_name}__lte": pks[-1]})
+        if phase == "live":
+            _erase_live_rows(run, plan, batch, len(pks), state, files)
+        else:
+            _erase_history_rows(plan, batch, state, files)
+        state[f"{phase}_last"] = _json_pk(pks[-1])
+        if files:
+            pending = run.progress.setdefault("pending_files", [])
+            files = [f for i, f in enumerate(files) if f not in files[:i] and f not in pending]
+            pending.extend(files)
+            transaction.on_commit(lambda: _delete_files(run_pk, files))
+        _save_progress(run)
+    return True
+
+
+def _collect_files(plan: TablePlan, queryset: models.QuerySet, files: list[dict]) -> None:
+    for name in plan.file_fields(queryset.model):
+        for stored in queryset.exclude(**{name: ""}).exclude(**{f"{name}__isnull": True}).values_list(name, flat=True):
+            files.append({"model": plan.entry.label, "field": name, "name": stored})
+
+
+def _erase_history_rows(plan: TablePlan, history: models.QuerySet, state: dict, files: list[dict]) -> None:
+    if plan.mode == "keep":
+        return
+    _collect_files(plan, history, files)
+    if plan.mode == "delete":
+        # The history of a deleted row is all the subject's; raw, as below.
+        state["history_rows_scrubbed"] += history._raw_delete(history.db)
+    else:
+        state["history_rows_scrubbed"] += history.update(**plan.history_updates)
+
+
+def _erase_live_rows(
+    run: ErasureRun, plan: TablePlan, rows: models.QuerySet, count: int, state: dict, files: list[dict]
+) -> None:
+    entry = plan.entry
+    if entry.label == "usersessions.UserSession":
+        # Signing the subject out everywhere: their Django sessions go before the rows naming them.
+        sessions = Session.objects.filter(session_key__in=rows.values("session_key"))
+        state["sessions_deleted"] = state.get("sessions_deleted", 0) + sessions._raw_delete(sessions.db)
+    if plan.mode == "keep":
+        state["rows_kept"] += count
+        return
+    _collect_files(plan, rows, files)
+    history = (
+        entry.history_model._base_manager.filter(id__in=rows.values("pk")) if entry.history_model is not None else None
+    )
+    # History first: its selection reads the live rows, which the next statement changes.
+    if history is not None:
+        _erase_history_rows(plan, history, state, files)
+    if plan.mode == "delete":
+        # _raw_delete: one DELETE, no signals. A normal delete() would make simple-history's
+        # post_delete write the row (with its data) into the history table once more, and
+        # would cascade outside the batching; registry order already handled the children.
+        state["rows_deleted"] += rows._raw_delete(rows.db)
+        return
+    # update(): one UPDATE, no save() signals that could copy the data elsewhere.
+    # Evaluate the batch's keys now: the UPDATE may change what the subject filter matches.
+    pks = list(rows.values_list("pk", flat=True)) if entry.model is User else []
+    state["rows_anonymised"] += rows.update(**plan.updates, **plan.closure)
+    if history is not None and entry.model is User:
+        # The account gets one new version naming who erased it and why. Other tables do
+        # not: the certificate is their record, and a version per row would double the
+        # writes of every anonymised table (bench/erasure.py measures this).
+        actor_info = run.progress.get("actor") or {}
+        actor = SystemActor(actor_info["system"]) if "system" in actor_info else run.requested_by
+        instances = list(entry.model._base_manager.filter(pk__in=pks))
+        for instance in instances:
+            record_actor(instance, actor=actor, reason=f"Erasure {run.reference}")
+        entry.model.history.bulk_history_create(instances, update=True)
+
+
+def _delete_files(run_pk: int, files: list[dict]) -> None:
+    """Delete uploaded files after the rows naming them are committed, then clear the list."""
+    from django.apps import apps
+
+    for item in files:
+        model = apps.get_model(item["model"])
+        storage = model._meta.get_field(item["field"]).storage
+        try:
+            storage.delete(item["name"])
+        except OSError:
+            logger.warning("Erasure %s could not delete a file; it stays listed as pending.", run_pk)
+            return
+    with transaction.atomic():
+        run = ErasureRun.objects.select_for_update().get(pk=run_pk)
+        pending = run.progress.get("pending_files", [])
+        removed = [f for f in pending if f in files]  # counted once, whoever deleted them first
+        run.progress["pending_files"] = [f for f in pending if f not in files]
+        run.progress["files_deleted"] = run.progress.get("files_deleted", 0) + len(removed)
+        _save_progress(run)
+
+
+def _flush_pending_files(run_pk: int) -> None:
+    """Files whose rows were committed by an attempt that died before deleting them."""
+    pending = ErasureRun.objects.get(pk=run_pk).progress.get("pending_files", [])
+    if pending:
+        _delete_files(run_pk, pending)
+
+
+def _retry_pending_files(run_pk: int) -> ErasureRun:
+    """A finished run that still lists files (finished before this was enforced): retry them."""
+    _flush_pending_files(run_pk)
+    with transaction.atomic():
+        run = ErasureRun.objects.select_for_update().get(pk=run_pk)
+        if run.certificate:
+            run.certificate["files_deleted"] = run.progress.get("files_deleted", 0)
+            run.certificate["files_pending"] = len(run.progress.get("pending_files", []))
+            run.save(update_fields=["certificate", "updated_at"])
+    if run.progress.get("pending_files"):
+        raise FilesPending(f"{len(run.progress['pending_files'])} file(s) of erased rows could not be deleted yet")
+    return run

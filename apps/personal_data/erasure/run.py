@@ -1,0 +1,328 @@
+"""Running an erasure: start (and queue) it, claim it for an attempt, run its tables batch by
+batch, finish it with its certificate; mark it failed, and requeue runs whose worker died."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.models import Session
+from django.db import DatabaseError, models, transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.core.actors import SystemActor
+from apps.personal_data.domain import subject_reference as make_subject_reference
+from apps.personal_data.erasure.batches import (
+    FilesPending,
+    _erase_batch,
+    _flush_pending_files,
+    _frozen_subjects,
+    _live_rows,
+    _retry_pending_files,
+)
+from apps.personal_data.erasure.certificate import erasure_certificate
+from apps.personal_data.erasure.checkpoint import ACTIVE, FINISHED, _new_state, _save_progress
+from apps.personal_data.erasure.plan import erasure_plan, table_plan
+from apps.personal_data.models import ErasureRun
+from apps.personal_data.registry import Hold, entries, holds_for
+
+logger = logging.getLogger(__name__)
+
+# Crash loops (a task that kills its worker every time is redelivered for ever under
+# acks_late) end here; Celery's own retries for transient errors stay well below it.
+MAX_ATTEMPTS = 10
+
+# A run whose last attempt wrote within this window is being worked on: another delivery
+# of its task (the reconciler's, or the broker's) is not a new failed attempt.
+LIVE_WINDOW = timedelta(minutes=5)
+# The reconciler: a RUNNING run idle this long lost its worker; a PENDING one may just be
+# waiting in a busy queue, so it gets much longer before a second message is sent.
+RUNNING_STUCK_AFTER = timedelta(minutes=15)
+PENDING_STUCK_AFTER = timedelta(hours=2)
+
+# How a run reaches a worker: apps/personal_data/tasks.py registers its task here when it
+# loads (PersonalDataConfig.ready loads it). The tasks layer sits above the engine, so the
+# engine does not import it.
+_worker_queue: list[Callable[[int], object]] = []
+
+
+def register_erasure_queue(send: Callable[[int], object]) -> None:
+    """Set how a run is queued: ``send(erasure_id)``, called after the transaction commits."""
+    _worker_queue[:] = [send]
+
+
+def _queue_for_worker(erasure_id: int) -> None:
+    if not _worker_queue:
+        raise RuntimeError("No erasure task is registered: apps.personal_data.tasks is not loaded.")
+    _worker_queue[0](erasure_id)
+
+
+def _actor_progress(actor) -> dict:
+    if isinstance(actor, SystemActor):
+        return {"system": actor.name}
+    if actor is None:
+        return {}
+    return {"user": actor.pk}
+
+
+@transaction.atomic
+def erasure_start(
+    *,
+    subject: User,
+    actor: User | SystemActor | None,
+    reason: str,
+    request_reference: str = "",
+    dry_run: bool = False,
+    queue: bool = True,
+) -> ErasureRun:
+    """Record an erasure of ``subject`` and queue it (a dry run only records the plan).
+
+    ``queue=False`` is for callers already running in a worker that carry the erasure out
+    themselves with ``erasure_run`` (the retention purge); the reconciler still picks the
+    run up if that worker dies.
+    """
+    if not dry_run:
+        # One erasure of a subject at a time; asking again returns the one under way. The
+        # lock on the subject's row makes a concurrent request wait and then see this one.
+        User._base_manager.select_for_update().filter(pk=subject.pk).first()
+        active = ErasureRun.objects.filter(subject_id=subject.pk, status__in=ACTIVE, dry_run=False).first()
+        if active is not None:
+            return active
+    run = ErasureRun(
+        subject_id=subject.pk,
+        subject_reference=make_subject_reference(subject),
+        request_reference=request_reference,
+        requested_by=actor if isinstance(actor, User) else None,
+        reason=reason,
+        dry_run=dry_run,
+        progress={"actor": _actor_progress(actor)},
+    )
+    run.full_clean()
+    if dry_run:
+        now = timezone.now()
+        run.status = ErasureRun.Status.COMPLETED
+        run.started_at = run.finished_at = now
+        run.certificate = {"dry_run": True, "plan": erasure_plan(subject=subject)}
+        run.save()
+        return run
+    run.save()
+    if queue:
+        transaction.on_commit(lambda: _queue_for_worker(run.pk))
+    return run
+
+
+def erasure_run(*, erasure_id: int) -> ErasureRun | None:
+    """Carry out (or resume) one erasure. Safe to call any number of times."""
+    run = _erasure_claim(erasure_id)
+    if run is not None and run.status in FINISHED and run.progress.get("pending_files"):
+        return _retry_pending_files(run.pk)
+    if run is None or run.status in FINISHED:
+        return run
+    try:
+        _close_account(run.pk)
+        _flush_pending_files(run.pk)
+        user = User._base_manager.filter(pk=run.subject_id).first() or User(pk=run.subject_id)
+        holds = _run_holds(run.pk, user)
+        frozen = _frozen_subjects(run.pk, user)
+        batch_size = max(1, int(getattr(settings, "PERSONAL_DATA_ERASURE_BATCH_SIZE", 2000)))
+        now = timezone.now()
+        for entry in entries():
+            plan = table_plan(entry, reference=run.subject_reference, holds=holds, now=now)
+            if entry.label == "socialaccount.SocialToken" and plan.mode == "delete":
+                revoke_social_tokens(user)
+            live = _live_rows(entry, user, frozen)
+            while _erase_batch(run_pk=run.pk, plan=plan, user=user, batch_size=batch_size, phase="live", live=live):
+                pass
+            if entry.history_model is not None:
+                while _erase_batch(run_pk=run.pk, plan=plan, user=user, batch_size=batch_size, phase="history"):
+                    pass
+        _flush_pending_files(run.pk)  # normally done after each batch's commit already
+        pending = ErasureRun.objects.get(pk=run.pk).progress.get("pending_files", [])
+        if pending:
+            # Finished only when every file is gone: the task retries (and the reconciler after it).
+            raise FilesPending(f"{len(pending)} file(s) of erased rows could not be deleted yet")
+        return _erasure_finish(run.pk, holds=holds)
+    except Exception as exc:
+        _record_error(run.pk, exc)
+        raise
+
+
+@transaction.atomic
+def _erasure_claim(erasure_id: int) -> ErasureRun | None:
+    run = ErasureRun.objects.select_for_update().filter(pk=erasure_id).first()
+    if run is None:
+        logger.warning("Erasure %s does not exist (a stale message); nothing to do.", erasure_id)
+        return None
+    if run.status in FINISHED:
+        return run
+    if run.attempts >= MAX_ATTEMPTS:
+        run.status = ErasureRun.Status.FAILED
+        run.finished_at = timezone.now()
+        run.last_error = f"Gave up after {run.attempts} attempts. Last error: {run.last_error or '(none recorded)'}"
+        run.save(update_fields=["status", "finished_at", "last_error", "updated_at"])
+        return run
+    now = timezone.now()
+    active_at = run.progress.get("active_at")
+    live = (
+        run.status == ErasureRun.Status.RUNNING
+        and not run.progress.get("requeued")  # the reconciler judged the last attempt dead
+        and active_at is not None
+        and now - datetime.fromisoformat(active_at) < LIVE_WINDOW
+    )
+    if not live:
+        # Another delivery while an attempt is visibly at work is not a failed attempt.
+        run.attempts += 1
+    run.status = ErasureRun.Status.RUNNING
+    run.started_at = run.started_at or now
+    run.progress["active_at"] = now.isoformat()
+    run.progress.pop("requeued", None)
+    run.save(update_fields=["attempts", "status", "started_at", "progress", "updated_at"])
+    return run
+
+
+def _close_account(run_pk: int) -> None:
+    """Stop the account being used while it is erased: no sign-in, and signed out everywhere.
+
+    Rows the subject could create meanwhile (logins, sessions, exports) would otherwise be
+    added behind the engine, after their table was done. Its own short transaction, done
+    once per run; a failure is logged and retried on the next attempt, not fatal (the
+    account is closed with the user row at the end in any case).
+    """
+    from allauth.usersessions.models import UserSession
+
+    try:
+        with transaction.atomic():
+            run = ErasureRun.objects.select_for_update().get(pk=run_pk)
+            if run.progress.get("account_closed") or run.status in FINISHED:
+                return
+            User._base_manager.filter(pk=run.subject_id).update(is_active=False, password=make_password(None))
+            keys = UserSession.objects.filter(user_id=run.subject_id).values("session_key")
+            sessions = Session.objects.filter(session_key__in=keys)
+            closed = sessions._raw_delete(sessions.db)
+            # Counted with the table whose rows name the sessions, as if deleted with them.
+            state = run.progress.setdefault("tables", {}).setdefault("usersessions.UserSession", _new_state())
+            state["sessions_deleted"] = state.get("sessions_deleted", 0) + closed
+            run.progress["account_closed"] = True
+            _save_progress(run)
+    except DatabaseError:
+        logger.warning("Erasure %s could not close the account first; it goes on.", run_pk, exc_info=True)
+
+
+@transaction.atomic
+def _run_holds(run_pk: int, user) -> list[Hold]:
+    """The holds of this run: those seen on any attempt (a resumed run never keeps less)."""
+    run = ErasureRun.objects.select_for_update().get(pk=run_pk)
+    stored = [Hold.from_dict(h) for h in run.progress.get("holds", [])]
+    current = [] if user._state.adding else holds_for(user)  # no provider is asked about a missing row
+    known = {(h.reference, h.reason, None if h.categories is None else frozenset(h.categories)) for h in stored}
+    for hold in current:
+        key = (hold.reference, hold.reason, None if hold.categories is None else frozenset(hold.categories))
+        if key not in known:
+            stored.append(hold)
+            known.add(key)
+    run.progress["holds"] = [h.as_dict() for h in stored]
+    run.save(update_fields=["progress", "updated_at"])
+    return stored
+
+
+@transaction.atomic
+def _erasure_finish(run_pk: int, *, holds: list[Hold]) -> ErasureRun:
+    run = ErasureRun.objects.select_for_update().get(pk=run_pk)
+    if run.status in FINISHED:
+        return run
+    now = timezone.now()
+    run.status, run.certificate = erasure_certificate(run, holds=holds, now=now)
+    run.finished_at = now
+    run.last_error = ""
+    run.save()
+    return run
+
+
+def _record_error(run_pk: int, exc: BaseException) -> None:
+    try:
+        ErasureRun.objects.filter(pk=run_pk).update(
+            last_error=f"{type(exc).__name__}: {exc}"[:4000], updated_at=timezone.now()
+        )
+    except Exception:  # the database itself may be what failed
+        logger.exception("Could not record the error of erasure %s", run_pk)
+
+
+@transaction.atomic
+def erasure_mark_failed(*, erasure_id: int, error: str) -> ErasureRun | None:
+    """Called when the task has given up (retries exhausted or a permanent error)."""
+    run = ErasureRun.objects.select_for_update().filter(pk=erasure_id).first()
+    if run is None or run.status in (ErasureRun.Status.COMPLETED, ErasureRun.Status.PARTIAL):
+        return run
+    run.status = ErasureRun.Status.FAILED
+    run.finished_at = timezone.now()
+    run.last_error = error[:4000]
+    run.save(update_fields=["status", "finished_at", "last_error", "updated_at"])
+    return run
+
+
+def erasure_requeue_stuck(
+    *, older_than: timedelta = RUNNING_STUCK_AFTER, pending_older_than: timedelta | None = None, dry_run: bool = False
+) -> list[int]:
+    """Re-enqueue runs left RUNNING with no progress for ``older_than``, PENDING ones for
+    ``pending_older_than`` (the beat job and the command give PENDING_STUCK_AFTER; when not
+    given it is ``older_than``).
+
+    Needed because a worker killed outright (SIGKILL, OOM, host loss) loses its task: the
+    filesystem broker deletes a message when a worker takes it, and Redis redelivers only
+    after its visibility timeout (over half an hour). Safe to over-enqueue: a run resumes
+    from its checkpoint, batches are serialised on the run row, a finished run is a no-op.
+    """
+    now = timezone.now()
+    # A PENDING run may only be waiting behind other work in the queue: a second message
+    # for it would just be a duplicate delivery later, so it waits much longer.
+    pending_older_than = older_than if pending_older_than is None else pending_older_than
+    stale = models.Q(status=ErasureRun.Status.RUNNING, updated_at__lte=now - older_than) | models.Q(
+        status=ErasureRun.Status.PENDING, updated_at__lte=now - pending_older_than
+    )
+    with transaction.atomic():
+        stuck = list(
+            ErasureRun.objects.select_for_update()
+            .filter(stale, dry_run=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if dry_run:
+            return stuck
+        # Touch them so the next sweep waits a full period before trying again, and mark
+        # them so the next claim counts an attempt (the last one is taken to be dead).
+        for run in ErasureRun.objects.filter(pk__in=stuck):
+            run.progress["requeued"] = True
+            run.save(update_fields=["progress", "updated_at"])
+        for pk in stuck:
+            transaction.on_commit(lambda pk=pk: _queue_for_worker(pk))
+    return stuck
+
+
+def revoke_social_tokens(user) -> int:
+    """Ask Google to revoke the subject's tokens, only where SOCIALACCOUNT_REVOKE_TOKENS is on.
+
+    Best effort and off by default: the portal's machines have no network, and a failed
+    revocation must not stop the erasure (the tokens are deleted here either way).
+    """
+    if not getattr(settings, "SOCIALACCOUNT_REVOKE_TOKENS", False) or not user.pk:
+        return 0
+    import requests
+    from allauth.socialaccount.models import SocialToken
+
+    revoked = 0
+    for token in SocialToken.objects.filter(account__user=user, account__provider="google"):
+        try:
+            response = requests.post(
+                "https://oauth2.googleapis.com/revoke",
+                data={"token": token.token_secret or token.token},
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                timeout=10,
+            )
+            revoked += response.status_code == 200
+        except requests.RequestException:
+            logger.warning("Could not revoke a Google token of an erased subject.")
+    return revoked

@@ -1,0 +1,263 @@
+"""The ZIP: each file written incrementally into its entry (hashed and counted on the way),
+the category JSON files and CSV tables, the tables and notes other apps add, index.html and
+the manifest."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone, translation
+
+from apps.accounts.models import User
+from apps.accounts.selectors import organisation_get
+from apps.personal_data.domain import subject_reference
+from apps.personal_data.export.index import render_index
+from apps.personal_data.export.tables import _exported_entries, _has_reference, _rows
+from apps.personal_data.models import DataExport
+from apps.personal_data.registry import EXPORT_NOTES, EXPORT_TABLES, Category, Entry, ExportTable, PersonalField
+
+FORMAT_VERSION = "portal-export/1"
+JSON = DjangoJSONEncoder(ensure_ascii=False)
+
+
+class _Sink:
+    """Text written into one ZIP entry, encoded, hashed and counted on the way."""
+
+    BUFFER = 64 * 1024
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self._parts: list[str] = []
+        self._pending = 0
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        self._pending += len(text)
+        if self._pending >= self.BUFFER:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._parts:
+            return
+        data = "".join(self._parts).encode()
+        self._parts.clear()
+        self._pending = 0
+        self.digest.update(data)
+        self.size += len(data)
+        self.raw.write(data)
+
+
+@dataclass
+class FileInfo:
+    name: str
+    records: int
+    sha256: str
+    bytes: int
+
+
+def _entry_info(name: str) -> zipfile.ZipInfo:
+    # ZIP entries carry a wall-clock time with no zone; UTC, as manifest.json's times say.
+    # (ZipFile.writestr with a bare name would take the server process's local time.)
+    info = zipfile.ZipInfo(name, date_time=timezone.now().astimezone(UTC).timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+class _Archive:
+    def __init__(self, zf: zipfile.ZipFile, on_file: Callable[[], None] | None = None) -> None:
+        self.zf = zf
+        self.files: list[FileInfo] = []
+        self.on_file = on_file
+
+    def write(self, name: str, writer: Callable[[_Sink], int]) -> FileInfo:
+        info = _entry_info(name)
+        with self.zf.open(info, "w", force_zip64=True) as raw:
+            sink = _Sink(raw)
+            records = writer(sink)
+            sink.flush()
+        entry = FileInfo(name=name, records=records, sha256=sink.digest.hexdigest(), bytes=sink.size)
+        self.files.append(entry)
+        if self.on_file is not None:
+            self.on_file()
+        return entry
+
+
+def _source_header(entry: Entry, personal: list[PersonalField]) -> dict[str, Any]:
+    meta = entry.model._meta
+    return {
+        "source": meta.label,
+        "name": str(meta.verbose_name_plural),
+        "purpose": entry.purpose,
+        "fields": [
+            {"name": f.name, "label": str(meta.get_field(f.name).verbose_name), "category": str(f.category)}
+            for f in personal
+        ],
+    }
+
+
+def _write_category(sink: _Sink, category: Category, subject: User, sources: list[tuple[Entry, list]]) -> int:
+    records = 0
+    sink.write('{"category": ' + JSON.encode(str(category.value)))
+    sink.write(', "label": ' + JSON.encode(str(category.label)) + ', "sources": [')
+    for position, (entry, personal) in enumerate(sources):
+        header = JSON.encode(_source_header(entry, personal))
+        sink.write(("," if position else "") + "\n " + header[:-1] + ', "records": [')
+        first = True
+        for row in _rows(entry, subject, personal):
+            sink.write(("" if first else ",") + "\n  " + JSON.encode(row))
+            first = False
+            records += 1
+        sink.write("]}")
+    sink.write("\n]}\n")
+    return records
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return JSON.encode(value)
+    return value
+
+
+def _write_csv(sink: _Sink, entry: Entry, subject: User) -> int:
+    personal = list(entry.fields)
+    writer = csv.writer(sink)
+    header = (["reference"] if _has_reference(entry) else []) + [f.name for f in personal]
+    writer.writerow(header)
+    records = 0
+    for row in _rows(entry, subject, personal):
+        writer.writerow([_csv_value(v) for v in row.values()])
+        records += 1
+    return records
+
+
+def _write_text(sink: _Sink, text: str) -> int:
+    sink.write(text)
+    return 0
+
+
+def _csv_name(entry: Entry) -> str:
+    return f"tables/{entry.model._meta.app_label}_{entry.model._meta.model_name}.csv"
+
+
+def _table_stem(table: ExportTable) -> str:
+    # A stem must not overwrite a category file or escape the archive's layout.
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", table.stem) or table.stem in Category.values or table.stem == "manifest":
+        raise ValueError(f"export table stem {table.stem!r} is not a plain name of its own")
+    return table.stem
+
+
+def _write_table_json(sink: _Sink, table: ExportTable) -> int:
+    # The shape of the category files: one source, its fields, its records.
+    header = {"source": table.stem, "name": str(table.title), "fields": [{"name": c} for c in table.columns]}
+    sink.write('{"label": ' + JSON.encode(str(table.title)) + ', "sources": [')
+    sink.write("\n " + JSON.encode(header)[:-1] + ', "records": [')
+    records = 0
+    for row in table.rows():
+        sink.write(("," if records else "") + "\n  " + JSON.encode(dict(zip(table.columns, row, strict=True))))
+        records += 1
+    sink.write("]}\n]}\n")
+    return records
+
+
+def _write_table_csv(sink: _Sink, table: ExportTable) -> int:
+    writer = csv.writer(sink)
+    writer.writerow(table.columns)
+    records = 0
+    for row in table.rows():
+        writer.writerow([_csv_value(v) for v in row])
+        records += 1
+    return records
+
+
+def _heartbeat(export: DataExport) -> None:
+    """Show the reconciler that this build is alive (it re-queues only exports idle for long)."""
+    if export.pk is not None:
+        DataExport.objects.filter(pk=export.pk, status=DataExport.Status.RUNNING).update(updated_at=timezone.now())
+
+
+def build_archive(out, *, subject: User, export: DataExport) -> dict[str, int]:
+    """Write the ZIP for ``subject`` into the binary file ``out``; returns records per file."""
+    language = export.language or subject.preferred_language or settings.LANGUAGE_CODE
+    generated_at = timezone.now()
+    with translation.override(language), zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        archive = _Archive(zf, on_file=lambda: _heartbeat(export))
+        exported = _exported_entries()
+        categories = []
+        for category in Category:
+            sources = [(e, [f for f in e.fields if f.category == category]) for e in exported]
+            sources = [(e, fields) for e, fields in sources if fields]
+            if not sources:
+                continue
+            info = archive.write(
+                f"{category.value}.json",
+                lambda sink, c=category, s=sources: _write_category(sink, c, subject, s),
+            )
+            categories.append(
+                {
+                    "code": category.value,
+                    "label": str(category.label),
+                    "file": info.name,
+                    "records": info.records,
+                    "sources": [str(e.model._meta.verbose_name_plural) for e, _fields in sources],
+                }
+            )
+        tables = []
+        for entry in (e for e in exported if e.tabular):
+            info = archive.write(_csv_name(entry), lambda sink, e=entry: _write_csv(sink, e, subject))
+            tables.append(
+                {"file": info.name, "label": str(entry.model._meta.verbose_name_plural), "records": info.records}
+            )
+        sections = []
+        for table in (t for provider in EXPORT_TABLES for t in provider(subject)):
+            stem = _table_stem(table)
+            info = archive.write(f"{stem}.json", lambda sink, t=table: _write_table_json(sink, t))
+            sections.append(
+                {"label": str(table.title), "file": info.name, "records": info.records, "sources": [str(table.title)]}
+            )
+            info = archive.write(f"tables/{stem}.csv", lambda sink, t=table: _write_table_csv(sink, t))
+            tables.append({"file": info.name, "label": str(table.title), "records": info.records})
+
+        notes = [note for provider in EXPORT_NOTES for note in provider(subject)]
+        controller = organisation_get()
+        reference = subject_reference(subject)
+        index_html = render_index(
+            controller=controller,
+            generated_at=generated_at,
+            subject=subject,
+            subject_reference=reference,
+            categories=categories + sections,
+            tables=tables,
+            notes=notes,
+            language=language,
+        )
+        archive.write("index.html", lambda sink: _write_text(sink, index_html))
+        manifest = {
+            "format": FORMAT_VERSION,
+            "export_reference": str(export.reference),
+            "generated_at": generated_at.isoformat(),
+            "language": language,
+            "controller": asdict(controller) if controller else None,
+            "subject_reference": reference,
+            "categories": [{k: c[k] for k in ("code", "label", "file", "records")} for c in categories],
+            "notes": [asdict(n) for n in notes],
+            "files": [asdict(f) for f in archive.files],
+        }
+        zf.writestr(_entry_info("manifest.json"), json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return {f.name: f.records for f in archive.files}

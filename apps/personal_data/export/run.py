@@ -1,0 +1,216 @@
+"""Running an export: request it (one at a time per subject, never during an erasure), build
+and store the archive, tell the customer; expire old files, and requeue exports whose
+worker died."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.core.actors import SystemActor
+from apps.personal_data.export.archive import build_archive
+from apps.personal_data.models import DataExport, ErasureRun
+
+logger = logging.getLogger(__name__)
+
+EXPORT_LIFETIME = timedelta(days=7)
+ACTIVE = (DataExport.Status.PENDING, DataExport.Status.RUNNING)
+# A build that kills its worker every time is redelivered for ever under acks_late: it ends here.
+MAX_ATTEMPTS = 5
+
+# How an export reaches a worker: apps/personal_data/tasks.py registers its task here when
+# it loads (PersonalDataConfig.ready loads it). The tasks layer sits above the engine, so
+# the engine does not import it.
+_worker_queue: list[Callable[[int], object]] = []
+
+
+def register_export_queue(send: Callable[[int], object]) -> None:
+    """Set how an export is queued: ``send(export_id)``, called after the transaction commits."""
+    _worker_queue[:] = [send]
+
+
+def _queue_for_worker(export_id: int) -> None:
+    if not _worker_queue:
+        raise RuntimeError("No export task is registered: apps.personal_data.tasks is not loaded.")
+    _worker_queue[0](export_id)
+
+
+def export_request(*, subject: User, actor: User | SystemActor, enqueue: bool = True) -> DataExport:
+    """Start an export of ``subject``'s data; an export already under way is returned instead.
+
+    ``enqueue=False`` is for callers that run ``export_run`` themselves (manage.py
+    export_subject without --wait), so no worker or broker is needed.
+    """
+    with transaction.atomic():
+        # Lock the subject's row so two clicks cannot start two exports.
+        get_user_model().objects.select_for_update().filter(pk=subject.pk).first()
+        erasing = ErasureRun.objects.filter(
+            subject_id=subject.pk,
+            status__in=(ErasureRun.Status.PENDING, ErasureRun.Status.RUNNING),
+            dry_run=False,
+        )
+        if erasing.exists():
+            # The account is being erased: a copy made now would outlive the data it copies.
+            raise ValidationError(
+                _("Your account is being deleted, so a download of your data can no longer be prepared."),
+                code="erasure_in_progress",
+            )
+        active = DataExport.objects.filter(subject=subject, status__in=ACTIVE).first()
+        if active is not None:
+            return active
+        export = DataExport(subject=subject, language=subject.preferred_language or settings.LANGUAGE_CODE)
+        export.full_clean()
+        export.save()
+        logger.info("export %s requested for a subject by %s", export.reference, actor)
+        if enqueue:
+            # Queued after commit (as delay_on_commit would), through the task registered by tasks.py.
+            transaction.on_commit(lambda pk=export.pk: _queue_for_worker(pk))
+    return export
+
+
+def export_run(*, export_id: int) -> DataExport:
+    """Build the archive of one export. Safe to run twice: a READY export returns at once."""
+    with transaction.atomic():
+        export = DataExport.objects.select_for_update().select_related("subject").get(pk=export_id)
+        if export.status in (DataExport.Status.READY, DataExport.Status.EXPIRED):
+            return export
+        if export.attempts >= MAX_ATTEMPTS:
+            export.status = DataExport.Status.FAILED
+            export.last_error = (
+                f"Gave up after {export.attempts} attempts. Last error: {export.last_error or '(none recorded)'}"
+            )[:2000]
+            export.save(update_fields=["status", "last_error", "updated_at"])
+            return export
+        export.status = DataExport.Status.RUNNING
+        export.attempts += 1
+        export.last_error = ""
+        export.save(update_fields=["status", "attempts", "last_error", "updated_at"])
+
+    subject = export.subject
+    name = ""
+    try:
+        with tempfile.TemporaryFile(dir=_temp_dir()) as archive:
+            counts = build_archive(archive, subject=subject, export=export)
+            archive.seek(0)
+            digest, size = _sha256_of(archive)
+            archive.seek(0)
+            # A random name: the stored path says nothing about whose data it is.
+            name = export.file.storage.save(f"exports/{uuid.uuid4().hex}.zip", File(archive))
+    except Exception as exc:
+        logger.exception("export %s failed", export.reference)
+        # Not over a READY export: another delivery of the same task may have finished it.
+        DataExport.objects.filter(pk=export.pk).exclude(status=DataExport.Status.READY).update(
+            status=DataExport.Status.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:2000], updated_at=timezone.now()
+        )
+        if name:
+            export.file.storage.delete(name)
+        return DataExport.objects.filter(pk=export.pk).first() or export
+
+    with transaction.atomic():
+        current = DataExport.objects.select_for_update().filter(pk=export.pk).first()
+        if current is None:
+            # The export was deleted while it was built (the subject was erased): no orphan file.
+            export.file.storage.delete(name)
+            return export
+        if current.status == DataExport.Status.READY:
+            # Another delivery of the same task finished first: keep its file.
+            export.file.storage.delete(name)
+            return current
+        current.file.name = name
+        current.status = DataExport.Status.READY
+        current.size_bytes = size
+        current.sha256 = digest
+        current.record_counts = counts
+        current.expires_at = timezone.now() + EXPORT_LIFETIME
+        current.save()
+        transaction.on_commit(lambda: _email_ready(current.pk))
+    return current
+
+
+def exports_delete_expired(*, now: datetime | None = None, dry_run: bool = False) -> int:
+    """Delete the files of exports past their expiry and mark them EXPIRED (daily beat job)."""
+    now = now or timezone.now()
+    expired = DataExport.objects.filter(expires_at__lte=now).exclude(status=DataExport.Status.EXPIRED)
+    if dry_run:
+        return expired.count()
+    done = 0
+    for export in expired.iterator(chunk_size=500):
+        with transaction.atomic():
+            locked = DataExport.objects.select_for_update().filter(pk=export.pk).first()
+            if locked is None or locked.status == DataExport.Status.EXPIRED:
+                continue
+            if locked.file:
+                locked.file.delete(save=False)
+            locked.status = DataExport.Status.EXPIRED
+            locked.size_bytes = 0
+            locked.save(update_fields=["file", "status", "size_bytes", "updated_at"])
+            done += 1
+    return done
+
+
+def exports_requeue_stuck(*, older_than: timedelta = timedelta(minutes=30), dry_run: bool = False) -> list[int]:
+    """Re-enqueue exports left PENDING or RUNNING by a worker that died (see erasure_requeue_stuck)."""
+    cutoff = timezone.now() - older_than
+    with transaction.atomic():
+        stuck = list(
+            DataExport.objects.select_for_update()
+            .filter(status__in=[DataExport.Status.PENDING, DataExport.Status.RUNNING], updated_at__lte=cutoff)
+            .values_list("pk", flat=True)
+        )
+        if dry_run:
+            return stuck
+        DataExport.objects.filter(pk__in=stuck).update(updated_at=timezone.now())
+        for pk in stuck:
+            transaction.on_commit(lambda pk=pk: _queue_for_worker(pk))
+    return stuck
+
+
+def _temp_dir() -> str | None:
+    return getattr(settings, "PERSONAL_DATA_EXPORT_TEMP_DIR", None) or None
+
+
+def _sha256_of(handle) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    while block := handle.read(1024 * 1024):
+        digest.update(block)
+        size += len(block)
+    return digest.hexdigest(), size
+
+
+def _email_ready(export_id: int) -> None:
+    export = DataExport.objects.select_related("subject").filter(pk=export_id).first()
+    if export is None or export.status != DataExport.Status.READY:
+        return
+    subject = export.subject
+    if not subject.email or not subject.is_active:
+        return
+    with translation.override(export.language or subject.preferred_language):
+        context = {
+            "user": subject,
+            "export": export,
+            "url": settings.SITE_URL.rstrip("/") + reverse("personal_data:data"),
+            "expires_at": export.expires_at,
+        }
+        title = render_to_string("personal_data/email/export_ready_subject.txt", context).strip()
+        body = render_to_string("personal_data/email/export_ready_body.txt", context)
+    try:
+        send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + title, body, settings.DEFAULT_FROM_EMAIL, [subject.email])
+    except Exception:  # the export is ready either way; the page shows it
+        logger.exception("could not email export %s", export.reference)

@@ -1,0 +1,79 @@
+"""The subject's rows of each exported registry entry: registered personal fields only (plus
+the row's opaque reference), read in chunks, other people shown only by their public handle."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import PublicProfile, User
+from apps.personal_data.registry import Entry, PersonalField, entries
+
+CHUNK_SIZE = 2000
+
+
+def _exported_entries() -> list[Entry]:
+    return sorted((e for e in entries() if e.export), key=lambda e: e.label)
+
+
+def _has_reference(entry: Entry) -> bool:
+    return any(f.name == "reference" for f in entry.model._meta.concrete_fields)
+
+
+def _chunks(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _related_labels(model_field: models.ForeignKey, ids: set, subject: User) -> dict:
+    related = model_field.related_model
+    if related is get_user_model():
+        # Other people are not the subject's data (GDPR Art. 15(4)): they appear by the
+        # public handle they chose to show, or not at all.
+        labels: dict = dict.fromkeys(ids, _("another customer"))
+        labels.update(
+            PublicProfile.objects.filter(user_id__in=ids, show_display_name=True).values_list("user_id", "handle")
+        )
+        if subject.pk in ids:
+            labels[subject.pk] = str(subject)
+        return labels
+    key = model_field.target_field.name
+    return {getattr(obj, key): str(obj) for obj in related._default_manager.filter(**{f"{key}__in": ids})}
+
+
+def _rows(entry: Entry, subject: User, personal: list[PersonalField]) -> Iterator[dict[str, Any]]:
+    """The subject's rows of ``entry``: the given personal fields (plus reference), in pk order."""
+    model = entry.model
+    names: list[str] = ["reference"] if _has_reference(entry) else []
+    columns: list[str] = list(names)
+    fks: list[tuple[int, models.ForeignKey]] = []
+    for personal_field in personal:
+        model_field = model._meta.get_field(personal_field.name)
+        if model_field.many_to_one or model_field.one_to_one:
+            fks.append((len(columns), model_field))  # type: ignore[arg-type]
+            columns.append(model_field.attname)  # type: ignore[union-attr]
+        else:
+            columns.append(personal_field.name)
+        names.append(personal_field.name)
+    queryset = model._default_manager.filter(entry.subject_q(subject)).order_by("pk").values_list(*columns)
+    for batch in _chunks(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+        labels = {
+            index: _related_labels(model_field, {row[index] for row in batch if row[index] is not None}, subject)
+            for index, model_field in fks
+        }
+        for row in batch:
+            values = list(row)
+            for index, found in labels.items():
+                if values[index] is not None:
+                    values[index] = found.get(values[index], "")
+            yield dict(zip(names, values, strict=True))
