@@ -10,10 +10,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.subject_requests import selectors
-from apps.subject_requests.deadlines import add_months, compute, is_working_day
+from apps.subject_requests.domain import add_months, compute, is_working_day
 from apps.subject_requests.models import Jurisdiction, RequestType, SubjectRequest
-from apps.subject_requests.services import subject_request_create, subject_request_pause
+from apps.subject_requests.selectors import deadlines as selectors
+from apps.subject_requests.services.intake import subject_request_create
+from apps.subject_requests.services.workflow import subject_request_pause
 
 pytestmark = pytest.mark.django_db
 UTC = ZoneInfo("UTC")

@@ -11,10 +11,14 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.core.actors import SystemActor
-from apps.subject_requests.execution import subject_request_execute, subject_request_start
-from apps.subject_requests.jobs import MAX_REQUEUES, stuck_requests, subject_requests_requeue_stuck
+from apps.subject_requests.execution import subject_request_execute
 from apps.subject_requests.models import RequestMessage, SubjectRequest
-from apps.subject_requests.services import subject_request_create
+from apps.subject_requests.selectors.execution import stuck_requests
+from apps.subject_requests.services.execution import MAX_REQUEUES, subject_requests_requeue_stuck
+from apps.subject_requests.services.intake import subject_request_create
+from apps.subject_requests.services.workflow import (
+    subject_request_start,
+)
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status

@@ -15,7 +15,7 @@ from apps.core.actors import SystemActor
 from apps.retention.models import PurgeRun
 from apps.retention.purge import purge
 from apps.subject_requests.models import RequestMessage, SubjectRequest
-from apps.subject_requests.services import (
+from apps.subject_requests.services.intake import (
     subject_request_confirm,
     subject_request_create,
     subject_request_issue_confirmation,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.subject_requests.models import Jurisdiction, RequestAttachment, RequestMessage, SubjectRequest
-from apps.subject_requests.services import subject_request_create
+from apps.subject_requests.services.intake import subject_request_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -215,7 +215,7 @@ def test_it_refuses_files_of_other_types(client_as, customer, name, content, err
 
 
 def test_it_refuses_files_over_10_mb(client_as, customer, monkeypatch):
-    monkeypatch.setattr("apps.subject_requests.admin.forms.ATTACHMENT_MAX_BYTES", 1024)
+    monkeypatch.setattr("apps.subject_requests.domain.ATTACHMENT_MAX_BYTES", 1024)
     request = file_request(customer)
     response = attach(client_as("officer"), request, SimpleUploadedFile("big.txt", b"a" * 2048))
     assert response.status_code == 400

@@ -12,10 +12,15 @@ from django.utils import timezone
 
 from apps.accounts.roles import PRIVACY_OFFICER
 from apps.core.actors import SystemActor
-from apps.subject_requests.deadlines import end_of_day
-from apps.subject_requests.jobs import reminders_due, subject_requests_remind
+from apps.subject_requests.domain import end_of_day
 from apps.subject_requests.models import Jurisdiction, SubjectRequest
-from apps.subject_requests.services import subject_request_create, subject_request_pause, subject_requests_assign
+from apps.subject_requests.selectors.reminders import reminders_due
+from apps.subject_requests.services.intake import subject_request_create
+from apps.subject_requests.services.reminders import subject_requests_remind
+from apps.subject_requests.services.workflow import (
+    subject_request_pause,
+    subject_requests_assign,
+)
 from tests.conftest import _staff
 from tests.factories import UserFactory
 
@@ -145,11 +150,11 @@ def test_the_dry_run_sends_and_marks_nothing_and_the_command_says_what_it_would_
 
 
 def test_a_failed_email_is_retried_by_the_next_run(officer, monkeypatch):
-    from apps.subject_requests import jobs
+    from apps.subject_requests.services import reminders
 
     now = timezone.now()
     request = due_in(file("access", "a@example.test"), timedelta(days=1), now)
-    monkeypatch.setattr(jobs, "send_templated_mail", lambda *a, **k: (_ for _ in ()).throw(OSError("no server")))
+    monkeypatch.setattr(reminders, "send_templated_mail", lambda *a, **k: (_ for _ in ()).throw(OSError("no server")))
 
     assert subject_requests_remind(now=now) == []
     request.refresh_from_db()
@@ -194,11 +199,11 @@ def test_it_reminds_once_per_day_of_the_organisation(settings, officer):
 
 
 def test_it_counts_the_days_left_from_today_where_the_request_is_under(settings, officer, monkeypatch):
-    from apps.subject_requests import jobs
+    from apps.subject_requests.services import reminders
 
     settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
     sent = []
-    monkeypatch.setattr(jobs, "send_templated_mail", lambda template, context, **kwargs: sent.append(context))
+    monkeypatch.setattr(reminders, "send_templated_mail", lambda template, context, **kwargs: sent.append(context))
     for code, due_on in (("vn", date(2027, 1, 3)), ("us-ca", date(2027, 1, 2))):
         jurisdiction = Jurisdiction.objects.get(code=code)
         request = file("access", f"{code}@example.test")

@@ -16,16 +16,16 @@ from django.urls import reverse
 from apps.consent.models import ConsentEvent, Purpose
 from apps.consent.services import Context, consent_record
 from apps.core.actors import SystemActor
-from apps.subject_requests import selectors
 from apps.subject_requests.models import RequestMessage, RequestType, SubjectRequest
-from apps.subject_requests.services import (
-    allowed_transitions,
-    subject_request_create,
+from apps.subject_requests.selectors import requests as selectors
+from apps.subject_requests.selectors.requests import allowed_transitions
+from apps.subject_requests.services.intake import subject_request_create
+from apps.subject_requests.services.requests import (
     subject_request_message,
     subject_request_note,
     subject_request_transition,
-    subject_requests_assign,
 )
+from apps.subject_requests.services.workflow import subject_requests_assign
 from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -473,7 +473,7 @@ def test_staff_and_customers_without_requests_see_an_empty_list(client_as, db):
 
 
 def test_your_requests_stays_highlighted_on_a_requests_own_page(client_as, customer):
-    from apps.subject_requests.services import subject_request_create
+    from apps.subject_requests.services.intake import subject_request_create
 
     request, _ = subject_request_create(
         request_type="access", channel="account", actor=customer, subject=customer, verification_method="signed_in"

@@ -14,7 +14,8 @@ from apps.consent.models import ProcessingRestriction
 from apps.core.clock import organisation_today
 from apps.retention.models import LegalHold
 from apps.subject_requests.models import RequestMessage, SubjectRequest
-from apps.subject_requests.services import subject_request_create, subject_request_transition
+from apps.subject_requests.services.intake import subject_request_create
+from apps.subject_requests.services.requests import subject_request_transition
 from tests.conftest import _staff
 from tests.factories import UserFactory
 

@@ -6,11 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.subject_requests.models import RequestMessage, SubjectRequest
-from apps.subject_requests.services import (
-    subject_request_create,
-    subject_request_issue_confirmation,
-    subject_request_pause,
-)
+from apps.subject_requests.services.intake import subject_request_create, subject_request_issue_confirmation
+from apps.subject_requests.services.workflow import subject_request_pause
 
 pytestmark = pytest.mark.django_db
 SIGNED_IN = SubjectRequest.Verification.SIGNED_IN

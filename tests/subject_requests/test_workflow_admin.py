@@ -12,7 +12,9 @@ from django.urls import reverse
 
 from apps.accounts.roles import PRIVACY_OFFICER
 from apps.subject_requests.models import Jurisdiction, RequestMessage, SubjectRequest
-from apps.subject_requests.services import subject_request_create, subject_request_transition, subject_requests_assign
+from apps.subject_requests.services.intake import subject_request_create
+from apps.subject_requests.services.requests import subject_request_transition
+from apps.subject_requests.services.workflow import subject_requests_assign
 from tests.conftest import _staff, sign_in
 from tests.factories import UserFactory
 
