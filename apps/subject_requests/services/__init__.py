@@ -7,6 +7,7 @@ forms/, admin/ and tests/subject_requests/):
 - ``facebook``: the erasure request Facebook's data-deletion callback opens
 - ``workflow``: the officers' steps (assign, clock, start, rectify, complete, approve …)
 - ``deadlines``: setting a request's deadlines from its rule (helpers of the services above)
+- ``jurisdictions``: an officer's change to a law's deadlines
 - ``reminders``: the officers' daily digest (a periodic job)
 - ``execution``: the reconciler of lost executions (a periodic job; the engine is execution/)
 """
