@@ -8,16 +8,33 @@ class SubjectRequestsConfig(AppConfig):
     verbose_name = _("Subject requests")
 
     def ready(self) -> None:
+        self._connect_tasks()
         self._register_navigation()
         self._register_statistics()
+        self._register_dashboard()
+
+    @staticmethod
+    def _connect_tasks() -> None:
+        from apps.subject_requests import tasks
+        from apps.subject_requests.services.requests import queues_connect
+
+        # The services queue the worker's tasks through these slots (tasks.py imports the services).
+        queues_connect(acknowledge=tasks.acknowledge_task, execute=tasks.execute_task)
 
     @staticmethod
     def _register_statistics() -> None:
         from apps.retention.selectors.statistics import register_request_counter
-        from apps.subject_requests.metrics import requests_by_type_since
+        from apps.subject_requests.selectors.dashboard import requests_by_type_since
 
         # The investors' report counts requests per right exercised (P-26), small cells suppressed.
         register_request_counter(requests_by_type_since)
+
+    @staticmethod
+    def _register_dashboard() -> None:
+        from apps.subject_requests.admin.dashboard import register as register_dashboard_pages
+
+        # The officers' dashboard and its yearly CSV: site-level admin pages at /admin/requests/dashboard/.
+        register_dashboard_pages()
 
     @staticmethod
     def _register_navigation() -> None:

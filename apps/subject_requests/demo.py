@@ -13,13 +13,9 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.subject_requests.models import SubjectRequest
-from apps.subject_requests.services import (
-    subject_request_create,
-    subject_request_issue_confirmation,
-    subject_request_message,
-    subject_request_transition,
-    subject_requests_assign,
-)
+from apps.subject_requests.services.intake import subject_request_create, subject_request_issue_confirmation
+from apps.subject_requests.services.requests import subject_request_message, subject_request_transition
+from apps.subject_requests.services.workflow import subject_requests_assign
 
 OFFICER_CHECK = "officer"
 

@@ -2,8 +2,8 @@
 
 A request is one person exercising one right. Its deadlines come from its jurisdiction's
 rule (``Jurisdiction``, data seeded from the laws and editable by officers); its life is a
-status changed only by the services in services.py, each change recorded by
-simple-history with the actor and reason, so the history is the request's timeline.
+status changed only by the services (services/), each change recorded by simple-history
+with the actor and reason, so the history is the request's timeline.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.core.models import ReferencedModel, TimestampedModel
-from apps.subject_requests.deadlines import Period, Terms, Unit
+from apps.subject_requests.domain import Period, Terms, Unit
 
 
 class RequestType(models.TextChoices):
@@ -31,6 +31,11 @@ class RequestType(models.TextChoices):
     WITHDRAWAL = "withdrawal", _("Withdraw consent")
     COMPLAINT = "complaint", _("Complaint")
     STOP_PROCESSING = "stop_processing", _("Stop processing my data")
+
+
+# Types that take effect at once, without an officer: an objection to direct marketing is
+# absolute, and withdrawing consent must be as easy as giving it.
+IMMEDIATE_TYPES = {RequestType.WITHDRAWAL, RequestType.OBJECTION}
 
 
 MAX_AMOUNT = 400  # no law gives more than about a year; larger numbers are typing mistakes

@@ -167,7 +167,7 @@ _google_scope = ["profile", "email"]
 if GOOGLE_CALENDAR_ACCESS:
     _google_scope.append("https://www.googleapis.com/auth/calendar.readonly")
 SOCIALACCOUNT_PROVIDERS: dict = {}
-# Also verifies Facebook's data-deletion callback (apps.subject_requests.facebook); empty: refused.
+# Also verifies Facebook's data-deletion callback (apps.subject_requests.domain, parse_signed_request); empty: refused.
 FACEBOOK_APP_SECRET = env("FACEBOOK_APP_SECRET", default="")
 # Providers are configured only from the environment; with no credentials the
 # provider has no app and allauth hides its button.

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from apps.consent.services.ledger import restriction_place
-from apps.subject_requests.services import subject_request_create
+from apps.subject_requests.services.intake import subject_request_create
 
 pytestmark = pytest.mark.django_db
 

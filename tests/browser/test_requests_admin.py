@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from apps.core.clock import organisation_time
 from apps.subject_requests.models import RequestMessage, SubjectRequest
-from apps.subject_requests.services import subject_request_create
+from apps.subject_requests.services.intake import subject_request_create
 from tests.browser.test_disclosures_journey import _officer_session
 from tests.helpers import ARTIFACTS, sign_in
 

@@ -19,16 +19,17 @@ from apps.personal_data.domain import address_hash
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.retention.services.holds import legal_hold_place
 from apps.subject_requests import execution
-from apps.subject_requests.execution import (
+from apps.subject_requests.execution import subject_request_execute
+from apps.subject_requests.models import Jurisdiction, RequestMessage, SubjectRequest
+from apps.subject_requests.selectors.requests import requests_for_subject, timeline
+from apps.subject_requests.services.intake import subject_request_create
+from apps.subject_requests.services.requests import subject_request_transition
+from apps.subject_requests.services.workflow import (
     rectification_apply,
     subject_request_approve,
     subject_request_complete,
-    subject_request_execute,
     subject_request_start,
 )
-from apps.subject_requests.models import Jurisdiction, RequestMessage, SubjectRequest
-from apps.subject_requests.selectors import requests_for_subject, timeline
-from apps.subject_requests.services import subject_request_create, subject_request_transition
 from tests.factories import UserFactory
 from tests.helpers import make_staff
 
@@ -529,7 +530,7 @@ def test_withdrawing_one_marketing_consent_leaves_the_others(customer):
     from apps.consent.services.ledger import Context, consent_set_choices
     from apps.personal_data.domain import address_hash
     from apps.subject_requests.execution import subject_request_execute
-    from apps.subject_requests.services import subject_request_create
+    from apps.subject_requests.services.intake import subject_request_create
 
     email_marketing = list(Purpose.objects.filter(is_marketing=True, channel="email", is_active=True)[:2])
     assert len(email_marketing) == 2

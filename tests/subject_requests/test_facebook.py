@@ -15,7 +15,7 @@ import time_machine
 from allauth.socialaccount.models import SocialAccount
 from django.test import Client, override_settings
 
-from apps.subject_requests.facebook import SignedRequestError, parse_signed_request, sign
+from apps.subject_requests.domain import SignedRequestError, parse_signed_request, sign
 from apps.subject_requests.models import SubjectRequest
 
 SECRET = "test-facebook-app-secret"
@@ -185,7 +185,7 @@ def test_the_callback_is_post_only():
 
 def test_it_refuses_an_old_signed_request_replayed_and_non_ascii_ids():
 
-    from apps.subject_requests.facebook import SignedRequestError, parse_signed_request, sign
+    from apps.subject_requests.domain import SignedRequestError, parse_signed_request, sign
 
     secret = "replay-secret"
     fresh = {"algorithm": "HMAC-SHA256", "user_id": "1234", "issued_at": int(time.time())}

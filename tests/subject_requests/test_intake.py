@@ -1,8 +1,10 @@
-"""Intake: deadlines set at once, duplicates linked, the public form's confirmation, expiry."""
+"""Intake: deadlines set at once, duplicates linked, the public form's confirmation, expiry, an
+officer's identity check."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -13,17 +15,17 @@ from apps.core.actors import SystemActor
 from apps.retention.models import PurgeRun
 from apps.retention.purge import purge
 from apps.subject_requests.models import RequestMessage, SubjectRequest
-from apps.subject_requests.services import (
+from apps.subject_requests.services.intake import (
     subject_request_confirm,
     subject_request_create,
     subject_request_issue_confirmation,
-    subject_request_pause,
     subject_request_verify,
 )
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
 SIGNED_IN = SubjectRequest.Verification.SIGNED_IN
+UTC = ZoneInfo("UTC")
 
 
 def test_a_signed_in_customers_request_opens_with_its_deadlines(customer):
@@ -133,10 +135,60 @@ def test_an_officer_verifies_a_waiting_request_and_its_clock_starts_then(officer
         subject_request_verify(request=verified, actor=officer, note="again")
 
 
-def test_pausing_asks_the_subject_for_what_is_missing(officer, customer):
+# --- Duplicates, dates received, codes sent again -----------------------------------------------
+
+
+def file(subject=None, *, request_type="access", email="", received_at=None, channel="email", jurisdiction=None):
     request, _ = subject_request_create(
-        request_type="access", channel="account", actor=customer, subject=customer, verification_method=SIGNED_IN
+        request_type=request_type,
+        channel=channel,
+        actor=None,
+        subject=subject,
+        requester_email=email,
+        received_at=received_at,
+        jurisdiction=jurisdiction,
+        verification_method="officer",
+        verification_note="Replied from the account's address",
     )
-    subject_request_pause(request=request, actor=officer, reason="Please confirm the postcode on your account.")
-    message = RequestMessage.objects.get(request=request, kind=RequestMessage.Kind.TO_SUBJECT)
-    assert "postcode" in message.body
+    return request
+
+
+def public(email: str, request_type: str = "erasure") -> tuple[SubjectRequest, str]:
+    request, _ = subject_request_create(
+        request_type=request_type, channel="web_form", actor=None, requester_email=email
+    )
+    return request, subject_request_issue_confirmation(request=request)
+
+
+def test_a_received_date_from_long_ago_or_the_future_is_refused(customer):
+    for received in (datetime(1, 1, 1, tzinfo=UTC), timezone.now() + timedelta(days=2)):
+        with pytest.raises(ValidationError):
+            file(customer, received_at=received)
+    assert not SubjectRequest.objects.exists()
+
+
+def test_an_officer_verifying_a_repeat_links_it_to_the_open_one(customer, officer):
+    waiting, _code = public(customer.email)
+    first = file(customer, request_type="erasure")
+    result = subject_request_verify(request=waiting, actor=officer, note="Called back on the number on file.")
+    assert result.pk == first.pk
+    waiting.refresh_from_db()
+    assert waiting.status == Status.WITHDRAWN
+    assert waiting.duplicate_of_id == first.pk
+    assert SubjectRequest.objects.filter(status=Status.OPEN).count() == 1
+
+
+def test_an_address_only_request_and_the_accounts_own_are_one(customer):
+    file(email=customer.email, request_type="objection")
+    _again, created = subject_request_create(
+        request_type="objection", channel="account", actor=customer, subject=customer, verification_method="signed_in"
+    )
+    assert not created
+
+
+def test_a_code_sent_again_works_no_longer_than_the_request_is_kept(customer):
+    request, _first = public("late@example.test")
+    with time_machine.travel(timezone.now() + timedelta(days=6)):
+        code = subject_request_issue_confirmation(request=request)
+    with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)), pytest.raises(ValidationError):
+        subject_request_confirm(reference=str(request.reference), code=code)

@@ -1,4 +1,5 @@
-"""Officer intake in the admin: a request received by email, phone or letter (P-31)."""
+"""Officer intake in the admin: a request received by email, phone or letter (P-31), and the letters
+and emails kept with a request."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.subject_requests.models import Jurisdiction, RequestAttachment, RequestMessage, SubjectRequest
+from apps.subject_requests.services.intake import subject_request_create
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 INTAKE = reverse("admin:subject_requests_subjectrequest_intake")
@@ -148,3 +151,80 @@ def test_it_offers_the_organisations_time_as_when_the_request_came_in(settings, 
     response = client_as("officer").get(INTAKE)
     assert f"{response.context['form'].initial['received_at']:%Y-%m-%d %H:%M:%S}" == "2027-01-01 00:30:00"
     assert 'value="2027-01-01T00:30"' in response.content.decode()
+
+
+# --- Attachments -------------------------------------------------------------------------------------
+
+
+def file_request(subject=None, *, request_type="access", email="", received_at=None, channel="email", **extra):
+    request, created = subject_request_create(
+        request_type=request_type,
+        channel=channel,
+        actor=None,
+        subject=subject,
+        requester_email=email,
+        requester_name="Sam Someone" if email else "",
+        received_at=received_at,
+        verification_method="officer",
+        verification_note="Replied from the account's address",
+        **extra,
+    )
+    assert created
+    return request
+
+
+def attach(client, request, upload):
+    url = reverse("admin:subject_requests_subjectrequest_attach", args=[request.pk])
+    return client.post(url, {"file": upload})
+
+
+def test_it_keeps_and_serves_an_attachment_to_officers_only(client_as, customer):
+    request = file_request(customer)
+    client = client_as("officer")
+    response = attach(client, request, SimpleUploadedFile("letter.pdf", b"%PDF-1.4 the letter", "application/pdf"))
+    assert response.status_code == 302
+    attachment = RequestAttachment.objects.get()
+    assert attachment.content_type == "application/pdf"
+    assert "letter" not in attachment.file.name  # stored under a random name
+    url = reverse("admin:subject_requests_subjectrequest_attachment", args=[request.pk, attachment.pk])
+    download = client.get(url)
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 the letter"
+    assert client_as("auditor").get(url).status_code == 403
+    assert client_as("support_agent").get(url).status_code == 403
+    other = file_request(UserFactory())
+    wrong = reverse("admin:subject_requests_subjectrequest_attachment", args=[other.pk, attachment.pk])
+    assert client.get(wrong).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        ("run.exe", b"MZ\x90\x00binary", "Attach a PDF, PNG, JPEG"),
+        ("fake.pdf", b"just text", "does not match its name"),
+        ("empty.txt", b"", "empty"),
+    ],
+)
+def test_it_refuses_files_of_other_types(client_as, customer, name, content, error):
+    request = file_request(customer)
+    response = attach(client_as("officer"), request, SimpleUploadedFile(name, content))
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert not RequestAttachment.objects.exists()
+
+
+def test_it_refuses_files_over_10_mb(client_as, customer, monkeypatch):
+    monkeypatch.setattr("apps.subject_requests.domain.ATTACHMENT_MAX_BYTES", 1024)
+    request = file_request(customer)
+    response = attach(client_as("officer"), request, SimpleUploadedFile("big.txt", b"a" * 2048))
+    assert response.status_code == 400
+    assert "attach files of up to 1.0\xa0KB" in response.content.decode()
+    assert not RequestAttachment.objects.exists()
+
+
+def test_it_accepts_an_email_file(client_as, customer):
+    request = file_request(customer)
+    eml = b"From: someone@example.test\r\nSubject: My data\r\n\r\nPlease send it."
+    assert attach(client_as("officer"), request, SimpleUploadedFile("mail.eml", eml)).status_code == 302
+    assert RequestAttachment.objects.get().content_type == "message/rfc822"

@@ -13,13 +13,10 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.core.actors import SystemActor
-from apps.subject_requests import views_public
 from apps.subject_requests.models import SubjectRequest
-from apps.subject_requests.services import (
-    subject_request_create,
-    subject_request_issue_confirmation,
-    subject_request_transition,
-)
+from apps.subject_requests.services.intake import subject_request_create, subject_request_issue_confirmation
+from apps.subject_requests.services.requests import subject_request_transition
+from apps.subject_requests.views import public as public_views
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
@@ -163,7 +160,7 @@ def test_a_request_already_being_handled_is_not_doubled(send, customer):
 
 
 def test_the_form_is_limited_per_address(send):
-    for _attempt in range(views_public.LIMITS["form-email"]):
+    for _attempt in range(public_views.LIMITS["form-email"]):
         assert send({"name": "Sam"})["Location"] == SENT_URL
     sent = len(mail.outbox)
     response = send({"request_type": "erasure"})
@@ -176,7 +173,7 @@ def test_the_form_is_limited_per_address(send):
 
 
 def test_the_form_is_limited_per_ip(send, monkeypatch):
-    monkeypatch.setitem(views_public.LIMITS, "form-ip", 2)
+    monkeypatch.setitem(public_views.LIMITS, "form-ip", 2)
     assert send({"email": "a@example.test"}).status_code == 302
     assert send({"email": "bad"}).status_code == 400  # invalid attempts count too
     assert send({"email": "c@example.test"}).status_code == 429
@@ -185,7 +182,7 @@ def test_the_form_is_limited_per_ip(send, monkeypatch):
 
 
 def test_the_limits_reset_after_an_hour(send, monkeypatch):
-    monkeypatch.setitem(views_public.LIMITS, "form-ip", 1)
+    monkeypatch.setitem(public_views.LIMITS, "form-ip", 1)
     assert send().status_code == 302
     assert send().status_code == 429
     with time_machine.travel(timezone.now() + timedelta(hours=1, minutes=1)):
@@ -265,7 +262,7 @@ def test_an_unknown_or_malformed_reference_is_404(client, method, reference):
 
 
 def test_confirmation_attempts_are_limited_per_ip(client, monkeypatch):
-    monkeypatch.setitem(views_public.LIMITS, "confirm-ip", 2)
+    monkeypatch.setitem(public_views.LIMITS, "confirm-ip", 2)
     request, code = public_request()
     for _attempt in range(2):
         assert client.post(confirm_url(request), {"code": "WRONG123"}).status_code == 400

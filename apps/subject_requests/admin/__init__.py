@@ -1,24 +1,19 @@
 """Admin for subject requests (P-30, P-31): the officer's side.
 
-One module per concern; importing them registers their admin classes:
+One module per sub-domain (the same names as in views/, services/, selectors/, forms/ and
+tests/subject_requests/); importing them registers their admin classes:
 
 - ``requests``: the request list (deadline clock, filters, search, bulk assign) and the
-  request page (subject summary, timeline, clock, related requests, scope, steps, messages,
-  notes, attachments); ``steps`` the steps valid for each status; ``intake`` the officer's
-  intake of requests received by email, phone or letter
+  request page (subject summary, timeline, clock, related requests, scope, attachments)
+- ``workflow``: the steps valid for each status, messages, notes, applying a rectification
+- ``intake``: the officer's intake of requests received by email, phone or letter, attachments
 - ``jurisdictions``: each law's deadlines, with history
-- ``dashboard``: the site-level dashboard and its yearly CSV
+- ``dashboard``: the site-level dashboard and its yearly CSV (registered by apps.py)
 
-Every write goes through ``apps.subject_requests.services`` (or ``execution``); nothing here
-deletes.
+Every write goes through ``apps.subject_requests.services``; nothing here deletes.
 """
 
-from apps.subject_requests.admin import dashboard, jurisdictions, requests
 from apps.subject_requests.admin.jurisdictions import JurisdictionAdmin
 from apps.subject_requests.admin.requests import SubjectRequestAdmin
 
-# The dashboard's site-level pages. The admin's autodiscovery imports this package while the
-# apps load (admin's ready()), before the URLconf asks the site for its URLs.
-dashboard.register()
-
-__all__ = ["JurisdictionAdmin", "SubjectRequestAdmin", "dashboard", "jurisdictions", "requests"]
+__all__ = ["JurisdictionAdmin", "SubjectRequestAdmin"]

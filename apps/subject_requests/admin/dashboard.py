@@ -1,7 +1,8 @@
 """The subject-request dashboard at /admin/requests/dashboard/ and its yearly CSV.
 
-Site-level admin pages (``register_site_view``) for officers and auditors: figures only,
-counted in SQL by ``apps.subject_requests.metrics``; neither page has a row per person.
+Site-level admin pages (``register_site_view``, called from SubjectRequestsConfig.ready) for
+officers and auditors: figures only, counted in SQL by ``selectors/dashboard.py``; neither page
+has a row per person.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from apps.core.admin_site import register_site_view
 from apps.core.charts import BarFrame
 from apps.core.clock import organisation_today
-from apps.subject_requests import metrics
-from apps.subject_requests.admin.common import VIEW_PERMISSION
+from apps.subject_requests.domain import VIEW_PERMISSION
+from apps.subject_requests.selectors.dashboard import dashboard, yearly
 
 # Officers and auditors hold it (apps/accounts/domain.py, the staff roles); support agents do not.
 DASHBOARD_PERMISSION = VIEW_PERMISSION
@@ -40,7 +41,7 @@ def month_chart(months: list[dict]) -> dict:
 
 
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    figures = metrics.dashboard()
+    figures = dashboard()
     context = {
         **admin.site.each_context(request),
         "title": _("Subject requests dashboard"),
@@ -62,7 +63,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
     )
     writer = csv.writer(response)
     writer.writerow(["year", "type", "received", "complied", "denied", "median_days_to_close"])
-    for row in metrics.yearly():
+    for row in yearly():
         median = "" if row.median_days is None else f"{row.median_days:.1f}"
         writer.writerow([row.year, _csv_safe(row.request_type), row.received, row.complied, row.denied, median])
     return response

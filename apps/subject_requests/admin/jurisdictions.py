@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from apps.retention.admin.common import ObjectIdAdminMixin
 from apps.subject_requests.models import Jurisdiction
+from apps.subject_requests.services.jurisdictions import jurisdiction_save
 
 COUNSEL_NOTE = _(
     "Seeded values: verify with counsel before relying on them. They were read from the laws "
@@ -79,6 +80,7 @@ class JurisdictionAdmin(ObjectIdAdminMixin, SimpleHistoryAdmin):
         return actions
 
     def save_model(self, request, obj, form, change) -> None:
-        # The form already ran full_clean (with Jurisdiction.clean); history records who and why.
-        obj._change_reason = "Changed in the admin" if change else "Added in the admin"
-        super().save_model(request, obj, form, change)
+        # The form already ran Jurisdiction.clean, so its errors show on the fields; history records who and why.
+        jurisdiction_save(
+            jurisdiction=obj, actor=request.user, reason="Changed in the admin" if change else "Added in the admin"
+        )

@@ -1,12 +1,15 @@
 """The request list and the request page of the officer's workflow (P-30, P-31).
 
 - The list: deadline clock, filters (status, type, jurisdiction, due soon, overdue,
-  assignee, channel), search by reference or email, and the bulk "Assign to…" action.
+  assignee, channel), search by reference or email, and the bulk "Assign to…" action
+  (workflow.py).
 - The request page (``change_view``, read-only): subject summary, deadline clock, scope
   (the rectification diff to accept), timeline, related requests, attachments, and the
-  steps valid now, each behind a confirmation page (steps.py).
-- Messages to the subject and internal notes, two separate forms.
-- Intake of requests received by email, phone or letter (the add page; intake.py).
+  steps valid now, each behind a confirmation page (workflow.py).
+- Messages to the subject and internal notes, two separate forms, and applying a
+  rectification (workflow.py).
+- Intake of requests received by email, phone or letter (the add page) and attachments
+  (intake.py).
 
 Nothing here writes except through the services; nothing is deleted.
 """
@@ -18,31 +21,27 @@ import re
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.accounts.models import User
 from apps.personal_data.domain import subject_reference
 from apps.retention.admin.common import is_object_id
-from apps.subject_requests import selectors, services
-from apps.subject_requests.admin import steps as request_steps
-from apps.subject_requests.admin.attachments import download, subject_request_attach
-from apps.subject_requests.admin.common import (
-    ADD_PERMISSION,
-    clock,
-    may_handle,
-    sees_subject,
-)
-from apps.subject_requests.admin.filters import AssigneeFilter, DueSoonFilter, OverdueFilter
-from apps.subject_requests.admin.forms import AssignForm, AttachmentForm, MessageForm, NoteForm, ReasonForm
-from apps.subject_requests.models import RequestAttachment, RequestType, SubjectRequest
+from apps.subject_requests.admin.intake import IntakeAdminMixin
+from apps.subject_requests.admin.workflow import WorkflowAdminMixin, available_steps, field_label
+from apps.subject_requests.domain import ADD_PERMISSION, may_handle, sees_subject
+from apps.subject_requests.forms.intake import AttachmentForm
+from apps.subject_requests.forms.workflow import AssignForm, MessageForm, NoteForm
+from apps.subject_requests.models import RequestType, SubjectRequest
+from apps.subject_requests.selectors.deadlines import clock, due_soon, overdue, with_deadline
+from apps.subject_requests.selectors.requests import related_requests, timeline
+from apps.subject_requests.selectors.workflow import handlers
+from apps.subject_requests.services.workflow import subject_requests_assign
 
 Status = SubjectRequest.Status
 HEX_PREFIX = re.compile(r"^[0-9a-f-]{4,36}$")
@@ -61,7 +60,51 @@ def reference_prefix(term: str) -> str | None:
     return "-".join(digits[a:b] for a, b in cuts if digits[a:b])
 
 
-class SubjectRequestAdmin(admin.ModelAdmin):
+class _YesFilter(admin.SimpleListFilter):
+    def lookups(self, request, model_admin):
+        return (("yes", _("Yes")),)
+
+
+class DueSoonFilter(_YesFilter):
+    """Open requests whose deadline falls within the next 7 days (selectors/deadlines.py)."""
+
+    title = gettext_lazy("due soon")
+    parameter_name = "due_soon"
+
+    def queryset(self, request, queryset):
+        return due_soon(queryset) if self.value() == "yes" else queryset
+
+
+class OverdueFilter(_YesFilter):
+    title = gettext_lazy("overdue")
+    parameter_name = "overdue"
+
+    def queryset(self, request, queryset):
+        return overdue(queryset) if self.value() == "yes" else queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = gettext_lazy("assignee")
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        people = [(str(user.pk), user.email) for user in handlers()]
+        return [("me", _("Me")), ("none", _("Unassigned")), *people]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "me":
+            return queryset.filter(assignee=request.user)
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        if value and value.isascii() and value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        return queryset
+
+
+class SubjectRequestAdmin(WorkflowAdminMixin, IntakeAdminMixin, admin.ModelAdmin):
+    # The mixins add their pages (get_urls), the steps' first: "<id>/step/<code>/" is tried before
+    # the other "<id>/…/" pages, as it always was ("5/step/attach/" is the step page's 404).
     list_display = (
         "short_reference",
         "type_display",
@@ -113,7 +156,7 @@ class SubjectRequestAdmin(admin.ModelAdmin):
     # --- The list ----------------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        return selectors.with_deadline(super().get_queryset(request))
+        return with_deadline(super().get_queryset(request))
 
     def get_list_display(self, request):
         if sees_subject(request.user):
@@ -193,7 +236,7 @@ class SubjectRequestAdmin(admin.ModelAdmin):
         if "apply" in request.POST and form.is_valid():
             assignee = form.cleaned_data["assignee"]
             try:
-                count = services.subject_requests_assign(requests=list(queryset), assignee=assignee, actor=request.user)
+                count = subject_requests_assign(requests=list(queryset), assignee=assignee, actor=request.user)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
                 return None
@@ -217,27 +260,6 @@ class SubjectRequestAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/subject_requests/subjectrequest/assign.html", context, status=status)
 
     # --- The request page --------------------------------------------------------------------------
-
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path("intake/", wrap(self.intake_view), name="subject_requests_subjectrequest_intake"),
-            path(
-                "<path:object_id>/step/<slug:code>/",
-                wrap(self.step_view),
-                name="subject_requests_subjectrequest_step",
-            ),
-            path("<path:object_id>/message/", wrap(self.message_view), name="subject_requests_subjectrequest_message"),
-            path("<path:object_id>/note/", wrap(self.note_view), name="subject_requests_subjectrequest_note"),
-            path("<path:object_id>/attach/", wrap(self.attach_view), name="subject_requests_subjectrequest_attach"),
-            path(
-                "<path:object_id>/attachments/<int:attachment_id>/",
-                wrap(self.attachment_view),
-                name="subject_requests_subjectrequest_attachment",
-            ),
-            path("<path:object_id>/rectify/", wrap(self.rectify_view), name="subject_requests_subjectrequest_rectify"),
-            *super().get_urls(),
-        ]
 
     def _get(self, request, object_id, *, handle: bool = True) -> SubjectRequest:
         if not is_object_id(object_id):
@@ -282,8 +304,8 @@ class SubjectRequestAdmin(admin.ModelAdmin):
             clock=clock(obj),
             handles=handles,
             sees_subject=shows_subject,
-            steps=request_steps.available_steps(obj, user) if handles else [],
-            timeline=selectors.timeline(obj, for_subject=False) if shows_subject else _status_timeline(obj),
+            steps=available_steps(obj, user) if handles else [],
+            timeline=timeline(obj, for_subject=False) if shows_subject else _status_timeline(obj),
             terms=obj.jurisdiction.terms(obj.request_type),
             execution_state=(obj.execution or {}).get("state", ""),
             execution_error=(obj.execution or {}).get("error", "") if handles else "",
@@ -292,7 +314,7 @@ class SubjectRequestAdmin(admin.ModelAdmin):
             attachment_form=forms.get("attachment_form") or AttachmentForm(),
         )
         if shows_subject:
-            context.update(subject_summary(obj), related=list(selectors.related_requests(obj)[:20]))
+            context.update(subject_summary(obj), related=list(related_requests(obj)[:20]))
             context["scope_rows"] = scope_rows(obj)
             context["rectification"] = rectification_rows(obj)
             context["can_rectify"] = (
@@ -309,171 +331,10 @@ class SubjectRequestAdmin(admin.ModelAdmin):
             request, self.change_form_template, self.page_context(request, obj, **forms), status=status
         )
 
-    # --- Steps -------------------------------------------------------------------------------------
-
-    def step_view(self, request, object_id, code):
-        if request.method not in ("GET", "POST"):
-            return HttpResponseNotAllowed(["GET", "POST"])
-        obj = self._get(request, object_id)
-        step = request_steps.STEPS_BY_CODE.get(code)
-        if step is None:
-            raise Http404
-        if not request.user.has_perm(step.permission):
-            raise PermissionDenied
-        if step not in request_steps.available_steps(obj, request.user):
-            context = self._context(request, obj, _("Not possible"), error=request_steps.refusal(obj, step))
-            return TemplateResponse(request, "admin/subject_requests/subjectrequest/refused.html", context, status=409)
-        reason_field = step.reason_field(obj)
-        if step.code == "reject":
-            reason_field["help_text"] = _(
-                "The subject is sent this reason, with their right to complain to %(authority)s. "
-                "Write it for them: plain words, no internal notes."
-            ) % {"authority": obj.jurisdiction.authority_name}
-        form = ReasonForm(request.POST if request.method == "POST" else None, **reason_field)
-        status = 200
-        if request.method == "POST":
-            status = 400
-            if form.is_valid():
-                reason = form.cleaned_data["reason"].strip()
-                try:
-                    if step.code == "open":
-                        from apps.subject_requests.admin.forms import validate_identity_note
-
-                        validate_identity_note(reason)
-                    with transaction.atomic():  # a step and its note stand or fall together
-                        step.perform(obj, request.user, reason)
-                except ValidationError as error:
-                    for message in error.messages:
-                        form.add_error(None, message)
-                else:
-                    obj.refresh_from_db()
-                    self.message_user(
-                        request,
-                        _("Done: %(step)s. The request is now %(status)s.")
-                        % {"step": step.label, "status": obj.get_status_display().lower()},
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(self._page_url(obj))
-        context = self._context(
-            request,
-            obj,
-            step.question,
-            step=step,
-            form=form,
-            req=obj,
-            clock=clock(obj),
-            authority=obj.jurisdiction.authority_name,
-            authority_url=obj.jurisdiction.authority_url,
-            sees_subject=sees_subject(request.user),
-        )
-        return TemplateResponse(request, "admin/subject_requests/subjectrequest/step.html", context, status=status)
-
-    # --- Messages, notes, attachments, rectification ---------------------------------------------
-
-    def message_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        obj = self._get(request, object_id)
-        form = MessageForm(request.POST)
-        if form.is_valid():
-            try:
-                services.subject_request_message(request=obj, actor=request.user, body=form.cleaned_data["body"])
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                self.message_user(request, _("Message sent to the subject."), messages.SUCCESS)
-                return HttpResponseRedirect(self._page_url(obj) + "#messages")
-        return self._render_page(request, obj, 400, message_form=form)
-
-    def note_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        obj = self._get(request, object_id)
-        form = NoteForm(request.POST)
-        if form.is_valid():
-            try:
-                services.subject_request_note(request=obj, actor=request.user, body=form.cleaned_data["body"])
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                self.message_user(request, _("Internal note added."), messages.SUCCESS)
-                return HttpResponseRedirect(self._page_url(obj) + "#notes")
-        return self._render_page(request, obj, 400, note_form=form)
-
-    def attach_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        obj = self._get(request, object_id)
-        form = AttachmentForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                subject_request_attach(request=obj, upload=form.cleaned_data["file"], actor=request.user)
-            except ValidationError as error:
-                form.add_error("file", error)
-            else:
-                self.message_user(request, _("File attached."), messages.SUCCESS)
-                return HttpResponseRedirect(self._page_url(obj) + "#attachments")
-        return self._render_page(request, obj, 400, attachment_form=form)
-
-    def attachment_view(self, request, object_id, attachment_id):
-        if request.method != "GET":
-            return HttpResponseNotAllowed(["GET"])
-        obj = self._get(request, object_id)
-        attachment = get_object_or_404(RequestAttachment, pk=attachment_id, request=obj)
-        return download(attachment)
-
-    def rectify_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        obj = self._get(request, object_id)
-        if obj.request_type != RequestType.RECTIFICATION or obj.status != Status.IN_PROGRESS:
-            context = self._context(
-                request,
-                obj,
-                _("Not possible"),
-                error=_("Changes are applied to a rectification request in progress only."),
-            )
-            return TemplateResponse(request, "admin/subject_requests/subjectrequest/refused.html", context, status=409)
-        proposed = (obj.scope or {}).get("changes") or {}
-        accepted = [name for name in request.POST.getlist("accept") if name in proposed]
-        if len(accepted) != len(set(request.POST.getlist("accept"))):
-            self.message_user(request, _("Only the proposed changes can be accepted."), messages.ERROR)
-            return self._render_page(request, obj, 400)
-        from apps.subject_requests.execution import rectification_apply
-
-        try:
-            rectification_apply(request=obj, actor=request.user, accepted=accepted)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return self._render_page(request, obj, 400)
-        if accepted:
-            text = _("Applied to the account: %(fields)s.") % {"fields": ", ".join(field_label(n) for n in accepted)}
-        else:
-            text = _("No change was accepted; nothing on the account was changed.")
-        self.message_user(request, text, messages.SUCCESS)
-        return HttpResponseRedirect(self._page_url(obj))
-
-    # --- Intake ------------------------------------------------------------------------------------
-
-    def add_view(self, request, form_url="", extra_context=None):
-        return HttpResponseRedirect(reverse("admin:subject_requests_subjectrequest_intake"))
-
-    def intake_view(self, request):
-        from apps.subject_requests.admin.intake import intake_view
-
-        return intake_view(self, request)
-
 
 def _status_timeline(obj: SubjectRequest) -> list:
     """For those who do not see the subject (auditors): status changes only, without reasons."""
-    return [item for item in selectors.timeline(obj, for_subject=True) if item.kind == "status"]
-
-
-def field_label(name: str) -> str:
-    try:
-        return str(User._meta.get_field(name).verbose_name)
-    except Exception:
-        return name
+    return [item for item in timeline(obj, for_subject=True) if item.kind == "status"]
 
 
 def subject_summary(obj: SubjectRequest) -> dict:

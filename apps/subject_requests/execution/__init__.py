@@ -2,20 +2,22 @@
 
 Who calls what:
 
-* ``subject_request_start`` (officer, or a command) moves an OPEN request to IN_PROGRESS and
-  queues ``tasks.execute_task``; withdrawals and objections (services.IMMEDIATE_TYPES) are
-  queued straight from opening and ``subject_request_execute`` starts them itself.
+* ``subject_request_start`` (services/workflow.py; an officer, or a command) moves an OPEN
+  request to IN_PROGRESS and queues ``tasks.execute_task``; withdrawals and objections
+  (models.IMMEDIATE_TYPES) are queued straight from opening (services/requests.py) and
+  ``subject_request_execute`` starts them itself.
 * ``subject_request_execute`` (the task) does the request's work and completes it, or leaves
   it IN_PROGRESS waiting for an officer (rectification, complaint, data found without an
   account); officers finish those with ``rectification_apply``, ``subject_request_complete``
-  and ``subject_request_approve``.
+  and ``subject_request_approve`` (services/workflow.py).
 
 ``request.execution`` is the worker's record (no history row per write; the status changes
 are the timeline):
 
     state        queued | running | awaiting_officer | failed | gave_up | done
     queued_at, started_at, active_at, finished_at   ISO datetimes (the reconciler reads them)
-    attempts     how many times execute claimed it;  requeues: how many times jobs.py re-queued it
+    attempts     how many times execute claimed it;  requeues: how many times the reconciler
+                 (services/execution.py) re-queued it
     started_by   the officer who started it (their pk), the actor of the engines' writes
     export / erasure / restriction   {"id", "reference"} of what the engine made, recorded
                  before the engine runs, so another delivery resumes it instead of doubling it
@@ -27,19 +29,30 @@ the engines (export, erasure) run outside that lock (an erasure is many short tr
 checkpointed, and must not sit inside one long one) and are idempotent on their own; the
 ledger types write their entries and complete the request in one transaction.
 
-Scope keys read here (set by forms.py): ``purposes`` (purpose codes, or ids) for
+Scope keys read here (set by forms/requests.py): ``purposes`` (purpose codes, or ids) for
 restriction, objection and withdrawal (empty: all processing / all granted consents);
 ``all_processing`` (bool) for restriction; ``direct_marketing`` (bool) for objection (any
 marketing purpose chosen counts too); ``changes`` ({field: new value}) for rectification.
 
 Modules: record (the bookkeeping and shared steps), engines (export, erasure), ledger
-(consent types), officers (start, retry, rectification, completion, approval).
+(consent types), officers (handing the types officers finish over to them). The execution
+states are domain values (domain.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from apps.subject_requests.domain import (
+    AWAITING_OFFICER,
+    DONE,
+    FAILED,
+    GAVE_UP,
+    QUEUED,
+    RUNNING,
+    UNFINISHED,
+    parse_time,
+)
 from apps.subject_requests.execution.engines import erasure_outcome, execute_erasure, execute_export
 from apps.subject_requests.execution.ledger import (
     execute_objection,
@@ -47,29 +60,8 @@ from apps.subject_requests.execution.ledger import (
     execute_stop_processing,
     execute_withdrawal,
 )
-from apps.subject_requests.execution.officers import (
-    approval_requested_by,
-    awaiting_officer,
-    execute_for_officer,
-    rectification_apply,
-    subject_request_approve,
-    subject_request_complete,
-    subject_request_retry,
-    subject_request_start,
-)
-from apps.subject_requests.execution.record import (
-    AWAITING_OFFICER,
-    DONE,
-    FAILED,
-    GAVE_UP,
-    QUEUED,
-    RUNNING,
-    SYSTEM,
-    UNFINISHED,
-    claim,
-    parse_time,
-    record_execution,
-)
+from apps.subject_requests.execution.officers import awaiting_officer, execute_for_officer
+from apps.subject_requests.execution.record import SYSTEM, claim, record_execution
 from apps.subject_requests.models import RequestType, SubjectRequest
 
 Status = SubjectRequest.Status
@@ -114,14 +106,8 @@ __all__ = [
     "RUNNING",
     "SYSTEM",
     "UNFINISHED",
-    "approval_requested_by",
     "awaiting_officer",
     "erasure_outcome",
     "parse_time",
-    "rectification_apply",
-    "subject_request_approve",
-    "subject_request_complete",
     "subject_request_execute",
-    "subject_request_retry",
-    "subject_request_start",
 ]

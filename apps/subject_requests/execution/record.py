@@ -1,11 +1,10 @@
-"""The worker's record of a request (``request.execution``), and the steps every type shares:
-claiming an attempt, completing, handing over to an officer, failing."""
+"""The worker's record of a request (``request.execution``; its states are in domain.py), and the
+steps every type shares: claiming an attempt, completing, handing over to an officer, failing."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -15,24 +14,15 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor
-from apps.subject_requests import services
-from apps.subject_requests.models import RequestType, SubjectRequest
+from apps.subject_requests.domain import AWAITING_OFFICER, DONE, FAILED, RUNNING
+from apps.subject_requests.models import IMMEDIATE_TYPES, RequestType, SubjectRequest
+from apps.subject_requests.services.requests import queue_execution, subject_request_note, subject_request_transition
 
 logger = logging.getLogger(__name__)
 
 Status = SubjectRequest.Status
 Actor = User | SystemActor
 SYSTEM = SystemActor("subject-requests")
-
-# Execution states (request.execution["state"]).
-QUEUED = "queued"
-RUNNING = "running"
-AWAITING_OFFICER = "awaiting_officer"
-FAILED = "failed"
-GAVE_UP = "gave_up"
-DONE = "done"
-# States in which the worker still owes work: the reconciler re-queues these when idle.
-UNFINISHED = (QUEUED, RUNNING)
 
 # Types an officer finishes by hand after the worker has prepared them.
 OFFICER_TYPES = {RequestType.RECTIFICATION, RequestType.COMPLAINT}
@@ -45,15 +35,6 @@ ACCOUNT_TYPES = {RequestType.ACCESS, RequestType.PORTABILITY, RequestType.ERASUR
 
 def now_iso() -> str:
     return timezone.now().isoformat()
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def record_execution(request_id: int, **changes: Any) -> dict:
@@ -90,9 +71,8 @@ def worker_actor(request: SubjectRequest) -> Actor:
 
 
 def queue(request_id: int) -> None:
-    from apps.subject_requests.tasks import execute_task
-
-    transaction.on_commit(lambda: execute_task.delay(request_id))
+    """Ask the worker (tasks.execute_task) to carry the request out, after the commit."""
+    transaction.on_commit(lambda: queue_execution(request_id))
 
 
 def claim(request_id: int) -> SubjectRequest | None:
@@ -104,8 +84,8 @@ def claim(request_id: int) -> SubjectRequest | None:
             return None
         if not request.is_open:
             return request
-        if request.status == Status.OPEN and request.request_type in services.IMMEDIATE_TYPES:
-            request = services.subject_request_transition(
+        if request.status == Status.OPEN and request.request_type in IMMEDIATE_TYPES:
+            request = subject_request_transition(
                 request=request, to_status=Status.IN_PROGRESS, actor=SYSTEM, reason="Started at once"
             )
         if request.status != Status.IN_PROGRESS:
@@ -132,7 +112,7 @@ def complete(request_id: int, *, outcome: str, actor: Actor, reason: str, **extr
         if request.status != Status.IN_PROGRESS:
             return request
         record_execution(request.pk, state=DONE, finished_at=now_iso(), error="", **extra)
-        return services.subject_request_transition(
+        return subject_request_transition(
             request=request, to_status=Status.COMPLETED, actor=actor, reason=reason, outcome=outcome
         )
 
@@ -145,7 +125,7 @@ def await_officer(request: SubjectRequest, *, note: str, **extra: Any) -> Subjec
         if locked.status != Status.IN_PROGRESS or locked.execution.get("state") == AWAITING_OFFICER:
             return locked
         locked.execution = record_execution(locked.pk, state=AWAITING_OFFICER, finished_at=now_iso(), **extra)
-        services.subject_request_note(request=locked, actor=None, body=note)
+        subject_request_note(request=locked, actor=None, body=note)
         return locked
 
 
@@ -157,7 +137,7 @@ def fail(request: SubjectRequest, *, error: str) -> SubjectRequest:
         if locked.status != Status.IN_PROGRESS:
             return locked
         locked.execution = record_execution(locked.pk, state=FAILED, finished_at=now_iso(), error=error[:1000])
-        services.subject_request_note(request=locked, actor=None, body=f"Execution failed: {error}"[:10000])
+        subject_request_note(request=locked, actor=None, body=f"Execution failed: {error}"[:10000])
         return locked
 
 

@@ -19,8 +19,10 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor
-from apps.subject_requests import execution, services
-from apps.subject_requests.models import Jurisdiction, RequestType, SubjectRequest
+from apps.subject_requests import execution
+from apps.subject_requests.models import IMMEDIATE_TYPES, Jurisdiction, RequestType, SubjectRequest
+from apps.subject_requests.services.intake import subject_request_create
+from apps.subject_requests.services.workflow import subject_request_start
 
 ACTOR = SystemActor("manage.py privacy_request")
 CHANNELS = (SubjectRequest.Channel.EMAIL, SubjectRequest.Channel.PHONE, SubjectRequest.Channel.LETTER)
@@ -63,7 +65,7 @@ class Command(BaseCommand):
         request_type, address, received_at, rule = self._parse(options["type"], email, channel, received, jurisdiction)
         subject = User.objects.filter(email__iexact=address).first()
         try:
-            request, created = services.subject_request_create(
+            request, created = subject_request_create(
                 request_type=request_type,
                 channel=channel,
                 actor=ACTOR,
@@ -112,9 +114,9 @@ class Command(BaseCommand):
 
     def _wait(self, request: SubjectRequest, *, timeout: float) -> None:
         request.refresh_from_db()
-        if request.status == SubjectRequest.Status.OPEN and request.request_type not in services.IMMEDIATE_TYPES:
+        if request.status == SubjectRequest.Status.OPEN and request.request_type not in IMMEDIATE_TYPES:
             # Withdrawals and objections were queued at opening; the worker starts them itself.
-            execution.subject_request_start(request=request, actor=ACTOR)
+            subject_request_start(request=request, actor=ACTOR)
         deadline = time.monotonic() + timeout
         while True:
             request = SubjectRequest.objects.select_related("jurisdiction").get(pk=request.pk)

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from apps.subject_requests.jobs import STUCK_AFTER, subject_requests_requeue_stuck
+from apps.subject_requests.selectors.execution import STUCK_AFTER
+from apps.subject_requests.services.execution import subject_requests_requeue_stuck
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from apps.subject_requests.jobs import subject_requests_remind
+from apps.subject_requests.services.reminders import subject_requests_remind
 
 
 class Command(BaseCommand):

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.personal_data.models import DataExport, ErasureRun
-from apps.subject_requests.jobs import subject_requests_requeue_stuck
 from apps.subject_requests.models import SubjectRequest
-from apps.subject_requests.selectors import requests_for_subject, timeline
+from apps.subject_requests.selectors.requests import requests_for_subject, timeline
+from apps.subject_requests.services.execution import subject_requests_requeue_stuck
 
 Status = SubjectRequest.Status
 
@@ -164,8 +164,8 @@ def test_an_access_request_filed_with_wait_completes_through_the_worker(celery_w
 @pytest.mark.worker
 def test_a_worker_killed_mid_erasure_is_recovered_by_the_reconciler(transactional_db):
     from apps.core.actors import SystemActor
-    from apps.subject_requests.execution import subject_request_start
-    from apps.subject_requests.services import subject_request_create
+    from apps.subject_requests.services.intake import subject_request_create
+    from apps.subject_requests.services.workflow import subject_request_start
     from tests.personal_data.test_erasure_worker import start_worker, stop_worker, with_login_events
 
     subject = with_login_events("killed-request@example.test", "killed", 400)

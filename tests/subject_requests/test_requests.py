@@ -1,4 +1,5 @@
-"""Your Account → Your requests: who may and who may not, a form per type, re-authentication, replies, withdrawal."""
+"""Your Account → Your requests: who may and who may not, a form per type, re-authentication, replies,
+withdrawal; and the request's lifecycle: transitions, messages and the emails they send."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import uuid
 from html import escape
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -13,16 +15,20 @@ from apps.consent.models import ConsentEvent, Purpose
 from apps.consent.services.ledger import Context, consent_record
 from apps.core.actors import SystemActor
 from apps.subject_requests.models import RequestMessage, RequestType, SubjectRequest
-from apps.subject_requests.services import (
-    subject_request_create,
+from apps.subject_requests.selectors import requests as selectors
+from apps.subject_requests.selectors.requests import allowed_transitions
+from apps.subject_requests.services.intake import subject_request_create
+from apps.subject_requests.services.requests import (
     subject_request_message,
     subject_request_note,
     subject_request_transition,
 )
+from apps.subject_requests.services.workflow import subject_requests_assign
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.helpers import reauthenticate
 
 pytestmark = pytest.mark.django_db
+Status = SubjectRequest.Status
 Status = SubjectRequest.Status
 LIST_URL = "/account/requests/"
 NEW_URL = "/account/requests/new/"
@@ -458,7 +464,7 @@ def test_staff_and_customers_without_requests_see_an_empty_list(client_as, db):
 
 
 def test_your_requests_stays_highlighted_on_a_requests_own_page(client_as, customer):
-    from apps.subject_requests.services import subject_request_create
+    from apps.subject_requests.services.intake import subject_request_create
 
     request, _ = subject_request_create(
         request_type="access", channel="account", actor=customer, subject=customer, verification_method="signed_in"
@@ -466,3 +472,82 @@ def test_your_requests_stays_highlighted_on_a_requests_own_page(client_as, custo
     page = client_as("customer").get(reverse("subject_requests:detail", args=[request.reference]))
     current = [item for item in page.context["account_nav"] if item["current"]]
     assert [item["key"] for item in current] == ["requests"]
+
+
+# --- The lifecycle: transitions and messages ------------------------------------------------------
+
+
+def file(subject=None, *, request_type="access", email="", received_at=None, channel="email", jurisdiction=None):
+    request, _ = subject_request_create(
+        request_type=request_type,
+        channel=channel,
+        actor=None,
+        subject=subject,
+        requester_email=email,
+        received_at=received_at,
+        jurisdiction=jurisdiction,
+        verification_method="officer",
+        verification_note="Replied from the account's address",
+    )
+    return request
+
+
+def test_an_erasure_under_way_can_no_longer_be_withdrawn_or_rejected(customer, officer):
+    request = file(customer, request_type="erasure")
+    subject_request_transition(request=request, to_status=Status.IN_PROGRESS, actor=officer, reason="Started")
+    SubjectRequest.objects.filter(pk=request.pk).update(execution={"erasure": {"id": 1, "reference": "x"}})
+    request.refresh_from_db()
+    assert Status.WITHDRAWN not in allowed_transitions(request)
+    for status in (Status.WITHDRAWN, Status.REJECTED):
+        with pytest.raises(ValidationError, match="under way"):
+            subject_request_transition(request=request, to_status=status, actor=customer, reason="Changed my mind")
+    assert SubjectRequest.objects.get(pk=request.pk).status == Status.IN_PROGRESS
+
+
+def test_a_closed_request_takes_no_more_messages_from_its_subject(customer, officer):
+    request = file(customer)
+    subject_request_transition(request=request, to_status=Status.REJECTED, actor=officer, reason="Not ours")
+    with pytest.raises(ValidationError):
+        subject_request_message(request=request, actor=customer, body="But why?")
+
+
+def test_someone_without_an_account_is_told_how_to_answer_a_message(officer):
+    from django.core import mail
+    from django.test import TestCase
+
+    request = file(email="no-account@example.test", request_type="complaint")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        subject_request_message(request=request, actor=officer, body="Which date was the call?")
+    body = mail.outbox[-1].body
+    assert "quote the reference" in body
+    assert reverse("subject_requests:status", args=[request.reference]) in body
+    assert reverse("subject_requests:list") not in body
+
+
+def test_the_assignee_is_told_when_the_subject_writes_without_the_message_itself(customer, officer):
+    from django.core import mail
+    from django.test import TestCase
+
+    request = file(customer, request_type="complaint")
+    subject_requests_assign(requests=[request], assignee=officer, actor=officer)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        subject_request_message(request=request, actor=customer, body="My flat number is 4B, please note.")
+    to_officer = [m for m in mail.outbox if m.to == [officer.email]]
+    assert len(to_officer) == 1
+    assert request.short_reference in to_officer[0].subject
+    assert "flat number" not in to_officer[0].body  # (not "4B": a reference can hold those letters)
+
+
+def test_requests_tied_to_no_one_are_not_related_to_each_other():
+    one, _ = subject_request_create(
+        request_type="erasure", channel="facebook", actor=None, verification_method="facebook"
+    )
+    two, _ = subject_request_create(
+        request_type="erasure",
+        channel="facebook",
+        actor=None,
+        verification_method="facebook",
+        scope={"facebook_user_id": "2"},
+    )
+    assert not selectors.related_requests(one).exists()
+    assert two.pk != one.pk

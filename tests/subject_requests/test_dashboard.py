@@ -12,9 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.subject_requests import metrics
 from apps.subject_requests.models import SubjectRequest
-from apps.subject_requests.services import subject_request_create, subject_request_transition
+from apps.subject_requests.selectors import dashboard as metrics
+from apps.subject_requests.services.intake import subject_request_create
+from apps.subject_requests.services.requests import subject_request_transition
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +138,7 @@ def test_the_statistics_report_counts_requests_per_type(customer, other_customer
     from django.utils import timezone
 
     from apps.retention.selectors.statistics import requests_by_type
-    from apps.subject_requests.services import subject_request_create
+    from apps.subject_requests.services.intake import subject_request_create
 
     for person in (customer, other_customer):
         subject_request_create(

@@ -1,7 +1,8 @@
-"""Forms of the customer's and the public's request pages: parse input, build the request's ``scope``.
+"""Forms of Your Account → Your requests: parse input, build the request's ``scope``.
 
 Each account form has ``scope()`` (the type's choices as stored on SubjectRequest.scope) and
-``details_text()``. The scope shapes are read by execution.py (the worker) and the admin:
+``details_text()``. The scope shapes are read by the engine (execution/, in the worker) and
+the admin:
 
 - restriction: ``{"all_processing": true}`` or ``{"all_processing": false, "purposes": [codes]}``
 - objection, withdrawal: ``{"purposes": [codes]}``
@@ -19,13 +20,13 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
-from apps.consent.models import Purpose
-from apps.subject_requests.models import Jurisdiction, RequestType
+from apps.subject_requests.models import RequestType
+from apps.subject_requests.selectors.requests import active_purposes, consented_purposes
 
 DETAILS_MAX = 5000
 
 
-def _details_field(*, required: bool = False, label=None, help_text=None) -> forms.CharField:
+def details_field(*, required: bool = False, label=None, help_text=None) -> forms.CharField:
     return forms.CharField(
         label=label or _("Anything else we should know (optional)"),
         help_text=help_text,
@@ -39,15 +40,10 @@ def _purpose_choices(purposes) -> list[tuple[str, str]]:
     return [(purpose.code, purpose.name()) for purpose in purposes]
 
 
-def active_purposes():
-    """Active processing purposes, whatever their legal basis: restriction and objection cover them all."""
-    return Purpose.objects.filter(kind=Purpose.Kind.PROCESSING, is_active=True).order_by("display_order", "code")
-
-
 class AccountRequestForm(forms.Form):
     """A request from Your Account: details only (access, portability, erasure)."""
 
-    details = _details_field()
+    details = details_field()
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -61,7 +57,7 @@ class AccountRequestForm(forms.Form):
 
 
 class ComplaintForm(AccountRequestForm):
-    details = _details_field(
+    details = details_field(
         required=True,
         label=_("Your complaint"),
         help_text=_("Tell us what happened, when, and what you would like us to do about it."),
@@ -69,7 +65,7 @@ class ComplaintForm(AccountRequestForm):
 
 
 class StopProcessingForm(AccountRequestForm):
-    details = _details_field(
+    details = details_field(
         required=True,
         label=_("What should we stop doing with your data?"),
         help_text=_("In your own words: what processing you want stopped, and why if you wish to say."),
@@ -110,15 +106,6 @@ class WithdrawalForm(PurposesForm):
 
     def purpose_choices(self) -> list[tuple[str, str]]:
         return _purpose_choices(consented_purposes(self.user))
-
-
-def consented_purposes(user) -> list[Purpose]:
-    from apps.consent.selectors.ledger import states_for
-
-    if user is None:
-        return []
-    granted = {purpose_id for purpose_id, state in states_for(subject=user).items() if state.granted}
-    return [purpose for purpose in active_purposes() if purpose.pk in granted]
 
 
 class RestrictionForm(AccountRequestForm):
@@ -176,7 +163,7 @@ class RectificationForm(AccountRequestForm):
         label=_("Mailing address"), widget=forms.Textarea(attrs={"rows": 4}), max_length=500, required=False
     )
     country = LazyTypedChoiceField(label=_("Country"), choices=[("", "—"), *countries], required=False)
-    details = _details_field(
+    details = details_field(
         label=_("Why should it change? (optional)"),
         help_text=_("For example: I moved, or my name is spelled wrong."),
     )
@@ -247,62 +234,6 @@ class MessageForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     """Nothing to fill in: the confirmation page's button is the consent."""
-
-
-# --- Public pages ------------------------------------------------------------------------------
-
-
-class PublicRequestForm(forms.Form):
-    """The public form for people without an account (or locked out of it)."""
-
-    email = forms.EmailField(
-        label=_("Your email address"),
-        max_length=254,
-        help_text=_("We send a link to this address. Your request counts only once you open it."),
-    )
-    name = forms.CharField(label=_("Your full name"), max_length=150)
-    request_type = forms.ChoiceField(
-        label=_("What would you like us to do?"),
-        choices=[("", "—"), *RequestType.choices],
-        error_messages={"invalid_choice": _("Choose one of the listed requests.")},
-    )
-    details = _details_field(
-        label=_("Details (optional)"),
-        help_text=_(
-            "Anything that helps us find your data and do what you ask: for example the details to correct, "
-            "or the uses of your data you object to. Please do not send identity documents."
-        ),
-    )
-    jurisdiction = forms.ModelChoiceField(
-        label=_("Which law should apply? (optional)"),
-        queryset=Jurisdiction.objects.order_by("name"),
-        to_field_name="code",
-        required=False,
-        empty_label=_("Let us decide"),
-        help_text=_("Usually the law of the country you live in. It sets how long we may take to answer."),
-    )
-
-    def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip()
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError(_("Enter your name."))
-        return name
-
-
-class ConfirmForm(forms.Form):
-    code = forms.CharField(
-        label=_("Confirmation code"),
-        max_length=32,
-        help_text=_("The 8 characters in the email we sent you."),
-        error_messages={"required": _("Enter the code from the email.")},
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}),
-    )
-
-    def clean_code(self) -> str:
-        return "".join(self.cleaned_data["code"].split()).upper()
 
 
 # One line per type for the "New request" page; the full explanation is in templates/subject_requests/types/.

@@ -1,8 +1,7 @@
-"""Periodic jobs: the officers' daily reminder and the reconciler of lost executions."""
+"""The officers' daily reminder (a periodic job), and both periodic jobs in the beat schedule."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -13,17 +12,15 @@ from django.utils import timezone
 
 from apps.accounts.domain import PRIVACY_OFFICER
 from apps.core.actors import SystemActor
-from apps.subject_requests.deadlines import end_of_day
-from apps.subject_requests.execution import subject_request_execute, subject_request_start
-from apps.subject_requests.jobs import (
-    MAX_REQUEUES,
-    reminders_due,
-    stuck_requests,
-    subject_requests_remind,
-    subject_requests_requeue_stuck,
+from apps.subject_requests.domain import end_of_day
+from apps.subject_requests.models import Jurisdiction, SubjectRequest
+from apps.subject_requests.selectors.reminders import reminders_due
+from apps.subject_requests.services.intake import subject_request_create
+from apps.subject_requests.services.reminders import subject_requests_remind
+from apps.subject_requests.services.workflow import (
+    subject_request_pause,
+    subject_requests_assign,
 )
-from apps.subject_requests.models import Jurisdiction, RequestMessage, SubjectRequest
-from apps.subject_requests.services import subject_request_create, subject_request_pause, subject_requests_assign
 from tests.factories import UserFactory
 from tests.helpers import make_staff
 
@@ -153,11 +150,11 @@ def test_the_dry_run_sends_and_marks_nothing_and_the_command_says_what_it_would_
 
 
 def test_a_failed_email_is_retried_by_the_next_run(officer, monkeypatch):
-    from apps.subject_requests import jobs
+    from apps.subject_requests.services import reminders
 
     now = timezone.now()
     request = due_in(file("access", "a@example.test"), timedelta(days=1), now)
-    monkeypatch.setattr(jobs, "send_templated_mail", lambda *a, **k: (_ for _ in ()).throw(OSError("no server")))
+    monkeypatch.setattr(reminders, "send_templated_mail", lambda *a, **k: (_ for _ in ()).throw(OSError("no server")))
 
     assert subject_requests_remind(now=now) == []
     request.refresh_from_db()
@@ -166,96 +163,6 @@ def test_a_failed_email_is_retried_by_the_next_run(officer, monkeypatch):
     monkeypatch.undo()
     assert len(subject_requests_remind(now=now)) == 1
     assert len(mail.outbox) == 1
-
-
-# --- Reconciler -----------------------------------------------------------------------------------
-
-
-def test_it_requeues_an_execution_lost_with_its_worker_and_records_the_attempt(customer, queued):
-    request, _ = subject_request_create(
-        request_type="access", channel="account", actor=customer, subject=customer, verification_method="signed_in"
-    )
-    subject_request_start(request=request, actor=TESTS)
-    queued.clear()
-
-    assert subject_requests_requeue_stuck() == []  # queued a moment ago: not stuck yet
-    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
-        assert [r.pk for r in subject_requests_requeue_stuck(dry_run=True)] == [request.pk]
-        assert queued == []
-        requeued = subject_requests_requeue_stuck()
-
-    assert [r.pk for r in requeued] == [request.pk]
-    request.refresh_from_db()
-    assert request.execution["requeues"] == 1
-    assert request.execution["requeued_at"]
-    # The task is sent after the commit; here the transaction is the test's, so run it by hand.
-    request = subject_request_execute(request_id=request.pk)
-    assert request.status == Status.COMPLETED
-    assert stuck_requests(older_than=timedelta(0)) == []
-
-
-def test_it_requeues_after_commit(customer, queued, django_capture_on_commit_callbacks):
-    request = file("erasure", "x@example.test")
-    subject_request_start(request=request, actor=TESTS)
-    queued.clear()
-
-    with django_capture_on_commit_callbacks(execute=True):
-        subject_requests_requeue_stuck(older_than=timedelta(0))
-
-    assert queued == [request.pk]
-
-
-def test_a_withdrawal_never_started_because_its_message_was_lost_is_requeued(customer, queued):
-    request, _ = subject_request_create(
-        request_type="withdrawal", channel="account", actor=customer, subject=customer, verification_method="signed_in"
-    )
-    assert request.status == Status.OPEN
-    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
-        assert [r.pk for r in subject_requests_requeue_stuck()] == [request.pk]
-    other_open = file("erasure", "y@example.test")  # officers start these: never re-queued while open
-    assert other_open not in stuck_requests(older_than=timedelta(0))
-
-
-def test_it_leaves_alone_what_is_waiting_for_an_officer_running_or_closed(customer):
-    rectification = file("rectification", "r@example.test")
-    subject_request_start(request=rectification, actor=TESTS)
-    subject_request_execute(request_id=rectification.pk)  # now awaits an officer
-    by_hand = file("complaint", "c@example.test")
-    by_hand.status = Status.IN_PROGRESS  # moved by an officer without the worker
-    by_hand.save()
-
-    assert stuck_requests(older_than=timedelta(0)) == []
-
-
-def test_it_gives_up_after_a_few_requeues_with_a_note_for_officers(queued):
-    request = file("access", "gone@example.test")
-    subject_request_start(request=request, actor=TESTS)
-
-    for _attempt in range(MAX_REQUEUES):
-        assert len(subject_requests_requeue_stuck(older_than=timedelta(0))) == 1
-    assert subject_requests_requeue_stuck(older_than=timedelta(0)) == []
-
-    request.refresh_from_db()
-    assert request.execution["state"] == "gave_up"
-    assert request.status == Status.IN_PROGRESS
-    note = request.messages.get(kind=RequestMessage.Kind.INTERNAL)
-    assert f"after {MAX_REQUEUES + 1} tries" in note.body
-    assert stuck_requests(older_than=timedelta(0)) == []
-
-
-def test_the_reconcile_command_lists_and_requeues(queued, capsys):
-    request = file("access", "cmd@example.test")
-    subject_request_start(request=request, actor=TESTS)
-
-    call_command("reconcile_subject_requests", "--dry-run", "--minutes", "0")
-    assert json.loads(capsys.readouterr().out) == {"dry_run": True, "requests": [str(request.reference)]}
-    request.refresh_from_db()
-    assert "requeues" not in request.execution
-
-    call_command("reconcile_subject_requests", "--minutes", "0")
-    assert json.loads(capsys.readouterr().out)["requests"] == [str(request.reference)]
-    request.refresh_from_db()
-    assert request.execution["requeues"] == 1
 
 
 def test_both_jobs_are_in_the_beat_schedule():
@@ -292,11 +199,11 @@ def test_it_reminds_once_per_day_of_the_organisation(settings, officer):
 
 
 def test_it_counts_the_days_left_from_today_where_the_request_is_under(settings, officer, monkeypatch):
-    from apps.subject_requests import jobs
+    from apps.subject_requests.services import reminders
 
     settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
     sent = []
-    monkeypatch.setattr(jobs, "send_templated_mail", lambda template, context, **kwargs: sent.append(context))
+    monkeypatch.setattr(reminders, "send_templated_mail", lambda template, context, **kwargs: sent.append(context))
     for code, due_on in (("vn", date(2027, 1, 3)), ("us-ca", date(2027, 1, 2))):
         jurisdiction = Jurisdiction.objects.get(code=code)
         request = file("access", f"{code}@example.test")

@@ -1,46 +1,36 @@
-"""Reads of subject requests: access-checked getters, deadline filters, the timeline."""
+"""Reads of subject requests: the customer's own, their timeline, related requests, the
+transitions the lifecycle allows now, and the purposes a request may name."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
 
+from apps.consent.models import Purpose
 from apps.subject_requests.models import RequestMessage, SubjectRequest
 
-DUE_SOON = timedelta(days=7)
+Status = SubjectRequest.Status
+
+# The transitions a service may make; the admin shows buttons for these only.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.AWAITING_VERIFICATION: {Status.OPEN, Status.EXPIRED, Status.WITHDRAWN},
+    Status.OPEN: {Status.IN_PROGRESS, Status.REJECTED, Status.WITHDRAWN},
+    Status.IN_PROGRESS: {Status.AWAITING_APPROVAL, Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN},
+    Status.AWAITING_APPROVAL: {Status.IN_PROGRESS, Status.COMPLETED, Status.REJECTED},
+}
 
 
-def deadline_expression() -> Coalesce:
-    """The request's deadline now: the extended date if any, else the due date."""
-    return Coalesce("extended_to", "due_at")
-
-
-def with_deadline(requests: QuerySet[SubjectRequest]) -> QuerySet[SubjectRequest]:
-    return requests.annotate(deadline_at=deadline_expression())
-
-
-def due_soon(requests: QuerySet[SubjectRequest], now: datetime | None = None, within: timedelta = DUE_SOON):
-    """Open requests whose deadline falls within ``within`` from now (not yet overdue)."""
-    now = now or timezone.now()
-    return with_deadline(requests).filter(
-        status__in=SubjectRequest.OPEN_STATUSES,
-        paused_since__isnull=True,  # a stopped clock runs towards nothing
-        deadline_at__gte=now,
-        deadline_at__lte=now + within,
-    )
-
-
-def overdue(requests: QuerySet[SubjectRequest], now: datetime | None = None) -> QuerySet[SubjectRequest]:
-    now = now or timezone.now()
-    return with_deadline(requests).filter(
-        status__in=SubjectRequest.OPEN_STATUSES, paused_since__isnull=True, deadline_at__lt=now
-    )
+def allowed_transitions(request: SubjectRequest) -> set[str]:
+    allowed = set(TRANSITIONS.get(request.status, set()))
+    if (request.execution or {}).get("erasure"):
+        # The worker has begun erasing: it cannot be called back, so the request cannot be
+        # withdrawn or refused any more (it completes when the erasure ends).
+        allowed -= {Status.WITHDRAWN, Status.REJECTED}
+    return allowed
 
 
 def requests_for_subject(user) -> QuerySet[SubjectRequest]:
@@ -57,14 +47,6 @@ def subject_request_get_for_user(*, user, reference: Any) -> SubjectRequest:
     """The customer's request by its reference, or 404 (someone else's looks the same as none)."""
     try:
         return requests_for_subject(user).get(reference=reference)
-    except (SubjectRequest.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such request") from exc
-
-
-def subject_request_get_public(*, reference: Any) -> SubjectRequest:
-    """A request by reference for the public status page (shows no personal data), or 404."""
-    try:
-        return SubjectRequest.objects.select_related("jurisdiction").get(reference=reference)
     except (SubjectRequest.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such request") from exc
 
@@ -131,3 +113,17 @@ def related_requests(request: SubjectRequest) -> QuerySet[SubjectRequest]:
         return SubjectRequest.objects.none()  # nothing ties it to anyone (a callback for no account)
     same = Q(subject=request.subject) if request.subject_id else Q(requester_email__iexact=request.requester_email)
     return SubjectRequest.objects.filter(same).exclude(pk=request.pk).order_by("-received_at")
+
+
+def active_purposes():
+    """Active processing purposes, whatever their legal basis: restriction and objection cover them all."""
+    return Purpose.objects.filter(kind=Purpose.Kind.PROCESSING, is_active=True).order_by("display_order", "code")
+
+
+def consented_purposes(user) -> list[Purpose]:
+    from apps.consent.selectors.ledger import states_for
+
+    if user is None:
+        return []
+    granted = {purpose_id for purpose_id, state in states_for(subject=user).items() if state.granted}
+    return [purpose for purpose in active_purposes() if purpose.pk in granted]

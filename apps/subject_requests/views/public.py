@@ -1,5 +1,6 @@
 """Public pages of subject requests: the form for people without an account, its email confirmation,
-the status page, and Facebook's data-deletion callback. No sign-in; no personal data shown.
+and the status page. No sign-in; no personal data shown. (Facebook's data-deletion callback is
+views/facebook.py.)
 
 The public form's request exists only once the requester opens the emailed link and confirms
 (P-31); the confirmation page never confirms on GET, since mail scanners follow links.
@@ -8,35 +9,25 @@ The public form's request exists only once the requester opens the emailed link 
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.core.actors import SystemActor
-from apps.subject_requests import facebook, notifications
-from apps.subject_requests.forms import ConfirmForm, PublicRequestForm
+from apps.subject_requests.forms.public import ConfirmForm, PublicRequestForm
 from apps.subject_requests.models import SubjectRequest
-from apps.subject_requests.selectors import subject_request_get_public
-from apps.subject_requests.services import (
-    subject_request_confirm,
-    subject_request_create,
-    subject_request_issue_confirmation,
-)
-from apps.subject_requests.views import active_language
+from apps.subject_requests.selectors.public import subject_request_get_public
+from apps.subject_requests.services.intake import subject_request_confirm
+from apps.subject_requests.services.public import public_request_file
+from apps.subject_requests.views.requests import active_language
 
-logger = logging.getLogger(__name__)
 Status = SubjectRequest.Status
 
 # --- Abuse protection: counters in the shared cache, per hour ----------------------------------
@@ -93,32 +84,20 @@ def public_request(request: HttpRequest) -> HttpResponse:
     if _over_limit("form-email", data["email"]):
         return _too_many(request)
     try:
-        _file_public_request(data)
+        public_request_file(
+            actor=SystemActor("public-form"),
+            request_type=data["request_type"],
+            email=data["email"],
+            name=data["name"],
+            jurisdiction=data.get("jurisdiction"),
+            details=data.get("details", ""),
+            language=active_language(),
+        )
     except ValidationError as error:
         form.add_error(None, error)
         return render(request, "subject_requests/public_form.html", {"form": form}, status=400)
     # The same page whatever happened: it never tells whether the address has an account or a request.
     return redirect("subject_requests:public_sent")
-
-
-@transaction.atomic
-def _file_public_request(data: dict) -> None:
-    subject_request, created = subject_request_create(
-        request_type=data["request_type"],
-        channel=SubjectRequest.Channel.WEB_FORM,
-        actor=SystemActor("public-form"),
-        requester_email=data["email"],
-        requester_name=data["name"],
-        jurisdiction=data.get("jurisdiction"),
-        details=data.get("details", ""),
-        language=active_language(),
-    )
-    if created or subject_request.status == Status.AWAITING_VERIFICATION:
-        # A request still unconfirmed gets a fresh code (the old one stops working).
-        code = subject_request_issue_confirmation(request=subject_request)
-        transaction.on_commit(lambda: notifications.notify_confirmation(subject_request, code))
-    else:
-        transaction.on_commit(lambda: notifications.notify_already_received(subject_request))
 
 
 @require_GET
@@ -191,24 +170,3 @@ def request_status(request: HttpRequest, reference) -> HttpResponse:
     response = render(request, "subject_requests/status.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
-
-
-# --- Facebook's data-deletion callback ---------------------------------------------------------
-
-
-@csrf_exempt
-@require_POST
-def facebook_data_deletion(request: HttpRequest) -> HttpResponse:
-    """Facebook → us, signed with the app secret: open an erasure request, answer where to follow it."""
-    try:
-        deletion = facebook.parse_signed_request(request.POST.get("signed_request", ""), facebook.app_secret())
-    except facebook.SignedRequestError as error:
-        logger.warning("refused a Facebook data-deletion callback: %s", error)
-        return JsonResponse({"error": "invalid signed_request"}, status=400)
-    try:
-        subject_request = facebook.open_deletion_request(deletion)
-    except ValidationError:
-        logger.exception("could not open the erasure request of a Facebook data-deletion callback")
-        return JsonResponse({"error": "could not open the request"}, status=400)
-    status_url = settings.SITE_URL.rstrip("/") + reverse("subject_requests:status", args=[subject_request.reference])
-    return JsonResponse({"url": status_url, "confirmation_code": subject_request.short_reference})

@@ -1,46 +1,46 @@
-"""Pieces the subject-request admin pages share: permissions, the deadline clock, who sees whom."""
+"""Reads of deadlines: the deadline as a query expression, due soon and overdue, and the
+deadline clock as an officer reads it (the list's column, the request page)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import Permission
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import User
 from apps.subject_requests.models import SubjectRequest
 
-VIEW_PERMISSION = "subject_requests.view_subjectrequest"
-# Officers hold these (apps/accounts/domain.py, the staff roles); auditors view only, support agents nothing.
-HANDLE_PERMISSION = "subject_requests.handle_subjectrequest"
-APPROVE_PERMISSION = "subject_requests.approve_subjectrequest"
-ADD_PERMISSION = "subject_requests.add_subjectrequest"
-# Who may see whom a request is from: the same test as on legal holds. Auditors (without it)
-# see the pseudonymous subject reference, the status and deadlines, never messages or files.
-SEE_SUBJECT_PERMISSION = "accounts.view_user"
+DUE_SOON = timedelta(days=7)
 
 
-def sees_subject(user) -> bool:
-    return user.has_perm(SEE_SUBJECT_PERMISSION)
+def deadline_expression() -> Coalesce:
+    """The request's deadline now: the extended date if any, else the due date."""
+    return Coalesce("extended_to", "due_at")
 
 
-def may_handle(user) -> bool:
-    return user.has_perm(HANDLE_PERMISSION)
+def with_deadline(requests: QuerySet[SubjectRequest]) -> QuerySet[SubjectRequest]:
+    return requests.annotate(deadline_at=deadline_expression())
 
 
-def handlers() -> QuerySet[User]:
-    """Active staff who may handle requests: the people requests are assigned to."""
-    app_label, codename = HANDLE_PERMISSION.split(".")
-    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-    return (
-        User.objects.filter(is_active=True, is_staff=True)
-        .filter(Q(is_superuser=True) | Q(groups__permissions__in=permission) | Q(user_permissions__in=permission))
-        .distinct()
-        .order_by("email")
+def due_soon(requests: QuerySet[SubjectRequest], now: datetime | None = None, within: timedelta = DUE_SOON):
+    """Open requests whose deadline falls within ``within`` from now (not yet overdue)."""
+    now = now or timezone.now()
+    return with_deadline(requests).filter(
+        status__in=SubjectRequest.OPEN_STATUSES,
+        paused_since__isnull=True,  # a stopped clock runs towards nothing
+        deadline_at__gte=now,
+        deadline_at__lte=now + within,
+    )
+
+
+def overdue(requests: QuerySet[SubjectRequest], now: datetime | None = None) -> QuerySet[SubjectRequest]:
+    now = now or timezone.now()
+    return with_deadline(requests).filter(
+        status__in=SubjectRequest.OPEN_STATUSES, paused_since__isnull=True, deadline_at__lt=now
     )
 
 

@@ -2,7 +2,8 @@
 
 Thin views: they parse input and call one service. Requests are found by their opaque
 reference through subject_request_get_for_user, so someone else's reference is a 404.
-The public pages (form, confirmation, status, Facebook's callback) are in views_public.py.
+The public pages (form, confirmation, status) are in views/public.py, Facebook's callback in
+views/facebook.py.
 """
 
 from __future__ import annotations
@@ -20,11 +21,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.subject_requests.forms import ACCOUNT_FORMS, TYPE_SUMMARIES, MessageForm, WithdrawForm, consented_purposes
+from apps.subject_requests.forms.requests import ACCOUNT_FORMS, TYPE_SUMMARIES, MessageForm, WithdrawForm
 from apps.subject_requests.models import RequestType, SubjectRequest
-from apps.subject_requests.selectors import requests_for_subject, subject_request_get_for_user, timeline
-from apps.subject_requests.services import allowed_transitions, subject_request_create, subject_request_message
-from apps.subject_requests.services import subject_request_transition as transition
+from apps.subject_requests.selectors.requests import (
+    allowed_transitions,
+    consented_purposes,
+    requests_for_subject,
+    subject_request_get_for_user,
+    timeline,
+)
+from apps.subject_requests.services.intake import subject_request_create
+from apps.subject_requests.services.requests import subject_request_message
+from apps.subject_requests.services.requests import subject_request_transition as transition
 
 # Where the confirmation page finds what was just filed (set after the POST, read after the redirect).
 FILED_SESSION_KEY = "subject_requests.filed"

@@ -1,4 +1,5 @@
-"""Figures about subject requests for the officers' dashboard and the yearly CSV.
+"""Figures about subject requests for the officers' dashboard (admin/dashboard.py), its yearly CSV,
+and the aggregated statistics report (registered in apps.py).
 
 Counted in SQL (aggregates, and window functions for medians), so nothing here reads a row
 per person into Python: the medians fetch at most the two middle durations of each group.
@@ -25,8 +26,8 @@ from django.utils import timezone
 
 from apps.core.charts import last_months, next_month
 from apps.core.clock import organisation_today
-from apps.subject_requests import selectors
 from apps.subject_requests.models import RequestType, SubjectRequest
+from apps.subject_requests.selectors import deadlines
 
 Status = SubjectRequest.Status
 CLOSED = (Status.COMPLETED, Status.REJECTED)
@@ -104,13 +105,13 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
     )
     by_status = [(Status(value).label, open_counts.get(value, 0)) for value in SubjectRequest.OPEN_STATUSES]
     on_time = Q(closed_at__lte=F("deadline_at"))
-    totals = selectors.with_deadline(requests).aggregate(
+    totals = deadlines.with_deadline(requests).aggregate(
         closed=Count("pk", filter=Q(status__in=CLOSED)),
         on_time=Count("pk", filter=Q(status__in=CLOSED) & on_time),
     )
     per_type = {
         row["request_type"]: row
-        for row in selectors.with_deadline(requests)
+        for row in deadlines.with_deadline(requests)
         .values("request_type")
         .annotate(
             received=Count("pk"),
@@ -134,8 +135,8 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
     return Dashboard(
         open_by_status=by_status,
         open_total=sum(open_counts.values()),
-        due_this_week=selectors.due_soon(SubjectRequest.objects.all(), now).count(),
-        overdue=selectors.overdue(SubjectRequest.objects.all(), now).count(),
+        due_this_week=deadlines.due_soon(SubjectRequest.objects.all(), now).count(),
+        overdue=deadlines.overdue(SubjectRequest.objects.all(), now).count(),
         closed=totals["closed"],
         closed_on_time=totals["on_time"],
         by_type=by_type,

@@ -1,4 +1,6 @@
-"""Forms of the subject-request admin: reasons for a step, messages and notes, files, intake."""
+"""Forms of the officer's intake (P-31): a request received by email, phone or letter, the
+identity check behind it, and the letters and emails kept with a request (the checks of a
+file are domain.check_attachment)."""
 
 from __future__ import annotations
 
@@ -8,74 +10,20 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.core.clock import organisation_time
+from apps.subject_requests.domain import check_attachment
 from apps.subject_requests.models import Jurisdiction, RequestType, SubjectRequest
 
 Channel = SubjectRequest.Channel
 
-# Upload limits for letters and emails kept with a request (private storage).
-ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-ATTACHMENT_TYPES = {
-    "application/pdf": ".pdf",
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "text/plain": ".txt",
-    "message/rfc822": ".eml",
-}
-ATTACHMENT_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg", ".txt", ".eml"}
-
 # A run of six or more digits (spaces between them allowed) looks like a document or card
 # number; identity evidence is described, never copied (P-31).
 LONG_DIGIT_RUN = re.compile(r"\d(?: ?\d){5,}")
-
-
-def sniffed_type(head: bytes, name: str) -> str | None:
-    """What the bytes are (not what the browser claimed), among the types we keep."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if b"\x00" in head:
-        return None
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        # A multi-byte character cut at the end of the sample is still text.
-        try:
-            head[:-3].decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    return "message/rfc822" if name.lower().endswith(".eml") else "text/plain"
-
-
-def check_attachment(upload) -> str:
-    """The upload's content type, or a ValidationError saying what is accepted."""
-    from pathlib import PurePath
-
-    if not upload.size:
-        raise ValidationError(_("The file is empty."))
-    if upload.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            _("The file is %(size)s; attach files of up to %(limit)s.")
-            % {"size": filesizeformat(upload.size), "limit": filesizeformat(ATTACHMENT_MAX_BYTES)}
-        )
-    suffix = PurePath(upload.name or "").suffix.lower()
-    upload.seek(0)
-    content_type = sniffed_type(upload.read(2048), upload.name or "")
-    upload.seek(0)
-    if suffix not in ATTACHMENT_EXTENSIONS or content_type is None:
-        raise ValidationError(_("Attach a PDF, PNG, JPEG, plain-text (.txt) or email (.eml) file."))
-    if ATTACHMENT_TYPES[content_type] != suffix and not (content_type == "image/jpeg" and suffix == ".jpeg"):
-        raise ValidationError(_("The file's content does not match its name (%(suffix)s).") % {"suffix": suffix})
-    return content_type
 
 
 class AttachmentField(forms.FileField):
@@ -97,59 +45,6 @@ class AttachmentField(forms.FileField):
 
 class AttachmentForm(forms.Form):
     file = AttachmentField(error_messages={"required": gettext_lazy("Choose a file to attach.")})
-
-
-class ReasonForm(forms.Form):
-    """The confirmation page of a step: why (required where the law or the subject needs it)."""
-
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 4, "cols": 70}), max_length=4000
-    )
-
-    def __init__(self, *args, required: bool = False, label: str = "", help_text: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["reason"]
-        field.required = required
-        if label:
-            field.label = label
-        field.help_text = help_text
-        field.error_messages["required"] = _("Give the reason; it is needed for this step.")
-
-
-class MessageForm(forms.Form):
-    body = forms.CharField(
-        label=gettext_lazy("Message to the subject"),
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}),
-        max_length=10000,
-        help_text=gettext_lazy("Emailed to the subject and shown to them in Your Account → Your requests."),
-        error_messages={"required": gettext_lazy("Write the message.")},
-    )
-
-
-class NoteForm(forms.Form):
-    body = forms.CharField(
-        label=gettext_lazy("Internal note"),
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
-        max_length=10000,
-        help_text=gettext_lazy("For officers only: never shown or sent to the subject."),
-        error_messages={"required": gettext_lazy("Write the note.")},
-    )
-
-
-class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(
-        label=gettext_lazy("Assign to"),
-        queryset=User.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("Nobody (unassign)"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        from apps.subject_requests.admin.common import handlers
-
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = handlers()
-        self.fields["assignee"].label_from_instance = lambda user: user.email
 
 
 def validate_identity_note(value: str) -> None:
@@ -205,9 +100,7 @@ class IntakeForm(forms.Form):
     received_at = forms.DateTimeField(
         label=gettext_lazy("Received at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=gettext_lazy(
-            "When the email, call or letter came in (%(zone)s time); the deadline counts from it."
-        ),
+        help_text=gettext_lazy("When the email, call or letter came in (%(zone)s time); the deadline counts from it."),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"],
     )
     identity_check = forms.ChoiceField(label=gettext_lazy("Identity checked by"), choices=IdentityCheck.CHOICES)

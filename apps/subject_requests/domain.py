@@ -1,0 +1,325 @@
+"""The rules of subject requests in plain Python: no queries, no writes, no request.
+
+- Permissions: the names of what officers and auditors may do.
+- Deadlines: periods from a jurisdiction's rule, counted on its calendar.
+- Facebook's data-deletion callback: verifying and reading its signed request.
+- Attachments: what a letter or email kept with a request may be.
+- Execution states: the worker's record of a request (``request.execution["state"]``).
+
+Deadlines. The rules are data (``Jurisdiction``, editable by officers); this module only
+counts. Months follow the UK ICO's reading of "one month": the same date in the next month,
+the month's last day when that date does not exist (31 January → 28 or 29 February), then,
+where the rule says so, the next working day when the date falls on a weekend or a bank
+holiday. Working days come from the ``holidays`` library for the rule's calendar (a country
+code, with an optional subdivision: "GB-ENG", "US-CA").
+
+Facebook. Facebook POSTs ``signed_request=<signature>.<payload>`` when someone removes the
+app and asks for their data to be deleted: both parts base64url without padding, the
+signature being the HMAC-SHA256 of the encoded payload under the app secret. We answer with
+the status page URL and a confirmation code Facebook shows to the person
+(https://developers.facebook.com/docs/development/create-an-app/app-dashboard/data-deletion-callback).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar as month_calendar
+import hashlib
+import hmac
+import json
+import time as clock_time
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import PurePath
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+# --- Permissions ------------------------------------------------------------------------------
+
+VIEW_PERMISSION = "subject_requests.view_subjectrequest"
+# Officers hold these (apps/accounts/domain.py, the staff roles); auditors view only, support agents nothing.
+HANDLE_PERMISSION = "subject_requests.handle_subjectrequest"
+APPROVE_PERMISSION = "subject_requests.approve_subjectrequest"
+ADD_PERMISSION = "subject_requests.add_subjectrequest"
+# Who may see whom a request is from: the same test as on legal holds. Auditors (without it)
+# see the pseudonymous subject reference, the status and deadlines, never messages or files.
+SEE_SUBJECT_PERMISSION = "accounts.view_user"
+
+
+def sees_subject(user) -> bool:
+    return user.has_perm(SEE_SUBJECT_PERMISSION)
+
+
+def may_handle(user) -> bool:
+    return user.has_perm(HANDLE_PERMISSION)
+
+
+# --- Deadlines --------------------------------------------------------------------------------
+
+
+class Unit(models.TextChoices):
+    DAYS = "days", _("calendar days")
+    WORKING_DAYS = "working_days", _("working days")
+    MONTHS = "months", _("months")
+
+
+@dataclass(frozen=True)
+class Period:
+    amount: int
+    unit: str
+
+    def __str__(self) -> str:
+        label = SINGULAR[self.unit] if self.amount == 1 else Unit(self.unit).label
+        return f"{self.amount} {label}"
+
+
+SINGULAR = {Unit.DAYS: _("calendar day"), Unit.WORKING_DAYS: _("working day"), Unit.MONTHS: _("month")}
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What one jurisdiction gives one request type."""
+
+    acknowledge: Period
+    respond: Period
+    extension: Period | None
+    roll_forward: bool  # a due date on a non-working day moves to the next working day
+    pauses_clock: bool  # waiting for identity or clarification stops the clock
+    calendar: str
+    timezone: str
+
+
+@lru_cache(maxsize=64)
+def _holidays(calendar: str, year: int) -> holidays.HolidayBase:
+    country, _sep, subdivision = calendar.partition("-")
+    return holidays.country_holidays(country, subdiv=subdivision or None, years=year)
+
+
+def is_working_day(day: date, calendar: str) -> bool:
+    return day.weekday() < 5 and day not in _holidays(calendar, day.year)
+
+
+def next_working_day(day: date, calendar: str) -> date:
+    """``day`` itself when it is a working day, else the first working day after it."""
+    while not is_working_day(day, calendar):
+        day += timedelta(days=1)
+    return day
+
+
+def add_months(day: date, months: int) -> date:
+    """The same date ``months`` later, or that month's last day when the date does not exist."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, month_calendar.monthrange(year, month)[1]))
+
+
+def add_period(start: date, period: Period, calendar: str) -> date:
+    """The last day of ``period`` counted from the day after ``start``."""
+    if period.unit == Unit.MONTHS:
+        return add_months(start, period.amount)
+    if period.unit == Unit.DAYS:
+        return start + timedelta(days=period.amount)
+    day, counted = start, 0
+    while counted < period.amount:
+        day += timedelta(days=1)
+        counted += is_working_day(day, calendar)
+    return day
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    received_on: date
+    acknowledge_by: date
+    due_on: date
+    extended_due_on: date | None  # what an extension would give (None: the rule allows none)
+
+
+def local_date(moment: datetime, timezone: str) -> date:
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def end_of_day(day: date, timezone: str) -> datetime:
+    """The last moment of ``day`` where the rule applies: a deadline is met until then."""
+    return datetime.combine(day, time.max, tzinfo=ZoneInfo(timezone))
+
+
+def compute(terms: Terms, *, received_at: datetime, paused_days: int = 0) -> Deadlines:
+    """The deadlines of a request received at ``received_at`` whose clock stood still ``paused_days``.
+
+    Pauses push the response date (not the acknowledgement) by the days paused, where the rule
+    lets the clock pause; an extension runs on from the unextended due date.
+    """
+    received = local_date(received_at, terms.timezone)
+    acknowledge_by = add_period(received, terms.acknowledge, terms.calendar)
+    # The period is counted from receipt, then the days the clock stood still are added: added
+    # first, they would vanish into a short month (29 January + 1 month = 28 February either way).
+    due = add_period(received, terms.respond, terms.calendar)
+    due += timedelta(days=paused_days if terms.pauses_clock else 0)
+    extended = add_period(due, terms.extension, terms.calendar) if terms.extension else None
+    if terms.roll_forward:
+        due = next_working_day(due, terms.calendar)
+        extended = next_working_day(extended, terms.calendar) if extended else None
+    return Deadlines(received_on=received, acknowledge_by=acknowledge_by, due_on=due, extended_due_on=extended)
+
+
+# --- Facebook's signed request ---------------------------------------------------------------
+
+MAX_SIGNED_REQUEST = 4096  # Facebook's are a few hundred characters; anything far longer is not one
+ALGORITHM = "HMAC-SHA256"
+MAX_AGE_SECONDS = 24 * 3600
+
+
+class SignedRequestError(ValueError):
+    """The signed request is missing, malformed, or not signed with our app secret."""
+
+
+@dataclass(frozen=True)
+class DeletionRequest:
+    user_id: str
+    payload: dict[str, Any]
+
+
+def app_secret() -> str:
+    """The Facebook app's secret: FACEBOOK_APP_SECRET (the same one allauth's provider uses)."""
+    return getattr(settings, "FACEBOOK_APP_SECRET", "") or ""
+
+
+def _b64decode(part: str) -> bytes:
+    if not part or not all(c.isalnum() or c in "-_" for c in part):
+        raise SignedRequestError("not base64url")
+    try:
+        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise SignedRequestError("not base64url") from exc
+
+
+def sign(payload: dict[str, Any], secret: str) -> str:
+    """Build a signed request as Facebook does (used by the tests, and handy for trying the endpoint)."""
+    encoded = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
+    signature = hmac.new(secret.encode(), encoded.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(signature).rstrip(b"=").decode() + "." + encoded
+
+
+def parse_signed_request(signed_request: str, secret: str) -> DeletionRequest:
+    """Verify and decode; raises SignedRequestError for anything but a valid deletion request."""
+    if not secret:
+        raise SignedRequestError("no Facebook app secret is configured")
+    if not isinstance(signed_request, str) or not signed_request or len(signed_request) > MAX_SIGNED_REQUEST:
+        raise SignedRequestError("missing or oversized signed_request")
+    parts = signed_request.split(".")
+    if len(parts) != 2:
+        raise SignedRequestError("expected signature.payload")
+    encoded_signature, encoded_payload = parts
+    signature = _b64decode(encoded_signature)
+    expected = hmac.new(secret.encode(), encoded_payload.encode(), hashlib.sha256).digest()
+    if not hmac.compare_digest(signature, expected):
+        raise SignedRequestError("bad signature")
+    try:
+        payload = json.loads(_b64decode(encoded_payload))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SignedRequestError("payload is not JSON") from exc
+    if not isinstance(payload, dict):
+        raise SignedRequestError("payload is not an object")
+    if str(payload.get("algorithm", "")).upper() != ALGORITHM:
+        raise SignedRequestError("unsupported algorithm")
+    issued_at = payload.get("issued_at")
+    if issued_at is not None:
+        # A captured request replayed later is refused: Facebook calls at once.
+        if not isinstance(issued_at, int) or isinstance(issued_at, bool):
+            raise SignedRequestError("malformed issued_at")
+        age = clock_time.time() - issued_at
+        if age > MAX_AGE_SECONDS or age < -300:
+            raise SignedRequestError("expired signed_request")
+    user_id = payload.get("user_id")
+    if isinstance(user_id, int) and not isinstance(user_id, bool):
+        user_id = str(user_id)
+    if not isinstance(user_id, str) or not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 64:
+        raise SignedRequestError("missing or malformed user_id")
+    return DeletionRequest(user_id=user_id, payload=payload)
+
+
+# --- Attachments ----------------------------------------------------------------------------
+
+# Upload limits for letters and emails kept with a request (private storage).
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "text/plain": ".txt",
+    "message/rfc822": ".eml",
+}
+ATTACHMENT_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg", ".txt", ".eml"}
+
+
+def sniffed_type(head: bytes, name: str) -> str | None:
+    """What the bytes are (not what the browser claimed), among the types we keep."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if b"\x00" in head:
+        return None
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        # A multi-byte character cut at the end of the sample is still text.
+        try:
+            head[:-3].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return "message/rfc822" if name.lower().endswith(".eml") else "text/plain"
+
+
+def check_attachment(upload) -> str:
+    """The upload's content type, or a ValidationError saying what is accepted."""
+    if not upload.size:
+        raise ValidationError(gettext("The file is empty."))
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            gettext("The file is %(size)s; attach files of up to %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(ATTACHMENT_MAX_BYTES)}
+        )
+    suffix = PurePath(upload.name or "").suffix.lower()
+    upload.seek(0)
+    content_type = sniffed_type(upload.read(2048), upload.name or "")
+    upload.seek(0)
+    if suffix not in ATTACHMENT_EXTENSIONS or content_type is None:
+        raise ValidationError(gettext("Attach a PDF, PNG, JPEG, plain-text (.txt) or email (.eml) file."))
+    if ATTACHMENT_TYPES[content_type] != suffix and not (content_type == "image/jpeg" and suffix == ".jpeg"):
+        raise ValidationError(gettext("The file's content does not match its name (%(suffix)s).") % {"suffix": suffix})
+    return content_type
+
+
+# --- Execution states -------------------------------------------------------------------------
+
+# request.execution["state"], written by the engine (execution/) and read by the reconciler.
+QUEUED = "queued"
+RUNNING = "running"
+AWAITING_OFFICER = "awaiting_officer"
+FAILED = "failed"
+GAVE_UP = "gave_up"
+DONE = "done"
+# States in which the worker still owes work: the reconciler re-queues these when idle.
+UNFINISHED = (QUEUED, RUNNING)
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None

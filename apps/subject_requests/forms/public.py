@@ -1,0 +1,63 @@
+"""Forms of the public pages: the request form for people without an account, and the
+confirmation code emailed to them."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.subject_requests.forms.requests import details_field
+from apps.subject_requests.models import Jurisdiction, RequestType
+
+
+class PublicRequestForm(forms.Form):
+    """The public form for people without an account (or locked out of it)."""
+
+    email = forms.EmailField(
+        label=_("Your email address"),
+        max_length=254,
+        help_text=_("We send a link to this address. Your request counts only once you open it."),
+    )
+    name = forms.CharField(label=_("Your full name"), max_length=150)
+    request_type = forms.ChoiceField(
+        label=_("What would you like us to do?"),
+        choices=[("", "—"), *RequestType.choices],
+        error_messages={"invalid_choice": _("Choose one of the listed requests.")},
+    )
+    details = details_field(
+        label=_("Details (optional)"),
+        help_text=_(
+            "Anything that helps us find your data and do what you ask: for example the details to correct, "
+            "or the uses of your data you object to. Please do not send identity documents."
+        ),
+    )
+    jurisdiction = forms.ModelChoiceField(
+        label=_("Which law should apply? (optional)"),
+        queryset=Jurisdiction.objects.order_by("name"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("Let us decide"),
+        help_text=_("Usually the law of the country you live in. It sets how long we may take to answer."),
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip()
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Enter your name."))
+        return name
+
+
+class ConfirmForm(forms.Form):
+    code = forms.CharField(
+        label=_("Confirmation code"),
+        max_length=32,
+        help_text=_("The 8 characters in the email we sent you."),
+        error_messages={"required": _("Enter the code from the email.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}),
+    )
+
+    def clean_code(self) -> str:
+        return "".join(self.cleaned_data["code"].split()).upper()

@@ -1,0 +1,63 @@
+"""Reads of jurisdictions: the rule a request falls under."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from apps.subject_requests.models import Jurisdiction
+
+# EU and EEA member states, for choosing the jurisdiction from an account's country.
+EU_COUNTRIES = set(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+        "IS",
+        "LI",
+        "NO",
+    ]
+)
+
+
+def jurisdiction_for(*, country: str = "", code: str = "") -> Jurisdiction:
+    """The rule a request falls under: the one chosen at intake, else the account's country's."""
+    if code:
+        found = Jurisdiction.objects.filter(code=code).first()
+        if found is None:
+            raise ValidationError(_("Unknown jurisdiction: %(code)s") % {"code": code})
+        return found
+    country = (country or "").upper()
+    guessed = "uk" if country == "GB" else "eu" if country in EU_COUNTRIES else "vn" if country == "VN" else ""
+    if country == "US":
+        guessed = "us-ca"
+    guessed = guessed or getattr(settings, "SUBJECT_REQUESTS_DEFAULT_JURISDICTION", "uk")
+    found = Jurisdiction.objects.filter(code=guessed).first() or Jurisdiction.objects.order_by("pk").first()
+    if found is None:
+        raise ValidationError(_("No jurisdiction rules are set up."))
+    return found

@@ -1,0 +1,29 @@
+"""Setting a request's deadlines from its jurisdiction's rule (domain.compute): at intake, on
+an extension, and when a paused clock resumes. The helpers change the request in memory; the
+service that calls them saves it."""
+
+from __future__ import annotations
+
+from apps.core.clock import date_in, today_in
+from apps.subject_requests.domain import compute, end_of_day
+from apps.subject_requests.models import SubjectRequest
+
+
+def apply_deadlines(request: SubjectRequest, *, extended: bool = False) -> None:
+    """Set acknowledge-by, due and (when extended) extended-to from the rule and the pauses so far."""
+    terms = request.jurisdiction.terms(request.request_type)
+    deadlines = compute(terms, received_at=request.received_at, paused_days=request.paused_days)
+    request.acknowledge_by = deadlines.acknowledge_by
+    request.due_at = end_of_day(deadlines.due_on, terms.timezone)
+    if extended and deadlines.extended_due_on is not None:
+        request.extended_to = end_of_day(deadlines.extended_due_on, terms.timezone)
+
+
+def resume_clock(request: SubjectRequest) -> None:
+    """Count the days the clock stood still and move the deadlines by them (not saved here)."""
+    # Whole days stopped, counted on the calendar the deadline is counted on (the rule's zone).
+    where = request.jurisdiction.timezone
+    days = max(0, (today_in(where) - date_in(request.paused_since, where)).days)
+    request.paused_days += days
+    request.paused_since = None
+    apply_deadlines(request, extended=request.extended_to is not None)

@@ -1,0 +1,35 @@
+"""The officers' steps as services: pausing the clock (what the subject is asked, when it may stop)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.subject_requests.models import RequestMessage, SubjectRequest
+from apps.subject_requests.services.intake import subject_request_create, subject_request_issue_confirmation
+from apps.subject_requests.services.workflow import subject_request_pause
+
+pytestmark = pytest.mark.django_db
+SIGNED_IN = SubjectRequest.Verification.SIGNED_IN
+
+
+def public(email: str, request_type: str = "erasure") -> tuple[SubjectRequest, str]:
+    request, _ = subject_request_create(
+        request_type=request_type, channel="web_form", actor=None, requester_email=email
+    )
+    return request, subject_request_issue_confirmation(request=request)
+
+
+def test_pausing_asks_the_subject_for_what_is_missing(officer, customer):
+    request, _ = subject_request_create(
+        request_type="access", channel="account", actor=customer, subject=customer, verification_method=SIGNED_IN
+    )
+    subject_request_pause(request=request, actor=officer, reason="Please confirm the postcode on your account.")
+    message = RequestMessage.objects.get(request=request, kind=RequestMessage.Kind.TO_SUBJECT)
+    assert "postcode" in message.body
+
+
+def test_a_request_awaiting_verification_cannot_be_paused(officer):
+    request, _code = public("someone@example.test")
+    with pytest.raises(ValidationError):
+        subject_request_pause(request=request, actor=officer, reason="Send us a copy of a bill")
