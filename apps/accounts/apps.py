@@ -14,3 +14,10 @@ class AccountsConfig(AppConfig):
 
         # After every app's migrate, so every permission exists.
         post_migrate.connect(staff_roles_sync, dispatch_uid="accounts.sync_staff_roles")
+        # The personal-data engines sit below this app: they learn from it who the
+        # controller is (P-05) and how other people may appear in an export.
+        from apps.accounts.selectors import organisation_get, people_in_an_export
+        from apps.personal_data.registry import register_controller, register_people_labels
+
+        register_controller(organisation_get)
+        register_people_labels(people_in_an_export)

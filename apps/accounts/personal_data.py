@@ -1,14 +1,31 @@
 """What the accounts app holds about a person (P-01, P-03, P-04)."""
 
-from django.db.models import Q
+from datetime import datetime
+
+from django.contrib.auth.hashers import make_password
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 
 from apps.accounts.models import Artist, ArtistFollow, Follow, LoginEvent, Organisation, PublicProfile, User
 from apps.personal_data.registry import Action, Category, PersonalField, exempt, register
+
+
+def _close_account(now: datetime) -> dict:
+    """Erasure closes the account: no sign-in, no password, marked closed (the live row only)."""
+    return {
+        "is_active": False,
+        "status": User.Status.CLOSED,
+        "closed_at": Coalesce("closed_at", Value(now)),
+        "password": make_password(None),
+    }
+
 
 register(
     User,
     subject="",
     erase=Action.NULL,  # the row stays, emptied and closed, so kept records still have an anchor
+    closure=_close_account,
+    erasure_version=True,  # the account's own history names who erased it and why
     purpose="Provide the account (contract)",
     fields=[
         PersonalField("email", Category.CONTACT, Action.PSEUDONYM),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import Artist, LoginEvent, Organisation, PublicProfile, User
 
@@ -111,3 +112,12 @@ def public_avatar_file_for_handle(*, handle: str):
     ):
         raise Http404
     return profile.user.profile_picture
+
+
+def people_in_an_export(ids: set, subject: User) -> dict:
+    """How someone else appears in a customer's export (a follow, a message): by the public
+    handle they chose to show, or not at all (GDPR Art. 15(4)). personal_data asks this."""
+    labels: dict = dict.fromkeys(ids, _("another customer"))
+    shown = PublicProfile.objects.filter(user_id__in=ids, show_display_name=True)
+    labels.update(shown.values_list("user_id", "handle"))
+    return labels

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -99,6 +100,12 @@ class Entry:
     # The subject filter reads other registered rows (which erasure removes first): the
     # engine evaluates it once, before any table, and keeps the keys it matched.
     freeze_subject: bool = False
+    # Extra updates erasure makes to the live row only (never its history), given the moment
+    # of erasure: the account model closes itself this way (no sign-in, no password).
+    closure: Callable[[datetime], dict[str, Any]] | None = field(default=None, compare=False)
+    # Erasure adds one history version per erased row naming who erased it and why (the
+    # account's own timeline); other tables have the certificate as their record.
+    erasure_version: bool = False
     history_model: type[models.Model] | None = field(default=None, compare=False)
 
     @property
@@ -144,6 +151,8 @@ def register(
     export: bool = True,
     tabular: bool = False,
     freeze_subject: bool = False,
+    closure: Callable[[datetime], dict[str, Any]] | None = None,
+    erasure_version: bool = False,
 ) -> Entry:
     if erase not in (Action.DELETE_ROW, Action.NULL):
         raise ValueError("erase is DELETE_ROW or NULL (anonymise field by field)")
@@ -162,6 +171,8 @@ def register(
         export=export,
         tabular=tabular,
         freeze_subject=freeze_subject,
+        closure=closure,
+        erasure_version=erasure_version,
         history_model=getattr(history, "model", None),
     )
     _ENTRIES[model._meta.label] = entry
@@ -348,3 +359,36 @@ class ExportTable:
 # Providers: subject (the user) -> tables. The disclosures app appends one for the
 # subject's visible disclosure records (P-22).
 EXPORT_TABLES: list[Callable[[Any], Iterable[ExportTable]]] = []
+
+
+# --- Who the data is about, and who holds it ------------------------------------------------
+# The accounts app knows the people and the organisation; the engines below it ask through
+# these two hooks, which it fills in its AppConfig.ready.
+
+# (ids of other people a subject's rows point at, the subject) -> {id: how to name them}.
+PeopleLabels = Callable[[set[Any], Any], dict[Any, str]]
+_people_labels: list[PeopleLabels] = []
+_controller: list[Callable[[], Any]] = []
+
+
+def register_people_labels(labeller: PeopleLabels) -> None:
+    _people_labels[:] = [labeller]
+
+
+def people_labels(ids: set[Any], subject: Any) -> dict[Any, str]:
+    """How an export names the people the subject's rows point at (a follow, a message).
+
+    Other people are not the subject's data (GDPR Art. 15(4)): without a labeller they are
+    only "another person"."""
+    if _people_labels:
+        return _people_labels[0](ids, subject)
+    return dict.fromkeys(ids, str(_("another person")))
+
+
+def register_controller(provider: Callable[[], Any]) -> None:
+    _controller[:] = [provider]
+
+
+def controller() -> Any:
+    """The data controller's identity (P-05), shown in every export; None until it is set up."""
+    return _controller[0]() if _controller else None

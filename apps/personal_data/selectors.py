@@ -4,14 +4,17 @@ subject's exports."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models import QuerySet
 
-from apps.accounts.models import User
 from apps.personal_data.models import DataExport
 from apps.personal_data.registry import FIDES_CATEGORY, entries, exemptions
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User  # the subject; AUTH_USER_MODEL at run time
 
 TEXT_FIELDS = (models.CharField, models.TextField, models.EmailField, models.GenericIPAddressField)
 

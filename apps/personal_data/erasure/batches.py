@@ -4,16 +4,19 @@ transaction that also saves the checkpoint; and the files of erased rows, delete
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.contrib.sessions.models import Session
 from django.db import models, transaction
 
-from apps.accounts.models import User
 from apps.core.actors import SystemActor, record_actor
 from apps.personal_data.erasure.checkpoint import FINISHED, _json_pk, _new_state, _save_progress
 from apps.personal_data.erasure.plan import TablePlan, _orphan_history
 from apps.personal_data.models import ErasureRun
 from apps.personal_data.registry import Entry, entries
+
+if TYPE_CHECKING:
+    pass  # the subject; AUTH_USER_MODEL at run time
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +143,9 @@ def _erase_live_rows(
         return
     # update(): one UPDATE, no save() signals that could copy the data elsewhere.
     # Evaluate the batch's keys now: the UPDATE may change what the subject filter matches.
-    pks = list(rows.values_list("pk", flat=True)) if entry.model is User else []
+    pks = list(rows.values_list("pk", flat=True)) if entry.erasure_version else []
     state["rows_anonymised"] += rows.update(**plan.updates, **plan.closure)
-    if history is not None and entry.model is User:
+    if history is not None and entry.erasure_version:
         # The account gets one new version naming who erased it and why. Other tables do
         # not: the certificate is their record, and a version per row would double the
         # writes of every anonymised table (bench/erasure.py measures this).

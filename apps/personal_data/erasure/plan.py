@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import FieldError
 from django.db import models
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.personal_data.domain import subject_reference as make_subject_reference
 from apps.personal_data.registry import Action, Entry, Hold, PersonalField, entries, holds_covering, holds_for
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User  # the subject; AUTH_USER_MODEL at run time
 
 
 class NoEmptyValue(ValueError):
@@ -183,16 +184,8 @@ def table_plan(entry: Entry, *, reference: str, holds: list[Hold], now=None) -> 
             updates[model_field.attname] = _unique_empty(model_field)
             per_row.add(model_field.name)
 
-    closure = {}
-    if model is User:
-        # Erasure closes the account: no sign-in, no password, marked closed. Live row only:
-        # the history keeps showing the account as it was, minus the personal data.
-        closure = {
-            "is_active": False,
-            "status": User.Status.CLOSED,
-            "closed_at": Coalesce("closed_at", models.Value(now or timezone.now())),
-            "password": make_password(None),
-        }
+    # Live row only: the history keeps showing the row as it was, minus the personal data.
+    closure = entry.closure(now or timezone.now()) if entry.closure is not None else {}
     return TablePlan(
         entry, "anonymise", updates=updates, closure=closure, history_values=history_values, kept=kept, held=held
     )

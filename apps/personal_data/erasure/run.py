@@ -6,14 +6,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.core.actors import SystemActor
 from apps.personal_data.domain import subject_reference as make_subject_reference
 from apps.personal_data.erasure.batches import (
@@ -29,6 +30,9 @@ from apps.personal_data.erasure.checkpoint import ACTIVE, FINISHED, _new_state, 
 from apps.personal_data.erasure.plan import erasure_plan, table_plan
 from apps.personal_data.models import ErasureRun
 from apps.personal_data.registry import Hold, entries, holds_for
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User  # the subject; AUTH_USER_MODEL at run time
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +92,7 @@ def erasure_start(
     if not dry_run:
         # One erasure of a subject at a time; asking again returns the one under way. The
         # lock on the subject's row makes a concurrent request wait and then see this one.
-        User._base_manager.select_for_update().filter(pk=subject.pk).first()
+        get_user_model()._base_manager.select_for_update().filter(pk=subject.pk).first()
         active = ErasureRun.objects.filter(subject_id=subject.pk, status__in=ACTIVE, dry_run=False).first()
         if active is not None:
             return active
@@ -96,7 +100,7 @@ def erasure_start(
         subject_id=subject.pk,
         subject_reference=make_subject_reference(subject),
         request_reference=request_reference,
-        requested_by=actor if isinstance(actor, User) else None,
+        requested_by=actor if isinstance(actor, get_user_model()) else None,
         reason=reason,
         dry_run=dry_run,
         progress={"actor": _actor_progress(actor)},
@@ -125,7 +129,8 @@ def erasure_run(*, erasure_id: int) -> ErasureRun | None:
     try:
         _close_account(run.pk)
         _flush_pending_files(run.pk)
-        user = User._base_manager.filter(pk=run.subject_id).first() or User(pk=run.subject_id)
+        people = get_user_model()
+        user = people._base_manager.filter(pk=run.subject_id).first() or people(pk=run.subject_id)
         holds = _run_holds(run.pk, user)
         frozen = _frozen_subjects(run.pk, user)
         batch_size = max(1, int(getattr(settings, "PERSONAL_DATA_ERASURE_BATCH_SIZE", 2000)))
@@ -199,7 +204,9 @@ def _close_account(run_pk: int) -> None:
             run = ErasureRun.objects.select_for_update().get(pk=run_pk)
             if run.progress.get("account_closed") or run.status in FINISHED:
                 return
-            User._base_manager.filter(pk=run.subject_id).update(is_active=False, password=make_password(None))
+            get_user_model()._base_manager.filter(pk=run.subject_id).update(
+                is_active=False, password=make_password(None)
+            )
             keys = UserSession.objects.filter(user_id=run.subject_id).values("session_key")
             sessions = Session.objects.filter(session_key__in=keys)
             closed = sessions._raw_delete(sessions.db)

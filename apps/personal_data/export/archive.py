@@ -12,19 +12,28 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone, translation
 
-from apps.accounts.models import User
-from apps.accounts.selectors import organisation_get
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.export.index import render_index
 from apps.personal_data.export.tables import _exported_entries, _has_reference, _rows
 from apps.personal_data.models import DataExport
-from apps.personal_data.registry import EXPORT_NOTES, EXPORT_TABLES, Category, Entry, ExportTable, PersonalField
+from apps.personal_data.registry import (
+    EXPORT_NOTES,
+    EXPORT_TABLES,
+    Category,
+    Entry,
+    ExportTable,
+    PersonalField,
+)
+from apps.personal_data.registry import controller as registry_controller
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User  # the subject; AUTH_USER_MODEL at run time
 
 FORMAT_VERSION = "portal-export/1"
 JSON = DjangoJSONEncoder(ensure_ascii=False)
@@ -235,7 +244,7 @@ def build_archive(out, *, subject: User, export: DataExport) -> dict[str, int]:
             tables.append({"file": info.name, "label": str(table.title), "records": info.records})
 
         notes = [note for provider in EXPORT_NOTES for note in provider(subject)]
-        controller = organisation_get()
+        controller = registry_controller()
         reference = subject_reference(subject)
         index_html = render_index(
             controller=controller,

@@ -4,14 +4,17 @@ decide whether a link may still be used, and by whom."""
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import User
 from apps.personal_data.export.run import EXPORT_LIFETIME
 from apps.personal_data.models import DataExport
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User  # the subject; AUTH_USER_MODEL at run time
 
 # The salt names the module that first signed these links; kept so links already sent still work.
 TOKEN_SALT = "apps.personal_data.exports.download"

@@ -10,6 +10,7 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,10 +23,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import User
 from apps.core.actors import SystemActor
 from apps.personal_data.export.archive import build_archive
 from apps.personal_data.models import DataExport, ErasureRun
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User  # the subject; AUTH_USER_MODEL at run time
 
 logger = logging.getLogger(__name__)
 

@@ -1,17 +1,19 @@
 """The subject's rows of each exported registry entry: registered personal fields only (plus
-the row's opaque reference), read in chunks, other people shown only by their public handle."""
+the row's opaque reference), read in chunks, other people shown only as the accounts app allows
+(registry.people_labels)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.utils.translation import gettext as _
 
-from apps.accounts.models import PublicProfile, User
-from apps.personal_data.registry import Entry, PersonalField, entries
+from apps.personal_data.registry import Entry, PersonalField, entries, people_labels
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User  # the subject; AUTH_USER_MODEL at run time
 
 CHUNK_SIZE = 2000
 
@@ -38,12 +40,9 @@ def _chunks(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
 def _related_labels(model_field: models.ForeignKey, ids: set, subject: User) -> dict:
     related = model_field.related_model
     if related is get_user_model():
-        # Other people are not the subject's data (GDPR Art. 15(4)): they appear by the
-        # public handle they chose to show, or not at all.
-        labels: dict = dict.fromkeys(ids, _("another customer"))
-        labels.update(
-            PublicProfile.objects.filter(user_id__in=ids, show_display_name=True).values_list("user_id", "handle")
-        )
+        # Other people are not the subject's data (GDPR Art. 15(4)): the accounts app says how
+        # they may appear (registry.people_labels).
+        labels = people_labels(ids - {subject.pk}, subject)
         if subject.pk in ids:
             labels[subject.pk] = str(subject)
         return labels

@@ -1,9 +1,9 @@
 import json
 import time
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.accounts.models import User
 from apps.core.actors import SystemActor
 from apps.personal_data.erasure.checkpoint import FINISHED
 from apps.personal_data.erasure.plan import erasure_plan
@@ -23,7 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=600, help="Seconds to wait with --wait.")
 
     def handle(self, *args, email: str, dry_run: bool, wait: bool, reason: str, timeout: float, **options):
-        subject = User.objects.filter(email__iexact=User.objects.normalize_email(email)).first()
+        people = get_user_model()
+        subject = people.objects.filter(email__iexact=people.objects.normalize_email(email)).first()
         if subject is None:
             raise CommandError(f"No account has the email address {email!r}.")
         if dry_run:

@@ -3,9 +3,9 @@ import shutil
 import time
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.accounts.models import User
 from apps.core.actors import SystemActor
 from apps.personal_data.export.run import export_request, export_run
 from apps.personal_data.models import DataExport
@@ -23,7 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=600, help="Seconds to wait with --wait.")
 
     def handle(self, *args, email: str, out: str, wait: bool, timeout: float, **options):
-        subject = User.objects.filter(email__iexact=User.objects.normalize_email(email)).first()
+        people = get_user_model()
+        subject = people.objects.filter(email__iexact=people.objects.normalize_email(email)).first()
         if subject is None:
             raise CommandError(f"No account has the email address {email!r}.")
         target = Path(out).expanduser()
