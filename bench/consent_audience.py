@@ -5,7 +5,7 @@
 
 ``subjects`` accounts are loaded; 60% switched the newsletter on, 5% of those have a
 suppressed address and 1% a processing restriction. Then, streamed with flat memory:
-  selector  apps.consent.selectors.campaign_audience(newsletter), ids and addresses
+  selector  apps.consent.selectors.marketing.campaign_audience(newsletter), ids and addresses
   floor     one hand-written SELECT with the same joins, read with a server-side cursor
 Target: the selector within 2x of the floor, in one query, with a flat Python heap.
 """
@@ -36,7 +36,7 @@ from django.utils import timezone  # noqa: E402
 
 from apps.accounts.models import User  # noqa: E402
 from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestriction, Purpose, Suppression  # noqa: E402
-from apps.consent.selectors import campaign_audience  # noqa: E402
+from apps.consent.selectors.marketing import campaign_audience  # noqa: E402
 from apps.core.bulk import insert_rows  # noqa: E402
 
 BATCH = 20_000

@@ -23,7 +23,7 @@ class SignupForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from apps.consent.selectors import signup_purposes
+        from apps.consent.selectors.ledger import signup_purposes
 
         self.consent_purposes = {f"consent_{p.code}": p for p in signup_purposes()}
         for name, purpose in self.consent_purposes.items():
@@ -33,7 +33,7 @@ class SignupForm(forms.Form):
 
     def signup(self, request, user: User) -> None:
         from apps.consent.models import ConsentEvent
-        from apps.consent.services import Context, consent_set_choices
+        from apps.consent.services.ledger import Context, consent_set_choices
 
         language = (get_language() or "en")[:2]
         user_update_details(

@@ -8,14 +8,33 @@ class ConsentConfig(AppConfig):
     verbose_name = _("Consent and preferences")
 
     def ready(self) -> None:
-        import apps.consent.policies  # noqa: F401 (registers the policy-notice mailing kind)
         from apps.accounts.navigation import NavItem
         from apps.accounts.navigation import register as register_nav_item
-        from apps.consent import marketing, selectors, signals  # noqa: F401 (mailing kind, sign-in receiver)
+        from apps.consent import signals  # noqa: F401 (sign-in, cookie-catalogue and policy-version receivers)
+        from apps.consent.selectors.ledger import partner_consent_given
         from apps.disclosures.selectors import recipients as disclosures
 
+        self._connect_mailings()
         # Your Account → Privacy choices (P-10, P-11).
         register_nav_item(NavItem("privacy_choices", _("Privacy choices"), "consent:choices", 40))
         # Sharing with a marketing partner on the basis of consent needs that consent (P-20).
-        if selectors.partner_consent_given not in disclosures.PARTNER_CONSENT_CHECKS:
-            disclosures.PARTNER_CONSENT_CHECKS.append(selectors.partner_consent_given)
+        if partner_consent_given not in disclosures.PARTNER_CONSENT_CHECKS:
+            disclosures.PARTNER_CONSENT_CHECKS.append(partner_consent_given)
+
+    @staticmethod
+    def _connect_mailings() -> None:
+        """The batched sender (apps.consent.mailing): its worker task, and whom each kind reaches with what."""
+        from apps.consent.mailing.kinds import MAILING_KINDS, MailingKind
+        from apps.consent.mailing.queue import worker_connect
+        from apps.consent.models import Mailing
+        from apps.consent.selectors.marketing import campaign_mailing_audience
+        from apps.consent.selectors.policy import notice_audience
+        from apps.consent.services.marketing import marketing_message
+        from apps.consent.services.policy import notice_message
+        from apps.consent.tasks import send_mailing_task
+
+        worker_connect(send_mailing_task)
+        MAILING_KINDS[Mailing.Kind.MARKETING] = MailingKind(
+            audience=campaign_mailing_audience, build_message=marketing_message
+        )
+        MAILING_KINDS[Mailing.Kind.POLICY_NOTICE] = MailingKind(audience=notice_audience, build_message=notice_message)

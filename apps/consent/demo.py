@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from apps.accounts.models import User
-from apps.consent.marketing import campaign_create
 from apps.consent.models import ConsentEvent, Mailing, Purpose
-from apps.consent.services import Context, consent_set_choices
+from apps.consent.services.ledger import Context, consent_set_choices
+from apps.consent.services.marketing import campaign_create
 from apps.disclosures.models import Recipient
 
 PARTNER_PURPOSE = "partner-example-travel"

@@ -59,7 +59,7 @@ def test_it_rejects_a_negative_customer_count():
 
 def test_the_demo_has_consent_evidence_a_partner_and_a_draft_campaign(db):
     from apps.consent.models import ConsentState, Mailing
-    from apps.consent.selectors import partner_consent_given
+    from apps.consent.selectors.ledger import partner_consent_given
     from apps.disclosures.models import Recipient
 
     call_command("seed_demo", "--customers", "2", "--quiet-logins")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from apps.consent.services import restriction_place
+from apps.consent.services.ledger import restriction_place
 from apps.subject_requests.services.intake import subject_request_create
 
 pytestmark = pytest.mark.django_db

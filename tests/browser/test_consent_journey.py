@@ -11,9 +11,10 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from apps.accounts.models import User
-from apps.consent.mailings import mailing_queue, mailing_send
-from apps.consent.marketing import campaign_create
+from apps.consent.mailing.queue import mailing_queue
+from apps.consent.mailing.send import mailing_send
 from apps.consent.models import ConsentEvent, ConsentState, Purpose, Suppression
+from apps.consent.services.marketing import campaign_create
 from apps.personal_data.domain import address_hash
 from tests.browser.test_customer_journey import _log_in
 from tests.helpers import make_staff

@@ -10,10 +10,17 @@ from django.core import signing
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
-from apps.consent import cookies
-from apps.consent.middleware import CookieConsentMiddleware
+from apps.consent.domain import cookies
+from apps.consent.middleware import (
+    DERIVED_SESSION_KEY,
+    CookieConsentMiddleware,
+    apply_to_response,
+    read_cookie,
+    remember_dismissed,
+)
 from apps.consent.models import ConsentEvent, ConsentState, Purpose
-from apps.consent.services import Context, consent_set_choices
+from apps.consent.selectors.cookies import categories_fingerprint, current_fingerprint
+from apps.consent.services.ledger import Context, consent_set_choices
 from tests.factories import TEST_PASSWORD
 from tests.helpers import sign_in
 
@@ -33,7 +40,7 @@ def _request_with(value: str):
 
 def _read(client: Client) -> cookies.CookieChoice | None:
     morsel = client.cookies.get(cookies.COOKIE_NAME)
-    return cookies.read_cookie(_request_with(morsel.value)) if morsel is not None and morsel.value else None
+    return read_cookie(_request_with(morsel.value)) if morsel is not None and morsel.value else None
 
 
 def _cookie_events(**owner):
@@ -80,7 +87,7 @@ def test_it_records_accept_all_against_the_visitor_id(client):
     choice = _read(client)
     assert choice is not None
     assert choice.accepted == {"preferences": True, "statistics": True, "marketing": True}
-    assert choice.fingerprint == cookies.categories_fingerprint()
+    assert choice.fingerprint == categories_fingerprint()
     events = _cookie_events(visitor_id=choice.visitor_id)
     assert {(e.purpose.code, e.granted, e.method) for e in events} == {
         ("cookies-preferences", True, Method.COOKIE_BANNER),
@@ -123,11 +130,11 @@ def test_it_keeps_the_visitor_id_when_the_visitor_chooses_again(client):
 
 def test_it_ignores_a_forged_cookie(client):
     forged = signing.dumps(
-        {"v": "f" * 32, "h": cookies.categories_fingerprint(), "c": dict.fromkeys(cookies.CHOICE_CATEGORIES, True)},
+        {"v": "f" * 32, "h": categories_fingerprint(), "c": dict.fromkeys(cookies.CHOICE_CATEGORIES, True)},
         salt="not-our-salt",
         compress=True,
     )
-    tampered = cookies.CookieChoice("a" * 32, cookies.categories_fingerprint(), {"statistics": False}).encode()
+    tampered = cookies.CookieChoice("a" * 32, categories_fingerprint(), {"statistics": False}).encode()
     tampered = tampered.replace(tampered.split(":")[0], tampered.split(":")[0][:-2] + "AA", 1)
     for value in (forged, tampered, "not-even-signed"):
         client.cookies[cookies.COOKIE_NAME] = value
@@ -186,7 +193,7 @@ def test_it_gives_a_signed_in_customer_their_choice_on_a_new_device(client_as, c
     assert BANNER_ID not in response.content.decode()
     choice = _read(client)
     assert choice.accepted == {"preferences": False, "statistics": True, "marketing": False}
-    assert choice.fingerprint == cookies.categories_fingerprint()
+    assert choice.fingerprint == categories_fingerprint()
     assert _set(response, cookies.ANALYTICS_COOKIE)
     assert _cookie_events(subject=customer).count() == 3  # reading the account records nothing
 
@@ -194,7 +201,7 @@ def test_it_gives_a_signed_in_customer_their_choice_on_a_new_device(client_as, c
 def test_it_asks_a_signed_in_customer_without_cookie_choices_once_per_session(client_as, customer):
     client = client_as("customer")
     assert BANNER_ID in client.get("/").content.decode()
-    assert client.session[cookies.DERIVED_SESSION_KEY] == cookies.categories_fingerprint()
+    assert client.session[DERIVED_SESSION_KEY] == categories_fingerprint()
     assert cookies.COOKIE_NAME not in client.cookies
 
 
@@ -238,12 +245,12 @@ def test_it_shows_the_banner_again_when_the_categories_change(client):
 
     client.post(CHOOSE_URL, {"choice": "accept"})
     assert BANNER_ID not in client.get("/").content.decode()
-    assert _read(client).fingerprint == cookies.categories_fingerprint()
+    assert _read(client).fingerprint == categories_fingerprint()
 
 
 def test_it_caches_the_fingerprint_so_a_request_with_a_choice_needs_no_query(client, django_assert_num_queries):
     choice = cookies.CookieChoice(
-        cookies.new_visitor_id(), cookies.current_fingerprint(), dict.fromkeys(cookies.CHOICE_CATEGORIES, True)
+        cookies.new_visitor_id(), current_fingerprint(), dict.fromkeys(cookies.CHOICE_CATEGORIES, True)
     )
     request = RequestFactory().get("/", {"utm_campaign": "spring"})
     request.COOKIES[cookies.COOKIE_NAME] = choice.encode()
@@ -356,15 +363,15 @@ def test_it_keeps_pp_dismissed_to_those_who_accepted_preferences():
     factory = RequestFactory()
 
     def respond(request, cookie_choice):
-        request.cookie_consent = cookies.CookieConsent(choice=cookie_choice, fingerprint=cookies.current_fingerprint())
+        request.cookie_consent = cookies.CookieConsent(choice=cookie_choice, fingerprint=current_fingerprint())
         response = HttpResponse("<p>ok</p>")
-        remembered = cookies.remember_dismissed(request, response, "policy-2")
+        remembered = remember_dismissed(request, response, "policy-2")
         # Whoever sets it, the middleware's pass removes it without consent.
         response.set_cookie(cookies.DISMISSED_COOKIE, "policy-2")
-        cookies.apply_to_response(request, response, request.cookie_consent)
+        apply_to_response(request, response, request.cookie_consent)
         return remembered, response
 
-    fingerprint = cookies.current_fingerprint()
+    fingerprint = current_fingerprint()
     refused = cookies.CookieChoice("v" * 32, fingerprint, dict.fromkeys(cookies.CHOICE_CATEGORIES, False))
     request = factory.get("/")
     request.COOKIES[cookies.DISMISSED_COOKIE] = "policy-1"
@@ -375,10 +382,10 @@ def test_it_keeps_pp_dismissed_to_those_who_accepted_preferences():
     accepted = cookies.CookieChoice("v" * 32, fingerprint, {"preferences": True})
     request = factory.get("/")
     request.COOKIES[cookies.DISMISSED_COOKIE] = "policy-1"
-    assert cookies.remember_dismissed(request, HttpResponse(), "policy-2") is False  # no consent read yet: none
+    assert remember_dismissed(request, HttpResponse(), "policy-2") is False  # no consent read yet: none
     request.cookie_consent = cookies.CookieConsent(choice=accepted, fingerprint=fingerprint)
     response = HttpResponse()
-    assert cookies.remember_dismissed(request, response, "policy-2")
+    assert remember_dismissed(request, response, "policy-2")
     assert response.cookies[cookies.DISMISSED_COOKIE].value == "policy-1.policy-2"
 
 

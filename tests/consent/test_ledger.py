@@ -6,8 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.consent.models import ConsentEvent, ConsentState, Purpose, Suppression
-from apps.consent.selectors import campaign_audience, may_contact, partner_consent_given, states_for
-from apps.consent.services import (
+from apps.consent.selectors.ledger import may_contact, partner_consent_given, states_for
+from apps.consent.selectors.marketing import campaign_audience
+from apps.consent.services.ledger import (
     Context,
     consent_record,
     consent_set_choices,

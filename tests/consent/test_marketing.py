@@ -14,11 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.models import User
-from apps.consent.mailings import mailing_send
-from apps.consent.marketing import campaign_create, campaign_send, marketing_message, unsubscribe_token
+from apps.consent.domain.marketing import unsubscribe_token
+from apps.consent.mailing.send import mailing_send
 from apps.consent.models import ConsentEvent, Mailing, MailingDelivery, Purpose, Suppression
-from apps.consent.selectors import campaign_audience
-from apps.consent.services import Context, consent_record, restriction_place, suppress_address
+from apps.consent.selectors.marketing import campaign_audience
+from apps.consent.services.ledger import Context, consent_record, restriction_place, suppression_add
+from apps.consent.services.marketing import campaign_create, campaign_send, marketing_message
 from apps.core.mail import mailbox_message_ids, mailbox_read
 from apps.personal_data.domain import address_hash
 from tests.factories import UserFactory
@@ -159,7 +160,7 @@ def test_a_campaign_reaches_exactly_the_consenting_unrestricted_unsuppressed_cus
     for user in (customer, other_customer, restricted, suppressed, unsubscribed, closed):
         opt_in(user, "marketing-email")
     restriction_place(subject=restricted, reason="Accuracy contested", actor=officer)
-    suppress_address(suppressed.email, channel="email", reason=Suppression.Reason.OFFICER)
+    suppression_add(email=suppressed.email, channel="email", reason=Suppression.Reason.OFFICER)
     response = Client(enforce_csrf_checks=True).post(
         reverse("consent:unsubscribe", args=[unsubscribe_token(unsubscribed, purpose("marketing-email"))]),
         data="List-Unsubscribe=One-Click",
@@ -228,7 +229,7 @@ def test_the_preview_of_someone_we_may_not_contact_says_so_and_why(customer, off
     opt_in(customer, "marketing-email")
     restriction_place(subject=customer, reason="Objection pending", actor=officer)
     assert "processing of their data is restricted" in preview("customer@example.test")[1]
-    suppress_address(customer.email, channel="email", reason=Suppression.Reason.OBJECTION)
+    suppression_add(email=customer.email, channel="email", reason=Suppression.Reason.OBJECTION)
     assert "suppression list" in preview("customer@example.test")[1]
 
 

@@ -164,7 +164,7 @@ def test_it_refuses_consent_based_sharing_with_a_partner_the_subject_did_not_con
 
     # The consent app answers through PARTNER_CONSENT_CHECKS: the customer's consent for this partner.
     from apps.consent.models import ConsentEvent, Purpose
-    from apps.consent.services import Context, consent_record
+    from apps.consent.services.ledger import Context, consent_record
 
     assert services.PARTNER_CONSENT_CHECKS
     shared = Purpose.objects.create(

@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import LoginEvent, User
-from apps.consent.mailings import mailing_send
-from apps.consent.marketing import campaign_create, campaign_send
+from apps.consent.mailing.send import mailing_send
 from apps.consent.models import ConsentEvent, Purpose
-from apps.consent.selectors import campaign_audience, may_contact
-from apps.consent.services import Context, consent_record
+from apps.consent.selectors.ledger import may_contact
+from apps.consent.selectors.marketing import campaign_audience
+from apps.consent.services.ledger import Context, consent_record
+from apps.consent.services.marketing import campaign_create, campaign_send
 from apps.personal_data.models import ErasureRun
 from apps.retention.models import AccountDeletion, PurgeRun
 from apps.retention.purge import purge

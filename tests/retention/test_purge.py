@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from apps.accounts.models import LoginEvent, User
 from apps.consent.models import ConsentEvent, Purpose
-from apps.consent.services import Context, consent_record
+from apps.consent.services.ledger import Context, consent_record
 from apps.core.actors import SystemActor
 from apps.disclosures.models import DisclosureSubject
 from apps.disclosures.selectors.register import verify_chain

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 
 from apps.accounts.domain import PRIVACY_OFFICER
 from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestriction, Purpose, Suppression
-from apps.consent.selectors import is_restricted, may_contact
-from apps.consent.services import Context, consent_set_choices
+from apps.consent.selectors.ledger import is_restricted, may_contact
+from apps.consent.services.ledger import Context, consent_set_choices
 from apps.core.actors import SystemActor
 from apps.core.clock import organisation_today, zone
 from apps.personal_data.domain import address_hash
@@ -527,7 +527,7 @@ def test_unknown_purposes_are_left_to_an_officer(customer, django_capture_on_com
 
 def test_withdrawing_one_marketing_consent_leaves_the_others(customer):
     from apps.consent.models import Purpose, Suppression
-    from apps.consent.services import Context, consent_set_choices
+    from apps.consent.services.ledger import Context, consent_set_choices
     from apps.personal_data.domain import address_hash
     from apps.subject_requests.execution import subject_request_execute
     from apps.subject_requests.services.intake import subject_request_create

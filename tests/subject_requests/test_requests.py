@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.consent.models import ConsentEvent, Purpose
-from apps.consent.services import Context, consent_record
+from apps.consent.services.ledger import Context, consent_record
 from apps.core.actors import SystemActor
 from apps.subject_requests.models import RequestMessage, RequestType, SubjectRequest
 from apps.subject_requests.selectors import requests as selectors

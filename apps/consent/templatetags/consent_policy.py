@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import template
 
-from apps.consent.policies import policy_banner_for
+from apps.consent.selectors.policy import policy_banner_for
 
 register = template.Library()
 

@@ -55,15 +55,15 @@ def _names(purposes: list, language: str) -> str:
 
 def _context(*, objection: bool):
     from apps.consent.models import ConsentEvent
-    from apps.consent.services import Context
+    from apps.consent.services.ledger import Context
 
     return Context(method=ConsentEvent.Method.REQUEST, source_page="subject-request", objection=objection)
 
 
 def _refuse(subject: User | None, purposes: list, actor: Actor, *, objection: bool) -> list:
     """A ledger entry refusing each purpose the subject has not refused already."""
-    from apps.consent.selectors import states_for
-    from apps.consent.services import consent_record
+    from apps.consent.selectors.ledger import states_for
+    from apps.consent.services.ledger import consent_record
 
     if subject is None:
         return []
@@ -81,7 +81,7 @@ def _refuse(subject: User | None, purposes: list, actor: Actor, *, objection: bo
 
 
 def _granted(subject: User | None) -> list:
-    from apps.consent.selectors import states_for
+    from apps.consent.selectors.ledger import states_for
 
     if subject is None:
         return []
@@ -92,12 +92,12 @@ def _granted(subject: User | None) -> list:
 def _suppress_all_marketing(emails: list[str]) -> list[str]:
     """An objection to direct marketing is absolute: every channel, every purpose, at once."""
     from apps.consent.models import Purpose, Suppression
-    from apps.consent.services import suppress_address
+    from apps.consent.services.ledger import suppression_add
 
     done = []
     for email in dict.fromkeys(e for e in emails if e):
         for channel in (c for c in Purpose.Channel.values if c):
-            suppress_address(email, channel=channel, reason=Suppression.Reason.OBJECTION, purpose_code="")
+            suppression_add(email=email, channel=channel, reason=Suppression.Reason.OBJECTION, purpose_code="")
             done.append(channel)
     return sorted(set(done))
 
@@ -105,7 +105,7 @@ def _suppress_all_marketing(emails: list[str]) -> list[str]:
 def _place_restriction(request: SubjectRequest, purposes: list, actor: Actor):
     """One restriction in force of the scope asked; an identical one in force is reused."""
     from apps.consent.models import ProcessingRestriction
-    from apps.consent.services import restriction_place
+    from apps.consent.services.ledger import restriction_place
 
     subject = request.subject
     assert subject is not None

@@ -121,7 +121,7 @@ def active_purposes():
 
 
 def consented_purposes(user) -> list[Purpose]:
-    from apps.consent.selectors import states_for
+    from apps.consent.selectors.ledger import states_for
 
     if user is None:
         return []

@@ -14,8 +14,9 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import User
-from apps.consent.marketing import campaign_purposes, contact_refusal_reason, marketing_message
 from apps.consent.models import Mailing, Purpose
+from apps.consent.selectors.marketing import campaign_purposes, contact_refusal_reason
+from apps.consent.services.marketing import marketing_message
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from apps.consent.mailings import mailings_send_due
+from apps.consent.mailing.queue import mailings_send_due
 
 
 class Command(BaseCommand):

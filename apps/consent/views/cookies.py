@@ -19,8 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.consent import cookies
+from apps.consent.domain.cookies import CHOICE_CATEGORIES, GPC_LAST_UPDATE
+from apps.consent.middleware import consent_for, has_gpc, remember_choice
 from apps.consent.models import ConsentEvent, Purpose
+from apps.consent.selectors.cookies import cookie_purposes
+from apps.consent.services.cookies import cookie_choice_save
+from apps.consent.services.ledger import Context
 
 BANNER_CHOICES = ("accept", "reject")
 SETTINGS_ACTIONS = ("save", "accept", "reject")
@@ -48,15 +52,26 @@ def _next_url(request: HttpRequest, value: str | None, default: str) -> str:
     return value
 
 
+def _signed_in(request: HttpRequest):
+    """The signed-in customer, who chooses for their account; None for a visitor."""
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
 def _save(request: HttpRequest, accepted: dict[str, bool], method: str, next_url: str) -> HttpResponse:
     try:
-        choice = cookies.cookie_choice_save(
-            request=request, accepted=accepted, method=method, source_page=urlsplit(next_url).path
+        choice = cookie_choice_save(
+            consent=consent_for(request),
+            accepted=accepted,
+            context=Context.from_request(request, method),
+            actor=_signed_in(request),
+            gpc=has_gpc(request),
+            source_page=urlsplit(next_url).path,
         )
     except ValidationError as error:
         return _bad_request(request, " ".join(error.messages))
     response = redirect(next_url)
-    cookies.remember_choice(request, response, choice)
+    remember_choice(request, response, choice)
     return response
 
 
@@ -70,7 +85,7 @@ def cookie_choose(request: HttpRequest) -> HttpResponse:
         next_url = _next_url(request, request.POST.get("next"), "/")
     except BadInput:
         return _bad_request(request, _("That return address is not on this site."))
-    accepted = {category: choice == "accept" for category in cookies.CHOICE_CATEGORIES}
+    accepted = {category: choice == "accept" for category in CHOICE_CATEGORIES}
     return _save(request, accepted, ConsentEvent.Method.COOKIE_BANNER, next_url)
 
 
@@ -94,7 +109,7 @@ def _cookie_rows(purpose: Purpose) -> list[dict]:
 @require_http_methods(["GET", "POST"])
 def cookie_settings(request: HttpRequest) -> HttpResponse:
     """One section per cookie category, its cookies in a table, a switch for each optional one."""
-    consent = cookies.consent_for(request)
+    consent = consent_for(request)
     settings_url = reverse("consent:cookie_settings")
     source = request.POST if request.method == "POST" else request.GET
     try:
@@ -104,12 +119,12 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action") or "save"
         ticked = request.POST.getlist("category")
-        if action not in SETTINGS_ACTIONS or any(c not in cookies.CHOICE_CATEGORIES for c in ticked):
+        if action not in SETTINGS_ACTIONS or any(c not in CHOICE_CATEGORIES for c in ticked):
             return _bad_request(request, _("That cookie choice does not exist."))
         if action == "save":
-            accepted = {c: c in ticked for c in cookies.CHOICE_CATEGORIES}
+            accepted = {c: c in ticked for c in CHOICE_CATEGORIES}
         else:
-            accepted = {c: action == "accept" for c in cookies.CHOICE_CATEGORIES}
+            accepted = {c: action == "accept" for c in CHOICE_CATEGORIES}
         return _save(request, accepted, ConsentEvent.Method.COOKIE_SETTINGS, next_url or f"{settings_url}?saved=1")
 
     choice = consent.choice
@@ -122,7 +137,7 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
             accepted=category == "necessary" or bool(choice and choice.allows(category)),
             gpc_honoured=category == "marketing" and consent.gpc,
         )
-        for category, purpose in cookies.cookie_purposes().items()
+        for category, purpose in cookie_purposes().items()
     ]
     context = {
         "sections": sections,
@@ -137,6 +152,6 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
 @require_GET
 def gpc_json(request: HttpRequest) -> JsonResponse:
     """Tells user agents that this site honours Global Privacy Control (the GPC specification)."""
-    response = JsonResponse({"gpc": True, "lastUpdate": cookies.GPC_LAST_UPDATE})
+    response = JsonResponse({"gpc": True, "lastUpdate": GPC_LAST_UPDATE})
     response["Cache-Control"] = "public, max-age=86400"
     return response

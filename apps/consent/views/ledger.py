@@ -14,9 +14,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from apps.consent import selectors
 from apps.consent.models import ConsentEvent, Purpose
-from apps.consent.services import Context, consent_record
+from apps.consent.selectors.ledger import (
+    events_for,
+    gpc_refused_purpose_ids,
+    is_restricted,
+    purposes_to_ask,
+    states_for,
+)
+from apps.consent.selectors.policy import current_policy
+from apps.consent.services.ledger import Context, consent_record
 
 HISTORY_PER_PAGE = 25
 
@@ -39,12 +46,10 @@ def _gpc_note(purpose_id: int, state, gpc_purposes: set[int]) -> str:
 
 
 def _rows(user) -> dict[str, list[ChoiceRow]]:
-    states = selectors.states_for(subject=user)
-    gpc_purposes = set(
-        ConsentEvent.objects.filter(subject=user, method=ConsentEvent.Method.GPC).values_list("purpose_id", flat=True)
-    )
+    states = states_for(subject=user)
+    gpc_purposes = gpc_refused_purpose_ids(user)
     groups: dict[str, list[ChoiceRow]] = {"marketing": [], "partners": [], "other": []}
-    for purpose in selectors.purposes_to_ask():
+    for purpose in purposes_to_ask():
         state = states.get(purpose.pk)
         group = "partners" if purpose.partner_id else "marketing" if purpose.is_marketing else "other"
         groups[group].append(
@@ -63,7 +68,7 @@ def _rows(user) -> dict[str, list[ChoiceRow]]:
 @require_http_methods(["GET", "POST"])
 def choices(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        purpose = selectors.purposes_to_ask().filter(code=request.POST.get("purpose", "")).first()
+        purpose = purposes_to_ask().filter(code=request.POST.get("purpose", "")).first()
         wanted = request.POST.get("granted")
         if purpose is None or wanted not in ("0", "1"):
             return render(request, "400.html", {"message": _("That choice does not exist.")}, status=400)
@@ -85,8 +90,8 @@ def choices(request: HttpRequest) -> HttpResponse:
         return redirect(f"{request.path}#choice-{purpose.code}")
     context = {
         "groups": _rows(request.user),
-        "restricted": selectors.is_restricted(request.user),
-        "policy": selectors.current_policy(),
+        "restricted": is_restricted(request.user),
+        "policy": current_policy(),
     }
     return render(request, "consent/choices.html", context)
 
@@ -94,6 +99,6 @@ def choices(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def choice_history(request: HttpRequest) -> HttpResponse:
-    events = selectors.events_for(subject=request.user).order_by("-recorded_at", "-id")
+    events = events_for(subject=request.user).order_by("-recorded_at", "-id")
     page = Paginator(events, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "consent/history.html", {"page": page})

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.consent.models import ConsentEvent, ConsentState, Purpose
-from apps.consent.services import restriction_place
+from apps.consent.services.ledger import restriction_place
 
 pytestmark = pytest.mark.django_db
 

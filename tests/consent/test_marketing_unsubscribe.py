@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.consent.marketing import unsubscribe_token
+from apps.consent.domain.marketing import unsubscribe_token
 from apps.consent.models import ConsentEvent, ConsentState, Purpose, Suppression
-from apps.consent.selectors import campaign_audience, may_contact
-from apps.consent.services import Context, consent_record
+from apps.consent.selectors.ledger import may_contact
+from apps.consent.selectors.marketing import campaign_audience
+from apps.consent.services.ledger import Context, consent_record
 from apps.core.actors import SystemActor
 from apps.personal_data.domain import address_hash
 from apps.personal_data.erasure.run import erasure_run, erasure_start

@@ -7,9 +7,10 @@ import json
 import pytest
 from django.test import Client, RequestFactory
 
-from apps.consent import cookies
+from apps.consent.domain import cookies
+from apps.consent.middleware import read_cookie
 from apps.consent.models import ConsentEvent, ConsentState, Purpose
-from apps.consent.services import Context, consent_record
+from apps.consent.services.ledger import Context, consent_record
 from apps.disclosures.models import Recipient
 from tests.disclosures.factories import RecipientFactory
 from tests.helpers import sign_in
@@ -49,7 +50,7 @@ def _read(client: Client) -> cookies.CookieChoice | None:
         return None
     request = RequestFactory().get("/")
     request.COOKIES[cookies.COOKIE_NAME] = morsel.value
-    return cookies.read_cookie(request)
+    return read_cookie(request)
 
 
 def _gpc_events(**owner):

@@ -1,14 +1,13 @@
 """Admin for privacy policy versions and their change notices (P-16).
 
-Every write goes through ``apps.consent.policies``: saving and deleting a version, scheduling
+Every write goes through ``apps.consent.services.policy``: saving and deleting a version, scheduling
 its change notice and resuming a notice that failed. The notice mailings themselves are shown
 here (on the version's page and on the notices page) rather than registered as a model admin:
-the Mailing admin belongs to the mailings module.
+the Mailing admin is ``apps.consent.admin.marketing``.
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery
@@ -21,38 +20,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.consent import policies
+from apps.consent.domain.policy import (
+    LOCKED_FIELDS,
+    NOTICE_LEAD_DAYS,
+    VersionState,
+    policy_notice_earliest_effective_date,
+)
+from apps.consent.forms import PolicyVersionForm
 from apps.consent.models import Mailing, PolicyVersion
+from apps.consent.selectors.policy import policy_in_force, policy_notice_get, policy_notices, policy_version_is_locked
+from apps.consent.services.policy import (
+    policy_notice_resume,
+    policy_notice_schedule,
+    policy_version_delete,
+    policy_version_save,
+)
 from apps.core.clock import organisation_today
 
 CHANGE_PERMISSION = "consent.change_policyversion"
 VIEW_PERMISSION = "consent.view_policyversion"
-
-
-class PolicyVersionForm(forms.ModelForm):
-    class Meta:
-        model = PolicyVersion
-        fields = ("version", "effective_on", "material_change", "summary_en", "summary_vi", "body_en", "body_vi")
-        widgets = {"effective_on": forms.DateInput(attrs={"type": "date"})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "effective_on" in self.fields:
-            self.fields["effective_on"].help_text = _(
-                "A material change is announced by email at least %(days)s days ahead: the earliest date it can "
-                "take effect if announced today is %(earliest)s."
-            ) % {
-                "days": policies.NOTICE_LEAD_DAYS,
-                "earliest": policies.policy_notice_earliest_effective_date().isoformat(),
-            }
-
-    def clean_version(self):
-        name = self.cleaned_data["version"]
-        try:
-            policies.policy_version_name_check(name)
-        except ValidationError as error:
-            raise ValidationError(error.message_dict["version"]) from None
-        return name
 
 
 class VersionStateFilter(admin.SimpleListFilter):
@@ -61,19 +47,19 @@ class VersionStateFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            (policies.VersionState.IN_FORCE, _("In force")),
-            (policies.VersionState.UPCOMING, _("Takes effect later")),
-            (policies.VersionState.SUPERSEDED, _("Replaced")),
+            (VersionState.IN_FORCE, _("In force")),
+            (VersionState.UPCOMING, _("Takes effect later")),
+            (VersionState.SUPERSEDED, _("Replaced")),
         ]
 
     def queryset(self, request, queryset):
         today = organisation_today()
-        in_force = policies.policy_in_force()
-        if self.value() == policies.VersionState.UPCOMING:
+        in_force = policy_in_force()
+        if self.value() == VersionState.UPCOMING:
             return queryset.filter(effective_on__gt=today)
-        if self.value() == policies.VersionState.IN_FORCE:
+        if self.value() == VersionState.IN_FORCE:
             return queryset.filter(pk=in_force.pk if in_force else None)
-        if self.value() == policies.VersionState.SUPERSEDED:
+        if self.value() == VersionState.SUPERSEDED:
             queryset = queryset.filter(effective_on__lte=today)
             return queryset.exclude(pk=in_force.pk) if in_force else queryset
         return queryset
@@ -155,20 +141,20 @@ class PolicyVersionAdmin(SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = ["created_at", "updated_at"] if obj is not None else []
-        if obj is not None and policies.policy_version_is_locked(obj):
-            fields = [*policies.LOCKED_FIELDS, *fields]
+        if obj is not None and policy_version_is_locked(obj):
+            fields = [*LOCKED_FIELDS, *fields]
         return fields
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and policies.policy_version_is_locked(obj):
+        if obj is not None and policy_version_is_locked(obj):
             return False
         return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change) -> None:
-        policies.policy_version_save(version=obj, actor=request.user)
+        policy_version_save(version=obj, actor=request.user)
 
     def delete_model(self, request, obj) -> None:
-        policies.policy_version_delete(version=obj, actor=request.user)
+        policy_version_delete(version=obj, actor=request.user)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id) if object_id.isdigit() else None
@@ -177,19 +163,19 @@ class PolicyVersionAdmin(SimpleHistoryAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _notice_context(self, request, version: PolicyVersion) -> dict:
-        notice = policies.policy_notice_get(version)
+        notice = policy_notice_get(version)
         may_change = request.user.has_perm(CHANGE_PERMISSION)
         blocker = ""
         if notice is None:
             if not version.material_change:
                 blocker = _("Not a material change: no notice is sent.")
-            elif version.effective_on < policies.policy_notice_earliest_effective_date():
+            elif version.effective_on < policy_notice_earliest_effective_date():
                 blocker = _(
                     "It takes effect in less than %(days)s days: it is too late to announce it. Move its effective "
                     "date to %(earliest)s or later first."
                 ) % {
-                    "days": policies.NOTICE_LEAD_DAYS,
-                    "earliest": policies.policy_notice_earliest_effective_date().isoformat(),
+                    "days": NOTICE_LEAD_DAYS,
+                    "earliest": policy_notice_earliest_effective_date().isoformat(),
                 }
         return {
             "notice": notice,
@@ -226,7 +212,7 @@ class PolicyVersionAdmin(SimpleHistoryAdmin):
 
     def _schedule(self, request, version: PolicyVersion) -> bool:
         try:
-            notice = policies.policy_notice_schedule(version=version, actor=request.user)
+            notice = policy_notice_schedule(version=version, actor=request.user)
         except ValidationError as error:
             self.message_user(request, f"{version.version}: {' '.join(error.messages)}", messages.ERROR)
             return False
@@ -250,7 +236,7 @@ class PolicyVersionAdmin(SimpleHistoryAdmin):
             return HttpResponseNotAllowed(["POST"])
         version = self._version_for_post(request, object_id)
         try:
-            notice = policies.policy_notice_resume(version=version, actor=request.user)
+            notice = policy_notice_resume(version=version, actor=request.user)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         else:
@@ -267,7 +253,7 @@ class PolicyVersionAdmin(SimpleHistoryAdmin):
             return HttpResponseNotAllowed(["GET"])
         if not request.user.has_perm(VIEW_PERMISSION):
             raise PermissionDenied
-        notices = list(policies.policy_notices())
+        notices = list(policy_notices())
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -11,9 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.consent.models import ConsentEvent, Purpose, Suppression
-from apps.consent.receipts import consent_receipt
-from apps.consent.services import Context, consent_record
-from apps.consent.statistics import consent_rates
+from apps.consent.selectors.ledger import consent_rates, consent_receipt
+from apps.consent.services.ledger import Context, consent_record
 from apps.personal_data.domain import address_hash, subject_reference
 from tests.factories import UserFactory
 

@@ -20,21 +20,22 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from apps.accounts.models import User
-from apps.consent import mailings
-from apps.consent.mailings import mailing_send
+from apps.consent.domain.policy import VersionState, policy_version_state
+from apps.consent.mailing import send
+from apps.consent.mailing.send import mailing_send
 from apps.consent.models import Mailing, MailingDelivery, PolicyAcknowledgement, PolicyVersion
-from apps.consent.policies import (
-    VersionState,
+from apps.consent.selectors.policy import (
     notice_audience,
-    policy_acknowledge,
     policy_banner_for,
     policy_in_force,
+    policy_upcoming,
+    policy_version_is_locked,
+)
+from apps.consent.services.policy import (
+    policy_acknowledge,
     policy_notice_resume,
     policy_notice_schedule,
-    policy_upcoming,
     policy_version_delete,
-    policy_version_is_locked,
-    policy_version_state,
 )
 from apps.consent.tasks import send_mailing_task
 from apps.core.actors import SystemActor
@@ -250,7 +251,7 @@ def test_a_failed_notice_resumes_without_sending_anyone_a_second_copy(audience, 
         audience.add(UserFactory(email=f"extra{n}@example.test").email)
     ordered = list(notice_audience(Mailing(kind=Mailing.Kind.POLICY_NOTICE)).values_list("email", flat=True))
     assert sorted(ordered) == sorted(audience)
-    monkeypatch.setattr(mailings, "BATCH_SIZE", 3)
+    monkeypatch.setattr(send, "BATCH_SIZE", 3)
     FailOnceBackend.failed.clear()
     settings.EMAIL_BACKEND = "tests.consent.mail_backends.FailOnceBackend"
     settings.TEST_EMAIL_FAIL_ONCE_FOR = ordered[4]  # the second message of the second batch
@@ -283,7 +284,7 @@ def test_a_failed_notice_resumes_without_sending_anyone_a_second_copy(audience, 
 @pytest.mark.django_db(transaction=True)
 def test_two_senders_at_once_send_each_customer_one_copy(settings, monkeypatch):
     expected = {UserFactory(email=f"p{n}@example.test").email for n in range(9)}
-    monkeypatch.setattr(mailings, "BATCH_SIZE", 2)
+    monkeypatch.setattr(send, "BATCH_SIZE", 2)
     settings.EMAIL_BACKEND = "tests.consent.mail_backends.SlowBackend"
     notice = policy_notice_schedule(version=make_version("2.0", days=20), actor=ACTOR)
     start = threading.Barrier(2)

@@ -12,11 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.consent import policies
+from apps.consent.domain.policy import VersionState, policy_version_state
+from apps.consent.selectors.policy import policy_in_force, policy_upcoming, policy_version_get, policy_versions_listed
+from apps.consent.services import policy as policy_services
 
 
 def _version_or_404(name: str):
-    version = policies.policy_version_get(name)
+    version = policy_version_get(name)
     if version is None:
         raise Http404(_("There is no privacy policy version %(version)s.") % {"version": name})
     return version
@@ -25,22 +27,22 @@ def _version_or_404(name: str):
 @require_GET
 def policy_current(request: HttpRequest) -> HttpResponse:
     context = {
-        "version": policies.policy_in_force(),
-        "upcoming": policies.policy_upcoming(),
-        "state": policies.VersionState.IN_FORCE,
+        "version": policy_in_force(),
+        "upcoming": policy_upcoming(),
+        "state": VersionState.IN_FORCE,
     }
     return render(request, "consent/policy/current.html", context)
 
 
 @require_GET
 def policy_versions(request: HttpRequest) -> HttpResponse:
-    return render(request, "consent/policy/versions.html", {"versions": policies.policy_versions_listed()})
+    return render(request, "consent/policy/versions.html", {"versions": policy_versions_listed()})
 
 
 @require_GET
 def policy_version(request: HttpRequest, version: str) -> HttpResponse:
     shown = _version_or_404(version)
-    state = policies.policy_version_state(shown, in_force=policies.policy_in_force())
+    state = policy_version_state(shown, in_force=policy_in_force())
     return render(request, "consent/policy/version.html", {"version": shown, "state": state})
 
 
@@ -49,7 +51,7 @@ def policy_version(request: HttpRequest, version: str) -> HttpResponse:
 def policy_acknowledge(request: HttpRequest, version: str) -> HttpResponse:
     shown = _version_or_404(version)
     try:
-        policies.policy_acknowledge(version=shown, subject=request.user)  # type: ignore[arg-type]  # login_required
+        policy_services.policy_acknowledge(version=shown, subject=request.user)  # type: ignore[arg-type]  # login_required
     except ValidationError as error:
         return render(request, "400.html", {"message": " ".join(error.messages)}, status=400)
     messages.success(request, _("Thank you: we have recorded that you read the changes."))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -20,11 +19,10 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.models import User
+from apps.consent.forms import OnBehalfForm, SuppressionAddForm
 from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Suppression
-from apps.consent.receipts import consent_receipt
-from apps.consent.selectors import events_for, states_for
-from apps.consent.services import Context, consent_record, suppress_address
-from apps.consent.statistics import consent_rates
+from apps.consent.selectors.ledger import consent_rates, consent_receipt, events_for, states_for
+from apps.consent.services.ledger import Context, consent_record, suppression_add
 from apps.core.admin import ReadOnlyAdmin
 from apps.core.clock import organisation_today
 
@@ -84,23 +82,6 @@ class PurposeAdmin(SimpleHistoryAdmin):
             **consent_rates(),
         }
         return TemplateResponse(request, "admin/consent/purpose/rates.html", context)
-
-
-class OnBehalfForm(forms.Form):
-    purpose = forms.ModelChoiceField(
-        label=gettext_lazy("Purpose"),
-        queryset=Purpose.objects.filter(is_active=True, legal_basis=Purpose.LegalBasis.CONSENT),
-    )
-    granted = forms.TypedChoiceField(
-        label=gettext_lazy("Choice"),
-        choices=(("0", gettext_lazy("Off (withdrawn)")), ("1", gettext_lazy("On (given)"))),
-        coerce=lambda value: value == "1",
-    )
-    how = forms.CharField(
-        label=gettext_lazy("How the customer told us"),
-        max_length=200,
-        help_text=gettext_lazy("For example: phone call on 3 March, letter dated 1 March."),
-    )
 
 
 CSV_COLUMNS = (
@@ -248,17 +229,6 @@ class ConsentEventAdmin(ReadOnlyAdmin):
         return response
 
 
-class SuppressionAddForm(forms.ModelForm):
-    email = forms.EmailField(
-        label=gettext_lazy("Email address"),
-        help_text=gettext_lazy("Only a keyed hash of it is stored: the list cannot be read back as addresses."),
-    )
-
-    class Meta:
-        model = Suppression
-        fields = ("email", "channel")
-
-
 @admin.register(Suppression)
 class SuppressionAdmin(admin.ModelAdmin):
     list_display = ("short_hash", "channel", "purpose_code", "reason", "created_at")
@@ -286,7 +256,9 @@ class SuppressionAdmin(admin.ModelAdmin):
         return False  # an address leaves the list only when its owner opts in again themself
 
     def save_model(self, request, obj, form, change) -> None:
-        saved = suppress_address(form.cleaned_data["email"], channel=obj.channel, reason=Suppression.Reason.OFFICER)
+        saved = suppression_add(
+            email=form.cleaned_data["email"], channel=obj.channel, reason=Suppression.Reason.OFFICER
+        )
         obj.pk, obj.address_hash, obj.created_at, obj.reason = (
             saved.pk,
             saved.address_hash,

@@ -1,14 +1,13 @@
 """Admin for mailings: officers draft, check, send and watch marketing campaigns (P-10..P-12).
 
-Every write goes through ``apps.consent.marketing``: drafting and changing a campaign, and
-sending it after the "Send to N people?" page. A campaign can be changed only while it is a
+Every write goes through ``apps.consent.services.marketing``: drafting, changing and deleting a
+campaign, and sending it after the "Send to N people?" page. A campaign can be changed only while it is a
 draft. Policy-change notices are listed here read-only; they are scheduled and resumed from
-their policy version's page (``admin_policy``).
+their policy version's page (``apps.consent.admin.policy``).
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -18,35 +17,14 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.consent import marketing
-from apps.consent.mailings import remaining_audience
+from apps.consent.forms import CampaignForm
+from apps.consent.mailing.kinds import remaining_audience
 from apps.consent.models import Mailing
+from apps.consent.services.marketing import campaign_create, campaign_delete, campaign_send, campaign_update
 
 CHANGE_PERMISSION = "consent.change_mailing"
 IN_PROGRESS = (Mailing.Status.QUEUED, Mailing.Status.SENDING)
 SENDABLE = (Mailing.Status.DRAFT, Mailing.Status.FAILED)
-
-
-class CampaignForm(forms.ModelForm):
-    class Meta:
-        model = Mailing
-        fields = ("purpose", "subject_line", "body")
-        widgets = {"body": forms.Textarea(attrs={"rows": 14, "cols": 80})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "purpose" not in self.fields:  # a read-only page
-            return
-        purpose = self.fields["purpose"]
-        purpose.queryset = marketing.campaign_purposes()
-        purpose.required = True
-        purpose.help_text = _(
-            "Only active marketing purposes sent by email. The campaign goes to everyone who consented to it, "
-            "unless their processing is restricted or their address is on the suppression list."
-        )
-        self.fields["body"].help_text = _(
-            "Plain text. A greeting, the reason they receive it and an unsubscribe link are added for each person."
-        )
 
 
 def _is_campaign_draft(obj: Mailing | None) -> bool:
@@ -130,9 +108,9 @@ class MailingAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         fields = {"purpose": data["purpose"], "subject_line": data["subject_line"], "body": data["body"]}
         if change:
-            saved = marketing.campaign_update(mailing=obj, actor=request.user, **fields)
+            saved = campaign_update(mailing=obj, actor=request.user, **fields)
         else:
-            saved = marketing.campaign_create(actor=request.user, **fields)
+            saved = campaign_create(actor=request.user, **fields)
         obj.__dict__.update(saved.__dict__)
 
     def save_related(self, request, form, formsets, change) -> None:
@@ -141,7 +119,7 @@ class MailingAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj) -> None:
         if not _is_campaign_draft(obj):
             raise PermissionDenied
-        super().delete_model(request, obj)
+        campaign_delete(mailing=obj, actor=request.user)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -177,7 +155,7 @@ class MailingAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(change_url)
         if request.method == "POST":
             try:
-                mailing = marketing.campaign_send(mailing=mailing, actor=request.user)
+                mailing = campaign_send(mailing=mailing, actor=request.user)
             except ValidationError as error:
                 for message in error.messages:
                     self.message_user(request, message, messages.ERROR)

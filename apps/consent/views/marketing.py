@@ -19,14 +19,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.models import User
-from apps.consent.marketing import (
-    UnsubscribeRequest,
-    marketing_purposes_on,
-    marketing_unsubscribe,
-    unsubscribe_token_read,
-)
 from apps.consent.models import ConsentEvent
-from apps.consent.services import Context
+from apps.consent.selectors.marketing import UnsubscribeRequest, marketing_purposes_on, unsubscribe_token_read
+from apps.consent.services.ledger import Context
+from apps.consent.services.marketing import marketing_unsubscribe
 
 ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"
 

@@ -1,4 +1,4 @@
-"""Writes: choices into the ledger (and the derived state), suppressions and restrictions.
+"""Writes of the ledger: choices (and the derived state), suppressions and restrictions.
 
 Every choice is one ConsentEvent carrying the proof (what was shown, in which language, under
 which policy version, how, from where, by whom) and one upsert of ConsentState, in the same
@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.signals import client_ip
 from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestriction, Purpose, Suppression
-from apps.consent.selectors import current_policy
+from apps.consent.selectors.ledger import states_for
+from apps.consent.selectors.policy import current_policy
 from apps.core.actors import SystemActor, record_actor
 from apps.personal_data.domain import address_hash, subject_reference
 
@@ -113,10 +114,11 @@ def consent_record(
             )
             # An objection is to all direct marketing on the channel; a withdrawal, to this purpose.
             code = "" if context.objection else purpose.code
-            suppress_address(subject.email, channel=purpose.channel, reason=reason, purpose_code=code)
+            suppression_add(email=subject.email, channel=purpose.channel, reason=reason, purpose_code=code)
     return event
 
 
+@transaction.atomic
 def consent_set_choices(
     *,
     choices: dict[Purpose, bool],
@@ -130,32 +132,31 @@ def consent_set_choices(
 
     ``record_unchanged`` records every choice shown (sign-up: the unticked boxes are proof too).
     """
-    from apps.consent.selectors import states_for
-
     current = states_for(subject=subject, visitor_id=visitor_id)
     events = []
-    with transaction.atomic():
-        for purpose, granted in choices.items():
-            state = current.get(purpose.pk)
-            was = state.granted if state else False
-            if record_unchanged or was != granted:
-                events.append(
-                    consent_record(
-                        purpose=purpose,
-                        granted=granted,
-                        context=context,
-                        actor=actor,
-                        subject=subject,
-                        visitor_id=visitor_id,
-                    )
+    for purpose, granted in choices.items():
+        state = current.get(purpose.pk)
+        was = state.granted if state else False
+        if record_unchanged or was != granted:
+            events.append(
+                consent_record(
+                    purpose=purpose,
+                    granted=granted,
+                    context=context,
+                    actor=actor,
+                    subject=subject,
+                    visitor_id=visitor_id,
                 )
+            )
     return events
 
 
-def carry_visitor_choices(*, visitor_id: str, subject: User, context: Context) -> list[ConsentEvent]:
-    """At sign-in, the choices made before it become the account's where they are newer."""
-    from apps.consent.selectors import states_for
+@transaction.atomic
+def visitor_choices_carry(*, visitor_id: str, subject: User, context: Context) -> list[ConsentEvent]:
+    """At sign-in, the choices made before it become the account's where they are newer.
 
+    The customer signing in is the actor.
+    """
     if not visitor_id:
         return []
     visitor = states_for(visitor_id=visitor_id)
@@ -168,21 +169,21 @@ def carry_visitor_choices(*, visitor_id: str, subject: User, context: Context) -
         user_agent=context.user_agent,
     )
     events = []
-    with transaction.atomic():
-        for purpose_id, state in visitor.items():
-            own = mine.get(purpose_id)
-            if own is None or (own.changed_at < state.changed_at and own.granted != state.granted):
-                events.append(
-                    consent_record(
-                        purpose=state.purpose, granted=state.granted, context=carried, actor=subject, subject=subject
-                    )
+    for purpose_id, state in visitor.items():
+        own = mine.get(purpose_id)
+        if own is None or (own.changed_at < state.changed_at and own.granted != state.granted):
+            events.append(
+                consent_record(
+                    purpose=state.purpose, granted=state.granted, context=carried, actor=subject, subject=subject
                 )
+            )
     return events
 
 
-def suppress_address(email: str, *, channel: str, reason: str, purpose_code: str = "") -> Suppression:
+@transaction.atomic
+def suppression_add(*, email: str, channel: str, reason: str, purpose_code: str = "") -> Suppression:
     """Never market to this address on this channel again, for one purpose or (empty code) any,
-    whether or not an account exists (P-12)."""
+    whether or not an account exists (P-12). Adding an address already listed changes nothing."""
     suppression, _created = Suppression.objects.get_or_create(
         address_hash=address_hash(email), channel=channel, purpose_code=purpose_code, defaults={"reason": reason}
     )
@@ -197,6 +198,7 @@ def restriction_place(
     if not reason.strip():
         raise ValidationError({"reason": _("Say why processing is restricted.")})
     restriction = ProcessingRestriction(subject=subject, reason=reason.strip(), placed_by=actor)
+    restriction.full_clean()
     record_actor(restriction, actor=actor, reason="restriction placed")
     restriction.save()
     if purposes:
@@ -211,6 +213,7 @@ def restriction_lift(*, restriction: ProcessingRestriction, actor: User, reason:
         raise ValidationError(_("This restriction was already lifted."))
     restriction.lifted_at = timezone.now()
     restriction.lifted_by = actor
+    restriction.full_clean()
     record_actor(restriction, actor=actor, reason=f"restriction lifted: {reason}")
     restriction.save(update_fields=["lifted_at", "lifted_by"])
     return restriction

@@ -1,75 +1,21 @@
-"""Batched mailings to many accounts: marketing campaigns and policy-change notices.
-
-The worker records a batch of deliveries (unique per mailing and account) and commits them
-before sending that batch, so a job restarted after a crash, or started twice, resumes where
-it stopped and never sends anyone a second copy. A send that raises (the mail server refused
-a message, say) forgets the deliveries of the messages it did not send, so the mailing fails
-visibly with sent_count < audience_size and a resume sends exactly those. The price is
-at-most-once only for a killed worker: dying between the commit and the sending of a batch
-loses those copies, which is the right side to err on.
-
-Each kind of mailing registers how its audience is chosen and how one message is built
-(``MAILING_KINDS``): marketing in ``apps.consent.marketing``, notices in ``apps.consent.policies``.
-"""
+"""The worker's side of a mailing: send what is left of it, batch by batch (see ``apps.consent.mailing``)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.consent.mailing.kinds import MailingKind, kind_of, remaining_audience
 from apps.consent.models import Mailing, MailingDelivery
-from apps.core.actors import SystemActor, record_actor
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
-
-
-@dataclass(frozen=True)
-class MailingKind:
-    audience: Callable[[Mailing], QuerySet[User]]
-    build_message: Callable[[Mailing, User], EmailMessage]
-
-
-MAILING_KINDS: dict[str, MailingKind] = {}
-
-
-def _kind(mailing: Mailing) -> MailingKind:
-    try:
-        return MAILING_KINDS[mailing.kind]
-    except KeyError:
-        raise ValidationError(_("This kind of mailing cannot be sent.")) from None
-
-
-def remaining_audience(mailing: Mailing) -> QuerySet[User]:
-    delivered = MailingDelivery.objects.filter(mailing=mailing, subject=OuterRef("pk"))
-    return _kind(mailing).audience(mailing).exclude(Exists(delivered))
-
-
-@transaction.atomic
-def mailing_queue(*, mailing: Mailing, actor: User | SystemActor) -> Mailing:
-    """Hand a draft (or a failed mailing, to resume it) to the worker."""
-    mailing = Mailing.objects.select_for_update().get(pk=mailing.pk)
-    if mailing.status not in (Mailing.Status.DRAFT, Mailing.Status.FAILED):
-        raise ValidationError(_("This mailing is already queued, sending or sent."))
-    mailing.audience_size = mailing.sent_count + remaining_audience(mailing).count()
-    mailing.status = Mailing.Status.QUEUED
-    mailing.last_error = ""
-    record_actor(mailing, actor=actor, reason="queued for sending")
-    mailing.save(update_fields=["status", "audience_size", "last_error"])
-    from apps.consent.tasks import send_mailing_task
-
-    send_mailing_task.delay_on_commit(mailing.pk)
-    return mailing
 
 
 def mailing_send(*, mailing_id: int) -> Mailing | None:
@@ -85,7 +31,7 @@ def mailing_send(*, mailing_id: int) -> Mailing | None:
         mailing.status = Mailing.Status.SENDING
         mailing.started_at = mailing.started_at or timezone.now()
         mailing.save(update_fields=["status", "started_at"])
-    kind = _kind(mailing)
+    kind = kind_of(mailing)
     connection = get_connection()
     try:
         while True:
@@ -131,15 +77,3 @@ def _send_batch(connection, kind: MailingKind, mailing: Mailing, batch: list[Use
             forgotten, _rows = MailingDelivery.objects.filter(mailing=mailing, subject_id__in=unsent).delete()
             Mailing.objects.filter(pk=mailing.pk).update(sent_count=F("sent_count") - forgotten)
         raise
-
-
-def mailings_send_due() -> int:
-    """Beat: queue-time has come for scheduled mailings (a notice 15 days ahead, say)."""
-    from apps.consent.tasks import send_mailing_task
-
-    due = Mailing.objects.filter(
-        status__in=[Mailing.Status.QUEUED, Mailing.Status.SENDING], send_after__lte=timezone.now()
-    ).values_list("pk", flat=True)
-    for pk in due:
-        send_mailing_task.delay(pk)
-    return len(due)

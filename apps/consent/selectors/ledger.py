@@ -1,0 +1,262 @@
+"""Reads of the ledger: purposes to ask, current choices, "may we contact X", restrictions,
+suppressions, a subject's consent receipt and the consent rate per purpose over time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.selectors import organisation_get
+from apps.consent.domain.ledger import month_end, rate_chart_layout
+from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestriction, Purpose, Suppression
+from apps.core.charts import CHART_COLOURS, last_months
+from apps.core.clock import organisation_today
+from apps.personal_data.domain import address_hash, subject_reference
+
+
+def purposes_to_ask(kind: str = Purpose.Kind.PROCESSING) -> QuerySet[Purpose]:
+    """Active purposes a customer chooses for themself (those based on consent)."""
+    return Purpose.objects.filter(kind=kind, is_active=True, legal_basis=Purpose.LegalBasis.CONSENT).select_related(
+        "partner"
+    )
+
+
+def signup_purposes() -> QuerySet[Purpose]:
+    """The choices offered at sign-up: marketing by the company itself (partners come later, asked apart)."""
+    return purposes_to_ask().filter(is_marketing=True, partner__isnull=True)
+
+
+def states_for(*, subject: User | None = None, visitor_id: str = "") -> dict[int, ConsentState]:
+    """Current choices by purpose id; a purpose without a row has never been answered (so: off)."""
+    if subject is not None:
+        rows = ConsentState.objects.filter(subject=subject)
+    elif visitor_id:
+        rows = ConsentState.objects.filter(subject__isnull=True, visitor_id=visitor_id)
+    else:
+        return {}
+    return {state.purpose_id: state for state in rows}
+
+
+def events_for(*, subject: User) -> QuerySet[ConsentEvent]:
+    return ConsentEvent.objects.filter(subject=subject).select_related("purpose", "policy_version", "actor")
+
+
+def gpc_refused_purpose_ids(subject: User) -> set[int]:
+    """Purposes for which a Global Privacy Control refusal was ever recorded for ``subject``."""
+    return set(
+        ConsentEvent.objects.filter(subject=subject, method=ConsentEvent.Method.GPC).values_list(
+            "purpose_id", flat=True
+        )
+    )
+
+
+def restricted_for(purpose_ids) -> Exists:
+    """Accounts with a restriction in force that covers the purpose (none chosen: everything)."""
+    in_force = ProcessingRestriction.objects.filter(subject=OuterRef("pk"), lifted_at__isnull=True)
+    covering = in_force.filter(Q(purposes__isnull=True) | Q(purposes__in=purpose_ids))
+    return Exists(covering)
+
+
+def suppressions_of(purpose: Purpose) -> Q:
+    """Suppressions that stop ``purpose``: of the purpose itself, or of all marketing on its channel."""
+    return Q(channel=purpose.channel, purpose_code__in=["", purpose.code])
+
+
+def may_contact(subject: User, *, channel: str, purpose: Purpose | str) -> bool:
+    """May we contact ``subject`` via ``channel`` for ``purpose`` (a Purpose or its code)?"""
+    if isinstance(purpose, str):
+        purpose = Purpose.objects.filter(code=purpose).first()
+    if purpose is None or not purpose.is_active or (purpose.channel and purpose.channel != channel):
+        return False
+    if not subject.is_active or subject.status != User.Status.ACTIVE:
+        return False
+    if Suppression.objects.filter(suppressions_of(purpose), address_hash=address_hash(subject.email)).exists():
+        return False
+    if User.objects.filter(pk=subject.pk).filter(restricted_for([purpose.pk])).exists():
+        return False
+    state = ConsentState.objects.filter(subject=subject, purpose=purpose).only("granted").first()
+    if purpose.needs_consent:
+        return bool(state and state.granted)
+    # Legitimate interest: allowed until the person objects (a withdrawn state).
+    return state is None or state.granted
+
+
+def partner_consent_given(*, subject: User, recipient) -> bool:
+    """Has ``subject`` consented, now, to sharing with this marketing partner (P-20)?"""
+    return (
+        ConsentState.objects.filter(
+            subject=subject, purpose__partner=recipient, purpose__is_active=True, granted=True
+        ).exists()
+        and not User.objects.filter(pk=subject.pk)
+        .filter(restricted_for(Purpose.objects.filter(partner=recipient).values("pk")))
+        .exists()
+    )
+
+
+def is_restricted(subject: User) -> bool:
+    return ProcessingRestriction.objects.filter(subject=subject, lifted_at__isnull=True).exists()
+
+
+# --- Consent receipts -------------------------------------------------------------------------
+#
+# A subject's current consents as JSON with the Kantara Initiative's Consent Receipt (v1.1)
+# fields, for officers to hand over as proof and for the data export. A receipt is built from the
+# ledger and the derived state at the time it is asked for; its id is derived from the events it
+# covers, so the same evidence always gives the same receipt id.
+
+RECEIPT_VERSION = "KI-CR-v1.1.0"
+COLLECTION_METHODS = {
+    ConsentEvent.Method.SIGNUP: "web form at sign-up",
+    ConsentEvent.Method.ACCOUNT_PAGE: "Your Account privacy choices page",
+    ConsentEvent.Method.COOKIE_BANNER: "cookie banner",
+    ConsentEvent.Method.COOKIE_SETTINGS: "cookie settings page",
+    ConsentEvent.Method.CARRIED_AT_SIGN_IN: "choice made before sign-in, carried to the account",
+    ConsentEvent.Method.OFFICER: "recorded by a privacy officer on the subject's behalf",
+    ConsentEvent.Method.IMPORT: "imported from an earlier system",
+    ConsentEvent.Method.REQUEST: "data-subject request",
+}
+
+
+def _purpose_entry(purpose: Purpose, state: ConsentState) -> dict:
+    event = state.last_event
+    return {
+        "purpose": purpose.description("en"),
+        "purposeCategory": [purpose.code],
+        "consentType": "EXPLICIT",
+        "piiCategory": ["email address", "name"] if purpose.channel == Purpose.Channel.EMAIL else ["contact details"],
+        "primaryPurpose": False,
+        "termination": "until withdrawn on Your Account > Privacy choices or through any unsubscribe link",
+        "thirdPartyDisclosure": purpose.partner_id is not None,
+        "thirdPartyName": purpose.partner.name if purpose.partner_id else "",
+        # Beyond the standard fields: the evidence behind this consent.
+        "grantedAt": event.recorded_at.isoformat(),
+        "method": event.method,
+        "policyVersion": event.policy_version.version if event.policy_version_id else "",
+        "language": event.language,
+        "shownTextSha256": event.text_hash,
+        "ledgerEvent": str(event.reference),
+    }
+
+
+def consent_receipt(subject: User) -> dict:
+    """The subject's consents in force now, as a consent receipt."""
+    states = (
+        ConsentState.objects.filter(subject=subject, granted=True, purpose__legal_basis=Purpose.LegalBasis.CONSENT)
+        .select_related("purpose__partner", "last_event__policy_version")
+        .order_by("purpose__display_order", "purpose__code")
+    )
+    states = list(states)
+    controller = organisation_get()
+    evidence = ",".join(str(state.last_event.reference) for state in states)
+    receipt_id = uuid.UUID(hashlib.sha256(f"{subject.reference}|{evidence}".encode()).hexdigest()[:32])
+    latest = max((state.last_event for state in states), key=lambda e: e.recorded_at, default=None)
+    policy_path = reverse("consent:policy_current")
+    return {
+        "version": RECEIPT_VERSION,
+        "jurisdiction": getattr(settings, "CONTROLLER_COUNTRY", ""),
+        "consentTimestamp": int((latest.recorded_at if latest else timezone.now()).timestamp()),
+        "collectionMethod": COLLECTION_METHODS.get(latest.method, latest.method) if latest else "",
+        "consentReceiptID": str(receipt_id),
+        "language": subject.preferred_language,
+        "piiPrincipalId": subject_reference(subject),
+        "piiControllers": [
+            {
+                "piiController": controller.name if controller else "",
+                "onBehalf": False,
+                "contact": controller.contact_email if controller else "",
+                "address": controller.address if controller else "",
+                "email": controller.dpo_email or controller.contact_email if controller else "",
+                "phone": "",
+            }
+        ],
+        "policyUrl": policy_path,
+        "services": [
+            {
+                "service": "Privacy Portal customer account",
+                "purposes": [_purpose_entry(state.purpose, state) for state in states],
+            }
+        ],
+        "sensitive": False,
+        "spiCat": [],
+    }
+
+
+# --- Consent rate per purpose over time (the officers' chart on the purposes page, P-14) --------
+#
+# The rate at the end of a month is the share of accounts that existed then whose latest choice
+# for the purpose was "on". It is rebuilt from the ledger, not from the current state, so a
+# month's figure does not change when someone changes their mind later; the walk over the ledger
+# is cached for a few minutes because the ledger only grows.
+
+RATES_CACHE_SECONDS = 300
+
+
+def _net_changes_by_month(purpose_ids: list[int], month_ends: list[datetime]) -> dict[int, list[int]]:
+    """Per purpose, how many accounts switched on minus switched off, per month (index)."""
+    # Index 0 also takes everything before the first month: the running total starts there.
+    changes = {pk: [0] * len(month_ends) for pk in purpose_ids}
+    events = (
+        ConsentEvent.objects.filter(purpose_id__in=purpose_ids, recorded_at__lt=month_ends[-1])
+        .exclude(subject_reference="")
+        .order_by("subject_reference", "purpose_id", "recorded_at", "id")
+        .values_list("subject_reference", "purpose_id", "granted", "recorded_at")
+    )
+    current_key, was = None, False
+    for reference, purpose_id, granted, recorded_at in events.iterator(chunk_size=5000):
+        if (reference, purpose_id) != current_key:
+            current_key, was = (reference, purpose_id), False
+        if granted != was:  # only a change of mind moves the count; "off" at sign-up does not
+            index = next(i for i, end in enumerate(month_ends) if recorded_at < end)
+            changes[purpose_id][index] += 1 if granted else -1
+            was = granted
+    return changes
+
+
+def consent_rates(*, today: date | None = None) -> dict:
+    """Monthly consent rate (percent) per consent-based processing purpose, last 12 months."""
+    today = today or organisation_today()
+    key = f"consent:rates:{today.isoformat()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    months = last_months(today)
+    month_ends = [month_end(month) for month in months]
+    purposes = list(
+        Purpose.objects.filter(kind=Purpose.Kind.PROCESSING, legal_basis=Purpose.LegalBasis.CONSENT).order_by(
+            "display_order", "code"
+        )
+    )
+    accounts = User.objects.aggregate(
+        **{f"m{i}": Count("pk", filter=Q(date_joined__lt=end)) for i, end in enumerate(month_ends)}
+    )
+    totals = [accounts[f"m{i}"] for i in range(len(months))]
+    changes = _net_changes_by_month([p.pk for p in purposes], month_ends)
+    series = []
+    for index, purpose in enumerate(purposes):
+        consenting, running = [], 0
+        for month_index in range(len(months)):
+            running += changes[purpose.pk][month_index]
+            consenting.append(running)
+        rates = [round(100 * n / total, 1) if total else 0.0 for n, total in zip(consenting, totals, strict=True)]
+        series.append(
+            {
+                "code": purpose.code,
+                "label": purpose.name(),
+                "colour": CHART_COLOURS[index % len(CHART_COLOURS)],
+                "consenting": consenting,
+                "rates": rates,
+                "table": list(zip(consenting, rates, strict=True)),
+            }
+        )
+    result = {"months": months, "accounts": totals, "series": series, "chart": rate_chart_layout(months, series)}
+    cache.set(key, result, RATES_CACHE_SECONDS)
+    return result

@@ -1,0 +1,1 @@
+"""The consent app's pages, one module per sub-domain: ledger (Privacy choices), cookies, marketing, policy."""
