@@ -28,7 +28,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from apps.accounts.demo import _customer, _login_events, seed_demo  # noqa: E402
+from apps.accounts.demo import _customer, login_events, seed_demo  # noqa: E402
 from apps.accounts.models import LoginEvent, PublicProfile, User  # noqa: E402
 
 
@@ -44,7 +44,7 @@ def per_object_loop(n: int, offset: int) -> None:
             user.email = f"loop{i:06d}@bench.example"
             user.save()
             PublicProfile.objects.create(user=user, handle=f"loop-{i:06d}")
-            for event in _login_events(user, 2, random.Random(i), now):
+            for event in login_events(user, 2, random.Random(i), now):
                 event.save()
 
 

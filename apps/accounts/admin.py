@@ -3,14 +3,20 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.models import LoginEvent, Organisation, PublicProfile, User
 from apps.accounts.services import organisation_update
-from apps.core.admin import CountryInUseFilter, HistoryRecordAdmin, ReadOnlyAdmin
+from apps.core.admin import (
+    CountryInUseFilter,
+    HistoryRecordAdmin,
+    ReadOnlyAdmin,
+    subject_looked_at,
+    subject_panels,
+    subject_tools,
+)
 
 
 class LoginEventInline(admin.TabularInline):
@@ -58,9 +64,6 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         "last_login",
         "last_seen_at",
         "closed_at",
-        "legal_holds",
-        "processing_restrictions",
-        "open_subject_requests",
     )
     list_per_page = 50
     inlines = [PublicProfileInline, LoginEventInline]
@@ -87,92 +90,19 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
     actions = ["erase_personal_data"]
-    # Adds the "Request access to content…" object tool (P-24).
-    change_form_template = "admin/disclosures/access/user_change_form.html"
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        # The subject's active legal holds (P-42), for staff who may see holds.
-        if obj is not None and request.user.has_perm("retention.view_legalhold"):
-            fieldsets = (*fieldsets, (_("Legal holds (P-42)"), {"fields": ("legal_holds",)}))
-        # Restrictions every processing selector honours, and the person's open requests (P-30).
-        if obj is not None and request.user.has_perm("consent.view_processingrestriction"):
-            fieldsets = (*fieldsets, (_("Processing restrictions"), {"fields": ("processing_restrictions",)}))
-        if obj is not None and request.user.has_perm("subject_requests.view_subjectrequest"):
-            fieldsets = (*fieldsets, (_("Subject requests"), {"fields": ("open_subject_requests",)}))
-        return fieldsets
-
-    @admin.display(description=_("restrictions in force"))
-    def processing_restrictions(self, obj: User) -> str:
-        from apps.consent.models import ProcessingRestriction
-
-        restrictions = list(
-            ProcessingRestriction.objects.filter(subject=obj, lifted_at__isnull=True).prefetch_related("purposes")
-        )
-        if not restrictions:
-            return _("None.")
-        return format_html_join(
-            "",
-            '<li><a href="{}">{}</a>: {} ({})</li>',
-            (
-                (
-                    reverse("admin:consent_processingrestriction_change", args=[r.pk]),
-                    f"{r.created_at:%Y-%m-%d}",
-                    ", ".join(p.code for p in r.purposes.all()) or _("all processing"),
-                    r.reason,
-                )
-                for r in restrictions
-            ),
-        )
-
-    @admin.display(description=_("open requests"))
-    def open_subject_requests(self, obj: User) -> str:
-        from apps.subject_requests.models import SubjectRequest
-
-        requests = SubjectRequest.objects.filter(subject=obj, status__in=SubjectRequest.OPEN_STATUSES)
-        if not requests:
-            return _("None.")
-        return format_html_join(
-            "",
-            '<li><a href="{}">{}</a>: {}, {}</li>',
-            (
-                (
-                    reverse("admin:subject_requests_subjectrequest_change", args=[r.pk]),
-                    r.short_reference,
-                    r.get_request_type_display(),
-                    r.get_status_display(),
-                )
-                for r in requests.order_by("received_at")
-            ),
-        )
-
-    @admin.display(description=_("active legal holds"))
-    def legal_holds(self, obj: User) -> str:
-        from apps.retention.admin import active_holds_summary
-
-        return active_holds_summary(obj)
+    # Other apps' panels and object tools (apps.core.admin, subject panels).
+    change_form_template = "admin/accounts/user/change_form.html"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        """Every staff look at someone else's record is logged for auditors and the customer (P-25)."""
-        from apps.disclosures.domain import REQUEST_PERMISSION
-        from apps.disclosures.models import StaffAccessEvent
-        from apps.disclosures.services.access import staff_access_log
-
+        """The page of a person: what every app knows about them (apps.core.admin's subject
+        panels and tools), and every staff look at someone else's record is logged (P-25)."""
         response = super().change_view(request, object_id, form_url, extra_context)
         subject = (getattr(response, "context_data", None) or {}).get("original")
         # GET only (a save is not a look); a staff member's own record is not a customer's.
         if request.method == "GET" and response.status_code == 200 and subject and subject.pk != request.user.pk:
-            staff_access_log(
-                staff=request.user, customer=subject, kind=StaffAccessEvent.Kind.RECORD_VIEW, path=request.path
-            )
-            if request.user.has_perm("consent.view_consentevent"):
-                response.context_data["consent_evidence_url"] = reverse(
-                    "admin:consent_evidence", kwargs={"reference": subject.reference}
-                )
-            if request.user.has_perm(REQUEST_PERMISSION):
-                response.context_data["access_request_url"] = reverse(
-                    "admin:disclosures_staff_content", kwargs={"reference": subject.reference}
-                )
+            subject_looked_at(request, subject)
+            response.context_data["subject_panels"] = subject_panels(request, subject)
+            response.context_data["subject_tools"] = subject_tools(request, subject)
         return response
 
     def has_erase_permission(self, request) -> bool:

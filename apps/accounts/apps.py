@@ -21,3 +21,13 @@ class AccountsConfig(AppConfig):
 
         register_controller(organisation_get)
         register_people_labels(people_in_an_export)
+        self._register_navigation()
+
+    @staticmethod
+    def _register_navigation() -> None:
+        from apps.core.navigation import NavItem, register
+
+        register(NavItem("overview", _("Overview"), "accounts:overview", 0))
+        register(NavItem("details", _("Your details"), "accounts:details", 10))
+        register(NavItem("security", _("Security"), "accounts:security", 20))
+        register(NavItem("public_profile", _("Public profile"), "accounts:public_profile_edit", 30))

@@ -1,7 +1,7 @@
 from django.conf import settings
 
-from apps.accounts.navigation import account_navigation
 from apps.accounts.selectors import organisation_get
+from apps.core.navigation import account_navigation
 
 
 def organisation(request):

@@ -8,8 +8,10 @@ with bulk_create in batches, one password hash is shared, and no per-row signal 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -17,6 +19,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.mfa.utils import encrypt
 from allauth.socialaccount.models import SocialAccount
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
@@ -145,7 +148,7 @@ def _customer(i: int, password_hash: str, now) -> User:
     )
 
 
-def _login_events(user: User, count: int, rng: random.Random, now) -> list[LoginEvent]:
+def login_events(user: User, count: int, rng: random.Random, now) -> list[LoginEvent]:
     events = []
     for _ in range(count):
         ua = rng.choice(USER_AGENTS)
@@ -166,7 +169,7 @@ def _login_events(user: User, count: int, rng: random.Random, now) -> list[Login
     return events
 
 
-def _ensure_person(email: str, full_name: str, password_hash: str, **extra) -> tuple[User, bool]:
+def ensure_person(email: str, full_name: str, password_hash: str, **extra) -> tuple[User, bool]:
     user = User.objects.filter(email=email).first()
     created = user is None
     if created:
@@ -192,6 +195,35 @@ def _ensure_officer_mfa(officer: User) -> tuple[str, list[str]]:
     return secret, recovery.get_unused_codes()
 
 
+@dataclass(frozen=True)
+class DemoSeed:
+    """What every app's demo data builds on: the officer, the named customers (Alice, Bảo),
+    and the one password hash every demo login shares."""
+
+    officer: User
+    customers: list[User]
+    password_hash: str
+
+
+def app_demo_seeds() -> list[Callable[[DemoSeed], object]]:
+    """The ``seed(demo)`` of every other installed app that has a demo.py: discovered, not
+    imported by name, so this app (below the others) depends on none of them."""
+    seeds = []
+    for config in apps.get_app_configs():
+        if config.name == "apps.accounts" or not config.name.startswith("apps."):
+            continue
+        name = f"{config.name}.demo"
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as missing:
+            if missing.name != name:
+                raise  # a demo module that exists but fails to import is a bug, not an absence
+            continue
+        if hasattr(module, "seed"):
+            seeds.append(module.seed)
+    return seeds
+
+
 @transaction.atomic
 def seed_demo(*, customers: int = 50) -> SeedResult:
     staff_roles_sync()
@@ -207,9 +239,9 @@ def seed_demo(*, customers: int = 50) -> SeedResult:
             "dpo_email": "dpo@demo.example",
         },
     )
-    officer, _ = _ensure_person(OFFICER_EMAIL, "Olivia Officer", password_hash, is_staff=True, country="GB")
+    officer, _ = ensure_person(OFFICER_EMAIL, "Olivia Officer", password_hash, is_staff=True, country="GB")
     officer.groups.add(Group.objects.get(name=PRIVACY_OFFICER))
-    support, _ = _ensure_person(SUPPORT_EMAIL, "Sam Support", password_hash, is_staff=True, country="GB")
+    support, _ = ensure_person(SUPPORT_EMAIL, "Sam Support", password_hash, is_staff=True, country="GB")
     support.groups.add(Group.objects.get(name=SUPPORT_AGENT))
     secret, codes = _ensure_officer_mfa(officer)
 
@@ -218,7 +250,7 @@ def seed_demo(*, customers: int = 50) -> SeedResult:
     Artist.objects.bulk_create(missing)
     artists = {a.name: a for a in Artist.objects.all()}
 
-    alice, alice_new = _ensure_person(
+    alice, alice_new = ensure_person(
         CUSTOMER_EMAILS[0],
         "Alice Example",
         password_hash,
@@ -226,7 +258,7 @@ def seed_demo(*, customers: int = 50) -> SeedResult:
         country="GB",
         mailing_address="12 High Street\nLondon N1 9GU",
     )
-    bao, bao_new = _ensure_person(
+    bao, bao_new = ensure_person(
         CUSTOMER_EMAILS[1],
         "Nguyễn Văn Bảo",
         password_hash,
@@ -237,7 +269,7 @@ def seed_demo(*, customers: int = 50) -> SeedResult:
     )
     if alice_new:
         rng = random.Random(1)
-        LoginEvent.objects.bulk_create(_login_events(alice, 6, rng, now))
+        LoginEvent.objects.bulk_create(login_events(alice, 6, rng, now))
         PublicProfile.objects.create(
             user=alice,
             handle="alice",
@@ -256,22 +288,14 @@ def seed_demo(*, customers: int = 50) -> SeedResult:
             user=alice, provider="google", uid="demo-google-alice", extra_data={"name": "Alice Example"}
         )
     if bao_new:
-        LoginEvent.objects.bulk_create(_login_events(bao, 4, random.Random(2), now))
+        LoginEvent.objects.bulk_create(login_events(bao, 4, random.Random(2), now))
         PublicProfile.objects.create(user=bao, handle="bao", display_name="Bảo")
         Follow.objects.create(follower=bao, followed=alice)
 
-    from apps.disclosures.demo import seed_disclosures
-
-    seed_disclosures(officer=officer, customers=[alice, bao])
-    from apps.consent.demo import seed_consent
-
-    seed_consent(officer=officer, customers=[alice, bao])
-    from apps.retention.demo import seed_retention
-
-    seed_retention(officer=officer, customers=[alice, bao], password_hash=password_hash)
-    from apps.subject_requests.demo import seed_subject_requests
-
-    seed_subject_requests(officer=officer, customers=[alice, bao])
+    # Each other app's demo data (its demo.py's seed), found by looking, in INSTALLED_APPS order.
+    demo = DemoSeed(officer=officer, customers=[alice, bao], password_hash=password_hash)
+    for seed in app_demo_seeds():
+        seed(demo)
     created = _bulk_customers(customers, password_hash, now, artists=list(artists.values()))
     return SeedResult(customers_created=created, officer_totp_secret=secret, officer_recovery_codes=codes)
 
@@ -345,7 +369,7 @@ def _insert_dependents(users: list[User], numbers: list[int], now, artists: list
     events, follows, profiles, socials = [], [], [], []
     for u, i in zip(users, numbers, strict=True):
         rng = random.Random(i * 7919)
-        for e in _login_events(u, rng.randint(1, 4), rng, now):
+        for e in login_events(u, rng.randint(1, 4), rng, now):
             events.append(
                 (
                     u.pk,

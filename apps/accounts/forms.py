@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import phonenumbers
 from django import forms
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -12,29 +16,38 @@ from apps.accounts.models import PublicProfile, User
 from apps.accounts.services import user_update_details
 
 
-class SignupForm(forms.Form):
-    """Extra fields on allauth's sign-up form (allauth calls ``signup``).
+@dataclass(frozen=True)
+class SignupSection:
+    """Fields another app adds to the sign-up form, and what it records once the account exists.
 
-    The marketing and newsletter choices are shown unticked, each with its purpose text
-    (P-10); every box shown is recorded, ticked or not, as proof of what was offered.
+    Registered from that app's AppConfig.ready (the consent app adds the marketing choices),
+    so this app, below the others, needs to know none of them.
     """
+
+    add_fields: Callable[[forms.Form], None]
+    save: Callable[[forms.Form, HttpRequest, User], None]
+
+
+_SIGNUP_SECTIONS: list[SignupSection] = []
+
+
+def register_signup_section(section: SignupSection) -> None:
+    if section not in _SIGNUP_SECTIONS:
+        _SIGNUP_SECTIONS.append(section)
+
+
+class SignupForm(forms.Form):
+    """Extra fields on allauth's sign-up form (allauth calls ``signup``): the name here, then
+    each registered section's fields."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from apps.consent.selectors.ledger import signup_purposes
+        for section in _SIGNUP_SECTIONS:
+            section.add_fields(self)
 
-        self.consent_purposes = {f"consent_{p.code}": p for p in signup_purposes()}
-        for name, purpose in self.consent_purposes.items():
-            self.fields[name] = forms.BooleanField(
-                label=purpose.name(), help_text=purpose.description(), required=False, initial=False
-            )
-
-    def signup(self, request, user: User) -> None:
-        from apps.consent.models import ConsentEvent
-        from apps.consent.services.ledger import Context, consent_set_choices
-
+    def signup(self, request: HttpRequest, user: User) -> None:
         language = (get_language() or "en")[:2]
         user_update_details(
             user=user,
@@ -43,14 +56,8 @@ class SignupForm(forms.Form):
             full_name=self.cleaned_data.get("full_name", "").strip(),
             preferred_language=language if language in dict(settings.LANGUAGES) else "en",
         )
-        choices = {purpose: bool(self.cleaned_data.get(name)) for name, purpose in self.consent_purposes.items()}
-        consent_set_choices(
-            choices=choices,
-            context=Context.from_request(request, ConsentEvent.Method.SIGNUP),
-            actor=user,
-            subject=user,
-            record_unchanged=True,
-        )
+        for section in _SIGNUP_SECTIONS:
+            section.save(self, request, user)
 
 
 class FullNameForm(forms.Form):

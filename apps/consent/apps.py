@@ -8,13 +8,18 @@ class ConsentConfig(AppConfig):
     verbose_name = _("Consent and preferences")
 
     def ready(self) -> None:
-        from apps.accounts.navigation import NavItem
-        from apps.accounts.navigation import register as register_nav_item
         from apps.consent import signals  # noqa: F401 (sign-in, cookie-catalogue and policy-version receivers)
         from apps.consent.selectors.ledger import partner_consent_given
+        from apps.core.navigation import NavItem
+        from apps.core.navigation import register as register_nav_item
         from apps.disclosures.selectors import recipients as disclosures
 
         self._connect_mailings()
+        # The marketing and newsletter choices on the sign-up form (P-10).
+        from apps.accounts.forms import SignupSection, register_signup_section
+        from apps.consent.forms import signup_choices_add, signup_choices_save
+
+        register_signup_section(SignupSection(add_fields=signup_choices_add, save=signup_choices_save))
         # Your Account → Privacy choices (P-10, P-11).
         register_nav_item(NavItem("privacy_choices", _("Privacy choices"), "consent:choices", 40))
         # Sharing with a marketing partner on the basis of consent needs that consent (P-20).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.accounts.models import User
+from apps.accounts.demo import DemoSeed
 from apps.consent.models import ConsentEvent, Mailing, Purpose
 from apps.consent.services.ledger import Context, consent_set_choices
 from apps.consent.services.marketing import campaign_create
@@ -11,7 +11,8 @@ from apps.disclosures.models import Recipient
 PARTNER_PURPOSE = "partner-example-travel"
 
 
-def seed_consent(*, officer: User, customers: list[User]) -> None:
+def seed(demo: DemoSeed) -> None:
+    officer, customers = demo.officer, demo.customers
     """Idempotent: choices are recorded once, the partner and campaign only if missing."""
     partner, _ = Recipient.objects.get_or_create(
         name="Example Travel Partners Ltd",

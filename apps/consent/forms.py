@@ -1,21 +1,51 @@
-"""Forms of the consent app, by sub-domain (all used by its admin pages)."""
+"""Forms of the consent app, by sub-domain: its admin pages' and its section of the sign-up form."""
 
 from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.accounts.models import User
 from apps.consent.domain.policy import (
     NOTICE_LEAD_DAYS,
     policy_notice_earliest_effective_date,
     policy_version_name_check,
 )
-from apps.consent.models import Mailing, PolicyVersion, Purpose, Suppression
+from apps.consent.models import ConsentEvent, Mailing, PolicyVersion, Purpose, Suppression
+from apps.consent.selectors.ledger import signup_purposes
 from apps.consent.selectors.marketing import campaign_purposes
+from apps.consent.services.ledger import Context, consent_set_choices
 
 # --- ledger -----------------------------------------------------------------------------------
+
+
+def _signup_purposes() -> dict[str, Purpose]:
+    return {f"consent_{p.code}": p for p in signup_purposes()}
+
+
+def signup_choices_add(form: forms.Form) -> None:
+    """The marketing and newsletter choices on the sign-up form, unticked, each with its
+    purpose text (P-10); every box shown is recorded, ticked or not, as proof of what was offered."""
+    for name, purpose in _signup_purposes().items():
+        form.fields[name] = forms.BooleanField(
+            label=purpose.name(), help_text=purpose.description(), required=False, initial=False
+        )
+
+
+def signup_choices_save(form: forms.Form, request: HttpRequest, user: User) -> None:
+    offered = {name: purpose for name, purpose in _signup_purposes().items() if name in form.fields}
+    choices = {purpose: bool(form.cleaned_data.get(name)) for name, purpose in offered.items()}
+    consent_set_choices(
+        choices=choices,
+        context=Context.from_request(request, ConsentEvent.Method.SIGNUP),
+        actor=user,
+        subject=user,
+        record_unchanged=True,
+    )
+
 
 
 class OnBehalfForm(forms.Form):

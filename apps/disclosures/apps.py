@@ -15,8 +15,8 @@ class DisclosuresConfig(AppConfig):
     def _register_access() -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from apps.accounts.navigation import NavItem
-        from apps.accounts.navigation import register as register_nav_item
+        from apps.core.navigation import NavItem
+        from apps.core.navigation import register as register_nav_item
         from apps.disclosures.admin.access import register_site_views
 
         # Your Account → Staff access (P-24): approve or deny staff requests, see every staff look.
@@ -31,8 +31,8 @@ class DisclosuresConfig(AppConfig):
         # followed by the staff access requests and looks (P-24, P-25).
         from django.utils.translation import gettext_lazy as _
 
-        from apps.accounts.navigation import NavItem
-        from apps.accounts.navigation import register as register_nav_item
+        from apps.core.navigation import NavItem
+        from apps.core.navigation import register as register_nav_item
         from apps.disclosures.selectors import access, records
         from apps.personal_data.registry import EXPORT_NOTES, EXPORT_TABLES
 

@@ -8,13 +8,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.demo import DemoSeed
 from apps.core.clock import organisation_today
 from apps.disclosures.models import Disclosure, Recipient
 from apps.disclosures.services.register import disclosure_record
 
 
-def seed_disclosures(*, officer: User, customers: list[User]) -> int:
+def seed(demo: DemoSeed) -> int:
+    officer, customers = demo.officer, demo.customers
     """Idempotent: does nothing once the register has entries."""
     if Disclosure.objects.exists():
         return 0

@@ -28,7 +28,7 @@ class PersonalDataConfig(AppConfig):
         # Your Account → Your data (exports), after the accounts app's own pages.
         from django.utils.translation import gettext_lazy as _
 
-        from apps.accounts.navigation import NavItem
-        from apps.accounts.navigation import register as register_nav_item
+        from apps.core.navigation import NavItem
+        from apps.core.navigation import register as register_nav_item
 
         register_nav_item(NavItem("data", _("Your data"), "personal_data:data", 40))

@@ -26,8 +26,8 @@ class RetentionConfig(AppConfig):
 
     @staticmethod
     def _register_navigation() -> None:
-        from apps.accounts.navigation import NavItem
-        from apps.accounts.navigation import register as register_nav_item
+        from apps.core.navigation import NavItem
+        from apps.core.navigation import register as register_nav_item
 
         register_nav_item(NavItem("retention", _("How long we keep your data"), "retention:periods", 45))
         register_nav_item(NavItem("delete_account", _("Delete account"), "retention:delete", 90))

@@ -13,6 +13,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
+from apps.accounts.demo import DemoSeed, ensure_person, login_events
 from apps.accounts.models import LoginEvent, User
 from apps.core.clock import organisation_today
 from apps.retention.models import LegalHold
@@ -21,17 +22,17 @@ from apps.retention.services.holds import legal_hold_place
 DORMANT_EMAIL = "dormant@demo.example"
 
 
-def seed_retention(*, officer: User, customers: list[User], password_hash: str) -> None:
-    from apps.accounts.demo import _ensure_person, _login_events
+def seed(demo: DemoSeed) -> None:
+    officer, customers, password_hash = demo.officer, demo.customers, demo.password_hash
 
     now = timezone.now()
     # Last active 12 months minus 20 days ago: inside the 30-day warning window.
     last_active = now - relativedelta(months=12) + timedelta(days=20)
-    dormant, created = _ensure_person(DORMANT_EMAIL, "Dan Dormant", password_hash, country="GB")
+    dormant, created = ensure_person(DORMANT_EMAIL, "Dan Dormant", password_hash, country="GB")
     if created:
         User.objects.filter(pk=dormant.pk).update(date_joined=last_active, last_login=last_active)
     if customers and not LoginEvent.objects.filter(user=customers[0], occurred_at__lt=now - relativedelta(months=12)):
-        old = _login_events(customers[0], 3, random.Random(7), now - relativedelta(months=14))
+        old = login_events(customers[0], 3, random.Random(7), now - relativedelta(months=14))
         LoginEvent.objects.bulk_create(old)
     if len(customers) > 1 and not LegalHold.objects.filter(subject=customers[1]).exists():
         hold = legal_hold_place(

@@ -38,8 +38,8 @@ class SubjectRequestsConfig(AppConfig):
 
     @staticmethod
     def _register_navigation() -> None:
-        from apps.accounts.navigation import NavItem
-        from apps.accounts.navigation import register as register_nav_item
+        from apps.core.navigation import NavItem
+        from apps.core.navigation import register as register_nav_item
 
         # Your Account → Your requests (P-30): after "Your data" and "How long we keep your data".
         register_nav_item(NavItem("requests", _("Your requests"), "subject_requests:list", 47, covers_subpages=True))

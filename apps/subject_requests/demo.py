@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.demo import DemoSeed
 from apps.subject_requests.models import SubjectRequest
 from apps.subject_requests.services.intake import subject_request_create, subject_request_issue_confirmation
 from apps.subject_requests.services.requests import subject_request_message, subject_request_transition
@@ -20,7 +20,8 @@ from apps.subject_requests.services.workflow import subject_requests_assign
 OFFICER_CHECK = "officer"
 
 
-def seed_subject_requests(*, officer: User, customers: list[User]) -> None:
+def seed(demo: DemoSeed) -> None:
+    officer, customers = demo.officer, demo.customers
     if SubjectRequest.objects.filter(requester_email__endswith="@demo.example").exists():
         return
     now = timezone.now()

@@ -13,7 +13,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
@@ -23,7 +23,7 @@ from apps.consent.forms import OnBehalfForm, SuppressionAddForm
 from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors.ledger import consent_rates, consent_receipt, events_for, states_for
 from apps.consent.services.ledger import Context, consent_record, suppression_add
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin, SubjectPanel, SubjectTool, register_subject_panel, register_subject_tool
 from apps.core.clock import organisation_today
 
 COUNSEL_NOTE = gettext_lazy("Seeded from the privacy policies; check the wording and legal basis with counsel.")
@@ -274,3 +274,48 @@ class ProcessingRestrictionAdmin(ReadOnlyAdmin):
     search_fields = ("=subject__email",)
     list_select_related = ("subject", "placed_by")
     date_hierarchy = "created_at"
+
+
+# --- On the subject's page (apps.core.admin, subject panels) ---------------------------------
+
+
+def restrictions_in_force(subject: User) -> str:
+    """Restrictions every processing selector honours (P-30), for the subject's page."""
+    restrictions = list(
+        ProcessingRestriction.objects.filter(subject=subject, lifted_at__isnull=True).prefetch_related("purposes")
+    )
+    if not restrictions:
+        return str(_("None."))
+    return format_html_join(
+        "",
+        '<li><a href="{}">{}</a>: {} ({})</li>',
+        (
+            (
+                reverse("admin:consent_processingrestriction_change", args=[r.pk]),
+                f"{r.created_at:%Y-%m-%d}",
+                ", ".join(p.code for p in r.purposes.all()) or _("all processing"),
+                r.reason,
+            )
+            for r in restrictions
+        ),
+    )
+
+
+register_subject_panel(
+    SubjectPanel(
+        key="processing_restrictions",
+        title=gettext_lazy("Processing restrictions"),
+        permission="consent.view_processingrestriction",
+        render=restrictions_in_force,
+        order=20,
+    )
+)
+register_subject_tool(
+    SubjectTool(
+        key="consent_evidence",
+        label=gettext_lazy("Consent evidence"),
+        permission="consent.view_consentevent",
+        url=lambda subject: reverse("admin:consent_evidence", kwargs={"reference": subject.reference}),
+        order=10,
+    )
+)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin, SubjectTool, register_subject_look, register_subject_tool
 from apps.core.admin_site import register_site_view
 from apps.disclosures.domain import (
     LEGAL_ACCESS_DURATION,
@@ -252,3 +252,23 @@ class StaffAccessEventAdmin(ReadOnlyAdmin):
             return "—"
         url = reverse("admin:disclosures_contentaccessgrant_change", args=[obj.grant.pk])
         return format_html('<a href="{}">{}</a>', url, obj.grant)
+
+
+# --- On the subject's page (apps.core.admin, subject panels) ---------------------------------
+
+
+def _log_the_look(request: HttpRequest, subject) -> None:
+    # Every staff look at a customer's record is logged for auditors and the customer (P-25).
+    staff_access_log(staff=request.user, customer=subject, kind=StaffAccessEvent.Kind.RECORD_VIEW, path=request.path)
+
+
+register_subject_look("disclosures.staff_access_log", _log_the_look)
+register_subject_tool(
+    SubjectTool(
+        key="content_access",
+        label=gettext_lazy("Request access to content…"),
+        permission=REQUEST_PERMISSION,
+        url=lambda subject: reverse("admin:disclosures_staff_content", kwargs={"reference": subject.reference}),
+        order=20,
+    )
+)

@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin import HistoryRecordAdmin
+from apps.core.admin import HistoryRecordAdmin, SubjectPanel, register_subject_panel
 from apps.core.clock import organisation_time, organisation_today
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.registry import Category
@@ -376,3 +376,14 @@ def active_holds_summary(user) -> str:
         items,
         place,
     )
+
+
+register_subject_panel(
+    SubjectPanel(
+        key="legal_holds",
+        title=gettext_lazy("Legal holds (P-42)"),
+        permission="retention.view_legalhold",
+        render=active_holds_summary,
+        order=10,
+    )
+)

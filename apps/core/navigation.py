@@ -1,4 +1,8 @@
-"""The "Your Account" navigation. Later capabilities add their pages here in AppConfig.ready()."""
+"""The "Your Account" navigation: every app adds its pages from its AppConfig.ready().
+
+In core, below every app, so an app at any layer (personal_data's "Your data" too) can add
+a page; the accounts app renders the menu (its context processor).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,3 @@ def account_navigation(request) -> list[dict]:
         items.append({"key": item.key, "label": item.label, "url": url, "current": current})
     return items
 
-
-register(NavItem("overview", _("Overview"), "accounts:overview", 0))
-register(NavItem("details", _("Your details"), "accounts:details", 10))
-register(NavItem("security", _("Security"), "accounts:security", 20))
-register(NavItem("public_profile", _("Public profile"), "accounts:public_profile_edit", 30))
