@@ -56,11 +56,6 @@ app.conf.beat_schedule = {
         "task": "apps.disclosures.tasks.anchor_head_task",
         "schedule": crontab(hour=0, minute=5),
     },
-    "personal-data-reconcile": {
-        # Re-enqueues erasures and exports whose worker died (a SIGKILL loses the message).
-        "task": "apps.personal_data.tasks.reconcile_task",
-        "schedule": crontab(minute="*/10"),
-    },
     "consent-send-due-mailings": {
         # Scheduled mailings whose time has come (policy notices), and sends a dead worker left.
         "task": "apps.consent.tasks.send_due_mailings_task",

@@ -1,8 +1,11 @@
 """Shared model pieces with no domain of their own."""
 
 import uuid
+from typing import ClassVar
 
 from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -79,3 +82,28 @@ class Job(ReferencedModel, TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.target} ({self.state})"
+
+
+class WorkedByJobs:
+    """For a model whose rows background jobs work on (an erasure run, an export…): the row's
+    latest job and how many attempts it took, for officers' pages. ``JOB_KIND`` names the kind."""
+
+    JOB_KIND: ClassVar[str] = ""
+
+    @classmethod
+    def with_attempts(cls, queryset: models.QuerySet) -> models.QuerySet:
+        """``queryset`` with each row's attempts (``job_attempts``) in the same query, for lists."""
+        latest = Job.objects.filter(kind=cls.JOB_KIND, target=Cast(OuterRef("pk"), models.CharField())).order_by("-pk")
+        return queryset.annotate(job_attempts=Coalesce(Subquery(latest.values("attempts")[:1]), 0))
+
+    @property
+    def job(self) -> Job | None:
+        return Job.objects.filter(kind=self.JOB_KIND, target=str(self.pk)).order_by("-pk").first()  # type: ignore[attr-defined]
+
+    @property
+    def attempts(self) -> int:
+        annotated = getattr(self, "job_attempts", None)
+        if annotated is not None:
+            return annotated
+        job = self.job
+        return job.attempts if job is not None else 0

@@ -3,7 +3,18 @@ health check's ping."""
 
 from celery import shared_task
 
-from apps.core.jobs import job_run, jobs_reconcile
+from apps.core.jobs import RetryLater, job_run, jobs_reconcile
+from config.celery import PortalTask
+
+
+class JobTask(PortalTask):
+    """PortalTask's bounded, backed-off retries for transient database and broker errors,
+    and for work that asked to be tried again later (RetryLater)."""
+
+    @classmethod
+    def on_bound(cls, app) -> None:
+        super().on_bound(app)
+        cls.autoretry_for = (*cls.autoretry_for, RetryLater)
 
 
 @shared_task(name="apps.core.tasks.ping", acks_late=False, ignore_result=False)
@@ -12,7 +23,7 @@ def ping() -> str:
     return "pong"
 
 
-@shared_task(name="apps.core.tasks.run_job_task")
+@shared_task(name="apps.core.tasks.run_job_task", base=JobTask, acks_late=True)
 def run_job_task(job_id: int) -> str | None:
     """Claim a background job and run it (apps/core/jobs/). Transient database and broker
     errors are retried with backoff (config/celery.py, PortalTask); the job counts attempts."""

@@ -29,6 +29,10 @@ FINDER_PERMISSION = "personal_data.run_erasure"
 class ErasureRunAdmin(ReadOnlyAdmin):
     list_display = ("reference", "status", "request_reference", "created_at", "finished_at", "attempts", "dry_run")
     list_filter = ("status", "dry_run")
+
+    def get_queryset(self, request):
+        # Attempts are counted by each run's background job: one query for the whole page.
+        return ErasureRun.with_attempts(super().get_queryset(request))
     search_fields = ("=reference", "request_reference", "=subject_reference")
     date_hierarchy = "created_at"
     list_per_page = 50

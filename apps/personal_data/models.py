@@ -6,15 +6,17 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import ReferencedModel, TimestampedModel
+from apps.core.models import ReferencedModel, TimestampedModel, WorkedByJobs
 
 
-class ErasureRun(ReferencedModel, TimestampedModel):
+class ErasureRun(WorkedByJobs, ReferencedModel, TimestampedModel):
     """One erasure of one subject, resumable from ``progress`` after a crash.
 
     ``subject`` is kept as a plain id (no FK) and ``subject_reference`` as the keyed hash:
     after the run, the certificate and this row must not identify the person.
     """
+
+    JOB_KIND = "personal_data.erasure"  # its background job (apps/core/jobs/)
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -34,7 +36,6 @@ class ErasureRun(ReferencedModel, TimestampedModel):
     dry_run = models.BooleanField(default=False)
     progress = models.JSONField(_("progress"), default=dict, blank=True)
     certificate = models.JSONField(_("certificate"), default=dict, blank=True)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -49,8 +50,10 @@ class ErasureRun(ReferencedModel, TimestampedModel):
         return f"Erasure {self.reference} ({self.status})"
 
 
-class DataExport(ReferencedModel, TimestampedModel):
+class DataExport(WorkedByJobs, ReferencedModel, TimestampedModel):
     """A ZIP of one subject's data in private storage, downloadable by them until it expires."""
+
+    JOB_KIND = "personal_data.export"  # its background job (apps/core/jobs/)
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -67,7 +70,6 @@ class DataExport(ReferencedModel, TimestampedModel):
     record_counts = models.JSONField(default=dict, blank=True)
     language = models.CharField(max_length=8, default="en")
     expires_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
 
     class Meta:

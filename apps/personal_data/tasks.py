@@ -1,67 +1,44 @@
-"""Thin tasks: they take ids and call one service, which owns the work and its checkpoint.
+"""The engines' background work: an erasure and an export are each a job (apps/core/jobs/),
+sent to a worker as the core job task; the daily clean-up of expired exports is a beat task.
 
-The engines queue their runs through the tasks registered here (``register_erasure_queue``,
-``register_export_queue``): they sit below this layer and do not import it.
+Job kinds are registered here, when PersonalDataConfig.ready loads this module.
 """
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils.translation import gettext_lazy as _
 
-from apps.personal_data.erasure.batches import FilesPending
-from apps.personal_data.erasure.run import (
-    PENDING_STUCK_AFTER,
-    erasure_mark_failed,
-    erasure_requeue_stuck,
-    erasure_run,
-    register_erasure_queue,
+from apps.core.jobs import JobKind, register_job_kind
+from apps.personal_data.erasure.run import ERASURE_JOB, erasure_mark_failed, erasure_run
+from apps.personal_data.erasure.run import MAX_ATTEMPTS as ERASURE_ATTEMPTS
+from apps.personal_data.export.run import EXPORT_JOB, export_mark_failed, export_run, exports_delete_expired
+from apps.personal_data.export.run import MAX_ATTEMPTS as EXPORT_ATTEMPTS
+
+register_job_kind(
+    JobKind(
+        name=ERASURE_JOB,
+        label=_("Erasure"),
+        run=lambda target, heartbeat: erasure_run(erasure_id=int(target), heartbeat=heartbeat),
+        on_give_up=lambda target, error: erasure_mark_failed(erasure_id=int(target), error=error),
+        max_attempts=ERASURE_ATTEMPTS,
+        # A queued erasure may only be waiting behind other work: a second message for it
+        # would just be a duplicate delivery later, so it waits long before one is sent.
+        redispatch_after=timedelta(hours=2),
+    )
 )
-from apps.personal_data.export.run import (
-    export_run,
-    exports_delete_expired,
-    exports_requeue_stuck,
-    register_export_queue,
+register_job_kind(
+    JobKind(
+        name=EXPORT_JOB,
+        label=_("Export"),
+        run=lambda target, heartbeat: export_run(export_id=int(target), heartbeat=heartbeat),
+        on_give_up=lambda target, error: export_mark_failed(export_id=int(target), error=error),
+        max_attempts=EXPORT_ATTEMPTS,
+        redispatch_after=timedelta(minutes=30),
+    )
 )
-from config.celery import PortalTask
-
-
-class ErasureTask(PortalTask):
-    """PortalTask's bounded retries; when they are spent (or the error is not transient)
-    the run is marked FAILED with the error, so a stuck erasure is visible in the admin."""
-
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        erasure_id = args[0] if args else kwargs.get("erasure_id")
-        erasure_mark_failed(erasure_id=erasure_id, error=f"{type(exc).__name__}: {exc}")
-
-    @classmethod
-    def on_bound(cls, app) -> None:
-        super().on_bound(app)
-        # Files of erased rows that storage could not delete yet: retried like a transient error.
-        cls.autoretry_for = (*cls.autoretry_for, FilesPending)
-
-
-@shared_task(name="apps.personal_data.tasks.erase_subject_task", base=ErasureTask, acks_late=True)
-def erase_subject_task(erasure_id: int) -> str:
-    run = erasure_run(erasure_id=erasure_id)
-    return run.status if run is not None else "missing"
-
-
-@shared_task(name="apps.personal_data.tasks.reconcile_task")
-def reconcile_task() -> dict:
-    """Periodic: re-enqueue erasures and exports whose worker died (see the services)."""
-    erasures = erasure_requeue_stuck(pending_older_than=PENDING_STUCK_AFTER)
-    return {"erasures": len(erasures), "exports": len(exports_requeue_stuck())}
-
-
-@shared_task(name="apps.personal_data.tasks.export_subject_task", acks_late=True)
-def export_subject_task(export_id: int) -> str:
-    return export_run(export_id=export_id).status
 
 
 @shared_task(name="apps.personal_data.tasks.delete_expired_exports_task")
 def delete_expired_exports_task() -> int:
     return exports_delete_expired()
-
-
-# The engines call these after their transaction commits. ``delay`` is looked up at call
-# time, so a patched one is the one used.
-register_erasure_queue(lambda erasure_id: erase_subject_task.delay(erasure_id))
-register_export_queue(lambda export_id: export_subject_task.delay(export_id))

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from celery import current_app
 from django.core.management import call_command
+from django.db import OperationalError
 from django.utils import timezone
 
 from apps.core.jobs import (
@@ -108,19 +109,35 @@ def test_a_job_whose_worker_died_is_taken_over_and_counts_an_attempt():
     assert (job.state, job.attempts, done) == (State.DONE, 2, ["c"])
 
 
-def test_an_error_releases_the_job_with_the_error_kept_and_gives_up_after_the_last_attempt():
-    failures["d"] = OSError("disk full")
+def test_a_transient_error_releases_the_job_with_the_error_kept_and_it_gives_up_after_the_last_attempt():
+    failures["d"] = OperationalError("database is locked")
     job = enqueue("d")
     for attempt in (1, 2, 3):
-        with pytest.raises(OSError, match="disk full"):
-            job_run(job_id=job.pk)
+        with pytest.raises(OperationalError, match="locked"):
+            job_run(job_id=job.pk)  # raised again: the task's retries send it anew
         job.refresh_from_db()
-        assert (job.state, job.attempts, job.last_error) == (State.QUEUED, attempt, "OSError: disk full")
+        assert (job.state, job.attempts) == (State.QUEUED, attempt)
+        assert job.last_error == "OperationalError: database is locked"
     job = job_run(job_id=job.pk)  # the next delivery finds no attempt left
     assert job.state == State.FAILED
-    assert job.last_error == "Gave up after 3 attempts. Last error: OSError: disk full"
+    assert job.last_error == "Gave up after 3 attempts. Last error: OperationalError: database is locked"
     assert given_up == [("d", job.last_error)]
     assert job_run(job_id=job.pk).state == State.FAILED  # and stays failed
+
+
+def test_any_other_error_fails_the_job_at_once_unless_its_kind_retries_every_error():
+    failures["f"] = OSError("disk full")
+    job = job_run(job_id=enqueue("f").pk)
+    assert (job.state, job.attempts, job.last_error) == (State.FAILED, 1, "OSError: disk full")
+    assert given_up == [("f", "OSError: disk full")]
+
+    register_job_kind(JobKind(name="tests.stubborn", run=_work, retry_any_error=True))
+    failures["g"] = OSError("disk full")
+    stubborn = job_enqueue(kind="tests.stubborn", target="g", dispatch=False)
+    with pytest.raises(OSError, match="disk full"):
+        job_run(job_id=stubborn.pk)
+    stubborn.refresh_from_db()
+    assert (stubborn.state, stubborn.attempts) == (State.QUEUED, 1)
 
 
 def test_a_permanent_error_fails_at_once():

@@ -28,11 +28,13 @@ from django.utils import timezone
 
 from apps.accounts.models import Artist, ArtistFollow, Follow, LoginEvent, PublicProfile, User
 from apps.core.actors import SystemActor, record_actor
+from apps.core.jobs import jobs_reconcile
+from apps.core.models import Job
 from apps.personal_data.erasure import checkpoint
 from apps.personal_data.erasure.batches import FilesPending
 from apps.personal_data.erasure.certificate import ENGINE_VERSION
 from apps.personal_data.erasure.plan import erasure_plan
-from apps.personal_data.erasure.run import MAX_ATTEMPTS, erasure_requeue_stuck, erasure_run, erasure_start
+from apps.personal_data.erasure.run import MAX_ATTEMPTS, erasure_carry_out_here, erasure_run, erasure_start
 from apps.personal_data.export.run import export_request
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.personal_data.registry import Hold, entries, register_hold_provider, unregister_hold_provider
@@ -98,11 +100,12 @@ def snapshot(user_pk: int) -> dict:
 
 
 def erase(user: User, **kwargs) -> ErasureRun:
-    """Start and run in this process; the task is not enqueued, file deletions do run."""
+    """Start and run in this process, through its job as a worker would; the job is not sent
+    to the broker, file deletions do run."""
     with TestCase.captureOnCommitCallbacks(execute=False):
         run = erasure_start(subject=user, actor=ACTOR, reason="test erasure", **kwargs)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return erasure_run(erasure_id=run.pk)
+        return erasure_carry_out_here(run)
 
 
 def certificate_table(run: ErasureRun, label: str) -> dict:
@@ -279,7 +282,7 @@ def test_it_resumes_from_a_checkpoint_with_the_same_counts(subject, settings):
         model.model._base_manager.filter(model.subject_q(subject))._raw_delete("default")
     ErasureRun.objects.filter(pk=run.pk).update(progress={**run.progress, "tables": tables}, status="running")
 
-    resumed = erasure_run(erasure_id=run.pk)
+    resumed = erasure_carry_out_here(run)
     uninterrupted = erase(twin)
     assert resumed.attempts == 1
     assert [{k: v for k, v in t.items()} for t in resumed.certificate["tables"]] == uninterrupted.certificate["tables"]
@@ -287,8 +290,8 @@ def test_it_resumes_from_a_checkpoint_with_the_same_counts(subject, settings):
 
 def test_it_fails_visibly_after_too_many_attempts(subject):
     run = erasure_start(subject=subject, actor=ACTOR, reason="test")
-    ErasureRun.objects.filter(pk=run.pk).update(attempts=MAX_ATTEMPTS, last_error="OperationalError: boom")
-    run = erasure_run(erasure_id=run.pk)
+    Job.objects.filter(pk=run.job.pk).update(attempts=MAX_ATTEMPTS, last_error="OperationalError: boom")
+    run = erasure_carry_out_here(run)
     assert run.status == ErasureRun.Status.FAILED
     assert "Gave up after" in run.last_error
     assert "boom" in run.last_error
@@ -305,14 +308,16 @@ def test_it_starts_once_per_subject_and_enqueues_after_commit(subject, django_ca
     assert first.requested_by is None
 
 
-def test_it_requeues_only_stuck_runs(subject, django_capture_on_commit_callbacks):
+def test_the_one_reconciler_sends_again_only_an_erasure_whose_worker_died(subject):
     run = erasure_start(subject=subject, actor=ACTOR, reason="test")
-    assert erasure_requeue_stuck(older_than=timedelta(minutes=5)) == []
-    ErasureRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
-    with django_capture_on_commit_callbacks() as callbacks:
-        assert erasure_requeue_stuck(older_than=timedelta(minutes=5)) == [run.pk]
-    assert len(callbacks) == 1
-    assert erasure_requeue_stuck(older_than=timedelta(minutes=5)) == []
+    job = run.job
+    assert job.pk not in jobs_reconcile(dry_run=True).jobs  # queued just now: on its way
+    # A worker claimed it and died: its lease ran out without a sign of life.
+    Job.objects.filter(pk=job.pk).update(
+        state=Job.State.RUNNING, lease_owner="dead", lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert jobs_reconcile().lost_worker == [job.pk]
+    assert jobs_reconcile(dry_run=True).jobs == []  # sent once, not on every sweep
 
 
 def test_the_command_refuses_an_unknown_email(db):
@@ -339,7 +344,7 @@ def test_the_admin_lists_erasures_for_officers_only(client_as, subject, persona,
 def test_the_admin_shows_the_certificate_and_failures(client_as, subject):
     run = erase(subject, request_reference="DSR-78")
     failed = erasure_start(subject=UserFactory(), actor=ACTOR, reason="test")
-    ErasureRun.objects.filter(pk=failed.pk).update(status="failed", attempts=6, last_error="OperationalError: gone")
+    ErasureRun.objects.filter(pk=failed.pk).update(status="failed", last_error="OperationalError: gone")
     officer = client_as("officer")
     page = officer.get(reverse("admin:personal_data_erasurerun_change", args=[run.pk])).content.decode()
     assert "accounts_loginevent" in page
@@ -499,12 +504,15 @@ def test_two_concurrent_requests_start_one_erasure():
 
 
 def test_a_second_delivery_while_an_attempt_is_at_work_is_not_a_failed_attempt(subject):
+    # Another worker holds the job's lease: a second delivery leaves it alone.
     run = erasure_start(subject=subject, actor=ACTOR, reason="test")
-    busy = {**run.progress, "active_at": timezone.now().isoformat()}
-    ErasureRun.objects.filter(pk=run.pk).update(status="running", attempts=1, progress=busy)
-    assert erasure_run(erasure_id=run.pk).attempts == 1
+    busy = timezone.now() + timedelta(minutes=1)
+    Job.objects.filter(pk=run.job.pk).update(state="running", attempts=1, lease_owner="busy", lease_expires_at=busy)
+    assert erasure_carry_out_here(run).attempts == 1
 
+    # Its lease ran out (the worker died): the next delivery takes it over, one more attempt.
     stale_run = erasure_start(subject=build_subject("stale@example.test", tag="stale"), actor=ACTOR, reason="t")
-    stale = {**stale_run.progress, "active_at": (timezone.now() - timedelta(minutes=20)).isoformat()}
-    ErasureRun.objects.filter(pk=stale_run.pk).update(status="running", attempts=1, progress=stale)
-    assert erasure_run(erasure_id=stale_run.pk).attempts == 2
+    gone = timezone.now() - timedelta(seconds=1)
+    dead = {"state": "running", "attempts": 1, "lease_owner": "dead", "lease_expires_at": gone}
+    Job.objects.filter(pk=stale_run.job.pk).update(**dead)
+    assert erasure_carry_out_here(stale_run).attempts == 2

@@ -21,14 +21,16 @@ from django.utils import timezone
 from apps.accounts.models import Artist, ArtistFollow, Follow, LoginEvent, Organisation
 from apps.core.actors import SystemActor
 from apps.core.bulk import insert_rows
+from apps.core.jobs import jobs_reconcile
+from apps.core.models import Job
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.export import archive as export_archive
 from apps.personal_data.export.run import (
     MAX_ATTEMPTS,
+    export_build_here,
     export_request,
     export_run,
     exports_delete_expired,
-    exports_requeue_stuck,
 )
 from apps.personal_data.models import DataExport
 from apps.personal_data.registry import EXPORT_NOTES, EXPORT_TABLES, ExportNote, ExportTable
@@ -392,10 +394,10 @@ def test_a_failing_duplicate_delivery_leaves_a_ready_export_ready(customer, expo
 
 
 def test_it_gives_up_on_an_export_that_keeps_killing_its_worker(customer):
-    export = DataExport.objects.create(
-        subject=customer, status=DataExport.Status.RUNNING, attempts=MAX_ATTEMPTS, last_error="Killed"
-    )
-    export = export_run(export_id=export.pk)
+    export = export_request(subject=customer, actor=ACTOR, enqueue=False)
+    DataExport.objects.filter(pk=export.pk).update(status=DataExport.Status.RUNNING)
+    Job.objects.filter(pk=export.job.pk).update(attempts=MAX_ATTEMPTS, last_error="Killed")
+    export = export_build_here(export)
     assert export.status == DataExport.Status.FAILED
     assert "Gave up after" in export.last_error
     assert not export.file
@@ -403,17 +405,21 @@ def test_it_gives_up_on_an_export_that_keeps_killing_its_worker(customer):
 
 def test_a_long_build_shows_it_is_alive_so_it_is_not_requeued(customer, export_table):
     seen = []
+    an_hour_on = time_machine.travel(timezone.now() + timedelta(hours=1), tick=True)
 
     def rows():
         if not seen:
-            # As if this build had been running for an hour by now.
-            DataExport.objects.filter(subject=customer).update(updated_at=timezone.now() - timedelta(hours=1))
+            # As if this build had been running for an hour by now: its lease has run out.
+            an_hour_on.start()
             seen.append("aged")
         else:  # the CSV is written after the JSON file: the build has said it is alive since
-            seen.append(exports_requeue_stuck(dry_run=True))
+            seen.append(jobs_reconcile(dry_run=True).lost_worker)
         return [("a",)]
 
     export_table(lambda subject: [ExportTable(stem="slow_table", title="Slow", columns=["x"], rows=rows)])
     export = export_request(subject=customer, actor=ACTOR, enqueue=False)
-    assert export_run(export_id=export.pk).status == DataExport.Status.READY
+    try:
+        assert export_build_here(export).status == DataExport.Status.READY
+    finally:
+        an_hour_on.stop()
     assert seen == ["aged", []]

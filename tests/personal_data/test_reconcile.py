@@ -1,4 +1,5 @@
-"""Two doors for the periodic jobs: the beat schedule and a command with --dry-run."""
+"""The engines' runs are background jobs (apps/core/jobs/): the one reconciler sends on an
+erasure or an export whose worker died, and the daily export clean-up has its two doors."""
 
 import json
 from datetime import timedelta
@@ -7,45 +8,57 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from apps.core.jobs import job_kind, jobs_reconcile
+from apps.core.models import Job
+from apps.personal_data.erasure.run import ERASURE_JOB, erasure_start
+from apps.personal_data.export.run import EXPORT_JOB, export_request
 from apps.personal_data.models import DataExport, ErasureRun
 from config.celery import app
+from tests.factories import UserFactory
+
+ACTOR = None
 
 
-def _age(model, pk, minutes):
-    model.objects.filter(pk=pk).update(updated_at=timezone.now() - timedelta(minutes=minutes))
+def _worker_died(job: Job, *, minutes: int = 2) -> None:
+    moment = timezone.now() - timedelta(minutes=minutes)
+    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, lease_owner="dead", lease_expires_at=moment)
 
 
 @pytest.mark.django_db
-def test_it_lists_stuck_runs_on_a_dry_run_and_touches_nothing(customer, capsys):
-    export = DataExport.objects.create(subject=customer, status=DataExport.Status.RUNNING)
-    erasure = ErasureRun.objects.create(
-        subject_id=customer.pk, subject_reference="x" * 64, reason="test", status=ErasureRun.Status.RUNNING
-    )
-    fresh = DataExport.objects.create(subject=customer, status=DataExport.Status.PENDING)
-    _age(DataExport, export.pk, 60)
-    _age(ErasureRun, erasure.pk, 60)
-    before = DataExport.objects.get(pk=export.pk).updated_at
+def test_it_lists_the_runs_whose_worker_died_on_a_dry_run_and_touches_nothing(customer, other_customer, capsys):
+    export = export_request(subject=customer, actor=customer, enqueue=False)
+    erasure = erasure_start(subject=other_customer, actor=ACTOR, reason="test", queue=False)
+    third = UserFactory()
+    fresh = export_request(subject=third, actor=third, enqueue=False)
+    _worker_died(export.job)
+    _worker_died(erasure.job)
+    before = Job.objects.get(pk=export.job.pk).updated_at
 
-    call_command("reconcile_personal_data", "--dry-run")
+    call_command("reconcile", "--dry-run")
     result = json.loads(capsys.readouterr().out)
 
-    assert result == {"dry_run": True, "erasures": [erasure.pk], "exports": [export.pk]}
-    assert fresh.pk not in result["exports"]
-    assert DataExport.objects.get(pk=export.pk).updated_at == before
+    assert sorted(result["lost_worker"]) == sorted([export.job.pk, erasure.job.pk])
+    assert fresh.job.pk not in result["lost_worker"] + result["unsent"]
+    assert Job.objects.get(pk=export.job.pk).updated_at == before
 
 
 @pytest.mark.django_db
-def test_it_requeues_stuck_runs_and_waits_a_full_period_before_the_next_try(
-    customer, capsys, django_capture_on_commit_callbacks
-):
-    export = DataExport.objects.create(subject=customer, status=DataExport.Status.PENDING)
-    _age(DataExport, export.pk, 60)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        call_command("reconcile_personal_data")
-    assert json.loads(capsys.readouterr().out)["exports"] == [export.pk]
-    assert len(callbacks) == 1  # one enqueue, after commit
-    call_command("reconcile_personal_data")
-    assert json.loads(capsys.readouterr().out)["exports"] == []
+def test_it_sends_a_dead_workers_run_once_and_waits_before_the_next_try(customer):
+    export = export_request(subject=customer, actor=customer, enqueue=False)
+    _worker_died(export.job)
+    assert jobs_reconcile().lost_worker == [export.job.pk]
+    assert jobs_reconcile().lost_worker == []
+
+
+@pytest.mark.django_db
+def test_it_gives_a_queued_erasure_much_longer_than_an_export(customer, other_customer):
+    erasure = erasure_start(subject=customer, actor=ACTOR, reason="queued")
+    export = export_request(subject=other_customer, actor=other_customer)
+    # Both were sent to the broker 40 minutes ago and no worker has taken them yet.
+    Job.objects.update(dispatched_at=timezone.now() - timedelta(minutes=40))
+    assert jobs_reconcile(dry_run=True).lost_message == [export.job.pk]
+    Job.objects.filter(pk=erasure.job.pk).update(dispatched_at=timezone.now() - timedelta(hours=3))
+    assert sorted(jobs_reconcile(dry_run=True).lost_message) == sorted([erasure.job.pk, export.job.pk])
 
 
 @pytest.mark.django_db
@@ -60,27 +73,22 @@ def test_it_counts_expired_exports_on_a_dry_run(customer, capsys):
     assert DataExport.objects.get().status == DataExport.Status.EXPIRED
 
 
-def test_it_schedules_the_reconciler_and_the_export_cleanup():
+def test_it_schedules_the_one_reconciler_and_the_export_cleanup():
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert "apps.personal_data.tasks.reconcile_task" in tasks
+    assert "apps.core.tasks.reconcile_jobs_task" in tasks
     assert "apps.personal_data.tasks.delete_expired_exports_task" in tasks
+    assert not {t for t in tasks if "reconcile" in t or "requeue" in t} - {"apps.core.tasks.reconcile_jobs_task"}
 
 
-def test_it_gives_every_task_delay_on_commit():
-    from apps.personal_data.tasks import erase_subject_task, export_subject_task
-
-    assert callable(erase_subject_task.delay_on_commit)
-    assert callable(export_subject_task.delay_on_commit)
-
-
-def test_the_reconciler_gives_a_queued_erasure_much_longer_than_a_running_one(customer, other_customer, capsys):
-    queued = ErasureRun.objects.create(subject_id=customer.pk, subject_reference="q" * 64, reason="queued")
-    running = ErasureRun.objects.create(
-        subject_id=other_customer.pk, subject_reference="r" * 64, reason="running", status="running"
-    )
-    ErasureRun.objects.update(updated_at=timezone.now() - timedelta(minutes=30))
-    call_command("reconcile_personal_data", "--dry-run")
-    assert f'"erasures": [{running.pk}]' in capsys.readouterr().out
-    ErasureRun.objects.filter(pk=queued.pk).update(updated_at=timezone.now() - timedelta(hours=3))
-    call_command("reconcile_personal_data", "--dry-run")
-    assert f'"erasures": [{queued.pk}, {running.pk}]' in capsys.readouterr().out
+@pytest.mark.django_db
+def test_a_run_whose_job_gives_up_shows_the_failure(customer, other_customer):
+    erasure = erasure_start(subject=customer, actor=ACTOR, reason="test", queue=False)
+    export = export_request(subject=other_customer, actor=other_customer, enqueue=False)
+    job_kind(ERASURE_JOB).on_give_up(str(erasure.pk), "Gave up after 10 attempts. Last error: boom")
+    job_kind(EXPORT_JOB).on_give_up(str(export.pk), "Gave up after 5 attempts. Last error: boom")
+    erasure.refresh_from_db()
+    export.refresh_from_db()
+    assert erasure.status == ErasureRun.Status.FAILED
+    assert erasure.last_error == "Gave up after 10 attempts. Last error: boom"
+    assert export.status == DataExport.Status.FAILED
+    assert export.last_error == "Gave up after 5 attempts. Last error: boom"

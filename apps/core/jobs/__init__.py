@@ -19,7 +19,17 @@ The life of a job, and who moves it on:
 
 from apps.core.jobs.kinds import JobKind, job_kind, job_kinds, register_job_kind
 from apps.core.jobs.reconcile import Reconciled, jobs_reconcile
-from apps.core.jobs.run import Heartbeat, JobLost, PermanentJobError, job_dispatch, job_enqueue, job_run
+from apps.core.jobs.run import (
+    Heartbeat,
+    JobLost,
+    PermanentJobError,
+    RetryLater,
+    job_dispatch,
+    job_enqueue,
+    job_live,
+    job_run,
+    job_run_here,
+)
 
 __all__ = [
     "Heartbeat",
@@ -27,11 +37,14 @@ __all__ = [
     "JobLost",
     "PermanentJobError",
     "Reconciled",
+    "RetryLater",
     "job_dispatch",
     "job_enqueue",
     "job_kind",
     "job_kinds",
+    "job_live",
     "job_run",
+    "job_run_here",
     "jobs_reconcile",
     "register_job_kind",
 ]

@@ -35,6 +35,9 @@ class JobKind:
     # Called, in the transaction that marks the job FAILED, with (target, error): the
     # domain row shows the failure to officers and customers.
     on_give_up: Callable[[str, str], None] | None = None
+    # Retry every error up to max_attempts, not only transient ones (database or broker
+    # away, RetryLater): for work whose errors an officer would rather see retried.
+    retry_any_error: bool = False
 
 
 _KINDS: dict[str, JobKind] = {}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,7 +16,7 @@ from apps.core.models import Job
 logger = logging.getLogger(__name__)
 
 # How often a working job writes its sign of life at most (the lease is several times longer).
-BEAT_EVERY = 15.0
+BEAT_EVERY = timedelta(seconds=15)
 # The Celery task every job is sent as (apps/core/tasks.py), named so this module need not
 # import the task module that imports it.
 RUN_TASK = "apps.core.tasks.run_job_task"
@@ -31,6 +31,11 @@ class PermanentJobError(Exception):
     """Trying again cannot help (bad data, a refused input): the job fails at once with this message."""
 
 
+class RetryLater(Exception):
+    """The work is sound but must wait (files a storage could not delete yet): the job is
+    released and sent again with backoff, like a database that is briefly away."""
+
+
 @dataclass
 class Heartbeat:
     """Handed to a job's run: ``beat()`` between steps keeps the lease, and raises JobLost
@@ -39,19 +44,27 @@ class Heartbeat:
     job_id: int
     owner: str
     kind: JobKind
-    _last: float = field(default_factory=time.monotonic)
+    _last: datetime = field(default_factory=timezone.now)
 
     def beat(self, *, force: bool = False) -> None:
-        now = time.monotonic()
+        now = timezone.now()
         if not force and now - self._last < BEAT_EVERY:
             return
-        moment = timezone.now()
         alive = Job.objects.filter(pk=self.job_id, state=State.RUNNING, lease_owner=self.owner).update(
-            lease_expires_at=moment + self.kind.lease, heartbeat_at=moment
+            lease_expires_at=now + self.kind.lease, heartbeat_at=now
         )
         if not alive:
             raise JobLost(f"job {self.job_id} is no longer this worker's")
         self._last = now
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors that go away by themselves: the database or the broker briefly unreachable or
+    busy ("database is locked"), or work that asked to wait (RetryLater)."""
+    from django.db import InterfaceError, OperationalError
+    from kombu.exceptions import OperationalError as BrokerError
+
+    return isinstance(exc, RetryLater | OperationalError | InterfaceError | BrokerError)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -169,12 +182,26 @@ def _settle(job_id: int, owner: str, *, state: str, error: str = "") -> None:
         job.save(update_fields=fields)
 
 
+def job_live(*, kind: str, target: object) -> Job | None:
+    """The queued or running job of ``kind`` on ``target``, if there is one."""
+    return Job.objects.filter(kind=kind, target=str(target), state__in=Job.LIVE).first()
+
+
+def job_run_here(*, kind: str, target: object) -> Job | None:
+    """Do owed work in this process now (a command, or an engine that carries another's
+    work out inline): the same claim, lease and attempts as a worker's. Returns the job as
+    it ends up; if another worker holds it, this returns without doing anything."""
+    job = job_live(kind=kind, target=target) or job_enqueue(kind=kind, target=target, dispatch=False)
+    return job_run(job_id=job.pk)
+
+
 def job_run(*, job_id: int) -> Job | None:
     """Claim the job and do its work. Safe to call any number of times, from any process.
 
-    A transient error releases the job and is raised again (the task's retries, then the
-    reconciler, send it again; each claim counts an attempt); PermanentJobError fails it at
-    once; a job taken over by another worker (JobLost) is left to that worker.
+    A transient error (is_transient) releases the job and is raised again: the task's
+    retries, then the reconciler, send it again, and each claim counts an attempt. Any other
+    error fails the job at once (trying again cannot help), unless its kind retries every
+    error. A job taken over by another worker (JobLost) is left to that worker.
     """
     claim = _claim(job_id)
     if claim is None:
@@ -184,12 +211,14 @@ def job_run(*, job_id: int) -> Job | None:
         claim.kind.run(job.target, claim.heartbeat)
     except JobLost:
         logger.warning("Job %s was taken over by another worker; this one stops.", job.pk)
-    except PermanentJobError as exc:
-        with transaction.atomic():
-            locked = Job.objects.select_for_update().filter(pk=job.pk, lease_owner=owner).first()
-            if locked is not None:
-                _fail(locked, str(exc))
     except Exception as exc:
+        if isinstance(exc, PermanentJobError) or not (is_transient(exc) or claim.kind.retry_any_error):
+            # Trying again cannot help: fail now, with the error, rather than loop.
+            with transaction.atomic():
+                locked = Job.objects.select_for_update().filter(pk=job.pk, lease_owner=owner).first()
+                if locked is not None:
+                    _fail(locked, str(exc) if isinstance(exc, PermanentJobError) else _error_text(exc))
+            return Job.objects.filter(pk=job.pk).first()
         _settle(job.pk, owner, state=State.QUEUED, error=_error_text(exc))
         raise
     else:

@@ -10,6 +10,7 @@ from django.contrib.sessions.models import Session
 from django.db import models, transaction
 
 from apps.core.actors import SystemActor, record_actor
+from apps.core.jobs import RetryLater
 from apps.personal_data.erasure.checkpoint import FINISHED, _json_pk, _new_state, _save_progress
 from apps.personal_data.erasure.plan import TablePlan, _orphan_history
 from apps.personal_data.models import ErasureRun
@@ -21,8 +22,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class FilesPending(OSError):
-    """Files of erased rows could not be deleted yet: the run stays open and is retried."""
+class FilesPending(RetryLater):
+    """Files of erased rows could not be deleted yet: the run stays open and its job is
+    tried again later, with backoff (a storage that is briefly away)."""
 
 
 def _frozen_subjects(run_pk: int, user) -> dict[str, list]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-
 from apps.personal_data.models import ErasureRun
 
 FINISHED = (ErasureRun.Status.COMPLETED, ErasureRun.Status.PARTIAL, ErasureRun.Status.FAILED)
@@ -30,5 +28,4 @@ def _json_pk(pk: Any) -> Any:
 
 
 def _save_progress(run: ErasureRun) -> None:
-    run.progress["active_at"] = timezone.now().isoformat()
     run.save(update_fields=["progress", "updated_at"])

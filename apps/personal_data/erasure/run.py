@@ -1,21 +1,21 @@
-"""Running an erasure: start (and queue) it, claim it for an attempt, run its tables batch by
-batch, finish it with its certificate; mark it failed, and requeue runs whose worker died."""
+"""Running an erasure: start it (with its background job, apps/core/jobs/), run its tables
+batch by batch with a sign of life after each, finish it with its certificate, or mark it
+failed when its job gives up. Leases, attempts and the reconciler are the job machinery's."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from apps.core.actors import SystemActor
+from apps.core.jobs import Heartbeat, job_enqueue, job_run_here
 from apps.personal_data.domain import subject_reference as make_subject_reference
 from apps.personal_data.erasure.batches import (
     FilesPending,
@@ -36,33 +36,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Crash loops (a task that kills its worker every time is redelivered for ever under
-# acks_late) end here; Celery's own retries for transient errors stay well below it.
+# The background job that carries an erasure out (apps/core/jobs/; registered by tasks.py).
+ERASURE_JOB = ErasureRun.JOB_KIND
+# Crash loops (a run that kills its worker every time) end here: the job's max_attempts.
 MAX_ATTEMPTS = 10
-
-# A run whose last attempt wrote within this window is being worked on: another delivery
-# of its task (the reconciler's, or the broker's) is not a new failed attempt.
-LIVE_WINDOW = timedelta(minutes=5)
-# The reconciler: a RUNNING run idle this long lost its worker; a PENDING one may just be
-# waiting in a busy queue, so it gets much longer before a second message is sent.
-RUNNING_STUCK_AFTER = timedelta(minutes=15)
-PENDING_STUCK_AFTER = timedelta(hours=2)
-
-# How a run reaches a worker: apps/personal_data/tasks.py registers its task here when it
-# loads (PersonalDataConfig.ready loads it). The tasks layer sits above the engine, so the
-# engine does not import it.
-_worker_queue: list[Callable[[int], object]] = []
-
-
-def register_erasure_queue(send: Callable[[int], object]) -> None:
-    """Set how a run is queued: ``send(erasure_id)``, called after the transaction commits."""
-    _worker_queue[:] = [send]
-
-
-def _queue_for_worker(erasure_id: int) -> None:
-    if not _worker_queue:
-        raise RuntimeError("No erasure task is registered: apps.personal_data.tasks is not loaded.")
-    _worker_queue[0](erasure_id)
 
 
 def _actor_progress(actor) -> dict:
@@ -85,9 +62,9 @@ def erasure_start(
 ) -> ErasureRun:
     """Record an erasure of ``subject`` and queue it (a dry run only records the plan).
 
-    ``queue=False`` is for callers already running in a worker that carry the erasure out
-    themselves with ``erasure_run`` (the retention purge); the reconciler still picks the
-    run up if that worker dies.
+    ``queue=False`` is for callers that carry the erasure out themselves with
+    ``erasure_carry_out_here`` (the retention purge, a request's execution); its job is
+    written all the same, so the reconciler sends it to a worker if that caller dies.
     """
     if not dry_run:
         # One erasure of a subject at a time; asking again returns the one under way. The
@@ -114,13 +91,19 @@ def erasure_start(
         run.save()
         return run
     run.save()
-    if queue:
-        transaction.on_commit(lambda: _queue_for_worker(run.pk))
+    job_enqueue(kind=ERASURE_JOB, target=run.pk, dispatch=queue)
     return run
 
 
-def erasure_run(*, erasure_id: int) -> ErasureRun | None:
-    """Carry out (or resume) one erasure. Safe to call any number of times."""
+def erasure_carry_out_here(run: ErasureRun) -> ErasureRun:
+    """Carry ``run`` out in this process now, through its job (so a worker already at it is
+    left to finish, and attempts are counted); returns the run as it then stands."""
+    job_run_here(kind=ERASURE_JOB, target=run.pk)
+    return ErasureRun.objects.get(pk=run.pk)
+
+
+def erasure_run(*, erasure_id: int, heartbeat: Heartbeat | None = None) -> ErasureRun | None:
+    """Carry out (or resume) one erasure: its job's work. Safe to call any number of times."""
     run = _erasure_claim(erasure_id)
     if run is not None and run.status in FINISHED and run.progress.get("pending_files"):
         return _retry_pending_files(run.pk)
@@ -141,14 +124,14 @@ def erasure_run(*, erasure_id: int) -> ErasureRun | None:
                 revoke_social_tokens(user)
             live = _live_rows(entry, user, frozen)
             while _erase_batch(run_pk=run.pk, plan=plan, user=user, batch_size=batch_size, phase="live", live=live):
-                pass
+                _alive(heartbeat)
             if entry.history_model is not None:
                 while _erase_batch(run_pk=run.pk, plan=plan, user=user, batch_size=batch_size, phase="history"):
-                    pass
+                    _alive(heartbeat)
         _flush_pending_files(run.pk)  # normally done after each batch's commit already
         pending = ErasureRun.objects.get(pk=run.pk).progress.get("pending_files", [])
         if pending:
-            # Finished only when every file is gone: the task retries (and the reconciler after it).
+            # Finished only when every file is gone: the job is tried again later (RetryLater).
             raise FilesPending(f"{len(pending)} file(s) of erased rows could not be deleted yet")
         return _erasure_finish(run.pk, holds=holds)
     except Exception as exc:
@@ -156,36 +139,23 @@ def erasure_run(*, erasure_id: int) -> ErasureRun | None:
         raise
 
 
+def _alive(heartbeat: Heartbeat | None) -> None:
+    if heartbeat is not None:
+        heartbeat.beat()
+
+
 @transaction.atomic
 def _erasure_claim(erasure_id: int) -> ErasureRun | None:
+    """The run, marked RUNNING. Its job counts the attempts and holds the lease."""
     run = ErasureRun.objects.select_for_update().filter(pk=erasure_id).first()
     if run is None:
         logger.warning("Erasure %s does not exist (a stale message); nothing to do.", erasure_id)
         return None
     if run.status in FINISHED:
         return run
-    if run.attempts >= MAX_ATTEMPTS:
-        run.status = ErasureRun.Status.FAILED
-        run.finished_at = timezone.now()
-        run.last_error = f"Gave up after {run.attempts} attempts. Last error: {run.last_error or '(none recorded)'}"
-        run.save(update_fields=["status", "finished_at", "last_error", "updated_at"])
-        return run
-    now = timezone.now()
-    active_at = run.progress.get("active_at")
-    live = (
-        run.status == ErasureRun.Status.RUNNING
-        and not run.progress.get("requeued")  # the reconciler judged the last attempt dead
-        and active_at is not None
-        and now - datetime.fromisoformat(active_at) < LIVE_WINDOW
-    )
-    if not live:
-        # Another delivery while an attempt is visibly at work is not a failed attempt.
-        run.attempts += 1
     run.status = ErasureRun.Status.RUNNING
-    run.started_at = run.started_at or now
-    run.progress["active_at"] = now.isoformat()
-    run.progress.pop("requeued", None)
-    run.save(update_fields=["attempts", "status", "started_at", "progress", "updated_at"])
+    run.started_at = run.started_at or timezone.now()
+    run.save(update_fields=["status", "started_at", "updated_at"])
     return run
 
 
@@ -260,7 +230,7 @@ def _record_error(run_pk: int, exc: BaseException) -> None:
 
 @transaction.atomic
 def erasure_mark_failed(*, erasure_id: int, error: str) -> ErasureRun | None:
-    """Called when the task has given up (retries exhausted or a permanent error)."""
+    """Its job gave up (attempts used up, or a permanent error): officers see the error."""
     run = ErasureRun.objects.select_for_update().filter(pk=erasure_id).first()
     if run is None or run.status in (ErasureRun.Status.COMPLETED, ErasureRun.Status.PARTIAL):
         return run
@@ -269,44 +239,6 @@ def erasure_mark_failed(*, erasure_id: int, error: str) -> ErasureRun | None:
     run.last_error = error[:4000]
     run.save(update_fields=["status", "finished_at", "last_error", "updated_at"])
     return run
-
-
-def erasure_requeue_stuck(
-    *, older_than: timedelta = RUNNING_STUCK_AFTER, pending_older_than: timedelta | None = None, dry_run: bool = False
-) -> list[int]:
-    """Re-enqueue runs left RUNNING with no progress for ``older_than``, PENDING ones for
-    ``pending_older_than`` (the beat job and the command give PENDING_STUCK_AFTER; when not
-    given it is ``older_than``).
-
-    Needed because a worker killed outright (SIGKILL, OOM, host loss) loses its task: the
-    filesystem broker deletes a message when a worker takes it, and Redis redelivers only
-    after its visibility timeout (over half an hour). Safe to over-enqueue: a run resumes
-    from its checkpoint, batches are serialised on the run row, a finished run is a no-op.
-    """
-    now = timezone.now()
-    # A PENDING run may only be waiting behind other work in the queue: a second message
-    # for it would just be a duplicate delivery later, so it waits much longer.
-    pending_older_than = older_than if pending_older_than is None else pending_older_than
-    stale = models.Q(status=ErasureRun.Status.RUNNING, updated_at__lte=now - older_than) | models.Q(
-        status=ErasureRun.Status.PENDING, updated_at__lte=now - pending_older_than
-    )
-    with transaction.atomic():
-        stuck = list(
-            ErasureRun.objects.select_for_update()
-            .filter(stale, dry_run=False)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if dry_run:
-            return stuck
-        # Touch them so the next sweep waits a full period before trying again, and mark
-        # them so the next claim counts an attempt (the last one is taken to be dead).
-        for run in ErasureRun.objects.filter(pk__in=stuck):
-            run.progress["requeued"] = True
-            run.save(update_fields=["progress", "updated_at"])
-        for pk in stuck:
-            transaction.on_commit(lambda pk=pk: _queue_for_worker(pk))
-    return stuck
 
 
 def revoke_social_tokens(user) -> int:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone, translation
 
+from apps.core.jobs import Heartbeat
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.export.index import render_index
 from apps.personal_data.export.tables import _exported_entries, _has_reference, _rows
@@ -195,18 +196,13 @@ def _write_table_csv(sink: _Sink, table: ExportTable) -> int:
     return records
 
 
-def _heartbeat(export: DataExport) -> None:
-    """Show the reconciler that this build is alive (it re-queues only exports idle for long)."""
-    if export.pk is not None:
-        DataExport.objects.filter(pk=export.pk, status=DataExport.Status.RUNNING).update(updated_at=timezone.now())
-
-
-def build_archive(out, *, subject: User, export: DataExport) -> dict[str, int]:
+def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbeat | None = None) -> dict[str, int]:
     """Write the ZIP for ``subject`` into the binary file ``out``; returns records per file."""
     language = export.language or subject.preferred_language or settings.LANGUAGE_CODE
     generated_at = timezone.now()
     with translation.override(language), zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        archive = _Archive(zf, on_file=lambda: _heartbeat(export))
+        # A sign of life after each file keeps the job's lease while a long build goes on.
+        archive = _Archive(zf, on_file=heartbeat.beat if heartbeat is not None else None)
         exported = _exported_entries()
         categories = []
         for category in Category:

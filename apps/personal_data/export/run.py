@@ -1,6 +1,6 @@
 """Running an export: request it (one at a time per subject, never during an erasure), build
-and store the archive, tell the customer; expire old files, and requeue exports whose
-worker died."""
+and store the archive, tell the customer; expire old files. Each build is a background job
+(apps/core/jobs/): its lease, heartbeat, attempts and the one reconciler are the machinery's."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import hashlib
 import logging
 import tempfile
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.core.actors import SystemActor
+from apps.core.jobs import Heartbeat, job_enqueue, job_run_here
 from apps.personal_data.export.archive import build_archive
 from apps.personal_data.models import DataExport, ErasureRun
 
@@ -34,24 +34,10 @@ logger = logging.getLogger(__name__)
 
 EXPORT_LIFETIME = timedelta(days=7)
 ACTIVE = (DataExport.Status.PENDING, DataExport.Status.RUNNING)
-# A build that kills its worker every time is redelivered for ever under acks_late: it ends here.
+# The background job that builds an export (apps/core/jobs/; its kind is registered by tasks.py).
+EXPORT_JOB = DataExport.JOB_KIND
+# A build that kills its worker every time ends here (the job's max_attempts).
 MAX_ATTEMPTS = 5
-
-# How an export reaches a worker: apps/personal_data/tasks.py registers its task here when
-# it loads (PersonalDataConfig.ready loads it). The tasks layer sits above the engine, so
-# the engine does not import it.
-_worker_queue: list[Callable[[int], object]] = []
-
-
-def register_export_queue(send: Callable[[int], object]) -> None:
-    """Set how an export is queued: ``send(export_id)``, called after the transaction commits."""
-    _worker_queue[:] = [send]
-
-
-def _queue_for_worker(export_id: int) -> None:
-    if not _worker_queue:
-        raise RuntimeError("No export task is registered: apps.personal_data.tasks is not loaded.")
-    _worker_queue[0](export_id)
 
 
 def export_request(*, subject: User, actor: User | SystemActor, enqueue: bool = True) -> DataExport:
@@ -81,35 +67,34 @@ def export_request(*, subject: User, actor: User | SystemActor, enqueue: bool = 
         export.full_clean()
         export.save()
         logger.info("export %s requested for a subject by %s", export.reference, actor)
-        if enqueue:
-            # Queued after commit (as delay_on_commit would), through the task registered by tasks.py.
-            transaction.on_commit(lambda pk=export.pk: _queue_for_worker(pk))
+        # Written with the export, sent to a worker after commit (the job is the outbox).
+        job_enqueue(kind=EXPORT_JOB, target=export.pk, dispatch=enqueue)
     return export
 
 
-def export_run(*, export_id: int) -> DataExport:
-    """Build the archive of one export. Safe to run twice: a READY export returns at once."""
+def export_build_here(export: DataExport) -> DataExport:
+    """Build ``export`` in this process now (a command, a request's execution): through its
+    job, so a worker already building it is left to finish and attempts are counted."""
+    job_run_here(kind=EXPORT_JOB, target=export.pk)
+    return DataExport.objects.get(pk=export.pk)
+
+
+def export_run(*, export_id: int, heartbeat: Heartbeat | None = None) -> DataExport:
+    """Build the archive of one export (its job's work). Safe to run twice: a READY export
+    returns at once; one a dead worker left RUNNING is built again."""
     with transaction.atomic():
         export = DataExport.objects.select_for_update().select_related("subject").get(pk=export_id)
-        if export.status in (DataExport.Status.READY, DataExport.Status.EXPIRED):
-            return export
-        if export.attempts >= MAX_ATTEMPTS:
-            export.status = DataExport.Status.FAILED
-            export.last_error = (
-                f"Gave up after {export.attempts} attempts. Last error: {export.last_error or '(none recorded)'}"
-            )[:2000]
-            export.save(update_fields=["status", "last_error", "updated_at"])
+        if export.status in (DataExport.Status.READY, DataExport.Status.EXPIRED, DataExport.Status.FAILED):
             return export
         export.status = DataExport.Status.RUNNING
-        export.attempts += 1
         export.last_error = ""
-        export.save(update_fields=["status", "attempts", "last_error", "updated_at"])
+        export.save(update_fields=["status", "last_error", "updated_at"])
 
     subject = export.subject
     name = ""
     try:
         with tempfile.TemporaryFile(dir=_temp_dir()) as archive:
-            counts = build_archive(archive, subject=subject, export=export)
+            counts = build_archive(archive, subject=subject, export=export, heartbeat=heartbeat)
             archive.seek(0)
             digest, size = _sha256_of(archive)
             archive.seek(0)
@@ -167,21 +152,16 @@ def exports_delete_expired(*, now: datetime | None = None, dry_run: bool = False
     return done
 
 
-def exports_requeue_stuck(*, older_than: timedelta = timedelta(minutes=30), dry_run: bool = False) -> list[int]:
-    """Re-enqueue exports left PENDING or RUNNING by a worker that died (see erasure_requeue_stuck)."""
-    cutoff = timezone.now() - older_than
+def export_mark_failed(*, export_id: int, error: str) -> DataExport | None:
+    """Its job gave up (attempts used up): the customer sees it failed, officers see why."""
     with transaction.atomic():
-        stuck = list(
-            DataExport.objects.select_for_update()
-            .filter(status__in=[DataExport.Status.PENDING, DataExport.Status.RUNNING], updated_at__lte=cutoff)
-            .values_list("pk", flat=True)
-        )
-        if dry_run:
-            return stuck
-        DataExport.objects.filter(pk__in=stuck).update(updated_at=timezone.now())
-        for pk in stuck:
-            transaction.on_commit(lambda pk=pk: _queue_for_worker(pk))
-    return stuck
+        export = DataExport.objects.select_for_update().filter(pk=export_id).first()
+        if export is None or export.status in (DataExport.Status.READY, DataExport.Status.EXPIRED):
+            return export
+        export.status = DataExport.Status.FAILED
+        export.last_error = error[:2000]
+        export.save(update_fields=["status", "last_error", "updated_at"])
+        return export
 
 
 def _temp_dir() -> str | None:

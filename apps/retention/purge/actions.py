@@ -15,7 +15,7 @@ from apps.accounts.models import User
 from apps.core.actors import SystemActor
 from apps.core.mail import send_templated_mail
 from apps.personal_data.erasure.plan import TablePlan
-from apps.personal_data.erasure.run import erasure_run, erasure_start
+from apps.personal_data.erasure.run import erasure_carry_out_here, erasure_start
 from apps.personal_data.models import ErasureRun
 from apps.personal_data.registry import Entry
 from apps.retention.domain import RetentionScope, anonymise_plan, rule_entry
@@ -116,9 +116,9 @@ def purge_closed_accounts(claim: Claim, rule: RetentionRule) -> None:
 def _erase_account(claim: Claim, rule: RetentionRule, user: User, *, reason: str, reference: str = "") -> ErasureRun:
     actor = SystemActor(f"retention:{rule.code}")
     run = erasure_start(subject=user, actor=actor, reason=reason, request_reference=reference, queue=False)
-    # Not queued: this worker erases now, so the run's counts are real. If it dies, the
-    # erasure resumes from its own checkpoint (the next purge, or the erasure reconciler).
-    finished = erasure_run(erasure_id=run.pk) or run
+    # Not sent to another worker: this one erases now, so the run's counts are real. If it
+    # dies, the erasure's own job is sent on by the reconciler and resumes from its checkpoint.
+    finished = erasure_carry_out_here(run)
     checkpoint(claim, rule.code, add={"erasures": 1})
     return finished
 

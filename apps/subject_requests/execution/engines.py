@@ -31,7 +31,7 @@ Status = SubjectRequest.Status
 
 
 def execute_export(request: SubjectRequest) -> SubjectRequest:
-    from apps.personal_data.export.run import export_request, export_run
+    from apps.personal_data.export.run import export_build_here, export_request
     from apps.personal_data.models import DataExport
 
     if request.subject is None:
@@ -52,7 +52,7 @@ def execute_export(request: SubjectRequest) -> SubjectRequest:
                 return fail(locked, error=f"The export could not start: {error}")
             record_execution(locked.pk, export={"id": export.pk, "reference": str(export.reference)})
     # Outside the request's lock: the build can take minutes and keeps its own heartbeat.
-    export = export_run(export_id=export.pk)  # at once when another delivery already built it
+    export = export_build_here(export)  # at once when another delivery already built it
     if export.status != DataExport.Status.READY:
         return fail(request, error=f"Export {export.reference} is {export.status}: {export.last_error}")
 
@@ -81,7 +81,7 @@ def execute_export(request: SubjectRequest) -> SubjectRequest:
 
 def execute_erasure(request: SubjectRequest) -> SubjectRequest:
     from apps.personal_data.erasure.checkpoint import FINISHED
-    from apps.personal_data.erasure.run import erasure_run, erasure_start
+    from apps.personal_data.erasure.run import erasure_carry_out_here, erasure_start
     from apps.personal_data.models import ErasureRun
 
     if request.subject is None:
@@ -104,7 +104,7 @@ def execute_erasure(request: SubjectRequest) -> SubjectRequest:
             )
             record_execution(locked.pk, erasure={"id": run.pk, "reference": str(run.reference)})
     if run.status not in FINISHED:
-        run = erasure_run(erasure_id=run.pk) or run  # batches in their own transactions; raises on errors
+        run = erasure_carry_out_here(run)  # batches in their own transactions
         record_execution(request.pk, active_at=now_iso())
     if run.status == ErasureRun.Status.FAILED:
         return fail(request, error=f"Erasure {run.reference} failed: {run.last_error}")

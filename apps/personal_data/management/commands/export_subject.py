@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.actors import SystemActor
-from apps.personal_data.export.run import export_request, export_run
+from apps.personal_data.export.run import export_build_here, export_request
 from apps.personal_data.models import DataExport
 
 FINISHED = (DataExport.Status.READY, DataExport.Status.FAILED, DataExport.Status.EXPIRED)
@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 time.sleep(0.5)
                 export = DataExport.objects.get(pk=export.pk)
         else:
-            export = export_run(export_id=export.pk)
+            export = export_build_here(export)
         if export.status != DataExport.Status.READY:
             raise CommandError(f"Export {export.reference} {export.status}: {export.last_error or 'no file'}")
         try:
