@@ -11,6 +11,7 @@ class RetentionConfig(AppConfig):
         from allauth.account.signals import user_logged_in
 
         from apps.personal_data.registry import register_hold_provider
+        from apps.retention import tasks  # noqa: F401  (registers the purge run's job kind)
         from apps.retention.selectors.holds import legal_holds_of
         from apps.retention.signals import cancel_deletion_on_sign_in
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.core.clock import organisation_time
-from apps.core.models import ReferencedModel, TimestampedModel, in_language
+from apps.core.models import ReferencedModel, TimestampedModel, WorkedByJobs, in_language
 from apps.personal_data.registry import Category
 from apps.retention.domain import RuleAction, RuleTrigger, validate_rule
 
@@ -274,7 +274,9 @@ class RetentionLock(models.Model):
         return "Retention lock"
 
 
-class PurgeRun(ReferencedModel, TimestampedModel):
+class PurgeRun(WorkedByJobs, ReferencedModel, TimestampedModel):
+    JOB_KIND = "retention.purge"  # each run is a background job (apps/core/jobs/)
+
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
         COMPLETED = "completed", _("Completed")
@@ -299,9 +301,6 @@ class PurgeRun(ReferencedModel, TimestampedModel):
     # "done": bool, "after": last key done, "errors": [...]}. Written in each batch's transaction,
     # so a run killed mid-batch resumes from the last committed batch.
     progress = models.JSONField(_("progress"), default=dict, blank=True)
-    lease_owner = models.CharField(max_length=64, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         verbose_name = _("purge run")

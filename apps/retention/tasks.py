@@ -1,31 +1,39 @@
-"""Thin Celery doors onto the purge engine (``purge/``) and the hold review reminders (``services/holds.py``)."""
+"""Thin Celery doors onto the purge engine (``purge/``) and the hold review reminders
+(``services/holds.py``), and the purge run's job kind (apps/core/jobs/)."""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
+from django.utils.translation import gettext_lazy as _
 
+from apps.core.jobs import JobKind, register_job_kind
 from apps.retention.models import PurgeRun
-from apps.retention.purge import LeaseLost, PurgeBusy, purge
+from apps.retention.purge import PURGE_JOB, PurgeBusy, purge, purge_job_run, purge_mark_failed
 from apps.retention.services.holds import legal_hold_remind_reviews
 
 logger = logging.getLogger(__name__)
 
+register_job_kind(
+    JobKind(
+        name=PURGE_JOB,
+        label=_("Purge run"),
+        run=purge_job_run,
+        on_give_up=lambda target, error: purge_mark_failed(run_id=int(target), error=error),
+        max_attempts=5,
+    )
+)
+
 
 @shared_task(acks_late=True)
-def purge_task(triggered_by: str = PurgeRun.Trigger.SCHEDULE, actor_id: int | None = None, rule_code: str = "") -> str:
-    from apps.accounts.models import User
-
-    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+def purge_task(triggered_by: str = PurgeRun.Trigger.SCHEDULE, rule_code: str = "") -> str:
+    """Daily (beat): every enabled rule, carried out in this worker."""
     try:
-        run = purge(triggered_by=triggered_by, actor=actor, rule_code=rule_code)
+        run = purge(triggered_by=triggered_by, rule_code=rule_code)
     except PurgeBusy as busy:
         logger.info("Purge not started: %s", busy)
         return f"busy:{busy.run.reference}"
-    except LeaseLost:
-        logger.warning("Purge run was taken over by another worker; this one stops.")
-        return "taken-over"
     return f"{run.reference}:{run.status}"
 
 

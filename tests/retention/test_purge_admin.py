@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.clock import organisation_today
+from apps.core.models import Job
 from apps.retention.models import LegalHold, PurgeRun, RetentionRule
 from apps.retention.services import holds as services
-from apps.retention.tasks import purge_task
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,13 +84,24 @@ def test_a_run_page_shows_the_per_rule_table(client_as):
     assert 'http-equiv="refresh"' not in page
 
 
-def test_a_running_runs_page_refreshes_and_shows_which_rules_are_done(client_as):
+def live_run(**fields) -> PurgeRun:
+    """A run a worker is carrying out now: its job holds a current lease (apps/core/jobs/)."""
     now = timezone.now()
-    run = PurgeRun.objects.create(
-        triggered_by=PurgeRun.Trigger.ADMIN,
-        as_of=now,
+    run = PurgeRun.objects.create(**{"triggered_by": PurgeRun.Trigger.SCHEDULE, "as_of": now, **fields})
+    Job.objects.create(
+        kind=PurgeRun.JOB_KIND,
+        target=str(run.pk),
+        state=Job.State.RUNNING,
+        attempts=1,
         lease_owner="worker",
-        lease_expires_at=now + timedelta(minutes=5),
+        lease_expires_at=now + timedelta(minutes=1),
+    )
+    return run
+
+
+def test_a_running_runs_page_refreshes_and_shows_which_rules_are_done(client_as):
+    run = live_run(
+        triggered_by=PurgeRun.Trigger.ADMIN,
         progress={"login-history": {"deleted": 5, "done": True}, "data-exports": {"deleted": 1}},
     )
     response = client_as("officer").get(reverse("admin:retention_purgerun_change", args=[run.pk]))
@@ -123,30 +134,24 @@ def test_the_preview_shows_what_the_next_run_would_take(client_as, officer, cust
     assert not PurgeRun.objects.exists()
 
 
-def test_run_now_queues_the_purge_after_a_confirmation(
-    client_as, officer, monkeypatch, django_capture_on_commit_callbacks
-):
-    queued = []
-    monkeypatch.setattr(purge_task, "delay", lambda *args, **kwargs: queued.append(kwargs))
+def test_run_now_queues_the_purge_after_a_confirmation(client_as, officer, django_capture_on_commit_callbacks):
     client = client_as("officer")
     url = reverse("admin:retention_purgerun_run")
 
     assert "Yes, run the purge now" in client.get(url).content.decode()
-    assert queued == []
+    assert not PurgeRun.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, follow=True)
 
-    assert queued == [{"triggered_by": "admin", "actor_id": officer.pk}]
+    run = PurgeRun.objects.get()
+    assert (run.triggered_by, run.actor) == ("admin", officer)
+    job = run.job
+    assert (job.state, job.dispatched_at is not None) == (Job.State.QUEUED, True)  # sent to a worker after commit
     assert "A purge run is queued" in response.content.decode()
 
 
-def test_run_now_says_when_a_run_is_live_instead(client_as, monkeypatch, django_capture_on_commit_callbacks):
-    queued = []
-    monkeypatch.setattr(purge_task, "delay", lambda *args, **kwargs: queued.append(kwargs))
-    now = timezone.now()
-    live = PurgeRun.objects.create(
-        triggered_by=PurgeRun.Trigger.SCHEDULE, as_of=now, lease_owner="w", lease_expires_at=now + timedelta(minutes=5)
-    )
+def test_run_now_says_when_a_run_is_live_instead(client_as, django_capture_on_commit_callbacks):
+    live = live_run()
     client = client_as("officer")
     url = reverse("admin:retention_purgerun_run")
 
@@ -154,16 +159,14 @@ def test_run_now_says_when_a_run_is_live_instead(client_as, monkeypatch, django_
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url)
     assert response.url == reverse("admin:retention_purgerun_change", args=[live.pk])
-    assert queued == []
+    assert PurgeRun.objects.get() == live  # nothing more queued
     assert "in progress" in client.get(reverse("admin:retention_purgerun_changelist")).content.decode()
 
 
 @pytest.mark.parametrize("persona", ["auditor", "support_agent"])
-def test_only_officers_may_run_the_purge(client_as, persona, monkeypatch):
-    queued = []
-    monkeypatch.setattr(purge_task, "delay", lambda *args, **kwargs: queued.append(kwargs))
+def test_only_officers_may_run_the_purge(client_as, persona):
     assert client_as(persona).post(reverse("admin:retention_purgerun_run")).status_code == 403
-    assert queued == []
+    assert not PurgeRun.objects.exists()
 
 
 # --- Whose day (apps/core/clock.py) ----------------------------------------------------------------
@@ -173,16 +176,9 @@ NEW_YEAR_IN_HANOI = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
 
 
 @time_machine.travel(NEW_YEAR_IN_HANOI, tick=False)
-def test_it_tells_when_the_live_purge_started_on_the_organisations_clock(settings, client_as, monkeypatch):
+def test_it_tells_when_the_live_purge_started_on_the_organisations_clock(settings, client_as):
     settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
-    monkeypatch.setattr(purge_task, "delay", lambda *args, **kwargs: None)
-    PurgeRun.objects.create(
-        triggered_by=PurgeRun.Trigger.SCHEDULE,
-        as_of=NEW_YEAR_IN_HANOI,
-        started_at=NEW_YEAR_IN_HANOI - timedelta(minutes=5),
-        lease_owner="w",
-        lease_expires_at=NEW_YEAR_IN_HANOI + timedelta(minutes=5),
-    )
+    live_run(as_of=NEW_YEAR_IN_HANOI, started_at=NEW_YEAR_IN_HANOI - timedelta(minutes=5))
 
     response = client_as("officer").post(reverse("admin:retention_purgerun_run"), follow=True)
 

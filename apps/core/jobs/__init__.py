@@ -20,26 +20,32 @@ The life of a job, and who moves it on:
 from apps.core.jobs.kinds import JobKind, job_kind, job_kinds, register_job_kind
 from apps.core.jobs.reconcile import Reconciled, jobs_reconcile
 from apps.core.jobs.run import (
+    Claimed,
     Heartbeat,
     JobLost,
     PermanentJobError,
     RetryLater,
+    job_claim,
     job_dispatch,
     job_enqueue,
+    job_execute,
     job_live,
     job_run,
     job_run_here,
 )
 
 __all__ = [
+    "Claimed",
     "Heartbeat",
     "JobKind",
     "JobLost",
     "PermanentJobError",
     "Reconciled",
     "RetryLater",
+    "job_claim",
     "job_dispatch",
     "job_enqueue",
+    "job_execute",
     "job_kind",
     "job_kinds",
     "job_live",

@@ -57,6 +57,15 @@ class Heartbeat:
             raise JobLost(f"job {self.job_id} is no longer this worker's")
         self._last = now
 
+    def hold(self) -> None:
+        """Inside the caller's transaction: lock the job and check this worker still holds it
+        (JobLost otherwise), renewing the lease when due. For work whose steps must never be
+        done twice: a step committed after another worker took the job over would be."""
+        held = Job.objects.select_for_update().filter(pk=self.job_id, state=State.RUNNING, lease_owner=self.owner)
+        if not held.exists():
+            raise JobLost(f"job {self.job_id} is no longer this worker's")
+        self.beat()
+
 
 def is_transient(exc: BaseException) -> bool:
     """Errors that go away by themselves: the database or the broker briefly unreachable or
@@ -115,7 +124,7 @@ def job_dispatch(job_id: int) -> bool:
 
 
 @dataclass
-class _Claim:
+class Claimed:
     job: Job
     kind: JobKind
     heartbeat: Heartbeat
@@ -134,7 +143,9 @@ def _fail(job: Job, error: str) -> None:
 
 
 @transaction.atomic
-def _claim(job_id: int) -> _Claim | None:
+def job_claim(*, job_id: int) -> Claimed | None:
+    """Take the job for this process: an attempt is counted and a lease held. None when there
+    is nothing to do (finished, failed, gone) or another worker's lease is still current."""
     job = Job.objects.select_for_update().filter(pk=job_id).first()
     if job is None:
         logger.warning("Job %s does not exist (a stale message); nothing to do.", job_id)
@@ -158,7 +169,7 @@ def _claim(job_id: int) -> _Claim | None:
     job.heartbeat_at = now
     job.started_at = job.started_at or now
     job.save()
-    return _Claim(job=job, kind=kind, heartbeat=Heartbeat(job_id=job.pk, owner=job.lease_owner, kind=kind))
+    return Claimed(job=job, kind=kind, heartbeat=Heartbeat(job_id=job.pk, owner=job.lease_owner, kind=kind))
 
 
 def _settle(job_id: int, owner: str, *, state: str, error: str = "") -> None:
@@ -203,9 +214,15 @@ def job_run(*, job_id: int) -> Job | None:
     error fails the job at once (trying again cannot help), unless its kind retries every
     error. A job taken over by another worker (JobLost) is left to that worker.
     """
-    claim = _claim(job_id)
+    claim = job_claim(job_id=job_id)
     if claim is None:
         return Job.objects.filter(pk=job_id).first()
+    return job_execute(claim)
+
+
+def job_execute(claim: Claimed) -> Job | None:
+    """Do the work of a claimed job and settle it (see job_run); for callers that claimed it
+    themselves, e.g. a purge started by a command that holds the job from its first moment."""
     job, owner = claim.job, claim.heartbeat.owner
     try:
         claim.kind.run(job.target, claim.heartbeat)

@@ -26,7 +26,7 @@ from apps.core.admin import ReadOnlyAdmin
 from apps.core.clock import organisation_time
 from apps.retention.admin.common import ObjectIdAdminMixin, is_object_id
 from apps.retention.models import PurgeRun, RetentionRule
-from apps.retention.selectors.purge import purge_run_live
+from apps.retention.selectors.purge import purge_run_is_stale, purge_run_live
 from apps.retention.services.purge import purge_request
 
 logger = logging.getLogger(__name__)
@@ -101,11 +101,16 @@ class PurgeRunAdmin(ObjectIdAdminMixin, ReadOnlyAdmin):
         "started_at",
         "finished_at",
         "attempts",
-        "lease_expires_at",
+        "last_sign_of_life",
     )
     readonly_fields = fields
     change_list_template = "admin/retention/purgerun/change_list.html"
     change_form_template = "admin/retention/purgerun/change_form.html"
+
+    @admin.display(description=gettext_lazy("last sign of life"))
+    def last_sign_of_life(self, obj: PurgeRun):
+        job = obj.job
+        return job.heartbeat_at if job is not None else None
 
     def _total(self, obj: PurgeRun, key: str) -> int:
         return obj.totals()[key]
@@ -165,7 +170,7 @@ class PurgeRunAdmin(ObjectIdAdminMixin, ReadOnlyAdmin):
                 "totals": [obj.totals()[key] for key in COUNTS],
                 "is_running": running,
                 "refresh_seconds": REFRESH_SECONDS if running else None,
-                "stale": running and (obj.lease_expires_at is None or obj.lease_expires_at <= timezone.now()),
+                "stale": purge_run_is_stale(obj),
             }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 

@@ -1,7 +1,7 @@
 """The purge: every enabled retention rule carried out, in batches, resumably, once at a time.
 
-Two doors (DESIGN.md): the daily beat task and ``manage.py purge [--dry-run] [--rule CODE]``;
-the admin's "Run now" queues the same task. A rule is carried out in one of three ways:
+Two doors: the daily beat task and ``manage.py purge [--dry-run] [--rule CODE]``; the admin's
+"Run now" queues a run's job for a worker. A rule is carried out in one of three ways:
 
 - **rows**: set-based ``DELETE`` / ``UPDATE`` of one registered table in keyset batches, one
   short transaction per batch with the matching simple-history rows scrubbed in it;
@@ -10,8 +10,9 @@ the admin's "Run now" queues the same task. A rule is carried out in one of thre
 - **closed accounts**: what erasure kept under a legal basis is anonymised when that basis
   runs out (P-41).
 
-scope.py selects what each rule takes (and the preview), lease.py makes sure one run works
-at a time and a dead one resumes, actions.py carries the rules out. What kind of rule each
+scope.py selects what each rule takes (and the preview), checkpoint.py makes sure one run
+works at a time (each run is a background job, apps/core/jobs/) and a dead one resumes,
+actions.py carries the rules out. What kind of rule each
 is, and which rules can be carried out at all, is decided in ``apps/retention/domain.py``.
 """
 
@@ -24,10 +25,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.jobs import Heartbeat, JobLost, job_execute
 from apps.retention.domain import kind_of, validate_rule
 from apps.retention.models import PurgeRun
 from apps.retention.purge import actions
-from apps.retention.purge.lease import Claim, LeaseLost, PurgeBusy, batch_size, checkpoint, purge_start
+from apps.retention.purge.checkpoint import (
+    PURGE_JOB,
+    Claim,
+    PurgeBusy,
+    batch_size,
+    checkpoint,
+    claim_for_job,
+    purge_start,
+)
 from apps.retention.purge.scope import (
     closed_accounts_due,
     deletions_due,
@@ -42,8 +52,8 @@ from apps.retention.purge.scope import (
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "PURGE_JOB",
     "Claim",
-    "LeaseLost",
     "PurgeBusy",
     "batch_size",
     "closed_accounts_due",
@@ -53,6 +63,8 @@ __all__ = [
     "kind_of",
     "purge",
     "purge_execute",
+    "purge_job_run",
+    "purge_mark_failed",
     "purge_preview",
     "purge_start",
     "rows_due",
@@ -77,7 +89,7 @@ def purge_execute(claim: Claim) -> PurgeRun:
             continue
         try:
             EXECUTORS[kind_of(rule)](claim, rule)
-        except LeaseLost:
+        except JobLost:
             raise
         except Exception as exc:  # one rule's failure must not stop the others; it is recorded
             logger.exception("Purge rule %s failed", rule.code)
@@ -90,12 +102,9 @@ def purge_execute(claim: Claim) -> PurgeRun:
 @transaction.atomic
 def _finish(claim: Claim) -> PurgeRun:
     run = PurgeRun.objects.select_for_update().get(pk=claim.run_pk)
-    if run.lease_owner != claim.owner:
-        raise LeaseLost(str(run.reference))
+    claim.heartbeat.hold()
     run.status = PurgeRun.Status.COMPLETED_WITH_ERRORS if run.errors() else PurgeRun.Status.COMPLETED
     run.finished_at = timezone.now()
-    run.lease_owner = ""
-    run.lease_expires_at = None
     run.save()
     return run
 
@@ -103,6 +112,25 @@ def _finish(claim: Claim) -> PurgeRun:
 def purge(
     *, triggered_by: str, actor: User | None = None, rule_code: str = "", now: datetime | None = None
 ) -> PurgeRun:
-    """Start (or resume) a run and carry it out. Raises PurgeBusy when another is live."""
+    """Start (or resume) a run and carry it out here. Raises PurgeBusy when another is live."""
     claim = purge_start(triggered_by=triggered_by, actor=actor, rule_code=rule_code, now=now)
-    return purge_execute(claim)
+    assert claim.job is not None
+    job_execute(claim.job)  # the job's run (purge_job_run) with the job's error handling
+    return PurgeRun.objects.get(pk=claim.run_pk)
+
+
+def purge_job_run(target: str, heartbeat: Heartbeat) -> None:
+    """A purge run's job: carry the run out (or on, after a dead worker) as the job's holder."""
+    purge_execute(claim_for_job(int(target), heartbeat))
+
+
+@transaction.atomic
+def purge_mark_failed(*, run_id: int, error: str) -> PurgeRun | None:
+    """Its job gave up: the run shows as failed, with the error, and the next run starts afresh."""
+    run = PurgeRun.objects.select_for_update().filter(pk=run_id).first()
+    if run is None or run.status != PurgeRun.Status.RUNNING:
+        return run
+    run.status = PurgeRun.Status.FAILED
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "finished_at", "updated_at"])  # the error stays on its job
+    return run

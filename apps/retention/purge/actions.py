@@ -20,7 +20,7 @@ from apps.personal_data.models import ErasureRun
 from apps.personal_data.registry import Entry
 from apps.retention.domain import RetentionScope, anonymise_plan, rule_entry
 from apps.retention.models import AccountDeletion, InactivityNotice, RetentionRule
-from apps.retention.purge.lease import Claim, checkpoint, keyset_batches
+from apps.retention.purge.checkpoint import Claim, checkpoint, keyset_batches
 from apps.retention.purge.scope import (
     closed_accounts_due,
     deletions_due,
