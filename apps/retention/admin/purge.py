@@ -5,7 +5,7 @@
 - "Preview next run": ``purge_preview()`` (the engine, ``apps/retention/purge/``), per rule,
   what a run now would take and what holds keep.
 - "Run now…": after a confirmation page, queues the same task beat runs
-  (``services.purge.purge_request``); if a run is live, says so instead.
+  (the engine's ``purge_request``); if a run is live, says so instead.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from apps.core.admin import ReadOnlyAdmin
 from apps.core.clock import organisation_time
 from apps.retention.admin.common import ObjectIdAdminMixin, is_object_id
 from apps.retention.models import PurgeRun, RetentionRule
+from apps.retention.purge.checkpoint import purge_request
 from apps.retention.selectors.purge import purge_run_is_stale, purge_run_live
-from apps.retention.services.purge import purge_request
 
 logger = logging.getLogger(__name__)
 

@@ -98,6 +98,14 @@ def purge_queue(*, triggered_by: str, actor: User | None = None) -> tuple[PurgeR
         return run, True
 
 
+@transaction.atomic(durable=True)
+def purge_request(*, actor: User) -> PurgeRun | None:
+    """The admin's "Run now": queue a run for a worker, started by ``actor``; the live run
+    instead, if there is one."""
+    run, queued = purge_queue(triggered_by=PurgeRun.Trigger.ADMIN, actor=actor)
+    return None if queued else run
+
+
 def claim_for_job(run_pk: int, heartbeat: Heartbeat) -> Claim:
     """The claim of a run a worker took through its job (the admin's "Run now")."""
     run = PurgeRun.objects.get(pk=run_pk)
