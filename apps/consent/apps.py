@@ -28,17 +28,15 @@ class ConsentConfig(AppConfig):
 
     @staticmethod
     def _connect_mailings() -> None:
-        """The batched sender (apps.consent.mailing): its worker task, and whom each kind reaches with what."""
+        """The batched sender (apps.consent.mailing): its job kind, and whom each kind reaches with what."""
+        from apps.consent import tasks  # noqa: F401  (registers the mailing job kind)
         from apps.consent.mailing.kinds import MAILING_KINDS, MailingKind
-        from apps.consent.mailing.queue import worker_connect
         from apps.consent.models import Mailing
         from apps.consent.selectors.marketing import campaign_mailing_audience
         from apps.consent.selectors.policy import notice_audience
         from apps.consent.services.marketing import marketing_message
         from apps.consent.services.policy import notice_message
-        from apps.consent.tasks import send_mailing_task
 
-        worker_connect(send_mailing_task)
         MAILING_KINDS[Mailing.Kind.MARKETING] = MailingKind(
             audience=campaign_mailing_audience, build_message=marketing_message
         )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from apps.core.models import ReferencedModel, TimestampedModel, in_language
+from apps.core.models import ReferencedModel, TimestampedModel, WorkedByJobs, in_language
 
 APPEND_ONLY = "The consent ledger is append-only: record a new event instead."
 
@@ -301,12 +301,14 @@ class PolicyAcknowledgement(models.Model):
         return f"{self.subject_id} acknowledged {self.policy_version_id}"
 
 
-class Mailing(ReferencedModel, TimestampedModel):
+class Mailing(WorkedByJobs, ReferencedModel, TimestampedModel):
     """A batched email to many accounts: a marketing campaign or a policy-change notice.
 
     The worker sends in batches, recording each delivery first, so a restarted job resumes
     where it stopped and nobody receives it twice.
     """
+
+    JOB_KIND = "consent.mailing"  # sending is a background job (apps/core/jobs/)
 
     class Kind(models.TextChoices):
         MARKETING = "marketing", _("Marketing campaign")

@@ -1,16 +1,21 @@
-"""Thin tasks: they take ids and call one service (the batched sender, apps.consent.mailing)."""
+"""The batched sender's job kind (apps/core/jobs/) and beat's door for scheduled mailings."""
 
 from celery import shared_task
+from django.utils.translation import gettext_lazy as _
 
-from apps.consent.mailing.queue import mailings_send_due
+from apps.consent.mailing.queue import MAILING_JOB, mailing_mark_failed, mailings_send_due
 from apps.consent.mailing.send import mailing_send
-from config.celery import PortalTask
+from apps.core.jobs import JobKind, register_job_kind
 
-
-@shared_task(name="apps.consent.tasks.send_mailing_task", base=PortalTask, acks_late=True)
-def send_mailing_task(mailing_id: int) -> str:
-    mailing = mailing_send(mailing_id=mailing_id)
-    return mailing.status if mailing is not None else "missing"
+register_job_kind(
+    JobKind(
+        name=MAILING_JOB,
+        label=_("Mailing"),
+        run=lambda target, heartbeat: mailing_send(mailing_id=int(target), heartbeat=heartbeat),
+        on_give_up=lambda target, error: mailing_mark_failed(mailing_id=int(target), error=error),
+        max_attempts=5,
+    )
+)
 
 
 @shared_task(name="apps.consent.tasks.send_due_mailings_task")

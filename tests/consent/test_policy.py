@@ -37,9 +37,10 @@ from apps.consent.services.policy import (
     policy_notice_schedule,
     policy_version_delete,
 )
-from apps.consent.tasks import send_mailing_task
 from apps.core.actors import SystemActor
 from apps.core.clock import organisation_today
+from apps.core.jobs import job_run_here
+from apps.core.tasks import run_job_task
 from tests.consent.mail_backends import FailOnceBackend
 from tests.factories import UserFactory
 from tests.helpers import start_worker, stop_worker
@@ -238,9 +239,9 @@ def test_the_notice_reaches_exactly_the_active_verified_customers_in_their_langu
     assert "Chúng tôi lưu lịch sử đơn hàng cho 2.0." in vietnamese.body
     assert "order history" not in vietnamese.body
 
-    # Sending again (a duplicate task, beat) changes nothing.
+    # Sending again (a duplicate delivery, beat) changes nothing.
     mailing_send(mailing_id=notice.pk)
-    send_mailing_task.apply(args=[notice.pk])
+    job_run_here(kind=Mailing.JOB_KIND, target=notice.pk)
     assert sent_to() == sorted(audience)
     assert MailingDelivery.objects.filter(mailing=notice).count() == 3
 
@@ -340,9 +341,9 @@ def test_the_worker_sends_the_notice_once_even_when_the_task_runs_again(celery_w
     assert (notice.status, notice.sent_count, notice.audience_size, notice.last_error) == ("sent", 3, 3, "")
     delivered = set(MailingDelivery.objects.filter(mailing=notice).values_list("subject__email", flat=True))
     assert delivered == audience
-    # The same task twice more (a redelivery, beat's sweep): nothing more is sent.
-    results = [send_mailing_task.delay(notice.pk), send_mailing_task.delay(notice.pk)]
-    assert [result.get(timeout=60) for result in results] == ["sent", "sent"]
+    # The same job twice more (a redelivery, beat's sweep): nothing more is sent.
+    results = [run_job_task.delay(notice.job.pk), run_job_task.delay(notice.job.pk)]
+    assert [result.get(timeout=60) for result in results] == ["done", "done"]
     notice.refresh_from_db()
     assert (notice.sent_count, MailingDelivery.objects.filter(mailing=notice).count()) == (3, 3)
 
@@ -366,13 +367,13 @@ def mailbox_worker(transactional_db, tmp_path):
 @pytest.mark.worker
 def test_the_worker_mails_each_customer_once_when_the_task_is_queued_three_times(mailbox_worker, audience):
     notice = policy_notice_schedule(version=make_version("2.0", days=20), actor=ACTOR)
-    # Two more copies of the task: with two worker processes, they overlap with the first.
-    copies = [send_mailing_task.delay(notice.pk), send_mailing_task.delay(notice.pk)]
+    # Two more copies of its job's task: with two worker processes, they overlap with the first.
+    copies = [run_job_task.delay(notice.job.pk), run_job_task.delay(notice.job.pk)]
 
     wait_for_notice(notice)
-    # A copy that finds another process holding the notice leaves it to that one, and reports the
-    # status it saw: "queued" (the other has not committed its start yet) or "sending"; none fails.
-    assert {copy.get(timeout=60) for copy in copies} <= {"sent", "sending", "queued"}
+    # A copy that finds another process holding the job leaves it to that one, and reports the
+    # job's state it saw: "running" (the other holds it) or "done"; none fails.
+    assert {copy.get(timeout=60) for copy in copies} <= {"done", "running"}
     deadline = time.monotonic() + 30
     while len(list(mailbox_worker.glob("*.eml"))) < len(audience) and time.monotonic() < deadline:
         time.sleep(0.05)

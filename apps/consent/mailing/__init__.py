@@ -8,8 +8,8 @@ An engine, in steps:
   and ``apps.consent.services.policy``.
 - ``queue``: handing a mailing to the worker (``mailing_queue``) and, for beat, queueing the
   scheduled mailings whose time has come (``mailings_send_due``).
-- ``send``: the worker's side, batch by batch (``mailing_send``), called by
-  ``apps.consent.tasks.send_mailing_task``.
+- ``send``: the worker's side, batch by batch (``mailing_send``): the work of the mailing's
+  background job (apps/core/jobs/, registered in ``apps.consent.tasks``).
 
 The worker records a batch of deliveries (unique per mailing and account) and commits them
 before sending that batch, so a job restarted after a crash, or started twice, resumes where

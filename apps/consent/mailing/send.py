@@ -12,14 +12,15 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.consent.mailing.kinds import MailingKind, kind_of, remaining_audience
 from apps.consent.models import Mailing, MailingDelivery
+from apps.core.jobs import Heartbeat
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
 
 
-def mailing_send(*, mailing_id: int) -> Mailing | None:
-    """Send what is left of a mailing, batch by batch (the worker's side)."""
+def mailing_send(*, mailing_id: int, heartbeat: Heartbeat | None = None) -> Mailing | None:
+    """Send what is left of a mailing, batch by batch (its job's work)."""
     with transaction.atomic():
         mailing = Mailing.objects.select_for_update(skip_locked=True).filter(pk=mailing_id).first()
         if mailing is None:
@@ -49,6 +50,8 @@ def mailing_send(*, mailing_id: int) -> Mailing | None:
             if not batch:
                 break
             _send_batch(connection, kind, mailing, batch)
+            if heartbeat is not None:
+                heartbeat.beat()
     except Exception as error:
         Mailing.objects.filter(pk=mailing.pk).update(
             status=Mailing.Status.FAILED, last_error=f"{type(error).__name__}: {error}"[:2000]
