@@ -76,11 +76,6 @@ app.conf.beat_schedule = {
         "task": "apps.subject_requests.tasks.remind_task",
         "schedule": crontab(hour=8, minute=0),
     },
-    "subject-requests-reconcile": {
-        # Re-queues requests whose execution was lost; `manage.py reconcile_subject_requests`.
-        "task": "apps.subject_requests.tasks.requeue_stuck_task",
-        "schedule": crontab(minute="*/10"),
-    },
     "personal-data-delete-expired-exports": {
         "task": "apps.personal_data.tasks.delete_expired_exports_task",
         "schedule": crontab(hour=3, minute=15),

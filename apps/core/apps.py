@@ -8,6 +8,11 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = "Core"
 
+    def ready(self) -> None:
+        # The job task and the reconciler: registered wherever the app loads (web, worker,
+        # beat, commands), so a job can be sent from anywhere.
+        from apps.core import tasks  # noqa: F401
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -15,11 +15,8 @@ class SubjectRequestsConfig(AppConfig):
 
     @staticmethod
     def _connect_tasks() -> None:
-        from apps.subject_requests import tasks
-        from apps.subject_requests.services.requests import queues_connect
-
-        # The services queue the worker's tasks through these slots (tasks.py imports the services).
-        queues_connect(acknowledge=tasks.acknowledge_task, execute=tasks.execute_task)
+        # The worker's jobs (execution, acknowledgement) and beat's tasks.
+        from apps.subject_requests import tasks  # noqa: F401
 
     @staticmethod
     def _register_statistics() -> None:

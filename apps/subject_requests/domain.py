@@ -4,7 +4,6 @@
 - Deadlines: periods from a jurisdiction's rule, counted on its calendar.
 - Facebook's data-deletion callback: verifying and reading its signed request.
 - Attachments: what a letter or email kept with a request may be.
-- Execution states: the worker's record of a request (``request.execution["state"]``).
 
 Deadlines. The rules are data (``Jurisdiction``, editable by officers); this module only
 counts. Months follow the UK ICO's reading of "one month": the same date in the next month,
@@ -303,23 +302,3 @@ def check_attachment(upload) -> str:
     return content_type
 
 
-# --- Execution states -------------------------------------------------------------------------
-
-# request.execution["state"], written by the engine (execution/) and read by the reconciler.
-QUEUED = "queued"
-RUNNING = "running"
-AWAITING_OFFICER = "awaiting_officer"
-FAILED = "failed"
-GAVE_UP = "gave_up"
-DONE = "done"
-# States in which the worker still owes work: the reconciler re-queues these when idle.
-UNFINISHED = (QUEUED, RUNNING)
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None

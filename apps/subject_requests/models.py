@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from apps.core.models import ReferencedModel, TimestampedModel
+from apps.core.models import ReferencedModel, TimestampedModel, WorkedByJobs
 from apps.subject_requests.domain import Period, Terms, Unit
 
 
@@ -36,6 +36,19 @@ class RequestType(models.TextChoices):
 # Types that take effect at once, without an officer: an objection to direct marketing is
 # absolute, and withdrawing consent must be as easy as giving it.
 IMMEDIATE_TYPES = {RequestType.WITHDRAWAL, RequestType.OBJECTION}
+
+
+class ExecutionState(models.TextChoices):
+    """Where the worker's part of a request stands (its job's lease, attempts and retries are
+    the job machinery's: apps/core/jobs/)."""
+
+    NOT_STARTED = "", _("Not started")
+    QUEUED = "queued", _("Queued for the worker")
+    RUNNING = "running", _("Being carried out")
+    AWAITING_OFFICER = "awaiting_officer", _("Waiting for an officer")
+    FAILED = "failed", _("Failed")
+    GAVE_UP = "gave_up", _("Given up after several tries")
+    DONE = "done", _("Done")
 
 
 MAX_AMOUNT = 400  # no law gives more than about a year; larger numbers are typing mistakes
@@ -139,7 +152,12 @@ class Jurisdiction(TimestampedModel):
                     raise ValidationError({"type_terms": _('Each term is [amount, unit], e.g. [15, "days"].')})
 
 
-class SubjectRequest(ReferencedModel, TimestampedModel):
+class SubjectRequest(WorkedByJobs, ReferencedModel, TimestampedModel):
+    # The worker carries a request out as a background job (apps/core/jobs/); the
+    # acknowledgement email is a job of its own, so it survives a broker that is down.
+    JOB_KIND = "subject_requests.execution"
+    ACKNOWLEDGEMENT_JOB_KIND = "subject_requests.acknowledgement"
+
     class Status(models.TextChoices):
         AWAITING_VERIFICATION = "awaiting_verification", _("Awaiting verification")
         OPEN = "open", _("Open")
@@ -220,11 +238,15 @@ class SubjectRequest(ReferencedModel, TimestampedModel):
     outcome = models.TextField(_("outcome"), blank=True, help_text=_("What was done, as told to the subject."))
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    # What the worker did: export / erasure references, restriction, ledger events; and
-    # task bookkeeping for the reconciler (queued_at, attempts).
+    # What the worker did: export / erasure references, restriction, ledger events, the
+    # officer who started it, the last error; and the daily reminder's mark.
     execution = models.JSONField(_("execution"), default=dict, blank=True)
+    execution_state = models.CharField(
+        _("worker"), max_length=20, choices=ExecutionState.choices, default=ExecutionState.NOT_STARTED, blank=True
+    )
 
-    history = HistoricalRecords(excluded_fields=["confirmation_digest", "confirmation_expires_at"])
+    # The worker's bookkeeping is not a change of the request: no history row for it.
+    history = HistoricalRecords(excluded_fields=["confirmation_digest", "confirmation_expires_at", "execution_state"])
 
     class Meta:
         verbose_name = _("subject request")

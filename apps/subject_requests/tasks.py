@@ -1,40 +1,62 @@
-"""Thin Celery doors onto the subject-request services.
-
-The services queue acknowledge_task and execute_task through services.requests.QUEUES
-(connected in apps.py), since this module sits above them.
-"""
+"""The subject-request jobs (apps/core/jobs/): carrying a request out, and acknowledging it by
+email, each written with the step that owes it and sent on by the one reconciler if lost;
+and beat's daily reminder of requests due."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils.translation import gettext_lazy as _
 
+from apps.core.jobs import JobKind, RetryLater, register_job_kind
 from apps.subject_requests.execution import subject_request_execute
-from apps.subject_requests.services.execution import subject_requests_requeue_stuck
+from apps.subject_requests.models import SubjectRequest
+from apps.subject_requests.services.execution import execution_give_up
 from apps.subject_requests.services.reminders import subject_requests_remind
-from apps.subject_requests.services.requests import notify_acknowledged
+from apps.subject_requests.services.requests import notify_acknowledged, subject_request_note
 
 
-@shared_task(acks_late=True)
-def acknowledge_task(request_id: int) -> bool:
-    sent = notify_acknowledged(request_id)
-    if not sent:
-        raise acknowledge_task.retry(countdown=60)
-    return sent
+def _acknowledge(target: str, heartbeat) -> None:
+    if not notify_acknowledged(int(target)):
+        raise RetryLater("the acknowledgement email could not be sent yet")
 
 
-@shared_task(acks_late=True)
-def execute_task(request_id: int) -> str:
-    request = subject_request_execute(request_id=request_id)
-    return request.status if request is not None else "missing"
+def _acknowledgement_given_up(target: str, error: str) -> None:
+    request = SubjectRequest.objects.filter(pk=int(target)).first()
+    if request is not None and request.is_open:
+        subject_request_note(
+            request=request,
+            actor=None,
+            body=f"The acknowledgement email could not be sent ({error}). Acknowledge the request by other means.",
+        )
+
+
+register_job_kind(
+    JobKind(
+        name=SubjectRequest.JOB_KIND,
+        label=_("Subject request"),
+        run=lambda target, heartbeat: subject_request_execute(request_id=int(target), heartbeat=heartbeat),
+        on_give_up=lambda target, error: execution_give_up(request_id=int(target), error=error),
+        # Any error is tried again (an officer would rather see it retried than failed at
+        # once); after six tries officers are told, with the last error.
+        retry_any_error=True,
+        max_attempts=6,
+        redispatch_after=timedelta(minutes=30),
+    )
+)
+register_job_kind(
+    JobKind(
+        name=SubjectRequest.ACKNOWLEDGEMENT_JOB_KIND,
+        label=_("Acknowledgement"),
+        run=_acknowledge,
+        on_give_up=_acknowledgement_given_up,
+        max_attempts=20,
+    )
+)
 
 
 @shared_task(acks_late=True)
 def remind_task() -> int:
     """Daily: officers' digest of requests due within 3 days and overdue (services/reminders.py)."""
     return len(subject_requests_remind())
-
-
-@shared_task(acks_late=True)
-def requeue_stuck_task() -> int:
-    """Every 10 minutes: queue again the requests whose execution was lost (services/execution.py)."""
-    return len(subject_requests_requeue_stuck())

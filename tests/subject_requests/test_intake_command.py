@@ -13,10 +13,12 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.jobs import jobs_reconcile
+from apps.core.models import Job
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.subject_requests.models import SubjectRequest
 from apps.subject_requests.selectors.requests import requests_for_subject, timeline
-from apps.subject_requests.services.execution import subject_requests_requeue_stuck
+from tests.helpers import start_worker, stop_worker
 
 Status = SubjectRequest.Status
 
@@ -26,16 +28,8 @@ def run_command(capsys, *args: str) -> list[dict]:
     return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
 
 
-@pytest.fixture
-def no_broker(monkeypatch):
-    from apps.subject_requests import tasks
-
-    monkeypatch.setattr(tasks.execute_task, "delay", lambda pk: None)
-    monkeypatch.setattr(tasks.acknowledge_task, "delay", lambda pk: None)
-
-
 @pytest.mark.django_db
-def test_it_files_a_request_for_an_account_and_prints_its_deadlines(customer, capsys, no_broker):
+def test_it_files_a_request_for_an_account_and_prints_its_deadlines(customer, capsys):
     (printed,) = run_command(
         capsys, "erasure", "Customer@Example.test", "--channel", "letter", "--received", "2026-01-30T09:15:00+00:00"
     )
@@ -56,7 +50,7 @@ def test_it_files_a_request_for_an_account_and_prints_its_deadlines(customer, ca
 
 
 @pytest.mark.django_db
-def test_it_files_for_someone_without_an_account_under_the_jurisdiction_given(capsys, no_broker):
+def test_it_files_for_someone_without_an_account_under_the_jurisdiction_given(capsys):
     (printed,) = run_command(capsys, "access", "stranger@example.test", "--jurisdiction", "vn", "--channel", "phone")
 
     request = SubjectRequest.objects.get(reference=printed["reference"])
@@ -67,7 +61,7 @@ def test_it_files_for_someone_without_an_account_under_the_jurisdiction_given(ca
 
 
 @pytest.mark.django_db
-def test_a_second_request_of_the_same_type_is_linked_not_doubled(customer, capsys, no_broker):
+def test_a_second_request_of_the_same_type_is_linked_not_doubled(customer, capsys):
     (first,) = run_command(capsys, "access", customer.email)
     (second,) = run_command(capsys, "access", customer.email, "--channel", "phone")
 
@@ -89,14 +83,14 @@ def test_a_second_request_of_the_same_type_is_linked_not_doubled(customer, capsy
         (["access", "a@example.test", "--received", "2026-02-30T10:00"], "Not an ISO 8601 date and time"),
     ],
 )
-def test_bad_input_is_refused_with_a_clear_message_and_nothing_filed(args, message, no_broker):
+def test_bad_input_is_refused_with_a_clear_message_and_nothing_filed(args, message):
     with pytest.raises(CommandError, match=message):
         call_command("privacy_request", *args)
     assert not SubjectRequest.objects.exists()
 
 
 @pytest.mark.django_db
-def test_a_received_date_in_the_future_is_refused(no_broker):
+def test_a_received_date_in_the_future_is_refused(db):
     tomorrow = (timezone.now() + timedelta(days=1)).isoformat()
     with pytest.raises(CommandError, match="is in the future"):
         call_command("privacy_request", "access", "a@example.test", "--received", tomorrow)
@@ -104,13 +98,13 @@ def test_a_received_date_in_the_future_is_refused(no_broker):
 
 
 @pytest.mark.django_db
-def test_a_naive_received_date_is_taken_as_utc(capsys, no_broker):
+def test_a_naive_received_date_is_taken_as_utc(capsys):
     (printed,) = run_command(capsys, "access", "a@example.test", "--received", "2026-01-05T08:00")
     assert printed["received_at"] == datetime(2026, 1, 5, 8, tzinfo=UTC).isoformat()
 
 
 @pytest.mark.django_db
-def test_wait_gives_up_at_the_timeout_after_printing_the_status(capsys, no_broker):
+def test_wait_gives_up_at_the_timeout_after_printing_the_status(capsys):
     with pytest.raises(CommandError, match="still in_progress after 1s; is a worker running"):
         call_command("privacy_request", "access", "a@example.test", "--wait", "--timeout", "0.6")
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -120,12 +114,16 @@ def test_wait_gives_up_at_the_timeout_after_printing_the_status(capsys, no_broke
 
 @pytest.fixture
 def eager_execution(monkeypatch):
-    """The worker's service run at once, after the commit (a stand-in for the worker)."""
-    from apps.subject_requests import tasks
-    from apps.subject_requests.execution import subject_request_execute
+    """Each request's job run at once, after the commit, in this process (a stand-in for the
+    broker and the worker); acknowledgements are left queued."""
+    from apps.core.jobs import run as jobs
 
-    monkeypatch.setattr(tasks.execute_task, "delay", lambda pk: subject_request_execute(request_id=pk))
-    monkeypatch.setattr(tasks.acknowledge_task, "delay", lambda pk: None)
+    def run_here(job_id: int) -> bool:
+        if jobs.Job.objects.filter(pk=job_id, kind=SubjectRequest.JOB_KIND).exists():
+            jobs.job_run(job_id=job_id)
+        return True
+
+    monkeypatch.setattr(jobs, "job_dispatch", run_here)
 
 
 def test_wait_stops_when_the_request_waits_for_an_officer(transactional_db, customer, capsys, eager_execution):
@@ -155,7 +153,7 @@ def test_an_access_request_filed_with_wait_completes_through_the_worker(celery_w
     assert final["closed_at"]
     assert "Your data" in final["outcome"]
     request = SubjectRequest.objects.get(reference=final["reference"])
-    assert request.execution["state"] == "done"
+    assert request.execution_state == "done"
     assert DataExport.objects.get(subject=customer).status == DataExport.Status.READY
     assert request in requests_for_subject(customer)
     assert [item.title for item in timeline(request, for_subject=True)] == ["Open", "In progress", "Completed"]
@@ -166,10 +164,10 @@ def test_a_worker_killed_mid_erasure_is_recovered_by_the_reconciler(transactiona
     from apps.core.actors import SystemActor
     from apps.subject_requests.services.intake import subject_request_create
     from apps.subject_requests.services.workflow import subject_request_start
-    from tests.personal_data.test_erasure_worker import start_worker, stop_worker, with_login_events
+    from tests.personal_data.test_erasure_worker import with_login_events
 
     subject = with_login_events("killed-request@example.test", "killed", 400)
-    worker = start_worker(PERSONAL_DATA_ERASURE_BATCH_SIZE="1")
+    worker = start_worker(env={"PERSONAL_DATA_ERASURE_BATCH_SIZE": "1"})
     workers = [worker]
     try:
         request, _ = subject_request_create(
@@ -193,13 +191,14 @@ def test_a_worker_killed_mid_erasure_is_recovered_by_the_reconciler(transactiona
         stop_worker(worker, signal.SIGKILL)  # the whole worker, as an OOM kill or a lost host would
         request.refresh_from_db()
         assert request.status == Status.IN_PROGRESS
-        assert request.execution["state"] == "running"
+        assert request.execution_state == "running"
 
-        workers.append(start_worker(PERSONAL_DATA_ERASURE_BATCH_SIZE="1"))
+        workers.append(start_worker(env={"PERSONAL_DATA_ERASURE_BATCH_SIZE": "1"}))
         # The filesystem broker deleted the message when the dead worker took it: nothing comes
-        # back on its own. The reconciler (beat, every 10 minutes) queues the request again.
-        requeued = subject_requests_requeue_stuck(older_than=timedelta(0))
-        assert [r.pk for r in requeued] == [request.pk]
+        # back on its own. By the time beat's reconciler looks (every minute), the dead worker's
+        # leases have run out (the request's job, and the erasure's it was carrying out).
+        Job.objects.filter(lease_owner__gt="").update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+        assert request.job.pk in jobs_reconcile().lost_worker
 
         wait_until(lambda: SubjectRequest.objects.get(pk=request.pk).status == Status.COMPLETED)
     finally:
@@ -207,8 +206,7 @@ def test_a_worker_killed_mid_erasure_is_recovered_by_the_reconciler(transactiona
             stop_worker(process)
 
     request.refresh_from_db()
-    assert request.execution["requeues"] == 1
-    assert request.execution["attempts"] == 2
+    assert request.attempts == 2
     runs = ErasureRun.objects.filter(request_reference=str(request.reference))
     assert runs.count() == 1  # resumed, not started again
     assert runs.get().status == ErasureRun.Status.COMPLETED

@@ -29,16 +29,6 @@ Status = SubjectRequest.Status
 TESTS = SystemActor("tests")
 
 
-@pytest.fixture(autouse=True)
-def queued(monkeypatch):
-    from apps.subject_requests import tasks
-
-    sent: list[int] = []
-    monkeypatch.setattr(tasks.execute_task, "delay", lambda pk: sent.append(pk))
-    monkeypatch.setattr(tasks.acknowledge_task, "delay", lambda pk: None)
-    return sent
-
-
 def file(request_type: str, email: str, *, received_at: datetime | None = None) -> SubjectRequest:
     request, _created = subject_request_create(
         request_type=request_type,
@@ -165,7 +155,7 @@ def test_a_failed_email_is_retried_by_the_next_run(officer, monkeypatch):
     assert len(mail.outbox) == 1
 
 
-def test_both_jobs_are_in_the_beat_schedule():
+def test_the_reminder_and_the_one_reconciler_are_in_the_beat_schedule():
     from celery.schedules import crontab
 
     from config.celery import app
@@ -173,11 +163,12 @@ def test_both_jobs_are_in_the_beat_schedule():
     schedule = app.conf.beat_schedule
     assert schedule["subject-requests-remind"]["task"] == "apps.subject_requests.tasks.remind_task"
     assert schedule["subject-requests-remind"]["schedule"] == crontab(hour=8, minute=0)
-    assert schedule["subject-requests-reconcile"]["task"] == "apps.subject_requests.tasks.requeue_stuck_task"
-    assert schedule["subject-requests-reconcile"]["schedule"] == crontab(minute="*/10")
+    # Lost executions are the job machinery's: the one reconciler, every minute.
+    assert schedule["core-reconcile-jobs"]["task"] == "apps.core.tasks.reconcile_jobs_task"
+    assert schedule["core-reconcile-jobs"]["schedule"] == crontab(minute="*")
     registered = app.tasks
     assert "apps.subject_requests.tasks.remind_task" in registered
-    assert "apps.subject_requests.tasks.requeue_stuck_task" in registered
+    assert "apps.core.tasks.reconcile_jobs_task" in registered
 
 
 # --- Whose day (apps/core/clock.py) -------------------------------------------------------------------

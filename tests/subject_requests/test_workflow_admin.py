@@ -133,7 +133,7 @@ def test_it_starts_a_request_through_execution(client_as, officer, customer, dja
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == Status.IN_PROGRESS
-    assert (request.execution["state"], request.execution["started_by"]) == ("queued", officer.pk)
+    assert (request.execution_state, request.execution["started_by"]) == ("queued", officer.pk)
     assert callbacks  # the worker is asked after the commit
 
 

@@ -27,5 +27,5 @@ The steps, one module each:
 * ``checkpoint``: the run's statuses and its per-table progress record;
 * ``batches``: one batch of live or history rows, and the files of erased rows;
 * ``certificate``: the record of what was done, kept and held;
-* ``run``: start, claim, run, finish, mark failed, requeue stuck runs.
+* ``run``: start (with its background job), claim, run, finish, mark failed when the job gives up.
 """

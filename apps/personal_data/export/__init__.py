@@ -28,6 +28,6 @@ The steps, one module each:
 * ``tables``: the subject's rows of each exported registry entry;
 * ``index``: the readable ``index.html``;
 * ``archive``: the ZIP, file by file, with its manifest;
-* ``run``: request, build and store, expire, requeue exports whose worker died;
+* ``run``: request (with its background job), build and store, expire, mark failed when the job gives up;
 * ``download``: the signed download link and who may use it.
 """

@@ -308,7 +308,7 @@ class SubjectRequestAdmin(WorkflowAdminMixin, IntakeAdminMixin, admin.ModelAdmin
             steps=available_steps(obj, user) if handles else [],
             timeline=timeline(obj, for_subject=False) if shows_subject else _status_timeline(obj),
             terms=obj.jurisdiction.terms(obj.request_type),
-            execution_state=(obj.execution or {}).get("state", ""),
+            execution_state=obj.get_execution_state_display() if obj.execution_state else "",
             execution_error=(obj.execution or {}).get("error", "") if handles else "",
             message_form=forms.get("message_form") or MessageForm(),
             note_form=forms.get("note_form") or NoteForm(),

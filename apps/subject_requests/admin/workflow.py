@@ -30,10 +30,10 @@ from apps.accounts.models import User
 from apps.subject_requests.domain import APPROVE_PERMISSION, HANDLE_PERMISSION, sees_subject
 from apps.subject_requests.forms.intake import validate_identity_note
 from apps.subject_requests.forms.workflow import MessageForm, NoteForm, ReasonForm
-from apps.subject_requests.models import RequestType, SubjectRequest
+from apps.subject_requests.models import ExecutionState, RequestType, SubjectRequest
 from apps.subject_requests.selectors.deadlines import clock
 from apps.subject_requests.selectors.requests import allowed_transitions
-from apps.subject_requests.selectors.workflow import approval_requested_by, execution_state, officer_finishes
+from apps.subject_requests.selectors.workflow import approval_requested_by, officer_finishes
 from apps.subject_requests.services.requests import subject_request_message, subject_request_note
 from apps.subject_requests.services.workflow import rectification_apply, subject_request_step_take
 
@@ -144,7 +144,9 @@ STEPS: list[Step] = [
         reason_required=True,
         reason_label=gettext_lazy("Outcome, as told to the subject"),
         reason_help=gettext_lazy("The subject is emailed this and sees it in Your requests."),
-        applies=lambda r: r.status == Status.IN_PROGRESS and officer_finishes(r) and execution_state(r) != "done",
+        applies=lambda r: r.status == Status.IN_PROGRESS
+        and officer_finishes(r)
+        and r.execution_state != ExecutionState.DONE,
     ),
     Step(
         "retry",
@@ -152,7 +154,8 @@ STEPS: list[Step] = [
         gettext_lazy("Queue this request's execution again?"),
         reason_label=gettext_lazy("Note (optional, internal)"),
         reason_help=gettext_lazy("The worker's last attempt failed; it is queued again."),
-        applies=lambda r: r.status == Status.IN_PROGRESS and execution_state(r) in ("failed", "gave_up"),
+        applies=lambda r: r.status == Status.IN_PROGRESS
+        and r.execution_state in (ExecutionState.FAILED, ExecutionState.GAVE_UP),
     ),
     Step(
         "pause",

@@ -11,18 +11,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from apps.core.clock import zone
-from apps.subject_requests.execution.record import (
+from apps.subject_requests.execution.record import no_account
+from apps.subject_requests.models import RequestType, SubjectRequest
+from apps.subject_requests.services.execution import (
     SYSTEM,
     complete,
     fail,
     in_language,
     lock,
-    no_account,
-    now_iso,
     record_execution,
     worker_actor,
 )
-from apps.subject_requests.models import RequestType, SubjectRequest
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +104,6 @@ def execute_erasure(request: SubjectRequest) -> SubjectRequest:
             record_execution(locked.pk, erasure={"id": run.pk, "reference": str(run.reference)})
     if run.status not in FINISHED:
         run = erasure_carry_out_here(run)  # batches in their own transactions
-        record_execution(request.pk, active_at=now_iso())
     if run.status == ErasureRun.Status.FAILED:
         return fail(request, error=f"Erasure {run.reference} failed: {run.last_error}")
     if run.status not in (ErasureRun.Status.COMPLETED, ErasureRun.Status.PARTIAL):

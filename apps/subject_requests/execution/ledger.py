@@ -12,20 +12,18 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.subject_requests.execution.record import (
+from apps.subject_requests.execution.record import address, no_account
+from apps.subject_requests.models import ExecutionState, SubjectRequest
+from apps.subject_requests.services.execution import (
     ACCOUNT_TYPES,
-    RUNNING,
     SYSTEM,
     Actor,
-    address,
     await_officer,
     complete,
     in_language,
     lock,
-    no_account,
     worker_actor,
 )
-from apps.subject_requests.models import SubjectRequest
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +138,7 @@ def _ledger(request: SubjectRequest, work: Callable[[SubjectRequest, Actor], tup
     with transaction.atomic():
         locked = lock(request.pk)
         assert locked is not None
-        if locked.status != Status.IN_PROGRESS or locked.execution.get("state") != RUNNING:
+        if locked.status != Status.IN_PROGRESS or locked.execution_state != ExecutionState.RUNNING:
             return locked
         _purposes_found, unknown = _purposes(locked)
         if unknown:

@@ -4,9 +4,8 @@ with a note saying what to do. What officers then do (apply, complete, approve) 
 
 from __future__ import annotations
 
-from apps.subject_requests.domain import AWAITING_OFFICER
-from apps.subject_requests.execution.record import await_officer
-from apps.subject_requests.models import RequestType, SubjectRequest
+from apps.subject_requests.models import ExecutionState, RequestType, SubjectRequest
+from apps.subject_requests.services.execution import await_officer
 
 Status = SubjectRequest.Status
 
@@ -23,4 +22,4 @@ def execute_for_officer(request: SubjectRequest) -> SubjectRequest:
 
 def awaiting_officer(request: SubjectRequest) -> bool:
     """In progress, with the worker's part done: an officer finishes it (command --wait stops here)."""
-    return request.status == Status.IN_PROGRESS and (request.execution or {}).get("state") == AWAITING_OFFICER
+    return request.status == Status.IN_PROGRESS and request.execution_state == ExecutionState.AWAITING_OFFICER

@@ -8,23 +8,19 @@ from django.db.models import Q, QuerySet
 
 from apps.accounts.models import User
 from apps.subject_requests.domain import HANDLE_PERMISSION
-from apps.subject_requests.models import RequestType, SubjectRequest
+from apps.subject_requests.models import ExecutionState, RequestType, SubjectRequest
 
 Status = SubjectRequest.Status
 
 # Types an officer completes by hand (a complaint's outcome, a reviewed rectification);
-# the worker completes the others, or leaves them to an officer (execution["state"]).
+# the worker completes the others, or leaves them to an officer (request.execution_state).
 OFFICER_COMPLETED = {RequestType.COMPLAINT, RequestType.RECTIFICATION}
-WORKER_DONE = ("awaiting_officer", "failed", "gave_up", "done")
-
-
-def execution_state(request: SubjectRequest) -> str:
-    return (request.execution or {}).get("state", "")
+WORKER_DONE = (ExecutionState.AWAITING_OFFICER, ExecutionState.FAILED, ExecutionState.GAVE_UP, ExecutionState.DONE)
 
 
 def officer_finishes(request: SubjectRequest) -> bool:
     """An officer writes the outcome: their types, or the worker's part is over."""
-    return request.request_type in OFFICER_COMPLETED or execution_state(request) in WORKER_DONE
+    return request.request_type in OFFICER_COMPLETED or request.execution_state in WORKER_DONE
 
 
 def approval_requested_by(request: SubjectRequest) -> int | None:

@@ -1,67 +1,141 @@
-"""The reconciler of lost executions, a periodic job with two doors (DESIGN.md): a beat entry in
-config/celery.py (tasks.requeue_stuck_task, every 10 minutes) and ``manage.py
-reconcile_subject_requests --dry-run``.
+"""The request's record of what the worker did, and the steps the worker and the officers'
+services share: lock, record, complete, hand over to an officer, fail.
 
-Requests the worker owes work on whose task is lost (a broker restart, a killed worker;
-which ones: selectors/execution.py) are queued again, so nothing is lost. The engine that
-carries them out is execution/.
+The worker's part itself is the engine in execution/, run as a background job (apps/core/jobs/,
+kind ``subject_requests.execution``): the job machinery owns its lease, attempts and retries,
+and the one reconciler sends on a request whose worker died. ``request.execution_state`` says
+where the worker's part stands (ExecutionState); ``request.execution`` holds what it did (the
+export or erasure it made, the restriction, ledger events, the officer who started it, the
+last error).
 """
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
+from collections.abc import Callable
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from apps.subject_requests.domain import GAVE_UP
-from apps.subject_requests.models import SubjectRequest
-from apps.subject_requests.selectors.execution import STUCK_AFTER, is_stuck, stuck_requests
-from apps.subject_requests.services.requests import queue_execution, subject_request_note
+from apps.accounts.models import User
+from apps.core.actors import SystemActor
+from apps.subject_requests.models import ExecutionState, RequestType, SubjectRequest
+from apps.subject_requests.services.requests import subject_request_note, subject_request_transition
 
-logger = logging.getLogger(__name__)
+Status = SubjectRequest.Status
+Actor = User | SystemActor
+SYSTEM = SystemActor("subject-requests")
 
-# Re-queued this many times without finishing: the reconciler stops and tells the officers
-# (a request that kills its worker every time must not loop for ever).
-MAX_REQUEUES = 5
+# Types an officer finishes by hand after the worker has prepared them.
+OFFICER_TYPES = {RequestType.RECTIFICATION, RequestType.COMPLAINT}
+# Types with nothing to do without an account (no consents, no restriction to place).
+ACCOUNT_TYPES = {RequestType.ACCESS, RequestType.PORTABILITY, RequestType.ERASURE, RequestType.RESTRICTION}
 
 
-def subject_requests_requeue_stuck(
-    *, older_than: timedelta = STUCK_AFTER, dry_run: bool = False, max_requeues: int = MAX_REQUEUES
-) -> list[SubjectRequest]:
-    """Queue execution again for each stuck request (every 10 minutes by beat).
+def now_iso() -> str:
+    return timezone.now().isoformat()
 
-    Safe to over-queue: execution is idempotent and resumes the export or erasure it had
-    started. After ``max_requeues`` the request is marked gave_up with a note for officers.
+
+def record_execution(request_id: int, *, state: str | None = None, **changes: Any) -> dict:
+    """Merge ``changes`` into the request's execution record (and set its state), under the row lock.
+
+    update(), not save(): bookkeeping is not a change of the request (no history row, no
+    actor); the status changes it accompanies are recorded by the services.
     """
-    stuck = stuck_requests(older_than=older_than)
-    if dry_run:
-        return stuck
-    done = []
-    for candidate in stuck:
-        with transaction.atomic():
-            request = SubjectRequest.objects.select_for_update().get(pk=candidate.pk)
-            if not is_stuck(request, now=timezone.now(), older_than=older_than):
-                continue  # finished or picked up meanwhile
-            record = dict(request.execution or {})
-            requeues = int(record.get("requeues", 0))
-            if requeues >= max_requeues:
-                record.update(state=GAVE_UP, finished_at=timezone.now().isoformat())
-                SubjectRequest.objects.filter(pk=request.pk).update(execution=record)
-                subject_request_note(
-                    request=request,
-                    actor=None,
-                    body=(
-                        f"The worker did not finish this request after {requeues + 1} tries "
-                        f"(last error: {record.get('error') or 'none recorded'}). Queue it again or handle it by hand."
-                    ),
-                )
-                logger.error("Subject request %s: gave up after %s re-queues.", request.reference, requeues)
-                continue
-            record.update(requeues=requeues + 1, requeued_at=timezone.now().isoformat())
-            SubjectRequest.objects.filter(pk=request.pk).update(execution=record)
-            transaction.on_commit(lambda pk=request.pk: queue_execution(pk))
-            request.execution = record
-            done.append(request)
-    return done
+    with transaction.atomic():
+        current = SubjectRequest.objects.select_for_update().values_list("execution", flat=True).get(pk=request_id)
+        execution = {**(current or {}), **changes}
+        fields: dict[str, Any] = {"execution": execution}
+        if state is not None:
+            fields["execution_state"] = state
+        SubjectRequest.objects.filter(pk=request_id).update(**fields)
+    return execution
+
+
+def lock(request_id: int) -> SubjectRequest | None:
+    # of=self: PostgreSQL cannot lock the nullable side of the outer join to the subject.
+    return (
+        SubjectRequest.objects.select_for_update(of=("self",))
+        .select_related("subject", "jurisdiction")
+        .filter(pk=request_id)
+        .first()
+    )
+
+
+def worker_actor(request: SubjectRequest) -> Actor:
+    """The officer who started the request acts through the engines; otherwise the system."""
+    officer_id = (request.execution or {}).get("started_by")
+    if officer_id:
+        officer = User.objects.filter(pk=officer_id, is_staff=True).first()
+        if officer is not None:
+            return officer
+    return SYSTEM
+
+
+def complete(request_id: int, *, outcome: str, actor: Actor, reason: str, **extra: Any) -> SubjectRequest:
+    """IN_PROGRESS → COMPLETED with the outcome the subject is told (emailed by the service)."""
+    with transaction.atomic():
+        request = lock(request_id)
+        assert request is not None
+        if request.status != Status.IN_PROGRESS:
+            return request
+        record_execution(request.pk, state=ExecutionState.DONE, finished_at=now_iso(), error="", **extra)
+        return subject_request_transition(
+            request=request, to_status=Status.COMPLETED, actor=actor, reason=reason, outcome=outcome
+        )
+
+
+def await_officer(request: SubjectRequest, *, note: str, **extra: Any) -> SubjectRequest:
+    """Leave the request IN_PROGRESS for an officer, with an internal note saying why."""
+    with transaction.atomic():
+        locked = lock(request.pk)
+        assert locked is not None
+        if locked.status != Status.IN_PROGRESS or locked.execution_state == ExecutionState.AWAITING_OFFICER:
+            return locked
+        locked.execution = record_execution(
+            locked.pk, state=ExecutionState.AWAITING_OFFICER, finished_at=now_iso(), **extra
+        )
+        locked.execution_state = ExecutionState.AWAITING_OFFICER
+        subject_request_note(request=locked, actor=None, body=note)
+        return locked
+
+
+def fail(request: SubjectRequest, *, error: str) -> SubjectRequest:
+    """The engine failed: officers see the note and decide (retry, complete by hand, reject)."""
+    with transaction.atomic():
+        locked = lock(request.pk)
+        assert locked is not None
+        if locked.status != Status.IN_PROGRESS:
+            return locked
+        locked.execution = record_execution(
+            locked.pk, state=ExecutionState.FAILED, finished_at=now_iso(), error=error[:1000]
+        )
+        locked.execution_state = ExecutionState.FAILED
+        subject_request_note(request=locked, actor=None, body=f"Execution failed: {error}"[:10000])
+        return locked
+
+
+@transaction.atomic
+def execution_give_up(*, request_id: int, error: str) -> SubjectRequest | None:
+    """Its job gave up (the worker did not finish after several tries): officers are told."""
+    locked = lock(request_id)
+    if locked is None or locked.status != Status.IN_PROGRESS:
+        return locked
+    if locked.execution_state in (ExecutionState.DONE, ExecutionState.AWAITING_OFFICER, ExecutionState.FAILED):
+        return locked
+    locked.execution = record_execution(
+        locked.pk, state=ExecutionState.GAVE_UP, finished_at=now_iso(), error=error[:1000]
+    )
+    locked.execution_state = ExecutionState.GAVE_UP
+    subject_request_note(
+        request=locked,
+        actor=None,
+        body=f"The worker did not finish this request ({error}). Queue it again or handle it by hand."[:10000],
+    )
+    return locked
+
+
+def in_language(request: SubjectRequest, make: Callable[[], str]) -> str:
+    with translation.override(request.language or settings.LANGUAGE_CODE):
+        return make().strip()

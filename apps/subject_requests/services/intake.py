@@ -115,7 +115,7 @@ def subject_request_create(
     apply_deadlines(request)
     save_with_actor(request, actor=actor, reason=f"Request received ({Channel(channel).label})")
     if verified:
-        transaction.on_commit(lambda: after_opening(request.pk))
+        after_opening(request.pk)
     return request, True
 
 
@@ -200,7 +200,7 @@ def subject_request_confirm(*, reference: str, code: str) -> SubjectRequest:
         return duplicate
     apply_deadlines(request)
     save_with_actor(request, actor=SystemActor("public-form"), reason="Email address confirmed")
-    transaction.on_commit(lambda: after_opening(request.pk))
+    after_opening(request.pk)
     return request
 
 
@@ -233,7 +233,7 @@ def subject_request_verify(*, request: SubjectRequest, actor: User, note: str) -
         return duplicate
     apply_deadlines(locked)
     save_with_actor(locked, actor=actor, reason="Identity checked by an officer")
-    transaction.on_commit(lambda: after_opening(locked.pk))
+    after_opening(locked.pk)
     request.__dict__.update(locked.__dict__)
     return locked
 

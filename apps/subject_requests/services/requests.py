@@ -15,8 +15,6 @@ status on Your Account → Your requests.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor, record_actor
+from apps.core.jobs import job_enqueue
 from apps.core.mail import send_templated_mail
 from apps.subject_requests.models import IMMEDIATE_TYPES, RequestMessage, SubjectRequest
 from apps.subject_requests.selectors.requests import allowed_transitions
@@ -39,34 +38,17 @@ Status = SubjectRequest.Status
 Actor = User | SystemActor
 
 
-# --- The worker's queues ----------------------------------------------------------------------
-
-
-@dataclass
-class Queues:
-    """The Celery tasks the services queue. tasks.py sits above the services (its tasks call
-    them), so the services reach its tasks through these slots, filled by
-    SubjectRequestsConfig.ready(); each task is looked up when used, so a test may replace its
-    ``delay``."""
-
-    acknowledge: Any = None  # tasks.acknowledge_task
-    execute: Any = None  # tasks.execute_task
-
-
-QUEUES = Queues()
-
-
-def queues_connect(*, acknowledge: Any, execute: Any) -> None:
-    QUEUES.acknowledge = acknowledge
-    QUEUES.execute = execute
+# --- The worker's jobs -------------------------------------------------------------------------
+# Written in the caller's transaction (the job row is the outbox: apps/core/jobs/), sent to a
+# worker after the commit, and sent again by the one reconciler if the broker was down.
 
 
 def queue_acknowledgement(request_pk: int) -> None:
-    QUEUES.acknowledge.delay(request_pk)
+    job_enqueue(kind=SubjectRequest.ACKNOWLEDGEMENT_JOB_KIND, target=request_pk)
 
 
 def queue_execution(request_pk: int) -> None:
-    QUEUES.execute.delay(request_pk)
+    job_enqueue(kind=SubjectRequest.JOB_KIND, target=request_pk)
 
 
 # --- Saving a change ---------------------------------------------------------------------------
@@ -81,7 +63,8 @@ def save_with_actor(request: SubjectRequest, *, actor: Actor | None, reason: str
 
 
 def after_opening(request_pk: int) -> None:
-    """Acknowledge by email and start what runs at once (objections to direct marketing, withdrawals)."""
+    """Acknowledge by email and start what runs at once (objections to direct marketing,
+    withdrawals): both jobs are written in the opening's transaction."""
     queue_acknowledgement(request_pk)
     request = SubjectRequest.objects.filter(pk=request_pk).first()
     if request is not None and request.request_type in IMMEDIATE_TYPES:

@@ -19,22 +19,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.subject_requests.domain import AWAITING_OFFICER, DONE, FAILED, GAVE_UP, QUEUED, RUNNING
-from apps.subject_requests.execution.record import (
+from apps.subject_requests.models import ExecutionState, RequestType, SubjectRequest
+from apps.subject_requests.selectors.workflow import approval_requested_by, officer_finishes
+from apps.subject_requests.services.deadlines import apply_deadlines, resume_clock
+from apps.subject_requests.services.execution import (
     OFFICER_TYPES,
     complete,
     in_language,
     lock,
     now_iso,
-    queue,
     record_execution,
 )
-from apps.subject_requests.models import RequestType, SubjectRequest
-from apps.subject_requests.selectors.workflow import approval_requested_by, officer_finishes
-from apps.subject_requests.services.deadlines import apply_deadlines, resume_clock
 from apps.subject_requests.services.intake import subject_request_verify
 from apps.subject_requests.services.requests import (
     Actor,
+    queue_execution,
     save_with_actor,
     subject_request_note,
     subject_request_transition,
@@ -127,28 +126,31 @@ def subject_request_extend(*, request: SubjectRequest, actor: Actor, reason: str
 
 @transaction.atomic
 def subject_request_start(*, request: SubjectRequest, actor: Actor) -> SubjectRequest:
-    """OPEN → IN_PROGRESS, and the worker is asked (after the commit) to carry it out."""
+    """OPEN → IN_PROGRESS, and the worker is asked to carry it out (its job, sent after the commit)."""
     started = subject_request_transition(request=request, to_status=Status.IN_PROGRESS, actor=actor, reason="Started")
-    execution = {"state": QUEUED, "queued_at": now_iso()}
-    if isinstance(actor, User):
-        execution["started_by"] = actor.pk
-    started.execution = record_execution(started.pk, **execution)
-    queue(started.pk)
+    execution = {"started_by": actor.pk} if isinstance(actor, User) else {}
+    started.execution = record_execution(started.pk, state=ExecutionState.QUEUED, **execution)
+    started.execution_state = ExecutionState.QUEUED
+    queue_execution(started.pk)
     request.__dict__.update(started.__dict__)
     return started
 
 
 @transaction.atomic
 def subject_request_retry(*, request: SubjectRequest, actor: User) -> SubjectRequest:
-    """An officer queues again an execution that failed or that the reconciler gave up on."""
+    """An officer queues again an execution that failed or whose job gave up (a new job, with
+    its attempts counted afresh)."""
     locked = lock(request.pk)
     assert locked is not None
-    state = (locked.execution or {}).get("state")
-    if locked.status != Status.IN_PROGRESS or state not in (FAILED, GAVE_UP):
+    if locked.status != Status.IN_PROGRESS or locked.execution_state not in (
+        ExecutionState.FAILED,
+        ExecutionState.GAVE_UP,
+    ):
         raise ValidationError(_("Only a request in progress whose execution failed can be run again."))
-    locked.execution = record_execution(locked.pk, state=QUEUED, queued_at=now_iso(), requeues=0, error="")
+    locked.execution = record_execution(locked.pk, state=ExecutionState.QUEUED, error="")
+    locked.execution_state = ExecutionState.QUEUED
     subject_request_note(request=locked, actor=actor, body="Execution queued again by an officer.")
-    queue(locked.pk)
+    queue_execution(locked.pk)
     return locked
 
 
@@ -227,7 +229,7 @@ def subject_request_complete(*, request: SubjectRequest, actor: User, outcome: s
         raise ValidationError(_("This request awaits approval by another officer."))
     if locked.status != Status.IN_PROGRESS:
         raise ValidationError(_("Only a request in progress can be completed."))
-    busy = (locked.execution or {}).get("state") in (QUEUED, RUNNING)
+    busy = locked.execution_state in (ExecutionState.QUEUED, ExecutionState.RUNNING)
     if busy and locked.request_type not in OFFICER_TYPES:
         raise ValidationError(_("The worker is still carrying this request out; wait for it to finish."))
     completed = complete(locked.pk, outcome=outcome, actor=actor, reason="Completed by an officer")
@@ -249,11 +251,11 @@ def subject_request_approve(*, request: SubjectRequest, actor: User) -> SubjectR
     if approval_requested_by(locked) == actor.pk:
         raise ValidationError(_("Another officer must approve a request you sent for approval."))
     execution = locked.execution or {}
-    executed = execution.get("state") in (DONE, AWAITING_OFFICER, FAILED)
+    executed = locked.execution_state in (ExecutionState.DONE, ExecutionState.AWAITING_OFFICER, ExecutionState.FAILED)
     if locked.request_type in OFFICER_TYPES or executed:
         if not locked.outcome.strip():
             raise ValidationError(_("Nothing to approve: the outcome was not written when it was sent for approval."))
-        record_execution(locked.pk, state=DONE, finished_at=now_iso())
+        record_execution(locked.pk, state=ExecutionState.DONE, finished_at=now_iso())
         approved = subject_request_transition(
             request=locked, to_status=Status.COMPLETED, actor=actor, reason="Approved", outcome=locked.outcome
         )
@@ -262,9 +264,10 @@ def subject_request_approve(*, request: SubjectRequest, actor: User) -> SubjectR
             request=locked, to_status=Status.IN_PROGRESS, actor=actor, reason="Approved"
         )
         approved.execution = record_execution(
-            approved.pk, state=QUEUED, queued_at=now_iso(), started_by=execution.get("started_by") or actor.pk
+            approved.pk, state=ExecutionState.QUEUED, started_by=execution.get("started_by") or actor.pk
         )
-        queue(approved.pk)
+        approved.execution_state = ExecutionState.QUEUED
+        queue_execution(approved.pk)
     request.__dict__.update(approved.__dict__)
     return approved
 
