@@ -130,7 +130,7 @@ def main() -> None:
     subjects = {name: make_subject(name, args.rows, args.versions) for name in ("engine", "floor", "loop")}
     noise = make_subject("bystander", max(len(BENCH_MODELS), args.rows // 10), 1)
 
-    run = erasure_start(subject=subjects["engine"], actor=SystemActor("bench"), reason="benchmark")
+    run = erasure_start(subject=subjects["engine"], actor=SystemActor("bench"), reason="benchmark", queue=False)
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         erasure_run(erasure_id=run.pk)

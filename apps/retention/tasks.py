@@ -8,7 +8,7 @@ import logging
 from celery import shared_task
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.jobs import JobKind, register_job_kind
+from apps.core.jobs import JobKind, RetryLater, register_job_kind
 from apps.retention.models import PurgeRun
 from apps.retention.purge import PURGE_JOB, PurgeBusy, purge, purge_job_run, purge_mark_failed
 from apps.retention.services.holds import legal_hold_remind_reviews
@@ -34,6 +34,10 @@ def purge_task(triggered_by: str = PurgeRun.Trigger.SCHEDULE, rule_code: str = "
     except PurgeBusy as busy:
         logger.info("Purge not started: %s", busy)
         return f"busy:{busy.run.reference}"
+    except RetryLater as wait:
+        # The run's job is released: its next delivery (the reconciler's) finishes it.
+        logger.warning("Purge run not finished: %s", wait)
+        return "retry-later"
     return f"{run.reference}:{run.status}"
 
 

@@ -12,6 +12,7 @@ from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.utils import timezone
@@ -20,6 +21,7 @@ from apps.accounts.models import LoginEvent, User
 from apps.consent.models import ConsentEvent, Purpose
 from apps.consent.services.ledger import Context, consent_record
 from apps.core.actors import SystemActor
+from apps.core.jobs import RetryLater
 from apps.disclosures.models import DisclosureSubject
 from apps.disclosures.selectors.register import verify_chain
 from apps.personal_data.erasure.run import erasure_run, erasure_start
@@ -196,6 +198,34 @@ def test_data_exports_go_with_their_files_after_7_days(customer):
     assert counts(at(timezone.now() + timedelta(days=6, hours=23), "data-exports"), "data-exports") == {}
     assert counts(at(timezone.now() + timedelta(days=7, minutes=1), "data-exports"), "data-exports") == {"deleted": 1}
     assert not DataExport.objects.filter(pk=export.pk).exists()
+    assert not storage.exists(name)
+
+
+def test_a_file_storage_could_not_delete_is_tried_again_and_the_run_ends_only_when_it_is_gone(customer, monkeypatch):
+    export = DataExport.objects.create(subject=customer, status=DataExport.Status.READY)
+    export.file.save("export.zip", ContentFile(b"PK zip"), save=True)
+    storage, name = export.file.storage, export.file.name
+
+    def storage_away(self, name):
+        raise PermissionError("storage unavailable")
+
+    later = timezone.now() + timedelta(days=8)
+    with monkeypatch.context() as away, time_machine.travel(later, tick=False):
+        away.setattr(FileSystemStorage, "delete", storage_away)
+        with TestCase.captureOnCommitCallbacks(execute=True), pytest.raises(RetryLater, match="1 file"):
+            purge(triggered_by=PurgeRun.Trigger.COMMAND, rule_code="data-exports")
+    run = PurgeRun.objects.get()
+    assert run.status == PurgeRun.Status.RUNNING  # its job is tried again later
+    assert not DataExport.objects.filter(pk=export.pk).exists()
+    pending = {"model": DataExport._meta.label, "field": "file", "name": name}
+    assert run.progress["data-exports"]["pending_files"] == [pending]
+    assert storage.exists(name)
+
+    with time_machine.travel(later + timedelta(minutes=5), tick=False):
+        resumed = run_purge("data-exports")  # the next delivery of the run's job
+    assert resumed.pk == run.pk
+    assert resumed.progress["data-exports"]["pending_files"] == []
+    assert resumed.progress["data-exports"]["files_deleted"] == 1
     assert not storage.exists(name)
 
 

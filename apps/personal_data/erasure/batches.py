@@ -1,10 +1,15 @@
 """One batch of one table: the live rows (or orphaned history rows) erased in one short
-transaction that also saves the checkpoint; and the files of erased rows, deleted after commit."""
+transaction that also saves the checkpoint; and the files of erased rows, deleted after commit.
+
+``apply_batch`` and ``delete_stored_files`` are the one way rows leave or lose their personal
+data: the retention purge (apps/retention/purge/) applies its batches with them too.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.sessions.models import Session
 from django.db import models, transaction
@@ -15,9 +20,6 @@ from apps.personal_data.erasure.checkpoint import FINISHED, _json_pk, _new_state
 from apps.personal_data.erasure.plan import TablePlan, _orphan_history
 from apps.personal_data.models import ErasureRun
 from apps.personal_data.registry import Entry, entries
-
-if TYPE_CHECKING:
-    pass  # the subject; AUTH_USER_MODEL at run time
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +110,63 @@ def _collect_files(plan: TablePlan, queryset: models.QuerySet, files: list[dict]
             files.append({"model": plan.entry.label, "field": name, "name": stored})
 
 
+@dataclass
+class Applied:
+    rows: int = 0
+    history_rows: int = 0
+    files: list[dict] = field(default_factory=list)  # stored files of these rows, to delete after commit
+
+
+def apply_batch(
+    plan: TablePlan,
+    rows: models.QuerySet,
+    *,
+    updates: dict[str, Any] | None = None,
+    history_updates: dict[str, Any] | None = None,
+) -> Applied:
+    """Delete or anonymise one batch of ``plan``'s table, its history rows first (their
+    selection reads the live rows, which the next statement changes), collecting the files
+    the rows name. Call it inside the batch's transaction; delete the files after commit.
+
+    Raw deletes and update(): no signals, so simple-history does not write the data being
+    removed into a new history row, and nothing cascades outside the batching (registry
+    order handles children first). ``updates`` go to the live rows only (an account's
+    closure, a rule's own changes); ``history_updates`` to the history rows.
+    """
+    applied = Applied()
+    _collect_files(plan, rows, applied.files)
+    history_model = plan.entry.history_model
+    if history_model is not None:
+        history = history_model._base_manager.filter(id__in=rows.values("pk"))
+        _collect_files(plan, history, applied.files)
+        if plan.mode == "delete":
+            applied.history_rows = history._raw_delete(history.db)
+        else:
+            applied.history_rows = history.update(**plan.history_updates, **(history_updates or {}))
+    if plan.mode == "delete":
+        applied.rows = rows._raw_delete(rows.db)
+    else:
+        applied.rows = rows.update(**plan.updates, **(updates or {}))
+    applied.files = [f for i, f in enumerate(applied.files) if f not in applied.files[:i]]
+    return applied
+
+
+def delete_stored_files(files: list[dict]) -> list[dict]:
+    """Delete the stored files (as ``apply_batch`` lists them); returns those deleted. One
+    that storage could not delete stays for the caller to try again later."""
+    from django.apps import apps
+
+    deleted = []
+    for item in files:
+        storage = apps.get_model(item["model"])._meta.get_field(item["field"]).storage
+        try:
+            storage.delete(item["name"])
+        except OSError:
+            continue
+        deleted.append(item)
+    return deleted
+
+
 def _erase_history_rows(plan: TablePlan, history: models.QuerySet, state: dict, files: list[dict]) -> None:
     if plan.mode == "keep":
         return
@@ -130,24 +189,16 @@ def _erase_live_rows(
     if plan.mode == "keep":
         state["rows_kept"] += count
         return
-    _collect_files(plan, rows, files)
-    history = (
-        entry.history_model._base_manager.filter(id__in=rows.values("pk")) if entry.history_model is not None else None
-    )
-    # History first: its selection reads the live rows, which the next statement changes.
-    if history is not None:
-        _erase_history_rows(plan, history, state, files)
-    if plan.mode == "delete":
-        # _raw_delete: one DELETE, no signals. A normal delete() would make simple-history's
-        # post_delete write the row (with its data) into the history table once more, and
-        # would cascade outside the batching; registry order already handled the children.
-        state["rows_deleted"] += rows._raw_delete(rows.db)
-        return
-    # update(): one UPDATE, no save() signals that could copy the data elsewhere.
     # Evaluate the batch's keys now: the UPDATE may change what the subject filter matches.
-    pks = list(rows.values_list("pk", flat=True)) if entry.erasure_version else []
-    state["rows_anonymised"] += rows.update(**plan.updates, **plan.closure)
-    if history is not None and entry.erasure_version:
+    pks = list(rows.values_list("pk", flat=True)) if entry.erasure_version and plan.mode != "delete" else []
+    applied = apply_batch(plan, rows, updates=plan.closure)
+    files.extend(applied.files)
+    state["history_rows_scrubbed"] += applied.history_rows
+    if plan.mode == "delete":
+        state["rows_deleted"] += applied.rows
+        return
+    state["rows_anonymised"] += applied.rows
+    if entry.history_model is not None and entry.erasure_version:
         # The account gets one new version naming who erased it and why. Other tables do
         # not: the certificate is their record, and a version per row would double the
         # writes of every anonymised table (bench/erasure.py measures this).
@@ -160,22 +211,17 @@ def _erase_live_rows(
 
 
 def _delete_files(run_pk: int, files: list[dict]) -> None:
-    """Delete uploaded files after the rows naming them are committed, then clear the list."""
-    from django.apps import apps
-
-    for item in files:
-        model = apps.get_model(item["model"])
-        storage = model._meta.get_field(item["field"]).storage
-        try:
-            storage.delete(item["name"])
-        except OSError:
-            logger.warning("Erasure %s could not delete a file; it stays listed as pending.", run_pk)
-            return
+    """Delete uploaded files after the rows naming them are committed, then clear them from the list."""
+    deleted = delete_stored_files(files)
+    if len(deleted) < len(files):
+        logger.warning("Erasure %s could not delete a file; it stays listed as pending.", run_pk)
+    if not deleted:
+        return
     with transaction.atomic():
         run = ErasureRun.objects.select_for_update().get(pk=run_pk)
         pending = run.progress.get("pending_files", [])
-        removed = [f for f in pending if f in files]  # counted once, whoever deleted them first
-        run.progress["pending_files"] = [f for f in pending if f not in files]
+        removed = [f for f in pending if f in deleted]  # counted once, whoever deleted them first
+        run.progress["pending_files"] = [f for f in pending if f not in deleted]
         run.progress["files_deleted"] = run.progress.get("files_deleted", 0) + len(removed)
         _save_progress(run)
 

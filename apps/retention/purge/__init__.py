@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.jobs import Heartbeat, JobLost, job_execute
+from apps.core.jobs import Heartbeat, JobLost, RetryLater, job_execute
 from apps.retention.domain import kind_of, validate_rule
 from apps.retention.models import PurgeRun
 from apps.retention.purge import actions
@@ -96,6 +96,11 @@ def purge_execute(claim: Claim) -> PurgeRun:
             message = f"{type(exc).__name__}: {exc}"[:500]
             checkpoint(claim, rule.code, error=message)
         checkpoint(claim, rule.code, done=True)
+    left = actions.files_still_pending(claim)
+    if left:
+        # Finished only when every file of a purged row is gone: the run's job is tried
+        # again later, and resumes here (its rules are done).
+        raise RetryLater(f"{left} file(s) of purged rows could not be deleted yet")
     return _finish(claim)
 
 

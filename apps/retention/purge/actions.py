@@ -14,12 +14,12 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.core.actors import SystemActor
 from apps.core.mail import send_templated_mail
+from apps.personal_data.erasure.batches import apply_batch, delete_stored_files
 from apps.personal_data.erasure.plan import TablePlan
 from apps.personal_data.erasure.run import erasure_carry_out_here, erasure_start
 from apps.personal_data.models import ErasureRun
-from apps.personal_data.registry import Entry
-from apps.retention.domain import RetentionScope, anonymise_plan, rule_entry
-from apps.retention.models import AccountDeletion, InactivityNotice, RetentionRule
+from apps.retention.domain import anonymise_plan, rule_entry
+from apps.retention.models import AccountDeletion, InactivityNotice, PurgeRun, RetentionRule
 from apps.retention.purge.checkpoint import Claim, checkpoint, keyset_batches
 from apps.retention.purge.scope import (
     closed_accounts_due,
@@ -48,46 +48,47 @@ def purge_rows(claim: Claim, rule: RetentionRule) -> None:
         with transaction.atomic():
             # The batch as a key range of the due rows, not an IN list of thousands of keys.
             batch = due.filter(pk__gte=keys[0], pk__lte=keys[-1])
-            files = _files_of(plan, batch)
-            done = _apply(plan, batch, scope)
+            # The erasure engine's batch applier: history first, no signals, files collected.
+            applied = apply_batch(plan, batch, updates=scope.updates, history_updates=scope.history_updates)
             key = "deleted" if plan.mode == "delete" else "anonymised"
-            checkpoint(claim, rule.code, add={key: done}, after=keys[-1])
-            if files:
-                transaction.on_commit(lambda f=files: _delete_files(entry, f))
+            # The files are listed as pending with the batch, and cleared once deleted (after
+            # commit): a file storage could not delete is tried again, as erasure's are.
+            pending = [*claim.progress.get(rule.code, {}).get("pending_files", []), *applied.files]
+            checkpoint(claim, rule.code, add={key: applied.rows}, after=keys[-1], pending_files=pending)
+            if applied.files:
+                transaction.on_commit(lambda files=applied.files: delete_pending_files(claim, rule.code, files))
 
 
-def _files_of(plan: TablePlan, rows: models.QuerySet) -> list[tuple[str, str]]:
-    found = []
-    for name in plan.file_fields(rows.model):
-        for stored in rows.exclude(**{name: ""}).exclude(**{f"{name}__isnull": True}).values_list(name, flat=True):
-            found.append((name, stored))
-    return found
+@transaction.atomic
+def _forget_deleted(claim: Claim, code: str, deleted: list[dict]) -> None:
+    # Not a checkpoint: whoever holds the run now, these files are gone (and counted once).
+    run = PurgeRun.objects.select_for_update().get(pk=claim.run_pk)
+    state = run.progress.setdefault(code, {})
+    pending = state.get("pending_files", [])
+    state["files_deleted"] = int(state.get("files_deleted", 0)) + len([f for f in pending if f in deleted])
+    state["pending_files"] = [f for f in pending if f not in deleted]
+    run.save(update_fields=["progress", "updated_at"])
+    claim.progress = run.progress
 
 
-def _delete_files(entry: Entry, files: list[tuple[str, str]]) -> None:
-    for name, stored in files:
-        try:
-            entry.model._meta.get_field(name).storage.delete(stored)
-        except OSError:
-            logger.warning("Purge could not delete a file of %s; an orphan file remains.", entry.label)
+def delete_pending_files(claim: Claim, code: str, files: list[dict]) -> list[dict]:
+    """Delete files of purged rows; those deleted leave the rule's pending list. Returns those left."""
+    deleted = delete_stored_files(files)
+    if len(deleted) < len(files):
+        logger.warning("Purge rule %s could not delete %s file(s); they stay pending.", code, len(files) - len(deleted))
+    if deleted:
+        _forget_deleted(claim, code, deleted)
+    return [f for f in files if f not in deleted]
 
 
-def _apply(plan: TablePlan, rows: models.QuerySet, scope: RetentionScope) -> int:
-    """One batch: the history rows first (their selection reads the live rows), then the rows.
-
-    Raw deletes and update(): no signals, so simple-history does not write the data it is
-    removing into a new history row (see the erasure engine, which does the same).
-    """
-    history_model = plan.entry.history_model
-    if history_model is not None:
-        history = history_model._base_manager.filter(id__in=rows.values("pk"))
-        if plan.mode == "delete":
-            history._raw_delete(history.db)
-        else:
-            history.update(**plan.history_updates, **scope.history_updates)
-    if plan.mode == "delete":
-        return rows._raw_delete(rows.db)
-    return rows.update(**plan.updates, **scope.updates)
+def files_still_pending(claim: Claim) -> int:
+    """Try again every file a rule of this run could not delete yet; how many are still left."""
+    left = 0
+    for code, state in list(claim.progress.items()):
+        pending = list(state.get("pending_files", []))
+        if pending:
+            left += len(delete_pending_files(claim, code, pending))
+    return left
 
 
 def purge_closed_accounts(claim: Claim, rule: RetentionRule) -> None:

@@ -7,6 +7,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.core.jobs import RetryLater
 from apps.retention.models import PurgeRun, RetentionRule
 from apps.retention.purge import PurgeBusy, purge, purge_preview
 
@@ -34,6 +35,8 @@ class Command(BaseCommand):
             run = purge(triggered_by=PurgeRun.Trigger.COMMAND, rule_code=rule)
         except PurgeBusy as busy:
             raise CommandError(f"A purge is already running ({busy.run.reference}); nothing was done.") from None
+        except RetryLater as wait:
+            raise CommandError(f"The purge did its rules, but {wait}; its run is tried again later.") from None
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
         result = {
