@@ -57,21 +57,20 @@ def _seed_data_after_flushes(request):
 
 
 def _seed_if_flushed() -> None:
-    import importlib
-
-    from django.apps import apps
-
+    # The same functions the data migrations call (each app's services/install.py).
     from apps.consent.models import Purpose
+    from apps.consent.services.install import install_data_seed as consent_seed
     from apps.retention.models import RetentionRule
+    from apps.retention.services.install import install_data_seed as retention_seed
     from apps.subject_requests.models import Jurisdiction
+    from apps.subject_requests.services.install import install_data_seed as requests_seed
 
     if not Purpose.objects.exists():
-        importlib.import_module("apps.consent.migrations.0002_seed_purposes_and_policy").seed(apps, None)
+        consent_seed()
     if not RetentionRule.objects.exists():
-        importlib.import_module("apps.retention.migrations.0002_seed_rules").seed(apps, None)
-        importlib.import_module("apps.retention.migrations.0004_seed_unconfirmed_requests").seed(apps, None)
+        retention_seed()
     if not Jurisdiction.objects.exists():
-        importlib.import_module("apps.subject_requests.migrations.0002_seed_jurisdictions").seed(apps, None)
+        requests_seed()
 
 
 @pytest.fixture

@@ -3,13 +3,11 @@ equal answers, the settings page, and Global Privacy Control (P-13)."""
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-from django.apps import apps as django_apps
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from apps.consent.models import ConsentEvent, Purpose
+from apps.consent.services.install import install_data_seed
 from tests.helpers import ARTIFACTS
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
@@ -21,7 +19,7 @@ TRACKING = {"pp_analytics", "pp_campaign"}
 def cookie_categories(transactional_db):
     # A transactional test before this one may have flushed the rows the seed migration made.
     if not Purpose.objects.filter(kind=Purpose.Kind.COOKIES).exists():
-        importlib.import_module("apps.consent.migrations.0002_seed_purposes_and_policy").seed(django_apps, None)
+        install_data_seed()
 
 
 def _names(context: BrowserContext) -> set[str]:
