@@ -19,7 +19,7 @@ help:
 	@echo "make test-clock CLOCK=2026-12-31T23:59:30Z   the quick lane with every test starting at that instant"
 	@echo "make test-browser  only the Chromium tests"
 	@echo "make setup         only the bootstrap (venv from uv.lock, migrations); fast when nothing changed"
-	@echo "make lint          ruff"
+	@echo "make lint          ruff, the import contracts (layer order, no cycles) and mypy"
 	@echo "make check-deploy  Django's deployment checks on the production settings"
 	@echo "make messages      regenerate and compile the Vietnamese catalogue (needs gettext)"
 	@echo "make clean         remove var/ and .venv"
@@ -59,8 +59,11 @@ test-clock: setup
 test-browser: setup
 	$(VENV)/bin/pytest --ds=config.settings.test -m browser
 
+# Style, the architecture's import contracts (pyproject.toml) and the types.
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy apps config
 
 check-deploy: setup
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(openssl rand -hex 40 2>/dev/null || echo check-only-$$RANDOM$$RANDOM-0123456789abcdefghijklmnopqrstuvwxyzABCDEF) \

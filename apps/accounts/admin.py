@@ -192,6 +192,7 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
 @admin.register(User.history.model)
 class UserHistoryAdmin(HistoryRecordAdmin):
+    # HistoryRecordAdmin (apps.core) leaves its list_display and search_fields to inference, as fixed-length tuples.
     list_display = (
         "history_date",
         "history_type",

@@ -172,7 +172,7 @@ def login_events(user: User, count: int, rng: random.Random, now) -> list[LoginE
 def ensure_person(email: str, full_name: str, password_hash: str, **extra) -> tuple[User, bool]:
     user = User.objects.filter(email=email).first()
     created = user is None
-    if created:
+    if user is None:
         user = User(email=email, password=password_hash, full_name=full_name, **extra)
         user._change_reason = f"demo data [{SystemActor('seed_demo')}]"  # type: ignore[attr-defined]
         user.save()

@@ -7,7 +7,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 
 from apps.accounts.models import Artist, ArtistFollow, Follow, LoginEvent, Organisation, PublicProfile, User
-from apps.personal_data.registry import Action, Category, PersonalField, exempt, register
+from apps.personal_data.registry import Action, Category, LegalBasis, PersonalField, exempt, register
 
 
 def _close_account(now: datetime) -> dict:
@@ -40,7 +40,7 @@ register(
             "date_joined",
             Category.ACCOUNT,
             Action.KEEP,
-            legal_basis="legal_obligation",
+            legal_basis=LegalBasis.LEGAL_OBLIGATION,
             retention="5 years after the account ends (tax and accounting records)",
         ),
         PersonalField("last_login", Category.USAGE),

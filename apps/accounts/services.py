@@ -53,6 +53,7 @@ def user_set_profile_picture(*, user: User, actor: User | SystemActor, upload: U
         user.profile_picture = None  # type: ignore[assignment]
     else:
         content = reencoded_picture(upload)
+        assert content.name is not None  # reencoded_picture always names the file
         user.profile_picture.save(content.name, content, save=False)
     record_actor(user, actor=actor, reason="profile picture changed" if upload else "profile picture removed")
     user.save(update_fields=["profile_picture"])

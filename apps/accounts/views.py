@@ -29,6 +29,7 @@ from apps.accounts.services import (
     user_set_profile_picture,
     user_update_details,
 )
+from apps.core.http import AuthenticatedHttpRequest
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,13 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def details(request: HttpRequest) -> HttpResponse:
+def details(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/details.html", {"primary_email": request.user.email})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def detail_edit(request: HttpRequest, key: str) -> HttpResponse:
+def detail_edit(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     spec = DETAIL_FORMS.get(key)
     if spec is None:
         raise Http404
@@ -90,7 +91,7 @@ def detail_edit(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def picture_edit(request: HttpRequest) -> HttpResponse:
+def picture_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = forms.ProfilePictureForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = None if form.cleaned_data["remove"] else form.cleaned_data["picture"]
@@ -110,7 +111,7 @@ def picture_edit(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def own_picture(request: HttpRequest) -> FileResponse:
+def own_picture(request: AuthenticatedHttpRequest) -> FileResponse:
     """The signed-in customer's own picture; private storage has no public URL."""
     if not request.user.profile_picture:
         raise Http404
@@ -134,14 +135,14 @@ def _content_type(name: str) -> str:
 
 @login_required
 @require_GET
-def security(request: HttpRequest) -> HttpResponse:
+def security(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(login_events_for_user(user=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "accounts/security.html", {"page": page})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def public_profile_edit(request: HttpRequest) -> HttpResponse:
+def public_profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = public_profile_get_or_create(user=request.user)
     form = forms.PublicProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():

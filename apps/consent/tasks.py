@@ -7,12 +7,17 @@ from apps.consent.mailing.queue import MAILING_JOB, mailing_mark_failed, mailing
 from apps.consent.mailing.send import mailing_send
 from apps.core.jobs import JobKind, register_job_kind
 
+
+def _mailing_given_up(target: str, error: str) -> None:
+    mailing_mark_failed(mailing_id=int(target), error=error)
+
+
 register_job_kind(
     JobKind(
         name=MAILING_JOB,
         label=_("Mailing"),
         run=lambda target, heartbeat: mailing_send(mailing_id=int(target), heartbeat=heartbeat),
-        on_give_up=lambda target, error: mailing_mark_failed(mailing_id=int(target), error=error),
+        on_give_up=_mailing_given_up,
         max_attempts=5,
     )
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -70,11 +70,12 @@ class AppendOnlyAdminMixin:
 class HistoryRecordAdmin(ReadOnlyAdmin):
     """The change history of a model, for auditors (who cannot see the live records)."""
 
-    list_display = ("history_date", "history_type", "history_user", "history_change_reason", "__str__")
-    list_filter = ("history_type", "history_date")
+    # Typed as tuples of any length: each history admin lists its model's own columns.
+    list_display: tuple[str, ...] = ("history_date", "history_type", "history_user", "history_change_reason", "__str__")
+    list_filter: ClassVar[tuple[str, ...]] = ("history_type", "history_date")
     date_hierarchy = "history_date"
     list_select_related = ("history_user",)
-    search_fields = ("history_change_reason",)
+    search_fields: ClassVar[tuple[str, ...]] = ("history_change_reason",)
     list_per_page = 50
 
 

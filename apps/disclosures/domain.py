@@ -167,7 +167,7 @@ def read_csv_rows(text: Iterable[str]) -> list[dict[str, str]]:
     if missing:
         raise ValidationError(_("The file lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)})
     reader.fieldnames = columns
-    rows = []
+    rows: list[dict[str, str]] = []
     for row in reader:
         if len(rows) == MAX_ENTRIES:
             raise ValidationError(_("At most %(count)d entries per file.") % {"count": MAX_ENTRIES})

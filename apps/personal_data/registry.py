@@ -248,6 +248,14 @@ def iter_personal_columns() -> Iterator[tuple[Entry, PersonalField]]:
             yield entry, personal_field
 
 
+def column(model: type[models.Model], name: str) -> models.Field:
+    """The model field ``name`` as a column: registered personal fields (and unique constraints) name
+    columns, never the reverse side of a relation, which ``get_field`` may also return."""
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, models.Field), f"{model._meta.label}.{name} is not a column"
+    return model_field
+
+
 # --- Legal holds ------------------------------------------------------------------------
 #
 # The retention app (legal holds, litigation) plugs in here by registering a provider; the

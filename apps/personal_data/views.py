@@ -26,15 +26,17 @@ PAGE_SIZE = 10
 @reauthentication_required(allow_get=True)
 @require_http_methods(["GET", "POST"])
 def data(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert user.is_authenticated  # login_required
     if request.method == "POST":
         try:
-            export = export_request(subject=request.user, actor=request.user)
+            export = export_request(subject=user, actor=user)
         except ValidationError as exc:
             return _error(request, " ".join(exc.messages), 409)
         if export.status in ACTIVE:
             messages.success(request, _("We are preparing your download. We will email you when it is ready."))
         return redirect("personal_data:data")
-    exports = list(exports_for_subject(subject=request.user)[:PAGE_SIZE])
+    exports = list(exports_for_subject(subject=user)[:PAGE_SIZE])
     rows = [
         {
             "export": export,
@@ -51,9 +53,11 @@ def data(request: HttpRequest) -> HttpResponse:
 @login_required
 @reauthentication_required
 @require_GET
-def download(request: HttpRequest, token: str) -> HttpResponse:
+def download(request: HttpRequest, token: str) -> HttpResponse | FileResponse:
+    user = request.user
+    assert user.is_authenticated  # login_required
     try:
-        export = export_for_download(token=token, user=request.user)
+        export = export_for_download(token=token, user=user)
         handle = export.file.open("rb")
     except DownloadError as exc:
         return _error(request, exc.message, exc.status)

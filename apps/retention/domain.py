@@ -119,9 +119,10 @@ def _is_date_path(model: type[models.Model], path: str) -> bool:
     *hops, last = path.split("__")
     try:
         for hop in hops:
-            model = model._meta.get_field(hop).related_model
-            if model is None:
+            related = model._meta.get_field(hop).related_model
+            if related is None:
                 return False
+            model = related
         return isinstance(model._meta.get_field(last), models.DateField)
     except FieldDoesNotExist:
         return False

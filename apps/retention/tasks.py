@@ -15,12 +15,17 @@ from apps.retention.services.holds import legal_hold_remind_reviews
 
 logger = logging.getLogger(__name__)
 
+
+def _purge_given_up(target: str, error: str) -> None:
+    purge_mark_failed(run_id=int(target), error=error)
+
+
 register_job_kind(
     JobKind(
         name=PURGE_JOB,
         label=_("Purge run"),
         run=purge_job_run,
-        on_give_up=lambda target, error: purge_mark_failed(run_id=int(target), error=error),
+        on_give_up=_purge_given_up,
         max_attempts=5,
     )
 )

@@ -54,10 +54,12 @@ def _delete_account(request: HttpRequest) -> HttpResponse:
 
     A POST that needed the password again is replayed by allauth once it is given.
     """
-    scheduled = scheduled_deletion_of(request.user)
+    user = request.user
+    assert user.is_authenticated  # only delete_account calls it, behind login_required
+    scheduled = scheduled_deletion_of(user)
     form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and scheduled is None and form.is_valid():
-        deletion = account_deletion_request(user=request.user, actor=request.user)
+        deletion = account_deletion_request(user=user, actor=user)
         logout(request)  # this browser; every other session went with the request
         request.session[SCHEDULED_SESSION_KEY] = {
             "reference": str(deletion.reference),
@@ -83,8 +85,10 @@ def _delete_account(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delete_cancel(request: HttpRequest) -> HttpResponse:
     """A session that survived the request (opened meanwhile) can keep the account without signing in again."""
+    user = request.user
+    assert user.is_authenticated  # login_required
     cancelled = account_deletion_cancel(
-        user=request.user, actor=request.user, reason="Cancelled by the customer on the Delete account page"
+        user=user, actor=user, reason="Cancelled by the customer on the Delete account page"
     )
     if cancelled is not None:
         messages.success(request, cancelled_message())
@@ -96,7 +100,7 @@ def delete_cancel(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def deletion_scheduled(request: HttpRequest) -> HttpResponse:
-    stored = request.session.get(SCHEDULED_SESSION_KEY)
+    stored = request.session.get(SCHEDULED_SESSION_KEY) or {}
     try:
         reference = str(stored["reference"])
         erase_after = datetime.fromisoformat(stored["erase_after"])

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -42,6 +42,9 @@ from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # --- Permissions ------------------------------------------------------------------------------
 
@@ -82,7 +85,11 @@ class Period:
         return f"{self.amount} {label}"
 
 
-SINGULAR = {Unit.DAYS: _("calendar day"), Unit.WORKING_DAYS: _("working day"), Unit.MONTHS: _("month")}
+SINGULAR: dict[str, StrPromise] = {
+    Unit.DAYS: _("calendar day"),
+    Unit.WORKING_DAYS: _("working day"),
+    Unit.MONTHS: _("month"),
+}
 
 
 @dataclass(frozen=True)

@@ -32,12 +32,16 @@ def _acknowledgement_given_up(target: str, error: str) -> None:
         )
 
 
+def _execution_given_up(target: str, error: str) -> None:
+    execution_give_up(request_id=int(target), error=error)
+
+
 register_job_kind(
     JobKind(
         name=SubjectRequest.JOB_KIND,
         label=_("Subject request"),
         run=lambda target, heartbeat: subject_request_execute(request_id=int(target), heartbeat=heartbeat),
-        on_give_up=lambda target, error: execution_give_up(request_id=int(target), error=error),
+        on_give_up=_execution_given_up,
         # Any error is tried again (an officer would rather see it retried than failed at
         # once); after six tries officers are told, with the last error.
         retry_any_error=True,

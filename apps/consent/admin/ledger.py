@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +26,16 @@ from apps.consent.selectors.ledger import consent_rates, consent_receipt, events
 from apps.consent.services.ledger import Context, consent_record, suppression_add
 from apps.core.admin import ReadOnlyAdmin, SubjectPanel, SubjectTool, register_subject_panel, register_subject_tool
 from apps.core.clock import organisation_today
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _OnCount(TypedDict):
+    """What ``PurposeAdmin.get_queryset`` adds to each purpose."""
+
+    on_count: int
+
 
 COUNSEL_NOTE = gettext_lazy("Seeded from the privacy policies; check the wording and legal basis with counsel.")
 
@@ -50,7 +61,7 @@ class PurposeAdmin(SimpleHistoryAdmin):
         return super().get_queryset(request).annotate(on_count=Count("states", filter=Q(states__granted=True)))
 
     @admin.display(description=gettext_lazy("switched on"), ordering="on_count")
-    def on(self, obj: Purpose) -> int:
+    def on(self, obj: WithAnnotations[Purpose, _OnCount]) -> int:
         return obj.on_count
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -106,7 +117,7 @@ def _actor_label(event: ConsentEvent) -> str:
     # The customer acting for themself is "subject", so the file names no customer.
     if event.actor_id and event.actor_id == event.subject_id:
         return "subject"
-    return event.actor.email if event.actor_id else event.actor_label
+    return event.actor.email if event.actor is not None else event.actor_label
 
 
 class _Echo:
@@ -134,14 +145,15 @@ class ConsentEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("subject"), ordering="subject__email")
     def subject_link(self, obj: ConsentEvent) -> str:
-        if obj.subject_id is None:
+        subject = obj.subject
+        if subject is None:
             return (
                 obj.subject_reference[:12] + "…"
                 if obj.subject_reference
                 else _("visitor %(id)s") % {"id": obj.visitor_id[:8]}
             )
-        url = reverse("admin:consent_evidence", args=[obj.subject.reference])
-        return format_html('<a href="{}">{}</a>', url, obj.subject.email)
+        url = reverse("admin:consent_evidence", args=[subject.reference])
+        return format_html('<a href="{}">{}</a>', url, subject.email)
 
     @admin.action(description=gettext_lazy("Export the chosen records as CSV"))
     def export_csv(self, request, queryset):

@@ -73,18 +73,17 @@ def suppressions_of(purpose: Purpose) -> Q:
 
 def may_contact(subject: User, *, channel: str, purpose: Purpose | str) -> bool:
     """May we contact ``subject`` via ``channel`` for ``purpose`` (a Purpose or its code)?"""
-    if isinstance(purpose, str):
-        purpose = Purpose.objects.filter(code=purpose).first()
-    if purpose is None or not purpose.is_active or (purpose.channel and purpose.channel != channel):
+    found = Purpose.objects.filter(code=purpose).first() if isinstance(purpose, str) else purpose
+    if found is None or not found.is_active or (found.channel and found.channel != channel):
         return False
     if not subject.is_active or subject.status != User.Status.ACTIVE:
         return False
-    if Suppression.objects.filter(suppressions_of(purpose), address_hash=address_hash(subject.email)).exists():
+    if Suppression.objects.filter(suppressions_of(found), address_hash=address_hash(subject.email)).exists():
         return False
-    if User.objects.filter(pk=subject.pk).filter(restricted_for([purpose.pk])).exists():
+    if User.objects.filter(pk=subject.pk).filter(restricted_for([found.pk])).exists():
         return False
-    state = ConsentState.objects.filter(subject=subject, purpose=purpose).only("granted").first()
-    if purpose.needs_consent:
+    state = ConsentState.objects.filter(subject=subject, purpose=found).only("granted").first()
+    if found.needs_consent:
         return bool(state and state.granted)
     # Legitimate interest: allowed until the person objects (a withdrawn state).
     return state is None or state.granted
@@ -114,7 +113,7 @@ def is_restricted(subject: User) -> bool:
 # covers, so the same evidence always gives the same receipt id.
 
 RECEIPT_VERSION = "KI-CR-v1.1.0"
-COLLECTION_METHODS = {
+COLLECTION_METHODS: dict[str, str] = {
     ConsentEvent.Method.SIGNUP: "web form at sign-up",
     ConsentEvent.Method.ACCOUNT_PAGE: "Your Account privacy choices page",
     ConsentEvent.Method.COOKIE_BANNER: "cookie banner",
@@ -136,11 +135,11 @@ def _purpose_entry(purpose: Purpose, state: ConsentState) -> dict:
         "primaryPurpose": False,
         "termination": "until withdrawn on Your Account > Privacy choices or through any unsubscribe link",
         "thirdPartyDisclosure": purpose.partner_id is not None,
-        "thirdPartyName": purpose.partner.name if purpose.partner_id else "",
+        "thirdPartyName": purpose.partner.name if purpose.partner is not None else "",
         # Beyond the standard fields: the evidence behind this consent.
         "grantedAt": event.recorded_at.isoformat(),
         "method": event.method,
-        "policyVersion": event.policy_version.version if event.policy_version_id else "",
+        "policyVersion": event.policy_version.version if event.policy_version is not None else "",
         "language": event.language,
         "shownTextSha256": event.text_hash,
         "ledgerEvent": str(event.reference),
@@ -149,12 +148,11 @@ def _purpose_entry(purpose: Purpose, state: ConsentState) -> dict:
 
 def consent_receipt(subject: User) -> dict:
     """The subject's consents in force now, as a consent receipt."""
-    states = (
+    states = list(
         ConsentState.objects.filter(subject=subject, granted=True, purpose__legal_basis=Purpose.LegalBasis.CONSENT)
         .select_related("purpose__partner", "last_event__policy_version")
         .order_by("purpose__display_order", "purpose__code")
     )
-    states = list(states)
     controller = organisation_get()
     evidence = ",".join(str(state.last_event.reference) for state in states)
     receipt_id = uuid.UUID(hashlib.sha256(f"{subject.reference}|{evidence}".encode()).hexdigest()[:32])

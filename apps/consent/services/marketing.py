@@ -135,7 +135,7 @@ def campaign_send(*, mailing: Mailing, actor: User | SystemActor) -> Mailing:
     """Queue a draft (or resume a failed) campaign; the worker sends it in batches."""
     if mailing.kind != Mailing.Kind.MARKETING:
         raise ValidationError(_("This is not a marketing campaign."))
-    if mailing.purpose is None or not campaign_purposes().filter(pk=mailing.purpose_id).exists():
+    if mailing.purpose is None or not campaign_purposes().filter(pk=mailing.purpose.pk).exists():
         raise ValidationError(_("The campaign's purpose is no longer an active email marketing purpose."))
     return mailing_queue(mailing=mailing, actor=actor)
 

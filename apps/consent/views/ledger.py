@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apps.accounts.models import User
 from apps.consent.models import ConsentEvent, Purpose
 from apps.consent.selectors.ledger import (
     events_for,
@@ -45,7 +46,7 @@ def _gpc_note(purpose_id: int, state, gpc_purposes: set[int]) -> str:
     return _("Global Privacy Control overridden by your choice") if state.granted else ""
 
 
-def _rows(user) -> dict[str, list[ChoiceRow]]:
+def _rows(user: User) -> dict[str, list[ChoiceRow]]:
     states = states_for(subject=user)
     gpc_purposes = gpc_refused_purpose_ids(user)
     groups: dict[str, list[ChoiceRow]] = {"marketing": [], "partners": [], "other": []}
@@ -67,6 +68,8 @@ def _rows(user) -> dict[str, list[ChoiceRow]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def choices(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert user.is_authenticated  # login_required
     if request.method == "POST":
         purpose = purposes_to_ask().filter(code=request.POST.get("purpose", "")).first()
         wanted = request.POST.get("granted")
@@ -77,8 +80,8 @@ def choices(request: HttpRequest) -> HttpResponse:
                 purpose=purpose,
                 granted=wanted == "1",
                 context=Context.from_request(request, ConsentEvent.Method.ACCOUNT_PAGE),
-                actor=request.user,
-                subject=request.user,
+                actor=user,
+                subject=user,
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -89,8 +92,8 @@ def choices(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("%(purpose)s: turned off.") % {"purpose": purpose.name()})
         return redirect(f"{request.path}#choice-{purpose.code}")
     context = {
-        "groups": _rows(request.user),
-        "restricted": is_restricted(request.user),
+        "groups": _rows(user),
+        "restricted": is_restricted(user),
         "policy": current_policy(),
     }
     return render(request, "consent/choices.html", context)
@@ -99,6 +102,8 @@ def choices(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def choice_history(request: HttpRequest) -> HttpResponse:
-    events = events_for(subject=request.user).order_by("-recorded_at", "-id")
+    user = request.user
+    assert user.is_authenticated  # login_required
+    events = events_for(subject=user).order_by("-recorded_at", "-id")
     page = Paginator(events, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "consent/history.html", {"page": page})

@@ -34,16 +34,24 @@ def _is_one_click(request: HttpRequest) -> bool:
     }
 
 
+def _checked_view(request: HttpRequest) -> HttpResponse:
+    """Stands for the view in the CSRF check below: a view that is not exempt."""
+    return HttpResponse()
+
+
 def _csrf_refusal(request: HttpRequest) -> HttpResponse | None:
     """The CSRF middleware's verdict on a view that is exempt only for the one-click body."""
-    return CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(request, None, (), {})
+    return CsrfViewMiddleware(_checked_view).process_view(request, _checked_view, (), {})
 
 
-def _can_act(found: UnsubscribeRequest) -> bool:
+def _subject_to_act_for(found: UnsubscribeRequest) -> User | None:
+    """The token's account, if it may still be unsubscribed; None if it cannot."""
     # A closed or erased account gets no marketing: there is nothing to switch off, and a new
     # ledger row would tie an erased account to a choice again.
     subject = found.subject
-    return subject is not None and subject.is_active and subject.status == User.Status.ACTIVE
+    if subject is not None and subject.is_active and subject.status == User.Status.ACTIVE:
+        return subject
+    return None
 
 
 def _page_language(request: HttpRequest, found: UnsubscribeRequest) -> str:
@@ -69,9 +77,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and _is_one_click(request):
         if found is None:
             return HttpResponse(_("This unsubscribe link is not valid."), status=400, content_type="text/plain")
-        if _can_act(found):
+        if (subject := _subject_to_act_for(found)) is not None:
             marketing_unsubscribe(
-                subject=found.subject,
+                subject=subject,
                 purpose=found.purpose,
                 everything=False,
                 context=Context.from_request(request, ConsentEvent.Method.ONE_CLICK),
@@ -82,14 +90,15 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         return _bad_token(request)
     with translation.override(_page_language(request, found)):
-        if not _can_act(found):
+        subject = _subject_to_act_for(found)
+        if subject is None:
             return render(request, "consent/unsubscribe/closed.html")
         if request.method == "POST":
             scope = request.POST.get("scope")
             if scope not in ("purpose", "all"):
                 return render(request, "400.html", {"message": _("Choose what to unsubscribe from.")}, status=400)
             marketing_unsubscribe(
-                subject=found.subject,
+                subject=subject,
                 purpose=found.purpose,
                 everything=scope == "all",
                 context=Context.from_request(request, ConsentEvent.Method.UNSUBSCRIBE_LINK),
@@ -97,7 +106,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             return render(
                 request, "consent/unsubscribe/done.html", {"everything": scope == "all", "purpose": found.purpose}
             )
-        on = marketing_purposes_on(found.subject)
+        on = marketing_purposes_on(subject)
         context = {
             "purpose": found.purpose,
             "purpose_on": found.purpose is not None and found.purpose in on,

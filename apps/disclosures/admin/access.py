@@ -23,8 +23,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.accounts.models import User
 from apps.core.admin import ReadOnlyAdmin, SubjectTool, register_subject_look, register_subject_tool
 from apps.core.admin_site import register_site_view
+from apps.core.http import AuthenticatedHttpRequest
 from apps.disclosures.domain import (
     LEGAL_ACCESS_DURATION,
     REQUEST_PERMISSION,
@@ -77,7 +79,7 @@ def register_site_views() -> None:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def staff_customer_content(request: HttpRequest, reference) -> HttpResponse:
+def staff_customer_content(request: AuthenticatedHttpRequest, reference) -> HttpResponse:
     """The customer's content under an active grant; otherwise the explanation and the request form."""
     customer = content_access_customer_get_by_reference(reference=reference)
     staff = request.user
@@ -130,7 +132,7 @@ def staff_customer_content(request: HttpRequest, reference) -> HttpResponse:
 
 @never_cache
 @require_GET
-def staff_customer_picture(request: HttpRequest, reference) -> FileResponse:
+def staff_customer_picture(request: AuthenticatedHttpRequest, reference) -> FileResponse:
     """The customer's profile picture, for staff holding an active grant only (logged)."""
     customer = content_access_customer_get_by_reference(reference=reference)
     grant = content_access_active(staff=request.user, customer=customer)
@@ -149,6 +151,7 @@ def staff_customer_picture(request: HttpRequest, reference) -> FileResponse:
         path=request.path,
         grant=grant,
     )
+    assert customer.profile_picture.name is not None  # a set picture (checked above) has a name
     name = customer.profile_picture.name.rsplit(".", 1)[-1].lower()
     content_type = {"png": "image/png", "webp": "image/webp"}.get(name, "image/jpeg")
     response = FileResponse(handle, content_type=content_type)
@@ -158,7 +161,7 @@ def staff_customer_picture(request: HttpRequest, reference) -> FileResponse:
 
 
 @require_POST
-def staff_end_access(request: HttpRequest, reference) -> HttpResponse:
+def staff_end_access(request: AuthenticatedHttpRequest, reference) -> HttpResponse:
     """The staff member is done: close their own open access early."""
     customer = content_access_customer_get_by_reference(reference=reference)
     grant = content_access_active(staff=request.user, customer=customer)
@@ -259,6 +262,7 @@ class StaffAccessEventAdmin(ReadOnlyAdmin):
 
 def _log_the_look(request: HttpRequest, subject) -> None:
     # Every staff look at a customer's record is logged for auditors and the customer (P-25).
+    assert isinstance(request.user, User)  # the subject's admin page: a signed-in staff member
     staff_access_log(staff=request.user, customer=subject, kind=StaffAccessEvent.Kind.RECORD_VIEW, path=request.path)
 
 

@@ -112,7 +112,7 @@ class CompelledRequestAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("register entry"))
     def disclosure_link(self, obj: CompelledRequest) -> str:
-        if not obj.disclosure_id:
+        if obj.disclosure is None:
             return "—"
         url = reverse("admin:disclosures_disclosure_change", args=[obj.disclosure_id])
         return format_html('<a href="{}">#{}</a>', url, obj.disclosure.sequence)
@@ -213,6 +213,7 @@ class CompelledRequestAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
 class CompelledRequestHistoryAdmin(HistoryRecordAdmin):
     """The change history of compelled requests, for auditors."""
 
+    # HistoryRecordAdmin (apps.core) leaves its list_display to inference, as a fixed-length tuple.
     list_display = (
         "history_date",
         "history_type",

@@ -134,5 +134,6 @@ class RecipientAdmin(SimpleHistoryAdmin):
 
 @admin.register(Recipient.history.model)
 class RecipientHistoryAdmin(HistoryRecordAdmin):
+    # HistoryRecordAdmin (apps.core) leaves its list_display and search_fields to inference, as fixed-length tuples.
     list_display = ("history_date", "history_type", "history_user", "history_change_reason", "name", "agreement_ends")
     search_fields = ("name", "history_change_reason")

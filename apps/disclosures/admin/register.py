@@ -11,6 +11,7 @@ export for regulators are views and actions of ``DisclosureAdmin``; their reads 
 from __future__ import annotations
 
 import csv
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin, ReadOnlyAdmin
 from apps.core.clock import organisation_today
+from apps.core.http import AuthenticatedHttpRequest
 from apps.disclosures.admin.recipients import DisclosureInternationalFilter, RecipientCountryFilter
 from apps.disclosures.domain import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from apps.disclosures.forms import apply_service_errors, is_object_id
@@ -47,6 +49,15 @@ from apps.disclosures.selectors.register import (
 )
 from apps.disclosures.services import register as services
 from apps.personal_data.registry import Category
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class SubjectsCount(TypedDict):
+    """What ``DisclosureAdmin.get_queryset`` annotates its entries with."""
+
+    subjects_count: int
 
 
 @admin.register(Disclosure)
@@ -155,12 +166,12 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
         return obj.recipient.get_transfer_safeguard_display()
 
     @admin.display(description=gettext_lazy("subjects"), ordering="subjects_count")
-    def subject_count(self, obj: Disclosure) -> int:
+    def subject_count(self, obj: WithAnnotations[Disclosure, SubjectsCount]) -> int:
         return obj.subjects_count
 
     @admin.display(description=gettext_lazy("amends"), ordering="amends__sequence")
     def amends_sequence(self, obj: Disclosure) -> str:
-        return f"#{obj.amends.sequence}" if obj.amends_id else "—"
+        return f"#{obj.amends.sequence}" if obj.amends is not None else "—"
 
     @admin.display(description=gettext_lazy("data categories"))
     def categories(self, obj: Disclosure) -> str:
@@ -169,7 +180,7 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("amends"))
     def amends_link(self, obj: Disclosure) -> str:
-        if not obj.amends_id:
+        if obj.amends is None:
             return "—"
         url = reverse("admin:disclosures_disclosure_change", args=[obj.amends_id])
         return format_html('<a href="{}">#{}</a>', url, obj.amends.sequence)
@@ -335,7 +346,7 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
     # A register kept elsewhere (the command ``import_disclosures`` does the same from a shell)
     SHOWN_PROBLEMS = 200
 
-    def import_view(self, request):
+    def import_view(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         """Append the entries of a CSV file in file order: all of them, or none and every problem."""
         if request.method not in ("GET", "POST"):
             return HttpResponseNotAllowed(["GET", "POST"])
@@ -398,4 +409,5 @@ class ChainAnchorAdmin(ReadOnlyAdmin):
 
 @admin.register(Disclosure.history.model)
 class DisclosureHistoryAdmin(HistoryRecordAdmin):
+    # HistoryRecordAdmin (apps.core) leaves its list_display to inference, as a fixed-length tuple.
     list_display = ("history_date", "history_type", "history_user", "history_change_reason", "sequence", "visibility")

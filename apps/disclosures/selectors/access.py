@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -194,13 +194,16 @@ class CustomerContent:
     follower_count: int
 
 
+def _visibility_label(name: str) -> str:
+    field = PublicProfile._meta.get_field(name)
+    assert isinstance(field, Field)  # VISIBILITY_FIELDS are the profile's own columns, not relations
+    return str(field.verbose_name)
+
+
 def customer_content(*, customer: User) -> CustomerContent:
     profile = PublicProfile.objects.filter(user=customer).first()
     visibility = (
-        [
-            (str(PublicProfile._meta.get_field(name).verbose_name), getattr(profile, name))
-            for name in PublicProfile.VISIBILITY_FIELDS
-        ]
+        [(_visibility_label(name), getattr(profile, name)) for name in PublicProfile.VISIBILITY_FIELDS]
         if profile
         else []
     )

@@ -9,11 +9,12 @@ customer learns only that they exist and why they are withheld.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_countries.fields import Country
 
 from apps.accounts.models import User
 from apps.disclosures.models import Disclosure, DisclosureSubject
@@ -102,7 +103,8 @@ def disclosure_row(disclosure: Disclosure) -> tuple[Any, ...]:
         disclosure.disclosed_at,
         recipient.name,
         recipient.get_category_display(),
-        recipient.country.name,
+        # django-stubs types a CountryField (a CharField) as str; it holds a Country.
+        cast(Country, recipient.country).name,
         recipient.is_international,
         recipient.get_transfer_safeguard_display() if recipient.is_international else "",
         "; ".join(category_labels(disclosure.data_categories)),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Prefetch, Q, QuerySet
@@ -32,6 +32,9 @@ from apps.disclosures.domain import (
     split_values,
 )
 from apps.disclosures.models import ChainAnchor, ChainHead, Disclosure, DisclosureSubject, Recipient
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # --- Chain verification ------------------------------------------------------------------------
 
@@ -267,7 +270,7 @@ def register_export_rows(queryset: QuerySet[Disclosure]) -> Iterator[list[Any]]:
             entry.requested_by,
             entry.approved_by.email if entry.approved_by else "",
             entry.recorded_by.email,
-            entry.amends.sequence if entry.amends_id else "",
+            entry.amends.sequence if entry.amends is not None else "",
             entry.visibility,
             entry.withheld_reason,
             len(references),
@@ -278,6 +281,12 @@ def register_export_rows(queryset: QuerySet[Disclosure]) -> Iterator[list[Any]]:
 
 
 # --- The monthly chart -------------------------------------------------------------------------
+
+
+class LegendItem(TypedDict):
+    value: str  # the recipient category
+    label: StrOrPromise  # translated when rendered
+    colour: str
 
 
 def monthly_chart(*, today: date | None = None) -> dict:
@@ -298,7 +307,7 @@ def monthly_chart(*, today: date | None = None) -> dict:
         counts[(month, row["category"])] = counts.get((month, row["category"]), 0) + row["n"]
     labels = dict(Recipient.Category.choices)
     categories = [value for value in Recipient.Category.values if any(c == value for _m, c in counts)]
-    legend = [
+    legend: list[LegendItem] = [
         {"value": value, "label": labels[value], "colour": CHART_COLOURS[i % len(CHART_COLOURS)]}
         for i, value in enumerate(categories)
     ]
@@ -307,7 +316,7 @@ def monthly_chart(*, today: date | None = None) -> dict:
     frame = BarFrame(columns=len(months))
     bars = []
     for index, month in enumerate(months):
-        y = frame.baseline
+        y: float = frame.baseline
         segments = []
         for item in legend:
             n = counts.get((month, item["value"]), 0)

@@ -22,7 +22,7 @@ from apps.disclosures.services.register import disclosure_record
 from apps.personal_data.registry import Category
 
 # Who may compel a disclosure, and the legal basis the register records for each.
-LEGAL_BASIS_FOR_CATEGORY = {
+LEGAL_BASIS_FOR_CATEGORY: dict[str, str] = {
     Recipient.Category.COURT: Disclosure.LegalBasis.COURT_ORDER,
     Recipient.Category.LAW_ENFORCEMENT: Disclosure.LegalBasis.LAW_ENFORCEMENT,
     Recipient.Category.REGULATOR: Disclosure.LegalBasis.REGULATOR,

@@ -86,13 +86,13 @@ def _seal(entries: Sequence[tuple[Disclosure, Sequence[str]]]) -> None:
     move_head = f"UPDATE {quote(ChainHead._meta.db_table)} SET sequence = %s, entry_hash = %s WHERE id = %s"  # noqa: S608
     with connection.cursor() as cursor:
         head_id, sequence, previous_hash = _lock_head(cursor)
-        rows = []
+        rows: list[int | str] = []
         for (disclosure, _), link in zip(entries, links, strict=True):
             sequence += 1
             disclosure.sequence, disclosure.previous_hash = sequence, previous_hash
             disclosure.entry_hash = previous_hash = link.hash_at(sequence, previous_hash)
             rows.extend((disclosure.pk, sequence, disclosure.previous_hash, disclosure.entry_hash))
-        head = [sequence, previous_hash, head_id]
+        head: list[int | str] = [sequence, previous_hash, head_id]
         for start in range(0, len(rows), SEAL_CHUNK * 4):
             chunk = rows[start : start + SEAL_CHUNK * 4]
             values = ", ".join(["(%s, %s, %s, %s)"] * (len(chunk) // 4))
@@ -218,7 +218,8 @@ def disclosure_record_many(entries: Sequence[dict], *, actor: User) -> list[Disc
     All or nothing: any invalid entry raises a ValidationError naming each bad entry by its
     1-based position, and nothing is written.
     """
-    prepared, problems = [], []
+    prepared: list[tuple[Disclosure, list[DisclosureSubject]]] = []
+    problems: list[str] = []
     for position, fields in enumerate(entries, start=1):
         try:
             prepared.append(_prepare(actor=actor, **fields))

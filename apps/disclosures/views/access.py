@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.core.http import AuthenticatedHttpRequest
 from apps.disclosures.domain import SUPPORT_ACCESS_DURATION
 from apps.disclosures.selectors.access import (
     content_access_grant_get_for_customer,
@@ -31,7 +32,7 @@ EVENTS_PER_PAGE = 20
 @login_required
 @never_cache
 @require_GET
-def customer_access(request: HttpRequest) -> HttpResponse:
+def customer_access(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = content_access_grant_rows_for_customer(customer=request.user)
     events_page = Paginator(staff_access_events_for_customer(customer=request.user), EVENTS_PER_PAGE).get_page(
         request.GET.get("page")
@@ -49,7 +50,7 @@ def customer_access(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def customer_decide(request: HttpRequest, reference) -> HttpResponse:
+def customer_decide(request: AuthenticatedHttpRequest, reference) -> HttpResponse:
     grant = content_access_grant_get_for_customer(reference=reference, customer=request.user)
     decision = request.POST.get("decision", "")
     try:

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from apps.core.http import AuthenticatedHttpRequest
 from apps.disclosures.selectors.records import (
     COLUMNS,
     category_labels,
@@ -27,11 +28,12 @@ PAGE_SIZE = 20
 @login_required
 @never_cache
 @require_GET
-def records(request: HttpRequest) -> HttpResponse:
+def records(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(visible_disclosures_for_subject(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     for disclosure in page.object_list:
-        disclosure.category_labels = category_labels(disclosure.data_categories)
+        # An attribute for the template only (the kinds of data in words), not a model field.
+        disclosure.category_labels = category_labels(disclosure.data_categories)  # type: ignore[attr-defined]
     withheld = withheld_summary_for_subject(user=request.user)
     return render(
         request,
@@ -43,7 +45,7 @@ def records(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def records_csv(request: HttpRequest) -> HttpResponse:
+def records_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The visible records as CSV; withheld ones are left out, as on the page."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="disclosure-records.csv"'

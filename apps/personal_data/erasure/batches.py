@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.sessions.models import Session
 from django.db import models, transaction
+from simple_history.utils import get_history_manager_for_model
 
 from apps.core.actors import SystemActor, record_actor
 from apps.core.jobs import RetryLater
@@ -69,19 +70,20 @@ def _erase_batch(
         state = run.progress.setdefault("tables", {}).setdefault(entry.label, _new_state())
         if state[f"{phase}_done"]:
             return False
+        base: models.QuerySet | None
         if phase == "live":
             base = live if live is not None else entry.model._base_manager.filter(entry.subject_q(user))
             pk_name = "pk"
         else:
-            orphans = _orphan_history(entry, user) if plan.mode != "keep" else None
-            base, pk_name = orphans, "history_id"
+            base = _orphan_history(entry, user) if plan.mode != "keep" else None
+            pk_name = "history_id"
         pks = []
         if base is not None:
             last = state[f"{phase}_last"]
             if last is not None:
                 base = base.filter(**{f"{pk_name}__gt": last})
             pks = list(base.order_by(pk_name).values_list(pk_name, flat=True)[:batch_size])
-        if not pks:
+        if base is None or not pks:
             state[f"{phase}_done"] = True
             _save_progress(run)
             return False
@@ -207,7 +209,7 @@ def _erase_live_rows(
         instances = list(entry.model._base_manager.filter(pk__in=pks))
         for instance in instances:
             record_actor(instance, actor=actor, reason=f"Erasure {run.reference}")
-        entry.model.history.bulk_history_create(instances, update=True)
+        get_history_manager_for_model(entry.model).bulk_history_create(instances, update=True)
 
 
 def _delete_files(run_pk: int, files: list[dict]) -> None:

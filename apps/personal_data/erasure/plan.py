@@ -11,7 +11,16 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from apps.personal_data.domain import subject_reference as make_subject_reference
-from apps.personal_data.registry import Action, Entry, Hold, PersonalField, entries, holds_covering, holds_for
+from apps.personal_data.registry import (
+    Action,
+    Entry,
+    Hold,
+    PersonalField,
+    column,
+    entries,
+    holds_covering,
+    holds_for,
+)
 
 if TYPE_CHECKING:
     from apps.accounts.models import User  # the subject; AUTH_USER_MODEL at run time
@@ -37,7 +46,7 @@ def _unique_groups(model: type[models.Model]) -> list[list[str]]:
         while stack:
             expression = stack.pop()
             if isinstance(expression, models.F):
-                names.append(expression.name)
+                names.append(expression.name)  # type: ignore[attr-defined]  # django-stubs' F does not declare .name
             elif hasattr(expression, "get_source_expressions"):
                 stack.extend(reversed([e for e in expression.get_source_expressions() if e is not None]))
         groups.append([model._meta.get_field(name).name for name in names])
@@ -147,7 +156,7 @@ def table_plan(entry: Entry, *, reference: str, holds: list[Hold], now=None) -> 
     for personal_field in entry.fields:
         if personal_field.action == Action.KEEP or personal_field.name in held_fields:
             continue
-        model_field = model._meta.get_field(personal_field.name)
+        model_field = column(model, personal_field.name)
         action = personal_field.action
         if action == Action.FIXED:
             value = personal_field.value
@@ -174,7 +183,7 @@ def table_plan(entry: Entry, *, reference: str, holds: list[Hold], now=None) -> 
     # emptied columns gets a value of its own per row instead. A NULL never collides.
     per_row: set[str] = set()
     for group in _unique_groups(model):
-        columns = [model._meta.get_field(name) for name in group]
+        columns = [column(model, name) for name in group]
         if any(c.attname in updates and updates[c.attname] is None for c in columns) or per_row & set(group):
             continue
         candidates = [name for name in group if name in emptied]
@@ -193,21 +202,25 @@ def table_plan(entry: Entry, *, reference: str, holds: list[Hold], now=None) -> 
 
 def _history_subject_q(entry: Entry, user) -> models.Q | None:
     """The subject's rows in the history table, for history rows whose live row is gone."""
+    history = entry.history_model
+    if history is None:
+        return None  # the table keeps no history
     if entry.subject == "":
         return models.Q(id=user.pk)
     try:
         q = entry.subject_q(user)
-        entry.history_model._base_manager.filter(q).query  # noqa: B018 (builds the query: FieldError if not applicable)
+        history._base_manager.filter(q).query  # noqa: B018 (builds the query: FieldError if not applicable)
     except FieldError:
         return None
     return q
 
 
 def _orphan_history(entry: Entry, user) -> models.QuerySet | None:
+    history = entry.history_model
     q = _history_subject_q(entry, user)
-    if q is None:
+    if history is None or q is None:
         return None
-    return entry.history_model._base_manager.filter(q).exclude(id__in=entry.model._base_manager.values("pk"))
+    return history._base_manager.filter(q).exclude(id__in=entry.model._base_manager.values("pk"))
 
 
 def erasure_plan(*, subject: User) -> list[dict]:

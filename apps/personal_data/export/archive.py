@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from apps.personal_data.registry import (
     Entry,
     ExportTable,
     PersonalField,
+    column,
 )
 from apps.personal_data.registry import controller as registry_controller
 
@@ -112,7 +114,7 @@ def _source_header(entry: Entry, personal: list[PersonalField]) -> dict[str, Any
         "name": str(meta.verbose_name_plural),
         "purpose": entry.purpose,
         "fields": [
-            {"name": f.name, "label": str(meta.get_field(f.name).verbose_name), "category": str(f.category)}
+            {"name": f.name, "label": str(column(entry.model, f.name).verbose_name), "category": str(f.category)}
             for f in personal
         ],
     }
@@ -212,7 +214,7 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
                 continue
             info = archive.write(
                 f"{category.value}.json",
-                lambda sink, c=category, s=sources: _write_category(sink, c, subject, s),
+                partial(_write_category, category=category, subject=subject, sources=sources),
             )
             categories.append(
                 {
@@ -225,18 +227,18 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
             )
         tables = []
         for entry in (e for e in exported if e.tabular):
-            info = archive.write(_csv_name(entry), lambda sink, e=entry: _write_csv(sink, e, subject))
+            info = archive.write(_csv_name(entry), partial(_write_csv, entry=entry, subject=subject))
             tables.append(
                 {"file": info.name, "label": str(entry.model._meta.verbose_name_plural), "records": info.records}
             )
         sections = []
         for table in (t for provider in EXPORT_TABLES for t in provider(subject)):
             stem = _table_stem(table)
-            info = archive.write(f"{stem}.json", lambda sink, t=table: _write_table_json(sink, t))
+            info = archive.write(f"{stem}.json", partial(_write_table_json, table=table))
             sections.append(
                 {"label": str(table.title), "file": info.name, "records": info.records, "sources": [str(table.title)]}
             )
-            info = archive.write(f"tables/{stem}.csv", lambda sink, t=table: _write_table_csv(sink, t))
+            info = archive.write(f"tables/{stem}.csv", partial(_write_table_csv, table=table))
             tables.append({"file": info.name, "label": str(table.title), "records": info.records})
 
         notes = [note for provider in EXPORT_NOTES for note in provider(subject)]

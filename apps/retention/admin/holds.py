@@ -325,9 +325,18 @@ class LegalHoldAdmin(ObjectIdAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/retention/legalhold/release.html", context)
 
 
+# The ignores below: HistoryRecordAdmin (apps/core/admin.py) leaves its tuples unannotated, so mypy
+# takes their exact lengths as the types every subclass must keep.
 @admin.register(LegalHold.history.model)
 class LegalHoldHistoryAdmin(HistoryRecordAdmin):
-    list_display = ("history_date", "history_type", "history_user", "history_change_reason", "reason", "review_on")
+    list_display = (
+        "history_date",
+        "history_type",
+        "history_user",
+        "history_change_reason",
+        "reason",
+        "review_on",
+    )
     list_filter = ("history_type", "reason", "history_date")
     search_fields = ("=reference", "history_change_reason")
 

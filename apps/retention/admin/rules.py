@@ -63,7 +63,17 @@ class RetentionRuleAdmin(ObjectIdAdminMixin, SimpleHistoryAdmin):
         retention_rule_save(rule=obj, actor=request.user)
 
 
+# The ignores below: HistoryRecordAdmin (apps/core/admin.py) leaves its tuples unannotated, so mypy
+# takes their exact lengths as the types every subclass must keep.
 @admin.register(RetentionRule.history.model)
 class RetentionRuleHistoryAdmin(HistoryRecordAdmin):
-    list_display = ("history_date", "history_type", "history_user", "history_change_reason", "code", "period", "unit")
+    list_display = (
+        "history_date",
+        "history_type",
+        "history_user",
+        "history_change_reason",
+        "code",
+        "period",
+        "unit",
+    )
     search_fields = ("code", "history_change_reason")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models, transaction
@@ -33,6 +35,9 @@ from apps.retention.purge.scope import (
     warning_due,
 )
 
+if TYPE_CHECKING:
+    from apps.retention.purge.scope import InactiveUser
+
 logger = logging.getLogger(__name__)
 
 
@@ -56,7 +61,7 @@ def purge_rows(claim: Claim, rule: RetentionRule) -> None:
             pending = [*claim.progress.get(rule.code, {}).get("pending_files", []), *applied.files]
             checkpoint(claim, rule.code, add={key: applied.rows}, after=keys[-1], pending_files=pending)
             if applied.files:
-                transaction.on_commit(lambda files=applied.files: delete_pending_files(claim, rule.code, files))
+                transaction.on_commit(partial(delete_pending_files, claim, rule.code, applied.files))
 
 
 @transaction.atomic
@@ -184,7 +189,7 @@ def purge_inactive_accounts(claim: Claim, rule: RetentionRule) -> None:
         checkpoint(claim, rule.code, after=keys[-1])
 
 
-def _warn(claim: Claim, rule: RetentionRule, user: User, days: int, purge_on: datetime) -> None:
+def _warn(claim: Claim, rule: RetentionRule, user: InactiveUser, days: int, purge_on: datetime) -> None:
     """Email the warning, then record it. A warning that could not be sent is not recorded, so
     the account is not erased on the strength of it and the next run tries again; the rare
     cost is a second email if the run dies between the two."""

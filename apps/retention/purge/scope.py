@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -32,6 +32,11 @@ from apps.retention.domain import (
     subject_path,
 )
 from apps.retention.models import AccountDeletion, InactivityNotice, LegalHold, RetentionRule
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from django_stubs_ext import WithAnnotations
 
 
 def retention_scope(rule: RetentionRule) -> RetentionScope:
@@ -124,7 +129,19 @@ def _last_activity() -> Greatest:
     )
 
 
-def inactive_accounts(rule: RetentionRule, now: datetime, *, within: timedelta = timedelta(0)) -> models.QuerySet:
+class InactivityAnnotation(TypedDict):
+    """What ``inactive_accounts`` adds to each account."""
+
+    inactive_since: datetime  # the account's last activity (``_last_activity``)
+
+
+if TYPE_CHECKING:
+    InactiveUser: TypeAlias = WithAnnotations[User, InactivityAnnotation]
+
+
+def inactive_accounts(
+    rule: RetentionRule, now: datetime, *, within: timedelta = timedelta(0)
+) -> models.QuerySet[InactiveUser]:
     """Customers' accounts whose inactivity reaches the rule's period by ``now + within``."""
     return (
         User._base_manager.filter(status=User.Status.ACTIVE, is_active=True, is_staff=False, is_superuser=False)
@@ -138,7 +155,7 @@ def fully_held(user_ids: list[int], category: str) -> set[int]:
     return {user.pk for user in _held_subjects({category}) if user.pk in set(user_ids)}
 
 
-def _notices(rule: RetentionRule, user: User) -> list[InactivityNotice]:
+def _notices(rule: RetentionRule, user: InactiveUser) -> list[InactivityNotice]:
     return list(
         InactivityNotice.objects.filter(rule=rule, subject=user, inactive_since=user.inactive_since).order_by(
             "-days_before"
@@ -146,7 +163,7 @@ def _notices(rule: RetentionRule, user: User) -> list[InactivityNotice]:
     )
 
 
-def warning_due(rule: RetentionRule, user: User, now: datetime) -> tuple[int, datetime] | None:
+def warning_due(rule: RetentionRule, user: InactiveUser, now: datetime) -> tuple[int, datetime] | None:
     """The next warning to send this account now, as (days before, purge date), if any."""
     sent = _notices(rule, user)
     sent_days = {n.days_before for n in sent}
@@ -160,7 +177,7 @@ def warning_due(rule: RetentionRule, user: User, now: datetime) -> tuple[int, da
     return None
 
 
-def purge_due(rule: RetentionRule, user: User, now: datetime) -> bool:
+def purge_due(rule: RetentionRule, user: InactiveUser, now: datetime) -> bool:
     """Due when every warning of this spell of inactivity went out and the last one's date has come."""
     sent = _notices(rule, user)
     if {n.days_before for n in sent} != set(rule.warnings()):
@@ -226,9 +243,9 @@ def purge_preview(*, rule_code: str = "", now: datetime | None = None) -> list[d
             counts["erasures"] = deletions_due(now).count() + len(erasures_released())
         else:
             candidates = list(inactive_accounts(rule, now, within=timedelta(days=max(rule.warnings(), default=0))))
-            held = fully_held([u.pk for u in candidates], rule.category)
+            held_ids = fully_held([u.pk for u in candidates], rule.category)
             for user in candidates:
-                if user.pk in held:
+                if user.pk in held_ids:
                     counts["held_back"] += purge_due(rule, user, now)
                 elif purge_due(rule, user, now):
                     counts["erasures"] += 1

@@ -77,7 +77,7 @@ _KEPT_WORDS = {
 
 def duration_words(period: int, unit: str) -> str:
     """'14 days', '5 years' in the active language."""
-    words = {
+    words: dict[str, str] = {
         RetentionRule.Unit.HOURS: ngettext("%(n)d hour", "%(n)d hours", period),
         RetentionRule.Unit.DAYS: ngettext("%(n)d day", "%(n)d days", period),
         RetentionRule.Unit.MONTHS: ngettext("%(n)d month", "%(n)d months", period),
@@ -119,7 +119,8 @@ def kept_after_deletion(rules: list[RetentionRule] | None = None) -> list[KeptRe
         fields = entry.kept_fields()
         if not fields:
             continue
-        basis = str(dict(LegalBasis.choices).get(fields[0].legal_basis, fields[0].legal_basis or ""))
+        legal_basis = fields[0].legal_basis  # a kept field always has one (PersonalField checks)
+        basis = str(dict(LegalBasis.choices).get(legal_basis, legal_basis)) if legal_basis else ""
         rule = next((r for r in rules if r.target == entry.label and _describes_kept_records(r)), None)
         if rule is not None:
             if rule.code in seen:

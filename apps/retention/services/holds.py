@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -121,7 +122,7 @@ def legal_hold_remind_reviews(
             record_actor(hold, actor=actor, reason="review reminder sent")
             hold.save(update_fields=["review_reminded_on", "updated_at"])
             recipients = legal_hold_reminder_recipients(hold)
-            transaction.on_commit(lambda h=hold, r=recipients: _send_reminder(h, r))
+            transaction.on_commit(partial(_send_reminder, hold, recipients))
         reminded.append(hold)
     return reminded
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ForeignObjectRel
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -37,6 +39,9 @@ from apps.subject_requests.selectors.workflow import approval_requested_by, offi
 from apps.subject_requests.services.requests import subject_request_message, subject_request_note
 from apps.subject_requests.services.workflow import rectification_apply, subject_request_step_take
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 Status = SubjectRequest.Status
 
 
@@ -46,12 +51,12 @@ Status = SubjectRequest.Status
 @dataclass(frozen=True)
 class Step:
     code: str
-    label: str  # the button
-    question: str  # the confirmation page's title
+    label: StrOrPromise  # the button
+    question: StrOrPromise  # the confirmation page's title
     to_status: str = ""  # a status change: offered only when the lifecycle allows it
     reason_required: bool = False
-    reason_label: str = ""
-    reason_help: str = ""
+    reason_label: StrOrPromise = ""
+    reason_help: StrOrPromise = ""
     permission: str = HANDLE_PERMISSION
     danger: bool = False
     applies: Callable[[SubjectRequest], bool] = field(default=lambda request: True)
@@ -236,7 +241,10 @@ def refusal(request: SubjectRequest, step: Step | None) -> str:
 
 def field_label(name: str) -> str:
     try:
-        return str(User._meta.get_field(name).verbose_name)
+        field = User._meta.get_field(name)
+        if isinstance(field, ForeignObjectRel):
+            return name  # a reverse relation has no verbose name
+        return str(field.verbose_name)
     except Exception:
         return name
 

@@ -41,8 +41,8 @@ def execute_export(request: SubjectRequest) -> SubjectRequest:
         assert locked.subject is not None
         if locked.status != Status.IN_PROGRESS:
             return locked
-        known = (locked.execution or {}).get("export") or {}
-        export = DataExport.objects.filter(pk=known.get("id")).first() if known else None
+        known_id = ((locked.execution or {}).get("export") or {}).get("id")
+        export = DataExport.objects.filter(pk=known_id).first() if known_id is not None else None
         if export is None or export.status in (DataExport.Status.FAILED, DataExport.Status.EXPIRED):
             try:
                 export = export_request(subject=locked.subject, actor=worker_actor(locked), enqueue=False)
@@ -91,8 +91,8 @@ def execute_erasure(request: SubjectRequest) -> SubjectRequest:
         assert locked.subject is not None
         if locked.status != Status.IN_PROGRESS:
             return locked
-        known = (locked.execution or {}).get("erasure") or {}
-        run = ErasureRun.objects.filter(pk=known.get("id")).first() if known else None
+        known_id = ((locked.execution or {}).get("erasure") or {}).get("id")
+        run = ErasureRun.objects.filter(pk=known_id).first() if known_id is not None else None
         if run is None:
             run = erasure_start(
                 subject=locked.subject,

@@ -126,7 +126,7 @@ def _place_restriction(request: SubjectRequest, purposes: list, actor: Actor):
     )
 
 
-_NAMES_NOTHING = ("", {})
+_NAMES_NOTHING: tuple[str, dict] = ("", {})
 
 
 def _ledger(request: SubjectRequest, work: Callable[[SubjectRequest, Actor], tuple[str, dict] | None]):

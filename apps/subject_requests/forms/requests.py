@@ -12,16 +12,21 @@ the admin:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
+
+# django-countries' fields.pyi leaves out LazyTypedChoiceField, which fields.py defines.
+from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]
 
 from apps.subject_requests.models import RequestType
 from apps.subject_requests.selectors.requests import active_purposes, consented_purposes
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 DETAILS_MAX = 5000
 
@@ -85,7 +90,9 @@ class PurposesForm(AccountRequestForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["purposes"].choices = self.purpose_choices()
+        purposes = self.fields["purposes"]
+        assert isinstance(purposes, forms.MultipleChoiceField)
+        purposes.choices = self.purpose_choices()
 
     def purpose_choices(self) -> list[tuple[str, str]]:
         return _purpose_choices(active_purposes())
@@ -132,10 +139,13 @@ class RestrictionForm(AccountRequestForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["purposes"].choices = _purpose_choices(active_purposes())
+        purposes = self.fields["purposes"]
+        assert isinstance(purposes, forms.MultipleChoiceField)
+        purposes.choices = _purpose_choices(active_purposes())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         if cleaned.get("extent") == self.CHOSEN and not cleaned.get("purposes"):
             self.add_error("purposes", _("Choose at least one use of your data, or restrict all processing."))
         return cleaned
@@ -200,6 +210,7 @@ class RectificationForm(AccountRequestForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         if not self.errors and not self.changes():
             raise forms.ValidationError(
                 _("Nothing was changed. Edit the details that are wrong, then send the request.")
@@ -237,7 +248,7 @@ class WithdrawForm(forms.Form):
 
 
 # One line per type for the "New request" page; the full explanation is in templates/subject_requests/types/.
-TYPE_SUMMARIES = {
+TYPE_SUMMARIES: dict[str, StrPromise] = {
     RequestType.ACCESS: _("Get a copy of the personal data we hold about you, and how we use it."),
     RequestType.PORTABILITY: _("Get your data in a machine-readable format to take to another service."),
     RequestType.RECTIFICATION: _("Ask us to correct details about you that are wrong or incomplete."),

@@ -17,8 +17,10 @@ What counts:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Window
 from django.db.models.functions import ExtractYear, RowNumber, TruncMonth
@@ -97,19 +99,19 @@ class Dashboard:
 def dashboard(*, now: datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     requests = counted_requests()
-    open_counts = dict(
+    open_counts: dict[str, int] = dict(
         SubjectRequest.objects.filter(status__in=SubjectRequest.OPEN_STATUSES)
         .values_list("status")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    by_status = [(Status(value).label, open_counts.get(value, 0)) for value in SubjectRequest.OPEN_STATUSES]
+    by_status = [(str(Status(value).label), open_counts.get(value, 0)) for value in SubjectRequest.OPEN_STATUSES]
     on_time = Q(closed_at__lte=F("deadline_at"))
     totals = deadlines.with_deadline(requests).aggregate(
         closed=Count("pk", filter=Q(status__in=CLOSED)),
         on_time=Count("pk", filter=Q(status__in=CLOSED) & on_time),
     )
-    per_type = {
+    per_type: dict[str, Mapping[str, Any]] = {
         row["request_type"]: row
         for row in deadlines.with_deadline(requests)
         .values("request_type")

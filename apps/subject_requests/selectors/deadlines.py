@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -14,7 +15,22 @@ from django.utils.translation import gettext as _
 
 from apps.subject_requests.models import SubjectRequest
 
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from django_stubs_ext import WithAnnotations
+
 DUE_SOON = timedelta(days=7)
+
+
+class DeadlineAnnotation(TypedDict):
+    """What ``with_deadline`` adds to each request."""
+
+    deadline_at: datetime | None  # None when the request has neither a due date nor an extension
+
+
+if TYPE_CHECKING:
+    WithDeadline: TypeAlias = WithAnnotations[SubjectRequest, DeadlineAnnotation]
 
 
 def deadline_expression() -> Coalesce:
@@ -22,11 +38,13 @@ def deadline_expression() -> Coalesce:
     return Coalesce("extended_to", "due_at")
 
 
-def with_deadline(requests: QuerySet[SubjectRequest]) -> QuerySet[SubjectRequest]:
+def with_deadline(requests: QuerySet[SubjectRequest]) -> QuerySet[WithDeadline]:
     return requests.annotate(deadline_at=deadline_expression())
 
 
-def due_soon(requests: QuerySet[SubjectRequest], now: datetime | None = None, within: timedelta = DUE_SOON):
+def due_soon(
+    requests: QuerySet[SubjectRequest], now: datetime | None = None, within: timedelta = DUE_SOON
+) -> QuerySet[WithDeadline]:
     """Open requests whose deadline falls within ``within`` from now (not yet overdue)."""
     now = now or timezone.now()
     return with_deadline(requests).filter(
@@ -37,7 +55,7 @@ def due_soon(requests: QuerySet[SubjectRequest], now: datetime | None = None, wi
     )
 
 
-def overdue(requests: QuerySet[SubjectRequest], now: datetime | None = None) -> QuerySet[SubjectRequest]:
+def overdue(requests: QuerySet[SubjectRequest], now: datetime | None = None) -> QuerySet[WithDeadline]:
     now = now or timezone.now()
     return with_deadline(requests).filter(
         status__in=SubjectRequest.OPEN_STATUSES, paused_since__isnull=True, deadline_at__lt=now

@@ -74,7 +74,7 @@ def timeline(request: SubjectRequest, *, for_subject: bool) -> list[TimelineItem
                 TimelineItem(
                     at=version.history_date,
                     kind="status",
-                    title=SubjectRequest.Status(version.status).label,
+                    title=str(SubjectRequest.Status(version.status).label),
                     body="" if for_subject else (version.history_change_reason or ""),
                     author="" if for_subject else str(version.history_user or ""),
                 )

@@ -22,6 +22,7 @@ def apply_deadlines(request: SubjectRequest, *, extended: bool = False) -> None:
 def resume_clock(request: SubjectRequest) -> None:
     """Count the days the clock stood still and move the deadlines by them (not saved here)."""
     # Whole days stopped, counted on the calendar the deadline is counted on (the rule's zone).
+    assert request.paused_since is not None, "only a paused clock resumes (the callers check)"
     where = request.jurisdiction.timezone
     days = max(0, (today_in(where) - date_in(request.paused_since, where)).days)
     request.paused_days += days

@@ -100,7 +100,7 @@ def subject_request_transition(
         locked.outcome = outcome.strip()
     if to_status in SubjectRequest.CLOSED_STATUSES:
         locked.closed_at = timezone.now()
-    save_with_actor(locked, actor=actor, reason=reason or Status(to_status).label)
+    save_with_actor(locked, actor=actor, reason=reason or str(Status(to_status).label))
     if to_status in (Status.COMPLETED, Status.REJECTED):
         transaction.on_commit(lambda: notify_closed(locked.pk))
     request.__dict__.update(locked.__dict__)

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ForeignObjectRel
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -199,7 +200,10 @@ def rectification_apply(*, request: SubjectRequest, actor: User, accepted: list[
 
     def label(name: str) -> str:
         try:
-            return str(User._meta.get_field(name).verbose_name)
+            field = User._meta.get_field(name)
+            if isinstance(field, ForeignObjectRel):
+                return name  # a reverse relation has no verbose name
+            return str(field.verbose_name)
         except Exception:
             return name
 

@@ -8,6 +8,8 @@ views/facebook.py.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
@@ -34,6 +36,15 @@ from apps.subject_requests.services.intake import subject_request_create
 from apps.subject_requests.services.requests import subject_request_message
 from apps.subject_requests.services.requests import subject_request_transition as transition
 
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
+    class AuthenticatedHttpRequest(HttpRequest):
+        """The request of a login_required view: its user is signed in."""
+
+        user: User
+
+
 # Where the confirmation page finds what was just filed (set after the POST, read after the redirect).
 FILED_SESSION_KEY = "subject_requests.filed"
 
@@ -49,13 +60,13 @@ def _may_withdraw(subject_request: SubjectRequest) -> bool:
 
 @login_required
 @require_GET
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "subject_requests/list.html", {"requests": list(requests_for_subject(request.user))})
 
 
 @login_required
 @require_GET
-def request_new(request: HttpRequest) -> HttpResponse:
+def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Pick a type: each with a line on what it does."""
     types = [(value, label, TYPE_SUMMARIES[value]) for value, label in RequestType.choices]
     return render(request, "subject_requests/new.html", {"types": types})
@@ -70,12 +81,12 @@ def _request_type(value: str) -> str:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def request_new_type(request: HttpRequest, request_type: str) -> HttpResponse:
+def request_new_type(request: AuthenticatedHttpRequest, request_type: str) -> HttpResponse:
     return _request_new_type(request, _request_type(request_type))
 
 
 @reauthentication_required(allow_get=True)
-def _request_new_type(request: HttpRequest, request_type: str) -> HttpResponse:
+def _request_new_type(request: AuthenticatedHttpRequest, request_type: str) -> HttpResponse:
     """GET explains the type and shows its form; POST (after a recent re-authentication) files it.
 
     A POST that needed the password again is replayed by allauth once it is given.
@@ -116,7 +127,7 @@ def _request_new_type(request: HttpRequest, request_type: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def request_filed(request: HttpRequest, reference) -> HttpResponse:
+def request_filed(request: AuthenticatedHttpRequest, reference) -> HttpResponse:
     """The confirmation after filing: the reference and the deadline (or: the one already open)."""
     subject_request = subject_request_get_for_user(user=request.user, reference=reference)
     stored = request.session.get(FILED_SESSION_KEY) or {}
@@ -136,14 +147,14 @@ def _detail_context(subject_request: SubjectRequest, **extra) -> dict:
 
 @login_required
 @require_GET
-def request_detail(request: HttpRequest, reference) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, reference) -> HttpResponse:
     subject_request = subject_request_get_for_user(user=request.user, reference=reference)
     return render(request, "subject_requests/detail.html", _detail_context(subject_request))
 
 
 @login_required
 @require_POST
-def request_message(request: HttpRequest, reference) -> HttpResponse:
+def request_message(request: AuthenticatedHttpRequest, reference) -> HttpResponse:
     subject_request = subject_request_get_for_user(user=request.user, reference=reference)
     form = MessageForm(request.POST)
     if form.is_valid():
@@ -161,7 +172,7 @@ def request_message(request: HttpRequest, reference) -> HttpResponse:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def request_withdraw(request: HttpRequest, reference) -> HttpResponse:
+def request_withdraw(request: AuthenticatedHttpRequest, reference) -> HttpResponse:
     """GET asks "are you sure?"; POST withdraws while the request is still open."""
     subject_request = subject_request_get_for_user(user=request.user, reference=reference)
     context = {"subject_request": subject_request, "may_withdraw": _may_withdraw(subject_request)}

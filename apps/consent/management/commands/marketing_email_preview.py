@@ -36,6 +36,7 @@ class Command(BaseCommand):
         if campaign:
             source = self._campaign(campaign)
             chosen = source.purpose
+            assert chosen is not None  # _campaign refuses a campaign without a purpose
         else:
             chosen = source = self._purpose(purpose)
         self.stdout.write(marketing_message(source, user).message().as_string())
