@@ -41,7 +41,7 @@ app = Celery("privacy_portal", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 # The beat schedule, declared once. Each entry is a re-runnable service that also
-# has a management command (see DESIGN.md, "a periodic job with two doors").
+# has a management command (README, "Architecture": a periodic job has two doors).
 app.conf.beat_schedule = {
     "core-reconcile-jobs": {
         # Background jobs never sent (broker down), whose message or worker was lost; `manage.py reconcile`.

@@ -38,45 +38,14 @@ SUPPORT_EMAIL = "support@demo.example"
 CUSTOMER_EMAILS = ("alice@demo.example", "bao@demo.example")
 BATCH = 5000
 
+# Names, streets and artists of the generated customers: realistic enough for pages and benchmarks.
 FIRST_NAMES = [
-    "Alice",
-    "Oliver",
-    "Amelia",
-    "Harry",
-    "Isla",
-    "Jack",
-    "Sophie",
-    "Noah",
-    "Grace",
-    "Leo",
-    "Bao",
-    "Linh",
-    "Minh",
-    "Trang",
-    "Huy",
-    "Mai",
-    "Quang",
-    "Thao",
-    "Duc",
-    "Lan",
+    "Alice", "Oliver", "Amelia", "Harry", "Isla", "Jack", "Sophie", "Noah", "Grace", "Leo",
+    "Bao", "Linh", "Minh", "Trang", "Huy", "Mai", "Quang", "Thao", "Duc", "Lan",
 ]
 LAST_NAMES = [
-    "Smith",
-    "Jones",
-    "Taylor",
-    "Brown",
-    "Wilson",
-    "Evans",
-    "Walker",
-    "Wright",
-    "Nguyen",
-    "Tran",
-    "Le",
-    "Pham",
-    "Hoang",
-    "Vu",
-    "Dang",
-    "Bui",
+    "Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright",
+    "Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu", "Dang", "Bui",
 ]
 STREETS = ["High Street", "Station Road", "Church Lane", "Phố Huế", "Đường Láng", "Lê Lợi", "Main Street"]
 CITIES = [
@@ -88,16 +57,8 @@ CITIES = [
     ("DE", "Berlin"),
 ]
 ARTISTS = [
-    "The Night Owls",
-    "Sông Hồng Quartet",
-    "Marlow Avenue",
-    "Lan & The Lanterns",
-    "Northern Static",
-    "Mây Trắng",
-    "Copper Fields",
-    "Velvet Harbour",
-    "Saigon Sunrise",
-    "The Quiet Hours",
+    *("The Night Owls", "Sông Hồng Quartet", "Marlow Avenue", "Lan & The Lanterns", "Northern Static"),
+    *("Mây Trắng", "Copper Fields", "Velvet Harbour", "Saigon Sunrise", "The Quiet Hours"),
 ]
 USER_AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36",

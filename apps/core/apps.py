@@ -16,4 +16,4 @@ class CoreConfig(AppConfig):
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     default = False
-    default_site = "apps.core.admin_site.PortalAdminSite"
+    default_site = "apps.core.admin.site.PortalAdminSite"

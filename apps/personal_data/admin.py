@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin import ReadOnlyAdmin
-from apps.core.admin_site import register_site_view
+from apps.core.admin.site import register_site_view
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.personal_data.selectors import find_personal_data, personal_data_exemption_rows, personal_data_map_rows
 

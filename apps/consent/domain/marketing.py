@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from apps.accounts.models import User
     from apps.consent.models import Purpose
 
-# The salt is part of every token already sent: it keeps the module path it was born with
-# (apps/consent/marketing.py) so that the links in old emails keep working.
+# The salt is part of every token already sent: it keeps the name of the module it was born
+# in (consent's marketing module, since split by layer) so links in old emails keep working.
 UNSUBSCRIBE_SALT = "apps.consent.marketing.unsubscribe"
 
 

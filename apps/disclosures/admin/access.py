@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.models import User
 from apps.core.admin import ReadOnlyAdmin, SubjectTool, register_subject_look, register_subject_tool
-from apps.core.admin_site import register_site_view
+from apps.core.admin.site import register_site_view
 from apps.core.http import AuthenticatedHttpRequest
 from apps.disclosures.domain import (
     LEGAL_ACCESS_DURATION,

@@ -20,9 +20,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin
+from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin, is_object_id
 from apps.core.clock import organisation_today
-from apps.disclosures.forms import apply_service_errors, is_object_id
+from apps.disclosures.forms import apply_service_errors
 from apps.disclosures.forms.compelled import ApproveForm, CompelledIntakeForm, RefuseForm
 from apps.disclosures.models import CompelledRequest
 from apps.disclosures.services import compelled

@@ -25,12 +25,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin, ReadOnlyAdmin
+from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin, ReadOnlyAdmin, is_object_id
 from apps.core.clock import organisation_today
 from apps.core.http import AuthenticatedHttpRequest
 from apps.disclosures.admin.recipients import DisclosureInternationalFilter, RecipientCountryFilter
 from apps.disclosures.domain import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-from apps.disclosures.forms import apply_service_errors, is_object_id
+from apps.disclosures.forms import apply_service_errors
 from apps.disclosures.forms.register import (
     AmendForm,
     AttachmentForm,

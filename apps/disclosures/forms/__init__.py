@@ -51,12 +51,6 @@ def split_datetime_field(label) -> forms.SplitDateTimeField:
     )
 
 
-def is_object_id(value) -> bool:
-    """A primary key as the URL may carry it: ASCII digits only ("²".isdigit() is True too)."""
-    value = str(value)
-    return value.isascii() and value.isdigit()
-
-
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its field when the form has one."""
     if hasattr(error, "error_dict"):

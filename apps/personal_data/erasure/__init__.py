@@ -1,6 +1,6 @@
 """The erasure engine: one subject's personal data, table by table, from the registry.
 
-How it works (DESIGN.md, "The flow of personal data"):
+How it works (README, "The personal-data registry"):
 
 * For each registered table, in ``registry.entries()`` order (rows pointing at other rows
   first), the subject's rows are selected in keyset batches (``pk > last pk``, settings

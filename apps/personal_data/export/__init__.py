@@ -1,6 +1,6 @@
 """The export engine: one subject's data, from the registry, as a ZIP in private storage.
 
-The archive (DESIGN.md, "The flow of personal data"):
+The archive (README, "The personal-data registry"):
 
 * ``index.html``: a page a person can read, in their own language, saying what each file
   holds, who the controller is and what was left out and why;

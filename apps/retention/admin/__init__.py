@@ -9,8 +9,6 @@ Importing ``rules``, ``holds``, ``purge`` and ``deletion`` registers their admin
 - ``deletion``: account deletions, read-only
 - ``statistics``: the aggregated statistics report and its CSV, site-level pages registered
   by ``RetentionConfig.ready()`` (``register_site_view``), not by importing this package
-- ``common``: the 404 for ids that are not primary keys, shared with other apps' admin (to
-  move to ``apps/core/admin.py``)
 
 Every write goes through ``apps.retention.services``; nothing here deletes.
 """

@@ -10,8 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin import ReadOnlyAdmin
-from apps.retention.admin.common import ObjectIdAdminMixin
+from apps.core.admin import ObjectIdAdminMixin, ReadOnlyAdmin
 from apps.retention.admin.holds import SEE_SUBJECT_PERMISSION
 from apps.retention.models import AccountDeletion
 

@@ -20,11 +20,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin import HistoryRecordAdmin, SubjectPanel, register_subject_panel
+from apps.core.admin import HistoryRecordAdmin, ObjectIdAdminMixin, SubjectPanel, is_object_id, register_subject_panel
 from apps.core.clock import organisation_time, organisation_today
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.registry import Category
-from apps.retention.admin.common import ObjectIdAdminMixin, is_object_id
 from apps.retention.models import LegalHold
 from apps.retention.services.holds import legal_hold_place, legal_hold_release, legal_hold_update
 
@@ -325,8 +324,6 @@ class LegalHoldAdmin(ObjectIdAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/retention/legalhold/release.html", context)
 
 
-# The ignores below: HistoryRecordAdmin (apps/core/admin.py) leaves its tuples unannotated, so mypy
-# takes their exact lengths as the types every subclass must keep.
 @admin.register(LegalHold.history.model)
 class LegalHoldHistoryAdmin(HistoryRecordAdmin):
     list_display = (

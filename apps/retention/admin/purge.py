@@ -22,9 +22,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ObjectIdAdminMixin, ReadOnlyAdmin, is_object_id
 from apps.core.clock import organisation_time
-from apps.retention.admin.common import ObjectIdAdminMixin, is_object_id
 from apps.retention.models import PurgeRun, RetentionRule
 from apps.retention.purge.checkpoint import purge_request
 from apps.retention.selectors.purge import purge_run_is_stale, purge_run_live

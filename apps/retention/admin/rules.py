@@ -10,8 +10,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import HistoryRecordAdmin
-from apps.retention.admin.common import ObjectIdAdminMixin
+from apps.core.admin import HistoryRecordAdmin, ObjectIdAdminMixin
 from apps.retention.models import RetentionRule
 from apps.retention.services.rules import retention_rule_save
 
@@ -63,8 +62,6 @@ class RetentionRuleAdmin(ObjectIdAdminMixin, SimpleHistoryAdmin):
         retention_rule_save(rule=obj, actor=request.user)
 
 
-# The ignores below: HistoryRecordAdmin (apps/core/admin.py) leaves its tuples unannotated, so mypy
-# takes their exact lengths as the types every subclass must keep.
 @admin.register(RetentionRule.history.model)
 class RetentionRuleHistoryAdmin(HistoryRecordAdmin):
     list_display = (

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin_site import register_site_view
+from apps.core.admin.site import register_site_view
 from apps.core.charts import BarFrame
 from apps.core.clock import organisation_today
 from apps.subject_requests.domain import VIEW_PERMISSION

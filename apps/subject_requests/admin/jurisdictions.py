@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.retention.admin.common import ObjectIdAdminMixin
+from apps.core.admin import ObjectIdAdminMixin
 from apps.subject_requests.models import Jurisdiction
 from apps.subject_requests.services.jurisdictions import jurisdiction_save
 

@@ -30,17 +30,22 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin import SubjectPanel, register_subject_panel
+from apps.core.admin import SubjectPanel, is_object_id, register_subject_panel
 from apps.personal_data.domain import subject_reference
-from apps.retention.admin.common import is_object_id
 from apps.subject_requests.admin.intake import IntakeAdminMixin
-from apps.subject_requests.admin.workflow import WorkflowAdminMixin, available_steps, field_label
+from apps.subject_requests.admin.workflow import WorkflowAdminMixin, available_steps
 from apps.subject_requests.domain import ADD_PERMISSION, may_handle, sees_subject
 from apps.subject_requests.forms.intake import AttachmentForm
 from apps.subject_requests.forms.workflow import AssignForm, MessageForm, NoteForm
 from apps.subject_requests.models import RequestType, SubjectRequest
 from apps.subject_requests.selectors.deadlines import clock, due_soon, overdue, with_deadline
-from apps.subject_requests.selectors.requests import related_requests, timeline
+from apps.subject_requests.selectors.requests import (
+    rectification_rows,
+    related_requests,
+    scope_rows,
+    subject_summary,
+    timeline,
+)
 from apps.subject_requests.selectors.workflow import handlers
 from apps.subject_requests.services.workflow import subject_requests_assign
 
@@ -336,62 +341,6 @@ class SubjectRequestAdmin(WorkflowAdminMixin, IntakeAdminMixin, admin.ModelAdmin
 def _status_timeline(obj: SubjectRequest) -> list:
     """For those who do not see the subject (auditors): status changes only, without reasons."""
     return [item for item in timeline(obj, for_subject=True) if item.kind == "status"]
-
-
-def subject_summary(obj: SubjectRequest) -> dict:
-    """The subject's account, holds and restrictions, for the request page (a few queries)."""
-    subject = obj.subject
-    if subject is None:
-        return {"subject": None, "holds": [], "restrictions": []}
-    from apps.consent.models import ProcessingRestriction
-    from apps.retention.selectors.holds import active_holds_for
-
-    restrictions = list(
-        ProcessingRestriction.objects.filter(subject=subject, lifted_at__isnull=True)
-        .prefetch_related("purposes")
-        .order_by("-created_at")
-    )
-    return {
-        "subject": subject,
-        "subject_url": reverse("admin:accounts_user_change", args=[subject.pk]),
-        "holds": active_holds_for(subject),
-        "restrictions": restrictions,
-    }
-
-
-def scope_rows(obj: SubjectRequest) -> list[tuple[str, str]]:
-    """The request's choices, except rectification changes (shown as a diff)."""
-    rows = []
-    for key, value in (obj.scope or {}).items():
-        if key == "changes" and obj.request_type == RequestType.RECTIFICATION:
-            continue
-        if isinstance(value, list):
-            value = ", ".join(str(item) for item in value) or "—"
-        elif isinstance(value, bool):
-            value = _("yes") if value else _("no")
-        rows.append((key.replace("_", " "), str(value)))
-    return rows
-
-
-def rectification_rows(obj: SubjectRequest) -> list[dict]:
-    if obj.request_type != RequestType.RECTIFICATION:
-        return []
-    changes = (obj.scope or {}).get("changes") or {}
-    if not isinstance(changes, dict):
-        return []
-    rows = []
-    for name, proposed in changes.items():
-        current = getattr(obj.subject, name, "") if obj.subject is not None else ""
-        rows.append(
-            {
-                "field": name,
-                "label": field_label(name),
-                "current": str(current or ""),
-                "proposed": str(proposed or ""),
-                "same": str(current or "").strip() == str(proposed or "").strip(),
-            }
-        )
-    return rows
 
 
 admin.site.register(SubjectRequest, SubjectRequestAdmin)

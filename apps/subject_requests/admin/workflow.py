@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import ForeignObjectRel
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -28,13 +27,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.accounts.models import User
 from apps.subject_requests.domain import APPROVE_PERMISSION, HANDLE_PERMISSION, sees_subject
 from apps.subject_requests.forms.intake import validate_identity_note
 from apps.subject_requests.forms.workflow import MessageForm, NoteForm, ReasonForm
 from apps.subject_requests.models import ExecutionState, RequestType, SubjectRequest
 from apps.subject_requests.selectors.deadlines import clock
-from apps.subject_requests.selectors.requests import allowed_transitions
+from apps.subject_requests.selectors.requests import allowed_transitions, field_label
 from apps.subject_requests.selectors.workflow import approval_requested_by, officer_finishes
 from apps.subject_requests.services.requests import subject_request_message, subject_request_note
 from apps.subject_requests.services.workflow import rectification_apply, subject_request_step_take
@@ -237,16 +235,6 @@ def refusal(request: SubjectRequest, step: Step | None) -> str:
 
 
 # --- The pages ---------------------------------------------------------------------------------
-
-
-def field_label(name: str) -> str:
-    try:
-        field = User._meta.get_field(name)
-        if isinstance(field, ForeignObjectRel):
-            return name  # a reverse relation has no verbose name
-        return str(field.verbose_name)
-    except Exception:
-        return name
 
 
 class WorkflowAdminMixin:

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import ForeignObjectRel, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from apps.accounts.models import User
 from apps.consent.models import Purpose
-from apps.subject_requests.models import RequestMessage, SubjectRequest
+from apps.subject_requests.models import RequestMessage, RequestType, SubjectRequest
 
 Status = SubjectRequest.Status
 
@@ -127,3 +130,73 @@ def consented_purposes(user) -> list[Purpose]:
         return []
     granted = {purpose_id for purpose_id, state in states_for(subject=user).items() if state.granted}
     return [purpose for purpose in active_purposes() if purpose.pk in granted]
+
+
+# --- The request page in the admin -----------------------------------------------------------
+
+
+def field_label(name: str) -> str:
+    """An account field's name as people read it (a reverse relation has no verbose name)."""
+    try:
+        field = User._meta.get_field(name)
+        if isinstance(field, ForeignObjectRel):
+            return name
+        return str(field.verbose_name)
+    except Exception:
+        return name
+
+
+def subject_summary(obj: SubjectRequest) -> dict:
+    """The subject's account, holds and restrictions, for the request page (a few queries)."""
+    subject = obj.subject
+    if subject is None:
+        return {"subject": None, "holds": [], "restrictions": []}
+    from apps.consent.models import ProcessingRestriction
+    from apps.retention.selectors.holds import active_holds_for
+
+    restrictions = list(
+        ProcessingRestriction.objects.filter(subject=subject, lifted_at__isnull=True)
+        .prefetch_related("purposes")
+        .order_by("-created_at")
+    )
+    return {
+        "subject": subject,
+        "subject_url": reverse("admin:accounts_user_change", args=[subject.pk]),
+        "holds": active_holds_for(subject),
+        "restrictions": restrictions,
+    }
+
+
+def scope_rows(obj: SubjectRequest) -> list[tuple[str, str]]:
+    """The request's choices, except rectification changes (shown as a diff)."""
+    rows = []
+    for key, value in (obj.scope or {}).items():
+        if key == "changes" and obj.request_type == RequestType.RECTIFICATION:
+            continue
+        if isinstance(value, list):
+            value = ", ".join(str(item) for item in value) or "—"
+        elif isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        rows.append((key.replace("_", " "), str(value)))
+    return rows
+
+
+def rectification_rows(obj: SubjectRequest) -> list[dict]:
+    if obj.request_type != RequestType.RECTIFICATION:
+        return []
+    changes = (obj.scope or {}).get("changes") or {}
+    if not isinstance(changes, dict):
+        return []
+    rows = []
+    for name, proposed in changes.items():
+        current = getattr(obj.subject, name, "") if obj.subject is not None else ""
+        rows.append(
+            {
+                "field": name,
+                "label": field_label(name),
+                "current": str(current or ""),
+                "proposed": str(proposed or ""),
+                "same": str(current or "").strip() == str(proposed or "").strip(),
+            }
+        )
+    return rows

@@ -1,4 +1,4 @@
-"""The officers' daily reminder, a periodic job with two doors (DESIGN.md): a beat entry in
+"""The officers' daily reminder, a periodic job with two doors: a beat entry in
 config/celery.py (tasks.remind_task) and ``manage.py remind_subject_requests --dry-run``.
 
 A digest to each assignee (or, for unassigned requests, every privacy officer) of their

@@ -1,19 +1,15 @@
-"""Admin pieces shared by every app."""
+"""Admin pieces every app's admin builds on: read-only and append-only admins, history, a
+country filter, and URLs whose object id is not a primary key."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.utils.functional import Promise
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-
-from apps.core.models import Job
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -108,86 +104,16 @@ class CountryInUseFilter(admin.SimpleListFilter):
         return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
 
 
-@admin.register(Job)
-class JobAdmin(ReadOnlyAdmin):
-    """Background work for officers: what failed for good (and why), what is running or waiting."""
-
-    list_display = ("kind", "target", "state", "attempts", "heartbeat_at", "created_at", "finished_at")
-    list_filter = ("state", "kind")
-    search_fields = ("=reference", "=target")
-    readonly_fields = (
-        "reference",
-        "kind",
-        "target",
-        "state",
-        "attempts",
-        "max_attempts",
-        "heartbeat_at",
-        "lease_expires_at",
-        "dispatched_at",
-        "started_at",
-        "finished_at",
-        "last_error",
-    )
-    date_hierarchy = "created_at"
-    list_per_page = 50
+def is_object_id(value) -> bool:
+    """A primary key as the URL may carry it: ASCII digits only ("²".isdigit() is True too)."""
+    value = str(value)
+    return value.isascii() and value.isdigit()
 
 
-# --- The subject's admin page: what other apps add to it ------------------------------------
-# A customer's page in the admin (the accounts app's user admin) shows what every app knows
-# about the person: their legal holds, restrictions, open requests, and links to the consent
-# evidence or to ask for access to their content. Each app registers its part from its own
-# admin module, so the accounts app, below them all, imports none of them.
+class ObjectIdAdminMixin:
+    """A change or view page whose id in the URL is not a primary key is a 404, not a redirect."""
 
-
-@dataclass(frozen=True)
-class SubjectPanel:
-    key: str
-    title: str | Promise
-    permission: str  # only staff holding it see the panel
-    render: Callable[[Any], str]  # the subject → safe HTML (built with format_html)
-    order: int = 50
-
-
-@dataclass(frozen=True)
-class SubjectTool:
-    key: str
-    label: str | Promise
-    permission: str
-    url: Callable[[Any], str]  # the subject → where the link goes
-    order: int = 50
-
-
-# (request, subject): a member of staff opened the subject's page (P-25 logs every look).
-SubjectLook = Callable[[HttpRequest, Any], None]
-
-_subject_panels: dict[str, SubjectPanel] = {}
-_subject_tools: dict[str, SubjectTool] = {}
-_subject_looks: dict[str, SubjectLook] = {}
-
-
-def register_subject_panel(panel: SubjectPanel) -> None:
-    _subject_panels[panel.key] = panel
-
-
-def register_subject_tool(tool: SubjectTool) -> None:
-    _subject_tools[tool.key] = tool
-
-
-def register_subject_look(key: str, hook: SubjectLook) -> None:
-    _subject_looks[key] = hook
-
-
-def subject_panels(request: HttpRequest, subject: Any) -> list[dict[str, Any]]:
-    panels = sorted(_subject_panels.values(), key=lambda p: (p.order, p.key))
-    return [{"title": p.title, "html": p.render(subject)} for p in panels if request.user.has_perm(p.permission)]
-
-
-def subject_tools(request: HttpRequest, subject: Any) -> list[dict[str, Any]]:
-    tools = sorted(_subject_tools.values(), key=lambda t: (t.order, t.key))
-    return [{"label": t.label, "url": t.url(subject)} for t in tools if request.user.has_perm(t.permission)]
-
-
-def subject_looked_at(request: HttpRequest, subject: Any) -> None:
-    for hook in _subject_looks.values():
-        hook(request, subject)
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is not None and not is_object_id(object_id):
+            raise Http404
+        return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]

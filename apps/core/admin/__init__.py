@@ -1,0 +1,46 @@
+"""The admin's shared pieces (core's admin layer, by sub-domain):
+
+* ``site``: the MFA-gated admin site, and site-level pages other apps register;
+* ``shared``: the admins and filters every app's admin builds on;
+* ``subject``: what other apps add to a person's admin page;
+* ``jobs``: the background jobs, for officers.
+
+The names other apps use are re-exported here.
+"""
+
+from apps.core.admin import jobs  # noqa: F401  (registers the Job admin)
+from apps.core.admin.shared import (
+    AppendOnlyAdminMixin,
+    CountryInUseFilter,
+    HistoryRecordAdmin,
+    ObjectIdAdminMixin,
+    ReadOnlyAdmin,
+    is_object_id,
+)
+from apps.core.admin.subject import (
+    SubjectPanel,
+    SubjectTool,
+    register_subject_look,
+    register_subject_panel,
+    register_subject_tool,
+    subject_looked_at,
+    subject_panels,
+    subject_tools,
+)
+
+__all__ = [
+    "AppendOnlyAdminMixin",
+    "CountryInUseFilter",
+    "HistoryRecordAdmin",
+    "ObjectIdAdminMixin",
+    "ReadOnlyAdmin",
+    "SubjectPanel",
+    "SubjectTool",
+    "is_object_id",
+    "register_subject_look",
+    "register_subject_panel",
+    "register_subject_tool",
+    "subject_looked_at",
+    "subject_panels",
+    "subject_tools",
+]
