@@ -89,6 +89,12 @@ def officer(db):
 
 
 @pytest.fixture
+def second_officer(db):
+    """A colleague, for the steps that need four eyes."""
+    return make_staff("second-officer@example.test", PRIVACY_OFFICER)
+
+
+@pytest.fixture
 def support_agent(db):
     return make_staff("support@example.test", SUPPORT_AGENT)
 

@@ -21,8 +21,6 @@ from tests.helpers import reauthenticate, sign_in
 DATA_URL = "/account/data/"
 
 
-
-
 def ready_export(user) -> DataExport:
     LoginEventFactory.create_batch(2, user=user)
     export = export_request(subject=user, actor=SystemActor("test"))

@@ -32,8 +32,6 @@ pytestmark = pytest.mark.django_db
 PAGE = Context(method=ConsentEvent.Method.ACCOUNT_PAGE, language="en", source_page="/account/privacy-choices/")
 
 
-
-
 @pytest.fixture
 def sent_languages(monkeypatch) -> list[tuple[str, str]]:
     """(template, language) of each email the deletion service renders."""

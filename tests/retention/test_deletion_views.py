@@ -27,8 +27,6 @@ SCHEDULED_URL = "/account/deleted/"
 CONFIRM = {"confirm": "on"}
 
 
-
-
 def nothing_changed(user) -> None:
     user.refresh_from_db()
     assert (user.status, user.closed_at, user.is_active) == (User.Status.ACTIVE, None, True)

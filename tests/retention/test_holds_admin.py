@@ -12,19 +12,9 @@ from apps.core.clock import organisation_today
 from apps.retention.models import LegalHold
 from apps.retention.services import holds as services
 from tests.factories import UserFactory
+from tests.helpers.holds import hold_on
 
 pytestmark = pytest.mark.django_db
-
-
-def hold_on(subject, officer, *, review_in=30, categories=None, reason=LegalHold.Reason.LITIGATION) -> LegalHold:
-    return services.legal_hold_place(
-        subject=subject,
-        actor=officer,
-        reason=reason,
-        review_on=organisation_today() + timedelta(days=review_in),
-        categories=categories,
-        note="Case 2026/117",
-    )
 
 
 # --- Legal holds -----------------------------------------------------------------------------------

@@ -9,24 +9,12 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core.clock import organisation_today
 from apps.core.models import Job
-from apps.retention.models import LegalHold, PurgeRun, RetentionRule
-from apps.retention.services import holds as services
+from apps.retention.models import PurgeRun, RetentionRule
 from tests.factories import UserFactory
+from tests.helpers.holds import hold_on
 
 pytestmark = pytest.mark.django_db
-
-
-def hold_on(subject, officer, *, review_in=30, categories=None, reason=LegalHold.Reason.LITIGATION) -> LegalHold:
-    return services.legal_hold_place(
-        subject=subject,
-        actor=officer,
-        reason=reason,
-        review_on=organisation_today() + timedelta(days=review_in),
-        categories=categories,
-        note="Case 2026/117",
-    )
 
 
 def finished_run(**progress) -> PurgeRun:

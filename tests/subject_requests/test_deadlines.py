@@ -13,8 +13,8 @@ from django.utils import timezone
 from apps.subject_requests.domain import add_months, compute, is_working_day
 from apps.subject_requests.models import Jurisdiction, RequestType, SubjectRequest
 from apps.subject_requests.selectors import deadlines as selectors
-from apps.subject_requests.services.intake import subject_request_create
 from apps.subject_requests.services.workflow import subject_request_pause
+from tests.helpers.requests import file_request
 
 pytestmark = pytest.mark.django_db
 UTC = ZoneInfo("UTC")
@@ -118,24 +118,9 @@ def test_add_months_keeps_the_date_or_takes_the_months_last_day(start, months, e
 # --- Shown as the rule's date; pauses ------------------------------------------------------------
 
 
-def file(subject=None, *, request_type="access", email="", received_at=None, channel="email", jurisdiction=None):
-    request, _ = subject_request_create(
-        request_type=request_type,
-        channel=channel,
-        actor=None,
-        subject=subject,
-        requester_email=email,
-        received_at=received_at,
-        jurisdiction=jurisdiction,
-        verification_method="officer",
-        verification_note="Replied from the account's address",
-    )
-    return request
-
-
 def test_a_california_deadline_is_shown_as_its_legal_date_not_the_utc_one(client, customer):
     received = datetime(2025, 3, 3, 18, tzinfo=UTC)
-    request = file(customer, received_at=received, jurisdiction=Jurisdiction.objects.get(code="us-ca"))
+    request = file_request(customer, received_at=received, jurisdiction=Jurisdiction.objects.get(code="us-ca"))
     assert request.due_at.astimezone(UTC).date() == date(2025, 4, 18)  # end of the 17th in Los Angeles
     assert request.due_on == date(2025, 4, 17)
     status = client.get(reverse("subject_requests:status", args=[request.reference])).content.decode()
@@ -151,7 +136,7 @@ def test_a_pause_near_a_month_end_still_adds_its_days():
 
 
 def test_a_paused_request_is_neither_overdue_nor_due_soon(customer, officer):
-    request = file(customer, received_at=timezone.now() - timedelta(days=40))
+    request = file_request(customer, received_at=timezone.now() - timedelta(days=40))
     assert selectors.overdue(SubjectRequest.objects.all()).filter(pk=request.pk).exists()
     subject_request_pause(request=request, actor=officer, reason="Which account do you mean?")
     assert not selectors.overdue(SubjectRequest.objects.all()).exists()

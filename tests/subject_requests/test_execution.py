@@ -10,7 +10,6 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import OperationalError
 
-from apps.accounts.domain import PRIVACY_OFFICER
 from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors.ledger import is_restricted, may_contact
 from apps.consent.services.ledger import Context, consent_set_choices
@@ -33,7 +32,6 @@ from apps.subject_requests.services.workflow import (
     subject_request_start,
 )
 from tests.factories import UserFactory
-from tests.helpers import make_staff
 from tests.helpers.jobs import JobsWritten
 
 pytestmark = pytest.mark.django_db
@@ -46,11 +44,6 @@ TESTS = SystemActor("tests")
 def queued(db):
     """What the services asked the worker to do: the request's jobs written (these tests run the service)."""
     return JobsWritten({SubjectRequest.JOB_KIND: "execute", SubjectRequest.ACKNOWLEDGEMENT_JOB_KIND: "acknowledge"})
-
-
-@pytest.fixture
-def second_officer(db):
-    return make_staff("second-officer@example.test", PRIVACY_OFFICER)
 
 
 def file(request_type: str, subject=None, *, email: str = "", scope=None, channel: str = "account") -> SubjectRequest:

@@ -21,6 +21,7 @@ from apps.subject_requests.services.intake import (
     subject_request_issue_confirmation,
     subject_request_verify,
 )
+from tests.helpers.requests import file_request
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
@@ -138,21 +139,6 @@ def test_an_officer_verifies_a_waiting_request_and_its_clock_starts_then(officer
 # --- Duplicates, dates received, codes sent again -----------------------------------------------
 
 
-def file(subject=None, *, request_type="access", email="", received_at=None, channel="email", jurisdiction=None):
-    request, _ = subject_request_create(
-        request_type=request_type,
-        channel=channel,
-        actor=None,
-        subject=subject,
-        requester_email=email,
-        received_at=received_at,
-        jurisdiction=jurisdiction,
-        verification_method="officer",
-        verification_note="Replied from the account's address",
-    )
-    return request
-
-
 def public(email: str, request_type: str = "erasure") -> tuple[SubjectRequest, str]:
     request, _ = subject_request_create(
         request_type=request_type, channel="web_form", actor=None, requester_email=email
@@ -163,13 +149,13 @@ def public(email: str, request_type: str = "erasure") -> tuple[SubjectRequest, s
 def test_a_received_date_from_long_ago_or_the_future_is_refused(customer):
     for received in (datetime(1, 1, 1, tzinfo=UTC), timezone.now() + timedelta(days=2)):
         with pytest.raises(ValidationError):
-            file(customer, received_at=received)
+            file_request(customer, received_at=received)
     assert not SubjectRequest.objects.exists()
 
 
 def test_an_officer_verifying_a_repeat_links_it_to_the_open_one(customer, officer):
     waiting, _code = public(customer.email)
-    first = file(customer, request_type="erasure")
+    first = file_request(customer, request_type="erasure")
     result = subject_request_verify(request=waiting, actor=officer, note="Called back on the number on file.")
     assert result.pk == first.pk
     waiting.refresh_from_db()
@@ -179,7 +165,7 @@ def test_an_officer_verifying_a_repeat_links_it_to_the_open_one(customer, office
 
 
 def test_an_address_only_request_and_the_accounts_own_are_one(customer):
-    file(email=customer.email, request_type="objection")
+    file_request(email=customer.email, request_type="objection")
     _again, created = subject_request_create(
         request_type="objection", channel="account", actor=customer, subject=customer, verification_method="signed_in"
     )

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.subject_requests.models import Jurisdiction, RequestAttachment, RequestMessage, SubjectRequest
-from apps.subject_requests.services.intake import subject_request_create
 from tests.factories import UserFactory
+from tests.helpers.requests import file_request
 
 pytestmark = pytest.mark.django_db
 INTAKE = reverse("admin:subject_requests_subjectrequest_intake")
@@ -154,23 +154,6 @@ def test_it_offers_the_organisations_time_as_when_the_request_came_in(settings, 
 
 
 # --- Attachments -------------------------------------------------------------------------------------
-
-
-def file_request(subject=None, *, request_type="access", email="", received_at=None, channel="email", **extra):
-    request, created = subject_request_create(
-        request_type=request_type,
-        channel=channel,
-        actor=None,
-        subject=subject,
-        requester_email=email,
-        requester_name="Sam Someone" if email else "",
-        received_at=received_at,
-        verification_method="officer",
-        verification_note="Replied from the account's address",
-        **extra,
-    )
-    assert created
-    return request
 
 
 def attach(client, request, upload):

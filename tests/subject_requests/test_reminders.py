@@ -10,7 +10,6 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.accounts.domain import PRIVACY_OFFICER
 from apps.core.actors import SystemActor
 from apps.subject_requests.domain import end_of_day
 from apps.subject_requests.models import Jurisdiction, SubjectRequest
@@ -22,7 +21,6 @@ from apps.subject_requests.services.workflow import (
     subject_requests_assign,
 )
 from tests.factories import UserFactory
-from tests.helpers import make_staff
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
@@ -48,11 +46,6 @@ def due_in(request: SubjectRequest, delta: timedelta, now: datetime) -> SubjectR
 
 
 # --- Reminders -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def second_officer(db):
-    return make_staff("second-officer@example.test", PRIVACY_OFFICER)
 
 
 # Mid-morning: three hours later is still the same day, a day later the next one, whatever

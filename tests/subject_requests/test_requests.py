@@ -26,6 +26,7 @@ from apps.subject_requests.services.requests import (
 from apps.subject_requests.services.workflow import subject_requests_assign
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.helpers import reauthenticate
+from tests.helpers.requests import file_request
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
@@ -40,8 +41,6 @@ def new_url(request_type: str) -> str:
 
 def detail_url(request: SubjectRequest) -> str:
     return f"/account/requests/{request.reference}/"
-
-
 
 
 def file_for(user, request_type: str = "access", **kwargs) -> SubjectRequest:
@@ -477,23 +476,8 @@ def test_your_requests_stays_highlighted_on_a_requests_own_page(client_as, custo
 # --- The lifecycle: transitions and messages ------------------------------------------------------
 
 
-def file(subject=None, *, request_type="access", email="", received_at=None, channel="email", jurisdiction=None):
-    request, _ = subject_request_create(
-        request_type=request_type,
-        channel=channel,
-        actor=None,
-        subject=subject,
-        requester_email=email,
-        received_at=received_at,
-        jurisdiction=jurisdiction,
-        verification_method="officer",
-        verification_note="Replied from the account's address",
-    )
-    return request
-
-
 def test_an_erasure_under_way_can_no_longer_be_withdrawn_or_rejected(customer, officer):
-    request = file(customer, request_type="erasure")
+    request = file_request(customer, request_type="erasure")
     subject_request_transition(request=request, to_status=Status.IN_PROGRESS, actor=officer, reason="Started")
     SubjectRequest.objects.filter(pk=request.pk).update(execution={"erasure": {"id": 1, "reference": "x"}})
     request.refresh_from_db()
@@ -505,7 +489,7 @@ def test_an_erasure_under_way_can_no_longer_be_withdrawn_or_rejected(customer, o
 
 
 def test_a_closed_request_takes_no_more_messages_from_its_subject(customer, officer):
-    request = file(customer)
+    request = file_request(customer)
     subject_request_transition(request=request, to_status=Status.REJECTED, actor=officer, reason="Not ours")
     with pytest.raises(ValidationError):
         subject_request_message(request=request, actor=customer, body="But why?")
@@ -515,7 +499,7 @@ def test_someone_without_an_account_is_told_how_to_answer_a_message(officer):
     from django.core import mail
     from django.test import TestCase
 
-    request = file(email="no-account@example.test", request_type="complaint")
+    request = file_request(email="no-account@example.test", request_type="complaint")
     with TestCase.captureOnCommitCallbacks(execute=True):
         subject_request_message(request=request, actor=officer, body="Which date was the call?")
     body = mail.outbox[-1].body
@@ -528,7 +512,7 @@ def test_the_assignee_is_told_when_the_subject_writes_without_the_message_itself
     from django.core import mail
     from django.test import TestCase
 
-    request = file(customer, request_type="complaint")
+    request = file_request(customer, request_type="complaint")
     subject_requests_assign(requests=[request], assignee=officer, actor=officer)
     with TestCase.captureOnCommitCallbacks(execute=True):
         subject_request_message(request=request, actor=customer, body="My flat number is 4B, please note.")

@@ -9,50 +9,18 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from apps.accounts.domain import PRIVACY_OFFICER
 from apps.consent.models import ProcessingRestriction
 from apps.core.clock import organisation_today
 from apps.retention.models import LegalHold
 from apps.subject_requests.models import RequestMessage, SubjectRequest
-from apps.subject_requests.services.intake import subject_request_create
 from apps.subject_requests.services.requests import subject_request_transition
 from tests.factories import UserFactory
-from tests.helpers import make_staff
+from tests.helpers.requests import file_request, request_page, step_url
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
 LIST = reverse("admin:subject_requests_subjectrequest_changelist")
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
-
-
-def file_request(subject=None, *, request_type="access", email="", received_at=None, channel="email", **extra):
-    request, created = subject_request_create(
-        request_type=request_type,
-        channel=channel,
-        actor=None,
-        subject=subject,
-        requester_email=email,
-        requester_name="Sam Someone" if email else "",
-        received_at=received_at,
-        verification_method="officer",
-        verification_note="Replied from the account's address",
-        **extra,
-    )
-    assert created
-    return request
-
-
-def page(request: SubjectRequest) -> str:
-    return reverse("admin:subject_requests_subjectrequest_change", args=[request.pk])
-
-
-def step_url(request: SubjectRequest, code: str) -> str:
-    return reverse("admin:subject_requests_subjectrequest_step", args=[request.pk, code])
-
-
-@pytest.fixture
-def second_officer(db):
-    return make_staff("second-officer@example.test", PRIVACY_OFFICER)
 
 
 # --- Who may and who may not ---------------------------------------------------------------------
@@ -65,7 +33,7 @@ def test_it_shows_the_list_and_page_to_officers_and_auditors_only(client_as, cus
     request = file_request(customer)
     client = client_as(persona)
     assert client.get(LIST).status_code == status
-    assert client.get(page(request)).status_code == status
+    assert client.get(request_page(request)).status_code == status
 
 
 def test_it_hides_the_subject_messages_and_files_from_auditors(client_as, customer, officer):
@@ -74,7 +42,7 @@ def test_it_hides_the_subject_messages_and_files_from_auditors(client_as, custom
     listing = client_as("auditor").get(LIST).content.decode()
     assert customer.email not in listing
     assert request.short_reference in listing
-    body = client_as("auditor").get(page(request)).content.decode()
+    body = client_as("auditor").get(request_page(request)).content.decode()
     assert customer.email not in body
     assert "Everything you hold" not in body
     assert "Secret internal note" not in body
@@ -99,7 +67,7 @@ def test_it_offers_no_delete_and_no_edit_form(client_as, customer):
     request = file_request(customer)
     client = client_as("officer")
     assert client.get(reverse("admin:subject_requests_subjectrequest_delete", args=[request.pk])).status_code == 403
-    assert client.post(page(request), {"status": "completed"}).status_code == 405
+    assert client.post(request_page(request), {"status": "completed"}).status_code == 405
     assert "delete_selected" not in client.get(LIST).content.decode()
     request.refresh_from_db()
     assert request.status == Status.OPEN
@@ -235,7 +203,7 @@ def test_it_shows_the_subject_summary_clock_timeline_and_related(client_as, offi
     )
     ProcessingRestriction.objects.create(subject=customer, reason="Contested accuracy", placed_by=officer)
     RequestMessage.objects.create(request=request, kind="internal", body="Checked the CRM", author=officer)
-    body = client_as("officer").get(page(request)).content.decode()
+    body = client_as("officer").get(request_page(request)).content.decode()
     assert reverse("admin:accounts_user_change", args=[customer.pk]) in body
     assert "United Kingdom" in body
     assert "Litigation" in body
@@ -248,23 +216,8 @@ def test_it_shows_the_subject_summary_clock_timeline_and_related(client_as, offi
     assert f"{request.due_at:%Y-%m-%d}" in body
 
 
-def file(subject=None, *, request_type="access", email="", received_at=None, channel="email", jurisdiction=None):
-    request, _ = subject_request_create(
-        request_type=request_type,
-        channel=channel,
-        actor=None,
-        subject=subject,
-        requester_email=email,
-        received_at=received_at,
-        jurisdiction=jurisdiction,
-        verification_method="officer",
-        verification_note="Replied from the account's address",
-    )
-    return request
-
-
 def test_auditors_do_not_see_the_rejection_reason(client_as, customer, officer):
-    request = file(customer)
+    request = file_request(customer)
     subject_request_transition(
         request=request, to_status=Status.REJECTED, actor=officer, reason="Manifestly unfounded: 9 Elm Row"
     )

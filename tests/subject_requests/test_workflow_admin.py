@@ -17,39 +17,10 @@ from apps.subject_requests.services.requests import subject_request_transition
 from apps.subject_requests.services.workflow import subject_requests_assign
 from tests.factories import UserFactory
 from tests.helpers import add_authenticator, make_staff, sign_in
+from tests.helpers.requests import file_request, request_page, step_url
 
 pytestmark = pytest.mark.django_db
 Status = SubjectRequest.Status
-
-
-def file_request(subject=None, *, request_type="access", email="", received_at=None, channel="email", **extra):
-    request, created = subject_request_create(
-        request_type=request_type,
-        channel=channel,
-        actor=None,
-        subject=subject,
-        requester_email=email,
-        requester_name="Sam Someone" if email else "",
-        received_at=received_at,
-        verification_method="officer",
-        verification_note="Replied from the account's address",
-        **extra,
-    )
-    assert created
-    return request
-
-
-def page(request: SubjectRequest) -> str:
-    return reverse("admin:subject_requests_subjectrequest_change", args=[request.pk])
-
-
-def step_url(request: SubjectRequest, code: str) -> str:
-    return reverse("admin:subject_requests_subjectrequest_step", args=[request.pk, code])
-
-
-@pytest.fixture
-def second_officer(db):
-    return make_staff("second-officer@example.test", PRIVACY_OFFICER)
 
 
 # --- Steps -----------------------------------------------------------------------------------------
@@ -57,13 +28,13 @@ def second_officer(db):
 
 def test_it_offers_only_the_next_valid_steps(client_as, officer, customer):
     request = file_request(customer)
-    body = client_as("officer").get(page(request)).content.decode()
+    body = client_as("officer").get(request_page(request)).content.decode()
     for code in ("start", "reject", "withdraw", "pause", "extend"):
         assert f'data-step="{code}"' in body
     for code in ("approve", "complete", "resume", "send_for_approval", "open"):
         assert f'data-step="{code}"' not in body
     subject_request_transition(request=request, to_status=Status.REJECTED, actor=officer, reason="Manifestly unfounded")
-    body = client_as("officer").get(page(request)).content.decode()
+    body = client_as("officer").get(request_page(request)).content.decode()
     assert 'data-step="' not in body
 
 
@@ -118,7 +89,7 @@ def test_it_pauses_then_resumes_the_clock(client_as, customer):
     request = file_request(customer)
     client = client_as("officer")
     client.post(step_url(request, "pause"), {"reason": "Which account do you mean?"})
-    body = client.get(page(request)).content.decode()
+    body = client.get(request_page(request)).content.decode()
     assert 'data-step="resume"' in body
     assert 'data-step="pause"' not in body
     assert client.post(step_url(request, "resume"), {"reason": ""}).status_code == 302
@@ -149,10 +120,10 @@ def test_a_second_officer_approves_what_the_first_sent(client_as, officer, secon
     request.refresh_from_db()
     assert request.status == Status.AWAITING_APPROVAL
     # The sender is not offered approval, and a forced POST changes nothing.
-    assert 'data-step="approve"' not in first.get(page(request)).content.decode()
+    assert 'data-step="approve"' not in first.get(request_page(request)).content.decode()
     assert first.post(step_url(request, "approve"), {"reason": ""}).status_code == 409
     second = sign_in(type(first)(), second_officer)
-    assert 'data-step="approve"' in second.get(page(request)).content.decode()
+    assert 'data-step="approve"' in second.get(request_page(request)).content.decode()
     assert second.post(step_url(request, "approve"), {"reason": ""}).status_code == 302
     request.refresh_from_db()
     assert (request.status, request.outcome) == (Status.COMPLETED, outcome)
@@ -214,12 +185,12 @@ def test_it_shows_the_rectification_diff_and_applies_accepted_changes(client_as,
         scope={"changes": {"full_name": "Casey Customer", "mailing_address": "2 New Road"}},
     )
     client = client_as("officer")
-    body = client.get(page(request)).content.decode()
+    body = client.get(request_page(request)).content.decode()
     assert "Casey Custmer" in body
     assert "Casey Customer" in body
     assert 'name="accept"' not in body  # not in progress yet
     subject_request_transition(request=request, to_status=Status.IN_PROGRESS, actor=officer, reason="Started")
-    body = client.get(page(request)).content.decode()
+    body = client.get(request_page(request)).content.decode()
     assert 'name="accept" value="full_name"' in body
     rectify = reverse("admin:subject_requests_subjectrequest_rectify", args=[request.pk])
     assert client.post(rectify, {"accept": ["full_name", "email"]}).status_code == 400  # not proposed
@@ -263,24 +234,9 @@ def test_it_counts_the_days_paused_on_the_calendar_of_the_requests_law(client_as
     assert (request.paused_since, request.paused_days) == (None, 1)
 
 
-def file(subject=None, *, request_type="access", email="", received_at=None, channel="email", jurisdiction=None):
-    request, _ = subject_request_create(
-        request_type=request_type,
-        channel=channel,
-        actor=None,
-        subject=subject,
-        requester_email=email,
-        received_at=received_at,
-        jurisdiction=jurisdiction,
-        verification_method="officer",
-        verification_note="Replied from the account's address",
-    )
-    return request
-
-
 def test_the_approver_keeps_the_button_after_assigning_the_request_to_herself(client, customer, officer):
     second = make_staff("second-officer@example.test", PRIVACY_OFFICER)
-    request = file(customer, request_type="complaint")
+    request = file_request(customer, request_type="complaint")
     subject_request_transition(request=request, to_status=Status.IN_PROGRESS, actor=officer, reason="Started")
     subject_request_transition(
         request=request, to_status=Status.AWAITING_APPROVAL, actor=officer, reason="Check", outcome="Done"

@@ -53,7 +53,11 @@ def register_subject_look(key: str, hook: SubjectLook) -> None:
 
 def subject_panels(request: HttpRequest, subject: Any) -> list[dict[str, Any]]:
     panels = sorted(_subject_panels.values(), key=lambda p: (p.order, p.key))
-    return [{"title": p.title, "html": p.render(subject)} for p in panels if request.user.has_perm(p.permission)]
+    return [
+        {"key": p.key, "title": p.title, "html": p.render(subject)}
+        for p in panels
+        if request.user.has_perm(p.permission)
+    ]
 
 
 def subject_tools(request: HttpRequest, subject: Any) -> list[dict[str, Any]]:
