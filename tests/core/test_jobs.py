@@ -210,12 +210,14 @@ def test_the_command_prints_what_it_would_send(capsys):
 def broker_down():
     """The app's broker pointed at a port nobody listens on: a real refused connection."""
     app = current_app
-    saved = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    # The write URL is what sending uses; it defaults to the broker URL, which the settings
+    # (CELERY_BROKER_URL) keep answering for however app.conf.broker_url is set.
+    saved = app.conf.broker_write_url
+    app.conf.broker_write_url = "redis://127.0.0.1:1/0"
     app._pool = None
     app.amqp._producer_pool = None
     yield
-    app.conf.broker_url = saved
+    app.conf.broker_write_url = saved
     app._pool = None
     app.amqp._producer_pool = None
 
