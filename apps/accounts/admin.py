@@ -5,7 +5,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.models import LoginEvent, Organisation, PublicProfile, User
 from apps.accounts.services import organisation_update
@@ -13,6 +12,7 @@ from apps.core.admin import (
     CountryInUseFilter,
     HistoryRecordAdmin,
     ReadOnlyAdmin,
+    TrackedModelAdmin,
     subject_looked_at,
     subject_panels,
     subject_tools,
@@ -43,7 +43,7 @@ class PublicProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(TrackedModelAdmin, DjangoUserAdmin):
     ordering = ("-date_joined",)
     list_display = (
         "email",
@@ -168,7 +168,7 @@ class LoginEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(TrackedModelAdmin):
     list_display = ("name", "company_number", "contact_email", "dpo_email")
 
     def has_add_permission(self, request) -> bool:

@@ -3,12 +3,14 @@
 * ``site``: the MFA-gated admin site, and site-level pages other apps register;
 * ``shared``: the admins and filters every app's admin builds on;
 * ``subject``: what other apps add to a person's admin page;
+* ``history``: the admin of a model simple-history tracks (its history pages read-only);
 * ``jobs``: the background jobs, for officers.
 
 The names other apps use are re-exported here.
 """
 
 from apps.core.admin import jobs  # noqa: F401  (registers the Job admin)
+from apps.core.admin.history import TrackedModelAdmin
 from apps.core.admin.shared import (
     AppendOnlyAdminMixin,
     CountryInUseFilter,
@@ -36,6 +38,7 @@ __all__ = [
     "ReadOnlyAdmin",
     "SubjectPanel",
     "SubjectTool",
+    "TrackedModelAdmin",
     "is_object_id",
     "register_subject_look",
     "register_subject_panel",
