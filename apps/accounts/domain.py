@@ -2,7 +2,7 @@
 
 * Sign-in records: what a user agent string says (device, browser, operating system).
 * Staff roles: which permissions each role holds, as patterns (synced onto the role
-  groups by ``services.staff_roles_sync``).
+  groups by ``services.staff_roles_sync``), and which registry viewer each role is.
 * Profile pictures: which uploads are accepted, re-encoded without their metadata.
 * Public profiles: the handle a new profile starts with.
 """
@@ -21,6 +21,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 from user_agents import parse
+
+from apps.personal_data.registry import Viewer
 
 # --- Sign-in records: the user agent ---------------------------------------------------------
 
@@ -150,6 +152,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "subject_requests.view_jurisdiction",
         "subject_requests.view_historicaljurisdiction",
     ),
+}
+
+
+# What each role may see of personal data, field by field: the registry declares it per
+# viewer (apps/personal_data/registry/__init__.py, CATEGORY_VIEWERS); each role is one viewer.
+ROLE_VIEWERS: dict[str, Viewer] = {
+    PRIVACY_OFFICER: Viewer.OFFICER,
+    SUPPORT_AGENT: Viewer.SUPPORT,
+    AUDITOR: Viewer.AUDITOR,
 }
 
 
