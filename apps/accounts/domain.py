@@ -164,6 +164,18 @@ ROLE_VIEWERS: dict[str, Viewer] = {
 }
 
 
+@dataclass(frozen=True)
+class StaffAccess:
+    """A staff account's access: its role (a ROLE_PERMISSIONS name, or "" for none) and superuser."""
+
+    role: str
+    is_superuser: bool
+
+    def describe(self) -> str:
+        role = self.role or "no role"
+        return f"{role}, superuser" if self.is_superuser else role
+
+
 def permission_matches(role: str, app_label: str, codename: str) -> bool:
     key = f"{app_label}.{codename}"
     return any(fnmatch(key, pattern) for pattern in ROLE_PERMISSIONS[role])

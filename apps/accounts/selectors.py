@@ -9,7 +9,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from apps.accounts.domain import ROLE_VIEWERS
+from apps.accounts.domain import ROLE_PERMISSIONS, ROLE_VIEWERS, StaffAccess
 from apps.accounts.models import Artist, LoginEvent, Organisation, PublicProfile, User
 from apps.personal_data.registry import Viewer, fields_hidden_from
 
@@ -151,3 +151,8 @@ def fields_hidden_from_user(user, model: type[Model]) -> frozenset[str]:
     if user.is_active and user.is_superuser:
         return frozenset()
     return fields_hidden_from(model, staff_viewers(user))
+
+
+def staff_access_of(user: User) -> StaffAccess:
+    roles = sorted(user.groups.filter(name__in=list(ROLE_PERMISSIONS)).values_list("name", flat=True))
+    return StaffAccess(role=", ".join(roles), is_superuser=user.is_superuser)
