@@ -94,3 +94,18 @@ def test_it_puts_every_history_table_with_personal_data_under_the_view_rule():
         if model in admin.site._registry and not isinstance(admin.site._registry[model], HistoryRecordAdmin)
     ]
     assert plain == []
+
+
+def test_it_hides_whose_public_profile_a_version_is_from_an_auditor(client_as, customer):
+    from apps.accounts.services import public_profile_get_or_create, public_profile_update
+
+    profile = public_profile_get_or_create(user=customer)
+    public_profile_update(profile=profile, actor=customer, display_name="Casey On Stage")
+    version = profile.history.latest("history_date")
+
+    response = client_as("auditor").get(reverse("admin:accounts_historicalpublicprofile_change", args=[version.pk]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert customer.email not in page
+    assert "Casey On Stage" not in page

@@ -294,12 +294,20 @@ def is_covered(model: type[models.Model]) -> bool:
 
 def fields_hidden_from(model: type[models.Model], viewers: Iterable[Viewer]) -> frozenset[str]:
     """The registered personal fields of ``model`` (or of the model a history table tracks)
-    that none of ``viewers`` may see."""
+    that none of ``viewers`` may see.
+
+    The row's link to its subject (``subject="user"``) names the person, so it counts as an
+    account field when it is not registered itself."""
     entry = entry_for(getattr(model, "instance_type", None) or model)
     if entry is None:
         return frozenset()
     allowed = set(viewers)
-    return frozenset(f.name for f in entry.fields if not f.viewers & allowed)
+    fields = list(entry.fields)
+    if isinstance(entry.subject, str) and entry.subject:
+        link = entry.subject.split("__", 1)[0]
+        if link not in {f.name for f in fields}:
+            fields.append(PersonalField(link, Category.ACCOUNT))
+    return frozenset(f.name for f in fields if not f.viewers & allowed)
 
 
 def iter_personal_columns() -> Iterator[tuple[Entry, PersonalField]]:
