@@ -116,7 +116,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "disclosures.add_contentaccessgrant",
         "disclosures.view_contentaccessgrant",
     ),
-    # Reads ledgers and change history only, never the live customer record.
+    # Reads ledgers and change history only, never the live customer record: the history
+    # admins hide every personal field from this role (ROLE_VIEWERS, the registry's view rule).
     AUDITOR: (
         "accounts.view_historical*",
         "accounts.view_loginevent",
