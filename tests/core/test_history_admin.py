@@ -73,3 +73,16 @@ def test_it_gives_every_tracked_models_admin_the_read_only_history_pages():
         if isinstance(model_admin, SimpleHistoryAdmin) and not isinstance(model_admin, TrackedModelAdmin)
     ]
     assert plain == []
+
+
+def test_it_reads_which_field_an_admin_option_names():
+    from apps.core.admin import CountryInUseFilter
+    from apps.core.admin.visibility import names_field
+
+    assert names_field("email") == "email"
+    assert names_field("=reference") == "reference"
+    assert names_field("-history_date") == "history_date"
+    assert names_field("user__email__icontains") == "user"
+    assert names_field(("status", admin.EmptyFieldListFilter)) == "status"
+    assert names_field(CountryInUseFilter) == "country"
+    assert names_field(len) is None

@@ -41,9 +41,12 @@ def hidden_fields(user: Any, model: type[models.Model]) -> frozenset[str]:
 
 def names_field(entry: Any) -> str | None:
     """The field an admin option names, if it names one: "email", "=reference", "user__email",
-    ("status", SomeFilter) all name their first field; a callable or an admin method names none."""
+    ("status", SomeFilter) all name their first field, and so does a list filter class by its
+    ``field`` (CountryInUseFilter) or its parameter; a callable or an admin method names none."""
     if isinstance(entry, (tuple, list)) and entry:
         entry = entry[0]
+    if isinstance(entry, type):
+        entry = getattr(entry, "field", None) or getattr(entry, "parameter_name", None)
     if not isinstance(entry, str):
         return None
     return entry.lstrip("^=@-").split("__", 1)[0] or None
