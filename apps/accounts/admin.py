@@ -121,6 +121,18 @@ class UserAdmin(TrackedModelAdmin, DjangoUserAdmin):
         # The add form has no staff-access fields but the superuser's "staff account" box.
         return self.readonly_fields if obj is not None else ()
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A staff account (its email, its password) is changed here by superusers only: an
+        # officer who could set another staff member's password or address could act as them.
+        if obj is not None and (obj.is_staff or obj.is_superuser) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and (obj.is_staff or obj.is_superuser) and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def get_urls(self):
         return [
             path(

@@ -191,3 +191,25 @@ def test_it_needs_a_reason(client_as, support_agent):
 
 def test_it_answers_404_for_an_id_that_is_not_a_key(client_as):
     assert client_as("superuser").get(reverse("admin:accounts_user_changelist") + "x1/staff-access/").status_code == 404
+
+
+# --- Staff accounts: changed in the admin by superusers only ----------------------------------
+
+
+def test_it_keeps_an_officer_from_setting_a_staff_members_password(client_as, superuser):
+    url = reverse("admin:auth_user_password_change", args=[superuser.pk])
+    password = "an-officer-chose-this-99"
+    response = client_as("officer").post(url, {"password1": password, "password2": password})
+
+    assert response.status_code == 403
+    superuser.refresh_from_db()
+    assert not superuser.check_password(password)
+
+
+def test_it_shows_a_staff_members_page_read_only_to_an_officer(client_as, support_agent):
+    client = client_as("officer")
+    url = reverse("admin:accounts_user_change", args=[support_agent.pk])
+    assert client.get(url).context["has_change_permission"] is False
+    assert client.post(url, {"email": "officer-owned@example.test"}).status_code == 403
+    support_agent.refresh_from_db()
+    assert support_agent.email == "support@example.test"
