@@ -4,6 +4,7 @@
 * ``shared``: the admins and filters every app's admin builds on;
 * ``subject``: what other apps add to a person's admin page;
 * ``history``: the admin of a model simple-history tracks (its history pages read-only);
+* ``visibility``: the field-level view rule, and the admin mixin that applies it;
 * ``jobs``: the background jobs, for officers.
 
 The names other apps use are re-exported here.
@@ -29,10 +30,12 @@ from apps.core.admin.subject import (
     subject_panels,
     subject_tools,
 )
+from apps.core.admin.visibility import FieldViewRuleMixin
 
 __all__ = [
     "AppendOnlyAdminMixin",
     "CountryInUseFilter",
+    "FieldViewRuleMixin",
     "HistoryRecordAdmin",
     "ObjectIdAdminMixin",
     "ReadOnlyAdmin",

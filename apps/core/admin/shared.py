@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from apps.core.admin.visibility import hidden_fields, names_field
+from apps.core.admin.visibility import FieldViewRuleMixin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -66,12 +65,11 @@ class AppendOnlyAdminMixin:
         return actions
 
 
-class HistoryRecordAdmin(ReadOnlyAdmin):
+class HistoryRecordAdmin(FieldViewRuleMixin, ReadOnlyAdmin):
     """The change history of a model, for auditors (who cannot see the live records).
 
-    The field-level view rule applies (apps/core/admin/visibility.py): a field the user's role
-    may not see is neither shown (list, page), nor searched, filtered or sorted on, and a
-    record is named without it. The newest version of a live record *is* the live record.
+    The field-level view rule applies (FieldViewRuleMixin): the newest version of a live
+    record *is* the live record, so what a role may not see of it is hidden here too.
     """
 
     # Typed as tuples of any length: each history admin lists its model's own columns.
@@ -81,93 +79,8 @@ class HistoryRecordAdmin(ReadOnlyAdmin):
     list_select_related = ("history_user",)
     search_fields: ClassVar[tuple[str, ...]] = ("history_change_reason",)
     list_per_page = 50
-
-    def hidden_fields(self, request) -> frozenset[str]:
-        return hidden_fields(request.user, self.model)
-
-    def _visible(self, request, entries) -> list:
-        hidden = self.hidden_fields(request)
-        return [entry for entry in entries if names_field(entry) not in hidden]
-
-    def get_list_display(self, request):
-        # A record's own name (its model's __str__) may quote what is hidden, an email say;
-        # so may its author's, when a customer changed their own record.
-        names_record = not self.hidden_fields(request)
-        names_people = self.sees_people(request)
-        renamed = {"__str__": "__str__" if names_record else "version"}
-        renamed["history_user"] = "history_user" if names_people else "changed_by"
-        return [renamed.get(name, name) for name in self._visible(request, super().get_list_display(request))]
-
-    def sees_people(self, request) -> bool:
-        """Whether the user may see who a customer is (their email, by the same rule)."""
-        return "email" not in hidden_fields(request.user, get_user_model())
-
-    def get_search_fields(self, request):
-        return self._visible(request, super().get_search_fields(request))
-
-    def get_list_filter(self, request):
-        return self._visible(request, super().get_list_filter(request))
-
-    def get_ordering(self, request):
-        return self._visible(request, super().get_ordering(request) or ())
-
-    def get_fields(self, request, obj=None):
-        fields = self._visible(request, super().get_fields(request, obj))
-        author = getattr(obj, "history_user", None)
-        if author is not None and not author.is_staff and not self.sees_people(request):
-            fields = [name for name in fields if name not in ("history_user", "history_user_id")]
-        return fields
-
-    def lookup_allowed(self, lookup, value, request=None) -> bool:
-        # Refused lookups answer 400: no query string filters on what the user cannot see.
-        if request is not None and names_field(lookup) in self.hidden_fields(request):
-            return False
-        return super().lookup_allowed(lookup, value, request)
-
-    @admin.display(description=_("changed by"), ordering="history_user")
-    def changed_by(self, record) -> str:
-        author = record.history_user
-        if author is None:
-            return "-"
-        # Staff are named: who changed a record is what an audit is for.
-        return str(author) if author.is_staff else str(_("a customer"))
-
-    @admin.display(description=_("version"))
-    def version(self, record) -> str:
-        return self.record_label(record)
-
-    def record_label(self, record) -> str:
-        return f"{record._meta.verbose_name} {record.pk}"
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        response = super().changeform_view(request, object_id, form_url, extra_context)
-        self._name_without_hidden_fields(request, response, "original", "subtitle")
-        return response
-
-    def history_view(self, request, object_id, extra_context=None):
-        response = super().history_view(request, object_id, extra_context)
-        self._name_without_hidden_fields(request, response, "object", "title")
-        return response
-
-    def _name_without_hidden_fields(self, request, response, record_key: str, label_key: str) -> None:
-        context = getattr(response, "context_data", None)
-        record = context.get(record_key) if context else None
-        if context is None or record is None or not self.hidden_fields(request):
-            return
-        label = self.record_label(record)
-        context[record_key] = _Named(record.pk, label)
-        context[label_key] = label
-
-
-class _Named:
-    """A record as page titles and links use it: its primary key and a name."""
-
-    def __init__(self, pk, name: str) -> None:
-        self.pk = pk
-        self.name = name
-
-    def __str__(self) -> str:
-        return self.name
+    # A customer who changed their own record is its history user.
+    person_fields = ("history_user",)
 
 
 class CountryInUseFilter(admin.SimpleListFilter):
