@@ -15,6 +15,7 @@ from apps.accounts.selectors import staff_access_of
 from apps.accounts.services import organisation_update, user_staff_access_change
 from apps.core.admin import (
     CountryInUseFilter,
+    FieldViewRuleMixin,
     HistoryRecordAdmin,
     ReadOnlyAdmin,
     TrackedModelAdmin,
@@ -255,7 +256,11 @@ class UserAdmin(TrackedModelAdmin, DjangoUserAdmin):
 
 
 @admin.register(LoginEvent)
-class LoginEventAdmin(ReadOnlyAdmin):
+class LoginEventAdmin(FieldViewRuleMixin, ReadOnlyAdmin):
+    """Sign-ins, for officers and support; auditors see them under the view rule (when, how,
+    whether they failed; staff by name, customers as "a customer")."""
+
+    person_fields = ("user",)
     list_display = (
         "occurred_at",
         "user",

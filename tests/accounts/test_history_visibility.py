@@ -109,3 +109,29 @@ def test_it_hides_whose_public_profile_a_version_is_from_an_auditor(client_as, c
     page = response.content.decode()
     assert customer.email not in page
     assert "Casey On Stage" not in page
+
+
+# --- Login events: the same rule on a ledger -------------------------------------------------
+
+
+def test_it_lists_sign_ins_to_an_auditor_without_who_or_where_for_customers(client_as, records, auditor):
+    client = client_as("auditor")  # signing in records the auditor's own (staff) sign-in
+    url = reverse("admin:accounts_loginevent_changelist")
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert records.email not in page
+    assert "198.51.100.1" not in page
+    assert "a customer" in page
+    assert auditor.email in page  # staff sign-ins are audited by name
+    assert client.get(url, {"ip_address": "198.51.100.1"}).status_code == 400
+    assert client.get(url, {"user": records.pk}).status_code == 400
+    assert client.get(url, {"ip_address__startswith": "198"}).status_code == 400
+
+
+def test_it_still_lists_sign_ins_in_full_to_an_officer(client_as, records):
+    page = client_as("officer").get(reverse("admin:accounts_loginevent_changelist")).content.decode()
+    assert records.email in page
+    assert "198.51.100.1" in page

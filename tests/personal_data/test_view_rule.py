@@ -22,9 +22,9 @@ def test_it_fails_the_check_for_a_category_nobody_is_declared_for():
 
     assert errors[0].id == "personal_data.E003"
     assert "'usage'" in errors[0].msg
-    # And every registered usage field is named, LoginEvent.occurred_at among them.
+    # And every registered usage field without its own declaration is named, User.last_login among them.
     assert {e.id for e in errors[1:]} == {"personal_data.E004"}
-    assert any("accounts.LoginEvent.occurred_at" in e.msg for e in errors)
+    assert any("accounts.User.last_login" in e.msg for e in errors)
 
 
 def test_it_fails_the_check_for_a_new_field_declared_for_nobody(monkeypatch):
