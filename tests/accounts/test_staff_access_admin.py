@@ -4,6 +4,8 @@ never a customer account's."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -213,3 +215,21 @@ def test_it_shows_a_staff_members_page_read_only_to_an_officer(client_as, suppor
     assert client.post(url, {"email": "officer-owned@example.test"}).status_code == 403
     support_agent.refresh_from_db()
     assert support_agent.email == "support@example.test"
+
+
+def test_it_confirms_with_the_page_a_superuser_is_shown(client_as, support_agent):
+    """The confirmation page carries the change: posting its own form makes it."""
+    client = client_as("superuser")
+    user_page = client.get(reverse("admin:accounts_user_change", args=[support_agent.pk])).content.decode()
+    assert _staff_access_url(support_agent) in user_page  # the link on the staff member's page
+
+    confirmation = client.post(
+        _staff_access_url(support_agent), {"role": PRIVACY_OFFICER, "is_superuser": "", "reason": "cover for leave"}
+    ).content.decode()
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', confirmation))
+    assert hidden["confirm"] == "yes"
+
+    done = client.post(_staff_access_url(support_agent), hidden)
+
+    assert done.status_code == 302
+    assert _access(support_agent) == (True, False, [PRIVACY_OFFICER])
