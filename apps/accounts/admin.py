@@ -1,18 +1,25 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
+from apps.accounts.domain import StaffAccess
+from apps.accounts.forms import StaffAccessForm
 from apps.accounts.models import LoginEvent, Organisation, PublicProfile, User
-from apps.accounts.services import organisation_update
+from apps.accounts.selectors import staff_access_of
+from apps.accounts.services import organisation_update, user_staff_access_change
 from apps.core.admin import (
     CountryInUseFilter,
+    FieldViewRuleMixin,
     HistoryRecordAdmin,
     ReadOnlyAdmin,
+    TrackedModelAdmin,
+    is_object_id,
     subject_looked_at,
     subject_panels,
     subject_tools,
@@ -43,7 +50,7 @@ class PublicProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(TrackedModelAdmin, DjangoUserAdmin):
     ordering = ("-date_joined",)
     list_display = (
         "email",
@@ -64,6 +71,13 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         "last_login",
         "last_seen_at",
         "closed_at",
+        # Staff access is never edited in this form, by anyone: a role or superuser change is
+        # its own audited step for superusers (staff_access_view), and staff status is given
+        # only when a superuser adds a staff account.
+        "is_staff",
+        "is_superuser",
+        "groups",
+        "user_permissions",
     )
     list_per_page = 50
     inlines = [PublicProfileInline, LoginEventInline]
@@ -89,9 +103,100 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         ),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+    # Roles are given once the account exists, on its own page (staff_access_view).
+    staff_add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2", "is_staff")}),
+    )
     actions = ["erase_personal_data"]
     # Other apps' panels and object tools (apps.core.admin, subject panels).
     change_form_template = "admin/accounts/user/change_form.html"
+
+    def get_fieldsets(self, request, obj=None):
+        # Only a superuser opens a staff account, and only as a new account: an existing
+        # customer account never becomes staff here.
+        if obj is None and request.user.is_superuser:
+            return self.staff_add_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The add form has no staff-access fields but the superuser's "staff account" box.
+        return self.readonly_fields if obj is not None else ()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A staff account (its email, its password) is changed here by superusers only: an
+        # officer who could set another staff member's password or address could act as them.
+        if obj is not None and (obj.is_staff or obj.is_superuser) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and (obj.is_staff or obj.is_superuser) and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/staff-access/",
+                self.admin_site.admin_view(self.staff_access_view),
+                name="accounts_user_staff_access",
+            ),
+            *super().get_urls(),
+        ]
+
+    def staff_access_view(self, request, object_id):
+        """Change a staff account's role and superuser status: superusers only, after a
+        confirmation page, with a reason recorded in the account's history (issue 13, finding 8).
+
+        One view for the whole step (form, confirmation, change), so a re-authentication
+        requirement can wrap it. A customer account (no staff status) is refused.
+        """
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        if not is_object_id(object_id):
+            raise Http404
+        subject = get_object_or_404(User, pk=object_id)
+        current = staff_access_of(subject)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Change staff access"),
+            "subject": subject,
+            "current": current,
+            "opts": self.model._meta,
+            "change_url": reverse("admin:accounts_user_change", args=[subject.pk]),
+        }
+        posted = request.method == "POST"
+
+        def page(status: int = 200, **extra):
+            context.update(extra)
+            return TemplateResponse(request, "admin/accounts/user/staff_access.html", context, status=status)
+
+        if not subject.is_staff:
+            refusal = _("This is a customer account: it cannot be given a staff role or superuser status.")
+            return page(400 if posted else 200, refusal=f"{refusal} {_('Nothing was changed.')}")
+        if subject.pk == request.user.pk:
+            return page(400 if posted else 200, refusal=_("Another superuser changes your own access."))
+        if not posted:
+            return page(form=StaffAccessForm(initial={"role": current.role, "is_superuser": current.is_superuser}))
+        form = StaffAccessForm(request.POST)
+        if not form.is_valid():
+            return page(400, form=form)
+        wanted = StaffAccess(role=form.cleaned_data["role"], is_superuser=form.cleaned_data["is_superuser"])
+        if request.POST.get("confirm") != "yes":
+            return page(form=form, wanted=wanted, confirming=True)
+        try:
+            user_staff_access_change(
+                user=subject,
+                actor=request.user,
+                role=wanted.role,
+                is_superuser=wanted.is_superuser,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            return page(400, form=form, refusal=" ".join(error.messages))
+        self.log_change(request, subject, f"Staff access: {current.describe()} -> {wanted.describe()}")
+        self.message_user(request, _("Staff access changed; the account's history records it."))
+        return HttpResponseRedirect(context["change_url"])
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The page of a person: what every app knows about them (apps.core.admin's subject
@@ -103,6 +208,9 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
             subject_looked_at(request, subject)
             response.context_data["subject_panels"] = subject_panels(request, subject)
             response.context_data["subject_tools"] = subject_tools(request, subject)
+        may_change_access = request.user.is_superuser and subject and subject.is_staff and subject.pk != request.user.pk
+        if request.method == "GET" and response.status_code == 200 and may_change_access:
+            response.context_data["staff_access_url"] = reverse("admin:accounts_user_staff_access", args=[subject.pk])
         return response
 
     def has_erase_permission(self, request) -> bool:
@@ -148,7 +256,11 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
 
 
 @admin.register(LoginEvent)
-class LoginEventAdmin(ReadOnlyAdmin):
+class LoginEventAdmin(FieldViewRuleMixin, ReadOnlyAdmin):
+    """Sign-ins, for officers and support; auditors see them under the view rule (when, how,
+    whether they failed; staff by name, customers as "a customer")."""
+
+    person_fields = ("user",)
     list_display = (
         "occurred_at",
         "user",
@@ -168,7 +280,7 @@ class LoginEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(TrackedModelAdmin):
     list_display = ("name", "company_number", "contact_email", "dpo_email")
 
     def has_add_permission(self, request) -> bool:

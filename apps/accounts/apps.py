@@ -21,6 +21,11 @@ class AccountsConfig(AppConfig):
 
         register_controller(organisation_get)
         register_people_labels(people_in_an_export)
+        # The admin (in core) hides what a staff role may not see; the roles are defined here.
+        from apps.accounts.selectors import fields_hidden_from_user
+        from apps.core.admin.visibility import register_field_rule
+
+        register_field_rule(fields_hidden_from_user)
         self._register_navigation()
 
     @staticmethod

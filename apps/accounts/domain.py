@@ -2,7 +2,7 @@
 
 * Sign-in records: what a user agent string says (device, browser, operating system).
 * Staff roles: which permissions each role holds, as patterns (synced onto the role
-  groups by ``services.staff_roles_sync``).
+  groups by ``services.staff_roles_sync``), and which registry viewer each role is.
 * Profile pictures: which uploads are accepted, re-encoded without their metadata.
 * Public profiles: the handle a new profile starts with.
 """
@@ -21,6 +21,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 from user_agents import parse
+
+from apps.personal_data.registry import Viewer
 
 # --- Sign-in records: the user agent ---------------------------------------------------------
 
@@ -114,7 +116,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "disclosures.add_contentaccessgrant",
         "disclosures.view_contentaccessgrant",
     ),
-    # Reads ledgers and change history only, never the live customer record.
+    # Reads ledgers and change history only, never the live customer record: the history
+    # admins hide every personal field from this role (ROLE_VIEWERS, the registry's view rule).
     AUDITOR: (
         "accounts.view_historical*",
         "accounts.view_loginevent",
@@ -151,6 +154,27 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "subject_requests.view_historicaljurisdiction",
     ),
 }
+
+
+# What each role may see of personal data, field by field: the registry declares it per
+# viewer (apps/personal_data/registry/__init__.py, CATEGORY_VIEWERS); each role is one viewer.
+ROLE_VIEWERS: dict[str, Viewer] = {
+    PRIVACY_OFFICER: Viewer.OFFICER,
+    SUPPORT_AGENT: Viewer.SUPPORT,
+    AUDITOR: Viewer.AUDITOR,
+}
+
+
+@dataclass(frozen=True)
+class StaffAccess:
+    """A staff account's access: its role (a ROLE_PERMISSIONS name, or "" for none) and superuser."""
+
+    role: str
+    is_superuser: bool
+
+    def describe(self) -> str:
+        role = self.role or "no role"
+        return f"{role}, superuser" if self.is_superuser else role
 
 
 def permission_matches(role: str, app_label: str, codename: str) -> bool:

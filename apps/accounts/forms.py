@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]  # not in its fields.pyi
 
+from apps.accounts.domain import ROLE_PERMISSIONS
 from apps.accounts.models import PublicProfile, User
 from apps.accounts.services import user_update_details
 
@@ -138,3 +139,29 @@ class PublicProfileForm(forms.ModelForm):
 class LanguageSwitchForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)
     next = forms.CharField(required=False, max_length=2000)
+
+
+class StaffAccessForm(forms.Form):
+    """A staff account's role and superuser status, changed by a superuser with a reason (admin)."""
+
+    role = forms.ChoiceField(
+        label=_("Role"),
+        required=False,
+        choices=[("", _("No role")), *((role, role) for role in ROLE_PERMISSIONS)],
+    )
+    is_superuser = forms.BooleanField(
+        label=_("Superuser"),
+        required=False,
+        help_text=_("A superuser holds every permission, whatever the role."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("Recorded in the account's history, with your name."),
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Give a reason: it is recorded in the account's history."))
+        return reason

@@ -7,7 +7,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 
 from apps.accounts.models import Artist, ArtistFollow, Follow, LoginEvent, Organisation, PublicProfile, User
-from apps.personal_data.registry import Action, Category, LegalBasis, PersonalField, exempt, register
+from apps.personal_data.registry import EVERY_STAFF_ROLE, Action, Category, LegalBasis, PersonalField, exempt, register
 
 
 def _close_account(now: datetime) -> dict:
@@ -52,15 +52,17 @@ register(
     subject="user",
     purpose="Account security and fraud detection (legitimate interest)",
     tabular=True,
+    # Auditors see when and how sign-ins happened and whether they failed, not who (unless
+    # staff) nor from where.
     fields=[
-        PersonalField("occurred_at", Category.USAGE),
+        PersonalField("occurred_at", Category.USAGE, seen_by=EVERY_STAFF_ROLE),
         PersonalField("ip_address", Category.TECHNICAL),
         PersonalField("user_agent", Category.TECHNICAL),
         PersonalField("device", Category.TECHNICAL),
         PersonalField("browser", Category.TECHNICAL),
         PersonalField("operating_system", Category.TECHNICAL),
-        PersonalField("method", Category.USAGE),
-        PersonalField("succeeded", Category.USAGE),
+        PersonalField("method", Category.USAGE, seen_by=EVERY_STAFF_ROLE),
+        PersonalField("succeeded", Category.USAGE, seen_by=EVERY_STAFF_ROLE),
     ],
 )
 register(

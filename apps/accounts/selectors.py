@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from apps.accounts.domain import ROLE_PERMISSIONS, ROLE_VIEWERS, StaffAccess
 from apps.accounts.models import Artist, LoginEvent, Organisation, PublicProfile, User
+from apps.personal_data.registry import Viewer, fields_hidden_from
 
 ORGANISATION_CACHE_KEY = "accounts:organisation:v1"
 
@@ -121,3 +123,36 @@ def people_in_an_export(ids: set, subject: User) -> dict:
     shown = PublicProfile.objects.filter(user_id__in=ids, show_display_name=True)
     labels.update(shown.values_list("user_id", "handle"))
     return labels
+
+
+# --- The field-level view rule -------------------------------------------------------------
+
+
+def staff_viewers(user) -> frozenset[Viewer]:
+    """The registry viewers ``user``'s staff roles make them (apps/accounts/domain.py ROLE_VIEWERS).
+
+    Read once per user object: the admin asks for every column, search field and filter."""
+    cached = getattr(user, "_staff_viewers", None)
+    if cached is not None:
+        return cached
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        viewers: frozenset[Viewer] = frozenset()
+    elif user.is_superuser:
+        viewers = frozenset(Viewer)
+    else:
+        roles = user.groups.filter(name__in=list(ROLE_VIEWERS)).values_list("name", flat=True)
+        viewers = frozenset(ROLE_VIEWERS[name] for name in roles)
+    user._staff_viewers = viewers
+    return viewers
+
+
+def fields_hidden_from_user(user, model: type[Model]) -> frozenset[str]:
+    """What the admin hides from ``user`` of ``model``: the rule apps/core/admin/visibility.py applies."""
+    if user.is_active and user.is_superuser:
+        return frozenset()
+    return fields_hidden_from(model, staff_viewers(user))
+
+
+def staff_access_of(user: User) -> StaffAccess:
+    roles = sorted(user.groups.filter(name__in=list(ROLE_PERMISSIONS)).values_list("name", flat=True))
+    return StaffAccess(role=", ".join(roles), is_superuser=user.is_superuser)

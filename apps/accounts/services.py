@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -17,13 +17,14 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.domain import (
     ROLE_PERMISSIONS,
+    StaffAccess,
     default_handle_for,
     parse_user_agent,
     permission_matches,
     reencoded_picture,
 )
 from apps.accounts.models import LoginEvent, Organisation, PublicProfile, User
-from apps.accounts.selectors import ORGANISATION_CACHE_KEY
+from apps.accounts.selectors import ORGANISATION_CACHE_KEY, staff_access_of
 from apps.core.actors import SystemActor, record_actor
 
 # The fields a customer edits on "Your details"; email goes through allauth's flow.
@@ -144,3 +145,45 @@ def staff_roles_sync(**kwargs: object) -> None:
         group, _ = Group.objects.get_or_create(name=role)
         wanted = [p for p in permissions if permission_matches(role, p.content_type.app_label, p.codename)]
         group.permissions.set(wanted)
+
+
+@transaction.atomic
+def user_staff_access_change(*, user: User, actor: User, role: str, is_superuser: bool, reason: str) -> User:
+    """Give a staff account a role (or none) and superuser status (or not), for superusers only.
+
+    Role and superuser changes never come from the user form (finding 8 of issue 13): they
+    are this one audited write, recorded in the account's history with the actor and the
+    reason. A customer account (one without staff status) is refused: a role or superuser on
+    it would turn a stranger's sign-up into staff access. A superuser does not change their
+    own access: a second superuser does, so no one raises or drops their own rights alone.
+    """
+    if not (actor.is_active and actor.is_superuser):
+        raise PermissionDenied
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_staff:
+        raise ValidationError(
+            _("This is a customer account: it cannot be given a staff role or superuser status. Nothing was changed.")
+        )
+    if locked.pk == actor.pk:
+        raise ValidationError(_("Another superuser changes your own access. Nothing was changed."))
+    if role and role not in ROLE_PERMISSIONS:
+        raise ValidationError({"role": _("Choose one of the staff roles.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason: it is recorded in the account's history.")})
+
+    before = staff_access_of(locked)
+    role_groups = list(Group.objects.filter(name__in=list(ROLE_PERMISSIONS)))
+    locked.groups.remove(*role_groups)
+    if role:
+        locked.groups.add(next(group for group in role_groups if group.name == role))
+    locked.is_superuser = is_superuser
+    after = StaffAccess(role=role, is_superuser=is_superuser)
+    # The history row is the audit record: who, when, what changed (groups are not a history
+    # column), and why.
+    record_actor(
+        locked,
+        actor=actor,
+        reason=f"staff access changed from {before.describe()} to {after.describe()}: {reason.strip()[:200]}",
+    )
+    locked.save(update_fields=["is_superuser"])
+    return locked

@@ -11,7 +11,15 @@ from apps.consent.models import (
     Purpose,
     Suppression,
 )
-from apps.personal_data.registry import Action, Category, LegalBasis, PersonalField, exempt, register
+from apps.personal_data.registry import (
+    EVERY_STAFF_ROLE,
+    Action,
+    Category,
+    LegalBasis,
+    PersonalField,
+    exempt,
+    register,
+)
 
 register(
     ConsentEvent,
@@ -27,6 +35,7 @@ register(
             Action.KEEP,
             legal_basis=LegalBasis.LEGAL_OBLIGATION,
             retention="the account's life plus 5 years (consent evidence)",
+            seen_by=EVERY_STAFF_ROLE,  # pseudonymous: the auditors' way to follow one subject
         ),
         PersonalField("ip_address", Category.TECHNICAL),
         PersonalField("user_agent", Category.TECHNICAL),

@@ -11,7 +11,15 @@ from apps.disclosures.models import (
     Recipient,
     StaffAccessEvent,
 )
-from apps.personal_data.registry import Action, Category, LegalBasis, PersonalField, exempt, register
+from apps.personal_data.registry import (
+    EVERY_STAFF_ROLE,
+    Action,
+    Category,
+    LegalBasis,
+    PersonalField,
+    exempt,
+    register,
+)
 
 register(
     DisclosureSubject,
@@ -27,6 +35,7 @@ register(
             Action.KEEP,
             legal_basis=LegalBasis.LEGAL_OBLIGATION,
             retention="the legally required period for disclosure records (default 5 years)",
+            seen_by=EVERY_STAFF_ROLE,  # pseudonymous: the auditors' way to follow one subject
         ),
     ],
 )

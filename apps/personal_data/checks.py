@@ -1,4 +1,5 @@
-"""System check: every model holding personal data is registered or exempted with a reason."""
+"""System checks: every model holding personal data is registered or exempted with a reason, and
+every registered field says which staff roles may see it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.core import checks
 from django.db import models
 
-from apps.personal_data.registry import entries, is_covered
+from apps.personal_data.registry import CATEGORY_VIEWERS, Category, Entry, entries, is_covered
 
 # Field names that obviously hold personal data.
 PERSONAL_NAME = re.compile(r"(^|_)(e?mail|phone|ip|ip_address|name|address|user_agent|uid|birth|dob)($|_)")
@@ -60,3 +61,42 @@ def check_personal_data_registry(app_configs=None, **kwargs) -> list[checks.Chec
                     )
                 )
     return errors
+
+
+def field_view_rule_errors(
+    registered: list[Entry], category_viewers: dict[str, frozenset] = CATEGORY_VIEWERS
+) -> list[checks.CheckMessage]:
+    """Every registered field is declared to some staff (by its category or its own ``seen_by``):
+    a field no one is declared for would be hidden even from the officers who answer for it,
+    and a new category would come without anyone deciding who sees it."""
+    errors: list[checks.CheckMessage] = [
+        checks.Error(
+            f"The data category {category.value!r} does not say which staff roles may see it.",
+            hint="Add it to CATEGORY_VIEWERS in apps/personal_data/registry/__init__.py.",
+            id="personal_data.E003",
+        )
+        for category in Category
+        if category not in category_viewers
+    ]
+    for entry in registered:
+        for personal_field in entry.fields:
+            declared = (
+                personal_field.seen_by
+                if personal_field.seen_by is not None
+                else category_viewers.get(personal_field.category)
+            )
+            if not declared:
+                errors.append(
+                    checks.Error(
+                        f"{entry.label}.{personal_field.name} does not say which staff roles may see it.",
+                        hint="Declare its category in CATEGORY_VIEWERS, or give the field seen_by=….",
+                        obj=entry.model,
+                        id="personal_data.E004",
+                    )
+                )
+    return errors
+
+
+@checks.register(checks.Tags.models)
+def check_field_view_rule(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    return field_view_rule_errors(entries())

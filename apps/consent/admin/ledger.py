@@ -17,14 +17,20 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.models import User
 from apps.consent.forms import OnBehalfForm, SuppressionAddForm
 from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors.ledger import consent_rates, consent_receipt, events_for, states_for
 from apps.consent.services.ledger import Context, consent_record, suppression_add
-from apps.core.admin import ReadOnlyAdmin, SubjectPanel, SubjectTool, register_subject_panel, register_subject_tool
+from apps.core.admin import (
+    ReadOnlyAdmin,
+    SubjectPanel,
+    SubjectTool,
+    TrackedModelAdmin,
+    register_subject_panel,
+    register_subject_tool,
+)
 from apps.core.clock import organisation_today
 
 if TYPE_CHECKING:
@@ -41,7 +47,7 @@ COUNSEL_NOTE = gettext_lazy("Seeded from the privacy policies; check the wording
 
 
 @admin.register(Purpose)
-class PurposeAdmin(SimpleHistoryAdmin):
+class PurposeAdmin(TrackedModelAdmin):
     list_display = ("code", "name_en", "kind", "legal_basis", "channel", "partner", "is_marketing", "is_active", "on")
     list_filter = ("kind", "legal_basis", "channel", "is_marketing", "is_active")
     search_fields = ("code", "name_en", "name_vi", "description_en")

@@ -18,7 +18,6 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
 from apps.consent.domain.policy import (
     LOCKED_FIELDS,
@@ -35,6 +34,7 @@ from apps.consent.services.policy import (
     policy_version_delete,
     policy_version_save,
 )
+from apps.core.admin import TrackedModelAdmin
 from apps.core.clock import organisation_today
 
 CHANGE_PERMISSION = "consent.change_policyversion"
@@ -82,7 +82,7 @@ class NoticeFilter(admin.SimpleListFilter):
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(SimpleHistoryAdmin):
+class PolicyVersionAdmin(TrackedModelAdmin):
     form = PolicyVersionForm
     list_display = ("version", "effective_on", "state_display", "material_change", "notice_display")
     list_filter = (VersionStateFilter, "material_change", NoticeFilter, ("effective_on", admin.DateFieldListFilter))

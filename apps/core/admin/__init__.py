@@ -3,12 +3,15 @@
 * ``site``: the MFA-gated admin site, and site-level pages other apps register;
 * ``shared``: the admins and filters every app's admin builds on;
 * ``subject``: what other apps add to a person's admin page;
+* ``history``: the admin of a model simple-history tracks (its history pages read-only);
+* ``visibility``: the field-level view rule, and the admin mixin that applies it;
 * ``jobs``: the background jobs, for officers.
 
 The names other apps use are re-exported here.
 """
 
 from apps.core.admin import jobs  # noqa: F401  (registers the Job admin)
+from apps.core.admin.history import TrackedModelAdmin
 from apps.core.admin.shared import (
     AppendOnlyAdminMixin,
     CountryInUseFilter,
@@ -27,15 +30,18 @@ from apps.core.admin.subject import (
     subject_panels,
     subject_tools,
 )
+from apps.core.admin.visibility import FieldViewRuleMixin
 
 __all__ = [
     "AppendOnlyAdminMixin",
     "CountryInUseFilter",
+    "FieldViewRuleMixin",
     "HistoryRecordAdmin",
     "ObjectIdAdminMixin",
     "ReadOnlyAdmin",
     "SubjectPanel",
     "SubjectTool",
+    "TrackedModelAdmin",
     "is_object_id",
     "register_subject_look",
     "register_subject_panel",

@@ -11,6 +11,8 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from apps.core.admin.visibility import FieldViewRuleMixin
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For ledgers and history: viewable by whoever holds the view permission, never edited here."""
@@ -63,8 +65,12 @@ class AppendOnlyAdminMixin:
         return actions
 
 
-class HistoryRecordAdmin(ReadOnlyAdmin):
-    """The change history of a model, for auditors (who cannot see the live records)."""
+class HistoryRecordAdmin(FieldViewRuleMixin, ReadOnlyAdmin):
+    """The change history of a model, for auditors (who cannot see the live records).
+
+    The field-level view rule applies (FieldViewRuleMixin): the newest version of a live
+    record *is* the live record, so what a role may not see of it is hidden here too.
+    """
 
     # Typed as tuples of any length: each history admin lists its model's own columns.
     list_display: tuple[str, ...] = ("history_date", "history_type", "history_user", "history_change_reason", "__str__")
@@ -73,6 +79,8 @@ class HistoryRecordAdmin(ReadOnlyAdmin):
     list_select_related = ("history_user",)
     search_fields: ClassVar[tuple[str, ...]] = ("history_change_reason",)
     list_per_page = 50
+    # A customer who changed their own record is its history user.
+    person_fields = ("history_user",)
 
 
 class CountryInUseFilter(admin.SimpleListFilter):

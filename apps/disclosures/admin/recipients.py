@@ -12,9 +12,8 @@ from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import CountryInUseFilter, HistoryRecordAdmin
+from apps.core.admin import CountryInUseFilter, HistoryRecordAdmin, TrackedModelAdmin
 from apps.core.clock import organisation_today
 from apps.disclosures.models import Recipient
 
@@ -81,7 +80,7 @@ class LapsedAgreementFilter(admin.SimpleListFilter):
 
 
 @admin.register(Recipient)
-class RecipientAdmin(SimpleHistoryAdmin):
+class RecipientAdmin(TrackedModelAdmin):
     list_display = (
         "name",
         "category",

@@ -14,7 +14,7 @@ How it works (README, "The personal-data registry"):
   never process a batch twice.
 * After the live rows, history rows of rows that no longer exist (e.g. a profile the
   subject deleted long ago) are handled the same way.
-* Legal holds (hold providers in apps/personal_data/registry.py) and registered KEEP
+* Legal holds (hold providers in apps/personal_data/registry/holds.py) and registered KEEP
   fields are kept and listed in the certificate.
 
 Status: COMPLETED when everything was erased except registered KEEP fields (a standing,

@@ -20,7 +20,7 @@ temporary file that is then saved to the default (private) storage.
 Later apps add notes about records they withhold (e.g. disclosures kept from the subject
 under an exemption) by appending a provider to ``EXPORT_NOTES``, and tables of records that
 are not registry rows (e.g. the disclosure register, filtered for the subject) by appending
-a provider to ``EXPORT_TABLES`` (both in apps/personal_data/registry.py): each table becomes
+a provider to ``EXPORT_TABLES`` (both in apps/personal_data/registry/export.py): each table becomes
 ``<stem>.json`` and ``tables/<stem>.csv``.
 
 The steps, one module each:

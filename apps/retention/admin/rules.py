@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import HistoryRecordAdmin, ObjectIdAdminMixin
+from apps.core.admin import HistoryRecordAdmin, ObjectIdAdminMixin, TrackedModelAdmin
 from apps.retention.models import RetentionRule
 from apps.retention.services.rules import retention_rule_save
 
@@ -23,7 +22,7 @@ COUNSEL_NOTE = _(
 
 
 @admin.register(RetentionRule)
-class RetentionRuleAdmin(ObjectIdAdminMixin, SimpleHistoryAdmin):
+class RetentionRuleAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
     list_display = ("code", "target", "trigger", "period_display", "action", "enabled", "updated_at")
     list_display_links = ("code",)
     list_filter = ("enabled", "trigger", "action", "legal_basis", "category")

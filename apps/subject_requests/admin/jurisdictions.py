@@ -11,9 +11,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import ObjectIdAdminMixin
+from apps.core.admin import ObjectIdAdminMixin, TrackedModelAdmin
 from apps.subject_requests.models import Jurisdiction
 from apps.subject_requests.services.jurisdictions import jurisdiction_save
 
@@ -26,7 +25,7 @@ COUNSEL_NOTE = _(
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(ObjectIdAdminMixin, SimpleHistoryAdmin):
+class JurisdictionAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
     list_display = ("code", "name", "authority_name", "acknowledge", "respond", "extension", "pauses_clock", "calendar")
     list_display_links = ("code", "name")
     search_fields = ("code", "name", "authority_name")

@@ -8,15 +8,21 @@ and what they add to the export.
   ready; third-party tables are declared in apps/personal_data/personal_data.py); a model
   that holds personal data and is neither registered nor exempted fails a system check
   (apps/personal_data/checks.py), so a new model is registered in the change that adds it.
-* **Hold providers** (``register_hold_provider``): data that erasure must keep although the
-  subject asked for it to go.
-* **Export notes and tables** (``EXPORT_NOTES``, ``EXPORT_TABLES``): records the export
-  mentions or adds that are not registry rows.
+* **Who may see them** (``Viewer``, ``CATEGORY_VIEWERS``, ``PersonalField.seen_by``): the
+  field-level view rule the admin applies to staff roles.
+* **Hold providers** (``register_hold_provider``, in ``holds``): data that erasure must keep
+  although the subject asked for it to go.
+* **Export notes and tables** (``EXPORT_NOTES``, ``EXPORT_TABLES``, in ``export``): records the
+  export mentions or adds that are not registry rows.
+* **People** (``register_people_labels``, ``register_controller``, in ``people``): hooks the
+  accounts app fills in.
+
+Every name is imported from ``apps.personal_data.registry``, whichever module holds it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -67,6 +73,41 @@ class LegalBasis(models.TextChoices):
     LEGAL_CLAIM = "legal_claim", _("establishment, exercise or defence of legal claims")
 
 
+class Viewer(models.TextChoices):
+    """Who among staff may see a personal field in the admin: the field-level view rule.
+
+    The accounts app maps each staff role onto one of these (apps/accounts/domain.py,
+    ROLE_VIEWERS); a superuser sees every field. The admin hides a field from everyone
+    else (apps/core/admin/visibility.py).
+    """
+
+    OFFICER = "officer", _("Privacy officers")
+    SUPPORT = "support", _("Support agents")
+    AUDITOR = "auditor", _("Auditors")
+
+
+CUSTOMER_SERVICE = frozenset({Viewer.OFFICER, Viewer.SUPPORT})
+OFFICERS_ONLY = frozenset({Viewer.OFFICER})
+EVERY_STAFF_ROLE = frozenset(Viewer)
+
+# Who may see each category, unless a field says otherwise (``PersonalField.seen_by``). The
+# Auditor reads ledgers and change history, never the customer: no category is theirs, only
+# fields declared for them (pseudonymous references). Support helps customers with their
+# account, but the words of a rights request and a legal hold's note are for officers.
+# Every category is declared here; personal_data.E003 fails a category that is not.
+CATEGORY_VIEWERS: dict[str, frozenset[Viewer]] = {
+    Category.IDENTITY: CUSTOMER_SERVICE,
+    Category.CONTACT: CUSTOMER_SERVICE,
+    Category.ACCOUNT: CUSTOMER_SERVICE,
+    Category.USAGE: CUSTOMER_SERVICE,
+    Category.TECHNICAL: CUSTOMER_SERVICE,
+    Category.CONTENT: CUSTOMER_SERVICE,
+    Category.FINANCIAL: OFFICERS_ONLY,
+    Category.PREFERENCES: CUSTOMER_SERVICE,
+    Category.COMMUNICATIONS: OFFICERS_ONLY,
+}
+
+
 @dataclass(frozen=True)
 class PersonalField:
     name: str
@@ -75,6 +116,15 @@ class PersonalField:
     value: Any = None  # the replacement for Action.FIXED
     legal_basis: LegalBasis | None = None  # required for Action.KEEP
     retention: str = ""  # how long a kept field is kept, in words (e.g. "5 years after closure")
+    # Who may see it in the admin, when not its category's viewers (CATEGORY_VIEWERS).
+    seen_by: frozenset[Viewer] | None = None
+
+    @property
+    def viewers(self) -> frozenset[Viewer]:
+        """Who may see this field; nobody when its category is undeclared (a failing check)."""
+        if self.seen_by is not None:
+            return self.seen_by
+        return CATEGORY_VIEWERS.get(self.category, frozenset())
 
     def __post_init__(self) -> None:
         if self.action == Action.KEEP and not self.legal_basis:
@@ -242,6 +292,24 @@ def is_covered(model: type[models.Model]) -> bool:
     return instance_type is not None and is_covered(instance_type)
 
 
+def fields_hidden_from(model: type[models.Model], viewers: Iterable[Viewer]) -> frozenset[str]:
+    """The registered personal fields of ``model`` (or of the model a history table tracks)
+    that none of ``viewers`` may see.
+
+    The row's link to its subject (``subject="user"``) names the person, so it counts as an
+    account field when it is not registered itself."""
+    entry = entry_for(getattr(model, "instance_type", None) or model)
+    if entry is None:
+        return frozenset()
+    allowed = set(viewers)
+    fields = list(entry.fields)
+    if isinstance(entry.subject, str) and entry.subject:
+        link = entry.subject.split("__", 1)[0]
+        if link not in {f.name for f in fields}:
+            fields.append(PersonalField(link, Category.ACCOUNT))
+    return frozenset(f.name for f in fields if not f.viewers & allowed)
+
+
 def iter_personal_columns() -> Iterator[tuple[Entry, PersonalField]]:
     for entry in entries():
         for personal_field in entry.fields:
@@ -256,147 +324,60 @@ def column(model: type[models.Model], name: str) -> models.Field:
     return model_field
 
 
-# --- Legal holds ------------------------------------------------------------------------
-#
-# The retention app (legal holds, litigation) plugs in here by registering a provider; the
-# erasure engine asks every provider, once per run, which data categories of the subject
-# are held. A held field is kept and listed in the certificate with the hold's reason; a
-# row whose every category is held is kept whole.
+# The registry's other parts, by sub-domain, under the names other apps import from here.
+from apps.personal_data.registry.export import EXPORT_NOTES, EXPORT_TABLES, ExportNote, ExportTable  # noqa: E402
+from apps.personal_data.registry.holds import (  # noqa: E402
+    Hold,
+    HoldProvider,
+    holds_covering,
+    holds_for,
+    register_hold_provider,
+    unregister_hold_provider,
+)
+from apps.personal_data.registry.people import (  # noqa: E402
+    PeopleLabels,
+    controller,
+    people_labels,
+    register_controller,
+    register_people_labels,
+)
 
-
-@dataclass(frozen=True)
-class Hold:
-    categories: frozenset[str] | set[str] | None  # None holds every category
-    reason: str
-    reference: str
-
-    def covers(self, category: str) -> bool:
-        return self.categories is None or str(category) in {str(c) for c in self.categories}
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "categories": None if self.categories is None else sorted(str(c) for c in self.categories),
-            "reason": self.reason,
-            "reference": self.reference,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Hold:
-        categories = data.get("categories")
-        return cls(
-            categories=None if categories is None else frozenset(categories),
-            reason=data.get("reason", ""),
-            reference=data.get("reference", ""),
-        )
-
-
-HoldProvider = Callable[[Any], Iterable[Hold]]
-
-_PROVIDERS: list[HoldProvider] = []
-
-
-def register_hold_provider(provider: HoldProvider) -> HoldProvider:
-    """Add a provider ``fn(user) -> list[Hold]``; usable as a decorator."""
-    if provider not in _PROVIDERS:
-        _PROVIDERS.append(provider)
-    return provider
-
-
-def unregister_hold_provider(provider: HoldProvider) -> None:
-    if provider in _PROVIDERS:
-        _PROVIDERS.remove(provider)
-
-
-def holds_for(user: Any) -> list[Hold]:
-    """Every hold on ``user``'s data, from every registered provider."""
-    found: list[Hold] = []
-    for provider in list(_PROVIDERS):
-        found.extend(provider(user) or [])
-    return found
-
-
-def holds_covering(category: str, holds: Iterable[Hold]) -> list[Hold]:
-    return [hold for hold in holds if hold.covers(category)]
-
-
-# --- Additions to the export --------------------------------------------------------------
-#
-# Later apps add notes about records they withhold (e.g. disclosures kept from the subject
-# under an exemption) by appending a provider to ``EXPORT_NOTES``, and tables of records that
-# are not registry rows (e.g. the disclosure register, filtered for the subject) by appending
-# a provider to ``EXPORT_TABLES``: each table becomes ``<stem>.json`` and ``tables/<stem>.csv``
-# (apps/personal_data/export/archive.py).
-
-
-@dataclass(frozen=True)
-class ExportNote:
-    """A statement in the export about records that exist but are left out (or summarised).
-
-    ``category`` is a registry Category value (or "" for a general note); ``text`` is
-    shown to the person as is, so providers translate it (they run under the subject's
-    language).
-    """
-
-    category: str
-    title: str
-    text: str
-    count: int | None = None
-
-
-# Providers: subject (the user) -> notes. The disclosures app appends one for withheld
-# disclosure records ("withheld records are left out with a note").
-EXPORT_NOTES: list[Callable[[Any], Iterable[ExportNote]]] = []
-
-
-@dataclass(frozen=True)
-class ExportTable:
-    """Records another app adds to the export, written as ``<stem>.json`` and ``tables/<stem>.csv``.
-
-    ``rows`` is called once per file and returns the rows, each a sequence in ``columns``
-    order (stream them: an iterator over a queryset keeps memory flat). ``title`` is shown
-    to the person, so providers translate it. The provider decides what the subject may see
-    (the disclosures app leaves out withheld records and says so through EXPORT_NOTES).
-    """
-
-    stem: str
-    title: str
-    columns: Sequence[str]
-    rows: Callable[[], Iterable[Sequence[Any]]]
-
-
-# Providers: subject (the user) -> tables. The disclosures app appends one for the
-# subject's visible disclosure records (P-22).
-EXPORT_TABLES: list[Callable[[Any], Iterable[ExportTable]]] = []
-
-
-# --- Who the data is about, and who holds it ------------------------------------------------
-# The accounts app knows the people and the organisation; the engines below it ask through
-# these two hooks, which it fills in its AppConfig.ready.
-
-# (ids of other people a subject's rows point at, the subject) -> {id: how to name them}.
-PeopleLabels = Callable[[set[Any], Any], dict[Any, str]]
-_people_labels: list[PeopleLabels] = []
-_controller: list[Callable[[], Any]] = []
-
-
-def register_people_labels(labeller: PeopleLabels) -> None:
-    _people_labels[:] = [labeller]
-
-
-def people_labels(ids: set[Any], subject: Any) -> dict[Any, str]:
-    """How an export names the people the subject's rows point at (a follow, a message).
-
-    Other people are not the subject's data (GDPR Art. 15(4)): without a labeller they are
-    only "another person"."""
-    if _people_labels:
-        return _people_labels[0](ids, subject)
-    return dict.fromkeys(ids, str(_("another person")))
-
-
-def register_controller(provider: Callable[[], Any]) -> None:
-    _controller[:] = [provider]
-
-
-def controller() -> Any:
-    """The data controller's identity (P-05), shown in every export; None until it is set up."""
-    return _controller[0]() if _controller else None
+__all__ = [
+    "CATEGORY_VIEWERS",
+    "CUSTOMER_SERVICE",
+    "EVERY_STAFF_ROLE",
+    "EXPORT_NOTES",
+    "EXPORT_TABLES",
+    "FIDES_CATEGORY",
+    "OFFICERS_ONLY",
+    "Action",
+    "Category",
+    "Entry",
+    "Exemption",
+    "ExportNote",
+    "ExportTable",
+    "Hold",
+    "HoldProvider",
+    "LegalBasis",
+    "PeopleLabels",
+    "PersonalField",
+    "SubjectFilter",
+    "Viewer",
+    "column",
+    "controller",
+    "entries",
+    "entry_for",
+    "exempt",
+    "exemptions",
+    "fields_hidden_from",
+    "holds_covering",
+    "holds_for",
+    "is_covered",
+    "iter_personal_columns",
+    "people_labels",
+    "register",
+    "register_controller",
+    "register_hold_provider",
+    "register_people_labels",
+    "unregister_hold_provider",
+]

@@ -1,0 +1,57 @@
+"""What other apps add to the export: notes about records left out, and tables of records that
+are not registry rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# --- Additions to the export --------------------------------------------------------------
+#
+# Later apps add notes about records they withhold (e.g. disclosures kept from the subject
+# under an exemption) by appending a provider to ``EXPORT_NOTES``, and tables of records that
+# are not registry rows (e.g. the disclosure register, filtered for the subject) by appending
+# a provider to ``EXPORT_TABLES``: each table becomes ``<stem>.json`` and ``tables/<stem>.csv``
+# (apps/personal_data/export/archive.py).
+
+
+@dataclass(frozen=True)
+class ExportNote:
+    """A statement in the export about records that exist but are left out (or summarised).
+
+    ``category`` is a registry Category value (or "" for a general note); ``text`` is
+    shown to the person as is, so providers translate it (they run under the subject's
+    language).
+    """
+
+    category: str
+    title: str
+    text: str
+    count: int | None = None
+
+
+# Providers: subject (the user) -> notes. The disclosures app appends one for withheld
+# disclosure records ("withheld records are left out with a note").
+EXPORT_NOTES: list[Callable[[Any], Iterable[ExportNote]]] = []
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """Records another app adds to the export, written as ``<stem>.json`` and ``tables/<stem>.csv``.
+
+    ``rows`` is called once per file and returns the rows, each a sequence in ``columns``
+    order (stream them: an iterator over a queryset keeps memory flat). ``title`` is shown
+    to the person, so providers translate it. The provider decides what the subject may see
+    (the disclosures app leaves out withheld records and says so through EXPORT_NOTES).
+    """
+
+    stem: str
+    title: str
+    columns: Sequence[str]
+    rows: Callable[[], Iterable[Sequence[Any]]]
+
+
+# Providers: subject (the user) -> tables. The disclosures app appends one for the
+# subject's visible disclosure records (P-22).
+EXPORT_TABLES: list[Callable[[Any], Iterable[ExportTable]]] = []

@@ -1,0 +1,40 @@
+"""Who the data is about, and who holds it: hooks the accounts app fills in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+# --- Who the data is about, and who holds it ------------------------------------------------
+# The accounts app knows the people and the organisation; the engines below it ask through
+# these two hooks, which it fills in its AppConfig.ready.
+
+# (ids of other people a subject's rows point at, the subject) -> {id: how to name them}.
+PeopleLabels = Callable[[set[Any], Any], dict[Any, str]]
+_people_labels: list[PeopleLabels] = []
+_controller: list[Callable[[], Any]] = []
+
+
+def register_people_labels(labeller: PeopleLabels) -> None:
+    _people_labels[:] = [labeller]
+
+
+def people_labels(ids: set[Any], subject: Any) -> dict[Any, str]:
+    """How an export names the people the subject's rows point at (a follow, a message).
+
+    Other people are not the subject's data (GDPR Art. 15(4)): without a labeller they are
+    only "another person"."""
+    if _people_labels:
+        return _people_labels[0](ids, subject)
+    return dict.fromkeys(ids, str(_("another person")))
+
+
+def register_controller(provider: Callable[[], Any]) -> None:
+    _controller[:] = [provider]
+
+
+def controller() -> Any:
+    """The data controller's identity (P-05), shown in every export; None until it is set up."""
+    return _controller[0]() if _controller else None
