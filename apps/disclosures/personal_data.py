@@ -67,11 +67,13 @@ register(
     tabular=True,
     export=False,  # exported by the disclosures app itself, without grants whose notice is withheld
     fields=[
-        PersonalField("purpose", Category.ACCOUNT),
+        # Auditors check who was given access, why in general and for how long (P-25); the
+        # officer's free-text reason and the ticket may quote the customer, so they do not.
+        PersonalField("purpose", Category.ACCOUNT, seen_by=EVERY_STAFF_ROLE),
         PersonalField("reason", Category.ACCOUNT),
         PersonalField("ticket_reference", Category.ACCOUNT),
-        PersonalField("status", Category.ACCOUNT),
-        PersonalField("expires_at", Category.ACCOUNT),
+        PersonalField("status", Category.ACCOUNT, seen_by=EVERY_STAFF_ROLE),
+        PersonalField("expires_at", Category.ACCOUNT, seen_by=EVERY_STAFF_ROLE),
     ],
 )
 register(
@@ -81,9 +83,11 @@ register(
     tabular=True,
     export=False,  # exported by the disclosures app itself, without looks under a withheld grant
     fields=[
-        PersonalField("kind", Category.USAGE),
-        PersonalField("occurred_at", Category.USAGE),
-        PersonalField("path", Category.USAGE),
+        # When and what kind of look: the audit itself; the path names the customer only by
+        # their opaque reference.
+        PersonalField("kind", Category.USAGE, seen_by=EVERY_STAFF_ROLE),
+        PersonalField("occurred_at", Category.USAGE, seen_by=EVERY_STAFF_ROLE),
+        PersonalField("path", Category.USAGE, seen_by=EVERY_STAFF_ROLE),
     ],
 )
 exempt(

@@ -306,6 +306,29 @@ def test_it_logs_record_views_in_the_admin_for_auditors(client_as, agent, custom
     assert b"Sam Support" in client_as("customer").get(CUSTOMER_PAGE).content
 
 
+def test_it_shows_auditors_who_looked_and_under_which_grant_but_not_which_customer(client_as, agent, customer):
+    grant = content_access_request(staff=agent, customer=customer, purpose="support", reason="Sync broken")
+    client_as("support_agent").get(reverse("admin:accounts_user_change", args=[customer.pk]))
+    auditor = client_as("auditor")
+
+    for name, obj in (("staffaccessevent", StaffAccessEvent.objects.get()), ("contentaccessgrant", grant)):
+        for url in (
+            reverse(f"admin:disclosures_{name}_changelist"),
+            reverse(f"admin:disclosures_{name}_change", args=[obj.pk]),
+        ):
+            page = auditor.get(url).content.decode()
+            assert agent.email in page  # who looked is what the audit is for
+            assert customer.email not in page
+        # Nor can the customer be found, or filtered on, by address or account.
+        changelist = reverse(f"admin:disclosures_{name}_changelist")
+        assert auditor.get(changelist, {"q": customer.email}).context["cl"].result_count == 0
+        assert auditor.get(changelist, {"customer__email": customer.email}).status_code == 400
+        assert auditor.get(changelist, {"customer": customer.pk}).status_code == 400
+    # Officers still see the customer.
+    officer_page = client_as("officer").get(reverse("admin:disclosures_staffaccessevent_changelist"))
+    assert customer.email in officer_page.content.decode()
+
+
 def test_it_lists_grants_for_support_agents_filtered(client_as, agent, customer):
     content_access_request(staff=agent, customer=customer, purpose="support", reason="Sync broken")
     staff_client = client_as("support_agent")

@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import User
-from apps.core.admin import ReadOnlyAdmin, SubjectTool, register_subject_look, register_subject_tool
+from apps.core.admin import FieldViewRuleMixin, ReadOnlyAdmin, SubjectTool, register_subject_look, register_subject_tool
 from apps.core.admin.site import register_site_view
 from apps.core.http import AuthenticatedHttpRequest
 from apps.disclosures.domain import (
@@ -179,7 +179,11 @@ def staff_end_access(request: AuthenticatedHttpRequest, reference) -> HttpRespon
 
 
 @admin.register(ContentAccessGrant)
-class ContentAccessGrantAdmin(ReadOnlyAdmin):
+class ContentAccessGrantAdmin(FieldViewRuleMixin, ReadOnlyAdmin):
+    """Grants of staff access to a customer's content. Auditors see them under the view rule:
+    which staff member, for what purpose and how long, the customer as "a customer"."""
+
+    person_fields = ("customer",)
     list_display = (
         "created_at",
         "customer",
@@ -238,8 +242,11 @@ class ContentAccessGrantAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StaffAccessEvent)
-class StaffAccessEventAdmin(ReadOnlyAdmin):
-    """The audit log of staff looks at customers, for auditors and officers."""
+class StaffAccessEventAdmin(FieldViewRuleMixin, ReadOnlyAdmin):
+    """The audit log of staff looks at customers, for auditors and officers (auditors under
+    the view rule: the customer as "a customer", followed by the grant's reference)."""
+
+    person_fields = ("customer",)
 
     list_display = ("occurred_at", "staff", "customer", "kind", "grant_link", "path")
     list_filter = ("kind", ("staff", admin.RelatedOnlyFieldListFilter))
