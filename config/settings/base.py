@@ -130,6 +130,16 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:overview"
 LOGOUT_REDIRECT_URL = "home"
 
+# --- Client address behind reverse proxies (issue 13) ----------------------------
+# How many reverse proxies of ours sit in front of the portal, each appending to X-Forwarded-For.
+# Every rate limit and the login history key on the address they vouch for (apps.core.http.client_ip).
+# Unset reads as 0 (REMOTE_ADDR, X-Forwarded-For ignored); `check --deploy` refuses it unset
+# behind SECURE_PROXY_SSL_HEADER, where 0 would put every client on the proxy's one address.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=None)
+# allauth reads the address through AccountAdapter.get_client_ip (the function above); its own
+# setting is kept equal for anything of allauth's that reads X-Forwarded-For itself.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT or 0
+
 # --- allauth ----------------------------------------------------------------
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_USER_MODEL_EMAIL_FIELD = "email"
