@@ -16,7 +16,10 @@ from celery.contrib.django.task import DjangoTask
 from celery.schedules import crontab
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Production unless told otherwise, like config/wsgi.py: a worker started without the variable
+# refuses to start instead of running DEBUG with the published local key. `make run` and the
+# Procfile name the local settings.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 
 class PortalTask(DjangoTask):

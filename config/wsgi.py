@@ -1,6 +1,9 @@
+"""The WSGI entry point (gunicorn). Without DJANGO_SETTINGS_MODULE it runs production settings,
+which refuse to start unconfigured: a forgotten variable must never mean DEBUG and the published local key."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 application = get_wsgi_application()

@@ -17,20 +17,25 @@ PRODUCTION_ENV = {
 }
 
 
-def run_manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+def run_python(*args: str, env: dict) -> subprocess.CompletedProcess:
+    """Run Python in the project folder with ``env`` and none of this process's settings variables."""
     clean = {
         k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and not k.startswith(("DJANGO_", "CELERY_"))
     }
     clean.pop("DATABASE_URL", None)
     clean.pop("CACHE_URL", None)
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def run_manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return run_python("manage.py", *args, env=env)
 
 
 def test_it_passes_the_deployment_checks_with_production_settings():
@@ -75,6 +80,24 @@ def test_it_does_not_mount_the_local_mailbox_in_production():
     )
     result = run_manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
     assert result.stdout.strip() == "absent", result.stderr
+
+
+@pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi", "config.celery"])
+def test_the_served_entry_points_default_to_production_settings(entry_point):
+    # Issue 13: a server or worker started without DJANGO_SETTINGS_MODULE must not run DEBUG
+    # with the published local key.
+    code = f"import {entry_point}; from django.conf import settings; print(settings.SETTINGS_MODULE, settings.DEBUG)"
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = run_python("-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["config.settings.production", "False"]
+
+
+@pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi", "config.celery"])
+def test_the_served_entry_points_refuse_to_start_unconfigured(entry_point):
+    result = run_python("-c", f"import {entry_point}; from django.conf import settings; settings.DEBUG", env={})
+    assert result.returncode != 0
+    assert "Production settings need these environment variables" in result.stderr
 
 
 def test_migrate_alone_prepares_a_database_with_its_cache_table(tmp_path):
