@@ -7,3 +7,7 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 application = get_asgi_application()
+
+from apps.core.checks import refuse_weak_keys  # noqa: E402  (needs the apps loaded above)
+
+refuse_weak_keys()

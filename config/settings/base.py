@@ -19,7 +19,12 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # --- Core -----------------------------------------------------------------
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me-0123456789abcdefghijklmnop")
+# Published in this repository for the embedded default and the tests: apps.core.checks refuses
+# it (and anything containing it) wherever STRONG_KEYS_REQUIRED is on, and in `check --deploy`.
+LOCAL_ONLY_SECRET_KEY = "insecure-local-only-key-change-me-0123456789abcdefghijklmnop"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=LOCAL_ONLY_SECRET_KEY)
+# Production turns this on: weak, published or shared keys are then system check errors (apps.core.checks).
+STRONG_KEYS_REQUIRED = False
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
@@ -289,6 +294,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CONTROLLER_COUNTRY = env("CONTROLLER_COUNTRY", default="GB")
 # Used for keyed hashes (pseudonymous subject references, suppression lists); rotating
 # it breaks the link between old ledger rows and new ones, so it is separate from SECRET_KEY.
+# The secret key stands in only for the embedded default and the tests: production requires its own.
 PSEUDONYM_KEY = env("PSEUDONYM_KEY", default=SECRET_KEY)
 LAST_SEEN_RESOLUTION = timedelta(days=1)
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=3.0)
