@@ -16,6 +16,8 @@ if _missing:
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+# Old secret keys still accepted for signatures (links in flight) after a rotation; never signs anew.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 # Its own key, never the secret key (base.py's fallback); both must be strong (apps.core.checks).
 PSEUDONYM_KEY = env("PSEUDONYM_KEY")
 STRONG_KEYS_REQUIRED = True
