@@ -72,7 +72,11 @@ class RedactSecrets(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = redact(record.getMessage()), None
+        try:
+            message = record.getMessage()
+        except Exception:  # a log call with the wrong arguments must not fail the request that made it
+            message = f"{record.msg} [arguments dropped: they did not fit the message]"
+        record.msg, record.args = redact(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

@@ -184,3 +184,10 @@ def test_gunicorns_access_log_carries_no_url_secret_and_no_client_address(tmp_pa
     assert_no_secret(written)
     assert "127.0.0.1" not in written
     assert "198.51.100.23" not in written
+
+
+def test_a_log_call_with_arguments_that_do_not_fit_neither_fails_nor_leaks(log_output):
+    logging.getLogger("apps.core").warning("export %s for %s", EMAIL)  # one argument short
+    written = log_output.getvalue()
+    assert "export %s for %s [arguments dropped" in written
+    assert_no_secret(written)
