@@ -25,8 +25,14 @@ class AuthenticatedHttpRequest(HttpRequest):
 def _valid_ip(value: str | None) -> str | None:
     if not value:
         return None
+    value = value.strip()
+    # Some proxies write the client's port too: "203.0.113.5:51234", "[2001:db8::1]:51234".
+    if value.startswith("[") and "]" in value:
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:
+        value = value.partition(":")[0]
     try:
-        return str(ipaddress.ip_address(value.strip()))
+        return str(ipaddress.ip_address(value))
     except ValueError:
         return None
 

@@ -44,5 +44,14 @@ def test_it_normalises_the_address_and_accepts_ipv6(settings):
     assert client_ip(request_from("10.0.0.2", " 2001:DB8::1 ")) == "2001:db8::1"
 
 
+@pytest.mark.parametrize(
+    ("forwarded", "client"),
+    [("203.0.113.5:51234", "203.0.113.5"), ("[2001:db8::1]:51234", "2001:db8::1"), ("[2001:db8::2]", "2001:db8::2")],
+)
+def test_it_drops_a_port_some_proxies_add(settings, forwarded, client):
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request_from("10.0.0.2", forwarded)) == client
+
+
 def test_it_has_no_address_without_a_request():
     assert client_ip(None) is None
