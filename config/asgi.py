@@ -1,6 +1,13 @@
+"""The ASGI entry point. Without DJANGO_SETTINGS_MODULE it runs production settings,
+which refuse to start unconfigured: a forgotten variable must never mean DEBUG and the published local key."""
+
 import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 application = get_asgi_application()
+
+from apps.core.checks import refuse_weak_keys  # noqa: E402  (needs the apps loaded above)
+
+refuse_weak_keys()

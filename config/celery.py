@@ -14,9 +14,13 @@ from pathlib import Path
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
 from celery.schedules import crontab
+from celery.signals import beat_init, worker_init
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Production unless told otherwise, like config/wsgi.py: a worker started without the variable
+# refuses to start instead of running DEBUG with the published local key. `make run` and the
+# Procfile name the local settings.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 
 class PortalTask(DjangoTask):
@@ -82,6 +86,23 @@ app.conf.beat_schedule = {
     },
 }
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_weak_keys(**kwargs: object) -> None:
+    # As config/wsgi.py does: a worker or beat must not start where a key check fails (apps.core.checks).
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    django.setup()
+    from apps.core.checks import refuse_weak_keys
+
+    try:
+        refuse_weak_keys()
+    except ImproperlyConfigured as refused:
+        # Celery logs and swallows a signal handler's exceptions; leaving the process is what stops it.
+        raise SystemExit(str(refused)) from refused
 
 
 @app.on_after_configure.connect

@@ -1,6 +1,13 @@
+"""The WSGI entry point (gunicorn). Without DJANGO_SETTINGS_MODULE it runs production settings,
+which refuse to start unconfigured: a forgotten variable must never mean DEBUG and the published local key."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 application = get_wsgi_application()
+
+from apps.core.checks import refuse_weak_keys  # noqa: E402  (needs the apps loaded above)
+
+refuse_weak_keys()

@@ -3,10 +3,20 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import get_language
+
+from apps.core.http import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request):
+        # allauth's rate limits and session list key on the same address as the project's own limits.
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
     def get_login_redirect_url(self, request):
         # Staff land on the admin; customers on Your Account.
         if request.user.is_authenticated and request.user.is_staff:

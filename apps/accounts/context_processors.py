@@ -1,6 +1,5 @@
-from django.conf import settings
-
 from apps.accounts.selectors import organisation_get
+from apps.core.mail import local_mailbox_open_to
 from apps.core.navigation import account_navigation
 
 
@@ -9,5 +8,5 @@ def organisation(request):
     return {
         "controller": organisation_get(),
         "account_nav": account_navigation(request),
-        "settings_local_mailbox": settings.LOCAL_MAILBOX_ENABLED,
+        "settings_local_mailbox": local_mailbox_open_to(request),
     }

@@ -8,12 +8,7 @@ from django.dispatch import receiver
 
 from apps.accounts.models import LoginEvent, User
 from apps.accounts.services import login_event_record
-
-
-def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy
-    # rewrites it, and production sits behind one that sets REMOTE_ADDR correctly.
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+from apps.core.http import client_ip
 
 
 def _method_for(sociallogin) -> str:

@@ -29,6 +29,16 @@ class SystemActor:
 Actor = "User | SystemActor"
 
 
+def actor_label(actor: User | SystemActor | None) -> str:
+    """How a log line names an actor: a system job by name, a person only by opaque reference
+    (never email, name or address: logs are kept and shipped where personal data must not go)."""
+    if actor is None:
+        return "nobody"
+    if isinstance(actor, SystemActor):
+        return str(actor)
+    return f"user:{actor.reference}"
+
+
 def record_actor(instance: models.Model, *, actor: User | SystemActor | None, reason: str) -> None:
     """Tell simple-history who made the next save of ``instance`` and why."""
     instance._history_user = actor if actor is not None and not isinstance(actor, SystemActor) else None  # type: ignore[attr-defined]

@@ -10,8 +10,9 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # The job task and the reconciler: registered wherever the app loads (web, worker,
-        # beat, commands), so a job can be sent from anywhere.
-        from apps.core import tasks  # noqa: F401
+        # beat, commands), so a job can be sent from anywhere. The key and proxy system checks
+        # register on import.
+        from apps.core import checks, tasks  # noqa: F401
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -1,9 +1,11 @@
-"""Request types for type checkers: what a view may assume about ``request.user``."""
+"""Request helpers every app shares: who sent a request, and request types for type checkers."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
@@ -18,3 +20,46 @@ class AuthenticatedHttpRequest(HttpRequest):
     """
 
     user: User
+
+
+def _valid_ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    # Some proxies write the client's port too: "203.0.113.5:51234", "[2001:db8::1]:51234".
+    if value.startswith("[") and "]" in value:
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:
+        value = value.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def trusted_proxy_count() -> int:
+    # None means "not configured" (a deploy check refuses that behind SECURE_PROXY_SSL_HEADER)
+    # and is read as no proxy at all.
+    return settings.TRUSTED_PROXY_COUNT or 0
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address, as far as our own proxies vouch for it.
+
+    Every rate limit (allauth's, through AccountAdapter.get_client_ip, and the project's own) and the
+    login history use this one function. With no trusted proxy it is REMOTE_ADDR: X-Forwarded-For is
+    whatever the client wrote. Behind N proxies that each append the address they saw, the N-th entry
+    from the right was written by our outermost proxy; anything left of it is the client's own word.
+    A request that did not pass through all N proxies (too few entries) or carries garbage there is
+    keyed on the address that actually connected.
+    """
+    if request is None:
+        return None
+    remote_addr = _valid_ip(request.META.get("REMOTE_ADDR"))
+    proxies = trusted_proxy_count()
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        if len(hops) >= proxies:
+            return _valid_ip(hops[-proxies]) or remote_addr
+    return remote_addr

@@ -6,6 +6,7 @@ A newcomer running `make run` has no mail server; the local mailbox page
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import Sequence
 from email import policy
@@ -17,8 +18,29 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.core.mail.backends.base import BaseEmailBackend
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.strip()).is_loopback
+    except ValueError:
+        return False
+
+
+def local_mailbox_open_to(request: HttpRequest) -> bool:
+    """Whether this request may read the local mailbox (every verification and reset link sent).
+
+    Only a developer's own machine: the embedded default with DEBUG on, and a request that both
+    connected from loopback and names no other address in X-Forwarded-For (a proxy on the same
+    machine forwarding someone else's request connects from loopback too).
+    """
+    if not (settings.LOCAL_MAILBOX_ENABLED and settings.DEBUG):
+        return False
+    forwarded = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    return all(_is_loopback(address) for address in [request.META.get("REMOTE_ADDR") or "", *forwarded])
 
 
 def mailbox_dir() -> Path:

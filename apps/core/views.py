@@ -1,11 +1,10 @@
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from apps.core.health import health_report
-from apps.core.mail import mailbox_message_ids, mailbox_read
+from apps.core.mail import local_mailbox_open_to, mailbox_message_ids, mailbox_read
 
 
 @require_GET
@@ -20,17 +19,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(report, status=200 if healthy else 503)
 
 
-def _require_local_mailbox() -> None:
+def _require_local_mailbox(request: HttpRequest) -> None:
     # The mailbox shows every message sent, verification links included: it exists
-    # only in the embedded default, never in production.
-    if not settings.LOCAL_MAILBOX_ENABLED:
+    # only in the embedded default, never in production, and only for the developer's machine.
+    if not local_mailbox_open_to(request):
         raise Http404
 
 
 @never_cache
 @require_GET
 def mailbox_list(request: HttpRequest) -> HttpResponse:
-    _require_local_mailbox()
+    _require_local_mailbox(request)
     messages = []
     for message_id in mailbox_message_ids()[:200]:
         parsed = mailbox_read(message_id)
@@ -44,7 +43,7 @@ def mailbox_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def mailbox_detail(request: HttpRequest, message_id: str) -> HttpResponse:
-    _require_local_mailbox()
+    _require_local_mailbox(request)
     parsed = mailbox_read(message_id)
     if parsed is None:
         raise Http404

@@ -13,9 +13,10 @@ holiday. Working days come from the ``holidays`` library for the rule's calendar
 code, with an optional subdivision: "GB-ENG", "US-CA").
 
 Facebook. Facebook POSTs ``signed_request=<signature>.<payload>`` when someone removes the
-app and asks for their data to be deleted: both parts base64url without padding, the
-signature being the HMAC-SHA256 of the encoded payload under the app secret. We answer with
-the status page URL and a confirmation code Facebook shows to the person
+app and asks for their data to be deleted: both parts base64url (without padding, though `=`
+padding is accepted), the payload carrying its ``issued_at`` time (required), the signature
+being the HMAC-SHA256 of the encoded payload under the app secret. We answer with the status
+page URL and a confirmation code Facebook shows to the person
 (https://developers.facebook.com/docs/development/create-an-app/app-dashboard/data-deletion-callback).
 """
 
@@ -183,6 +184,8 @@ def compute(terms: Terms, *, received_at: datetime, paused_days: int = 0) -> Dea
 MAX_SIGNED_REQUEST = 4096  # Facebook's are a few hundred characters; anything far longer is not one
 ALGORITHM = "HMAC-SHA256"
 MAX_AGE_SECONDS = 24 * 3600
+# How far ahead of our clock Facebook's may be.
+MAX_CLOCK_SKEW_SECONDS = 300
 
 
 class SignedRequestError(ValueError):
@@ -201,8 +204,12 @@ def app_secret() -> str:
 
 
 def _b64decode(part: str) -> bytes:
-    if not part or not all(c.isalnum() or c in "-_" for c in part):
+    # Facebook sends base64url without padding, but its own sample decoder tolerates `=` padding
+    # (at most two, at the end), and so do we.
+    unpadded = part.removesuffix("==") if part.endswith("==") else part.removesuffix("=")
+    if not unpadded or not all(c.isascii() and (c.isalnum() or c in "-_") for c in unpadded):
         raise SignedRequestError("not base64url")
+    part = unpadded
     try:
         return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
     except (binascii.Error, ValueError) as exc:
@@ -238,14 +245,16 @@ def parse_signed_request(signed_request: str, secret: str) -> DeletionRequest:
         raise SignedRequestError("payload is not an object")
     if str(payload.get("algorithm", "")).upper() != ALGORITHM:
         raise SignedRequestError("unsupported algorithm")
+    # Required: without it a captured request could be replayed for ever. Facebook calls at once,
+    # so an old one (or one from the future beyond a small clock skew) is refused.
     issued_at = payload.get("issued_at")
-    if issued_at is not None:
-        # A captured request replayed later is refused: Facebook calls at once.
-        if not isinstance(issued_at, int) or isinstance(issued_at, bool):
-            raise SignedRequestError("malformed issued_at")
-        age = clock_time.time() - issued_at
-        if age > MAX_AGE_SECONDS or age < -300:
-            raise SignedRequestError("expired signed_request")
+    if issued_at is None:
+        raise SignedRequestError("missing issued_at")
+    if not isinstance(issued_at, int) or isinstance(issued_at, bool):
+        raise SignedRequestError("malformed issued_at")
+    age = clock_time.time() - issued_at
+    if age > MAX_AGE_SECONDS or age < -MAX_CLOCK_SKEW_SECONDS:
+        raise SignedRequestError("expired signed_request")
     user_id = payload.get("user_id")
     if isinstance(user_id, int) and not isinstance(user_id, bool):
         user_id = str(user_id)

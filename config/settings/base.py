@@ -19,7 +19,12 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # --- Core -----------------------------------------------------------------
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me-0123456789abcdefghijklmnop")
+# Published in this repository for the embedded default and the tests: apps.core.checks refuses
+# it (and anything containing it) wherever STRONG_KEYS_REQUIRED is on, and in `check --deploy`.
+LOCAL_ONLY_SECRET_KEY = "insecure-local-only-key-change-me-0123456789abcdefghijklmnop"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=LOCAL_ONLY_SECRET_KEY)
+# Production turns this on: weak, published or shared keys are then system check errors (apps.core.checks).
+STRONG_KEYS_REQUIRED = False
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
@@ -129,6 +134,16 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:overview"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Client address behind reverse proxies (issue 13) ----------------------------
+# How many reverse proxies of ours sit in front of the portal, each appending to X-Forwarded-For.
+# Every rate limit and the login history key on the address they vouch for (apps.core.http.client_ip).
+# Unset reads as 0 (REMOTE_ADDR, X-Forwarded-For ignored); `check --deploy` refuses it unset
+# behind SECURE_PROXY_SSL_HEADER, where 0 would put every client on the proxy's one address.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=None)
+# allauth reads the address through AccountAdapter.get_client_ip (the function above); its own
+# setting is kept equal for anything of allauth's that reads X-Forwarded-For itself.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT or 0
 
 # --- allauth ----------------------------------------------------------------
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -279,6 +294,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CONTROLLER_COUNTRY = env("CONTROLLER_COUNTRY", default="GB")
 # Used for keyed hashes (pseudonymous subject references, suppression lists); rotating
 # it breaks the link between old ledger rows and new ones, so it is separate from SECRET_KEY.
+# The secret key stands in only for the embedded default and the tests: production requires its own.
 PSEUDONYM_KEY = env("PSEUDONYM_KEY", default=SECRET_KEY)
 LAST_SEEN_RESOLUTION = timedelta(days=1)
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=3.0)
@@ -302,11 +318,24 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
+# --- Logging (issue 13) ----------------------------------------------------------------
+# One handler, on standard error. Every handler carries RedactSecrets (apps.core.logs): one-use keys
+# in URLs (confirmation, reset, download, unsubscribe), ?code=/?token= and email addresses become
+# [redacted], whoever logs them. Django's own loggers ("django" with its mail_admins handler, and
+# "django.server", runserver's request lines) lose their default handlers and reach this one.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "apps.core.logs.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True, "level": env("DJANGO_SERVER_LOG_LEVEL", default="INFO")},
+        "django.request": {"level": env("DJANGO_REQUEST_LOG_LEVEL", default="WARNING")},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

@@ -9,13 +9,18 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403
 from .base import CELERY_BROKER_DATA_DIR, CELERY_TASK_TIME_LIMIT, celery_transport_options, env
 
-_REQUIRED = ("DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_ALLOWED_HOSTS")
+_REQUIRED = ("DJANGO_SECRET_KEY", "PSEUDONYM_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_ALLOWED_HOSTS")
 _missing = [name for name in _REQUIRED if not env(name, default="")]
 if _missing:
     raise ImproperlyConfigured(f"Production settings need these environment variables: {', '.join(_missing)}")
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+# Old secret keys still accepted for signatures (links in flight) after a rotation; never signs anew.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+# Its own key, never the secret key (base.py's fallback); both must be strong (apps.core.checks).
+PSEUDONYM_KEY = env("PSEUDONYM_KEY")
+STRONG_KEYS_REQUIRED = True
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)

@@ -210,3 +210,58 @@ def test_it_does_not_copy_the_record_into_history_on_every_sign_in(client, custo
     customer.refresh_from_db()
     assert customer.last_login is not None
     assert customer.history.count() == before
+
+
+# --- Behind a reverse proxy (issue 13) --------------------------------------------------------
+
+PROXY = "10.0.0.2"
+
+
+def test_failures_of_one_client_behind_our_proxy_do_not_lock_out_another(settings, client, customer):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    for attempt in range(5):
+        client.post(
+            LOGIN_URL,
+            {"login": f"guess{attempt}@example.test", "password": "nope-nope"},
+            REMOTE_ADDR=PROXY,
+            HTTP_X_FORWARDED_FOR="203.0.113.5",
+        )
+    # The guesser is held...
+    response = client.post(
+        LOGIN_URL,
+        {"login": "customer@example.test", "password": TEST_PASSWORD},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR="203.0.113.5",
+    )
+    assert escape(TOO_MANY) in response.content.decode()
+    # ... another client reaching us through the same proxy is not.
+    other = Client()
+    response = other.post(
+        LOGIN_URL,
+        {"login": "customer@example.test", "password": TEST_PASSWORD},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR="198.51.100.8",
+    )
+    assert response.status_code == 302
+    assert other.session["_auth_user_id"] == str(customer.pk)
+    assert LoginEvent.objects.get(succeeded=True).ip_address == "198.51.100.8"
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_limit_without_trusted_proxies(settings, client, customer):
+    settings.TRUSTED_PROXY_COUNT = None
+    for attempt in range(5):
+        client.post(
+            LOGIN_URL,
+            {"login": f"guess{attempt}@example.test", "password": "nope-nope"},
+            REMOTE_ADDR="203.0.113.5",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt + 1}",
+        )
+    response = Client().post(
+        LOGIN_URL,
+        {"login": "customer@example.test", "password": TEST_PASSWORD},
+        REMOTE_ADDR="203.0.113.5",
+        HTTP_X_FORWARDED_FOR="198.51.100.50",
+    )
+    assert escape(TOO_MANY) in response.content.decode()
+    assert LoginEvent.objects.filter(ip_address__startswith="198.51.100.").count() == 0

@@ -19,6 +19,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def mailbox(settings, tmp_path):
+    # The pages open only with DEBUG on (the test client calls from 127.0.0.1, loopback).
+    settings.DEBUG = True
     settings.EMAIL_BACKEND = "apps.core.mail.MailboxBackend"
     settings.LOCAL_MAILBOX_DIR = tmp_path / "mail"
     return settings.LOCAL_MAILBOX_DIR
@@ -167,3 +169,44 @@ def test_it_hides_the_mailbox_pages_when_the_mailbox_is_disabled(client, mailbox
 
 def test_it_accepts_only_get_on_the_mailbox_pages(client, mailbox):
     assert client.post("/dev/mail/").status_code == 405
+
+
+# --- Only for the developer's own machine (issue 13) ---------------------------------------------
+
+
+def test_it_hides_the_mailbox_pages_when_debug_is_off(client, mailbox, settings):
+    # The embedded default with DJANGO_DEBUG=false: the mailbox is mounted but closed.
+    send_mail("Confirm your email", "Body", "privacy@portal.example", ["casey@example.test"])
+    (message_id,) = mailbox_message_ids()
+    settings.DEBUG = False
+    assert client.get("/dev/mail/").status_code == 404
+    response = client.get(f"/dev/mail/{message_id}/")
+    assert response.status_code == 404
+    assert b"casey@example.test" not in response.content
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        {"REMOTE_ADDR": "203.0.113.9"},
+        {"REMOTE_ADDR": "192.168.1.20"},
+        # A reverse proxy on the same machine connects from loopback for someone else.
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"},
+        {"REMOTE_ADDR": "::1", "HTTP_X_FORWARDED_FOR": "127.0.0.1, 203.0.113.9"},
+    ],
+    ids=["internet", "lan", "proxied-on-localhost", "proxied-ipv6"],
+)
+def test_it_hides_the_mailbox_pages_from_other_machines(client, mailbox, origin):
+    send_mail("Confirm your email", "Body", "privacy@portal.example", ["casey@example.test"])
+    (message_id,) = mailbox_message_ids()
+    assert client.get("/dev/mail/", **origin).status_code == 404
+    response = client.get(f"/dev/mail/{message_id}/", **origin)
+    assert response.status_code == 404
+    assert b"casey@example.test" not in response.content
+    # Nor does the footer point there.
+    assert b"/dev/mail/" not in client.get("/", **origin).content
+
+
+def test_it_shows_the_mailbox_to_the_developer_on_ipv6_loopback(client, mailbox):
+    assert client.get("/dev/mail/", REMOTE_ADDR="::1").status_code == 200
+    assert b"/dev/mail/" in client.get("/", REMOTE_ADDR="::1").content

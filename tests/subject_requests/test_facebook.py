@@ -101,6 +101,67 @@ def test_without_a_secret_nothing_is_accepted():
         parse_signed_request(sign(PAYLOAD, ""), "")
 
 
+# --- issued_at and padding (issue 13, finding 9) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param({k: v for k, v in PAYLOAD.items() if k != "issued_at"}, id="no issued_at"),
+        pytest.param({**PAYLOAD, "issued_at": None}, id="null issued_at"),
+        pytest.param({**PAYLOAD, "issued_at": str(NOW)}, id="text issued_at"),
+        pytest.param({**PAYLOAD, "issued_at": NOW - 24 * 3600 - 60}, id="older than a day"),
+        pytest.param({**PAYLOAD, "issued_at": NOW + 10 * 60}, id="ten minutes ahead"),
+    ],
+)
+def test_a_signed_request_without_a_recent_issued_at_is_refused(payload):
+    with pytest.raises(SignedRequestError):
+        parse_signed_request(sign(payload, SECRET), SECRET)
+
+
+def test_a_small_clock_skew_is_tolerated():
+    assert parse_signed_request(sign({**PAYLOAD, "issued_at": NOW + 120}, SECRET), SECRET).user_id == "1234567890"
+
+
+def padded(part: str) -> str:
+    return part + "=" * (-len(part) % 4)
+
+
+@pytest.mark.parametrize("which", ["signature", "payload", "both"])
+def test_it_accepts_base64url_with_padding(which):
+    # The signature is over the payload's text as sent, padding included (as Facebook's sample does).
+    # A user id that gives the payload a length needing padding.
+    user_id = next(uid for uid in ("1", "12", "123") if len(b64(json.dumps({**PAYLOAD, "user_id": uid}).encode())) % 4)
+    encoded = b64(json.dumps({**PAYLOAD, "user_id": user_id}).encode())
+    if which in ("payload", "both"):
+        encoded = padded(encoded)
+    signature = b64(hmac.new(SECRET.encode(), encoded.encode(), hashlib.sha256).digest())
+    assert signature != padded(signature)
+    if which in ("signature", "both"):
+        signature = padded(signature)
+    assert parse_signed_request(f"{signature}.{encoded}", SECRET).user_id == user_id
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [lambda s, p: (s + "===", p), lambda s, p: (s, "=" + p), lambda s, p: (s[:10] + "=" + s[10:], p)],
+    ids=["three pads", "leading pad", "pad inside"],
+)
+def test_it_refuses_padding_anywhere_but_the_end(tamper):
+    signature, payload = sign(PAYLOAD, SECRET).split(".")
+    signature, payload = tamper(signature, payload)
+    with pytest.raises(SignedRequestError):
+        parse_signed_request(f"{signature}.{payload}", SECRET)
+
+
+@pytest.mark.django_db
+@override_settings(FACEBOOK_APP_SECRET=SECRET)
+def test_the_callback_answers_400_to_a_request_without_issued_at():
+    response = call(sign({k: v for k, v in PAYLOAD.items() if k != "issued_at"}, SECRET))
+    assert response.status_code == 400
+    assert not SubjectRequest.objects.exists()
+
+
 # --- The callback ------------------------------------------------------------------------------
 
 uses_db = pytest.mark.django_db

@@ -181,6 +181,19 @@ def test_the_form_is_limited_per_ip(send, monkeypatch):
     assert SubjectRequest.objects.count() == 2
 
 
+def test_the_form_limit_keys_on_the_client_our_proxy_names(send, monkeypatch, settings):
+    # Behind one trusted proxy every visitor arrives from the proxy's address (issue 13).
+    settings.TRUSTED_PROXY_COUNT = 1
+    monkeypatch.setitem(public_views.LIMITS, "form-ip", 1)
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    assert send({"email": "a@example.test"}, HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy).status_code == 302
+    assert send({"email": "b@example.test"}, HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy).status_code == 429
+    assert send({"email": "c@example.test"}, HTTP_X_FORWARDED_FOR="198.51.100.8", **proxy).status_code == 302
+    # A client cannot pick its own key by prepending addresses: the proxy's entry is the last one.
+    forged = "198.51.100.99, 203.0.113.5"
+    assert send({"email": "d@example.test"}, HTTP_X_FORWARDED_FOR=forged, **proxy).status_code == 429
+
+
 def test_the_limits_reset_after_an_hour(send, monkeypatch):
     monkeypatch.setitem(public_views.LIMITS, "form-ip", 1)
     assert send().status_code == 302

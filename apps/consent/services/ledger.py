@@ -16,11 +16,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.accounts.signals import client_ip
 from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors.ledger import states_for
 from apps.consent.selectors.policy import current_policy
 from apps.core.actors import SystemActor, record_actor
+from apps.core.http import client_ip
 from apps.personal_data.domain import address_hash, subject_reference
 
 Method = ConsentEvent.Method

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from apps.core.actors import SystemActor
+from apps.core.actors import SystemActor, actor_label
 from apps.core.jobs import Heartbeat, job_enqueue, job_run_here
 from apps.personal_data.export.archive import build_archive
 from apps.personal_data.models import DataExport, ErasureRun
@@ -66,7 +66,7 @@ def export_request(*, subject: User, actor: User | SystemActor, enqueue: bool = 
         export = DataExport(subject=subject, language=subject.preferred_language or settings.LANGUAGE_CODE)
         export.full_clean()
         export.save()
-        logger.info("export %s requested for a subject by %s", export.reference, actor)
+        logger.info("export %s requested for a subject by %s", export.reference, actor_label(actor))
         # Written with the export, sent to a worker after commit (the job is the outbox).
         job_enqueue(kind=EXPORT_JOB, target=export.pk, dispatch=enqueue)
     return export

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.actors import actor_label
 from apps.core.clock import organisation_today, today_in
 from apps.core.mail import send_templated_mail
 from apps.subject_requests.models import SubjectRequest
@@ -82,7 +83,7 @@ def _send_digest(digest: Digest, *, now: datetime) -> bool:
             language=digest.recipient.preferred_language,
         )
     except Exception:
-        logger.exception("Could not send the subject-request reminder to officer %s.", digest.recipient.pk)
+        logger.exception("Could not send the subject-request reminder to %s.", actor_label(digest.recipient))
         return False
     return True
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.core.actors import SystemActor, record_actor
+from apps.core.actors import SystemActor, actor_label, record_actor
 from apps.core.jobs import job_enqueue
 from apps.core.mail import send_templated_mail
 from apps.subject_requests.models import IMMEDIATE_TYPES, RequestMessage, SubjectRequest
@@ -257,7 +257,7 @@ def notify_officers_of_message(request_pk: int) -> int:
             )
             sent += 1
         except Exception:  # the message is on the request and in tomorrow's digest either way
-            logger.exception("could not tell officer %s about a message on request %s", officer.pk, request.reference)
+            logger.exception("could not tell %s about a message on request %s", actor_label(officer), request.reference)
     return sent
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.core.actors import SystemActor
+from apps.core.http import client_ip
 from apps.subject_requests.forms.public import ConfirmForm, PublicRequestForm
 from apps.subject_requests.models import SubjectRequest
 from apps.subject_requests.selectors.public import subject_request_get_public
@@ -41,8 +42,8 @@ LIMITS = {
 
 
 def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only, as apps.accounts does: X-Forwarded-For is client-controlled.
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    # The address our trusted proxies vouch for, as allauth's limits use (apps.core.http).
+    return client_ip(request) or "unknown"
 
 
 def _over_limit(kind: str, value: str) -> bool:

@@ -1,0 +1,110 @@
+"""System checks on the keys and the proxy settings (issue 13, finding 7).
+
+Production settings set STRONG_KEYS_REQUIRED: there a weak, published or shared key is an Error
+of plain ``check`` and the served entry points refuse to start (config/wsgi.py, asgi.py, celery.py
+call ``refuse_weak_keys``; gunicorn runs no system checks itself). ``check --deploy`` applies the
+same rules to any settings module, and also refuses a proxy header trusted without a proxy count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+KEYS_TAG = "portal_keys"
+MIN_KEY_LENGTH = 50
+MIN_KEY_UNIQUE_CHARACTERS = 10
+# Values seen in the wild, documentation and this repository; compared case-insensitively.
+KNOWN_KEYS = frozenset({"changeme", "change-me", "change_me", "secret", "secret-key", "insecure", "django-insecure"})
+DJANGO_INSECURE_PREFIX = "django-insecure"
+
+
+def key_weakness(key: Any) -> str | None:
+    """Why ``key`` must not protect production, or None when it may."""
+    if not isinstance(key, str) or not key:
+        return "it is not set"
+    normalised = key.strip().lower()
+    if normalised in KNOWN_KEYS or key == settings.LOCAL_ONLY_SECRET_KEY:
+        return "it is a published value"
+    if normalised.startswith(DJANGO_INSECURE_PREFIX) or settings.LOCAL_ONLY_SECRET_KEY in key:
+        return "it is derived from a published value"
+    if len(key) < MIN_KEY_LENGTH:
+        return f"it has {len(key)} characters, fewer than {MIN_KEY_LENGTH}"
+    if len(set(key)) < MIN_KEY_UNIQUE_CHARACTERS:
+        return f"it has {len(set(key))} distinct characters, fewer than {MIN_KEY_UNIQUE_CHARACTERS}"
+    return None
+
+
+GENERATE_HINT = "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+
+
+def key_errors() -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    secret_weakness = key_weakness(settings.SECRET_KEY)
+    if secret_weakness:
+        errors.append(
+            checks.Error(
+                f"DJANGO_SECRET_KEY must not protect production: {secret_weakness}.", hint=GENERATE_HINT, id="core.E001"
+            )
+        )
+    pseudonym_key = getattr(settings, "PSEUDONYM_KEY", "")
+    pseudonym_weakness = key_weakness(pseudonym_key)
+    if pseudonym_weakness:
+        errors.append(
+            checks.Error(
+                f"PSEUDONYM_KEY must not protect production: {pseudonym_weakness}.", hint=GENERATE_HINT, id="core.E002"
+            )
+        )
+    elif pseudonym_key == settings.SECRET_KEY or pseudonym_key in getattr(settings, "SECRET_KEY_FALLBACKS", []):
+        errors.append(
+            checks.Error(
+                "PSEUDONYM_KEY is the same as the secret key: rotating one would then break the other.",
+                hint="Set PSEUDONYM_KEY to its own random value. " + GENERATE_HINT,
+                id="core.E003",
+            )
+        )
+    return errors
+
+
+@checks.register(KEYS_TAG)
+def check_keys(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    return key_errors() if settings.STRONG_KEYS_REQUIRED else []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_keys_for_deployment(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    # Where STRONG_KEYS_REQUIRED is on, check_keys has already said it.
+    return [] if settings.STRONG_KEYS_REQUIRED else key_errors()
+
+
+@checks.register(checks.Tags.security)
+def check_trusted_proxy_count(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    count = settings.TRUSTED_PROXY_COUNT
+    if count is not None and count < 0:
+        return [checks.Error("DJANGO_TRUSTED_PROXY_COUNT cannot be negative.", id="core.E004")]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_trusted_proxy_count_behind_proxy(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    if settings.SECURE_PROXY_SSL_HEADER and settings.TRUSTED_PROXY_COUNT is None:
+        return [
+            checks.Error(
+                "SECURE_PROXY_SSL_HEADER trusts a reverse proxy, but DJANGO_TRUSTED_PROXY_COUNT is not set: "
+                "every client would share the proxy's address in the rate limits.",
+                hint="Set DJANGO_TRUSTED_PROXY_COUNT to the number of proxies of yours that append to "
+                "X-Forwarded-For (usually 1), or 0 if your server already puts the client's address in REMOTE_ADDR.",
+                id="core.E005",
+            )
+        ]
+    return []
+
+
+def refuse_weak_keys() -> None:
+    """Raise instead of serving with a key check failing: servers and workers do not run ``check``."""
+    errors = [message for message in checks.run_checks(tags=[KEYS_TAG]) if message.is_serious()]
+    if errors:
+        raise ImproperlyConfigured("Refusing to start:\n" + "\n".join(str(error) for error in errors))
