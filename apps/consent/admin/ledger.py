@@ -3,7 +3,6 @@ suppressions and restrictions."""
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import TYPE_CHECKING, TypedDict
 
@@ -26,6 +25,7 @@ from apps.consent.selectors.ledger import consent_rates, consent_receipt, events
 from apps.consent.services.ledger import Context, consent_record, suppression_add
 from apps.core.admin import ReadOnlyAdmin, SubjectPanel, SubjectTool, register_subject_panel, register_subject_tool
 from apps.core.clock import organisation_today
+from apps.core.spreadsheets import SpreadsheetWriter
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -162,7 +162,7 @@ class ConsentEventAdmin(ReadOnlyAdmin):
     @staticmethod
     def csv_response(queryset) -> StreamingHttpResponse:
         rows = queryset.select_related("purpose", "policy_version", "actor").order_by("recorded_at", "id")
-        writer = csv.writer(_Echo())
+        writer = SpreadsheetWriter(_Echo())
 
         def lines():
             yield writer.writerow(CSV_COLUMNS)

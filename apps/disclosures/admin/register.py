@@ -10,7 +10,6 @@ export for regulators are views and actions of ``DisclosureAdmin``; their reads 
 
 from __future__ import annotations
 
-import csv
 from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin, messages
@@ -28,6 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin, ReadOnlyAdmin, is_object_id
 from apps.core.clock import organisation_today
 from apps.core.http import AuthenticatedHttpRequest
+from apps.core.spreadsheets import SpreadsheetWriter
 from apps.disclosures.admin.recipients import DisclosureInternationalFilter, RecipientCountryFilter
 from apps.disclosures.domain import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from apps.disclosures.forms import apply_service_errors
@@ -393,7 +393,7 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
         """The chosen entries in sequence order, with their subjects' pseudonymous references."""
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="disclosure-register-{organisation_today()}.csv"'
-        writer = csv.writer(response)
+        writer = SpreadsheetWriter(response)
         writer.writerow(REGISTER_EXPORT_COLUMNS)
         writer.writerows(register_export_rows(queryset))
         return response
