@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "simple_history",
     "django_countries",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.personal_data",
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -301,6 +304,36 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+
+# --- Content-Security-Policy, staff sessions, re-authentication (issue 13, finding 11) ---
+# Where a sign-in form may send the browser: allauth answers the social sign-in POST with a
+# redirect to the provider, and browsers check form-action on that redirect too.
+SOCIAL_SIGN_IN_ORIGINS = {"google": "https://accounts.google.com", "facebook": "https://www.facebook.com"}
+
+
+def content_security_policy(providers: dict) -> dict:
+    """The policy of every page (django-csp): our own origin only, no inline script.
+
+    Styles allow 'unsafe-inline': the Django admin's change list writes a <style> element,
+    django-simple-history's and our admin pages use style attributes, and a nonce cannot
+    cover an attribute (with a nonce present browsers would ignore 'unsafe-inline').
+    Scripts take a nonce (``request.csp_nonce``) for the rare page that needs one inline.
+    """
+    return {
+        "DIRECTIVES": {
+            "default-src": ["'self'"],
+            "script-src": ["'self'", NONCE],
+            "style-src": ["'self'", "'unsafe-inline'"],
+            "img-src": ["'self'", "data:"],
+            "object-src": ["'none'"],
+            "base-uri": ["'self'"],
+            "frame-ancestors": ["'none'"],
+            "form-action": ["'self'", *(SOCIAL_SIGN_IN_ORIGINS[p] for p in providers if p in SOCIAL_SIGN_IN_ORIGINS)],
+        }
+    }
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(SOCIALACCOUNT_PROVIDERS)
 
 LOGGING = {
     "version": 1,

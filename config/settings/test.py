@@ -6,7 +6,14 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_URL, CELERY_TASK_TIME_LIMIT, INSTALLED_APPS, celery_transport_options, env
+from .base import (
+    CELERY_BROKER_URL,
+    CELERY_TASK_TIME_LIMIT,
+    INSTALLED_APPS,
+    celery_transport_options,
+    content_security_policy,
+    env,
+)
 
 DEBUG = False
 # Each test session gets its own scratch directory for the broker, results, mail and uploads.
@@ -46,6 +53,7 @@ SOCIALACCOUNT_PROVIDERS = {
         "FETCH_USERINFO": True,
     },
 }
+CONTENT_SECURITY_POLICY = content_security_policy(SOCIALACCOUNT_PROVIDERS)
 
 # A file, not :memory:, so a real Celery worker in another process sees the same test database.
 from .base import DATABASES  # noqa: E402
