@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.accounts.middleware.StaffSessionMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "apps.accounts.middleware.UserLanguageMiddleware",
@@ -334,6 +335,14 @@ def content_security_policy(providers: dict) -> dict:
 
 
 CONTENT_SECURITY_POLICY = content_security_policy(SOCIALACCOUNT_PROVIDERS)
+
+# Staff sessions (apps.accounts.middleware.StaffSessionMiddleware) reach every customer's
+# data: they end after a working day however active (8 h, so each day starts with the
+# password and the second factor), and after 30 minutes without a request (long enough to
+# read a case between pages, short enough that a desk left unlocked over lunch is signed out).
+# Customers keep SESSION_COOKIE_AGE (two weeks).
+STAFF_SESSION_MAX_AGE = env.int("STAFF_SESSION_MAX_AGE", default=8 * 60 * 60)
+STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_TIMEOUT", default=30 * 60)
 
 LOGGING = {
     "version": 1,
