@@ -8,11 +8,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from allauth.account.internal.flows.login import record_authentication
 from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.backends.db import SessionStore
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from apps.core.admin.reauthentication import fresh_second_factor_required
 from apps.personal_data.models import ErasureRun
 from apps.retention.models import PurgeRun
 from apps.subject_requests.models import SubjectRequest
@@ -141,3 +147,23 @@ def test_the_resume_page_without_a_pending_action_goes_to_the_index(client_as):
     response = client.get(reverse("admin:staff_reauthentication_resume"))
     assert response["Location"] == reverse("admin:index")
     assert client.post(reverse("admin:staff_reauthentication_resume")).status_code == 405
+
+
+def test_the_helper_decorates_a_plain_view_function_too(officer, time_machine):
+    @fresh_second_factor_required
+    def change_role(request, reference):
+        return HttpResponse(f"changed {reference}")
+
+    def post():
+        request = RequestFactory().post("/admin/accounts/user/roles/", {"role": "auditor"})
+        request.session, request.user = session, officer
+        request._messages = FallbackStorage(request)
+        return request
+
+    session = SessionStore()
+    time_machine.move_to(MORNING, tick=False)
+    record_authentication(post(), officer, "mfa", type="totp")
+    assert change_role(post(), "abc").content == b"changed abc"
+    time_machine.move_to(LATER, tick=False)
+    response = change_role(post(), "abc")
+    assert response["Location"] == f"{reverse('mfa_reauthenticate')}?next=%2Fadmin%2Faccounts%2Fuser%2Froles%2F"
