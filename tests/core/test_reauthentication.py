@@ -18,10 +18,13 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from apps.consent.models import ConsentEvent, Purpose
+from apps.consent.services.ledger import Context, consent_record
 from apps.core.admin.reauthentication import fresh_second_factor_required
 from apps.personal_data.models import ErasureRun
 from apps.retention.models import PurgeRun
 from apps.subject_requests.models import SubjectRequest
+from tests.disclosures.factories import record
 from tests.helpers import reauthenticate_second_factor
 from tests.helpers.holds import hold_on
 from tests.helpers.requests import file_request, step_url
@@ -167,3 +170,33 @@ def test_the_helper_decorates_a_plain_view_function_too(officer, time_machine):
     time_machine.move_to(LATER, tick=False)
     response = change_role(post(), "abc")
     assert response["Location"] == f"{reverse('mfa_reauthenticate')}?next=%2Fadmin%2Faccounts%2Fuser%2Froles%2F"
+
+
+@pytest.mark.parametrize(
+    ("changelist", "make_row"),
+    [
+        ("admin:consent_consentevent_changelist", "consent_event"),
+        ("admin:disclosures_disclosure_changelist", "disclosure"),
+    ],
+)
+def test_a_stale_session_re_authenticates_before_a_bulk_csv_export(
+    stale_officer, officer, customer, changelist, make_row
+):
+    row = _row(make_row, officer, customer)
+    url = reverse(changelist)
+    export = {"action": "export_csv", ACTION_CHECKBOX_NAME: [row.pk]}
+
+    location = asks_for_a_fresh_code(stale_officer.post(url, export), reverse("admin:staff_reauthentication_resume"))
+    reauthenticate_second_factor(stale_officer, officer, next_url=location)
+    resume = stale_officer.get(reverse("admin:staff_reauthentication_resume"))
+    assert resume.context["action_path"] == url
+    response = stale_officer.post(url, dict(resume.context["fields"]))
+    assert response["Content-Type"].startswith("text/csv")
+
+
+def _row(kind: str, officer, customer):
+    if kind == "consent_event":
+        page = Context(method=ConsentEvent.Method.ACCOUNT_PAGE, language="en", source_page="/account/")
+        purpose = Purpose.objects.get(code="newsletter")
+        return consent_record(purpose=purpose, granted=True, context=page, actor=customer, subject=customer)
+    return record(actor=officer, subjects=[customer])

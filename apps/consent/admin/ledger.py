@@ -24,6 +24,7 @@ from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Su
 from apps.consent.selectors.ledger import consent_rates, consent_receipt, events_for, states_for
 from apps.consent.services.ledger import Context, consent_record, suppression_add
 from apps.core.admin import ReadOnlyAdmin, SubjectPanel, SubjectTool, register_subject_panel, register_subject_tool
+from apps.core.admin.reauthentication import fresh_second_factor_required
 from apps.core.clock import organisation_today
 from apps.core.spreadsheets import SpreadsheetWriter
 
@@ -156,6 +157,7 @@ class ConsentEventAdmin(ReadOnlyAdmin):
         return format_html('<a href="{}">{}</a>', url, subject.email)
 
     @admin.action(description=gettext_lazy("Export the chosen records as CSV"))
+    @fresh_second_factor_required
     def export_csv(self, request, queryset):
         return self.csv_response(queryset)
 

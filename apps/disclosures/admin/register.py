@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin, ReadOnlyAdmin, is_object_id
+from apps.core.admin.reauthentication import fresh_second_factor_required
 from apps.core.clock import organisation_today
 from apps.core.http import AuthenticatedHttpRequest
 from apps.core.spreadsheets import SpreadsheetWriter
@@ -389,6 +390,7 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
 
     # Export
     @admin.action(description=gettext_lazy("Export selected as CSV (for regulators)"), permissions=["view"])
+    @fresh_second_factor_required
     def export_csv(self, request, queryset):
         """The chosen entries in sequence order, with their subjects' pseudonymous references."""
         response = HttpResponse(content_type="text/csv; charset=utf-8")
