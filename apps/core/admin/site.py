@@ -25,8 +25,6 @@ from django.utils.functional import Promise as StrPromise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from apps.core.admin.reauthentication import resume_view
-
 
 def session_passed_mfa(request) -> bool:
     return any(record.get("method") == "mfa" for record in get_authentication_records(request, request.user))
@@ -121,6 +119,8 @@ class PortalAdminSite(admin.AdminSite):
 
     def staff_reauthentication_resume(self, request):
         # Where an admin action comes back to after a fresh second factor (reauthentication.py).
+        from apps.core.admin.reauthentication import resume_view
+
         if request.method != "GET":
             return HttpResponseNotAllowed(["GET"])
         return resume_view(request, self)
