@@ -6,14 +6,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import (
-    CELERY_BROKER_URL,
-    CELERY_TASK_TIME_LIMIT,
-    INSTALLED_APPS,
-    celery_transport_options,
-    content_security_policy,
-    env,
-)
+from .base import CELERY_BROKER_URL, CELERY_TASK_TIME_LIMIT, INSTALLED_APPS, celery_transport_options, env
 
 DEBUG = False
 # Each test session gets its own scratch directory for the broker, results, mail and uploads.
@@ -53,7 +46,8 @@ SOCIALACCOUNT_PROVIDERS = {
         "FETCH_USERINFO": True,
     },
 }
-CONTENT_SECURITY_POLICY = content_security_policy(SOCIALACCOUNT_PROVIDERS)
+# The policy lets sign-in forms go on to the providers configured just above.
+CONTENT_SECURITY_POLICY = content_security_policy(SOCIALACCOUNT_PROVIDERS)  # noqa: F405
 
 # A file, not :memory:, so a real Celery worker in another process sees the same test database.
 from .base import DATABASES  # noqa: E402
