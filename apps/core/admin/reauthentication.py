@@ -2,9 +2,8 @@
 
 Erasing someone, building their export, running a purge, releasing a legal hold, bulk CSV
 exports of the ledgers and changing roles are asked of a staff member who gave a code from
-their authenticator app
-within ACCOUNT_REAUTHENTICATION_TIMEOUT (the sign-in's own code counts while it is that
-recent). Otherwise they are sent to allauth's MFA re-authentication page and come back to
+their authenticator app within ACCOUNT_REAUTHENTICATION_TIMEOUT (the sign-in's own code
+counts while it is that recent). Otherwise they are sent to allauth's MFA re-authentication page and come back to
 the same confirmation page; the operation itself is never carried out by the redirect, so
 a stolen or forgotten session cannot erase anyone without the authenticator.
 
