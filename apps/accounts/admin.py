@@ -24,6 +24,7 @@ from apps.core.admin import (
     subject_panels,
     subject_tools,
 )
+from apps.core.admin.reauthentication import fresh_second_factor_required
 
 
 class LoginEventInline(admin.TabularInline):
@@ -217,6 +218,7 @@ class UserAdmin(TrackedModelAdmin, DjangoUserAdmin):
         return request.user.has_perm("personal_data.run_erasure")
 
     @admin.action(description=_("Erase personal data…"), permissions=["erase"])
+    @fresh_second_factor_required
     def erase_personal_data(self, request, queryset):
         """Erase the chosen customers through the engine, after a confirmation page with the plan."""
         from apps.personal_data.erasure.plan import erasure_plan

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "simple_history",
     "django_countries",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.personal_data",
@@ -57,12 +59,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.accounts.middleware.StaffSessionMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "apps.accounts.middleware.UserLanguageMiddleware",
@@ -206,6 +210,45 @@ if env("FACEBOOK_APP_ID", default=""):
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Privacy Portal"
 USERSESSIONS_TRACK_ACTIVITY = True
+
+# --- Content-Security-Policy, staff sessions, re-authentication (issue 13, finding 11) ---
+# Where a sign-in form may send the browser: allauth answers the social sign-in POST with a
+# redirect to the provider, and browsers check form-action on that redirect too.
+SOCIAL_SIGN_IN_ORIGINS = {"google": "https://accounts.google.com", "facebook": "https://www.facebook.com"}
+
+
+def content_security_policy(providers: dict) -> dict:
+    """The policy of every page (django-csp): our own origin only, no inline script.
+
+    Styles allow 'unsafe-inline': the Django admin's change list writes a <style> element,
+    django-simple-history's and our admin pages use style attributes, and a nonce cannot
+    cover an attribute (with a nonce present browsers would ignore 'unsafe-inline').
+    Scripts take a nonce (``request.csp_nonce``) for the rare page that needs one inline.
+    Images allow data: for the QR code allauth draws when staff set up their authenticator.
+    """
+    return {
+        "DIRECTIVES": {
+            "default-src": ["'self'"],
+            "script-src": ["'self'", NONCE],
+            "style-src": ["'self'", "'unsafe-inline'"],
+            "img-src": ["'self'", "data:"],
+            "object-src": ["'none'"],
+            "base-uri": ["'self'"],
+            "frame-ancestors": ["'none'"],
+            "form-action": ["'self'", *(SOCIAL_SIGN_IN_ORIGINS[p] for p in providers if p in SOCIAL_SIGN_IN_ORIGINS)],
+        }
+    }
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(SOCIALACCOUNT_PROVIDERS)
+
+# Staff sessions (apps.accounts.middleware.StaffSessionMiddleware) reach every customer's
+# data: they end after a working day however active (8 h, so each day starts with the
+# password and the second factor), and after 30 minutes without a request (long enough to
+# read a case between pages, short enough that a desk left unlocked over lunch is signed out).
+# Customers keep SESSION_COOKIE_AGE (two weeks).
+STAFF_SESSION_MAX_AGE = env.int("STAFF_SESSION_MAX_AGE", default=8 * 60 * 60)
+STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_TIMEOUT", default=30 * 60)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "en"

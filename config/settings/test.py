@@ -46,6 +46,8 @@ SOCIALACCOUNT_PROVIDERS = {
         "FETCH_USERINFO": True,
     },
 }
+# The policy lets sign-in forms go on to the providers configured just above.
+CONTENT_SECURITY_POLICY = content_security_policy(SOCIALACCOUNT_PROVIDERS)  # noqa: F405
 
 # A file, not :memory:, so a real Celery worker in another process sees the same test database.
 from .base import DATABASES  # noqa: E402

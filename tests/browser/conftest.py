@@ -60,3 +60,35 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+class _PolicyWatchedBrowser:
+    """The session's browser, whose every new context reports what the page's
+    Content-Security-Policy blocked (Chromium says so on the console)."""
+
+    def __init__(self, browser, blocked: list[str]) -> None:
+        self._browser = browser
+        self._blocked = blocked
+
+    def new_context(self, *args, **kwargs):
+        context = self._browser.new_context(*args, **kwargs)
+
+        def watch(message) -> None:
+            if message.type == "error" and "Content Security Policy" in message.text:
+                self._blocked.append(f"{message.page.url if message.page else ''}: {message.text}")
+
+        context.on("console", watch)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture
+def browser(browser):
+    """Every browser test also checks the Content-Security-Policy: a page whose script, style
+    or form the policy blocks fails the test, in pytest-playwright's ``page`` and in contexts
+    a test opens itself."""
+    blocked: list[str] = []
+    yield _PolicyWatchedBrowser(browser, blocked)
+    assert blocked == [], "\n".join(blocked)

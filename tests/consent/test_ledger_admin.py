@@ -80,6 +80,20 @@ def test_the_ledger_is_read_only_and_exports_csv(client_as, customer):
     assert rows[1][-1] == "subject"
 
 
+def test_a_visitors_crafted_user_agent_reaches_the_officers_csv_as_text(client, client_as):
+    hyperlink = '=HYPERLINK("http://x")'
+    client.post("/cookies/choose/", {"choice": "accept", "next": "/"}, HTTP_USER_AGENT=hyperlink)
+    events = ConsentEvent.objects.filter(user_agent=hyperlink)
+    assert events.exists()
+    response = client_as("officer").post(
+        reverse("admin:consent_consentevent_changelist"),
+        {"action": "export_csv", "_selected_action": [event.pk for event in events]},
+    )
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows
+    assert {row["user_agent"] for row in rows} == {"'" + hyperlink}
+
+
 def test_the_consent_rate_chart_counts_changes_of_mind_per_month(client_as):
     now = timezone.now()
     first, second = UserFactory(date_joined=now - timedelta(days=90)), UserFactory(date_joined=now - timedelta(days=90))

@@ -125,6 +125,8 @@ def test_it_lets_a_customer_approve_a_support_request_and_ends_it_at_expiry(
     assert b"Opened the customer" in page.content
 
     with time_machine.travel(timezone.now() + SUPPORT_ACCESS_DURATION + timedelta(minutes=1)):
+        # The staff session has ended by now too (STAFF_SESSION_IDLE_TIMEOUT): a new one.
+        staff_client = client_as("support_agent")
         response = staff_client.get(content_url(customer))
         assert response.status_code == 403
         assert b"The Quiet Lanterns" not in response.content

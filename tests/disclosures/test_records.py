@@ -328,3 +328,9 @@ def test_withholding_an_entry_withholds_the_corrections_that_repeat_it(client_as
     assert "Covert thing" not in body
     assert "2 records" in body
     assert verify_chain() == (2, None)
+
+
+def test_the_csv_writes_formula_like_text_as_text(client_as, officer, customer):
+    record(actor=officer, subjects=[customer], description='=HYPERLINK("http://x")', reason="@SUM(A1:A2)")
+    rows = csv_rows(client_as("customer").get(CSV_URL))
+    assert (rows[0]["description"], rows[0]["reason"]) == ('\'=HYPERLINK("http://x")', "'@SUM(A1:A2)")

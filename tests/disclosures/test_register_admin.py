@@ -405,3 +405,18 @@ def test_an_amendment_cannot_turn_an_entry_into_a_compelled_disclosure(client_as
     )
     assert response.status_code == 200
     assert not Disclosure.objects.filter(amends=original).exists()
+
+
+def test_the_register_csv_writes_formula_like_text_as_text(client_as, officer, customer):
+    entry = record(
+        actor=officer,
+        subjects=[customer],
+        recipient=RecipientFactory(name="+Acme Ltd"),
+        requested_by='=HYPERLINK("http://x")',
+    )
+    response = client_as("auditor").post(
+        reverse(CHANGELIST), {"action": "export_csv", ACTION_CHECKBOX_NAME: [entry.pk]}
+    )
+    row = next(csv.DictReader(io.StringIO(response.content.decode())))
+    assert (row["recipient"], row["requested_by"]) == ("'+Acme Ltd", '\'=HYPERLINK("http://x")')
+    assert row["sequence"] == str(entry.sequence)

@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from apps.accounts.services import staff_roles_sync
 from tests.factories import TEST_PASSWORD, UserFactory
@@ -100,3 +101,21 @@ def reauthenticate(client: Client, *, password: str = TEST_PASSWORD) -> Client:
     if response.status_code != 302:
         raise SignInFailed(f"re-authentication refused ({response.status_code})")
     return client
+
+
+def reauthenticate_second_factor(client: Client, user, *, next_url: str = "") -> HttpResponse:
+    """Give a fresh code on allauth's MFA re-authentication page, as the admin's irreversible
+    operations ask (apps.core.admin.reauthentication); returns allauth's redirect onwards.
+
+    ``next_url`` is where the page was asked to send the person back (the redirect's URL
+    carries it); without it, allauth's default.
+    """
+    url = reverse("mfa_reauthenticate")
+    if next_url:
+        url = next_url if next_url.startswith(url) else f"{url}?{urlencode({'next': next_url})}"
+    now = time.time()
+    for at in (now, now + 30, now - 30):
+        response = client.post(url, {"code": totp_code(user.totp_secret, at=at), **_csrf(client)})
+        if response.status_code == 302:
+            return response
+    raise SignInFailed(f"the re-authentication of {user.email} was refused")

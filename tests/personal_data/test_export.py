@@ -423,3 +423,14 @@ def test_a_long_build_shows_it_is_alive_so_it_is_not_requeued(customer, export_t
     finally:
         an_hour_on.stop()
     assert seen == ["aged", []]
+
+
+def test_a_crafted_user_agent_on_the_login_history_is_text_in_the_export(client, customer):
+    hyperlink = '=HYPERLINK("http://x")'
+    # A stranger's failed sign-in with a crafted browser string lands on the victim's history.
+    client.post("/accounts/login/", {"login": customer.email, "password": "wrong-password"}, HTTP_USER_AGENT=hyperlink)
+    assert LoginEvent.objects.get(user=customer).user_agent == hyperlink
+    _, archive = build(customer)
+    with archive.open("tables/accounts_loginevent.csv") as raw:
+        rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
+    assert [row["user_agent"] for row in rows] == ["'" + hyperlink]

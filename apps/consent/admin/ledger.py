@@ -3,7 +3,6 @@ suppressions and restrictions."""
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import TYPE_CHECKING, TypedDict
 
@@ -31,7 +30,9 @@ from apps.core.admin import (
     register_subject_panel,
     register_subject_tool,
 )
+from apps.core.admin.reauthentication import fresh_second_factor_required
 from apps.core.clock import organisation_today
+from apps.core.spreadsheets import SpreadsheetWriter
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -162,13 +163,14 @@ class ConsentEventAdmin(ReadOnlyAdmin):
         return format_html('<a href="{}">{}</a>', url, subject.email)
 
     @admin.action(description=gettext_lazy("Export the chosen records as CSV"))
+    @fresh_second_factor_required
     def export_csv(self, request, queryset):
         return self.csv_response(queryset)
 
     @staticmethod
     def csv_response(queryset) -> StreamingHttpResponse:
         rows = queryset.select_related("purpose", "policy_version", "actor").order_by("recorded_at", "id")
-        writer = csv.writer(_Echo())
+        writer = SpreadsheetWriter(_Echo())
 
         def lines():
             yield writer.writerow(CSV_COLUMNS)

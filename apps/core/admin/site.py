@@ -19,7 +19,7 @@ from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.functional import Promise as StrPromise
 from django.utils.http import urlencode
@@ -99,6 +99,11 @@ class PortalAdminSite(admin.AdminSite):
         # Before the model admins' URLs: the site's last pattern catches everything else.
         return [
             *(path(item.route, self.admin_view(self._gated(item)), name=item.name) for item in site_views()),
+            path(
+                "reauthenticated/",
+                self.admin_view(self.staff_reauthentication_resume),
+                name="staff_reauthentication_resume",
+            ),
             *super().get_urls(),
         ]
 
@@ -111,6 +116,14 @@ class PortalAdminSite(admin.AdminSite):
             return item.view(request, *args, **kwargs)
 
         return view
+
+    def staff_reauthentication_resume(self, request):
+        # Where an admin action comes back to after a fresh second factor (reauthentication.py).
+        from apps.core.admin.reauthentication import resume_view
+
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        return resume_view(request, self)
 
     def site_views_for(self, request) -> list[dict[str, Any]]:
         """The linked site-level pages this user may open, for the index."""

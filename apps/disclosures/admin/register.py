@@ -10,7 +10,6 @@ export for regulators are views and actions of ``DisclosureAdmin``; their reads 
 
 from __future__ import annotations
 
-import csv
 from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin, messages
@@ -26,8 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin, ReadOnlyAdmin, is_object_id
+from apps.core.admin.reauthentication import fresh_second_factor_required
 from apps.core.clock import organisation_today
 from apps.core.http import AuthenticatedHttpRequest
+from apps.core.spreadsheets import SpreadsheetWriter
 from apps.disclosures.admin.recipients import DisclosureInternationalFilter, RecipientCountryFilter
 from apps.disclosures.domain import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from apps.disclosures.forms import apply_service_errors
@@ -389,11 +390,12 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
 
     # Export
     @admin.action(description=gettext_lazy("Export selected as CSV (for regulators)"), permissions=["view"])
+    @fresh_second_factor_required
     def export_csv(self, request, queryset):
         """The chosen entries in sequence order, with their subjects' pseudonymous references."""
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="disclosure-register-{organisation_today()}.csv"'
-        writer = csv.writer(response)
+        writer = SpreadsheetWriter(response)
         writer.writerow(REGISTER_EXPORT_COLUMNS)
         writer.writerows(register_export_rows(queryset))
         return response

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from apps.core.http import AuthenticatedHttpRequest
+from apps.core.spreadsheets import SpreadsheetWriter
 from apps.disclosures.selectors.records import (
     COLUMNS,
     category_labels,
@@ -50,7 +50,7 @@ def records_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="disclosure-records.csv"'
     response["X-Content-Type-Options"] = "nosniff"
-    writer = csv.writer(response)
+    writer = SpreadsheetWriter(response)
     writer.writerow(COLUMNS)
     for row in disclosure_rows_for_subject(user=request.user):
         writer.writerow([_cell(value) for value in row])

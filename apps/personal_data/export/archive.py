@@ -4,7 +4,6 @@ the manifest."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
@@ -20,6 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone, translation
 
 from apps.core.jobs import Heartbeat
+from apps.core.spreadsheets import SpreadsheetWriter
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.export.index import render_index
 from apps.personal_data.export.tables import _exported_entries, _has_reference, _rows
@@ -149,7 +149,7 @@ def _csv_value(value: Any) -> Any:
 
 def _write_csv(sink: _Sink, entry: Entry, subject: User) -> int:
     personal = list(entry.fields)
-    writer = csv.writer(sink)
+    writer = SpreadsheetWriter(sink)
     header = (["reference"] if _has_reference(entry) else []) + [f.name for f in personal]
     writer.writerow(header)
     records = 0
@@ -189,7 +189,7 @@ def _write_table_json(sink: _Sink, table: ExportTable) -> int:
 
 
 def _write_table_csv(sink: _Sink, table: ExportTable) -> int:
-    writer = csv.writer(sink)
+    writer = SpreadsheetWriter(sink)
     writer.writerow(table.columns)
     records = 0
     for row in table.rows():

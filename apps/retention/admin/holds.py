@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.admin import HistoryRecordAdmin, ObjectIdAdminMixin, SubjectPanel, is_object_id, register_subject_panel
+from apps.core.admin.reauthentication import fresh_second_factor_required
 from apps.core.clock import organisation_time, organisation_today
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.registry import Category
@@ -285,6 +286,7 @@ class LegalHoldAdmin(ObjectIdAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @fresh_second_factor_required
     def release_view(self, request, object_id):
         if request.method not in ("GET", "POST"):
             return HttpResponseNotAllowed(["GET", "POST"])

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.admin import ObjectIdAdminMixin, ReadOnlyAdmin, is_object_id
+from apps.core.admin.reauthentication import fresh_second_factor_required
 from apps.core.clock import organisation_time
 from apps.retention.models import PurgeRun, RetentionRule
 from apps.retention.purge.checkpoint import purge_request
@@ -220,6 +221,7 @@ class PurgeRunAdmin(ObjectIdAdminMixin, ReadOnlyAdmin):
         )
         return TemplateResponse(request, "admin/retention/purgerun/preview.html", context)
 
+    @fresh_second_factor_required
     def run_view(self, request):
         if request.method not in ("GET", "POST"):
             return HttpResponseNotAllowed(["GET", "POST"])

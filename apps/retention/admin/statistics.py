@@ -7,8 +7,6 @@ site-level admin pages (``register_site_view``) by the app's ready().
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
@@ -17,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.admin.site import register_site_view
 from apps.core.charts import BarFrame
+from apps.core.spreadsheets import SpreadsheetWriter
 from apps.retention.domain import DEFAULT_PERIOD, PERIODS, THRESHOLD, Report, Table
 from apps.retention.selectors.statistics import statistics_report
 
@@ -91,11 +90,6 @@ def csv_rows(report: Report) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _csv_safe(text: str) -> str:
-    # A spreadsheet would run a cell starting with one of these as a formula.
-    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
 def statistics_csv(request: HttpRequest) -> HttpResponse:
     months = _period(request)
     if months is None:
@@ -105,10 +99,10 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="privacy-portal-statistics-{months}-months-{report.today.isoformat()}.csv"'
     )
-    writer = csv.writer(response)
+    writer = SpreadsheetWriter(response)
     writer.writerow(["table", "dimension", "value"])
     for table, dimension, value in csv_rows(report):
-        writer.writerow([table, _csv_safe(dimension), value])
+        writer.writerow([table, dimension, value])
     return response
 
 

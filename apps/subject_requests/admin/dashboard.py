@@ -7,8 +7,6 @@ has a row per person.
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -18,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from apps.core.admin.site import register_site_view
 from apps.core.charts import BarFrame
 from apps.core.clock import organisation_today
+from apps.core.spreadsheets import SpreadsheetWriter
 from apps.subject_requests.domain import VIEW_PERMISSION
 from apps.subject_requests.selectors.dashboard import dashboard, yearly
 
@@ -51,21 +50,16 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "admin/subject_requests/dashboard.html", context)
 
 
-def _csv_safe(text: str) -> str:
-    # A spreadsheet would run a cell starting with one of these as a formula.
-    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="subject-requests-yearly-{organisation_today().isoformat()}.csv"'
     )
-    writer = csv.writer(response)
+    writer = SpreadsheetWriter(response)
     writer.writerow(["year", "type", "received", "complied", "denied", "median_days_to_close"])
     for row in yearly():
         median = "" if row.median_days is None else f"{row.median_days:.1f}"
-        writer.writerow([row.year, _csv_safe(row.request_type), row.received, row.complied, row.denied, median])
+        writer.writerow([row.year, row.request_type, row.received, row.complied, row.denied, median])
     return response
 
 

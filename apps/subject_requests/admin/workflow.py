@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.core.admin.reauthentication import fresh_second_factor_required
 from apps.subject_requests.domain import APPROVE_PERMISSION, HANDLE_PERMISSION, sees_subject
 from apps.subject_requests.forms.intake import validate_identity_note
 from apps.subject_requests.forms.workflow import MessageForm, NoteForm, ReasonForm
@@ -209,6 +210,9 @@ STEPS: list[Step] = [
 # Expiry is not offered: unconfirmed requests expire through the retention rule, which
 # also removes the identity data given.
 STEPS_BY_CODE = {step.code: step for step in STEPS}
+# The steps that hand a request to the engines (an export for access and portability, an
+# erasure for erasure): they ask for a fresh second factor (apps.core.admin.reauthentication).
+ENGINE_STEPS = frozenset({"start", "approve", "retry"})
 
 
 def available_steps(request: SubjectRequest, user) -> list[Step]:
@@ -254,6 +258,7 @@ class WorkflowAdminMixin:
             *super().get_urls(),
         ]
 
+    @fresh_second_factor_required(when=lambda self, request, object_id, code: code in ENGINE_STEPS)
     def step_view(self, request, object_id, code):
         if request.method not in ("GET", "POST"):
             return HttpResponseNotAllowed(["GET", "POST"])

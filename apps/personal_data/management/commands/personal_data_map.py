@@ -1,8 +1,8 @@
-import csv
 import json
 
 from django.core.management.base import BaseCommand
 
+from apps.core.spreadsheets import SpreadsheetDictWriter
 from apps.personal_data.selectors import personal_data_exemption_rows, personal_data_map_rows
 
 COLUMNS = (
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         if format == "json":
             self.stdout.write(json.dumps({"fields": rows, "exempt": personal_data_exemption_rows()}, indent=2))
         elif format == "csv":
-            writer = csv.DictWriter(
+            writer = SpreadsheetDictWriter(
                 self.stdout, fieldnames=list(rows[0].keys()) if rows else COLUMNS, lineterminator="\n"
             )
             writer.writeheader()
