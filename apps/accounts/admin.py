@@ -145,12 +145,15 @@ class UserAdmin(TrackedModelAdmin, DjangoUserAdmin):
             *super().get_urls(),
         ]
 
+    # Superusers only are asked (the view refuses everyone else with a 403 first).
+    @fresh_second_factor_required(when=lambda self, request, object_id: request.user.is_superuser)
     def staff_access_view(self, request, object_id):
         """Change a staff account's role and superuser status: superusers only, after a
         confirmation page, with a reason recorded in the account's history (issue 13, finding 8).
 
-        One view for the whole step (form, confirmation, change), so a re-authentication
-        requirement can wrap it. A customer account (no staff status) is refused.
+        One view for the whole step (form, confirmation, change), behind a fresh second
+        factor like the admin's other irreversible operations. A customer account (no staff
+        status) is refused.
         """
         if not request.user.is_superuser:
             raise PermissionDenied

@@ -14,10 +14,11 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpResponse
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from apps.accounts.domain import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
 from apps.consent.models import ConsentEvent, Purpose
 from apps.consent.services.ledger import Context, consent_record
 from apps.core.admin.reauthentication import fresh_second_factor_required
@@ -25,7 +26,7 @@ from apps.personal_data.models import ErasureRun
 from apps.retention.models import PurgeRun
 from apps.subject_requests.models import SubjectRequest
 from tests.disclosures.factories import record
-from tests.helpers import reauthenticate_second_factor
+from tests.helpers import make_staff, reauthenticate_second_factor, sign_in
 from tests.helpers.holds import hold_on
 from tests.helpers.requests import file_request, step_url
 
@@ -200,3 +201,22 @@ def _row(kind: str, officer, customer):
         purpose = Purpose.objects.get(code="newsletter")
         return consent_record(purpose=purpose, granted=True, context=page, actor=customer, subject=customer)
     return record(actor=officer, subjects=[customer])
+
+
+def test_a_stale_superuser_re_authenticates_before_changing_a_role(support_agent, time_machine):
+    root = make_staff("root@example.test", PRIVACY_OFFICER)
+    root.is_superuser = True
+    root.save(update_fields=["is_superuser"])
+    time_machine.move_to(MORNING, tick=False)
+    client = Client()
+    sign_in(client, root)
+    time_machine.move_to(LATER, tick=False)
+    url = reverse("admin:accounts_user_staff_access", args=[support_agent.pk])
+    change = {"role": AUDITOR, "reason": "moved to the audit team", "confirm": "yes"}
+
+    location = asks_for_a_fresh_code(client.post(url, change), url)
+    assert list(support_agent.groups.values_list("name", flat=True)) == [SUPPORT_AGENT]
+
+    assert reauthenticate_second_factor(client, root, next_url=location)["Location"] == url
+    assert client.post(url, change).status_code == 302
+    assert list(support_agent.groups.values_list("name", flat=True)) == [AUDITOR]
