@@ -355,3 +355,11 @@ def test_it_hides_the_facebook_button_when_facebook_has_no_app():
     assert "/accounts/google/login/" in html
     assert "/accounts/facebook/login/" not in html
     assert "Facebook" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_provider_without_credentials_answers_404_not_500(client, method):
+    assert "facebook" not in settings.SOCIALACCOUNT_PROVIDERS  # the test settings configure Google only
+    response = getattr(client, method)("/accounts/facebook/login/")
+    assert response.status_code == 404
