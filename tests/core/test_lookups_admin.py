@@ -17,6 +17,8 @@ from apps.consent.services.ledger import Context, consent_record
 from apps.core.admin.shared import DeclaredLookupsOnlyMixin
 from apps.core.admin.site import PortalAdminSite
 from tests.disclosures.factories import record
+from tests.factories import UserFactory
+from tests.helpers import add_authenticator, sign_in
 from tests.helpers.holds import hold_on
 from tests.helpers.requests import file_request
 
@@ -120,3 +122,35 @@ def test_an_admin_registered_later_gets_the_rule_too():
     site.register(Purpose, LateAdmin)
     assert isinstance(site._registry[Purpose], DeclaredLookupsOnlyMixin)
     assert isinstance(site._registry[Purpose], LateAdmin)
+
+
+def test_a_third_party_admin_refuses_an_undeclared_lookup_too(client_as, customer):
+    # allauth's email addresses: no filter on the address itself, so no lookup on it.
+    changelist = reverse("admin:account_emailaddress_changelist")
+    refused(client_as("officer").get(changelist, {"email__regex": "^c"}))
+    assert client_as("officer").get(changelist, {"verified__exact": "1"}).status_code == 200
+
+
+@pytest.fixture
+def superuser_client(client):
+    person = UserFactory(email="root@example.test", is_staff=True, is_superuser=True)
+    add_authenticator(person)
+    return sign_in(client, person)
+
+
+def changelists():
+    return [
+        pytest.param(model, id=model._meta.label)
+        for model in sorted(admin.site._registry, key=lambda model: model._meta.label)
+    ]
+
+
+@pytest.mark.parametrize("model", changelists())
+def test_every_changelist_refuses_a_lookup_on_its_primary_key_and_takes_its_own_filters(superuser_client, model):
+    model_admin = admin.site._registry[model]
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    refused(superuser_client.get(url, {f"{model._meta.pk.name}__gte": "0"}))
+    declared = model_admin.declared_lookups(superuser_client.get(url).wsgi_request)
+    # A value a filter cannot use is Django's "?e=1" redirect, never a refusal.
+    response = superuser_client.get(url, dict.fromkeys(declared, "1"))
+    assert response.status_code in (200, 302)
