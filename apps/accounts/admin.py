@@ -1,5 +1,10 @@
 from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.models import EmailAddress
+from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.admin import SocialAppAdmin as AllauthSocialAppAdmin
+from allauth.socialaccount.admin import SocialTokenAdmin as AllauthSocialTokenAdmin
+from allauth.socialaccount.models import SocialApp, SocialToken
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpResponseRedirect
@@ -216,6 +221,9 @@ class OrganisationHistoryAdmin(HistoryRecordAdmin):
     pass
 
 
+# --- allauth's admins, re-registered: least privilege, and no secret on any page ------------------
+
+
 class EmailAddressAdmin(AllauthEmailAddressAdmin):
     """allauth's, but marking an address verified is a change: the Support agent only reads them."""
 
@@ -224,5 +232,46 @@ class EmailAddressAdmin(AllauthEmailAddressAdmin):
         super().make_verified(request, queryset)
 
 
-admin.site.unregister(EmailAddress)
-admin.site.register(EmailAddress, EmailAddressAdmin)
+class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
+    """Who has which second factor, for officers; never its secret or recovery codes (``data``,
+    kept unencrypted), which would let the reader pass as that person's second factor. Set up
+    by the person themself; deleting one resets it."""
+
+    exclude = ("data",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SocialAppAdmin(AllauthSocialAppAdmin):
+    """The provider's client secret only for those who may change the app (superusers)."""
+
+    def get_exclude(self, request, obj=None):
+        return None if self.has_change_permission(request, obj) else ("secret",)
+
+
+class SocialTokenAdmin(AllauthSocialTokenAdmin):
+    """Which accounts hold a provider's token, and until when; never the token. Tokens come
+    from sign-ins only; deleting one revokes the portal's copy."""
+
+    list_display = ("app", "account", "expires_at")
+    exclude = ("token", "token_secret")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+for model, model_admin in (
+    (EmailAddress, EmailAddressAdmin),
+    (Authenticator, AuthenticatorAdmin),
+    (SocialApp, SocialAppAdmin),
+    (SocialToken, SocialTokenAdmin),
+):
+    admin.site.unregister(model)
+    admin.site.register(model, model_admin)

@@ -276,10 +276,8 @@ ADMINS: dict[str, Admin] = {
             "delete_selected": NOBODY,
         },
     ),
-    "mfa.Authenticator": Admin(
+    "mfa.Authenticator": Admin(  # set up by the person themself; a superuser deletes one to reset it
         view=who(PRIVACY_OFFICER, SUPERUSER),
-        add=who(SUPERUSER),
-        change=who(SUPERUSER),
         delete=who(SUPERUSER),
         actions={
             "delete_selected": who(SUPERUSER),
@@ -365,10 +363,8 @@ ADMINS: dict[str, Admin] = {
             "delete_selected": who(SUPERUSER),
         },
     ),
-    "socialaccount.SocialToken": Admin(
+    "socialaccount.SocialToken": Admin(  # tokens come from sign-ins; a superuser deletes one to revoke it
         view=who(PRIVACY_OFFICER, SUPERUSER),
-        add=who(SUPERUSER),
-        change=who(SUPERUSER),
         delete=who(SUPERUSER),
         actions={
             "delete_selected": who(SUPERUSER),
