@@ -5,6 +5,8 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.admin import SocialAppAdmin as AllauthSocialAppAdmin
 from allauth.socialaccount.admin import SocialTokenAdmin as AllauthSocialTokenAdmin
 from allauth.socialaccount.models import SocialApp, SocialToken
+from allauth.usersessions.admin import UserSessionAdmin as AllauthUserSessionAdmin
+from allauth.usersessions.models import UserSession
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpResponseRedirect
@@ -267,11 +269,26 @@ class SocialTokenAdmin(AllauthSocialTokenAdmin):
         return False
 
 
+class UserSessionAdmin(AllauthUserSessionAdmin):
+    """Who is signed in where, for officers. The session key is the session's cookie: kept off
+    the page (allauth's field is not editable, so it shows nowhere today), with the session data."""
+
+    exclude = ("session_key", "data")
+    search_fields = ["user__email", "ip"]  # allauth's names user__username, which this User lacks
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 for model, model_admin in (
     (EmailAddress, EmailAddressAdmin),
     (Authenticator, AuthenticatorAdmin),
     (SocialApp, SocialAppAdmin),
     (SocialToken, SocialTokenAdmin),
+    (UserSession, UserSessionAdmin),
 ):
     admin.site.unregister(model)
     admin.site.register(model, model_admin)

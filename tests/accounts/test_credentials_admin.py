@@ -1,12 +1,14 @@
-"""Second factors and social sign-in in the admin (allauth's admins, re-registered): officers
-see who has what, and no page shows a secret: not a TOTP key, a provider's token or (to
-those who may not change it) a provider's client secret."""
+"""Second factors, sessions and social sign-in in the admin (allauth's admins, re-registered):
+officers see who has what, and no page shows a secret: not a TOTP key, a session key, a
+provider's token or (to those who may not change it) a provider's client secret."""
 
 from __future__ import annotations
 
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from allauth.usersessions.models import UserSession
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -60,3 +62,17 @@ def test_a_superuser_still_edits_the_client_secret(superuser_client, google):
     app, _token = google
     page = superuser_client.get(reverse("admin:socialaccount_socialapp_change", args=[app.pk]))
     assert 'name="secret"' in page.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["officer", "superuser"])
+def test_sessions_are_searched_by_email_and_show_no_session_key(client_as, superuser_client, second_officer, persona):
+    # allauth's admin searched user__username, which this User lacks: every search was a 500.
+    client = superuser_client if persona == "superuser" else client_as("officer")
+    colleague = sign_in(Client(), second_officer)
+    session = UserSession.objects.get(user=second_officer)
+    assert session.session_key == colleague.session.session_key
+    listing = client.get(reverse("admin:usersessions_usersession_changelist"), {"q": second_officer.email})
+    page = client.get(reverse("admin:usersessions_usersession_change", args=[session.pk]))
+    assert listing.status_code == page.status_code == 200
+    assert str(session.ip) in listing.content.decode()
+    assert session.session_key not in listing.content.decode() + page.content.decode()

@@ -398,10 +398,8 @@ ADMINS: dict[str, Admin] = {
             "assign_to": who(PRIVACY_OFFICER, SUPERUSER),
         },
     ),
-    "usersessions.UserSession": Admin(
+    "usersessions.UserSession": Admin(  # made by signing in; a superuser deletes one to end it
         view=who(PRIVACY_OFFICER, SUPERUSER),
-        add=who(SUPERUSER),
-        change=who(SUPERUSER),
         delete=who(SUPERUSER),
         actions={
             "delete_selected": who(SUPERUSER),
