@@ -131,6 +131,15 @@ def test_a_third_party_admin_refuses_an_undeclared_lookup_too(client_as, custome
     assert client_as("officer").get(changelist, {"verified__exact": "1"}).status_code == 200
 
 
+def test_a_raw_id_popup_still_opens_its_list(client_as, customer):
+    # The email address admin picks its user in a popup: _popup and _to_field are Django's own.
+    users = reverse("admin:accounts_user_changelist")
+    response = client_as("officer").get(users, {"_popup": "1", "_to_field": "id", "q": customer.email})
+    assert response.status_code == 200
+    assert customer.email in response.content.decode()
+    refused(client_as("officer").get(users, {"_popup": "1", "_to_field": "id", "password__startswith": "md5"}))
+
+
 @pytest.fixture
 def superuser_client(client):
     person = UserFactory(email="root@example.test", is_staff=True, is_superuser=True)
