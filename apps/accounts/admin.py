@@ -9,6 +9,7 @@ from allauth.usersessions.admin import UserSessionAdmin as AllauthUserSessionAdm
 from allauth.usersessions.models import UserSession
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -113,6 +114,13 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
             response.context_data["subject_panels"] = subject_panels(request, subject)
             response.context_data["subject_tools"] = subject_tools(request, subject)
         return response
+
+    def user_change_password(self, request, id, form_url=""):
+        # Setting someone's password is signing in as them (a customer has no second factor):
+        # superusers only. People change or reset their own through allauth's pages.
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def has_erase_permission(self, request) -> bool:
         return request.user.has_perm("personal_data.run_erasure")

@@ -123,7 +123,7 @@ ADMINS: dict[str, Admin] = {
         history=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
         views={
             "accounts_user_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
-            "auth_user_password_change": Page(who(PRIVACY_OFFICER, SUPERUSER)),
+            "auth_user_password_change": Page(who(SUPERUSER)),  # setting it is signing in as them
         },
         actions={
             "delete_selected": who(PRIVACY_OFFICER, SUPERUSER),
