@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.accounts.domain import PRIVACY_OFFICER
 from tests.factories import UserFactory
+from tests.helpers import add_authenticator, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,21 @@ def test_it_lets_an_auditor_search_user_history(client_as, records):
     results = list(response.context["cl"].result_list)
     assert results
     assert all(r.history_change_reason == "details changed" for r in results)
+
+
+def test_an_officer_cannot_set_someones_password(client_as, customer):
+    # It would be signing in as them: a customer has no second factor.
+    url = reverse("admin:auth_user_password_change", args=[customer.pk])
+    client = client_as("officer")
+    assert client.get(url).status_code == 403
+    new = "a-password-the-officer-chose-1"
+    assert client.post(url, {"password1": new, "password2": new}).status_code == 403
+    customer.refresh_from_db()
+    assert not customer.check_password(new)
+
+
+def test_a_superuser_still_may_set_a_password(client, customer):
+    root = UserFactory(email="root@example.test", is_staff=True, is_superuser=True)
+    add_authenticator(root)
+    response = sign_in(client, root).get(reverse("admin:auth_user_password_change", args=[customer.pk]))
+    assert response.status_code == 200

@@ -180,3 +180,11 @@ def test_the_consent_rate_chart_ends_with_the_organisations_month(settings):
         assert consent_rates()["months"][-1] == date(2027, 1, 1)
         settings.TIME_ZONE = "UTC"
         assert consent_rates()["months"][-1] == date(2026, 12, 1)
+
+
+def test_the_auditor_reads_a_purpose_without_a_server_error(client_as):
+    # The view-only page has no form fields; the officer's help text went to a missing one (a 500).
+    purpose = Purpose.objects.get(code="newsletter")
+    response = client_as("auditor").get(reverse("admin:consent_purpose_change", args=[purpose.pk]))
+    assert response.status_code == 200
+    assert purpose.name_en in response.content.decode()

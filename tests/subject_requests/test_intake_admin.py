@@ -47,6 +47,11 @@ def test_the_add_button_leads_to_the_intake(client_as):
     assert response["Location"] == INTAKE
 
 
+@pytest.mark.parametrize("persona", ["auditor", "support_agent"])
+def test_the_add_button_is_refused_to_those_who_may_not_record_one(client_as, persona):
+    assert client_as(persona).get(reverse("admin:subject_requests_subjectrequest_add")).status_code == 403
+
+
 def test_it_records_a_phone_request_for_an_account(client_as, officer, customer):
     customer.country = "VN"
     customer.save()

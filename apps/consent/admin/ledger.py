@@ -73,7 +73,9 @@ class PurposeAdmin(TrackedModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.base_fields["legal_basis"].help_text = COUNSEL_NOTE
+        # A view-only page (the Auditor's) has no form fields, all of them being read-only.
+        if "legal_basis" in form.base_fields:
+            form.base_fields["legal_basis"].help_text = COUNSEL_NOTE
         if "partner" in form.base_fields:
             form.base_fields["partner"].queryset = form.base_fields["partner"].queryset.filter(
                 category="marketing_partner"

@@ -3,6 +3,10 @@
 Sign-in goes through allauth, so the same rate limits, MFA stage and login history
 apply to staff as to customers.
 
+Every model admin registered here, the project's and third-party apps' alike, filters its
+changelist only through what it declares (``DeclaredLookupsOnlyMixin``): ``register`` puts
+the rule in front of any admin class that does not already have it.
+
 Pages that are not one model's (reports, tools) join the site with ``register_site_view``:
 they get the same sign-in and MFA gate, their own ``may_view`` check, and, with a label, a
 link on the admin index for the users who may open them.
@@ -24,6 +28,8 @@ from django.urls import path, reverse
 from django.utils.functional import Promise as StrPromise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+
+from apps.core.admin.shared import DeclaredLookupsOnlyMixin
 
 
 def session_passed_mfa(request) -> bool:
@@ -70,10 +76,25 @@ def site_views() -> list[SiteView]:
     return list(_site_views.values())
 
 
+def with_declared_lookups_only(admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:
+    """``admin_class`` itself when it has the rule, else a subclass (of the same name) with it in front."""
+    if issubclass(admin_class, DeclaredLookupsOnlyMixin):
+        return admin_class
+    namespace: dict[str, Any] = {
+        "__module__": admin_class.__module__,
+        "__qualname__": admin_class.__qualname__,
+        "__doc__": admin_class.__doc__,
+    }
+    return type(admin_class.__name__, (DeclaredLookupsOnlyMixin, admin_class), namespace)
+
+
 class PortalAdminSite(admin.AdminSite):
     site_header = "Privacy Portal administration"
     site_title = "Privacy Portal admin"
     index_title = "Privacy operations"
+
+    def register(self, model_or_iterable, admin_class=None, **options) -> None:
+        super().register(model_or_iterable, with_declared_lookups_only(admin_class or admin.ModelAdmin), **options)
 
     def has_permission(self, request) -> bool:
         user = request.user

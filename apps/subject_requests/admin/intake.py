@@ -54,6 +54,9 @@ class IntakeAdminMixin:
         ]
 
     def add_view(self, request, form_url="", extra_context=None):
+        # Refused here, not only on the intake page: no redirect for those who may not file one.
+        if not self.has_add_permission(request):  # type: ignore[attr-defined]
+            raise PermissionDenied
         return HttpResponseRedirect(reverse("admin:subject_requests_subjectrequest_intake"))
 
     def intake_view(self, request):
