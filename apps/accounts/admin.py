@@ -130,7 +130,11 @@ class UserAdmin(TrackedModelAdmin, DjangoUserAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The add form has no staff-access fields but the superuser's "staff account" box.
-        return self.readonly_fields if obj is not None else ()
+        if obj is None:
+            return ()
+        # Whoever sets an account's address can reset its password: the customer changes it
+        # themself, verified, in Your Account; only a superuser corrects it here.
+        return self.readonly_fields if request.user.is_superuser else (*self.readonly_fields, "email")
 
     def has_change_permission(self, request, obj=None) -> bool:
         # A staff account (its email, its password) is changed here by superusers only: an

@@ -40,12 +40,44 @@ BATCH = 5000
 
 # Names, streets and artists of the generated customers: realistic enough for pages and benchmarks.
 FIRST_NAMES = [
-    "Alice", "Oliver", "Amelia", "Harry", "Isla", "Jack", "Sophie", "Noah", "Grace", "Leo",
-    "Bao", "Linh", "Minh", "Trang", "Huy", "Mai", "Quang", "Thao", "Duc", "Lan",
+    "Alice",
+    "Oliver",
+    "Amelia",
+    "Harry",
+    "Isla",
+    "Jack",
+    "Sophie",
+    "Noah",
+    "Grace",
+    "Leo",
+    "Bao",
+    "Linh",
+    "Minh",
+    "Trang",
+    "Huy",
+    "Mai",
+    "Quang",
+    "Thao",
+    "Duc",
+    "Lan",
 ]
 LAST_NAMES = [
-    "Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright",
-    "Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu", "Dang", "Bui",
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Wilson",
+    "Evans",
+    "Walker",
+    "Wright",
+    "Nguyen",
+    "Tran",
+    "Le",
+    "Pham",
+    "Hoang",
+    "Vu",
+    "Dang",
+    "Bui",
 ]
 STREETS = ["High Street", "Station Road", "Church Lane", "Phố Huế", "Đường Láng", "Lê Lợi", "Main Street"]
 CITIES = [

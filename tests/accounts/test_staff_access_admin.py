@@ -82,6 +82,18 @@ def test_it_ignores_staff_access_posted_to_the_user_form(client_as, customer, pe
     assert not customer.user_permissions.exists()
 
 
+def test_it_keeps_an_officer_from_changing_a_customers_address(client_as, customer):
+    # Whoever sets the address can reset the password to it and sign in as the customer.
+    client = client_as("officer")
+    url = reverse("admin:accounts_user_change", args=[customer.pk])
+    data = _form_as_posted(client.get(url))
+    data.update(email="officer-owned@example.test", full_name="Casey Renamed")
+
+    assert client.post(url, data).status_code == 302
+    customer.refresh_from_db()
+    assert (customer.email, customer.full_name) == ("customer@example.test", "Casey Renamed")
+
+
 def test_it_shows_staff_access_read_only_on_the_user_page(client_as, support_agent):
     page = client_as("officer").get(reverse("admin:accounts_user_change", args=[support_agent.pk]))
     form_fields = page.context["adminform"].form.fields

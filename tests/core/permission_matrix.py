@@ -12,12 +12,13 @@ For a model admin:
   delete  the delete page (GET and POST)
   history the history page, when it differs from ``view``
   views   each other URL name: ``Page(roles)``, or ``Page(get=…, post=…)`` when they differ
+          (simple-history's page of one past version is read-only: nobody posts to it)
   actions each action: who is offered it on the list (GET) and whose POST runs it
 "May" means the request gets past the checks: a page, a form's errors, a file, or a redirect
 on success; refused is 403, 404, 405 or the way to the sign-in page.
 
-Issue 13 changes some of these: the field-level view rule (history admins) and role changes
-(the user admin) are other parts of it; the lead reconciles the table when merging.
+The staff clients sign in with their second factor as the test starts, so the operations
+that ask for a fresh one (apps.core.admin.reauthentication) go straight on.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ ADMINS: dict[str, Admin] = {
         change=who(PRIVACY_OFFICER, SUPERUSER),
         history=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
         views={
-            "accounts_organisation_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
+            "accounts_organisation_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
         },
         actions={
             "delete_selected": NOBODY,
@@ -120,10 +121,13 @@ ADMINS: dict[str, Admin] = {
         add=who(PRIVACY_OFFICER, SUPERUSER),
         change=who(PRIVACY_OFFICER, SUPERUSER),
         delete=who(PRIVACY_OFFICER, SUPERUSER),
-        history=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
+        # A live account's history is the live record: not for the Auditor (the view rule
+        # shows them the historical-user list instead, without personal fields).
+        history=who(PRIVACY_OFFICER, SUPERUSER),
         views={
-            "accounts_user_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
+            "accounts_user_simple_history": Page(who(PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
             "auth_user_password_change": Page(who(SUPERUSER)),  # setting it is signing in as them
+            "accounts_user_staff_access": Page(who(SUPERUSER)),  # roles: superusers, staff accounts only
         },
         actions={
             "delete_selected": who(PRIVACY_OFFICER, SUPERUSER),
@@ -168,7 +172,7 @@ ADMINS: dict[str, Admin] = {
             "consent_policyversion_notices": Page(get=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
             "consent_policyversion_schedule_notice": Page(get=NOBODY, post=who(PRIVACY_OFFICER, SUPERUSER)),
             "consent_policyversion_resume_notice": Page(get=NOBODY, post=who(PRIVACY_OFFICER, SUPERUSER)),
-            "consent_policyversion_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
+            "consent_policyversion_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
         },
         actions={
             "delete_selected": NOBODY,
@@ -187,7 +191,7 @@ ADMINS: dict[str, Admin] = {
         change=who(PRIVACY_OFFICER, SUPERUSER),
         views={
             "consent_purpose_rates": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
-            "consent_purpose_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
+            "consent_purpose_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
         },
         actions={
             "delete_selected": NOBODY,
@@ -264,7 +268,7 @@ ADMINS: dict[str, Admin] = {
         add=who(PRIVACY_OFFICER, SUPERUSER),
         change=who(PRIVACY_OFFICER, SUPERUSER),
         views={
-            "disclosures_recipient_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
+            "disclosures_recipient_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
         },
         actions={
             "delete_selected": NOBODY,
@@ -339,7 +343,7 @@ ADMINS: dict[str, Admin] = {
         add=who(PRIVACY_OFFICER, SUPERUSER),
         change=who(PRIVACY_OFFICER, SUPERUSER),
         views={
-            "retention_retentionrule_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
+            "retention_retentionrule_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
         },
         actions={
             "delete_selected": NOBODY,
@@ -375,7 +379,7 @@ ADMINS: dict[str, Admin] = {
         add=who(PRIVACY_OFFICER, SUPERUSER),
         change=who(PRIVACY_OFFICER, SUPERUSER),
         views={
-            "subject_requests_jurisdiction_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
+            "subject_requests_jurisdiction_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
         },
         actions={
             "delete_selected": NOBODY,

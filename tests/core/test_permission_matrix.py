@@ -130,6 +130,9 @@ def one_of_each(officer) -> Rows:
         if row is not None and hasattr(row, "history") and not row.history.exists():
             row.save()  # rows a data migration seeded have no history row yet
         by_model[model._meta.label] = row
+    # The first account is the officer's: users are probed on a customer's, the common case
+    # (staff accounts are changed by superusers only: tests/accounts/test_staff_access_admin.py).
+    by_model["accounts.User"] = customer
     return Rows(customer, by_model, request_attachment, disclosure_attachment)
 
 
