@@ -66,7 +66,9 @@ def export_request(*, subject: User, actor: User | SystemActor, enqueue: bool = 
         export = DataExport(subject=subject, language=subject.preferred_language or settings.LANGUAGE_CODE)
         export.full_clean()
         export.save()
-        logger.info("export %s requested for a subject by %s", export.reference, actor)
+        # Logs name people by opaque reference only: a User's str() is their email address.
+        by = actor if isinstance(actor, SystemActor) else f"user {actor.pk}"
+        logger.info("export %s requested for a subject by %s", export.reference, by)
         # Written with the export, sent to a worker after commit (the job is the outbox).
         job_enqueue(kind=EXPORT_JOB, target=export.pk, dispatch=enqueue)
     return export

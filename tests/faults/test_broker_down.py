@@ -1,0 +1,108 @@
+"""Finding 4: with the broker stopped, every customer action that hands work to the worker
+answers at once with success, loses nothing, and is carried out once the broker is back.
+
+The customer actions that hand work to a worker (each writes a job row, the outbox, in its
+own transaction: apps/core/jobs/): asking for a copy of one's data (the export job), filing a
+request of any type on Your Account (its acknowledgement job; an objection or a withdrawal
+also its execution job). Deleting one's account and changing privacy choices hand nothing to
+the worker (the daily purge erases; choices are recorded at once): they must answer at once
+too, with the broker down.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.core.jobs import jobs_reconcile
+from apps.core.jobs.reconcile import SEND_GRACE
+from apps.core.mail import mailbox_message_ids, mailbox_read
+from apps.core.models import Job
+from apps.personal_data.models import DataExport
+from apps.retention.models import AccountDeletion
+from apps.subject_requests.models import SubjectRequest
+from tests.helpers import reauthenticate
+from tests.helpers.faults import wait_until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The issue's budget: the customer sees success within a second.
+AT_ONCE = 1.0
+
+
+def timed_post(client, url: str, data: dict | None = None):
+    started = time.monotonic()
+    response = client.post(url, data or {})
+    return response, time.monotonic() - started
+
+
+def acknowledgements_to(address: str) -> list[str]:
+    subjects = []
+    for message_id in mailbox_message_ids():
+        message = mailbox_read(message_id)
+        if message is not None and message["To"] == address:
+            subjects.append(str(message["Subject"]))
+    return subjects
+
+
+def test_customer_actions_answer_at_once_while_the_broker_is_down_and_complete_when_it_is_back(
+    broker, workers, client_as, customer
+):
+    client = reauthenticate(client_as("customer"))
+    client.get("/account/data/")  # a page first, as a browser would: nothing below is a first-request cost
+    broker.stop()
+
+    answers = {
+        "export": timed_post(client, "/account/data/"),
+        "access request": timed_post(client, "/account/requests/new/access/", {"details": "Everything."}),
+        "objection": timed_post(client, "/account/requests/new/objection/", {"purposes": ["marketing-email"]}),
+        "privacy choice": timed_post(
+            client, "/account/privacy-choices/", {"purpose": "marketing-email", "granted": "0"}
+        ),
+    }
+    for action, (response, took) in answers.items():
+        assert response.status_code == 302, (action, response.status_code)
+        assert took < AT_ONCE, f"{action} took {took:.2f}s with the broker down"
+
+    # Nothing lost: the work and the intent to do it are both saved, waiting in the outbox.
+    export = DataExport.objects.get(subject=customer)
+    access = SubjectRequest.objects.get(subject=customer, request_type="access")
+    objection = SubjectRequest.objects.get(subject=customer, request_type="objection")
+    owed = {(job.kind, job.target): job for job in Job.objects.all()}
+    assert set(owed) == {
+        (DataExport.JOB_KIND, str(export.pk)),
+        (SubjectRequest.ACKNOWLEDGEMENT_JOB_KIND, str(access.pk)),
+        (SubjectRequest.ACKNOWLEDGEMENT_JOB_KIND, str(objection.pk)),
+        (SubjectRequest.JOB_KIND, str(objection.pk)),
+    }
+    assert {(job.state, job.dispatched_at) for job in owed.values()} == {(Job.State.QUEUED, None)}
+
+    # Deleting the account hands nothing to the worker, and answers at once too.
+    response, took = timed_post(client, "/account/delete/", {"confirm": "on"})
+    assert (response.status_code, took < AT_ONCE) == (302, True), (response.status_code, took)
+    assert AccountDeletion.objects.filter(subject=customer).exists()
+
+    # While the broker is still down the reconciler keeps every job for its next sweep.
+    later = timezone.now() + SEND_GRACE + timedelta(seconds=1)
+    assert sorted(jobs_reconcile(now=later).not_sent_now) == sorted(job.pk for job in owed.values())
+
+    # The broker is back: beat's next sweep sends them, and a worker carries each out.
+    broker.start()
+    workers()
+    assert jobs_reconcile(now=later).not_sent_now == []
+    wait_until(
+        lambda: set(Job.objects.values_list("state", flat=True)) == {Job.State.DONE},
+        what="every job owed to be done",
+        timeout=90,
+    )
+    export.refresh_from_db()
+    assert export.status == DataExport.Status.READY
+    assert export.file
+    access.refresh_from_db()
+    objection.refresh_from_db()
+    assert access.acknowledged_at is not None
+    assert objection.acknowledged_at is not None
+    assert len(acknowledgements_to(customer.email)) >= 2
