@@ -59,3 +59,19 @@ def test_it_retries_transient_database_and_broker_errors_a_bounded_number_of_tim
     assert BrokerOperationalError in clear_expired_sessions_task.autoretry_for
     assert clear_expired_sessions_task.retry_backoff
     assert 0 < clear_expired_sessions_task.max_retries <= 10
+
+
+def test_a_job_whose_worker_died_is_sent_again_within_about_two_minutes(settings):
+    """Finding 12: the lease (renewed by the heartbeat every quarter lease) runs out a minute
+    after the worker's last sign of life, and the reconciler looks every minute."""
+    from datetime import timedelta
+
+    from celery.schedules import crontab
+
+    from apps.core.jobs.kinds import LEASE
+    from apps.core.jobs.run import BEAT_EVERY
+
+    assert settings.JOBS_LEASE_SECONDS == 60
+    assert timedelta(0) < BEAT_EVERY * 4 <= LEASE
+    assert app.conf.beat_schedule["core-reconcile-jobs"]["schedule"] == crontab(minute="*")
+    assert LEASE + timedelta(minutes=1) <= timedelta(minutes=2)
