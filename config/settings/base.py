@@ -290,6 +290,19 @@ CELERY_REDIS_SOCKET_TIMEOUT = BROKER_SOCKET_TIMEOUTS["socket_timeout"]
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 }
+
+
+def fail_open_cache(cache: dict) -> dict:
+    """A Redis cache (production's default is the broker's Redis) that answers as an empty
+    cache while Redis is out of reach (apps/core/cache.py), with the same short timeouts:
+    without it, a stopped broker was an error on every page."""
+    if cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        cache = {**cache, "BACKEND": "apps.core.cache.FailOpenRedisCache"}
+        cache["OPTIONS"] = {**BROKER_SOCKET_TIMEOUTS, **cache.get("OPTIONS", {})}
+    return cache
+
+
+CACHES["default"] = fail_open_cache(CACHES["default"])
 # A running job's lease (apps/core/jobs/kinds.py): renewed by its worker's heartbeat every
 # quarter lease, taken over by the next reconciler (every minute) once it runs out, so a
 # worker killed outright has its job sent again within about two minutes.
