@@ -2,11 +2,18 @@
 answers at once with success, loses nothing, and is carried out once the broker is back.
 
 The customer actions that hand work to a worker (each writes a job row, the outbox, in its
-own transaction: apps/core/jobs/): asking for a copy of one's data (the export job), filing a
-request of any type on Your Account (its acknowledgement job; an objection or a withdrawal
-also its execution job). Deleting one's account and changing privacy choices hand nothing to
-the worker (the daily purge erases; choices are recorded at once): they must answer at once
-too, with the broker down.
+own transaction: apps/core/jobs/):
+
+* asking for a copy of one's data (the export job);
+* filing a request of any type on Your Account (its acknowledgement job; an objection or a
+  withdrawal also its execution job);
+* confirming a request made on the public form (its acknowledgement job; Facebook's
+  data-deletion callback files through the same intake, subject_request_create).
+
+Deleting one's account, changing privacy choices, signing in and the public form itself
+hand nothing to the worker (the daily purge erases; mail to confirm an address is sent by
+the web process): they must answer at once too, with the broker (and production's cache,
+the same Redis) down.
 """
 
 from __future__ import annotations
@@ -27,12 +34,14 @@ from apps.personal_data.models import DataExport
 from apps.retention.models import AccountDeletion
 from apps.subject_requests.domain import compute
 from apps.subject_requests.models import Jurisdiction, SubjectRequest
+from apps.subject_requests.services.intake import subject_request_create, subject_request_issue_confirmation
 from config.settings.base import fail_open_cache
 from tests.helpers import reauthenticate, sign_in
 from tests.helpers.faults import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+STRANGER = "stranger@example.test"
 # The issue's budget: the customer sees success within a second.
 AT_ONCE = 1.0
 
@@ -67,6 +76,11 @@ def test_customer_actions_answer_at_once_while_the_broker_is_down_and_complete_w
     client = reauthenticate(client_as("customer"))
     client.get("/account/data/")  # a page first, as a browser would: nothing below is a first-request cost
     warm_up()
+    # A visitor's request on the public form, its confirmation code emailed to them.
+    stranger, _ = subject_request_create(
+        request_type="access", channel="web_form", actor=None, requester_email=STRANGER, requester_name="Sam"
+    )
+    code = subject_request_issue_confirmation(request=stranger)
     broker.stop()
 
     answers = {
@@ -77,6 +91,9 @@ def test_customer_actions_answer_at_once_while_the_broker_is_down_and_complete_w
             client, "/account/privacy-choices/", {"purpose": "marketing-email", "granted": "0"}
         ),
     }
+    answers["public request confirmed"] = timed_post(
+        Client(), f"/requests/{stranger.reference}/confirm/", {"code": code}
+    )
     for action, (response, took) in answers.items():
         assert response.status_code == 302, (action, response.status_code)
         assert took < AT_ONCE, f"{action} took {took:.2f}s with the broker down"
@@ -91,6 +108,7 @@ def test_customer_actions_answer_at_once_while_the_broker_is_down_and_complete_w
         (SubjectRequest.ACKNOWLEDGEMENT_JOB_KIND, str(access.pk)),
         (SubjectRequest.ACKNOWLEDGEMENT_JOB_KIND, str(objection.pk)),
         (SubjectRequest.JOB_KIND, str(objection.pk)),
+        (SubjectRequest.ACKNOWLEDGEMENT_JOB_KIND, str(stranger.pk)),
     }
     assert {(job.state, job.dispatched_at) for job in owed.values()} == {(Job.State.QUEUED, None)}
 
@@ -125,3 +143,5 @@ def test_customer_actions_answer_at_once_while_the_broker_is_down_and_complete_w
     assert access.acknowledged_at is not None
     assert objection.acknowledged_at is not None
     assert len(acknowledgements_to(customer.email)) >= 2
+    assert SubjectRequest.objects.get(pk=stranger.pk).acknowledged_at is not None
+    assert acknowledgements_to(STRANGER)
