@@ -91,6 +91,11 @@ def test_customer_actions_answer_at_once_while_the_broker_is_down_and_complete_w
             client, "/account/privacy-choices/", {"purpose": "marketing-email", "granted": "0"}
         ),
     }
+    answers["public form"] = timed_post(
+        Client(),
+        "/privacy-request/",
+        {"email": "visitor@example.test", "name": "Vi", "request_type": "access", "details": "All", "jurisdiction": ""},
+    )
     answers["public request confirmed"] = timed_post(
         Client(), f"/requests/{stranger.reference}/confirm/", {"code": code}
     )
