@@ -22,6 +22,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from celery import current_app
 from django.test import Client
 from django.utils import timezone
 from environ import Env
@@ -37,7 +38,7 @@ from apps.subject_requests.models import Jurisdiction, SubjectRequest
 from apps.subject_requests.services.intake import subject_request_create, subject_request_issue_confirmation
 from config.settings.base import fail_open_cache
 from tests.helpers import reauthenticate, sign_in
-from tests.helpers.faults import wait_until
+from tests.helpers.faults import celery_pointed_at, reset_celery_connections, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -150,3 +151,30 @@ def test_customer_actions_answer_at_once_while_the_broker_is_down_and_complete_w
     assert len(acknowledgements_to(customer.email)) >= 2
     assert SubjectRequest.objects.get(pk=stranger.pk).acknowledged_at is not None
     assert acknowledgements_to(STRANGER)
+
+
+def test_with_the_embedded_filesystem_broker_unwritable_an_export_answers_at_once_and_is_sent_later(
+    client_as, customer, tmp_path
+):
+    """The embedded default's broker is a folder: "down" is a folder that cannot be written
+    (a full disk, a folder gone). The outbox holds the job until the folder is back."""
+    queue = tmp_path / "queue"
+    queue.write_text("not a folder")  # every message written into it fails, even as root
+    options = {"data_folder_in": str(queue), "data_folder_out": str(queue), "control_folder": str(tmp_path)}
+    client = reauthenticate(client_as("customer"))
+    with celery_pointed_at("filesystem://"), pytest.MonkeyPatch.context() as patch:
+        patch.setitem(current_app.conf, "broker_transport_options", options)
+        reset_celery_connections()
+        response, took = timed_post(client, "/account/data/")
+        assert (response.status_code, took < AT_ONCE) == (302, True), (response.status_code, took)
+        job = Job.objects.get(kind=DataExport.JOB_KIND)
+        assert (job.state, job.dispatched_at) == (Job.State.QUEUED, None)
+
+        queue.unlink()
+        queue.mkdir()
+        reset_celery_connections()
+        later = timezone.now() + SEND_GRACE + timedelta(seconds=1)
+        assert jobs_reconcile(now=later).unsent == [job.pk]
+    job.refresh_from_db()
+    assert job.dispatched_at is not None
+    assert len(list(queue.iterdir())) == 1  # the message, waiting for a worker
