@@ -46,8 +46,10 @@ WORKER_ENV = {"EMAIL_BACKEND": "apps.core.mail.MailboxBackend"}
 
 
 @pytest.fixture
-def workers(transactional_db) -> Iterator[Callable[..., subprocess.Popen]]:
-    """start(**env) → a real worker with these settings in its environment; all are stopped at the end."""
+def workers(broker) -> Iterator[Callable[..., subprocess.Popen]]:
+    """start(env) → a real worker with these settings in its environment, on the test's own
+    broker (so no message of this test outlives it, and none of another reaches it); all
+    are stopped at the end."""
     started: list[subprocess.Popen] = []
 
     def start(env: Mapping[str, str] | None = None) -> subprocess.Popen:

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def poison_worker(transactional_db):
+def poison_worker(broker):
     process = start_worker(
         settings_module="tests.faults.poison_worker_settings",
         env={"JOBS_LEASE_SECONDS": "2"},

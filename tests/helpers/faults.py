@@ -117,6 +117,10 @@ def celery_pointed_at(url: str) -> Iterator[None]:
             "broker_transport_options",
             celery_transport_options(url, settings.CELERY_BROKER_DATA_DIR, settings.CELERY_TASK_TIME_LIMIT),
         )
+        # The file result backend checks its folder when first made (config/celery.py makes
+        # it only when the app is configured, which may have been under another backend).
+        if (results := app.conf.result_backend or "").startswith("file://"):
+            Path(results.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
         reset_celery_connections()
         try:
             yield
@@ -125,11 +129,13 @@ def celery_pointed_at(url: str) -> Iterator[None]:
     reset_celery_connections()
 
 
-def wait_until(condition: Callable[[], object], *, timeout: float = 60, what: str = "the condition") -> object:
+def wait_until(
+    condition: Callable[[], object], *, timeout: float = 60, what: str = "the condition", poll: float = 0.05
+) -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
-        time.sleep(0.05)
+        time.sleep(poll)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
