@@ -23,7 +23,7 @@ def scratch() -> Path:
 def pytest_collection_modifyitems(items):
     here = Path(__file__).parent
     for item in items:
-        if Path(str(item.fspath)).parent == here:
+        if item.path.parent == here:
             item.add_marker(pytest.mark.worker)
 
 
