@@ -5,6 +5,9 @@ from django.urls import include, path
 from apps.core import views as core_views
 from apps.disclosures.urls import access_urlpatterns as disclosures_access_urlpatterns
 
+# The database out of reach answers 503 with a page that says nothing was saved (apps/core/views.py).
+handler500 = "apps.core.views.server_error"
+
 admin.site.site_header = "Privacy Portal administration"
 admin.site.site_title = "Privacy Portal admin"
 admin.site.index_title = "Privacy operations"

@@ -18,3 +18,11 @@ class CoreConfig(AppConfig):
 class PortalAdminConfig(admin_apps.AdminConfig):
     default = False
     default_site = "apps.core.admin.site.PortalAdminSite"
+
+    def ready(self) -> None:
+        super().ready()  # makes the site and imports every app's admin module
+        from django.contrib import admin
+
+        from apps.core.admin import register_job_admin
+
+        register_job_admin(admin.site)

@@ -1,5 +1,9 @@
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -55,3 +59,16 @@ def mailbox_detail(request: HttpRequest, message_id: str) -> HttpResponse:
         "core/mailbox_detail.html",
         {"message_id": message_id, "headers": headers, "text": text, "subject": parsed["Subject"]},
     )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Every uncaught error's page (``handler500``). The database out of reach (restarted, its
+    connection cut, refusing writes) is a 503 that says so: the request's transaction was rolled
+    back, so nothing was half saved and sending again is safe. Rendered without the request's
+    context processors, which would ask the unreachable database again."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponse(render_to_string("500.html"), status=500)

@@ -322,11 +322,49 @@ def celery_transport_options(broker_url: str, data_dir: Path, hard_time_limit: i
             # Broadcast exchanges (pings, remote control); kombu's default is ./control.
             "control_folder": str(data_dir / "control"),
         }
-    # Redis redelivers an unacknowledged task after visibility_timeout; it must be
-    # longer than the hard time limit or a long task would run twice at once.
-    return {"visibility_timeout": hard_time_limit * 2 + 60}
+    return {
+        # Redis redelivers an unacknowledged task after visibility_timeout; it must be
+        # longer than the hard time limit or a long task would run twice at once.
+        "visibility_timeout": hard_time_limit * 2 + 60,
+        **BROKER_SOCKET_TIMEOUTS,
+    }
 
 
+# --- Celery: failing fast when the broker is away (issue 13, findings 4 and 12) ------------
+# A web process hands work to the worker after its commit (apps/core/jobs/: the job row is
+# the outbox, the reconciler sends what could not be sent). Sending must fail in about a
+# second, never hang the customer's page: a stopped Redis refuses at once, but an
+# unreachable host (a dropped route, a firewall) would wait for the operating system's TCP
+# timeout, minutes, without a connect timeout. The read timeout bounds a Redis that accepts
+# the connection and then stalls; it stays above kombu's one-second BRPOP poll.
+BROKER_SOCKET_TIMEOUTS = {
+    "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0),
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=5.0),
+}
+# The same for a Redis result backend (only the health check's ping reads results; jobs
+# ignore theirs), and a bounded reconnect: Celery's default retries for about 20 seconds.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_SOCKET_TIMEOUTS["socket_connect_timeout"]
+CELERY_REDIS_SOCKET_TIMEOUT = BROKER_SOCKET_TIMEOUTS["socket_timeout"]
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+}
+
+
+def fail_open_cache(cache: dict) -> dict:
+    """A Redis cache (production's default is the broker's Redis) that answers as an empty
+    cache while Redis is out of reach (apps/core/cache.py), with the same short timeouts:
+    without it, a stopped broker was an error on every page."""
+    if cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        cache = {**cache, "BACKEND": "apps.core.cache.FailOpenRedisCache"}
+        cache["OPTIONS"] = {**BROKER_SOCKET_TIMEOUTS, **cache.get("OPTIONS", {})}
+    return cache
+
+
+CACHES["default"] = fail_open_cache(CACHES["default"])
+# A running job's lease (apps/core/jobs/kinds.py): renewed by its worker's heartbeat every
+# quarter lease, taken over by the next reconciler (every minute) once it runs out, so a
+# worker killed outright has its job sent again within about two minutes.
+JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=60)
 CELERY_BROKER_TRANSPORT_OPTIONS = celery_transport_options(
     CELERY_BROKER_URL, CELERY_BROKER_DATA_DIR, CELERY_TASK_TIME_LIMIT
 )

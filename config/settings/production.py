@@ -7,7 +7,7 @@ It refuses to start without the settings that have no safe default, and it must 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_DATA_DIR, CELERY_TASK_TIME_LIMIT, celery_transport_options, env
+from .base import CELERY_BROKER_DATA_DIR, CELERY_TASK_TIME_LIMIT, celery_transport_options, env, fail_open_cache
 
 _REQUIRED = ("DJANGO_SECRET_KEY", "PSEUDONYM_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_ALLOWED_HOSTS")
 _missing = [name for name in _REQUIRED if not env(name, default="")]
@@ -25,7 +25,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-CACHES = {"default": env.cache("CACHE_URL", default=env("CELERY_BROKER_URL"))}
+CACHES = {"default": fail_open_cache(env.cache("CACHE_URL", default=env("CELERY_BROKER_URL")))}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=env("CELERY_BROKER_URL"))
 CELERY_BROKER_TRANSPORT_OPTIONS = celery_transport_options(

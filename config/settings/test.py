@@ -6,7 +6,14 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_URL, CELERY_TASK_TIME_LIMIT, INSTALLED_APPS, celery_transport_options, env
+from .base import (
+    CELERY_BROKER_URL,
+    CELERY_TASK_TIME_LIMIT,
+    INSTALLED_APPS,
+    celery_transport_options,
+    env,
+    fail_open_cache,
+)
 
 DEBUG = False
 # Each test session gets its own scratch directory for the broker, results, mail and uploads.
@@ -54,5 +61,5 @@ from .base import DATABASES  # noqa: E402
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(TEST_VAR_DIR / "test.sqlite3")}
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal-tests")}
+CACHES = {"default": fail_open_cache(env.cache("CACHE_URL", default="locmemcache://portal-tests"))}
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=2.0)

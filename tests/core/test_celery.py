@@ -59,3 +59,31 @@ def test_it_retries_transient_database_and_broker_errors_a_bounded_number_of_tim
     assert BrokerOperationalError in clear_expired_sessions_task.autoretry_for
     assert clear_expired_sessions_task.retry_backoff
     assert 0 < clear_expired_sessions_task.max_retries <= 10
+
+
+def test_a_job_whose_worker_died_is_sent_again_within_about_two_minutes(settings):
+    """Finding 12: the lease (renewed by the heartbeat every quarter lease) runs out a minute
+    after the worker's last sign of life, and the reconciler looks every minute."""
+    from datetime import timedelta
+
+    from celery.schedules import crontab
+
+    from apps.core.jobs.kinds import LEASE
+    from apps.core.jobs.run import BEAT_EVERY
+
+    assert settings.JOBS_LEASE_SECONDS == 60
+    assert timedelta(0) < BEAT_EVERY * 4 <= LEASE
+    assert app.conf.beat_schedule["core-reconcile-jobs"]["schedule"] == crontab(minute="*")
+    assert LEASE + timedelta(minutes=1) <= timedelta(minutes=2)
+
+
+def test_a_redis_broker_and_result_backend_give_up_on_an_unreachable_host_within_seconds():
+    """A stopped Redis refuses at once; an unreachable host would hang a customer's page for
+    the operating system's TCP timeout without these (finding 4)."""
+    from config.settings.base import celery_transport_options
+
+    options = celery_transport_options("redis://10.0.0.1:6379/0", None, 960)
+    assert 0 < options["socket_connect_timeout"] <= 1
+    assert 1 < options["socket_timeout"] <= 5  # above kombu's one-second BRPOP poll
+    assert app.conf.redis_socket_connect_timeout == options["socket_connect_timeout"]
+    assert app.conf.result_backend_transport_options["retry_policy"]["max_retries"] == 1

@@ -177,3 +177,17 @@ def test_a_worker_refuses_to_start_with_a_weak_key():
     )
     assert result.returncode != 0
     assert "core.E001" in result.stdout + result.stderr
+
+
+def test_a_redis_cache_fails_open_with_short_timeouts_and_other_caches_are_left_alone():
+    """Finding 4: production's cache defaults to the broker's Redis; a stopped broker must not
+    turn every page into an error (apps/core/cache.py; tests/faults/test_broker_down.py)."""
+    from environ import Env
+
+    from config.settings.base import BROKER_SOCKET_TIMEOUTS, fail_open_cache
+
+    redis = fail_open_cache(Env.cache_url_config("redis://127.0.0.1:6379/1"))
+    assert redis["BACKEND"] == "apps.core.cache.FailOpenRedisCache"
+    assert redis["OPTIONS"] == BROKER_SOCKET_TIMEOUTS
+    local = Env.cache_url_config("locmemcache://x")
+    assert fail_open_cache(local) == local

@@ -10,8 +10,8 @@
 The names other apps use are re-exported here.
 """
 
-from apps.core.admin import jobs  # noqa: F401  (registers the Job admin)
 from apps.core.admin.history import TrackedModelAdmin
+from apps.core.admin.jobs import register_job_admin
 from apps.core.admin.shared import (
     AppendOnlyAdminMixin,
     CountryInUseFilter,
@@ -43,6 +43,7 @@ __all__ = [
     "SubjectTool",
     "TrackedModelAdmin",
     "is_object_id",
+    "register_job_admin",
     "register_subject_look",
     "register_subject_panel",
     "register_subject_tool",

@@ -8,7 +8,6 @@ from apps.core.admin.shared import ReadOnlyAdmin
 from apps.core.models import Job
 
 
-@admin.register(Job)
 class JobAdmin(ReadOnlyAdmin):
     """Background work for officers: what failed for good (and why), what is running or waiting."""
 
@@ -31,3 +30,11 @@ class JobAdmin(ReadOnlyAdmin):
     )
     date_hierarchy = "created_at"
     list_per_page = 50
+
+
+def register_job_admin(site: admin.AdminSite) -> None:
+    """Called by the admin app once its site exists (apps/core/apps.py). Not a decorator:
+    this package also holds the site's class, and importing it while the default site is
+    being made registered the job list on a site that was then thrown away."""
+    if not site.is_registered(Job):
+        site.register(Job, JobAdmin)

@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils.functional import Promise
 
 if TYPE_CHECKING:
     from apps.core.jobs.run import Heartbeat
 
-# A worker renews its lease at least every BEAT_EVERY (apps/core/jobs/run.py); a job whose
-# lease ran out lost its worker, and the reconciler, running every minute, sends it again:
-# a killed worker's job is back in the queue within about two minutes.
-LEASE = timedelta(seconds=60)
+# A worker renews its lease at least every quarter lease (apps/core/jobs/run.py, BEAT_EVERY);
+# a job whose lease ran out lost its worker, and the reconciler, running every minute, sends
+# it again: a killed worker's job is back in the queue within about two minutes (JOBS_LEASE
+# in settings, 60 s; the fault suite shortens it to see a takeover in seconds).
+LEASE = timedelta(seconds=settings.JOBS_LEASE_SECONDS)
 # A queued job nobody claimed for this long lost its message (a broker restart, a flushed
 # queue): it is sent again. Sending twice is harmless: the second claim finds it done or
 # leased, and every kind's work resumes from its own checkpoint.

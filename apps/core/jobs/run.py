@@ -10,13 +10,14 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.core.jobs.kinds import JobKind, job_kind
+from apps.core.jobs.kinds import LEASE, JobKind, job_kind
 from apps.core.models import Job
 
 logger = logging.getLogger(__name__)
 
-# How often a working job writes its sign of life at most (the lease is several times longer).
-BEAT_EVERY = timedelta(seconds=15)
+# How often a working job writes its sign of life at most: four beats to a lease, so one
+# slow step or a missed write does not cost a live worker its job.
+BEAT_EVERY = min(timedelta(seconds=15), LEASE / 4)
 # The Celery task every job is sent as (apps/core/tasks.py), named so this module need not
 # import the task module that imports it.
 RUN_TASK = "apps.core.tasks.run_job_task"
@@ -48,7 +49,7 @@ class Heartbeat:
 
     def beat(self, *, force: bool = False) -> None:
         now = timezone.now()
-        if not force and now - self._last < BEAT_EVERY:
+        if not force and now - self._last < min(BEAT_EVERY, self.kind.lease / 4):
             return
         alive = Job.objects.filter(pk=self.job_id, state=State.RUNNING, lease_owner=self.owner).update(
             lease_expires_at=now + self.kind.lease, heartbeat_at=now
@@ -112,6 +113,10 @@ def job_dispatch(job_id: int) -> bool:
         current_app.send_task(
             RUN_TASK,
             args=[job_id],
+            # The job row is the only record of how the work went; nobody waits on a Celery
+            # result. Asking for one would also subscribe to the result backend before
+            # sending, and with Redis down that subscription retries for about 20 seconds.
+            ignore_result=True,
             # Fail fast: a customer's page must not wait on a broker that is down.
             retry=True,
             retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5},

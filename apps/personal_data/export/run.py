@@ -86,9 +86,13 @@ def export_run(*, export_id: int, heartbeat: Heartbeat | None = None) -> DataExp
         export = DataExport.objects.select_for_update().select_related("subject").get(pk=export_id)
         if export.status in (DataExport.Status.READY, DataExport.Status.EXPIRED, DataExport.Status.FAILED):
             return export
+        if export.file.name:
+            # A file an earlier attempt stored and then died before finishing (see below).
+            export.file.storage.delete(export.file.name)
+            export.file.name = ""
         export.status = DataExport.Status.RUNNING
         export.last_error = ""
-        export.save(update_fields=["status", "last_error", "updated_at"])
+        export.save(update_fields=["status", "last_error", "file", "updated_at"])
 
     subject = export.subject
     name = ""
@@ -98,8 +102,15 @@ def export_run(*, export_id: int, heartbeat: Heartbeat | None = None) -> DataExp
             archive.seek(0)
             digest, size = _sha256_of(archive)
             archive.seek(0)
-            # A random name: the stored path says nothing about whose data it is.
-            name = export.file.storage.save(f"exports/{uuid.uuid4().hex}.zip", File(archive))
+            # A random name: the stored path says nothing about whose data it is. It is
+            # written on the export's row before the file is stored, so a worker killed
+            # between storing the file and finishing leaves no file nobody knows of: the next
+            # attempt deletes it, and so would the subject's erasure.
+            name = _reserve_file_name(export)
+            if not name:
+                return DataExport.objects.filter(pk=export.pk).first() or export
+            stored = export.file.storage.save(name, File(archive))
+            assert stored == name, "a reserved name is free: nothing else writes it"
     except Exception as exc:
         logger.exception("export %s failed", export.reference)
         # Not over a READY export: another delivery of the same task may have finished it.
@@ -116,8 +127,9 @@ def export_run(*, export_id: int, heartbeat: Heartbeat | None = None) -> DataExp
             # The export was deleted while it was built (the subject was erased): no orphan file.
             export.file.storage.delete(name)
             return export
-        if current.status == DataExport.Status.READY:
-            # Another delivery of the same task finished first: keep its file.
+        if current.status == DataExport.Status.READY or current.file.name != name:
+            # Another delivery of the same task finished first, or took the build over:
+            # its file is the export's.
             export.file.storage.delete(name)
             return current
         current.file.name = name
@@ -129,6 +141,21 @@ def export_run(*, export_id: int, heartbeat: Heartbeat | None = None) -> DataExp
         current.save()
         transaction.on_commit(lambda: _email_ready(current.pk))
     return current
+
+
+def _reserve_file_name(export: DataExport) -> str:
+    """Record on the export's row the name its file is about to be stored under ("" when the
+    export was finished or deleted meanwhile)."""
+    with transaction.atomic():
+        current = DataExport.objects.select_for_update().filter(pk=export.pk).first()
+        if current is None or current.status != DataExport.Status.RUNNING:
+            return ""
+        name = current.file.storage.get_available_name(f"exports/{uuid.uuid4().hex}.zip")
+        if current.file.name and current.file.name != name:
+            current.file.storage.delete(current.file.name)  # a taken-over attempt's
+        current.file.name = name
+        current.save(update_fields=["file", "updated_at"])
+    return name
 
 
 def exports_delete_expired(*, now: datetime | None = None, dry_run: bool = False) -> int:
