@@ -143,6 +143,13 @@ ADMINS: dict[str, Admin] = {
             "delete_selected": who(SUPERUSER),
         },
     ),
+    # Background jobs: officers see what failed for good and why; nobody edits a job by hand.
+    "core.Job": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
     "consent.ConsentEvent": Admin(
         view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
         views={

@@ -1,12 +1,6 @@
-from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
-from allauth.account.models import EmailAddress
-from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
-from allauth.mfa.models import Authenticator
-from allauth.socialaccount.admin import SocialAppAdmin as AllauthSocialAppAdmin
-from allauth.socialaccount.admin import SocialTokenAdmin as AllauthSocialTokenAdmin
-from allauth.socialaccount.models import SocialApp, SocialToken
-from allauth.usersessions.admin import UserSessionAdmin as AllauthUserSessionAdmin
-from allauth.usersessions.models import UserSession
+"""The customer and staff account pages: the subject page with every app's panels and tools,
+erasure, staff access (roles and superuser, superusers only), and the accounts' history."""
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,14 +13,12 @@ from django.utils.translation import ngettext
 
 from apps.accounts.domain import StaffAccess
 from apps.accounts.forms import StaffAccessForm
-from apps.accounts.models import LoginEvent, Organisation, PublicProfile, User
+from apps.accounts.models import LoginEvent, PublicProfile, User
 from apps.accounts.selectors import staff_access_of
-from apps.accounts.services import organisation_update, user_staff_access_change
+from apps.accounts.services import user_staff_access_change
 from apps.core.admin import (
     CountryInUseFilter,
-    FieldViewRuleMixin,
     HistoryRecordAdmin,
-    ReadOnlyAdmin,
     TrackedModelAdmin,
     is_object_id,
     subject_looked_at,
@@ -280,53 +272,6 @@ class UserAdmin(TrackedModelAdmin, DjangoUserAdmin):
         return TemplateResponse(request, "admin/accounts/user/erase_confirmation.html", context)
 
 
-@admin.register(LoginEvent)
-class LoginEventAdmin(FieldViewRuleMixin, ReadOnlyAdmin):
-    """Sign-ins, for officers and support; auditors see them under the view rule (when, how,
-    whether they failed; staff by name, customers as "a customer")."""
-
-    person_fields = ("user",)
-    list_display = (
-        "occurred_at",
-        "user",
-        "method",
-        "succeeded",
-        "ip_address",
-        "device",
-        "browser",
-        "operating_system",
-    )
-    list_filter = ("succeeded", "method", "device")
-    search_fields = ("user__email", "ip_address")
-    date_hierarchy = "occurred_at"
-    list_select_related = ("user",)
-    list_per_page = 100
-    show_full_result_count = False
-
-
-@admin.register(Organisation)
-class OrganisationAdmin(TrackedModelAdmin):
-    list_display = ("name", "company_number", "contact_email", "dpo_email")
-
-    def has_add_permission(self, request) -> bool:
-        return super().has_add_permission(request) and not Organisation.objects.exists()
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def save_model(self, request, obj, form, change) -> None:
-        # Through the service, so the cached footer identity is refreshed and the actor recorded.
-        saved = organisation_update(actor=request.user, **{name: form.cleaned_data[name] for name in form.fields})
-        obj.pk = saved.pk
-
-    def changelist_view(self, request, extra_context=None):
-        # One data controller: the list is just a way to its single page.
-        organisation = Organisation.objects.first()
-        if organisation is not None:
-            return HttpResponseRedirect(reverse("admin:accounts_organisation_change", args=[organisation.pk]))
-        return super().changelist_view(request, extra_context)
-
-
 @admin.register(User.history.model)
 class UserHistoryAdmin(HistoryRecordAdmin):
     # HistoryRecordAdmin (apps.core) leaves its list_display and search_fields to inference, as fixed-length tuples.
@@ -344,79 +289,3 @@ class UserHistoryAdmin(HistoryRecordAdmin):
 @admin.register(PublicProfile.history.model)
 class PublicProfileHistoryAdmin(HistoryRecordAdmin):
     pass
-
-
-@admin.register(Organisation.history.model)
-class OrganisationHistoryAdmin(HistoryRecordAdmin):
-    pass
-
-
-# --- allauth's admins, re-registered: least privilege, and no secret on any page ------------------
-
-
-class EmailAddressAdmin(AllauthEmailAddressAdmin):
-    """allauth's, but marking an address verified is a change: the Support agent only reads them."""
-
-    @admin.action(permissions=["change"], description=_("Mark selected email addresses as verified"))
-    def make_verified(self, request, queryset) -> None:
-        super().make_verified(request, queryset)
-
-
-class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
-    """Who has which second factor, for officers; never its secret or recovery codes (``data``,
-    kept unencrypted), which would let the reader pass as that person's second factor. Set up
-    by the person themself; deleting one resets it."""
-
-    exclude = ("data",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class SocialAppAdmin(AllauthSocialAppAdmin):
-    """The provider's client secret only for those who may change the app (superusers)."""
-
-    def get_exclude(self, request, obj=None):
-        return None if self.has_change_permission(request, obj) else ("secret",)
-
-
-class SocialTokenAdmin(AllauthSocialTokenAdmin):
-    """Which accounts hold a provider's token, and until when; never the token. Tokens come
-    from sign-ins only; deleting one revokes the portal's copy."""
-
-    list_display = ("app", "account", "expires_at")
-    exclude = ("token", "token_secret")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class UserSessionAdmin(AllauthUserSessionAdmin):
-    """Who is signed in where, for officers. The session key is the session's cookie: kept off
-    the page (allauth's field is not editable, so it shows nowhere today), with the session data."""
-
-    exclude = ("session_key", "data")
-    search_fields = ["user__email", "ip"]  # allauth's names user__username, which this User lacks
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-for model, model_admin in (
-    (EmailAddress, EmailAddressAdmin),
-    (Authenticator, AuthenticatorAdmin),
-    (SocialApp, SocialAppAdmin),
-    (SocialToken, SocialTokenAdmin),
-    (UserSession, UserSessionAdmin),
-):
-    admin.site.unregister(model)
-    admin.site.register(model, model_admin)
