@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from apps.accounts.domain import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
 from apps.accounts.models import Organisation
+from apps.accounts.services import user_update_details
 from apps.consent.models import ConsentEvent, Mailing, PolicyVersion, Purpose, Suppression
 from apps.consent.services.ledger import Context, consent_record, restriction_place, suppression_add
 from apps.core.admin.site import site_views
@@ -349,3 +350,36 @@ def test_every_admin_url_answers_each_role_as_the_table_says(role, request, offi
                 if observed[f"{label} action {name}", method] != allowed:
                     differences.append(f"{label} action {name} ({what}): the table says {allowed}")
     assert differences == [], f"as {role}, unlike the table:\n" + "\n".join(differences)
+
+
+# --- The Auditor reads ledgers and history, never the live customer record (issue 13) ----------
+
+
+def test_no_admin_page_the_auditor_may_open_shows_a_live_customers_personal_data(request, officer):
+    """Every page the table lets the Auditor open (lists, rows, history, versions, site pages),
+    with one row of every model made for a customer whose details are all filled in: none shows
+    their address, name, phone, postal address or the network address they signed in from."""
+    client = signed_in_client(AUDITOR, request)
+    rows = one_of_each(officer)
+    customer = user_update_details(
+        user=rows.customer,
+        actor=rows.customer,
+        full_name="Mira Matrixova",
+        phone="+44 20 7946 0999",
+        mailing_address="7 Ledger Lane, Hull",
+    )
+    LoginEventFactory(user=customer, ip_address="198.51.100.77")
+    personal = [customer.email, customer.full_name, customer.phone, customer.mailing_address, "198.51.100.77"]
+
+    opened, shown = 0, []
+    for probe in probes(rows):
+        if AUDITOR not in probe.allowed_get:
+            continue
+        response = client.get(probe.url, follow=True)
+        assert response.status_code == 200, probe.key
+        opened += 1
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        page = body.decode(errors="replace")
+        shown += [f"{probe.key}: {value}" for value in personal if value in page]
+    assert opened > 20  # the walk reached the Auditor's pages, not a sign-in redirect
+    assert shown == [], "The Auditor saw live personal data:\n" + "\n".join(shown)

@@ -23,12 +23,14 @@ from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Su
 from apps.consent.selectors.ledger import consent_rates, consent_receipt, events_for, states_for
 from apps.consent.services.ledger import Context, consent_record, suppression_add
 from apps.core.admin import (
+    FieldViewRuleMixin,
     ReadOnlyAdmin,
     SubjectPanel,
     SubjectTool,
     TrackedModelAdmin,
     register_subject_panel,
     register_subject_tool,
+    sees_people,
 )
 from apps.core.admin.reauthentication import fresh_second_factor_required
 from apps.core.clock import organisation_today
@@ -135,7 +137,11 @@ class _Echo:
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(ReadOnlyAdmin):
+class ConsentEventAdmin(FieldViewRuleMixin, ReadOnlyAdmin):
+    """The consent ledger. Auditors read it under the view rule: subjects by their pseudonymous
+    reference only (the evidence an audit follows), never by account or address."""
+
+    person_fields = ("actor",)
     list_display = ("recorded_at", "purpose", "granted", "method", "subject_link", "policy_version", "language")
     list_filter = ("purpose", "granted", "method", "language", "policy_version")
     date_hierarchy = "recorded_at"
@@ -143,6 +149,18 @@ class ConsentEventAdmin(ReadOnlyAdmin):
     list_select_related = ("purpose", "subject", "policy_version")
     show_full_result_count = False
     actions = ["export_csv"]
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        if sees_people(request.user):
+            return shown
+        return ["subject_pseudonym" if name == "subject_link" else name for name in shown]
+
+    @admin.display(description=gettext_lazy("subject"))
+    def subject_pseudonym(self, obj: ConsentEvent) -> str:
+        if obj.subject_reference:
+            return obj.subject_reference[:12] + "…"
+        return _("visitor %(id)s") % {"id": obj.visitor_id[:8]} if obj.visitor_id else "—"
 
     def get_urls(self):
         view = self.admin_site.admin_view

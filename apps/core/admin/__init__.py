@@ -30,7 +30,7 @@ from apps.core.admin.subject import (
     subject_panels,
     subject_tools,
 )
-from apps.core.admin.visibility import FieldViewRuleMixin
+from apps.core.admin.visibility import FieldViewRuleMixin, sees_people
 
 __all__ = [
     "AppendOnlyAdminMixin",
@@ -47,6 +47,7 @@ __all__ = [
     "register_subject_look",
     "register_subject_panel",
     "register_subject_tool",
+    "sees_people",
     "subject_looked_at",
     "subject_panels",
     "subject_tools",

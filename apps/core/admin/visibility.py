@@ -43,6 +43,11 @@ def hidden_fields(user: Any, model: type[models.Model]) -> frozenset[str]:
     return frozenset(names)
 
 
+def sees_people(user: Any) -> bool:
+    """Whether ``user`` may see who a customer is (their email address, by the same rule)."""
+    return "email" not in hidden_fields(user, get_user_model())
+
+
 def names_field(entry: Any) -> str | None:
     """The field an admin option names, if it names one: "email", "=reference", "user__email",
     ("status", SomeFilter) all name their first field, and so does a list filter class by its
@@ -72,8 +77,7 @@ class FieldViewRuleMixin:
         return hidden_fields(request.user, self.model)  # type: ignore[attr-defined]
 
     def sees_people(self, request) -> bool:
-        """Whether the user may see who a customer is (their email, by the same rule)."""
-        return "email" not in hidden_fields(request.user, get_user_model())
+        return sees_people(request.user)
 
     def _visible(self, request, entries) -> list:
         hidden = self.hidden_fields(request)

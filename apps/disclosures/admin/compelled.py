@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin, is_object_id
+from apps.core.admin import AppendOnlyAdminMixin, HistoryRecordAdmin, is_object_id, sees_people
 from apps.core.clock import organisation_today
 from apps.disclosures.forms import apply_service_errors
 from apps.disclosures.forms.compelled import ApproveForm, CompelledIntakeForm, RefuseForm
@@ -104,6 +104,22 @@ class CompelledRequestAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("subjects"))
     def subject_list(self, obj: CompelledRequest) -> str:
         return "\n".join(obj.subjects.values_list("email", flat=True))
+
+    @admin.display(description=gettext_lazy("subjects (account references)"))
+    def subject_references(self, obj: CompelledRequest) -> str:
+        return "\n".join(str(reference) for reference in obj.subjects.values_list("reference", flat=True))
+
+    def _people_shown(self, request, names) -> list[str]:
+        # Auditors follow a demand's subjects by opaque reference, never by address.
+        if sees_people(request.user):
+            return list(names)
+        return ["subject_references" if name == "subject_list" else name for name in names]
+
+    def get_fields(self, request, obj=None):
+        return self._people_shown(request, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._people_shown(request, super().get_readonly_fields(request, obj))
 
     @admin.display(description=gettext_lazy("data categories"))
     def categories(self, obj: CompelledRequest) -> str:
