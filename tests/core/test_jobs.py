@@ -212,7 +212,9 @@ def broker_down():
     app = current_app
     # The write URL is what sending uses; it defaults to the broker URL, which the settings
     # (CELERY_BROKER_URL) keep answering for however app.conf.broker_url is set.
-    saved = app.conf.broker_write_url
+    # The raw setting, not the property: the property answers the broker URL when unset, and
+    # restoring that would pin every later test's sends to this test's broker.
+    saved = app.conf.get("broker_write_url")
     app.conf.broker_write_url = "redis://127.0.0.1:1/0"
     app._pool = None
     app.amqp._producer_pool = None
