@@ -128,6 +128,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.worker  # another process: a moved clock cannot reach it
 def test_gunicorns_access_log_carries_no_url_secret_and_no_client_address(tmp_path):
     access_log = tmp_path / "access.log"
     port = free_port()

@@ -40,12 +40,14 @@ def run_manage(*args: str, env: dict) -> subprocess.CompletedProcess:
     return run_python("manage.py", *args, env=env)
 
 
+@pytest.mark.worker  # another process: a moved clock cannot reach it
 def test_it_passes_the_deployment_checks_with_production_settings():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
+@pytest.mark.worker  # another process: a moved clock cannot reach it
 @pytest.mark.parametrize(
     "missing", ["DJANGO_SECRET_KEY", "PSEUDONYM_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_ALLOWED_HOSTS"]
 )
@@ -57,6 +59,7 @@ def test_it_refuses_to_start_production_without_a_required_variable(missing):
     assert "Production settings need these environment variables" in result.stderr
 
 
+@pytest.mark.worker  # another process: a moved clock cannot reach it
 def test_it_switches_on_https_protections_in_production():
     code = (
         "from django.conf import settings as s;"
@@ -76,6 +79,7 @@ def test_it_switches_on_https_protections_in_production():
     ]
 
 
+@pytest.mark.worker  # another process: a moved clock cannot reach it
 def test_it_does_not_mount_the_local_mailbox_in_production():
     code = (
         "from django.urls import resolve, Resolver404\n"
@@ -86,6 +90,7 @@ def test_it_does_not_mount_the_local_mailbox_in_production():
     assert result.stdout.strip() == "absent", result.stderr
 
 
+@pytest.mark.worker  # another process: a moved clock cannot reach it
 @pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi", "config.celery"])
 def test_the_served_entry_points_default_to_production_settings(entry_point):
     # Issue 13: a server or worker started without DJANGO_SETTINGS_MODULE must not run DEBUG
@@ -97,6 +102,7 @@ def test_the_served_entry_points_default_to_production_settings(entry_point):
     assert result.stdout.split() == ["config.settings.production", "False"]
 
 
+@pytest.mark.worker  # another process: a moved clock cannot reach it
 @pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi", "config.celery"])
 def test_the_served_entry_points_refuse_to_start_unconfigured(entry_point):
     result = run_python("-c", f"import {entry_point}; from django.conf import settings; settings.DEBUG", env={})
@@ -104,6 +110,7 @@ def test_the_served_entry_points_refuse_to_start_unconfigured(entry_point):
     assert "Production settings need these environment variables" in result.stderr
 
 
+@pytest.mark.worker  # another process: a moved clock cannot reach it
 def test_migrate_alone_prepares_a_database_with_its_cache_table(tmp_path):
     # What a deployer runs: migrate, then the portal. The database cache (allauth's rate
     # limits) needs its table from migrate, not from a step only the Makefile knows.
@@ -125,6 +132,7 @@ def test_migrate_alone_prepares_a_database_with_its_cache_table(tmp_path):
 LOCAL_KEY = "insecure-local-only-key-change-me-0123456789abcdefghijklmnop"
 
 
+@pytest.mark.worker  # another process: a moved clock cannot reach it
 @pytest.mark.parametrize(
     ("variable", "value", "error"),
     [
@@ -149,6 +157,7 @@ def test_production_refuses_a_weak_known_or_shared_key(variable, value, error):
     assert error in served.stderr
 
 
+@pytest.mark.worker  # another process: a moved clock cannot reach it
 def test_the_deployment_checks_refuse_the_published_local_key_in_any_settings():
     env = {"DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_DEBUG": "false"}
     result = run_manage("check", "--deploy", env=env)
@@ -158,6 +167,7 @@ def test_the_deployment_checks_refuse_the_published_local_key_in_any_settings():
     assert "core.E002" in result.stderr
 
 
+@pytest.mark.worker  # another process: a moved clock cannot reach it
 def test_the_deployment_checks_refuse_a_proxy_header_without_a_proxy_count():
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_TRUSTED_PROXY_COUNT"}
     assert run_manage("check", env=env).returncode == 0  # the plain check lets a developer run commands
@@ -167,6 +177,7 @@ def test_the_deployment_checks_refuse_a_proxy_header_without_a_proxy_count():
     assert "DJANGO_TRUSTED_PROXY_COUNT" in result.stderr
 
 
+@pytest.mark.worker  # another process: a moved clock cannot reach it
 def test_a_worker_refuses_to_start_with_a_weak_key():
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SETTINGS_MODULE"}
     code = "from config.celery import app; from celery.signals import worker_init; worker_init.send(sender=None)"
