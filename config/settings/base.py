@@ -57,6 +57,12 @@ INSTALLED_APPS = [
     "apps.retention",
     "apps.subject_requests",
 ]
+# The reference service app (content, calendar, activity, calls, support, billing: the data
+# the policies name; docs/adding-an-app.md). On in the demo and the tests; an install whose
+# own apps hold that data leaves it out with PORTAL_SERVICE_DATA=off.
+SERVICE_DATA_ENABLED = env.bool("PORTAL_SERVICE_DATA", default=True)
+if SERVICE_DATA_ENABLED:
+    INSTALLED_APPS.append("apps.service_data")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -245,6 +251,11 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every star
 PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
 STORAGES = {
     "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "base_url": "/private-not-served/"},
+    },
+    # Customers' files (apps/service_data): private like the rest, served only by checked views.
+    "content": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "base_url": "/private-not-served/"},
     },

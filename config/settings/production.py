@@ -49,6 +49,10 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": env("PRIVATE_STORAGE_ROOT", default="/var/lib/privacy-portal/private")},
     },
+    "content": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env("PRIVATE_STORAGE_ROOT", default="/var/lib/privacy-portal/private")},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

@@ -43,6 +43,7 @@ class Category(models.TextChoices):
     FINANCIAL = "financial", _("Financial")
     PREFERENCES = "preferences", _("Preferences")
     COMMUNICATIONS = "communications", _("Communications")
+    LOCATION = "location", _("Location")
 
 
 FIDES_CATEGORY = {
@@ -55,6 +56,7 @@ FIDES_CATEGORY = {
     Category.FINANCIAL: "user.financial",
     Category.PREFERENCES: "user.privacy_preferences",
     Category.COMMUNICATIONS: "user.content.private",
+    Category.LOCATION: "user.location",
 }
 
 
@@ -105,6 +107,8 @@ CATEGORY_VIEWERS: dict[str, frozenset[Viewer]] = {
     Category.FINANCIAL: OFFICERS_ONLY,
     Category.PREFERENCES: CUSTOMER_SERVICE,
     Category.COMMUNICATIONS: OFFICERS_ONLY,
+    # Where a person was is officers' business only (a support agent never needs it).
+    Category.LOCATION: OFFICERS_ONLY,
 }
 
 

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceDataConfig(AppConfig):
+    """The reference service app: the data the policies say the company's service holds.
+
+    A company plugs its own apps in the same way (docs/adding-an-app.md). Installed in the demo
+    and the tests; ``PORTAL_SERVICE_DATA=off`` leaves it out of a production install.
+    """
+
+    name = "apps.service_data"
+    label = "service_data"
+    verbose_name = _("Service data")
