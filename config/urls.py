@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("apps.retention.urls")),
     path("", include("apps.subject_requests.urls")),
 ]
+if settings.SERVICE_DATA_ENABLED:
+    urlpatterns.append(path("", include("apps.service_data.urls")))
 
 if settings.LOCAL_MAILBOX_ENABLED:
     urlpatterns += [

@@ -12,3 +12,12 @@ class ServiceDataConfig(AppConfig):
     name = "apps.service_data"
     label = "service_data"
     verbose_name = _("Service data")
+
+    def ready(self) -> None:
+        from apps.core.navigation import NavItem
+        from apps.core.navigation import register as register_nav_item
+
+        # Your Account → Your data in our service, and each kind's page below it.
+        register_nav_item(
+            NavItem("service", _("Your data in our service"), "service_data:overview", 42, covers_subpages=True)
+        )

@@ -1,0 +1,1 @@
+"""selectors of the service data, one module per sub-domain (content, calendar, activity, support, billing)."""

@@ -1,0 +1,1 @@
+"""services of the service data, one module per sub-domain (content, calendar, activity, support, billing)."""

@@ -1,0 +1,5 @@
+"""Your Account pages: calendar."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
