@@ -1,5 +1,172 @@
-"""Your Account pages: content."""
+"""Your Account pages: content (the customer's files, and the optional kinds they refuse)."""
 
-from django.urls import URLPattern
+from __future__ import annotations
 
-urlpatterns: list[URLPattern] = []
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.core.http import AuthenticatedHttpRequest
+from apps.service_data.domain.content import ALLOWED_TYPES, TEXT
+from apps.service_data.forms.content import ContentUploadForm
+from apps.service_data.models import ContentItem, OptionalKind
+from apps.service_data.selectors.content import (
+    content_item_get_for_owner,
+    content_items_for_owner,
+    optional_kind_holdings,
+    optional_kinds_refused,
+)
+from apps.service_data.services.content import (
+    content_delete,
+    content_upload,
+    optional_kind_allow,
+    optional_kind_refuse,
+)
+
+# Every type an upload can be kept under; anything else is served as bytes.
+SAFE_TYPES = {content_type for types in ALLOWED_TYPES.values() for content_type in types}
+
+
+def _page(request: AuthenticatedHttpRequest, form: ContentUploadForm, *, status: int = 200) -> HttpResponse:
+    items = list(content_items_for_owner(owner=request.user))
+    refused = optional_kinds_refused(request.user)
+    sections = [
+        {"kind": kind, "label": label, "items": [item for item in items if item.kind == kind]}
+        for kind, label in ContentItem.Kind.choices
+    ]
+    optional = [
+        {"kind": kind, "label": label, "refused": kind in refused} for kind, label in OptionalKind.choices
+    ]
+    context = {"form": form, "sections": sections, "optional": optional, "has_items": bool(items)}
+    return render(request, "service_data/content.html", context, status=status)
+
+
+@login_required
+@require_GET
+def content(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _page(request, ContentUploadForm())
+
+
+@login_required
+@require_POST
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = ContentUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            item = content_upload(
+                owner=request.user,
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                uploaded_file=form.cleaned_data["file"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("“%(title)s” was uploaded.") % {"title": item.title})
+            return redirect("service_data:content")
+    return _page(request, form, status=400)
+
+
+@login_required
+@never_cache
+@require_GET
+def download(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
+    """The owner's own file, as a download: never shown inline, never sniffed, never scripted,
+    and never a link into the storage (the portal reads it and passes it on)."""
+    item = content_item_get_for_owner(reference=reference, owner=request.user)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    except OSError:  # the storage is away (apps/core/storage.py): say so, not a server error
+        return render(request, "service_data/content_unavailable.html", status=503)
+    content_type = item.content_type if item.content_type in SAFE_TYPES else "application/octet-stream"
+    if content_type == TEXT:
+        content_type = "text/plain; charset=utf-8"
+    response = FileResponse(handle, as_attachment=True, filename=item.original_name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    # Opened by mistake in a tab, the file runs nothing and reaches nothing (django-csp keeps
+    # a policy a view has set).
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
+    item = content_item_get_for_owner(reference=reference, owner=request.user)
+    if request.method == "POST":
+        outcome = content_delete(item=item, actor=request.user)
+        if outcome.held:
+            messages.warning(
+                request, _("We must keep this file for now under a legal obligation; it will be deleted after.")
+            )
+        else:
+            messages.success(request, _("“%(title)s” was deleted.") % {"title": item.title})
+        return redirect("service_data:content")
+    return render(request, "service_data/content_delete.html", {"item": item})
+
+
+def _optional_kind(kind: str) -> OptionalKind:
+    if kind not in OptionalKind.values:
+        raise Http404
+    return OptionalKind(kind)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def refuse(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
+    """Confirm, then refuse an optional kind: the page says what will be deleted."""
+    optional = _optional_kind(kind)
+    if request.method == "POST":
+        outcome = optional_kind_refuse(subject=request.user, kind=optional, actor=request.user)
+        label = str(optional.label).lower()
+        if outcome.held:
+            messages.warning(
+                request,
+                _(
+                    "We will take no more %(kind)s. What you gave us must be kept for now under a legal "
+                    "obligation; it will be deleted after."
+                )
+                % {"kind": label},
+            )
+        else:
+            messages.success(
+                request,
+                _("We will take no more %(kind)s, and deleted the %(count)s you gave us.")
+                % {"kind": label, "count": outcome.rows},
+            )
+        return redirect("service_data:content")
+    holdings = optional_kind_holdings(subject=request.user, kind=optional)
+    return render(request, "service_data/content_refuse.html", {"kind": optional, "holdings": holdings})
+
+
+@login_required
+@require_POST
+def allow(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
+    optional = _optional_kind(kind)
+    optional_kind_allow(subject=request.user, kind=optional, actor=request.user)
+    messages.success(request, _("You allow %(kind)s again.") % {"kind": str(optional.label).lower()})
+    return redirect("service_data:content")
+
+
+urlpatterns: list[URLPattern] = [
+    path("account/service/content/", content, name="content"),
+    path("account/service/content/upload/", upload, name="content_upload"),
+    path("account/service/content/<uuid:reference>/download/", download, name="content_download"),
+    path("account/service/content/<uuid:reference>/delete/", delete, name="content_delete"),
+    path("account/service/optional/<slug:kind>/refuse/", refuse, name="optional_refuse"),
+    path("account/service/optional/<slug:kind>/allow/", allow, name="optional_allow"),
+]
