@@ -70,32 +70,26 @@ def content_upload(
         raise ValidationError({"kind": _("Choose what kind of file this is.")})
     optional = ContentItem.OPTIONAL.get(ContentItem.Kind(kind))
     if optional is not None and optional_kind_refused(owner, optional):
-        raise ValidationError(
-            {
-                "kind": _(
-                    "You chose not to give us %(kind)s. To upload one, allow them again under "
-                    "“Optional data” on this page."
-                )
-                % {"kind": OptionalKind(optional).label.lower()}
-            },
-            code="refused",
-        )
+        message = _(
+            "You chose not to give us %(kind)s. To upload one, allow them again under “Optional data” on this page."
+        ) % {"kind": OptionalKind(optional).label.lower()}
+        raise ValidationError({"kind": ValidationError(message, code="refused")})
     limit = settings.CONTENT_UPLOAD_MAX_BYTES[kind]
     if uploaded_file.size is not None and uploaded_file.size > limit:
-        raise ValidationError({"file": _too_large(kind, limit)}, code="too_large")
+        raise ValidationError({"file": ValidationError(_too_large(kind, limit), code="too_large")})
 
     uploaded_file.seek(0)
     head = uploaded_file.read(HEAD_BYTES)
     content_type = _type_for_kind(kind, detect_type(head, uploaded_file))
     if content_type is None:
-        raise ValidationError({"file": _not_accepted(kind)}, code="type")
+        raise ValidationError({"file": ValidationError(_not_accepted(kind), code="type")})
     sha256, size, text_ok = _digest(uploaded_file, text=content_type == TEXT)
     if size == 0:
-        raise ValidationError({"file": _("The file is empty.")}, code="empty")
+        raise ValidationError({"file": ValidationError(_("The file is empty."), code="empty")})
     if size > limit:
-        raise ValidationError({"file": _too_large(kind, limit)}, code="too_large")
+        raise ValidationError({"file": ValidationError(_too_large(kind, limit), code="too_large")})
     if not text_ok:
-        raise ValidationError({"file": _not_accepted(kind)}, code="type")
+        raise ValidationError({"file": ValidationError(_not_accepted(kind), code="type")})
 
     original_name = PurePosixPath((uploaded_file.name or "").replace("\\", "/")).name or "file"
     item = ContentItem(
@@ -128,17 +122,17 @@ def _digest(uploaded_file: UploadedFile, *, text: bool) -> tuple[str, int, bool]
 
 
 def _too_large(kind: str, limit: int) -> str:
-    return _("The file is too large: a %(kind)s may be up to %(limit)s.") % {
-        "kind": str(ContentItem.Kind(kind).label).lower(),
+    return _("The file is too large: files under “%(kind)s” may be up to %(limit)s.") % {
+        "kind": ContentItem.Kind(kind).label,
         "limit": filesizeformat(limit),
     }
 
 
 def _not_accepted(kind: str) -> str:
     return _(
-        "We cannot accept this file as a %(kind)s: its content is not one of %(types)s. "
+        "We do not accept this file under “%(kind)s”: its content is none of %(types)s. "
         "(We look at what the file contains, not at its name.)"
-    ) % {"kind": str(ContentItem.Kind(kind).label).lower(), "types": accepted_names(kind)}
+    ) % {"kind": ContentItem.Kind(kind).label, "types": accepted_names(kind)}
 
 
 # --- Deleting what was given ---------------------------------------------------------------
