@@ -366,3 +366,25 @@ def _stored_names() -> list[str]:
     for folder in folders:
         names += [f"content/{folder}/{name}" for name in storage.listdir(f"content/{folder}")[1]]
     return names
+
+
+# --- The admin ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("persona", "status"), [("officer", 200), ("support_agent", 403), ("customer", 302)])
+def test_officers_list_content_read_only_without_opening_it(client_as, customer, persona, status):
+    item = uploaded_item(customer, title="Board minutes")
+    SharedPost.objects.create(author=customer, text="Shared words", picture=item)
+    client = client_as(persona)
+    listing = client.get(reverse("admin:service_data_contentitem_changelist"), {"q": "Board"})
+    assert listing.status_code == status
+    assert client.get(reverse("admin:service_data_sharedpost_changelist")).status_code == status
+    if status != 200:
+        return
+    assert "Board minutes" in html(listing)
+    page = html(client.get(reverse("admin:service_data_contentitem_change", args=[item.pk])))
+    assert "Board minutes" in page
+    # Neither the stored file nor a way to it.
+    assert item.file.name not in page
+    assert "download" not in page.lower()
+    assert client.post(reverse("admin:service_data_contentitem_delete", args=[item.pk])).status_code == 403
