@@ -38,7 +38,8 @@ def test_upload_a_voice_clip_then_refuse_voice_clips_and_see_it_gone(live_server
     expect(clips).to_contain_text("note-to-self.wav")
     screenshot("01-uploaded")
     item = ContentItem.objects.get(owner=customer)
-    assert item.content_type == "audio/wav" and item.size == len(clip)
+    assert item.content_type == "audio/wav"
+    assert item.size == len(clip)
     stored = item.file.name
     assert content_storage().exists(stored)
 
@@ -57,7 +58,9 @@ def test_upload_a_voice_clip_then_refuse_voice_clips_and_see_it_gone(live_server
     screenshot("02-confirm-refusal")
     page.get_by_role("button", name="Refuse and delete").click()
 
-    expect(page.get_by_role("status")).to_contain_text("We will take no more voice clips, and deleted the 1 you gave us.")
+    expect(page.get_by_role("status")).to_contain_text(
+        "We will take no more voice clips, and deleted the 1 you gave us."
+    )
     expect(page.locator("section[aria-labelledby=kind-voice_clip]")).to_contain_text("None.")
     expect(page.get_by_role("button", name="Allow: Voice clips")).to_be_visible()
     screenshot("03-refused")
@@ -67,7 +70,9 @@ def test_upload_a_voice_clip_then_refuse_voice_clips_and_see_it_gone(live_server
 
     # Refused, the kind takes no more: an upload is turned away with the way back.
     page.get_by_label("Kind of file").select_option("voice_clip")
-    page.get_by_label("File", exact=True).set_input_files({"name": "again.wav", "mimeType": "audio/wav", "buffer": clip})
+    page.get_by_label("File", exact=True).set_input_files(
+        {"name": "again.wav", "mimeType": "audio/wav", "buffer": clip}
+    )
     page.get_by_role("button", name="Upload").click()
     expect(page.locator(".error-summary")).to_contain_text(re.compile("You chose not to give us voice clips"))
     assert not ContentItem.objects.filter(owner=customer).exists()

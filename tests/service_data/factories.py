@@ -98,4 +98,3 @@ def uploaded_item(owner, kind: str = "voice_clip", *, name: str = "clip.wav", co
     return content_upload(
         owner=owner, kind=kind, title=title, uploaded_file=upload_file(name, content), actor=SystemActor("tests")
     )
-

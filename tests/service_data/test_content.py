@@ -55,7 +55,12 @@ def upload(owner, kind, name, content, title=""):
     [
         ("document", "report.pdf", pdf_bytes, "application/pdf"),
         ("document", "notes.txt", lambda: "Ghi chú: xin chào\n".encode(), "text/plain"),
-        ("document", "letter.docx", docx_bytes, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (
+            "document",
+            "letter.docx",
+            docx_bytes,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
         ("document", "letter.odt", odt_bytes, "application/vnd.oasis.opendocument.text"),
         ("image", "a.jpg", lambda: image_bytes("JPEG"), "image/jpeg"),
         ("image", "a.png", lambda: image_bytes("PNG"), "image/png"),
@@ -68,7 +73,12 @@ def upload(owner, kind, name, content, title=""):
         ("voice_clip", "c.opus", opus_bytes, "audio/ogg"),
         ("voice_clip", "c.m4a", lambda: mp4_bytes(b"M4A ", b"M4A mp42isom"), "audio/mp4"),
         ("voice_clip", "c.webm", webm_bytes, "audio/webm"),
-        ("voice_clip", "c.mp3", lambda: b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" + b"\x00" * 400, "audio/mpeg"),
+        (
+            "voice_clip",
+            "c.mp3",
+            lambda: b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" + b"\x00" * 400,
+            "audio/mpeg",
+        ),
     ],
 )
 def test_it_keeps_each_accepted_type_with_its_digest_and_size(customer, kind, name, make, content_type):
@@ -260,7 +270,9 @@ def test_the_owner_deletes_a_file_with_its_history_and_stored_file(
 # --- Optional kinds (P-38) -----------------------------------------------------------------
 
 
-def test_refusing_deletes_what_was_given_of_that_kind_only(customer, other_customer, django_capture_on_commit_callbacks):
+def test_refusing_deletes_what_was_given_of_that_kind_only(
+    customer, other_customer, django_capture_on_commit_callbacks
+):
     clips = [uploaded_item(customer) for _ in range(3)]
     image = uploaded_item(customer, "image", name="a.png", content=image_bytes())
     post = SharedPost.objects.create(author=customer, text="my picture", picture=image)
@@ -275,7 +287,8 @@ def test_refusing_deletes_what_was_given_of_that_kind_only(customer, other_custo
     assert not ContentItem.objects.filter(owner=customer, kind="voice_clip").exists()
     assert not ContentItem.history.filter(owner=customer, kind="voice_clip").exists()
     assert not any(content_storage().exists(name) for name in names)
-    assert content_storage().exists(image.file.name) and content_storage().exists(theirs.file.name)
+    assert content_storage().exists(image.file.name)
+    assert content_storage().exists(theirs.file.name)
     post.refresh_from_db()
     assert post.picture == image
     # The refusal has its history: when it was made, and by whom.
@@ -284,7 +297,8 @@ def test_refusing_deletes_what_was_given_of_that_kind_only(customer, other_custo
     with django_capture_on_commit_callbacks(execute=True):
         optional_kind_refuse(subject=customer, kind="images", actor=customer)
     post.refresh_from_db()
-    assert post.picture is None and post.text == "my picture"
+    assert post.picture is None
+    assert post.text == "my picture"
 
 
 def test_refusing_calendar_and_location_deletes_those_rows(customer, other_customer):
@@ -322,7 +336,8 @@ def test_a_file_the_storage_cannot_delete_yet_stays_owed_to_a_worker(
     with django_capture_on_commit_callbacks(execute=True):
         optional_kind_refuse(subject=customer, kind="voice_clips", actor=customer)
     job = Job.objects.get(kind=CONTENT_FILE_JOB, target=clip.file.name)
-    assert job.state == Job.State.QUEUED and "storage away" in job.last_error
+    assert job.state == Job.State.QUEUED
+    assert "storage away" in job.last_error
     assert sent == [job.pk]
     assert not ContentItem.objects.filter(pk=clip.pk).exists()
 
@@ -388,3 +403,29 @@ def test_officers_list_content_read_only_without_opening_it(client_as, customer,
     assert item.file.name not in page
     assert "download" not in page.lower()
     assert client.post(reverse("admin:service_data_contentitem_delete", args=[item.pk])).status_code == 403
+
+
+def test_an_upload_past_every_limit_stops_being_read_and_says_so(client_as, customer, settings):
+    settings.CONTENT_UPLOAD_MAX_BYTES = dict.fromkeys(settings.CONTENT_UPLOAD_MAX_BYTES, 2000)
+    client = client_as("customer")
+    response = client.post(
+        reverse("service_data:content_upload"),
+        {"kind": "voice_clip", "file": upload_file("long.wav", wav_bytes(seconds=2))},
+    )
+    assert response.status_code == 400
+    assert "The file is too large" in html(response)
+    assert not ContentItem.objects.exists()
+
+
+def test_the_upload_still_checks_the_csrf_token(customer):
+    from django.test import Client
+
+    from tests.helpers import sign_in
+
+    client = Client(enforce_csrf_checks=True)
+    sign_in(client, customer)
+    response = client.post(
+        reverse("service_data:content_upload"), {"kind": "voice_clip", "file": upload_file("a.wav", wav_bytes())}
+    )
+    assert response.status_code == 403
+    assert not ContentItem.objects.exists()

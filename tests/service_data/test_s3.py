@@ -92,7 +92,7 @@ def bucket(s3_endpoint, settings, monkeypatch):
     _point_content_at(settings, monkeypatch, {"bucket_name": name, "endpoint_url": s3_endpoint, **KEYS})
 
     class Bucket:
-        def keys(self) -> set[str]:
+        def objects(self) -> set[str]:
             listed = client.list_objects_v2(Bucket=name)
             return {obj["Key"] for obj in listed.get("Contents", [])}
 
@@ -102,12 +102,12 @@ def bucket(s3_endpoint, settings, monkeypatch):
         def grants(self, key: str) -> list[dict]:
             return client.get_object_acl(Bucket=name, Key=key)["Grants"]
 
-    yield Bucket()
+    return Bucket()
 
 
 def test_an_upload_is_a_private_object_in_the_bucket(bucket, customer):
     item = uploaded_item(customer, "document", name="contract.pdf", content=pdf_bytes())
-    assert bucket.keys() == {item.file.name}
+    assert bucket.objects() == {item.file.name}
     assert bucket.read(item.file.name) == pdf_bytes()
     # Private: nobody but the owner of the bucket is granted anything.
     assert all("AllUsers" not in json.dumps(grant) for grant in bucket.grants(item.file.name))
@@ -131,20 +131,20 @@ def test_deleting_and_refusing_remove_the_objects(bucket, customer, django_captu
     image = uploaded_item(customer, "image", name="a.png", content=image_bytes())
     with django_capture_on_commit_callbacks(execute=True):
         content_delete(item=document, actor=customer)
-    assert bucket.keys() == {clip.file.name for clip in clips} | {image.file.name}
+    assert bucket.objects() == {clip.file.name for clip in clips} | {image.file.name}
     with django_capture_on_commit_callbacks(execute=True):
         optional_kind_refuse(subject=customer, kind="voice_clips", actor=customer)
-    assert bucket.keys() == {image.file.name}
+    assert bucket.objects() == {image.file.name}
 
 
 def test_an_erasure_removes_every_object_of_the_subject(bucket, customer, other_customer):
     mine = [uploaded_item(customer, "document", name=f"{n}.pdf", content=pdf_bytes()) for n in range(3)]
     theirs = uploaded_item(other_customer)
-    assert len(bucket.keys()) == 4
+    assert len(bucket.objects()) == 4
     run = erasure_start(subject=customer, actor=ACTOR, reason="test erasure on object storage")
     run = erasure_carry_out_here(run)
     assert run.status in (ErasureRun.Status.COMPLETED, ErasureRun.Status.PARTIAL), run.last_error
-    assert bucket.keys() == {theirs.file.name}
+    assert bucket.objects() == {theirs.file.name}
     assert not ContentItem.objects.filter(pk__in=[item.pk for item in mine]).exists()
     assert run.certificate["files_deleted"] >= 3
     assert run.certificate["files_pending"] == 0
@@ -189,8 +189,8 @@ def test_a_storage_that_is_away_leaves_the_file_owed_until_it_is_back(
         optional_kind_refuse(subject=customer, kind="voice_clips", actor=customer)
     job = Job.objects.get(kind=CONTENT_FILE_JOB, target=clip.file.name)
     assert job.state == Job.State.QUEUED
-    assert clip.file.name in bucket.keys()  # still there: the storage was away
+    assert clip.file.name in bucket.objects()  # still there: the storage was away
 
     _point_content_at(settings, monkeypatch, live_options)
     assert job_run(job_id=job.pk).state == Job.State.DONE
-    assert clip.file.name not in bucket.keys()
+    assert clip.file.name not in bucket.objects()

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.http import AuthenticatedHttpRequest
@@ -42,9 +46,7 @@ def _page(request: AuthenticatedHttpRequest, form: ContentUploadForm, *, status:
         {"kind": kind, "label": label, "items": [item for item in items if item.kind == kind]}
         for kind, label in ContentItem.Kind.choices
     ]
-    optional = [
-        {"kind": kind, "label": label, "refused": kind in refused} for kind, label in OptionalKind.choices
-    ]
+    optional = [{"kind": kind, "label": label, "refused": kind in refused} for kind, label in OptionalKind.choices]
     context = {"form": form, "sections": sections, "optional": optional, "has_items": bool(items)}
     return render(request, "service_data/content.html", context, status=status)
 
@@ -55,10 +57,44 @@ def content(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _page(request, ContentUploadForm())
 
 
+class UploadCap(FileUploadHandler):
+    """Stops reading a file once it passes the largest size any kind accepts, so an endless
+    upload cannot fill the disk with a temporary file before the service refuses it; the
+    view then says the file is too large. (Each kind's own limit is the service's.)"""
+
+    def __init__(self, request, cap: int) -> None:
+        super().__init__(request)
+        self.cap = cap
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        if start + len(raw_data) > self.cap:
+            self.request.content_upload_too_large = True  # type: ignore[union-attr]
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # the next handlers (memory, then temporary file) keep the file
+
+
 @login_required
+@csrf_exempt  # the upload handlers must be set before the CSRF check reads the body…
 @require_POST
 def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
+    request.upload_handlers.insert(0, UploadCap(request, max(settings.CONTENT_UPLOAD_MAX_BYTES.values())))
+    return _upload(request)
+
+
+@csrf_protect  # …so the check is made here, as for every other form
+def _upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ContentUploadForm(request.POST, request.FILES)
+    if getattr(request, "content_upload_too_large", False):
+        form.is_valid()
+        form.errors.pop("file", None)
+        limit = max(settings.CONTENT_UPLOAD_MAX_BYTES.values())
+        form.add_error(
+            "file", _("The file is too large: no file may be over %(limit)s.") % {"limit": filesizeformat(limit)}
+        )
+        return _page(request, form, status=400)
     if form.is_valid():
         try:
             item = content_upload(
@@ -80,7 +116,7 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def download(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
+def download(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse | FileResponse:
     """The owner's own file, as a download: never shown inline, never sniffed, never scripted,
     and never a link into the storage (the portal reads it and passes it on)."""
     item = content_item_get_for_owner(reference=reference, owner=request.user)
