@@ -194,3 +194,37 @@ def test_a_storage_that_is_away_leaves_the_file_owed_until_it_is_back(
     _point_content_at(settings, monkeypatch, live_options)
     assert job_run(job_id=job.pk).state == Job.State.DONE
     assert clip.file.name not in bucket.objects()
+
+
+@pytest.mark.worker  # another process: production settings are read at start-up
+def test_production_puts_content_on_object_storage_only_when_a_bucket_is_named():
+    from tests.core.test_settings import PRODUCTION_ENV, run_manage
+
+    code = (
+        "from apps.service_data.models import ContentItem;"
+        "s = ContentItem._meta.get_field('file').storage;"
+        "print(type(s).__name__, getattr(s, 'bucket_name', '-'), getattr(s, 'endpoint_url', '-'),"
+        " getattr(s, 'default_acl', '-'), getattr(s, 'file_overwrite', '-'), s.url('content/ab/x.pdf'))"
+    )
+    bucket_env = {
+        **PRODUCTION_ENV,
+        "CONTENT_STORAGE_BUCKET": "customer-files",
+        "CONTENT_STORAGE_ENDPOINT_URL": "https://objects.example.net",
+        "CONTENT_STORAGE_ACCESS_KEY_ID": "key-id",
+        "CONTENT_STORAGE_SECRET_ACCESS_KEY": "key-secret",
+    }
+    on_s3 = run_manage("shell", "--no-imports", "-c", code, env=bucket_env)
+    assert on_s3.returncode == 0, on_s3.stderr
+    assert on_s3.stdout.split() == [
+        "PrivateS3Storage",
+        "customer-files",
+        "https://objects.example.net",
+        "private",
+        "False",
+        "/private-not-served/content/ab/x.pdf",
+    ]
+    on_disk = run_manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
+    assert on_disk.returncode == 0, on_disk.stderr
+    assert on_disk.stdout.split()[0] == "FileSystemStorage"
+    checked = run_manage("check", "--deploy", "--fail-level", "WARNING", env=bucket_env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
