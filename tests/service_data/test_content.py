@@ -429,3 +429,23 @@ def test_the_upload_still_checks_the_csrf_token(customer):
     )
     assert response.status_code == 403
     assert not ContentItem.objects.exists()
+
+
+# --- Shared posts -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("persona", "status"), [("customer", 302), ("other_customer", 404)])
+def test_only_the_author_deletes_a_shared_post_and_its_picture_stays(client_as, customer, persona, status):
+    picture = uploaded_item(customer, "image", name="a.png", content=image_bytes(), title="Sunset")
+    post = SharedPost.objects.create(author=customer, text="Look at this sunset", picture=picture)
+    client = client_as(persona)
+    if persona == "customer":
+        page = html(client.get(CONTENT_URL))
+        assert "Look at this sunset" in page
+        assert "with the picture “Sunset”" in page
+    url = reverse("service_data:shared_post_delete", args=[post.reference])
+    assert client.post(url).status_code == status
+    assert SharedPost.objects.filter(pk=post.pk).exists() is (persona != "customer")
+    if persona == "customer":
+        assert not SharedPost.history.filter(id=post.pk).exists()
+        assert ContentItem.objects.filter(pk=picture.pk).exists()

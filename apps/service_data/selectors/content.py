@@ -13,7 +13,14 @@ from uuid import UUID
 from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
-from apps.service_data.models import CalendarEntry, ContentItem, LocationRecord, OptionalKind, OptionalKindRefusal
+from apps.service_data.models import (
+    CalendarEntry,
+    ContentItem,
+    LocationRecord,
+    OptionalKind,
+    OptionalKindRefusal,
+    SharedPost,
+)
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -40,6 +47,14 @@ def content_items_for_owner(*, owner: User, kind: str | None = None) -> QuerySet
 def content_item_get_for_owner(*, reference: UUID, owner: User) -> ContentItem:
     # 404, not 403, for another customer's file: no hint that it exists.
     return get_object_or_404(ContentItem, reference=reference, owner=owner)
+
+
+def shared_posts_for_author(*, author: User) -> QuerySet[SharedPost]:
+    return SharedPost.objects.filter(author=author).select_related("picture").order_by("-created_at", "-pk")
+
+
+def shared_post_get_for_author(*, reference: UUID, author: User) -> SharedPost:
+    return get_object_or_404(SharedPost.objects.select_related("picture"), reference=reference, author=author)
 
 
 @dataclass(frozen=True)

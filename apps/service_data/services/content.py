@@ -152,6 +152,13 @@ def content_delete(*, item: ContentItem, actor: User | SystemActor) -> Deleted:
     return _delete_rows(ContentItem.objects.filter(pk=item.pk), subject=item.owner, actor=actor)
 
 
+@transaction.atomic
+def shared_post_delete(*, post: SharedPost, actor: User | SystemActor) -> Deleted:
+    """The customer deletes something they shared, with its history; its picture stays among
+    their files (they delete it there if they wish)."""
+    return _delete_rows(SharedPost.objects.filter(pk=post.pk), subject=post.author, actor=actor)
+
+
 def _delete_rows(rows: models.QuerySet, *, subject: User, actor: User | SystemActor) -> Deleted:
     entry = entry_for(rows.model)
     assert entry is not None, f"{rows.model._meta.label} is not in the personal-data registry"

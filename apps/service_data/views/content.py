@@ -27,12 +27,15 @@ from apps.service_data.selectors.content import (
     content_items_for_owner,
     optional_kind_holdings,
     optional_kinds_refused,
+    shared_post_get_for_author,
+    shared_posts_for_author,
 )
 from apps.service_data.services.content import (
     content_delete,
     content_upload,
     optional_kind_allow,
     optional_kind_refuse,
+    shared_post_delete,
 )
 
 # Every type an upload can be kept under; anything else is served as bytes.
@@ -47,7 +50,8 @@ def _page(request: AuthenticatedHttpRequest, form: ContentUploadForm, *, status:
         for kind, label in ContentItem.Kind.choices
     ]
     optional = [{"kind": kind, "label": label, "refused": kind in refused} for kind, label in OptionalKind.choices]
-    context = {"form": form, "sections": sections, "optional": optional, "has_items": bool(items)}
+    posts = list(shared_posts_for_author(author=request.user))
+    context = {"form": form, "sections": sections, "posts": posts, "optional": optional}
     return render(request, "service_data/content.html", context, status=status)
 
 
@@ -155,6 +159,22 @@ def delete(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
     return render(request, "service_data/content_delete.html", {"item": item})
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_delete(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
+    post = shared_post_get_for_author(reference=reference, author=request.user)
+    if request.method == "POST":
+        outcome = shared_post_delete(post=post, actor=request.user)
+        if outcome.held:
+            messages.warning(
+                request, _("We must keep this post for now under a legal obligation; it will be deleted after.")
+            )
+        else:
+            messages.success(request, _("Your post was deleted."))
+        return redirect("service_data:content")
+    return render(request, "service_data/content_post_delete.html", {"post": post})
+
+
 def _optional_kind(kind: str) -> OptionalKind:
     if kind not in OptionalKind.values:
         raise Http404
@@ -203,6 +223,7 @@ urlpatterns: list[URLPattern] = [
     path("account/service/content/upload/", upload, name="content_upload"),
     path("account/service/content/<uuid:reference>/download/", download, name="content_download"),
     path("account/service/content/<uuid:reference>/delete/", delete, name="content_delete"),
+    path("account/service/shared/<uuid:reference>/delete/", post_delete, name="shared_post_delete"),
     path("account/service/optional/<slug:kind>/refuse/", refuse, name="optional_refuse"),
     path("account/service/optional/<slug:kind>/allow/", allow, name="optional_allow"),
 ]
