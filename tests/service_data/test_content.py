@@ -449,3 +449,18 @@ def test_only_the_author_deletes_a_shared_post_and_its_picture_stays(client_as, 
     if persona == "customer":
         assert not SharedPost.history.filter(id=post.pk).exists()
         assert ContentItem.objects.filter(pk=picture.pk).exists()
+
+
+def test_a_file_larger_than_the_form_data_limit_goes_through(client_as, customer, settings):
+    """DATA_UPLOAD_MAX_MEMORY_SIZE caps form fields, not files; past FILE_UPLOAD_MAX_MEMORY_SIZE
+    the file arrives in a temporary file, not in memory."""
+    content = b"a line of plain text\n" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 21 + 5000)
+    assert len(content) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert len(content) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+    response = client_as("customer").post(
+        reverse("service_data:content_upload"), {"kind": "document", "file": upload_file("big.txt", content)}
+    )
+    assert response.status_code == 302
+    item = ContentItem.objects.get(owner=customer)
+    assert item.size == len(content)
+    assert item.sha256 == hashlib.sha256(content).hexdigest()
