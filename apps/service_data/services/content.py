@@ -55,7 +55,6 @@ CONTENT_FILE_JOB = "service_data.content_file_delete"
 # --- Uploads ------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def content_upload(
     *, owner: User, kind: str, title: str, uploaded_file: UploadedFile, actor: User | SystemActor
 ) -> ContentItem:
@@ -65,6 +64,10 @@ def content_upload(
     The file is read in chunks, never whole: its SHA-256 and size are computed as it streams
     (a large upload is already a temporary file on disk: Django's TemporaryFileUploadHandler).
     Errors are ValidationErrors keyed by the form field they concern.
+
+    Not one transaction: the bytes travel to storage with no database lock held (SQLite's
+    writers would all wait for a 2 GB video); the row and its history are saved together
+    after (apps/core/files.save_with_file), and the file deleted if they cannot be.
     """
     if kind not in ContentItem.Kind.values:
         raise ValidationError({"kind": _("Choose what kind of file this is.")})
