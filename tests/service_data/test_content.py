@@ -464,3 +464,25 @@ def test_a_file_larger_than_the_form_data_limit_goes_through(client_as, customer
     item = ContentItem.objects.get(owner=customer)
     assert item.size == len(content)
     assert item.sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_a_refusal_made_while_the_file_travels_deletes_that_upload_too(
+    customer, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The refusal commits between the upload's first check and its row: the upload sees it
+    after saving, and its file goes at once."""
+    from apps.core import files
+
+    real_save = files.save_with_file
+
+    def refused_meanwhile(instance, field, filename, content):
+        optional_kind_refuse(subject=customer, kind="voice_clips", actor=customer)
+        return real_save(instance, field, filename, content)
+
+    monkeypatch.setattr("apps.service_data.services.content.save_with_file", refused_meanwhile)
+    before = set(_stored_names())
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as refused:
+        uploaded_item(customer)
+    assert refused.value.error_dict["kind"][0].code == "refused"
+    assert not ContentItem.objects.filter(owner=customer).exists()
+    assert set(_stored_names()) == before

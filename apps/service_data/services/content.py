@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
@@ -73,10 +74,7 @@ def content_upload(
         raise ValidationError({"kind": _("Choose what kind of file this is.")})
     optional = ContentItem.OPTIONAL.get(ContentItem.Kind(kind))
     if optional is not None and optional_kind_refused(owner, optional):
-        message = _(
-            "You chose not to give us %(kind)s. To upload one, allow them again under “Optional data” on this page."
-        ) % {"kind": OptionalKind(optional).label.lower()}
-        raise ValidationError({"kind": ValidationError(message, code="refused")})
+        raise _refused(optional)
     limit = settings.CONTENT_UPLOAD_MAX_BYTES[kind]
     if uploaded_file.size is not None and uploaded_file.size > limit:
         raise ValidationError({"file": ValidationError(_too_large(kind, limit), code="too_large")})
@@ -108,7 +106,30 @@ def content_upload(
     uploaded_file.seek(0)
     # The stored name is random (content_path); the extension is the one of the detected type.
     save_with_file(item, "file", f"upload{ALLOWED_TYPES[kind][content_type]}", uploaded_file)
+    if optional is not None:
+        # Refused while the file travelled: it goes again at once. Both this check and the
+        # refusal lock the account's row, so one of them always sees the other.
+        with transaction.atomic():
+            _lock_subject(owner)
+            if optional_kind_refused(owner, optional):
+                _delete_rows(ContentItem.objects.filter(pk=item.pk), subject=owner, actor=actor)
+                refused = True
+            else:
+                refused = False
+        if refused:
+            raise _refused(optional)
     return item
+
+
+def _refused(optional: str) -> ValidationError:
+    message = _(
+        "You chose not to give us %(kind)s. To upload one, allow them again under “Optional data” on this page."
+    ) % {"kind": OptionalKind(optional).label.lower()}
+    return ValidationError({"kind": ValidationError(message, code="refused")})
+
+
+def _lock_subject(subject: User) -> None:
+    get_user_model()._base_manager.select_for_update().filter(pk=subject.pk).first()
 
 
 def _digest(uploaded_file: UploadedFile, *, text: bool) -> tuple[str, int, bool]:
@@ -227,6 +248,7 @@ def optional_kind_refuse(*, subject: User, kind: str, actor: User | SystemActor)
     files after the commit, and nothing more of it is taken until they allow it again."""
     if kind not in OptionalKind.values:
         raise ValidationError({"kind": _("There is no such optional data.")})
+    _lock_subject(subject)  # an upload of this kind under way checks again (content_upload)
     if not optional_kind_refused(subject, kind):
         refusal = OptionalKindRefusal(subject=subject, kind=kind)
         record_actor(refusal, actor=actor, reason="refused by the customer")
