@@ -101,6 +101,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "usersessions.view_*",
         "admin.view_logentry",
         "auth.view_group",
+        # The reference service app (issue 20): officers read what the service holds; nothing
+        # there is changed from the admin.
+        "service_data.view_*",
     ),
     # Reads customer records to help them; no export, erasure, disclosures or history.
     # No subject requests either: complaints and the reasons behind erasure or rectification

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.files import File
-from django.db import models
+from django.db import models, transaction
 
 
 def save_with_file(instance: models.Model, field: str, filename: str, content: File) -> models.Model:
@@ -11,13 +11,18 @@ def save_with_file(instance: models.Model, field: str, filename: str, content: F
 
     If the row cannot be saved, the file just written is deleted, so no file is left without
     its row. (A transaction rolled back later is the caller's to handle: attach last.)
+
+    The file is written before any transaction of this function's own: a caller outside one
+    (a large upload) holds no database lock while the bytes travel to storage; the row and
+    what its save writes along (its history) are saved together.
     """
     file = getattr(instance, field)
     file.save(filename, content, save=False)
     name, storage = file.name, file.storage
     try:
-        instance.full_clean()
-        instance.save()
+        with transaction.atomic():
+            instance.full_clean()
+            instance.save()
     except Exception:
         storage.delete(name)
         raise

@@ -21,3 +21,6 @@ class ServiceDataConfig(AppConfig):
         register_nav_item(
             NavItem("service", _("Your data in our service"), "service_data:overview", 42, covers_subpages=True)
         )
+
+        # --- content: the job that deletes a deleted item's stored file (tasks.py) ---
+        from apps.service_data import tasks  # noqa: F401

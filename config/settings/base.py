@@ -265,6 +265,15 @@ PROFILE_PICTURE_MAX_BYTES = 2 * 1024 * 1024
 PROFILE_PICTURE_MAX_PIXELS = 4096 * 4096
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Customers' uploads (apps/service_data, content): the largest file of each kind. Files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file while they arrive, never into memory;
+# DATA_UPLOAD_MAX_MEMORY_SIZE counts form fields only, not files, so it does not cap these.
+CONTENT_UPLOAD_MAX_BYTES = {
+    "document": env.int("CONTENT_MAX_DOCUMENT_BYTES", default=50 * 1024 * 1024),
+    "image": env.int("CONTENT_MAX_IMAGE_BYTES", default=20 * 1024 * 1024),
+    "voice_clip": env.int("CONTENT_MAX_VOICE_CLIP_BYTES", default=25 * 1024 * 1024),
+    "video": env.int("CONTENT_MAX_VIDEO_BYTES", default=2 * 1024 * 1024 * 1024),
+}
 
 # --- Email ------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Privacy Portal <privacy@portal.example>")

@@ -56,6 +56,25 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- Customers' files (apps/service_data) -------------------------------------
+# On S3-compatible object storage when a bucket is named (AWS S3, MinIO, Ceph…), private
+# objects and no links into the bucket (apps/core/storage.py); the filesystem otherwise.
+if env("CONTENT_STORAGE_BUCKET", default=""):
+    STORAGES["content"] = {
+        "BACKEND": "apps.core.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": env("CONTENT_STORAGE_BUCKET"),
+            # Empty means AWS itself; set it for MinIO and other S3-compatible services.
+            "endpoint_url": env("CONTENT_STORAGE_ENDPOINT_URL", default="") or None,
+            "region_name": env("CONTENT_STORAGE_REGION", default="") or None,
+            # Empty keys fall back to boto3's own chain (instance role, AWS_* variables).
+            "access_key": env("CONTENT_STORAGE_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("CONTENT_STORAGE_SECRET_ACCESS_KEY", default="") or None,
+            "location": env("CONTENT_STORAGE_PREFIX", default=""),
+            "addressing_style": env("CONTENT_STORAGE_ADDRESSING_STYLE", default="") or None,
+        },
+    }
+
 # --- Email ------------------------------------------------------------------
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")

@@ -1,0 +1,1 @@
+"""Rules of the service data that need no database, one module per sub-domain."""

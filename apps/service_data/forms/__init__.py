@@ -1,0 +1,1 @@
+"""Forms of the service data pages, one module per sub-domain."""

@@ -1,0 +1,100 @@
+"""Real files of each kind, made in the test (no fixtures on disk), and a way to upload them.
+
+Each is the smallest file that is truly of its type: a WAV written by the ``wave`` module, an
+Ogg page holding an Opus header, a ZIP laid out as DOCX or ODT, images drawn by Pillow.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import wave
+import zipfile
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from apps.core.actors import SystemActor
+from apps.service_data.services.content import content_upload
+
+
+def wav_bytes(seconds: float = 0.1, rate: int = 8000) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as clip:
+        clip.setnchannels(1)
+        clip.setsampwidth(2)
+        clip.setframerate(rate)
+        clip.writeframes(b"\x00\x01" * int(seconds * rate))
+    return out.getvalue()
+
+
+def _ogg_page(packet: bytes) -> bytes:
+    header = b"OggS" + bytes([0, 2]) + b"\x00" * 8 + struct.pack("<II", 1, 0) + b"\x00" * 4
+    return header + bytes([1, len(packet)]) + packet
+
+
+def opus_bytes() -> bytes:
+    return _ogg_page(b"OpusHead" + bytes([1, 1]) + struct.pack("<HIhB", 312, 48000, 0, 0))
+
+
+def theora_bytes() -> bytes:
+    """An Ogg file that carries video, not audio."""
+    return _ogg_page(b"\x80theora" + b"\x00" * 34)
+
+
+def image_bytes(fmt: str = "PNG") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (6, 6), (20, 120, 200)).save(out, format=fmt)
+    return out.getvalue()
+
+
+def pdf_bytes() -> bytes:
+    return b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def docx_bytes() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("_rels/.rels", "<Relationships/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+def odt_bytes() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:document-content/>")
+    return out.getvalue()
+
+
+def zip_bytes() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("notes.txt", "not a document")
+    return out.getvalue()
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def mp4_bytes(brand: bytes = b"isom", compatible: bytes = b"isommp41") -> bytes:
+    return _box(b"ftyp", brand + b"\x00\x00\x00\x00" + compatible) + _box(b"mdat", b"\x00" * 64)
+
+
+def webm_bytes() -> bytes:
+    return bytes.fromhex("1a45dfa39f4282") + b"\x84webm" + b"\x00" * 64
+
+
+def upload_file(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def uploaded_item(owner, kind: str = "voice_clip", *, name: str = "clip.wav", content: bytes | None = None, title=""):
+    """A content item made the way a customer makes one: through the upload service."""
+    content = wav_bytes() if content is None else content
+    return content_upload(
+        owner=owner, kind=kind, title=title, uploaded_file=upload_file(name, content), actor=SystemActor("tests")
+    )
