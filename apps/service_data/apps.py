@@ -21,3 +21,17 @@ class ServiceDataConfig(AppConfig):
         register_nav_item(
             NavItem("service", _("Your data in our service"), "service_data:overview", 42, covers_subpages=True)
         )
+        self._register_staff_access()
+
+    @staticmethod
+    def _register_staff_access() -> None:
+        # Staff content access (P-24): the customer's files, posts, calendar and support notes
+        # on the disclosures app's staff page, a logged view that opens one file, and the
+        # customer's Staff access page saying which file was opened.
+        from apps.disclosures.selectors.access import register_content_sections, register_staff_look_describer
+        from apps.service_data.admin.staff_access import register_site_views
+        from apps.service_data.selectors.staff_access import content_sections, describe_staff_looks
+
+        register_content_sections(content_sections)
+        register_staff_look_describer(describe_staff_looks)
+        register_site_views()
