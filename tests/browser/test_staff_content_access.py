@@ -93,7 +93,8 @@ def test_an_agent_opens_a_customers_document_under_a_grant_and_the_customer_sees
     customer_page.get_by_role("button", name="End access now").click()
     expect(customer_page.locator("main")).to_contain_text("Access ended")
     refused = agent.goto(file_page)
-    assert refused is not None and refused.status == 403
+    assert refused is not None
+    assert refused.status == 403
     expect(agent.locator("#content")).to_contain_text("no open access")
     assert events.count() == 1
 

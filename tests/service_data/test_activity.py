@@ -48,7 +48,8 @@ def test_usage_without_sign_ins_keeps_an_account_from_the_inactivity_purge():
     # Ten months on, the customer uses a feature from the app; they never sign in again.
     with time_machine.travel(START + relativedelta(months=10), tick=False):
         event = usage_record(owner=user_of_the_app, feature="playlists", action="shuffle")
-    assert event.pk and UsageEvent.objects.filter(owner=user_of_the_app).count() == 1
+    assert event.pk
+    assert UsageEvent.objects.filter(owner=user_of_the_app).count() == 1
     user_of_the_app.refresh_from_db()
     assert user_of_the_app.last_seen_at == START + relativedelta(months=10)
     assert user_of_the_app.last_login is None or user_of_the_app.last_login < START + timedelta(days=1)
@@ -100,7 +101,7 @@ def test_location_is_recorded_until_refused(customer):
     assert LocationRecord.objects.filter(owner=customer).count() == 1
 
 
-@pytest.mark.parametrize("lat, lon", [(91, 0), (0, 181), ("north", 0), ("NaN", 0)])
+@pytest.mark.parametrize(("lat", "lon"), [(91, 0), (0, 181), ("north", 0), ("NaN", 0)])
 def test_location_refuses_impossible_places(customer, lat, lon):
     with pytest.raises(ValidationError):
         location_record(owner=customer, latitude=lat, longitude=lon)
@@ -183,7 +184,8 @@ def test_pages_show_only_the_customers_own_rows(client_as, customer, other_custo
     product_configuration_set(owner=customer, settings={"theme": "dark"}, actor=customer)
     client = client_as("customer")
     usage = client.get(reverse("service_data:usage")).content.decode()
-    assert "mine-feature" in usage and "their-feature" not in usage
+    assert "mine-feature" in usage
+    assert "their-feature" not in usage
     assert "+447700900999" not in client.get(reverse("service_data:calls")).content.decode()
     assert "48.858400" not in client.get(reverse("service_data:location")).content.decode()
     assert "dark" in client.get(reverse("service_data:product_settings")).content.decode()
@@ -195,7 +197,8 @@ def test_the_overview_counts_each_kind_and_links_its_page(client_as, customer):
     text = client_as("customer").get(reverse("service_data:overview")).content.decode()
     for label in ("Files and posts", "Calendar", "Location", "Product settings", "Feature usage", "Calls"):
         assert label in text
-    assert "Support conversations" in text and "Billing" in text
+    assert "Support conversations" in text
+    assert "Billing" in text
     assert "2 items" in text
     for name in PAGES[1:]:
         assert f'href="{reverse(name)}"' in text

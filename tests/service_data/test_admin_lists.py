@@ -39,7 +39,7 @@ def test_officers_read_every_list_and_change_nothing(client_as, rows, model):
 
 
 @pytest.mark.parametrize(
-    "persona, model, status",
+    ("persona", "model", "status"),
     [
         ("support_agent", "supportcommunication", 200),
         ("support_agent", "calendarentry", 403),

@@ -55,7 +55,7 @@ def google() -> Iterator[tuple[FakeGoogle, str]]:
     state = FakeGoogle()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's name)
+        def do_GET(self):
             url = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             state.requests.append((url.path, query, self.headers.get("Authorization", "")))
@@ -142,7 +142,9 @@ def test_it_imports_every_page_of_events_with_the_token_only_in_the_header(googl
     # The real API's request: the primary calendar, single events, the page token followed.
     assert [path for path, _query, _auth in state.requests] == ["/calendar/v3/calendars/primary/events"] * 2
     first, second = state.requests[0][1], state.requests[1][1]
-    assert first["singleEvents"] == "true" and "pageToken" not in first and second["pageToken"] == "1"
+    assert first["singleEvents"] == "true"
+    assert "pageToken" not in first
+    assert second["pageToken"] == "1"
     assert ACCESS_TOKEN not in " ".join(path + json.dumps(query) for path, query, _auth in state.requests)
     # Nothing of ours stored the token: it is in allauth's row only (deleted by its retention rule).
     for entry in entries.values():
@@ -182,7 +184,7 @@ def test_without_a_live_token_the_customer_is_told_to_sign_in_again(google, goog
     assert state.requests == []
 
 
-@pytest.mark.parametrize("status, words", [(401, "did not accept"), (503, "answered with an error")])
+@pytest.mark.parametrize(("status", "words"), [(401, "did not accept"), (503, "answered with an error")])
 def test_googles_errors_become_clear_messages(google, google_customer, status, words):
     state, _url = google
     state.status = status
@@ -207,9 +209,12 @@ def test_the_page_imports_lists_and_deletes(client_as, google, google_customer, 
     response = client.post(reverse("service_data:calendar_import"), follow=True)
     text = response.content.decode()
     assert "Calendar imported: 3 new, 0 updated, 0 removed." in text
-    assert "Dentist" in text and "Team lunch" in text
+    assert "Dentist" in text
+    assert "Team lunch" in text
 
-    theirs = CalendarEntry.objects.create(owner=other_customer, source="manual", title="Theirs", starts_at=timezone.now())
+    theirs = CalendarEntry.objects.create(
+        owner=other_customer, source="manual", title="Theirs", starts_at=timezone.now()
+    )
     delete_theirs = reverse("service_data:calendar_delete", kwargs={"reference": theirs.reference})
     assert client.post(delete_theirs).status_code == 404
     dentist = CalendarEntry.objects.get(external_id="evt1")

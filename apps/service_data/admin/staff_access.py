@@ -8,7 +8,7 @@ every request, not when the link was shown: a revoked or expired grant opens not
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -54,7 +54,7 @@ def register_site_views() -> None:
 
 @never_cache
 @require_GET
-def staff_content_file(request: AuthenticatedHttpRequest, reference, item) -> HttpResponse:
+def staff_content_file(request: AuthenticatedHttpRequest, reference, item) -> HttpResponseBase:
     customer = content_access_customer_get_by_reference(reference=reference)
     grant = content_access_active(staff=request.user, customer=customer)
     if grant is None:

@@ -38,7 +38,9 @@ def _url(name: str) -> str:
 
 
 def service_data_summary(*, owner: User) -> list[KindSummary]:
-    settings_count = len(ProductConfiguration.objects.filter(owner=owner).values_list("settings", flat=True).first() or {})
+    settings_count = len(
+        ProductConfiguration.objects.filter(owner=owner).values_list("settings", flat=True).first() or {}
+    )
     return [
         KindSummary(
             "content",

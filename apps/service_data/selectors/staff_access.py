@@ -17,10 +17,10 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import Http404
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.core.clock import organisation_time
 from apps.disclosures.models import StaffAccessEvent
 from apps.disclosures.selectors.access import ContentRow, ContentSection
 from apps.service_data.models import CalendarEntry, ContentItem, SharedPost, SupportCommunication
@@ -34,7 +34,8 @@ _OPENED_ITEM = re.compile(r"/files/(?P<item>[0-9a-f-]{36})/")
 
 
 def _when(moment) -> str:
-    return date_format(localtime(moment), "SHORT_DATETIME_FORMAT") if moment else ""
+    # Staff read the organisation's wall clock, as everywhere in the admin.
+    return date_format(organisation_time(moment), "SHORT_DATETIME_FORMAT") if moment else ""
 
 
 def _size(size: int) -> str:
@@ -82,9 +83,7 @@ def content_sections(*, customer: User, staff: User) -> list[ContentSection]:
             title=_("Calendar"),
             columns=(_("Starts"), _("Ends"), _("Title"), _("Place"), _("Source")),
             rows=[
-                ContentRow(
-                    cells=(_when(e.starts_at), _when(e.ends_at), e.title, e.location, e.get_source_display())
-                )
+                ContentRow(cells=(_when(e.starts_at), _when(e.ends_at), e.title, e.location, e.get_source_display()))
                 for e in entries[:ROWS_PER_SECTION]
             ],
             total=entries.count(),
@@ -152,4 +151,3 @@ def describe_staff_looks(events: Sequence[StaffAccessEvent]) -> dict[int, str]:
                 "title": item.title,
             }
     return words
-

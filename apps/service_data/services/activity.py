@@ -42,7 +42,9 @@ def _moment(at: datetime | None) -> datetime:
 @transaction.atomic
 def usage_record(*, owner: User, feature: str, action: str, at: datetime | None = None) -> UsageEvent:
     """One use of a feature by ``owner`` (the actor: the customer's own device or session)."""
-    event = UsageEvent(owner=owner, feature=(feature or "").strip(), action=(action or "").strip(), occurred_at=_moment(at))
+    event = UsageEvent(
+        owner=owner, feature=(feature or "").strip(), action=(action or "").strip(), occurred_at=_moment(at)
+    )
     event.full_clean(exclude=["owner"])
     event.save()
     # The usage counts as being seen: at most one write a day (LAST_SEEN_RESOLUTION), and only
@@ -100,7 +102,9 @@ def product_configuration_set(*, owner: User, settings: dict, actor: User | Syst
     try:
         size = len(json.dumps(settings).encode())
     except (TypeError, ValueError) as exc:
-        raise ValidationError(_("Product settings must be plain values (text, numbers, true or false, lists).")) from exc
+        raise ValidationError(
+            _("Product settings must be plain values (text, numbers, true or false, lists).")
+        ) from exc
     if size > CONFIGURATION_MAX_BYTES:
         raise ValidationError(_("Product settings are limited to %(size)d bytes.") % {"size": CONFIGURATION_MAX_BYTES})
     configuration, _created = ProductConfiguration.objects.select_for_update().get_or_create(owner=owner)

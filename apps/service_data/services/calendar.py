@@ -86,7 +86,10 @@ def calendar_import_google(*, owner: User, transport: Transport | None = None) -
     """Bring ``owner``'s Google Calendar events in (idempotent: Google's event id is the key)."""
     if kind_refused(owner=owner, kind=OptionalKind.CALENDAR):
         raise CalendarImportError(
-            _("You chose not to give us your calendar, so nothing was imported. You can allow it again in Your Account.")
+            _(
+                "You chose not to give us your calendar, so nothing was imported. "
+                "You can allow it again in Your Account."
+            )
         )
     token = google_token(owner=owner)
     if token is None:

@@ -78,4 +78,3 @@ urlpatterns: list[URLPattern] = [
     path("account/service/usage/", usage, name="usage"),
     path("account/service/calls/", calls, name="calls"),
 ]
-
