@@ -22,6 +22,7 @@ class ServiceDataConfig(AppConfig):
             NavItem("service", _("Your data in our service"), "service_data:overview", 42, covers_subpages=True)
         )
         self._register_staff_access()
+        self._connect_calendar_import()
 
     @staticmethod
     def _register_staff_access() -> None:
@@ -35,3 +36,12 @@ class ServiceDataConfig(AppConfig):
         register_content_sections(content_sections)
         register_staff_look_describer(describe_staff_looks)
         register_site_views()
+
+    @staticmethod
+    def _connect_calendar_import() -> None:
+        # P-02: a Google sign-in with calendar access imports the calendar while the token lives.
+        from allauth.account.signals import user_logged_in
+
+        from apps.service_data.signals import import_calendar_on_google_sign_in
+
+        user_logged_in.connect(import_calendar_on_google_sign_in, dispatch_uid="service_data.calendar_import")

@@ -234,3 +234,51 @@ def test_the_page_explains_when_import_is_not_possible(client_as, customer, sett
     response = client.post(reverse("service_data:calendar_import"), follow=True)
     assert "Sign in with Google again" in response.content.decode()
     assert client_as("anonymous").get(reverse("service_data:calendar")).status_code == 302
+
+
+# --- A Google sign-in queues one import ------------------------------------------------------
+
+
+def _sign_in_signal(user, account=None) -> None:
+    """What allauth's ``user_logged_in`` hands our receiver (the other receivers need a full
+    request, which the receiver does not read)."""
+    from allauth.account.signals import user_logged_in
+    from allauth.socialaccount.models import SocialLogin
+
+    from apps.service_data.signals import import_calendar_on_google_sign_in
+
+    assert any(key[0] == "service_data.calendar_import" for key, *_rest in user_logged_in.receivers)
+    extra = {"sociallogin": SocialLogin(account=account, user=user)} if account is not None else {}
+    import_calendar_on_google_sign_in(sender=type(user), request=None, user=user, **extra)
+
+
+def test_a_google_sign_in_queues_the_import_and_the_task_imports(
+    google, google_customer, django_capture_on_commit_callbacks
+):
+    from apps.service_data.tasks import calendar_import_task
+
+    account = SocialAccount.objects.get(user=google_customer)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        _sign_in_signal(google_customer, account)
+    assert len(queued) == 1
+    assert calendar_import_task.apply(args=[google_customer.pk]).get() == "created 3, updated 0, removed 0"
+    assert CalendarEntry.objects.filter(owner=google_customer).count() == 3
+    # Run again (a retried message): nothing doubles.
+    assert calendar_import_task.apply(args=[google_customer.pk]).get() == "created 0, updated 0, removed 0"
+
+
+def test_other_sign_ins_and_refused_calendars_queue_nothing(
+    google, google_customer, django_capture_on_commit_callbacks
+):
+    from apps.service_data.tasks import calendar_import_task
+
+    account = SocialAccount.objects.get(user=google_customer)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        _sign_in_signal(google_customer)  # email and password
+        facebook = SocialAccount(user=google_customer, provider="facebook", uid="42")
+        _sign_in_signal(google_customer, facebook)
+        OptionalKindRefusal.objects.create(subject=google_customer, kind="calendar")
+        _sign_in_signal(google_customer, account)
+    assert queued == []
+    assert calendar_import_task.apply(args=[google_customer.pk]).get() == "skipped"
+    assert not CalendarEntry.objects.exists()
