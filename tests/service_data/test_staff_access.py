@@ -179,3 +179,23 @@ def _permissions(*names: str):
     for name in names:
         app_label, codename = name.split(".")
         yield Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def test_the_customers_page_names_the_files_in_a_constant_number_of_queries(
+    client_as, agent, customer, django_assert_max_num_queries
+):
+    approved_grant(agent, customer)
+    staff_client = client_as("support_agent")
+    customer_client = client_as("customer")
+
+    def open_files(count: int) -> None:
+        for number in range(count):
+            staff_client.get(file_url(customer, store_document(customer, title=f"Scan {number}")))
+
+    open_files(2)
+    with django_assert_max_num_queries(30) as few:
+        customer_client.get(CUSTOMER_PAGE)
+    open_files(8)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        text = customer_client.get(CUSTOMER_PAGE).content.decode()
+    assert text.count("Opened your document “Scan") == 10

@@ -123,26 +123,29 @@ def content_item_get_for_staff(*, customer: User, reference: uuid.UUID) -> Conte
 
 def describe_staff_looks(events: Sequence[StaffAccessEvent]) -> dict[int, str]:
     """For the customer: which of their files a staff member opened, by its title and kind."""
-    opened: dict[int, uuid.UUID] = {}
+    opened: dict[int, tuple[uuid.UUID, int]] = {}
     for event in events:
         if event.kind != StaffAccessEvent.Kind.CONTENT_VIEW:
             continue
         match = _OPENED_ITEM.search(event.path)
         if match:
             try:
-                opened[event.pk] = uuid.UUID(match["item"])
+                opened[event.pk] = (uuid.UUID(match["item"]), event.customer_id)
             except ValueError:
                 continue
     if not opened:
         return {}
-    # One query for the page of events.
+    # One query for the page of events; an item counts only as its own customer's.
     items = {
-        item.reference: item
-        for item in ContentItem.objects.filter(reference__in=set(opened.values())).only("reference", "kind", "title")
+        (item.reference, item.owner_id): item
+        for item in ContentItem.objects.filter(
+            reference__in={reference for reference, _customer in opened.values()},
+            owner_id__in={customer for _reference, customer in opened.values()},
+        ).only("reference", "owner_id", "kind", "title")
     }
     words: dict[int, str] = {}
-    for event_id, reference in opened.items():
-        item = items.get(reference)
+    for event_id, key in opened.items():
+        item = items.get(key)
         if item is None:
             words[event_id] = _("Opened one of your files (since deleted)")
         else:
