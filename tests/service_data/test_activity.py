@@ -222,3 +222,19 @@ def test_the_customer_deletes_all_location_history_from_the_page(client_as, cust
     response = client.post(reverse("service_data:location_delete_all"), follow=True)
     assert "1 location record deleted." in response.content.decode()
     assert list(LocationRecord.objects.values_list("owner", flat=True)) == [other_customer.pk]
+
+
+def test_the_calls_page_shows_date_duration_and_cost(client_as, customer):
+    for seconds in (42, 302, 3780):
+        call_record_create(
+            owner=customer,
+            started_at=timezone.now(),
+            direction="outgoing",
+            other_party="+447700900123",
+            duration_seconds=seconds,
+            cost="0.1250",
+            currency="GBP",
+        )
+    text = client_as("customer").get(reverse("service_data:calls")).content.decode()
+    for shown in ("42 s", "5 min 2 s", "1 h 3 min", "0.13 GBP", "Outgoing"):
+        assert shown in text
