@@ -205,3 +205,17 @@ def test_the_customers_page_names_the_files_in_a_constant_number_of_queries(clie
         text = customer_client.get(CUSTOMER_PAGE).content.decode()
     assert len(many) == len(few)
     assert text.count("Opened your document “Scan") == 10
+
+
+def test_the_export_says_which_file_each_look_opened(client_as, agent, customer):
+    from tests.disclosures.test_records_export import build
+
+    document = store_document(customer, title="Lease")
+    approved_grant(agent, customer)
+    client_as("support_agent").get(file_url(customer, document))
+    archive = build(customer)
+    looks = archive.read("staff_access_events.json").decode()
+    assert "Opened your document “Lease”" in looks or "Opened your document \\u201cLease\\u201d" in looks
+    table = archive.read("tables/staff_access_events.csv").decode()
+    assert "Opened your document “Lease”" in table
+    assert "lease-2026" not in looks + table
