@@ -101,8 +101,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "usersessions.view_*",
         "admin.view_logentry",
         "auth.view_group",
-        # The reference service app (issue 20): officers read what the service holds; nothing
-        # there is changed from the admin.
+        # The reference service app (apps/service_data): officers read its records in the admin;
+        # they change only through the customer's pages and the app's services.
         "service_data.view_*",
     ),
     # Reads customer records to help them; no export, erasure, disclosures or history.
@@ -118,6 +118,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # Asks a customer for access to their content (P-24); sees the grants in the admin.
         "disclosures.add_contentaccessgrant",
         "disclosures.view_contentaccessgrant",
+        # The support team's own emails and call notes with customers (apps/service_data).
+        "service_data.view_supportcommunication",
     ),
     # Reads ledgers and change history only, never the live customer record: the history
     # admins hide every personal field from this role (ROLE_VIEWERS, the registry's view rule).

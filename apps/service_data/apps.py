@@ -21,6 +21,30 @@ class ServiceDataConfig(AppConfig):
         register_nav_item(
             NavItem("service", _("Your data in our service"), "service_data:overview", 42, covers_subpages=True)
         )
-
-        # --- content: the job that deletes a deleted item's stored file (tasks.py) ---
+        # The jobs of the service data (tasks.py): deleting a file, importing a calendar.
         from apps.service_data import tasks  # noqa: F401
+
+        self._register_staff_access()
+        self._connect_calendar_import()
+
+    @staticmethod
+    def _register_staff_access() -> None:
+        # Staff content access (P-24): the customer's files, posts, calendar and support notes
+        # on the disclosures app's staff page, a logged view that opens one file, and the
+        # customer's Staff access page saying which file was opened.
+        from apps.disclosures.selectors.access import register_content_sections, register_staff_look_describer
+        from apps.service_data.admin.staff_access import register_site_views
+        from apps.service_data.selectors.staff_access import content_sections, describe_staff_looks
+
+        register_content_sections(content_sections)
+        register_staff_look_describer(describe_staff_looks)
+        register_site_views()
+
+    @staticmethod
+    def _connect_calendar_import() -> None:
+        # P-02: a Google sign-in with calendar access imports the calendar while the token lives.
+        from allauth.account.signals import user_logged_in
+
+        from apps.service_data.signals import import_calendar_on_google_sign_in
+
+        user_logged_in.connect(import_calendar_on_google_sign_in, dispatch_uid="service_data.calendar_import")

@@ -414,3 +414,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- apps/service_data: Google Calendar import (P-02, P-09) ---
+# events.list is read from here; tests point it at a local server answering as Google does.
+GOOGLE_CALENDAR_API_URL = env("GOOGLE_CALENDAR_API_URL", default="https://www.googleapis.com/calendar/v3")

@@ -113,7 +113,7 @@ def staff_customer_content(request: AuthenticatedHttpRequest, reference) -> Http
                 **base_context,
                 "title": _("Customer content"),
                 "grant": grant,
-                "content": customer_content(customer=customer),
+                "content": customer_content(customer=customer, staff=staff),
             }
             return render(request, "admin/disclosures/access/content.html", context)
         form = AccessRequestForm()

@@ -8,8 +8,8 @@ auditors still see them in the admin.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -103,6 +103,8 @@ class EventRow:
     occurred_at: datetime
     staff_name: str
     kind: str
+    # What was looked at, in words ("Opened your document “Lease”"), when an upper app knows.
+    what: str = ""
 
 
 def _grant_row(grant: ContentAccessGrant, now: datetime) -> GrantRow:
@@ -171,12 +173,69 @@ def staff_access_events_for_customer(*, customer: User) -> QuerySet[StaffAccessE
 
 
 def staff_access_event_rows(events) -> list[EventRow]:
+    events = list(events)
+    described: dict[int, str] = {}
+    for describe in STAFF_LOOK_DESCRIBERS:
+        described.update(describe(events))
     return [
         EventRow(
-            occurred_at=event.occurred_at, staff_name=staff_display_name(event.staff), kind=event.get_kind_display()
+            occurred_at=event.occurred_at,
+            staff_name=staff_display_name(event.staff),
+            kind=event.get_kind_display(),
+            what=described.get(event.pk, ""),
         )
         for event in events
     ]
+
+
+# --- Content held by upper apps (the hook; see docs/adding-an-app.md) ---------------------------
+#
+# This app sits below the apps that hold a customer's files and records, so it cannot import
+# them. Each such app registers, from its AppConfig.ready, a provider of "content sections" for
+# the staff page and a describer that puts its staff looks into words for the customer.
+
+
+@dataclass(frozen=True)
+class ContentRow:
+    cells: tuple[Any, ...]
+    open_url: str = ""  # a checked view that logs the opening (empty: nothing to open)
+    open_label: str = ""
+
+
+@dataclass(frozen=True)
+class ContentSection:
+    """One kind of content on the staff page: a titled table, each row possibly openable."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: list[ContentRow] = field(default_factory=list)
+    total: int = 0  # how many the customer holds (rows may show only the newest)
+    note: str = ""
+
+
+# provider(customer=..., staff=...) → the sections the staff member may see (role checks are
+# the provider's), called only under an active grant.
+ContentSectionProvider = Callable[..., Sequence[ContentSection]]
+# describer(events) → {event id: words}, for the events it recognises (by their ``path``).
+StaffLookDescriber = Callable[[Sequence[StaffAccessEvent]], dict[int, str]]
+
+CONTENT_SECTION_PROVIDERS: list[ContentSectionProvider] = []
+STAFF_LOOK_DESCRIBERS: list[StaffLookDescriber] = []
+
+
+def register_content_sections(provider: ContentSectionProvider) -> None:
+    """Add an upper app's content to the staff page (idempotent: ready() may run twice in tests)."""
+    if provider not in CONTENT_SECTION_PROVIDERS:
+        CONTENT_SECTION_PROVIDERS.append(provider)
+
+
+def register_staff_look_describer(describer: StaffLookDescriber) -> None:
+    if describer not in STAFF_LOOK_DESCRIBERS:
+        STAFF_LOOK_DESCRIBERS.append(describer)
+
+
+def content_sections(*, customer: User, staff: User) -> list[ContentSection]:
+    return [section for provider in CONTENT_SECTION_PROVIDERS for section in provider(customer=customer, staff=staff)]
 
 
 @dataclass(frozen=True)
@@ -192,6 +251,7 @@ class CustomerContent:
     followed_artists: list[tuple[str, datetime]]
     followers: list[str]
     follower_count: int
+    sections: list[ContentSection] = field(default_factory=list)
 
 
 def _visibility_label(name: str) -> str:
@@ -200,7 +260,7 @@ def _visibility_label(name: str) -> str:
     return str(field.verbose_name)
 
 
-def customer_content(*, customer: User) -> CustomerContent:
+def customer_content(*, customer: User, staff: User | None = None) -> CustomerContent:
     profile = PublicProfile.objects.filter(user=customer).first()
     visibility = (
         [(_visibility_label(name), getattr(profile, name)) for name in PublicProfile.VISIBILITY_FIELDS]
@@ -227,6 +287,7 @@ def customer_content(*, customer: User) -> CustomerContent:
         followed_artists=artists,
         followers=followers,
         follower_count=customer.followers.count(),
+        sections=content_sections(customer=customer, staff=staff) if staff is not None else [],
     )
 
 
@@ -243,7 +304,7 @@ GRANT_COLUMNS = (
     "decided_at",
     "expires_at",
 )
-EVENT_COLUMNS = ("occurred_at", "staff", "kind", "path")
+EVENT_COLUMNS = ("occurred_at", "staff", "kind", "what", "path")
 
 
 def export_tables(subject: User) -> Iterator[ExportTable]:
@@ -278,5 +339,17 @@ def _grant_rows(subject: User) -> Iterator[tuple[Any, ...]]:
 
 
 def _event_rows(subject: User) -> Iterator[tuple[Any, ...]]:
+    # In batches, so the upper apps' describers say which item each look opened in one query
+    # per batch, as on the Your Account page, with memory flat however long the log.
+    batch: list[StaffAccessEvent] = []
     for event in staff_access_events_for_customer(customer=subject).iterator(chunk_size=500):
-        yield (event.occurred_at, staff_display_name(event.staff), event.get_kind_display(), event.path)
+        batch.append(event)
+        if len(batch) == 500:
+            yield from _described_rows(batch)
+            batch = []
+    yield from _described_rows(batch)
+
+
+def _described_rows(events: list[StaffAccessEvent]) -> Iterator[tuple[Any, ...]]:
+    for row, event in zip(staff_access_event_rows(events), events, strict=True):
+        yield (row.occurred_at, row.staff_name, row.kind, row.what, event.path)

@@ -1,4 +1,11 @@
-"""admin of the service data, one module per sub-domain (content, calendar, activity, support, billing)."""
+"""admin of the service data, one module per sub-domain (content, calendar, activity, support, billing);
+importing them registers their admin classes.
 
-# --- content ---
-from apps.service_data.admin import content  # noqa: F401 (registers the model admins)
+- ``content``: read-only lists of content items, shared posts and refusals (no file, no download)
+- ``staff_access``: opening a customer's file under a content-access grant (site-level, logged)
+- ``calendar``, ``activity``, ``support``: read-only lists under the field-level view rule
+"""
+
+from apps.service_data.admin import activity, calendar, content, staff_access, support
+
+__all__ = ["activity", "calendar", "content", "staff_access", "support"]
