@@ -21,3 +21,6 @@ class ServiceDataConfig(AppConfig):
         register_nav_item(
             NavItem("service", _("Your data in our service"), "service_data:overview", 42, covers_subpages=True)
         )
+
+        # --- billing: the database check that no card number is stored (manage.py check --database default) ---
+        from apps.service_data import checks  # noqa: F401
