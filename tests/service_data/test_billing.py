@@ -195,7 +195,7 @@ def test_the_database_check_fails_on_a_stored_card_number_and_names_no_value(cus
     assert [e.id for e in errors] == ["service_data.E001"]
     assert "service_data_payment.method_summary" in errors[0].msg
     assert "5555" not in errors[0].msg
-    with pytest.raises(SystemCheckError, match="service_data.E001"):
+    with pytest.raises(SystemCheckError, match=r"service_data\.E001"):
         call_command("check", "--database", "default")
     # Without --database, checks that read rows do not run (a deploy's static check stays fast).
     call_command("check")
@@ -242,7 +242,8 @@ def test_pending_then_succeeded_and_an_older_callback_late_changes_nothing(custo
     invoice = issue(customer)
     pay(invoice, "pi_1", status="pending")
     invoice.refresh_from_db()
-    assert invoice.status == Invoice.Status.OPEN and hold_of(invoice).is_active
+    assert invoice.status == Invoice.Status.OPEN
+    assert hold_of(invoice).is_active
     pay(invoice, "pi_1", status="succeeded")
     late = pay(invoice, "pi_1", status="pending")  # the processor's earlier message, arriving last
     assert late.status == Payment.Status.SUCCEEDED
@@ -255,10 +256,12 @@ def test_partial_payments_release_the_hold_only_when_they_cover_it(customer):
     pay(invoice, "pi_1", amount="10.00")
     pay(invoice, "pi_2", amount="15.00", status="failed")
     invoice.refresh_from_db()
-    assert invoice.status == Invoice.Status.OPEN and hold_of(invoice).is_active
+    assert invoice.status == Invoice.Status.OPEN
+    assert hold_of(invoice).is_active
     pay(invoice, "pi_3", amount="20.00")
     invoice.refresh_from_db()
-    assert invoice.status == Invoice.Status.PAID and not hold_of(invoice).is_active
+    assert invoice.status == Invoice.Status.PAID
+    assert not hold_of(invoice).is_active
 
 
 def test_one_invoice_paid_leaves_the_other_invoices_hold(customer):
@@ -345,7 +348,8 @@ def test_an_unpaid_invoice_holds_exactly_the_financial_data_until_paid_then_the_
     assert not SupportCommunication.objects.filter(customer=billed).exists()
     assert CallRecord.objects.filter(owner=other_customer).count() == 1
     billed.refresh_from_db()
-    assert billed.full_name == "" and billed.status == User.Status.CLOSED
+    assert billed.full_name == ""
+    assert billed.status == User.Status.CLOSED
     # ...and the invoices and payments stay linked to the account while the debt is open.
     assert set(Invoice.objects.filter(customer=billed)) == {invoice, paid_earlier}
     assert Payment.objects.filter(customer=billed, method_summary="Visa •••• 4242").count() == 1
@@ -427,7 +431,8 @@ def test_an_invoice_page_is_a_receipt_for_its_owner_only(client_as, customer, ot
     assert response.status_code == 200
     page = response.content.decode()
     assert f"Receipt for invoice {invoice.number}" in page
-    assert "Casey Customer" in page and "pi_1" in page
+    assert "Casey Customer" in page
+    assert "pi_1" in page
     assert "css/receipt.css" in page
     assert client_as("other_customer").get(url).status_code == 404
     assert client_as("customer").get("/account/service/billing/not-a-reference/").status_code == 404
@@ -438,7 +443,8 @@ def test_the_billing_page_speaks_vietnamese(client_as, customer):
     issue(customer)
     client = client_as("customer")
     page = client.get(BILLING_URL, headers={"accept-language": "vi"}).content.decode()
-    assert "<html" in page and "lang=" in page
+    assert "<html" in page
+    assert "lang=" in page
 
 
 # --- The admin: officers read, nobody edits ------------------------------------------------------

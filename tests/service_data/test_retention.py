@@ -13,8 +13,8 @@ from django.test import TestCase
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor
-from apps.personal_data.models import ErasureRun
 from apps.personal_data.erasure.run import erasure_carry_out_here, erasure_start
+from apps.personal_data.models import ErasureRun
 from apps.retention.models import LegalHold, PurgeRun, RetentionRule
 from apps.retention.purge import purge, purge_preview
 from apps.retention.services.holds import legal_hold_place
@@ -89,7 +89,9 @@ def test_every_kind_has_a_seeded_rule_the_purge_can_carry_out():
     }
     for rule in rules.values():
         rule.full_clean()  # validate_rule: a rule the purge can carry out
-        assert rule.title_vi and rule.explanation_vi and rule.enabled
+        assert rule.title_vi
+        assert rule.explanation_vi
+        assert rule.enabled
     invoices = rules["service_data.Invoice"]
     assert (invoices.period, invoices.unit, invoices.action) == (5, "years", "anonymise")
     # Idempotent: seeding again changes nothing and adds nothing.
@@ -235,7 +237,8 @@ def test_paid_invoices_are_anonymised_5_years_after_issue_names_and_history_incl
     # What an anonymous accounting record keeps.
     assert (old.number, old.amount, old.status, old.issued_on) == ("INV-2026-000001", Decimal("20.00"), "paid", ISSUED)
     history = list(Invoice.history.filter(id=old.pk))
-    assert history and all(h.customer_id is None and h.billing_name == "" for h in history)
+    assert history
+    assert all(h.customer_id is None and h.billing_name == "" for h in history)
     recent.refresh_from_db()
     assert (recent.customer_id, recent.billing_name) == (customer.pk, "Casey Customer")
     # Taken once: the next day's run finds nothing more to do.
@@ -287,5 +290,7 @@ def test_other_kinds_are_untouched_by_the_billing_rules(customer):
     pay(issue_at(customer), "pi_1")
     run_purge("service-invoices")
     run_purge("service-payments")
-    assert CallRecord.objects.count() == 1 and UsageEvent.objects.count() == 1
-    assert SupportCommunication.objects.count() == 0 and LocationRecord.objects.count() == 0
+    assert CallRecord.objects.count() == 1
+    assert UsageEvent.objects.count() == 1
+    assert SupportCommunication.objects.count() == 0
+    assert LocationRecord.objects.count() == 0

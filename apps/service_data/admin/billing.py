@@ -69,7 +69,16 @@ class InvoiceAdmin(FieldViewRuleMixin, ObjectIdAdminMixin, ReadOnlyAdmin):
 @admin.register(Payment)
 class PaymentAdmin(FieldViewRuleMixin, ObjectIdAdminMixin, ReadOnlyAdmin):
     person_fields = ("customer",)
-    list_display = ("processor_reference", "processor", "invoice", "customer", "amount", "currency", "status", "created_at")
+    list_display = (
+        "processor_reference",
+        "processor",
+        "invoice",
+        "customer",
+        "amount",
+        "currency",
+        "status",
+        "created_at",
+    )
     list_filter = ("status", "processor", "currency")
     search_fields = ("=processor_reference", "=reference", "=invoice__number")
     list_select_related = ("invoice", "customer")

@@ -64,10 +64,7 @@ def _person(actor: Actor, fallback: User) -> User:
 def _next_number(today: date) -> str:
     prefix = f"INV-{today:%Y}-"
     last = (
-        Invoice.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
+        Invoice.objects.filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True).first()
     )
     sequence = int(last.removeprefix(prefix)) + 1 if last and last.removeprefix(prefix).isdigit() else 1
     return f"{prefix}{sequence:06d}"
@@ -213,7 +210,10 @@ def payment_record(
             payment.save()
         elif status != payment.status:
             logger.info(
-                "Payment %s: ignored a change from %s to %s (an older callback)", payment.reference, payment.status, status
+                "Payment %s: ignored a change from %s to %s (an older callback)",
+                payment.reference,
+                payment.status,
+                status,
             )
     _settle_if_covered(locked, actor=actor, payment=payment)
     return payment

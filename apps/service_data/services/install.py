@@ -109,8 +109,7 @@ RULES = [
         "title_en": "Your location",
         "title_vi": "Vị trí của bạn",
         "explanation_en": (
-            "Recorded only while you have location features switched on, and each record is deleted after "
-            "6 months."
+            "Recorded only while you have location features switched on, and each record is deleted after 6 months."
         ),
         "explanation_vi": (
             "Chỉ được ghi lại khi bạn bật các tính năng dùng vị trí, và mỗi bản ghi bị xóa sau 6 tháng."
