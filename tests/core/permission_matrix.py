@@ -306,6 +306,20 @@ ADMINS: dict[str, Admin] = {
             "delete_selected": NOBODY,
         },
     ),
+    # Billing (service_data): officers read invoices and payments; they change only through
+    # the billing services, so nobody adds, changes or deletes them here.
+    "service_data.Invoice": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
+    "service_data.Payment": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
     "retention.AccountDeletion": Admin(
         view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
         actions={
