@@ -294,3 +294,11 @@ def test_other_kinds_are_untouched_by_the_billing_rules(customer):
     assert UsageEvent.objects.count() == 1
     assert SupportCommunication.objects.count() == 0
     assert LocationRecord.objects.count() == 0
+
+
+def test_the_delete_account_page_says_invoices_and_payments_are_kept_5_years(client_as, customer):
+    page = client_as("customer").get("/account/delete/").content.decode()
+    for code in ("service-invoices", "service-payments"):
+        rule = next(r for r in RULES if r["code"] == code)
+        assert rule["title_en"] in page
+    assert "5 years" in page
