@@ -12,14 +12,11 @@ from apps.service_data.models import Invoice, Payment
 
 
 def invoices_of(user: User) -> models.QuerySet[Invoice]:
-    """The customer's invoices, unpaid first, then newest first; each with its succeeded total."""
+    """The customer's invoices, unpaid first, then newest first."""
     unpaid_first = models.Case(models.When(status=Invoice.Status.OPEN, then=0), default=1)
     return (
         Invoice.objects.filter(customer=user)
-        .annotate(
-            paid_total=models.Sum("payments__amount", filter=models.Q(payments__status=Payment.Status.SUCCEEDED)),
-            unpaid_first=unpaid_first,
-        )
+        .annotate(unpaid_first=unpaid_first)
         .order_by("unpaid_first", "-issued_on", "-number")
     )
 
