@@ -58,6 +58,8 @@ def _seed_data_after_flushes(request):
 
 def _seed_if_flushed() -> None:
     # The same functions the data migrations call (each app's services/install.py).
+    from django.apps import apps as django_apps
+
     from apps.consent.models import Purpose
     from apps.consent.services.install import install_data_seed as consent_seed
     from apps.retention.models import RetentionRule
@@ -71,6 +73,13 @@ def _seed_if_flushed() -> None:
         retention_seed()
     if not Jurisdiction.objects.exists():
         requests_seed()
+    # The service app's rules, when it is installed (PORTAL_SERVICE_DATA=off leaves it out).
+    if django_apps.is_installed("apps.service_data"):
+        from apps.service_data.services.install import CODES
+        from apps.service_data.services.install import install_data_seed as service_seed
+
+        if not RetentionRule.objects.filter(code__in=CODES).exists():
+            service_seed()
 
 
 @pytest.fixture

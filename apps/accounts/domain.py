@@ -94,6 +94,12 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "retention.add_legalhold",
         "retention.change_legalhold",
         "retention.run_purge",
+        # Service data, billing (P-41, P-42): officers read invoices and payments; they change
+        # only through the billing services (the processor's callback, the billing run).
+        "service_data.view_invoice",
+        "service_data.view_payment",
+        "service_data.view_historicalinvoice",
+        "service_data.view_historicalpayment",
         "account.view_*",
         "account.change_emailaddress",
         "socialaccount.view_*",

@@ -21,8 +21,9 @@ class ServiceDataConfig(AppConfig):
         register_nav_item(
             NavItem("service", _("Your data in our service"), "service_data:overview", 42, covers_subpages=True)
         )
-        # The jobs of the service data (tasks.py): deleting a file, importing a calendar.
-        from apps.service_data import tasks  # noqa: F401
+        # The jobs of the service data (tasks.py): deleting a file, importing a calendar; and
+        # the database check that no card number is stored (manage.py check --database default).
+        from apps.service_data import checks, tasks  # noqa: F401
 
         self._register_staff_access()
         self._connect_calendar_import()

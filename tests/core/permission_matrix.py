@@ -306,6 +306,83 @@ ADMINS: dict[str, Admin] = {
             "delete_selected": NOBODY,
         },
     ),
+    # Billing (service_data): officers read invoices and payments; they change only through
+    # the billing services, so nobody adds, changes or deletes them here.
+    "service_data.Invoice": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
+    "service_data.Payment": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
+    # The rest of the service's data: officers read it (support agents their support notes);
+    # it changes only through the customer's pages and the app's services.
+    "service_data.CalendarEntry": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        views={
+            "service_data_calendarentry_simple_history": Page(who(PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
+        },
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
+    "service_data.CallRecord": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
+    "service_data.ContentItem": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
+    "service_data.LocationRecord": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
+    "service_data.OptionalKindRefusal": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
+    "service_data.ProductConfiguration": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
+    "service_data.SharedPost": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
+    "service_data.SupportCommunication": Admin(
+        view=who(SUPPORT_AGENT, PRIVACY_OFFICER, SUPERUSER),
+        views={
+            "service_data_supportcommunication_simple_history": Page(who(PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
+        },
+        history=who(PRIVACY_OFFICER, SUPERUSER),  # past versions are officers' (view_historical*)
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
+    "service_data.UsageEvent": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
     "retention.AccountDeletion": Admin(
         view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
         actions={
@@ -425,6 +502,9 @@ SITE_VIEWS: dict[str, Page] = {
     "disclosures_staff_content": Page(get=who(PRIVACY_OFFICER), post=who(SUPPORT_AGENT, PRIVACY_OFFICER, SUPERUSER)),
     "disclosures_staff_picture": Page(NOBODY),
     "disclosures_staff_end": Page(get=NOBODY, post=who(SUPPORT_AGENT, AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
+    # Opens one of the customer's files: only for the staff member holding an active grant, and
+    # no role's probe holds one (tests/service_data/test_staff_access.py opens it with a grant).
+    "service_data_staff_file": Page(NOBODY),
     "statistics": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
     "statistics_csv": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
     "subject_requests_dashboard": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER)),

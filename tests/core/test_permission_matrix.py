@@ -17,11 +17,13 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from allauth.usersessions.models import UserSession
+from django.apps import apps as django_apps
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
@@ -117,6 +119,40 @@ def one_of_each(officer) -> Rows:
     erasure_start(subject=customer, actor=officer, reason="Preview", dry_run=True, queue=False)
     account_deletion_request(user=leaving, actor=leaving)
     hold_on(customer, officer)
+    if django_apps.is_installed("apps.service_data"):
+        # Billing: an invoice and its payment, through the services (the invoice places its hold).
+        from apps.service_data.services.billing import invoice_issue, payment_record
+
+        invoice = invoice_issue(
+            customer=customer,
+            description="Pro plan",
+            amount=Decimal("10"),
+            due_on=organisation_today() + timedelta(days=14),
+            actor=officer,
+        )
+        payment_record(
+            invoice=invoice,
+            processor="stripe",
+            processor_reference="pi_matrix",
+            amount=Decimal("10"),
+            status="succeeded",
+            method_summary="Visa •••• 4242",
+            actor=officer,
+        )
+        # A row of every other kind the service holds about the customer.
+        from tests.service_data import factories as service
+
+        content_item = service.ContentItemFactory(owner=customer)
+        service.SharedPostFactory(author=customer, picture=content_item)
+        service.CalendarEntryFactory(owner=customer)
+        service.LocationRecordFactory(owner=customer)
+        service.ProductConfigurationFactory(owner=customer)
+        service.UsageEventFactory(owner=customer)
+        service.CallRecordFactory(owner=customer)
+        service.SupportCommunicationFactory(customer=customer)
+        from apps.service_data.models import OptionalKindRefusal
+
+        OptionalKindRefusal.objects.create(subject=customer, kind="location")
     now = timezone.now()
     PurgeRun.objects.create(
         triggered_by=PurgeRun.Trigger.SCHEDULE, status=PurgeRun.Status.COMPLETED, as_of=now, finished_at=now
@@ -170,6 +206,10 @@ def url_arguments(name: str, route: str, row, rows: Rows) -> dict[str, Any]:
         "disclosures_staff_content": {"reference": rows.customer.reference},
         "disclosures_staff_picture": {"reference": rows.customer.reference},
         "disclosures_staff_end": {"reference": rows.customer.reference},
+        "service_data_staff_file": {
+            "reference": rows.customer.reference,
+            "item": rows.by_model["service_data.ContentItem"].reference,
+        },
         "subject_requests_subjectrequest_step": {"object_id": row.pk if row else 0, "code": "acknowledge"},
         "subject_requests_subjectrequest_attachment": {
             "object_id": rows.request_attachment.request_id,

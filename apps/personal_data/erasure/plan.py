@@ -178,6 +178,13 @@ def table_plan(entry: Entry, *, reference: str, holds: list[Hold], now=None) -> 
                 emptied[model_field.name] = model_field
         updates[model_field.attname] = value
 
+    if not updates and held_fields and entry.closure is None:
+        # An anonymised table (erase=NULL) whose every erasable field is held: nothing to
+        # change, the rows stay as they are and are counted as kept, so the erasure is
+        # PARTIAL and the purge completes it once the hold is released (an unpaid invoice's
+        # financial hold keeps the invoice linked to the account, P-42).
+        return TablePlan(entry, "keep", kept=kept, held=held)
+
     # Rows that stay (anonymised, or kept under a hold) must still satisfy every unique
     # constraint: where all of them would get the same empty value, one of the constraint's
     # emptied columns gets a value of its own per row instead. A NULL never collides.

@@ -109,11 +109,17 @@ def rows_due(rule: RetentionRule, now: datetime) -> tuple[models.QuerySet, model
         rows = rows.filter(reduce(or_, parts))
     else:
         rows = rows.filter(**{f"{age_field(rule)}__lt": cutoff})
-    rows = rows.filter(retention_scope(rule).filter)
+    scope = retention_scope(rule)
+    rows = rows.filter(scope.filter)
     if rule.action == RetentionRule.Action.ANONYMISE:
-        # Rows already anonymised are not taken again each day.
+        # Rows already anonymised are not taken again each day. "Already" means the model's
+        # own updates too: an invoice unlinked by an erasure still carries the name its tax
+        # basis kept, which its 5-year rule blanks (Invoice.retention_scope). Values computed
+        # per row or at run time (expressions) cannot be compared, and say nothing here.
         done = models.Q()
-        for attname, value in anonymise_plan(entry).updates.items():
+        targets = {**anonymise_plan(entry).updates}
+        targets.update({k: v for k, v in scope.updates.items() if not hasattr(v, "resolve_expression")})
+        for attname, value in targets.items():
             done &= models.Q(**{f"{attname}__isnull": True}) if value is None else models.Q(**{attname: value})
         rows = rows.exclude(done)
     held_q = _held_q(entry, _held_subjects(rule_categories(rule)))

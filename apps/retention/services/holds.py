@@ -81,7 +81,9 @@ def legal_hold_update(
     return locked
 
 
-@transaction.atomic(durable=True)
+# Not durable: billing releases an unpaid invoice's hold in the transaction that records the
+# payment settling it (apps/service_data/services/billing.py), so the two commit together.
+@transaction.atomic
 def legal_hold_release(*, hold: LegalHold, actor: User, note: str) -> LegalHold:
     """Release a hold: the next purge carries out the deletions it held back."""
     note = (note or "").strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.core.admin import FieldViewRuleMixin, ReadOnlyAdmin, TrackedModelAdmin
+from apps.core.admin import FieldViewRuleMixin, ReadOnlyAdmin
 from apps.service_data.models import CallRecord, LocationRecord, ProductConfiguration, UsageEvent
 
 # Usage and calls reach millions of rows: no full count, no sorting of the whole table by
@@ -24,7 +24,7 @@ class LocationRecordAdmin(FieldViewRuleMixin, ReadOnlyAdmin):
 
 
 @admin.register(ProductConfiguration)
-class ProductConfigurationAdmin(FieldViewRuleMixin, ReadOnlyAdmin, TrackedModelAdmin):
+class ProductConfigurationAdmin(FieldViewRuleMixin, ReadOnlyAdmin):  # no history: settings only
     person_fields = ("owner",)
     list_display = ("owner", "updated_at")
     search_fields = ("owner__email", "=owner__reference")

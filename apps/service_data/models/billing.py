@@ -7,12 +7,37 @@ unpaid invoice holds the customer's financial data (a legal hold placed and rele
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from apps.core.cards import card_number_in
 from apps.core.models import ReferencedModel, TimestampedModel
+
+if TYPE_CHECKING:
+    from apps.retention.domain import RetentionScope
+
+# The text columns a card number could be typed or pasted into; the services refuse one on
+# write (clean()), and the database check scans them (apps/service_data/checks.py).
+INVOICE_TEXT_FIELDS = ("number", "description", "billing_name", "billing_address")
+PAYMENT_TEXT_FIELDS = ("processor", "processor_reference", "method_summary")
+
+
+def refuse_card_numbers(instance: models.Model, names: tuple[str, ...]) -> None:
+    errors = {}
+    for name in names:
+        found = card_number_in(getattr(instance, name))
+        if found:
+            errors[name] = _(
+                "This looks like a payment card number (%(masked)s). Card numbers are never stored here: "
+                "the payment processor keeps them. Remove it and keep only the processor's reference."
+            ) % {"masked": found}
+    if errors:
+        raise ValidationError(errors)
 
 
 class Invoice(ReferencedModel, TimestampedModel):
@@ -52,6 +77,28 @@ class Invoice(ReferencedModel, TimestampedModel):
     def __str__(self) -> str:
         return self.number
 
+    def clean(self) -> None:
+        super().clean()
+        refuse_card_numbers(self, INVOICE_TEXT_FIELDS)
+
+    @property
+    def is_unpaid(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @classmethod
+    def retention_scope(cls, trigger: str) -> RetentionScope:
+        """The 5-year tax rule (P-41) ends the legal basis the registry keeps the name and
+        address under: besides unlinking the customer (the registry's anonymisation), the
+        rule blanks them on the invoice and in its history. Amount, dates, number and status
+        stay, as anonymous accounting figures."""
+        # Imported here, as subject_requests' model does: the retention app loads the registry.
+        from apps.retention.domain import RetentionScope, RuleTrigger
+
+        if trigger != RuleTrigger.RECORD_AGE:
+            return RetentionScope()
+        blank: dict[str, Any] = {"billing_name": "", "billing_address": ""}
+        return RetentionScope(updates=blank, history_updates=dict(blank))
+
 
 class Payment(ReferencedModel, TimestampedModel):
     class Status(models.TextChoices):
@@ -84,3 +131,7 @@ class Payment(ReferencedModel, TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.processor}:{self.processor_reference}"
+
+    def clean(self) -> None:
+        super().clean()
+        refuse_card_numbers(self, PAYMENT_TEXT_FIELDS)
