@@ -4,7 +4,8 @@ Found by apps.accounts.demo (``app_demo_seeds``) because this module exists and 
 installed; with PORTAL_SERVICE_DATA=off it is never imported. Files are small and real (a text
 document, a PNG, a WAV), saved to the "content" storage, so the export, the erasure and staff
 content access have bytes to work on. Generated customers (``seed_demo --customers N``) get
-their volume elsewhere; invoices and payments are the billing demo's.
+their volume elsewhere. Invoices go through the billing services, so the unpaid one holds
+Bảo's financial data as a real one would (P-42).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from apps.service_data.models import (
     UsageEvent,
 )
 from apps.service_data.services.activity import product_configuration_set
+from apps.service_data.services.billing import invoice_issue, payment_record
 from apps.service_data.services.support import support_communication_record
 
 SEEDER = SystemActor("demo")
@@ -184,3 +186,33 @@ def _seed_customer(customer: User, number: int, support: User | None) -> None:
         occurred_at=now - timedelta(days=1),
         actor=actor,
     )
+    _seed_invoices(customer, number, now)
+
+
+def _seed_invoices(customer: User, number: int, now) -> None:
+    """Two monthly invoices, paid through the processor; Bảo's latest is still unpaid, so a
+    legal hold keeps his financial data until it is settled."""
+    currency, amount = ("GBP", Decimal("9.99")) if number == 0 else ("VND", Decimal("99000"))
+    for month in (2, 1):
+        issued = (now - timedelta(days=30 * month)).date()
+        invoice = invoice_issue(
+            customer=customer,
+            description="Pro plan, monthly",
+            amount=amount,
+            currency=currency,
+            issued_on=issued,
+            due_on=issued + timedelta(days=14),
+            actor=SEEDER,
+        )
+        if number != 0 and month == 1:
+            continue
+        payment_record(
+            invoice=invoice,
+            processor="stripe",
+            processor_reference=f"pi_demo_{customer.reference.hex[:12]}_{month}",
+            amount=amount,
+            currency=currency,
+            status="succeeded",
+            method_summary="Visa •••• 4242",
+            actor=SEEDER,
+        )

@@ -53,3 +53,16 @@ def test_the_named_customers_get_every_kind_once():
     counts = (ContentItem.objects.count(), UsageEvent.objects.count(), CallRecord.objects.count())
     call_command("seed_demo", "--customers", "0", "--quiet-logins")
     assert (ContentItem.objects.count(), UsageEvent.objects.count(), CallRecord.objects.count()) == counts
+
+
+def test_the_demo_invoices_are_paid_except_baos_latest_which_holds_his_financial_data():
+    from apps.retention.models import LegalHold
+    from apps.service_data.models import Invoice
+
+    call_command("seed_demo", "--customers", "0", "--quiet-logins")
+    alice, bao = (User.objects.get(email=email) for email in CUSTOMER_EMAILS)
+    assert list(Invoice.objects.filter(customer=alice).values_list("status", flat=True)) == ["paid", "paid"]
+    assert sorted(Invoice.objects.filter(customer=bao).values_list("status", flat=True)) == ["open", "paid"]
+    debts = LegalHold.objects.filter(reason=LegalHold.Reason.UNPAID_DEBT, released_at__isnull=True)
+    assert not debts.filter(subject=alice).exists()
+    assert list(debts.filter(subject=bao).values_list("categories", flat=True)) == [["financial"]]
