@@ -65,4 +65,5 @@ def test_the_demo_invoices_are_paid_except_baos_latest_which_holds_his_financial
     assert sorted(Invoice.objects.filter(customer=bao).values_list("status", flat=True)) == ["open", "paid"]
     debts = LegalHold.objects.filter(reason=LegalHold.Reason.UNPAID_DEBT, released_at__isnull=True)
     assert not debts.filter(subject=alice).exists()
-    assert list(debts.filter(subject=bao).values_list("categories", flat=True)) == [["financial"]]
+    # The invoice's own hold (the retention demo places another, wider one of its own).
+    assert ["financial"] in list(debts.filter(subject=bao).values_list("categories", flat=True))
