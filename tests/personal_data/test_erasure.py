@@ -285,7 +285,12 @@ def test_it_resumes_from_a_checkpoint_with_the_same_counts(subject, settings):
     resumed = erasure_carry_out_here(run)
     uninterrupted = erase(twin)
     assert resumed.attempts == 1
-    assert [{k: v for k, v in t.items()} for t in resumed.certificate["tables"]] == uninterrupted.certificate["tables"]
+
+    # Same counts; the hashed names of the files deleted are each subject's own.
+    def counts(run):
+        return [{k: v for k, v in t.items() if k != "files"} for t in run.certificate["tables"]]
+
+    assert counts(resumed) == counts(uninterrupted)
 
 
 def test_it_fails_visibly_after_too_many_attempts(subject):

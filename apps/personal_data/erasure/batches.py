@@ -7,6 +7,7 @@ data: the retention purge (apps/retention/purge/) applies its batches with them 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,6 +154,11 @@ def apply_batch(
     return applied
 
 
+def stored_name_hash(name: str) -> str:
+    """How the certificate names a deleted file: 128 bits of the SHA-256 of its stored name."""
+    return hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
 def delete_stored_files(files: list[dict]) -> list[dict]:
     """Delete the stored files (as ``apply_batch`` lists them); returns those deleted. One
     that storage could not delete stays for the caller to try again later."""
@@ -163,7 +169,10 @@ def delete_stored_files(files: list[dict]) -> list[dict]:
         storage = apps.get_model(item["model"])._meta.get_field(item["field"]).storage
         try:
             storage.delete(item["name"])
-        except OSError:
+        except Exception:
+            # Any failure, not only OSError: an object store's client raises its own errors
+            # (botocore's are not OSErrors), and a delete is safe to try again later.
+            logger.warning("Could not delete a stored file of %s yet.", item["model"], exc_info=True)
             continue
         deleted.append(item)
     return deleted
@@ -225,6 +234,12 @@ def _delete_files(run_pk: int, files: list[dict]) -> None:
         removed = [f for f in pending if f in deleted]  # counted once, whoever deleted them first
         run.progress["pending_files"] = [f for f in pending if f not in deleted]
         run.progress["files_deleted"] = run.progress.get("files_deleted", 0) + len(removed)
+        # Per table, a hash of each deleted file's stored name for the certificate: it proves
+        # which stored objects went (whoever holds a name can check it) and says nothing of
+        # the file or of the person (the name the customer gave a file is never listed).
+        by_table = run.progress.setdefault("deleted_files", {})
+        for item in removed:
+            by_table.setdefault(item["model"], []).append(stored_name_hash(item["name"]))
         _save_progress(run)
 
 
@@ -235,14 +250,33 @@ def _flush_pending_files(run_pk: int) -> None:
         _delete_files(run_pk, pending)
 
 
+def certificate_files_update(certificate: dict, progress: dict) -> None:
+    """Write the files a run deleted, and those still pending, into its certificate: totals,
+    and per table the count and the hashes of the stored names (sorted: the order of
+    deletion says nothing)."""
+    certificate["files_deleted"] = progress.get("files_deleted", 0)
+    certificate["files_pending"] = len(progress.get("pending_files", []))
+    by_table = progress.get("deleted_files", {})
+    pending: dict[str, int] = {}
+    for item in progress.get("pending_files", []):
+        pending[item["model"]] = pending.get(item["model"], 0) + 1
+    for row in certificate.get("tables", []):
+        hashes = sorted(by_table.get(row["model"], []))
+        row["files_deleted"] = len(hashes)
+        row["files"] = hashes
+        if pending.get(row["model"]):
+            row["files_pending"] = pending[row["model"]]
+        else:
+            row.pop("files_pending", None)
+
+
 def _retry_pending_files(run_pk: int) -> ErasureRun:
     """A finished run that still lists files (finished before this was enforced): retry them."""
     _flush_pending_files(run_pk)
     with transaction.atomic():
         run = ErasureRun.objects.select_for_update().get(pk=run_pk)
         if run.certificate:
-            run.certificate["files_deleted"] = run.progress.get("files_deleted", 0)
-            run.certificate["files_pending"] = len(run.progress.get("pending_files", []))
+            certificate_files_update(run.certificate, run.progress)
             run.save(update_fields=["certificate", "updated_at"])
     if run.progress.get("pending_files"):
         raise FilesPending(f"{len(run.progress['pending_files'])} file(s) of erased rows could not be deleted yet")
