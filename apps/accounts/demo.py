@@ -201,6 +201,17 @@ class DemoSeed:
 def app_demo_seeds() -> list[Callable[[DemoSeed], object]]:
     """The ``seed(demo)`` of every other installed app that has a demo.py: discovered, not
     imported by name, so this app (below the others) depends on none of them."""
+    return _app_demo_hooks("seed")
+
+
+def app_customer_seeds() -> list[Callable[[list[User], list[int], object], object]]:
+    """The ``seed_customers(users, numbers, now)`` of every other app's demo.py: that app's
+    data for a chunk of newly generated customers, bulk-inserted like theirs (the service app
+    gives them calls, usage, documents, invoices...)."""
+    return _app_demo_hooks("seed_customers")
+
+
+def _app_demo_hooks(hook: str) -> list:
     seeds = []
     for config in apps.get_app_configs():
         if config.name == "apps.accounts" or not config.name.startswith("apps."):
@@ -212,8 +223,8 @@ def app_demo_seeds() -> list[Callable[[DemoSeed], object]]:
             if missing.name != name:
                 raise  # a demo module that exists but fails to import is a bug, not an absence
             continue
-        if hasattr(module, "seed"):
-            seeds.append(module.seed)
+        if hasattr(module, hook):
+            seeds.append(getattr(module, hook))
     return seeds
 
 
@@ -300,6 +311,7 @@ def _bulk_customers(total: int, password_hash: str, now, *, artists: list[Artist
         )
     )
     wanted = [i for i in range(1, total + 1) if f"customer{i:06d}@demo.example" not in existing]
+    others = app_customer_seeds()
     for start in range(0, len(wanted), BATCH):
         chunk = wanted[start : start + BATCH]
         users = User.objects.bulk_create([_customer(i, password_hash, now) for i in chunk], batch_size=BATCH)
@@ -309,6 +321,8 @@ def _bulk_customers(total: int, password_hash: str, now, *, artists: list[Artist
             for u in users:
                 u.pk = ids[u.email]
         _insert_dependents(users, chunk, now, artists)
+        for seed in others:
+            seed(users, chunk, now)
     return len(wanted)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,13 +79,13 @@ def _erase_batch(
         else:
             base = _orphan_history(entry, user) if plan.mode != "keep" else None
             pk_name = "history_id"
-        pks = []
+        upper, count = None, 0
         if base is not None:
             last = state[f"{phase}_last"]
             if last is not None:
                 base = base.filter(**{f"{pk_name}__gt": last})
-            pks = list(base.order_by(pk_name).values_list(pk_name, flat=True)[:batch_size])
-        if base is None or not pks:
+            upper, count = _batch_end(base.order_by(pk_name).values_list(pk_name, flat=True), batch_size)
+        if base is None or upper is None:
             state[f"{phase}_done"] = True
             _save_progress(run)
             return False
@@ -92,25 +93,54 @@ def _erase_batch(
         files: list[dict] = []
         # The batch as a key range, not an IN list of its keys: thousands of bound
         # parameters cost more to build and send than the UPDATE itself.
-        batch = base.filter(**{f"{pk_name}__lte": pks[-1]})
+        batch = base.filter(**{f"{pk_name}__lte": upper})
         if phase == "live":
-            _erase_live_rows(run, plan, batch, len(pks), state, files)
+            _erase_live_rows(run, plan, batch, count, state, files)
         else:
             _erase_history_rows(plan, batch, state, files)
-        state[f"{phase}_last"] = _json_pk(pks[-1])
+        state[f"{phase}_last"] = _json_pk(upper)
         if files:
             pending = run.progress.setdefault("pending_files", [])
-            files = [f for i, f in enumerate(files) if f not in files[:i] and f not in pending]
+            files = _distinct(files, exclude=pending)
             pending.extend(files)
             transaction.on_commit(lambda: _delete_files(run_pk, files))
         _save_progress(run)
     return True
 
 
+def _batch_end(keys: models.QuerySet, size: int) -> tuple[Any, int]:
+    """The last key of the next batch of (ordered) ``keys`` and how many rows it holds; None
+    when none is left. A full batch asks the database for its last key alone (OFFSET) rather
+    than fetching thousands of keys to keep one; only the final, shorter batch is listed."""
+    end = list(keys[size - 1 : size])
+    if end:
+        return end[0], size
+    tail = list(keys[:size])
+    return (tail[-1], len(tail)) if tail else (None, 0)
+
+
 def _collect_files(plan: TablePlan, queryset: models.QuerySet, files: list[dict]) -> None:
     for name in plan.file_fields(queryset.model):
         for stored in queryset.exclude(**{name: ""}).exclude(**{f"{name}__isnull": True}).values_list(name, flat=True):
             files.append({"model": plan.entry.label, "field": name, "name": stored})
+
+
+def _file_key(item: dict) -> tuple[str, str, str]:
+    return item["model"], item["field"], item["name"]
+
+
+def _distinct(files: list[dict], *, exclude: Sequence[dict] = ()) -> list[dict]:
+    """``files`` without repeats or any of ``exclude``, in order (a file named by a row and
+    its history rows is deleted and counted once). Keyed, not compared pairwise: a batch of
+    a customer's thousand files would otherwise cost a million comparisons."""
+    seen = {_file_key(f) for f in exclude}
+    kept = []
+    for item in files:
+        key = _file_key(item)
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
 
 
 @dataclass
@@ -150,7 +180,7 @@ def apply_batch(
         applied.rows = rows._raw_delete(rows.db)
     else:
         applied.rows = rows.update(**plan.updates, **(updates or {}))
-    applied.files = [f for i, f in enumerate(applied.files) if f not in applied.files[:i]]
+    applied.files = _distinct(applied.files)
     return applied
 
 
@@ -231,8 +261,9 @@ def _delete_files(run_pk: int, files: list[dict]) -> None:
     with transaction.atomic():
         run = ErasureRun.objects.select_for_update().get(pk=run_pk)
         pending = run.progress.get("pending_files", [])
-        removed = [f for f in pending if f in deleted]  # counted once, whoever deleted them first
-        run.progress["pending_files"] = [f for f in pending if f not in deleted]
+        gone = {_file_key(f) for f in deleted}
+        removed = [f for f in pending if _file_key(f) in gone]  # counted once, whoever deleted them first
+        run.progress["pending_files"] = [f for f in pending if _file_key(f) not in gone]
         run.progress["files_deleted"] = run.progress.get("files_deleted", 0) + len(removed)
         # Per table, a hash of each deleted file's stored name for the certificate: it proves
         # which stored objects went (whoever holds a name can check it) and says nothing of
