@@ -9,9 +9,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps.core.bulk import insert_rows
 from apps.core.jobs import job_run, jobs_reconcile
 from apps.core.models import Job
 from apps.personal_data.erasure.batches import FilesPending, stored_name_hash
@@ -189,3 +192,23 @@ def test_it_counts_a_file_deleted_by_a_later_attempt_once(customer, storage, mon
     assert run.status == ErasureRun.Status.COMPLETED
     assert certificate_table(run, "service_data.ContentItem")["files_deleted"] == len(names)
     assert not any(storage.exists(n) for n in names)
+
+
+@pytest.mark.parametrize(("most", "deletes"), [(0, 30), (1000, 5)])
+def test_it_grows_the_batches_of_a_large_table_while_they_stay_quick(customer, settings, most, deletes):
+    settings.PERSONAL_DATA_ERASURE_BATCH_SIZE = 10
+    settings.PERSONAL_DATA_ERASURE_BATCH_MAX = most
+    settings.PERSONAL_DATA_ERASURE_BATCH_SECONDS = 60  # every batch counts as quick
+    now = timezone.now()
+    insert_rows(
+        CallRecord,
+        ("owner_id", "started_at", "direction", "other_party", "duration_seconds", "cost", "currency"),
+        [(customer.pk, now, "outgoing", "+442079460000", 60, "0.0100", "USD")] * 300,
+    )
+    table = CallRecord._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        run = erase(customer)
+    # Fixed: 30 batches of 10. Growing: 10, 20, 40, 80, then the last 150 in one.
+    assert sum(q["sql"].startswith(f'DELETE FROM "{table}"') for q in queries.captured_queries) == deletes
+    assert certificate_table(run, "service_data.CallRecord")["rows_deleted"] == 300
+    assert not CallRecord.objects.filter(owner=customer).exists()

@@ -108,6 +108,34 @@ def _erase_batch(
     return True
 
 
+def nothing_to_erase(plan: TablePlan, user, phase: str, live: models.QuerySet) -> bool:
+    """True when ``phase`` of ``plan``'s table has no row of the subject at all: one cheap
+    query outside any transaction, instead of a batch transaction (lock, checkpoint, commit)
+    that finds nothing. Most of the registry's tables are empty for most people; the run
+    marks them all done together (``mark_done``)."""
+    if phase == "live":
+        return not live.exists()
+    if plan.mode == "keep":
+        return True
+    orphans = _orphan_history(plan.entry, user)
+    return orphans is None or not orphans.exists()
+
+
+def mark_done(run_pk: int, phases: list[tuple[str, str]]) -> None:
+    """Record in one transaction that these (table, phase) pairs had nothing to erase. A run
+    that dies before this looks at them again: they are cheap to look at."""
+    if not phases:
+        return
+    with transaction.atomic():
+        run = ErasureRun.objects.select_for_update().get(pk=run_pk)
+        if run.status in FINISHED:
+            return
+        tables = run.progress.setdefault("tables", {})
+        for label, phase in phases:
+            tables.setdefault(label, _new_state())[f"{phase}_done"] = True
+        _save_progress(run)
+
+
 def _batch_end(keys: models.QuerySet, size: int) -> tuple[Any, int]:
     """The last key of the next batch of (ordered) ``keys`` and how many rows it holds; None
     when none is left. A full batch asks the database for its last key alone (OFFSET) rather

@@ -26,6 +26,8 @@ from apps.personal_data.erasure.batches import (
     _frozen_subjects,
     _live_rows,
     _retry_pending_files,
+    mark_done,
+    nothing_to_erase,
 )
 from apps.personal_data.erasure.certificate import erasure_certificate
 from apps.personal_data.erasure.checkpoint import ACTIVE, FINISHED, _new_state, _save_progress
@@ -120,12 +122,16 @@ def erasure_run(*, erasure_id: int, heartbeat: Heartbeat | None = None) -> Erasu
         frozen = _frozen_subjects(run.pk, user)
         batch_size = max(1, int(getattr(settings, "PERSONAL_DATA_ERASURE_BATCH_SIZE", 2000)))
         now = timezone.now()
+        untouched: list[tuple[str, str]] = []
         for entry in entries():
             plan = table_plan(entry, reference=run.subject_reference, holds=holds, now=now)
             if entry.label == "socialaccount.SocialToken" and plan.mode == "delete":
                 revoke_social_tokens(user)
             live = _live_rows(entry, user, frozen)
             for phase in ("live", "history") if entry.history_model is not None else ("live",):
+                if nothing_to_erase(plan, user, phase, live):
+                    untouched.append((entry.label, phase))
+                    continue
                 sizes = _batch_sizes(batch_size)
                 size = next(sizes)
                 while True:
@@ -135,6 +141,7 @@ def erasure_run(*, erasure_id: int, heartbeat: Heartbeat | None = None) -> Erasu
                         break
                     _alive(heartbeat)
                     size = sizes.send(time.monotonic() - started)
+        mark_done(run.pk, untouched)
         _flush_pending_files(run.pk)  # normally done after each batch's commit already
         pending = ErasureRun.objects.get(pk=run.pk).progress.get("pending_files", [])
         if pending:

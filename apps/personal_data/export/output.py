@@ -27,6 +27,7 @@ from django.core.files import File
 # Chunks in flight between the builder and the writing thread: bounded, so the heap holds a
 # few megabytes at most however large the archive.
 DEPTH = 3
+CHUNK = 1024 * 1024
 
 
 class HashingOutput:
@@ -39,6 +40,7 @@ class HashingOutput:
         self.size = 0
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=DEPTH)
         self._error: BaseException | None = None
+        self._buffer = bytearray()
         self._thread = threading.Thread(target=self._drain, name="export-output", daemon=True)
         self._thread.start()
 
@@ -55,11 +57,25 @@ class HashingOutput:
     def write(self, data) -> int:
         if self._error is not None:
             raise self._error
-        # A chunk is kept until the thread writes it: copy buffers a caller may reuse.
-        chunk = data if isinstance(data, bytes) else bytes(data)
-        self._queue.put(chunk)
-        self.size += len(chunk)
-        return len(chunk)
+        size = len(data)
+        if not size:
+            return 0
+        # zipfile hands over many small pieces (headers, deflated output): gathered into
+        # chunks, so the thread is woken once a chunk, not once a piece. A buffer a caller
+        # may reuse is copied (extend copies; a large piece is copied by bytes()).
+        if size >= CHUNK and not self._buffer:
+            self._queue.put(data if isinstance(data, bytes) else bytes(data))
+        else:
+            self._buffer += data
+            if len(self._buffer) >= CHUNK:
+                self._send()
+        self.size += size
+        return size
+
+    def _send(self) -> None:
+        if self._buffer:
+            self._queue.put(bytes(self._buffer))
+            self._buffer.clear()
 
     def tell(self) -> int:
         return self.size
@@ -75,6 +91,8 @@ class HashingOutput:
 
     def close(self) -> None:
         if self._thread.is_alive():
+            if self._error is None:
+                self._send()
             self._queue.put(None)
             self._thread.join()
         if self._error is not None:
