@@ -168,8 +168,8 @@ def seed_customers(users: Sequence, numbers: Sequence[int], now) -> None:
             insert_rows(model, columns, rows[model])
     _payments(users)
     user_ids = [u.pk for u in users]
-    for model, (owner, moment) in HISTORY.items():
-        _history_from_live(model, owner, moment, user_ids)
+    for model, (owner, dated_by) in HISTORY.items():
+        _history_from_live(model, owner, dated_by, user_ids)
 
 
 def _document(storage, owner_id: int, number: int, k: int, when, now) -> tuple:
@@ -213,16 +213,16 @@ def _payments(users: Sequence) -> None:
     )
 
 
-def _history_from_live(model: type[models.Model], owner: str, moment: str, user_ids: list[int]) -> None:
+def _history_from_live(model: type[models.Model], owner: str, dated_by: str, user_ids: list[int]) -> None:
     """Each new row's creation in its history table, copied by the database in one statement."""
     history = model.history.model  # type: ignore[attr-defined]
-    columns = [f.column for f in model._meta.concrete_fields]
+    columns = [str(f.column) for f in model._meta.concrete_fields]
     quote = connection.ops.quote_name
     placeholders = ", ".join(["%s"] * len(user_ids))
     sql = (
         f"INSERT INTO {quote(history._meta.db_table)} "  # noqa: S608 (names from model metadata)
         f"({', '.join(quote(c) for c in columns)}, history_date, history_type, history_change_reason) "
-        f"SELECT {', '.join(quote(c) for c in columns)}, {quote(moment)}, '+', %s "
+        f"SELECT {', '.join(quote(c) for c in columns)}, {quote(dated_by)}, '+', %s "
         f"FROM {quote(model._meta.db_table)} WHERE {quote(owner)} IN ({placeholders})"
     )
     with connection.cursor() as cursor:
