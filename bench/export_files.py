@@ -66,7 +66,7 @@ def make_subject(files: int, megabytes: int) -> User:
             for piece in range(megabytes):
                 # Different bytes in every chunk of every file (no compressor or cache could
                 # take a shortcut), cheaply: the random block with a counter in front.
-                handle.write(f"{number}:{piece}:".encode() + block[32:])
+                handle.write(f"{number}:{piece}:".encode().ljust(32) + block[32:])
         item.file.name = name
         item.original_name = f"holiday clip {number}.mp4"
         item.content_type = "video/mp4"
