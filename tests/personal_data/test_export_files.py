@@ -12,12 +12,17 @@ import tracemalloc
 import zipfile
 
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 
 from apps.core.actors import SystemActor
 from apps.personal_data.export.files import safe_name
 from apps.personal_data.export.run import export_request, export_run
 from apps.personal_data.models import DataExport
+
+if not apps.is_installed("apps.service_data"):  # PORTAL_SERVICE_DATA=off: its files are the test's
+    pytest.skip("the reference service app is switched off", allow_module_level=True)
+
 from apps.service_data.models import ContentItem
 from tests.service_data.factories import ContentItemFactory
 
