@@ -158,6 +158,9 @@ def main() -> None:
     export.file.delete(save=False)
     DataExport.objects.filter(pk=export.pk).delete()
 
+    for item in ContentItem.objects.filter(owner=user):  # a gigabyte is not left behind
+        item.file.delete(save=False)
+
     engine_best, floor_best = min(engine_times), min(floor_times)
     runs = {"engine": engine_times, "floor": floor_times, "hashed": hashed_times}
     runs = {side: ", ".join(f"{t:.2f}" for t in times) for side, times in runs.items()}
