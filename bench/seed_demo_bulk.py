@@ -23,6 +23,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.apps import apps  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
@@ -46,6 +47,56 @@ def per_object_loop(n: int, offset: int) -> None:
             PublicProfile.objects.create(user=user, handle=f"loop-{i:06d}")
             for event in login_events(user, 2, random.Random(i), now):
                 event.save()
+            if apps.is_installed("apps.service_data"):
+                service_rows(user, i, now)
+
+
+def service_rows(user, i: int, now) -> None:
+    """The service data seed_demo gives a customer (about the same amounts), one save() each."""
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+
+    from apps.service_data.models import CallRecord, ContentItem, Invoice, Payment, UsageEvent
+
+    for k in range(10):
+        CallRecord.objects.create(
+            owner=user,
+            started_at=now,
+            direction="outgoing",
+            other_party="+442079460000",
+            duration_seconds=60 + k,
+            cost=Decimal("0.05"),
+        )
+    for _ in range(20):
+        UsageEvent.objects.create(owner=user, feature="player", action="played")
+    for k in range(2):
+        data = f"Notes {k} of loop customer {i}".encode()
+        ContentItem.objects.create(
+            owner=user,
+            kind="document",
+            title=f"Notes {k}",
+            file=ContentFile(data, name="notes.txt"),
+            original_name="notes.txt",
+            content_type="text/plain",
+            size=len(data),
+            sha256="0" * 64,
+        )
+    invoice = Invoice.objects.create(
+        customer=user,
+        number=f"LOOP-{i:07d}",
+        issued_on=now.date(),
+        due_on=now.date(),
+        description="Premium",
+        amount=Decimal("9.99"),
+        status="paid",
+        paid_at=now,
+        billing_name=user.full_name,
+    )
+    Payment.objects.create(
+        invoice=invoice, customer=user, processor="stripe", processor_reference=f"pi_loop_{i}",
+        amount=Decimal("9.99"), status="succeeded",
+    )  # fmt: skip
 
 
 def main() -> None:
@@ -61,6 +112,14 @@ def main() -> None:
     print(f"bulk seed_demo: {bulk:.2f}s  ({n / bulk:,.0f} customers/s, {LoginEvent.objects.count():,} login events)")
     print(f"per-object save() loop: {loop:.2f}s  ({n / loop:,.0f} customers/s)")
     print(f"ratio: bulk is {loop / bulk:.1f}x faster than the loop (users now: {User.objects.count():,})")
+    if apps.is_installed("apps.service_data"):
+        from apps.service_data.models import CallRecord, ContentItem, Invoice, UsageEvent
+
+        counts = ", ".join(
+            f"{m.objects.count():,} {m._meta.verbose_name_plural}"
+            for m in (CallRecord, UsageEvent, ContentItem, Invoice)
+        )
+        print(f"service data (both loads): {counts}")
 
 
 if __name__ == "__main__":

@@ -198,9 +198,11 @@ class DemoSeed:
     password_hash: str
 
 
-def app_demo_seeds() -> list[Callable[[DemoSeed], object]]:
-    """The ``seed(demo)`` of every other installed app that has a demo.py: discovered, not
-    imported by name, so this app (below the others) depends on none of them."""
+def app_demo_hooks(hook: str) -> list[Callable]:
+    """The function ``hook`` of every other installed app's demo module: ``seed(demo)`` for the
+    named demo data, ``seed_customers(users, numbers, now)`` for a chunk of generated customers
+    (bulk-inserted like theirs). Discovered, not imported by name, so this app (below the
+    others) depends on none of them."""
     seeds = []
     for config in apps.get_app_configs():
         if config.name == "apps.accounts" or not config.name.startswith("apps."):
@@ -212,8 +214,8 @@ def app_demo_seeds() -> list[Callable[[DemoSeed], object]]:
             if missing.name != name:
                 raise  # a demo module that exists but fails to import is a bug, not an absence
             continue
-        if hasattr(module, "seed"):
-            seeds.append(module.seed)
+        if hasattr(module, hook):
+            seeds.append(getattr(module, hook))
     return seeds
 
 
@@ -287,7 +289,7 @@ def seed_demo(*, customers: int = 50) -> SeedResult:
 
     # Each other app's demo data (its demo.py's seed), found by looking, in INSTALLED_APPS order.
     demo = DemoSeed(officer=officer, customers=[alice, bao], password_hash=password_hash)
-    for seed in app_demo_seeds():
+    for seed in app_demo_hooks("seed"):
         seed(demo)
     created = _bulk_customers(customers, password_hash, now, artists=list(artists.values()))
     return SeedResult(customers_created=created, officer_totp_secret=secret, officer_recovery_codes=codes)
@@ -300,6 +302,7 @@ def _bulk_customers(total: int, password_hash: str, now, *, artists: list[Artist
         )
     )
     wanted = [i for i in range(1, total + 1) if f"customer{i:06d}@demo.example" not in existing]
+    others = app_demo_hooks("seed_customers")
     for start in range(0, len(wanted), BATCH):
         chunk = wanted[start : start + BATCH]
         users = User.objects.bulk_create([_customer(i, password_hash, now) for i in chunk], batch_size=BATCH)
@@ -309,6 +312,8 @@ def _bulk_customers(total: int, password_hash: str, now, *, artists: list[Artist
             for u in users:
                 u.pk = ids[u.email]
         _insert_dependents(users, chunk, now, artists)
+        for seed in others:
+            seed(users, chunk, now)
     return len(wanted)
 
 

@@ -47,7 +47,6 @@ def signup_choices_save(form: forms.Form, request: HttpRequest, user: User) -> N
     )
 
 
-
 class OnBehalfForm(forms.Form):
     purpose = forms.ModelChoiceField(
         label=gettext_lazy("Purpose"),

@@ -40,4 +40,3 @@ def account_navigation(request) -> list[dict]:
         current = item.url_name == current_name or (item.covers_subpages and request.path.startswith(url))
         items.append({"key": item.key, "label": item.label, "url": url, "current": current})
     return items
-

@@ -33,6 +33,7 @@ class ErasureRunAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         # Attempts are counted by each run's background job: one query for the whole page.
         return ErasureRun.with_attempts(super().get_queryset(request))
+
     search_fields = ("=reference", "request_reference", "=subject_reference")
     date_hierarchy = "created_at"
     list_per_page = 50

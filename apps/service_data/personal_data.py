@@ -29,8 +29,9 @@ register(
     fields=[
         PersonalField("kind", Category.CONTENT),
         PersonalField("title", Category.CONTENT),
-        # Erasure deletes the stored file with the row (apps/personal_data/erasure/batches.py).
-        PersonalField("file", Category.CONTENT),
+        # Erasure deletes the stored file with the row (apps/personal_data/erasure/batches.py);
+        # the export copies it into the ZIP under the name the customer gave it.
+        PersonalField("file", Category.CONTENT, file_name="original_name"),
         PersonalField("original_name", Category.CONTENT),
         PersonalField("content_type", Category.CONTENT),
         PersonalField("size", Category.CONTENT),

@@ -316,5 +316,3 @@ def check_attachment(upload) -> str:
     if ATTACHMENT_TYPES[content_type] != suffix and not (content_type == "image/jpeg" and suffix == ".jpeg"):
         raise ValidationError(gettext("The file's content does not match its name (%(suffix)s).") % {"suffix": suffix})
     return content_type
-
-

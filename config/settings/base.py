@@ -12,6 +12,7 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 from config.settings.content_security import content_security_policy
+from config.settings.service_data import CONTENT_UPLOAD_MAX_BYTES, GOOGLE_CALENDAR_API_URL  # noqa: F401
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -265,15 +266,6 @@ PROFILE_PICTURE_MAX_BYTES = 2 * 1024 * 1024
 PROFILE_PICTURE_MAX_PIXELS = 4096 * 4096
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Customers' uploads (apps/service_data, content): the largest file of each kind. Files above
-# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file while they arrive, never into memory;
-# DATA_UPLOAD_MAX_MEMORY_SIZE counts form fields only, not files, so it does not cap these.
-CONTENT_UPLOAD_MAX_BYTES = {
-    "document": env.int("CONTENT_MAX_DOCUMENT_BYTES", default=50 * 1024 * 1024),
-    "image": env.int("CONTENT_MAX_IMAGE_BYTES", default=20 * 1024 * 1024),
-    "voice_clip": env.int("CONTENT_MAX_VOICE_CLIP_BYTES", default=25 * 1024 * 1024),
-    "video": env.int("CONTENT_MAX_VIDEO_BYTES", default=2 * 1024 * 1024 * 1024),
-}
 
 # --- Email ------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Privacy Portal <privacy@portal.example>")
@@ -376,6 +368,11 @@ HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=3.0)
 # Rows per erasure batch (one short transaction each, checkpointed); tests set 1 to make
 # an erasure slow enough to kill a worker in the middle of it.
 PERSONAL_DATA_ERASURE_BATCH_SIZE = env.int("PERSONAL_DATA_ERASURE_BATCH_SIZE", default=2000)
+# A table's batches double while each commits in under PERSONAL_DATA_ERASURE_BATCH_SECONDS,
+# up to this many rows: a customer's 100 000 call records take a handful of transactions, not
+# fifty, each still short. 0 (or a size below the batch size) keeps every batch at the size.
+PERSONAL_DATA_ERASURE_BATCH_MAX = env.int("PERSONAL_DATA_ERASURE_BATCH_MAX", default=50_000)
+PERSONAL_DATA_ERASURE_BATCH_SECONDS = env.float("PERSONAL_DATA_ERASURE_BATCH_SECONDS", default=0.1)
 # Rows per purge batch (one short transaction each; bench/purge.py measures the longest).
 RETENTION_PURGE_BATCH_SIZE = env.int("RETENTION_PURGE_BATCH_SIZE", default=2000)
 # The rule a request falls under when the person's country does not decide it (eu, uk, us-ca, vn).
@@ -415,6 +412,3 @@ LOGGING = {
     },
 }
 
-# --- apps/service_data: Google Calendar import (P-02, P-09) ---
-# events.list is read from here; tests point it at a local server answering as Google does.
-GOOGLE_CALENDAR_API_URL = env("GOOGLE_CALENDAR_API_URL", default="https://www.googleapis.com/calendar/v3")

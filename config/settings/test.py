@@ -67,3 +67,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(TEST_VAR_DIR / "test.sqlite3")}
 CACHES = {"default": fail_open_cache(env.cache("CACHE_URL", default="locmemcache://portal-tests"))}
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=2.0)
+# Erasure batches stay at PERSONAL_DATA_ERASURE_BATCH_SIZE, so tests that set it count (and
+# kill workers between) exact batches; tests of the growing batches turn it on.
+PERSONAL_DATA_ERASURE_BATCH_MAX = env.int("PERSONAL_DATA_ERASURE_BATCH_MAX", default=0)

@@ -108,6 +108,12 @@ def erase(user: User, **kwargs) -> ErasureRun:
         return erasure_carry_out_here(run)
 
 
+def certificate_counts(run: ErasureRun) -> list[dict]:
+    """The certificate's tables without the hashed names of the files deleted, which are each
+    subject's own: what two runs over twin subjects must share."""
+    return [{k: v for k, v in t.items() if k != "files"} for t in run.certificate["tables"]]
+
+
 def certificate_table(run: ErasureRun, label: str) -> dict:
     return next(t for t in run.certificate["tables"] if t["model"] == label)
 
@@ -285,7 +291,8 @@ def test_it_resumes_from_a_checkpoint_with_the_same_counts(subject, settings):
     resumed = erasure_carry_out_here(run)
     uninterrupted = erase(twin)
     assert resumed.attempts == 1
-    assert [{k: v for k, v in t.items()} for t in resumed.certificate["tables"]] == uninterrupted.certificate["tables"]
+
+    assert certificate_counts(resumed) == certificate_counts(uninterrupted)
 
 
 def test_it_fails_visibly_after_too_many_attempts(subject):

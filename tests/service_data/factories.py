@@ -25,17 +25,22 @@ from django.utils import timezone
 from PIL import Image
 
 from apps.core.actors import SystemActor
+from apps.core.clock import organisation_today
 from apps.service_data.models import (
     CalendarEntry,
     CallRecord,
     ContentItem,
+    Invoice,
     LocationRecord,
+    OptionalKindRefusal,
+    Payment,
     ProductConfiguration,
     SharedPost,
     SupportCommunication,
     UsageEvent,
 )
 from apps.service_data.services.content import content_upload
+from tests.factories import UserFactory
 
 
 def wav_bytes(seconds: float = 0.1, rate: int = 8000) -> bytes:
@@ -121,54 +126,67 @@ def uploaded_item(owner, kind: str = "voice_clip", *, name: str = "clip.wav", co
 
 
 class ContentItemFactory(factory.django.DjangoModelFactory):
+    """A content item with a real file in the content storage (``data`` sets its bytes)."""
+
     class Meta:
         model = ContentItem
 
+    class Params:
+        data = b"%PDF-1.4 a small test document\n"
+
+    owner = factory.SubFactory(UserFactory)
     kind = ContentItem.Kind.DOCUMENT
     title = factory.Sequence(lambda n: f"Document {n}")
-    file = factory.LazyFunction(lambda: ContentFile(b"%PDF-1.4 test", name="notes.pdf"))
-    original_name = "notes.pdf"
+    original_name = factory.Sequence(lambda n: f"document-{n}.pdf")
     content_type = "application/pdf"
-    size = 13
-    sha256 = hashlib.sha256(b"%PDF-1.4 test").hexdigest()
+    size = factory.LazyAttribute(lambda o: len(o.data))
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.data).hexdigest())
+    file = factory.LazyAttribute(lambda o: ContentFile(o.data, name=o.original_name))
 
 
 class SharedPostFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SharedPost
 
-    text = "Our trip, day one"
+    author = factory.SubFactory(UserFactory)
+    text = factory.Sequence(lambda n: f"Shared thought number {n}")
 
 
 class CalendarEntryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CalendarEntry
 
+    owner = factory.SubFactory(UserFactory)
     source = CalendarEntry.Source.MANUAL
-    title = "Dentist"
-    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+    title = factory.Sequence(lambda n: f"Meeting {n}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    location = "Room 4, 1 High Street"
 
 
 class LocationRecordFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = LocationRecord
 
-    latitude = Decimal("10.776900")
-    longitude = Decimal("106.700900")
+    owner = factory.SubFactory(UserFactory)
+    latitude = Decimal("51.507400")
+    longitude = Decimal("-0.127800")
+    accuracy_m = 20
 
 
 class ProductConfigurationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ProductConfiguration
 
-    settings = factory.LazyFunction(lambda: {"theme": "dark"})
+    owner = factory.SubFactory(UserFactory)
+    settings = factory.LazyFunction(lambda: {"theme": "dark", "autoplay": False})
 
 
 class UsageEventFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = UsageEvent
 
-    feature = "mixer"
+    owner = factory.SubFactory(UserFactory)
+    feature = "playlists"
     action = "opened"
 
 
@@ -176,10 +194,11 @@ class CallRecordFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CallRecord
 
+    owner = factory.SubFactory(UserFactory)
     started_at = factory.LazyFunction(timezone.now)
     direction = CallRecord.Direction.OUTGOING
-    other_party = "+84 28 3822 0000"
-    duration_seconds = 120
+    other_party = "+442079460000"
+    duration_seconds = 125
     cost = Decimal("0.1200")
 
 
@@ -187,7 +206,44 @@ class SupportCommunicationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SupportCommunication
 
+    customer = factory.SubFactory(UserFactory)
     channel = SupportCommunication.Channel.EMAIL
     direction = SupportCommunication.Direction.FROM_CUSTOMER
-    subject_line = "My bill"
-    body = "Why is it higher this month?"
+    subject_line = "My playlist disappeared"
+    body = "Hello, my playlist called Road Trip is gone."
+
+
+class OptionalKindRefusalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OptionalKindRefusal
+
+    subject = factory.SubFactory(UserFactory)
+    kind = "location"
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invoice
+
+    customer = factory.SubFactory(UserFactory)
+    number = factory.Sequence(lambda n: f"INV-T{n:06d}")
+    issued_on = factory.LazyFunction(organisation_today)
+    due_on = factory.LazyFunction(lambda: organisation_today() + timedelta(days=30))
+    description = "Premium plan, one month"
+    amount = Decimal("9.99")
+    status = Invoice.Status.PAID
+    billing_name = factory.LazyAttribute(lambda o: o.customer.full_name if o.customer else "Someone")
+    billing_address = "1 High Street\nLondon"
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Payment
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    customer = factory.LazyAttribute(lambda o: o.invoice.customer)
+    processor = "stripe"
+    processor_reference = factory.Sequence(lambda n: f"pi_test_{n:08d}")
+    amount = Decimal("9.99")
+    status = Payment.Status.SUCCEEDED
+    method_summary = "Visa •••• 4242"

@@ -60,9 +60,9 @@ def jobs_reconcile(*, now: datetime | None = None, dry_run: bool = False) -> Rec
     found = Reconciled()
     queued = Job.objects.filter(state=State.QUEUED)
     found.unsent = list(
-        queued.filter(dispatched_at__isnull=True, updated_at__lte=now - SEND_GRACE).order_by("pk").values_list(
-            "pk", flat=True
-        )
+        queued.filter(dispatched_at__isnull=True, updated_at__lte=now - SEND_GRACE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     found.lost_message = [job.pk for job in queued.filter(dispatched_at__isnull=False) if _redispatch_due(job, now)]
     for job in Job.objects.filter(state=State.RUNNING, lease_expires_at__lt=now).order_by("pk"):

@@ -4,7 +4,8 @@ How it works (README, "The personal-data registry"):
 
 * For each registered table, in ``registry.entries()`` order (rows pointing at other rows
   first), the subject's rows are selected in keyset batches (``pk > last pk``, settings
-  ``PERSONAL_DATA_ERASURE_BATCH_SIZE``) and deleted or anonymised with one set-based
+  ``PERSONAL_DATA_ERASURE_BATCH_SIZE``, doubling while batches stay quick up to
+  ``PERSONAL_DATA_ERASURE_BATCH_MAX``) and deleted or anonymised with one set-based
   statement per batch. Each batch is one short transaction that also scrubs the matching
   simple-history rows and saves the checkpoint (``ErasureRun.progress``), so a worker
   killed at any point resumes exactly where the last committed batch ended, and the counts
@@ -16,6 +17,10 @@ How it works (README, "The personal-data registry"):
   subject deleted long ago) are handled the same way.
 * Legal holds (hold providers in apps/personal_data/registry/holds.py) and registered KEEP
   fields are kept and listed in the certificate.
+* Stored files of erased rows (and of their history rows) are deleted after each batch's
+  commit; one storage could not delete stays pending, and the run with it (FilesPending,
+  its job tried again later), until it is gone. The certificate lists per table how many
+  files went and a hash of each stored name.
 
 Status: COMPLETED when everything was erased except registered KEEP fields (a standing,
 published policy with a legal basis, listed in the certificate); PARTIAL when a legal hold

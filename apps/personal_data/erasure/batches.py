@@ -7,7 +7,9 @@ data: the retention purge (apps/retention/purge/) applies its batches with them 
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,13 +79,13 @@ def _erase_batch(
         else:
             base = _orphan_history(entry, user) if plan.mode != "keep" else None
             pk_name = "history_id"
-        pks = []
+        upper, count = None, 0
         if base is not None:
             last = state[f"{phase}_last"]
             if last is not None:
                 base = base.filter(**{f"{pk_name}__gt": last})
-            pks = list(base.order_by(pk_name).values_list(pk_name, flat=True)[:batch_size])
-        if base is None or not pks:
+            upper, count = _batch_end(base.order_by(pk_name).values_list(pk_name, flat=True), batch_size)
+        if base is None or upper is None:
             state[f"{phase}_done"] = True
             _save_progress(run)
             return False
@@ -91,25 +93,82 @@ def _erase_batch(
         files: list[dict] = []
         # The batch as a key range, not an IN list of its keys: thousands of bound
         # parameters cost more to build and send than the UPDATE itself.
-        batch = base.filter(**{f"{pk_name}__lte": pks[-1]})
+        batch = base.filter(**{f"{pk_name}__lte": upper})
         if phase == "live":
-            _erase_live_rows(run, plan, batch, len(pks), state, files)
+            _erase_live_rows(run, plan, batch, count, state, files)
         else:
             _erase_history_rows(plan, batch, state, files)
-        state[f"{phase}_last"] = _json_pk(pks[-1])
+        state[f"{phase}_last"] = _json_pk(upper)
         if files:
             pending = run.progress.setdefault("pending_files", [])
-            files = [f for i, f in enumerate(files) if f not in files[:i] and f not in pending]
+            files = _distinct(files, exclude=pending)
             pending.extend(files)
             transaction.on_commit(lambda: _delete_files(run_pk, files))
         _save_progress(run)
     return True
 
 
+def nothing_to_erase(plan: TablePlan, user, phase: str, live: models.QuerySet) -> bool:
+    """True when ``phase`` of ``plan``'s table has no row of the subject at all: one cheap
+    query outside any transaction, instead of a batch transaction (lock, checkpoint, commit)
+    that finds nothing. Most of the registry's tables are empty for most people; the run
+    marks them all done together (``mark_done``)."""
+    if phase == "live":
+        return not live.exists()
+    if plan.mode == "keep":
+        return True
+    orphans = _orphan_history(plan.entry, user)
+    return orphans is None or not orphans.exists()
+
+
+def mark_done(run_pk: int, phases: list[tuple[str, str]]) -> None:
+    """Record in one transaction that these (table, phase) pairs had nothing to erase. A run
+    that dies before this looks at them again: they are cheap to look at."""
+    if not phases:
+        return
+    with transaction.atomic():
+        run = ErasureRun.objects.select_for_update().get(pk=run_pk)
+        if run.status in FINISHED:
+            return
+        tables = run.progress.setdefault("tables", {})
+        for label, phase in phases:
+            tables.setdefault(label, _new_state())[f"{phase}_done"] = True
+        _save_progress(run)
+
+
+def _batch_end(keys: models.QuerySet, size: int) -> tuple[Any, int]:
+    """The last key of the next batch of (ordered) ``keys`` and how many rows it holds; None
+    when none is left. A full batch asks the database for its last key alone (OFFSET) rather
+    than fetching thousands of keys to keep one; only the final, shorter batch is listed."""
+    end = list(keys[size - 1 : size])
+    if end:
+        return end[0], size
+    tail = list(keys[:size])
+    return (tail[-1], len(tail)) if tail else (None, 0)
+
+
 def _collect_files(plan: TablePlan, queryset: models.QuerySet, files: list[dict]) -> None:
     for name in plan.file_fields(queryset.model):
         for stored in queryset.exclude(**{name: ""}).exclude(**{f"{name}__isnull": True}).values_list(name, flat=True):
             files.append({"model": plan.entry.label, "field": name, "name": stored})
+
+
+def _file_key(item: dict) -> tuple[str, str, str]:
+    return item["model"], item["field"], item["name"]
+
+
+def _distinct(files: list[dict], *, exclude: Sequence[dict] = ()) -> list[dict]:
+    """``files`` without repeats or any of ``exclude``, in order (a file named by a row and
+    its history rows is deleted and counted once). Keyed, not compared pairwise: a batch of
+    a customer's thousand files would otherwise cost a million comparisons."""
+    seen = {_file_key(f) for f in exclude}
+    kept = []
+    for item in files:
+        key = _file_key(item)
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
 
 
 @dataclass
@@ -149,8 +208,13 @@ def apply_batch(
         applied.rows = rows._raw_delete(rows.db)
     else:
         applied.rows = rows.update(**plan.updates, **(updates or {}))
-    applied.files = [f for i, f in enumerate(applied.files) if f not in applied.files[:i]]
+    applied.files = _distinct(applied.files)
     return applied
+
+
+def stored_name_hash(name: str) -> str:
+    """How the certificate names a deleted file: 128 bits of the SHA-256 of its stored name."""
+    return hashlib.sha256(name.encode()).hexdigest()[:32]
 
 
 def delete_stored_files(files: list[dict]) -> list[dict]:
@@ -163,7 +227,10 @@ def delete_stored_files(files: list[dict]) -> list[dict]:
         storage = apps.get_model(item["model"])._meta.get_field(item["field"]).storage
         try:
             storage.delete(item["name"])
-        except OSError:
+        except Exception:
+            # Any failure, not only OSError: an object store's client raises its own errors
+            # (botocore's are not OSErrors), and a delete is safe to try again later.
+            logger.warning("Could not delete a stored file of %s yet.", item["model"], exc_info=True)
             continue
         deleted.append(item)
     return deleted
@@ -222,9 +289,16 @@ def _delete_files(run_pk: int, files: list[dict]) -> None:
     with transaction.atomic():
         run = ErasureRun.objects.select_for_update().get(pk=run_pk)
         pending = run.progress.get("pending_files", [])
-        removed = [f for f in pending if f in deleted]  # counted once, whoever deleted them first
-        run.progress["pending_files"] = [f for f in pending if f not in deleted]
+        gone = {_file_key(f) for f in deleted}
+        removed = [f for f in pending if _file_key(f) in gone]  # counted once, whoever deleted them first
+        run.progress["pending_files"] = [f for f in pending if _file_key(f) not in gone]
         run.progress["files_deleted"] = run.progress.get("files_deleted", 0) + len(removed)
+        # Per table, a hash of each deleted file's stored name for the certificate: it proves
+        # which stored objects went (whoever holds a name can check it) and says nothing of
+        # the file or of the person (the name the customer gave a file is never listed).
+        by_table = run.progress.setdefault("deleted_files", {})
+        for item in removed:
+            by_table.setdefault(item["model"], []).append(stored_name_hash(item["name"]))
         _save_progress(run)
 
 
@@ -235,14 +309,33 @@ def _flush_pending_files(run_pk: int) -> None:
         _delete_files(run_pk, pending)
 
 
+def certificate_files_update(certificate: dict, progress: dict) -> None:
+    """Write the files a run deleted, and those still pending, into its certificate: totals,
+    and per table the count and the hashes of the stored names (sorted: the order of
+    deletion says nothing)."""
+    certificate["files_deleted"] = progress.get("files_deleted", 0)
+    certificate["files_pending"] = len(progress.get("pending_files", []))
+    by_table = progress.get("deleted_files", {})
+    pending: dict[str, int] = {}
+    for item in progress.get("pending_files", []):
+        pending[item["model"]] = pending.get(item["model"], 0) + 1
+    for row in certificate.get("tables", []):
+        hashes = sorted(by_table.get(row["model"], []))
+        row["files_deleted"] = len(hashes)
+        row["files"] = hashes
+        if pending.get(row["model"]):
+            row["files_pending"] = pending[row["model"]]
+        else:
+            row.pop("files_pending", None)
+
+
 def _retry_pending_files(run_pk: int) -> ErasureRun:
     """A finished run that still lists files (finished before this was enforced): retry them."""
     _flush_pending_files(run_pk)
     with transaction.atomic():
         run = ErasureRun.objects.select_for_update().get(pk=run_pk)
         if run.certificate:
-            run.certificate["files_deleted"] = run.progress.get("files_deleted", 0)
-            run.certificate["files_pending"] = len(run.progress.get("pending_files", []))
+            certificate_files_update(run.certificate, run.progress)
             run.save(update_fields=["certificate", "updated_at"])
     if run.progress.get("pending_files"):
         raise FilesPending(f"{len(run.progress['pending_files'])} file(s) of erased rows could not be deleted yet")

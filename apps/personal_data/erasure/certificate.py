@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 
+from apps.personal_data.erasure.batches import certificate_files_update
 from apps.personal_data.erasure.checkpoint import _new_state
 from apps.personal_data.erasure.plan import table_plan
 from apps.personal_data.models import ErasureRun
@@ -72,9 +73,9 @@ def erasure_certificate(run: ErasureRun, *, holds: list[Hold], now: datetime) ->
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": now.isoformat(),
         "holds": [h.as_dict() for h in holds],
-        "files_deleted": run.progress.get("files_deleted", 0),
-        "files_pending": len(run.progress.get("pending_files", [])),
         "tables": tables,
         "notes": notes,
     }
+    # Totals, and per table the count and hashed stored names of the files deleted.
+    certificate_files_update(certificate, run.progress)
     return status, certificate

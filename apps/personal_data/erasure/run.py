@@ -5,6 +5,8 @@ failed when its job gives up. Leases, attempts and the reconciler are the job ma
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -24,6 +26,8 @@ from apps.personal_data.erasure.batches import (
     _frozen_subjects,
     _live_rows,
     _retry_pending_files,
+    mark_done,
+    nothing_to_erase,
 )
 from apps.personal_data.erasure.certificate import erasure_certificate
 from apps.personal_data.erasure.checkpoint import ACTIVE, FINISHED, _new_state, _save_progress
@@ -118,16 +122,26 @@ def erasure_run(*, erasure_id: int, heartbeat: Heartbeat | None = None) -> Erasu
         frozen = _frozen_subjects(run.pk, user)
         batch_size = max(1, int(getattr(settings, "PERSONAL_DATA_ERASURE_BATCH_SIZE", 2000)))
         now = timezone.now()
+        untouched: list[tuple[str, str]] = []
         for entry in entries():
             plan = table_plan(entry, reference=run.subject_reference, holds=holds, now=now)
             if entry.label == "socialaccount.SocialToken" and plan.mode == "delete":
                 revoke_social_tokens(user)
             live = _live_rows(entry, user, frozen)
-            while _erase_batch(run_pk=run.pk, plan=plan, user=user, batch_size=batch_size, phase="live", live=live):
-                _alive(heartbeat)
-            if entry.history_model is not None:
-                while _erase_batch(run_pk=run.pk, plan=plan, user=user, batch_size=batch_size, phase="history"):
+            for phase in ("live", "history") if entry.history_model is not None else ("live",):
+                if nothing_to_erase(plan, user, phase, live):
+                    untouched.append((entry.label, phase))
+                    continue
+                sizes = _batch_sizes(batch_size)
+                size = next(sizes)
+                while True:
+                    started = time.monotonic()
+                    more = _erase_batch(run_pk=run.pk, plan=plan, user=user, batch_size=size, phase=phase, live=live)
+                    if not more:
+                        break
                     _alive(heartbeat)
+                    size = sizes.send(time.monotonic() - started)
+        mark_done(run.pk, untouched)
         _flush_pending_files(run.pk)  # normally done after each batch's commit already
         pending = ErasureRun.objects.get(pk=run.pk).progress.get("pending_files", [])
         if pending:
@@ -137,6 +151,23 @@ def erasure_run(*, erasure_id: int, heartbeat: Heartbeat | None = None) -> Erasu
     except Exception as exc:
         _record_error(run.pk, exc)
         raise
+
+
+def _batch_sizes(first: int) -> Generator[int, float, None]:
+    """Rows per batch of one table: ``first``, doubled after each batch that took less than
+    half of PERSONAL_DATA_ERASURE_BATCH_SECONDS, up to PERSONAL_DATA_ERASURE_BATCH_MAX.
+
+    Each batch is one transaction with its own commit and checkpoint, which a large table pays
+    for fifty times over at a fixed size; a time budget keeps the transactions (and the locks
+    they hold) as short as intended while a cheap table goes through in a few of them.
+    """
+    most = max(first, int(getattr(settings, "PERSONAL_DATA_ERASURE_BATCH_MAX", 0) or 0))
+    budget = float(getattr(settings, "PERSONAL_DATA_ERASURE_BATCH_SECONDS", 0.1))
+    size = first
+    while True:
+        took = yield size
+        if took < budget / 2:
+            size = min(size * 2, most)
 
 
 def _alive(heartbeat: Heartbeat | None) -> None:

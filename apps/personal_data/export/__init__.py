@@ -9,8 +9,10 @@ The archive (README, "The personal-data registry"):
   the row's opaque ``reference`` where it has one; never integer ids);
 * ``tables/<app>_<model>.csv``: every exported field of tabular entries (login history,
   sessions, follows...), for spreadsheets;
-* ``manifest.json``: controller, time, pseudonymous subject reference, categories, and the
-  record count and sha256 of every other file.
+* ``files/<app>_<model>/<name>``: the subject's stored files (every registered, exported file
+  field), under the name they gave each one, copied from storage in chunks (``files``);
+* ``manifest.json``: controller, time, pseudonymous subject reference, categories, the
+  record count and sha256 of every other file, and every stored file included or missing.
 
 Memory stays flat however many rows a subject has: rows are read with
 ``values_list().iterator(chunk_size=...)``, foreign keys are resolved one chunk at a time,
@@ -26,6 +28,8 @@ a provider to ``EXPORT_TABLES`` (both in apps/personal_data/registry/export.py):
 The steps, one module each:
 
 * ``tables``: the subject's rows of each exported registry entry;
+* ``files``: the subject's stored files, streamed into the ZIP;
+* ``output``: where the ZIP is written: hashed on the way, moved into storage;
 * ``index``: the readable ``index.html``;
 * ``archive``: the ZIP, file by file, with its manifest;
 * ``run``: request (with its background job), build and store, expire, mark failed when the job gives up;

@@ -10,7 +10,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from apps.core.jobs import Heartbeat
 from apps.core.spreadsheets import SpreadsheetWriter
 from apps.personal_data.domain import subject_reference
+from apps.personal_data.export.files import copy_stored_files, entry_info, stored_paths
 from apps.personal_data.export.index import render_index
 from apps.personal_data.export.tables import _exported_entries, _has_reference, _rows
 from apps.personal_data.models import DataExport
@@ -80,12 +81,7 @@ class FileInfo:
     bytes: int
 
 
-def _entry_info(name: str) -> zipfile.ZipInfo:
-    # ZIP entries carry a wall-clock time with no zone; UTC, as manifest.json's times say.
-    # (ZipFile.writestr with a bare name would take the server process's local time.)
-    info = zipfile.ZipInfo(name, date_time=timezone.now().astimezone(UTC).timetuple()[:6])
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
+_entry_info = entry_info
 
 
 class _Archive:
@@ -120,7 +116,9 @@ def _source_header(entry: Entry, personal: list[PersonalField]) -> dict[str, Any
     }
 
 
-def _write_category(sink: _Sink, category: Category, subject: User, sources: list[tuple[Entry, list]]) -> int:
+def _write_category(
+    sink: _Sink, category: Category, subject: User, sources: list[tuple[Entry, list]], files: dict | None = None
+) -> int:
     records = 0
     sink.write('{"category": ' + JSON.encode(str(category.value)))
     sink.write(', "label": ' + JSON.encode(str(category.label)) + ', "sources": [')
@@ -128,7 +126,7 @@ def _write_category(sink: _Sink, category: Category, subject: User, sources: lis
         header = JSON.encode(_source_header(entry, personal))
         sink.write(("," if position else "") + "\n " + header[:-1] + ', "records": [')
         first = True
-        for row in _rows(entry, subject, personal):
+        for row in _rows(entry, subject, personal, files):
             sink.write(("" if first else ",") + "\n  " + JSON.encode(row))
             first = False
             records += 1
@@ -147,13 +145,13 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def _write_csv(sink: _Sink, entry: Entry, subject: User) -> int:
+def _write_csv(sink: _Sink, entry: Entry, subject: User, files: dict | None = None) -> int:
     personal = list(entry.fields)
     writer = SpreadsheetWriter(sink)
     header = (["reference"] if _has_reference(entry) else []) + [f.name for f in personal]
     writer.writerow(header)
     records = 0
-    for row in _rows(entry, subject, personal):
+    for row in _rows(entry, subject, personal, files):
         writer.writerow([_csv_value(v) for v in row.values()])
         records += 1
     return records
@@ -206,6 +204,14 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
         # A sign of life after each file keeps the job's lease while a long build goes on.
         archive = _Archive(zf, on_file=heartbeat.beat if heartbeat is not None else None)
         exported = _exported_entries()
+        # The files first: the rows below then name each one's path in the ZIP.
+        stored_files = copy_stored_files(
+            zf, subject=subject, exported=exported, alive=heartbeat.beat if heartbeat is not None else None
+        )
+        archive.files.extend(
+            FileInfo(name=f.file, records=0, sha256=f.sha256, bytes=f.bytes) for f in stored_files if f.file
+        )
+        paths = stored_paths(stored_files)
         categories = []
         for category in Category:
             sources = [(e, [f for f in e.fields if f.category == category]) for e in exported]
@@ -214,7 +220,7 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
                 continue
             info = archive.write(
                 f"{category.value}.json",
-                partial(_write_category, category=category, subject=subject, sources=sources),
+                partial(_write_category, category=category, subject=subject, sources=sources, files=paths),
             )
             categories.append(
                 {
@@ -227,7 +233,7 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
             )
         tables = []
         for entry in (e for e in exported if e.tabular):
-            info = archive.write(_csv_name(entry), partial(_write_csv, entry=entry, subject=subject))
+            info = archive.write(_csv_name(entry), partial(_write_csv, entry=entry, subject=subject, files=paths))
             tables.append(
                 {"file": info.name, "label": str(entry.model._meta.verbose_name_plural), "records": info.records}
             )
@@ -253,6 +259,7 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
             tables=tables,
             notes=notes,
             language=language,
+            stored_files=stored_files,
         )
         archive.write("index.html", lambda sink: _write_text(sink, index_html))
         manifest = {
@@ -265,6 +272,9 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
             "categories": [{k: c[k] for k in ("code", "label", "file", "records")} for c in categories],
             "notes": [asdict(n) for n in notes],
             "files": [asdict(f) for f in archive.files],
+            # Every stored file of the subject's rows, included (with its path and checksum,
+            # also under "files") or missing from storage.
+            "stored_files": [f.as_dict() for f in stored_files],
         }
         zf.writestr(_entry_info("manifest.json"), json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return {f.name: f.records for f in archive.files}

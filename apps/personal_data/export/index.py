@@ -19,6 +19,7 @@ def render_index(
     tables: list[dict],
     notes: list,
     language: str,
+    stored_files: list | None = None,
 ) -> str:
     """The page, rendered in the active language (the archive is built under the subject's)."""
     return render_to_string(
@@ -32,5 +33,7 @@ def render_index(
             "tables": tables,
             "notes": notes,
             "language": language,
+            "stored_files": stored_files or [],
+            "missing_files": sum(1 for f in stored_files or [] if not f.file),
         },
     )

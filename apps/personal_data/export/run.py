@@ -4,9 +4,9 @@ and store the archive, tell the customer; expire old files. Each build is a back
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import logging
-import tempfile
+import os
 import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from apps.core.actors import SystemActor, actor_label
 from apps.core.jobs import Heartbeat, job_enqueue, job_run_here
 from apps.personal_data.export.archive import build_archive
+from apps.personal_data.export.output import HashingOutput, SpooledArchive, temporary_path
 from apps.personal_data.models import DataExport, ErasureRun
 
 if TYPE_CHECKING:
@@ -96,21 +96,31 @@ def export_run(*, export_id: int, heartbeat: Heartbeat | None = None) -> DataExp
 
     subject = export.subject
     name = ""
+    path = ""
     try:
-        with tempfile.TemporaryFile(dir=_temp_dir()) as archive:
-            counts = build_archive(archive, subject=subject, export=export, heartbeat=heartbeat)
-            archive.seek(0)
-            digest, size = _sha256_of(archive)
-            archive.seek(0)
-            # A random name: the stored path says nothing about whose data it is. It is
-            # written on the export's row before the file is stored, so a worker killed
-            # between storing the file and finishing leaves no file nobody knows of: the next
-            # attempt deletes it, and so would the subject's erasure.
-            name = _reserve_file_name(export)
-            if not name:
-                return DataExport.objects.filter(pk=export.pk).first() or export
-            stored = export.file.storage.save(name, File(archive))
-            assert stored == name, "a reserved name is free: nothing else writes it"
+        path = temporary_path(_temp_dir())
+        with open(path, "wb") as raw:
+            # Hashed as it is written, and moved rather than copied into storage below
+            # (export/output.py): a gigabyte of files is written once and read once.
+            output = HashingOutput(raw)
+            try:
+                counts = build_archive(output, subject=subject, export=export, heartbeat=heartbeat)
+            finally:
+                output.close()
+        digest, size = output.hexdigest, output.size
+        # A random name: the stored path says nothing about whose data it is. It is
+        # written on the export's row before the file is stored, so a worker killed
+        # between storing the file and finishing leaves no file nobody knows of: the next
+        # attempt deletes it, and so would the subject's erasure.
+        name = _reserve_file_name(export)
+        if not name:
+            return DataExport.objects.filter(pk=export.pk).first() or export
+        spooled = SpooledArchive(path)
+        try:
+            stored = export.file.storage.save(name, spooled)
+        finally:
+            spooled.close()
+        assert stored == name, "a reserved name is free: nothing else writes it"
     except Exception as exc:
         logger.exception("export %s failed", export.reference)
         # Not over a READY export: another delivery of the same task may have finished it.
@@ -120,6 +130,11 @@ def export_run(*, export_id: int, heartbeat: Heartbeat | None = None) -> DataExp
         if name:
             export.file.storage.delete(name)
         return DataExport.objects.filter(pk=export.pk).first() or export
+    finally:
+        # Gone already when storage moved it into place.
+        if path:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
     with transaction.atomic():
         current = DataExport.objects.select_for_update().filter(pk=export.pk).first()
@@ -193,15 +208,6 @@ def export_mark_failed(*, export_id: int, error: str) -> DataExport | None:
 
 def _temp_dir() -> str | None:
     return getattr(settings, "PERSONAL_DATA_EXPORT_TEMP_DIR", None) or None
-
-
-def _sha256_of(handle) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    while block := handle.read(1024 * 1024):
-        digest.update(block)
-        size += len(block)
-    return digest.hexdigest(), size
 
 
 def _email_ready(export_id: int) -> None:

@@ -4,7 +4,7 @@ the row's opaque reference), read in chunks, other people shown only as the acco
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -50,14 +50,23 @@ def _related_labels(model_field: models.ForeignKey, ids: set, subject: User) -> 
     return {getattr(obj, key): str(obj) for obj in related._default_manager.filter(**{f"{key}__in": ids})}
 
 
-def _rows(entry: Entry, subject: User, personal: list[PersonalField]) -> Iterator[dict[str, Any]]:
-    """The subject's rows of ``entry``: the given personal fields (plus reference), in pk order."""
+def _rows(
+    entry: Entry, subject: User, personal: list[PersonalField], files: Mapping[tuple[str, str, str], Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The subject's rows of ``entry``: the given personal fields (plus reference), in pk order.
+
+    ``files`` maps (model label, field, stored name) to the file's path in the ZIP (see
+    export/files.py): a file field then names the copy the person has, not the storage's name.
+    """
     model = entry.model
     names: list[str] = ["reference"] if _has_reference(entry) else []
     columns: list[str] = list(names)
     fks: list[tuple[int, models.ForeignKey]] = []
+    stored: list[tuple[int, str]] = []
     for personal_field in personal:
         model_field = model._meta.get_field(personal_field.name)
+        if isinstance(model_field, models.FileField) and files is not None:
+            stored.append((len(columns), personal_field.name))
         if model_field.many_to_one or model_field.one_to_one:
             fks.append((len(columns), model_field))  # type: ignore[arg-type]
             columns.append(model_field.attname)  # type: ignore[union-attr]
@@ -75,4 +84,7 @@ def _rows(entry: Entry, subject: User, personal: list[PersonalField]) -> Iterato
             for index, found in labels.items():
                 if values[index] is not None:
                     values[index] = found.get(values[index], "")
+            for index, name in stored:
+                if values[index]:
+                    values[index] = files.get((entry.label, name, values[index]))  # type: ignore[union-attr]
             yield dict(zip(names, values, strict=True))

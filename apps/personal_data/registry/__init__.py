@@ -122,6 +122,9 @@ class PersonalField:
     retention: str = ""  # how long a kept field is kept, in words (e.g. "5 years after closure")
     # Who may see it in the admin, when not its category's viewers (CATEGORY_VIEWERS).
     seen_by: frozenset[Viewer] | None = None
+    # For a file field: the column holding the name the person gave the file, which the
+    # export uses inside the ZIP (stored names are random and mean nothing to them).
+    file_name: str = ""
 
     @property
     def viewers(self) -> frozenset[Viewer]:
@@ -212,6 +215,7 @@ def register(
         raise ValueError("erase is DELETE_ROW or NULL (anonymise field by field)")
     names = {f.name for f in model._meta.get_fields()}
     unknown = [f.name for f in fields if f.name not in names]
+    unknown += [f.file_name for f in fields if f.file_name and f.file_name not in names]
     if unknown:
         raise ValueError(f"{model._meta.label}: unknown fields {unknown}")
     history = getattr(model, "history", None)

@@ -148,9 +148,9 @@ STEPS: list[Step] = [
         reason_required=True,
         reason_label=gettext_lazy("Outcome, as told to the subject"),
         reason_help=gettext_lazy("The subject is emailed this and sees it in Your requests."),
-        applies=lambda r: r.status == Status.IN_PROGRESS
-        and officer_finishes(r)
-        and r.execution_state != ExecutionState.DONE,
+        applies=lambda r: (
+            r.status == Status.IN_PROGRESS and officer_finishes(r) and r.execution_state != ExecutionState.DONE
+        ),
     ),
     Step(
         "retry",
@@ -158,8 +158,9 @@ STEPS: list[Step] = [
         gettext_lazy("Queue this request's execution again?"),
         reason_label=gettext_lazy("Note (optional, internal)"),
         reason_help=gettext_lazy("The worker's last attempt failed; it is queued again."),
-        applies=lambda r: r.status == Status.IN_PROGRESS
-        and r.execution_state in (ExecutionState.FAILED, ExecutionState.GAVE_UP),
+        applies=lambda r: (
+            r.status == Status.IN_PROGRESS and r.execution_state in (ExecutionState.FAILED, ExecutionState.GAVE_UP)
+        ),
     ),
     Step(
         "pause",

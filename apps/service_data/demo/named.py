@@ -1,10 +1,10 @@
 """Demo data for `make run`: a little of every kind for the named customers (Alice, Bảo).
 
-Found by apps.accounts.demo (``app_demo_seeds``) because this module exists and the app is
+Found by apps.accounts.demo (``app_demo_hooks``) because this module exists and the app is
 installed; with PORTAL_SERVICE_DATA=off it is never imported. Files are small and real (a text
 document, a PNG, a WAV), saved to the "content" storage, so the export, the erasure and staff
 content access have bytes to work on. Generated customers (``seed_demo --customers N``) get
-their volume elsewhere. Invoices go through the billing services, so the unpaid one holds
+their volume from ``volume``. Invoices go through the billing services, so the unpaid one holds
 Bảo's financial data as a real one would (P-42).
 """
 
