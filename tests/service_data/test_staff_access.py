@@ -219,3 +219,25 @@ def test_the_export_says_which_file_each_look_opened(client_as, agent, customer)
     table = archive.read("tables/staff_access_events.csv").decode()
     assert "Opened your document “Lease”" in table
     assert "lease-2026" not in looks + table
+
+
+def test_a_privacy_officer_with_a_support_grant_opens_the_document_and_the_customer_sees_it(
+    client_as, officer, customer
+):
+    """The issue's own case: an officer (not only a support agent) asks for support access."""
+    officer.full_name = "Olivia Officer"
+    officer.save(update_fields=["full_name"])
+    document = store_document(customer)
+    officer_client = client_as("officer")
+    assert officer_client.get(file_url(customer, document)).status_code == 403
+
+    grant = approved_grant(officer, customer)
+    assert grant.purpose == "support"
+    response = officer_client.get(file_url(customer, document))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == LEASE
+    assert StaffAccessEvent.objects.filter(staff=officer, customer=customer, kind="content_view").count() == 1
+
+    text = client_as("customer").get(CUSTOMER_PAGE).content.decode()
+    assert "Olivia Officer" in text
+    assert "Opened your document “Lease”" in text
