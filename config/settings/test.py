@@ -35,6 +35,10 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=f"file://{TEST_VAR_
 CELERY_BROKER_TRANSPORT_OPTIONS = celery_transport_options(
     CELERY_BROKER_URL, CELERY_BROKER_DATA_DIR, CELERY_TASK_TIME_LIMIT
 )
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu looks in the queue folder once a second by default: a test waiting on a worker
+    # would wait up to a second per message. Redis (the other CI lane) pushes at once.
+    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.1
 CELERY_BEAT_SCHEDULE_FILENAME = str(TEST_VAR_DIR / "celerybeat-schedule")
 LOCAL_MAILBOX_DIR = TEST_VAR_DIR / "mail"
 LOCAL_MAILBOX_ENABLED = True

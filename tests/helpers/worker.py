@@ -74,20 +74,41 @@ def start_worker(
 
 
 def _wait_for_worker(process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    from apps.core.health import check_worker
+    """Wait for the worker to answer one ping.
+
+    One ping, sent now and waited for in short steps, not a new ping every two seconds as
+    /healthz does: the worker takes the waiting message as soon as it is ready, and the test
+    goes on a few hundredths of a second later instead of up to two seconds (and every test
+    with a worker starts one)."""
+    from celery.exceptions import TimeoutError as ResultTimeout
+
+    from apps.core.tasks import ping
 
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Celery worker exited early:\n{log.read_text()[-4000:]}")
-        if check_worker()["ok"]:
-            return
+    answer = ping.apply_async(expires=timeout)
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"Celery worker exited early:\n{log.read_text()[-4000:]}")
+            try:
+                if answer.get(timeout=0.5, interval=0.02) == "pong":
+                    return
+            except ResultTimeout:
+                continue
+    finally:
+        answer.forget()
     raise RuntimeError(f"Celery worker did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
 
 
-def stop_worker(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    """Stop the worker and its children: ``sig`` (SIGTERM lets it finish; SIGKILL is an OOM kill
-    or a lost host), then SIGKILL after 15 s."""
+def stop_worker(process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+    """Stop the worker and its children with ``sig``, then SIGKILL after 15 s.
+
+    The default is SIGKILL at once: a test that ends is done with its worker, and Celery's
+    warm shutdown of even an idle worker takes about five seconds (its loop looks for the
+    signal every two, then the pool's threads each sleep a second), which every test with a
+    worker paid, twice in CI. Killing also ends a task still running, so nothing the test left
+    can write while its data is flushed. Tests that simulate a stop pass the signal they mean
+    (tests/faults/, the erasure worker tests)."""
     if process.poll() is not None:
         return
     os.killpg(process.pid, sig)
