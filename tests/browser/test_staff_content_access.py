@@ -5,14 +5,18 @@ after the customer ends the access the file no longer opens. In Debian's Chromiu
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from apps.core.clock import organisation_today
 from apps.disclosures.models import ContentAccessGrant, StaffAccessEvent
 from apps.service_data.services.activity import call_record_create, usage_record
+from apps.service_data.services.billing import invoice_issue, payment_record
 from tests.browser.test_customer_journey import _current_totp, _log_in
 from tests.factories import TEST_PASSWORD
 from tests.helpers import ARTIFACTS
@@ -110,10 +114,32 @@ def test_the_service_pages_reflow_on_a_phone(live_server, browser: Browser, cust
             duration_seconds=300 + i,
             cost="1.25",
         )
+    store_document(customer)
+    invoice = invoice_issue(
+        customer=customer,
+        description="Pro plan, monthly, with a long description that wraps",
+        amount=Decimal("99000"),
+        currency="VND",
+        due_on=organisation_today() + timedelta(days=14),
+        actor=customer,
+    )
+    payment_record(
+        invoice=invoice,
+        processor="stripe",
+        processor_reference="pi_a_long_reference_from_the_processor_0123456789",
+        amount=Decimal("50000"),
+        currency="VND",
+        status="succeeded",
+        method_summary="Visa •••• 4242",
+        actor=customer,
+    )
     page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
     _log_in(page, live_server.url, customer.email)
-    for name in ("service_data:overview", "service_data:usage", "service_data:calls"):
-        page.goto(live_server.url + reverse(name))
+    pages = ["service_data:overview", "service_data:usage", "service_data:calls", "service_data:content"]
+    pages += ["service_data:billing", ("service_data:invoice", invoice.reference)]
+    for name in pages:
+        name, *args = name if isinstance(name, tuple) else (name,)
+        page.goto(live_server.url + reverse(name, args=args))
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name} is {overflow}px wider than the phone"
