@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.files import File
 from django.db import models, transaction
+
+logger = logging.getLogger(__name__)
 
 
 def save_with_file(instance: models.Model, field: str, filename: str, content: File) -> models.Model:
@@ -24,6 +28,9 @@ def save_with_file(instance: models.Model, field: str, filename: str, content: F
             instance.full_clean()
             instance.save()
     except Exception:
-        storage.delete(name)
+        try:
+            storage.delete(name)
+        except Exception:  # the storage went away too: the row's error is the one to raise
+            logger.warning("An uploaded file whose row was not saved could not be deleted: %s", name)
         raise
     return instance

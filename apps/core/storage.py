@@ -14,6 +14,7 @@ production.py, CONTENT_STORAGE_BUCKET). Two differences from django-storages' ow
 
 from __future__ import annotations
 
+from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import BotoCoreError, ClientError
 from django.utils.encoding import filepath_to_uri
 from storages.backends.s3 import S3Storage
@@ -29,7 +30,11 @@ class PrivateS3Storage(S3Storage):
     def get_default_settings(self) -> dict:
         defaults = super().get_default_settings()
         # Objects are private; no name is ever reused (content_path draws a random one).
-        defaults.update({"default_acl": "private", "file_overwrite": False, "querystring_auth": True})
+        # A file opened for reading is buffered in a temporary file past 8 MB, not in memory
+        # (django-storages' default of 0 keeps the whole object in RAM: a 2 GB video per download).
+        defaults.update(
+            {"default_acl": "private", "file_overwrite": False, "querystring_auth": True, "max_memory_size": 8 << 20}
+        )
         return defaults
 
     def url(self, name, parameters=None, expire=None, http_method=None) -> str:  # type: ignore[override]
@@ -43,14 +48,19 @@ class PrivateS3Storage(S3Storage):
 
     def _open(self, name, mode="rb"):
         try:
-            return super()._open(name, mode)
+            opened = super()._open(name, mode)
+            if "r" in mode:
+                # django-storages fetches the object on first use; fetch it here, so a storage
+                # that is away answers now, as OSError, not later inside a response.
+                opened.file  # noqa: B018
+            return opened
         except (BotoCoreError, ClientError) as exc:
             raise StorageUnavailable(f"object storage could not open {name}: {exc}") from exc
 
     def _save(self, name, content):
         try:
             return super()._save(name, content)
-        except (BotoCoreError, ClientError) as exc:
+        except (BotoCoreError, ClientError, S3UploadFailedError) as exc:
             raise StorageUnavailable(f"object storage could not save {name}: {exc}") from exc
 
     def exists(self, name: str) -> bool:

@@ -411,4 +411,3 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
-

@@ -308,6 +308,17 @@ def test_voiding_an_unpaid_invoice_releases_its_hold_and_a_paid_one_cannot_be(cu
         invoice_void(invoice=paid, actor=officer, reason="too late")
 
 
+def test_an_invoice_with_a_pending_payment_cannot_be_cancelled(customer, officer):
+    # Else the processor's later "succeeded" would take money for a cancelled invoice.
+    invoice = issue(customer)
+    pay(invoice, "pi_pending", status="pending")
+    with pytest.raises(ValidationError, match="still pending"):
+        invoice_void(invoice=invoice, actor=officer, reason="written off")
+    pay(invoice, "pi_pending", status="succeeded")
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
+
+
 # --- The deletion an unpaid debt holds back (P-42), end to end -------------------------------------
 
 

@@ -69,6 +69,8 @@ def staff_content_file(request: AuthenticatedHttpRequest, reference, item) -> Ht
         handle = content_item.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    except OSError:  # the storage is away: say so, not a server error (nothing was opened)
+        return render(request, "service_data/content_unavailable.html", status=503)
     # Logged before the bytes leave; the path names the item's reference, not its file name.
     staff_access_log(
         staff=request.user, customer=customer, kind=StaffAccessEvent.Kind.CONTENT_VIEW, path=request.path, grant=grant

@@ -21,6 +21,7 @@ from apps.accounts.services import user_touch_last_seen
 from apps.core.actors import SystemActor, record_actor
 from apps.service_data.models import CallRecord, LocationRecord, OptionalKind, ProductConfiguration, UsageEvent
 from apps.service_data.selectors.activity import kind_refused
+from apps.service_data.services.content import subject_rows_delete
 
 # A device's clock may run a little ahead of ours; further ahead is a bad timestamp.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -63,6 +64,8 @@ def location_record(
     at: datetime | None = None,
 ) -> LocationRecord:
     """Where the customer's device was. Refused when the customer refused location (P-38)."""
+    # The account's row is the lock a refusal also takes: no record slips in beside one.
+    type(owner)._base_manager.select_for_update().filter(pk=owner.pk).first()
     if kind_refused(owner=owner, kind=OptionalKind.LOCATION):
         raise ValidationError(
             _("You chose not to give us your location, so it was not recorded. You can allow it again in Your Account.")
@@ -90,8 +93,8 @@ def location_delete_all(*, owner: User, actor: User | SystemActor) -> int:
     """Delete every location record of ``owner`` (the customer's "delete all")."""
     if isinstance(actor, User) and actor.pk != owner.pk:
         raise ValidationError(_("Only the customer deletes their location history here."))
-    deleted, _by_model = LocationRecord.objects.filter(owner=owner).delete()
-    return deleted
+    # As erasure deletes; a legal hold on location data keeps it.
+    return subject_rows_delete(LocationRecord.objects.filter(owner=owner), subject=owner, actor=actor).rows
 
 
 @transaction.atomic

@@ -248,6 +248,9 @@ def invoice_void(*, invoice: Invoice, actor: Actor, reason: str) -> Invoice:
         raise ValidationError(_("Only an unpaid invoice can be cancelled."))
     if locked.payments.filter(status=Payment.Status.SUCCEEDED).exists():
         raise ValidationError(_("This invoice has payments; refund them through the processor first."))
+    if locked.payments.filter(status=Payment.Status.PENDING).exists():
+        # The processor may still take the money: a cancelled invoice must not be paid later.
+        raise ValidationError(_("A payment of this invoice is still pending; wait for the processor's answer."))
     locked.status = Invoice.Status.VOID
     locked.full_clean()
     record_actor(locked, actor=actor, reason=f"invoice cancelled: {reason}")

@@ -32,6 +32,7 @@ from apps.accounts.models import User
 from apps.core.actors import SystemActor, record_actor
 from apps.service_data.models import CalendarEntry, OptionalKind
 from apps.service_data.selectors.activity import kind_refused
+from apps.service_data.services.content import subject_rows_delete
 
 # (url, headers) → (HTTP status, body)
 Transport = Callable[[str, Mapping[str, str]], tuple[int, bytes]]
@@ -50,10 +51,21 @@ class CalendarImportError(ValidationError):
     """The import could not run; the message says why, in words the customer can act on."""
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib sends the request's headers, the token's included, on to wherever a redirect
+    points, another host too: Google's API answers without redirects, so none is followed."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def urllib_transport(url: str, headers: Mapping[str, str]) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers=dict(headers), method="GET")  # noqa: S310 (https or the test server)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -169,6 +181,11 @@ def _moment(value: object, zone: ZoneInfo) -> datetime | None:
 
 @transaction.atomic
 def _store(owner: User, events: list[dict]) -> ImportResult:
+    # The account's row is the lock a refusal also takes: a calendar refused while Google was
+    # being read stores nothing (the refusal has deleted what there was).
+    User._base_manager.select_for_update().filter(pk=owner.pk).first()
+    if kind_refused(owner=owner, kind=OptionalKind.CALENDAR):
+        return ImportResult(created=0, updated=0, removed=0)
     existing = {
         entry.external_id: entry
         for entry in CalendarEntry.objects.filter(owner=owner, source=CalendarEntry.Source.GOOGLE)
@@ -179,7 +196,7 @@ def _store(owner: User, events: list[dict]) -> ImportResult:
         entry = existing.get(external_id)
         if item.get("status") == "cancelled":
             if entry is not None:
-                entry.delete()
+                subject_rows_delete(CalendarEntry.objects.filter(pk=entry.pk), subject=owner, actor=owner)
                 existing.pop(external_id)
                 removed += 1
             continue
@@ -214,5 +231,6 @@ def calendar_entry_delete(*, entry: CalendarEntry, actor: User) -> None:
     """The customer deletes one entry. An imported one comes back only if they import again."""
     if entry.owner_id != actor.pk:
         raise ValidationError(_("Only the customer deletes their calendar entries."))
-    record_actor(entry, actor=actor, reason="calendar entry deleted")
-    entry.delete()
+    # As erasure deletes: its history goes too (the title and place would stay readable there),
+    # and a legal hold on the data keeps it.
+    subject_rows_delete(CalendarEntry.objects.filter(pk=entry.pk), subject=entry.owner, actor=actor)

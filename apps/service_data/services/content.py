@@ -23,7 +23,7 @@ from django.db import IntegrityError, models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from apps.core.actors import SystemActor, record_actor
+from apps.core.actors import SystemActor, actor_label, record_actor
 from apps.core.files import save_with_file
 from apps.core.jobs import RetryLater, job_dispatch, job_enqueue, job_live, job_run_here
 from apps.personal_data.domain import subject_reference
@@ -112,7 +112,7 @@ def content_upload(
         with transaction.atomic():
             _lock_subject(owner)
             if optional_kind_refused(owner, optional):
-                _delete_rows(ContentItem.objects.filter(pk=item.pk), subject=owner, actor=actor)
+                subject_rows_delete(ContentItem.objects.filter(pk=item.pk), subject=owner, actor=actor)
                 refused = True
             else:
                 refused = False
@@ -173,17 +173,20 @@ class Deleted:
 @transaction.atomic
 def content_delete(*, item: ContentItem, actor: User | SystemActor) -> Deleted:
     """The customer deletes one of their files: the row, its history and the stored file."""
-    return _delete_rows(ContentItem.objects.filter(pk=item.pk), subject=item.owner, actor=actor)
+    return subject_rows_delete(ContentItem.objects.filter(pk=item.pk), subject=item.owner, actor=actor)
 
 
 @transaction.atomic
 def shared_post_delete(*, post: SharedPost, actor: User | SystemActor) -> Deleted:
     """The customer deletes something they shared, with its history; its picture stays among
     their files (they delete it there if they wish)."""
-    return _delete_rows(SharedPost.objects.filter(pk=post.pk), subject=post.author, actor=actor)
+    return subject_rows_delete(SharedPost.objects.filter(pk=post.pk), subject=post.author, actor=actor)
 
 
-def _delete_rows(rows: models.QuerySet, *, subject: User, actor: User | SystemActor) -> Deleted:
+def subject_rows_delete(rows: models.QuerySet, *, subject: User, actor: User | SystemActor) -> Deleted:
+    """Delete some of ``subject``'s rows as erasure would: history scrubbed, files deleted after
+    commit (retried), nothing deleted where a legal hold covers the table's data. Call it in a
+    transaction."""
     entry = entry_for(rows.model)
     assert entry is not None, f"{rows.model._meta.label} is not in the personal-data registry"
     plan = table_plan(entry, reference=subject_reference(subject), holds=holds_for(subject))
@@ -205,7 +208,7 @@ def _delete_rows(rows: models.QuerySet, *, subject: User, actor: User | SystemAc
         applied.rows,
         rows.model._meta.label,
         len(names),
-        actor,
+        actor_label(actor),  # a label (a role, "customer"), never the person's email
     )
     return Deleted(rows=applied.rows, files=len(names))
 
@@ -216,10 +219,16 @@ def _delete_files_now(names: list[str]) -> None:
     for name in names:
         try:
             job_run_here(kind=CONTENT_FILE_JOB, target=name)
-        except RetryLater:
-            job = job_live(kind=CONTENT_FILE_JOB, target=name)
-            if job is not None:
-                job_dispatch(job.pk)
+        except Exception:
+            # RetryLater, or the database briefly away: the customer's deletion has happened
+            # and its job is queued; a worker (or the reconciler) finishes the file.
+            logger.info("A deleted content file is left to its job", exc_info=True)
+            try:
+                job = job_live(kind=CONTENT_FILE_JOB, target=name)
+                if job is not None:
+                    job_dispatch(job.pk)
+            except Exception:
+                logger.warning("Could not send a content file's job now; the reconciler will")
 
 
 def content_file_delete(*, name: str) -> None:
@@ -258,7 +267,7 @@ def optional_kind_refuse(*, subject: User, kind: str, actor: User | SystemActor)
                 refusal.save()
         except IntegrityError:
             pass  # refused at the same moment in another tab: that refusal stands
-    return _delete_rows(_given_rows(subject, kind), subject=subject, actor=actor)
+    return subject_rows_delete(_given_rows(subject, kind), subject=subject, actor=actor)
 
 
 @transaction.atomic

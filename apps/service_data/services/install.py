@@ -32,7 +32,9 @@ CLOSED_GRACE = {"trigger": "account_closed", "period": 14, "unit": "days", "acti
 RULES = [
     {
         "code": "service-content",
-        "order": 100,
+        # After the shared posts (100): the purge deletes raw, so a post must be gone before
+        # the picture it points at.
+        "order": 110,
         "target": "service_data.ContentItem",
         "category": "content",
         **CLOSED_GRACE,
@@ -50,7 +52,7 @@ RULES = [
     },
     {
         "code": "service-shared-posts",
-        "order": 110,
+        "order": 100,
         "target": "service_data.SharedPost",
         "category": "content",
         **CLOSED_GRACE,

@@ -111,6 +111,8 @@ def _upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
+        except OSError:  # the storage is away: nothing was saved (save_with_file), say so
+            return render(request, "service_data/content_unavailable.html", status=503)
         else:
             messages.success(request, _("“%(title)s” was uploaded.") % {"title": item.title})
             return redirect("service_data:content")
