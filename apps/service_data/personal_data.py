@@ -21,6 +21,14 @@ from apps.service_data.models import (
 
 TAX_RECORD = "5 years after the invoice is issued (tax and accounting records), then anonymised"
 
+
+def tax_record(name: str) -> PersonalField:
+    """A billing field erasure keeps: the tax authorities may ask for it for 5 years (P-41)."""
+    return PersonalField(
+        name, Category.FINANCIAL, Action.KEEP, legal_basis=LegalBasis.LEGAL_OBLIGATION, retention=TAX_RECORD
+    )
+
+
 register(
     ContentItem,
     subject="owner",
@@ -137,36 +145,12 @@ register(
     tabular=True,
     fields=[
         PersonalField("customer", Category.FINANCIAL, seen_by=OFFICERS_ONLY),
-        PersonalField(
-            "billing_name",
-            Category.FINANCIAL,
-            Action.KEEP,
-            legal_basis=LegalBasis.LEGAL_OBLIGATION,
-            retention=TAX_RECORD,
-        ),
-        PersonalField(
-            "billing_address",
-            Category.FINANCIAL,
-            Action.KEEP,
-            legal_basis=LegalBasis.LEGAL_OBLIGATION,
-            retention=TAX_RECORD,
-        ),
-        PersonalField(
-            "description",
-            Category.FINANCIAL,
-            Action.KEEP,
-            legal_basis=LegalBasis.LEGAL_OBLIGATION,
-            retention=TAX_RECORD,
-        ),
-        PersonalField(
-            "amount", Category.FINANCIAL, Action.KEEP, legal_basis=LegalBasis.LEGAL_OBLIGATION, retention=TAX_RECORD
-        ),
-        PersonalField(
-            "issued_on", Category.FINANCIAL, Action.KEEP, legal_basis=LegalBasis.LEGAL_OBLIGATION, retention=TAX_RECORD
-        ),
-        PersonalField(
-            "status", Category.FINANCIAL, Action.KEEP, legal_basis=LegalBasis.LEGAL_OBLIGATION, retention=TAX_RECORD
-        ),
+        tax_record("billing_name"),
+        tax_record("billing_address"),
+        tax_record("description"),
+        tax_record("amount"),
+        tax_record("issued_on"),
+        tax_record("status"),
     ],
 )
 register(
@@ -178,18 +162,8 @@ register(
     fields=[
         PersonalField("customer", Category.FINANCIAL),
         PersonalField("method_summary", Category.FINANCIAL),
-        PersonalField(
-            "processor_reference",
-            Category.FINANCIAL,
-            Action.KEEP,
-            legal_basis=LegalBasis.LEGAL_OBLIGATION,
-            retention=TAX_RECORD,
-        ),
-        PersonalField(
-            "amount", Category.FINANCIAL, Action.KEEP, legal_basis=LegalBasis.LEGAL_OBLIGATION, retention=TAX_RECORD
-        ),
-        PersonalField(
-            "status", Category.FINANCIAL, Action.KEEP, legal_basis=LegalBasis.LEGAL_OBLIGATION, retention=TAX_RECORD
-        ),
+        tax_record("processor_reference"),
+        tax_record("amount"),
+        tax_record("status"),
     ],
 )
