@@ -230,8 +230,17 @@ def seed_demo(*, customers: int = 50) -> SeedResult:
             "name": "Example Music Streaming Ltd",
             "company_number": "00000000",
             "address": "1 Example Square\nLondon EC1A 1AA\nUnited Kingdom",
+            "country": "GB",
+            "phone": "+44 20 7946 0000",
+            "contact_name": "Privacy team",
             "contact_email": "privacy@demo.example",
+            "dpo_name": "Dana Protection",
             "dpo_email": "dpo@demo.example",
+            "security_measures": (
+                "Encryption in transit (TLS) and at rest; access limited by staff role with two-factor "
+                "sign-in; every staff look at customer content logged; backups tested; personal data "
+                "erased or anonymised on the schedule in the retention rules."
+            ),
         },
     )
     officer, _ = ensure_person(OFFICER_EMAIL, "Olivia Officer", password_hash, is_staff=True, country="GB")

@@ -273,8 +273,21 @@ class Organisation(models.Model):
     name = models.CharField(_("legal name"), max_length=200)
     company_number = models.CharField(_("company number"), max_length=64, blank=True)
     address = models.TextField(_("registered address"), max_length=500)
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("ISO 3166 code of the registered address, e.g. GB.")
+    )
+    phone = models.CharField(_("privacy contact phone"), max_length=40, blank=True)
+    contact_name = models.CharField(
+        _("privacy contact"), max_length=200, blank=True, help_text=_("The team or person people can write to.")
+    )
     contact_email = models.EmailField(_("privacy contact email"))
+    dpo_name = models.CharField(_("data protection officer"), max_length=200, blank=True)
     dpo_email = models.EmailField(_("data protection officer email"), blank=True)
+    security_measures = models.TextField(
+        _("security measures"),
+        blank=True,
+        help_text=_("The technical and organisational measures, in general terms, for the records of processing."),
+    )
     history = HistoricalRecords()
 
     class Meta:

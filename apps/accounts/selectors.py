@@ -13,7 +13,7 @@ from apps.accounts.domain import ROLE_PERMISSIONS, ROLE_VIEWERS, StaffAccess
 from apps.accounts.models import Artist, LoginEvent, Organisation, PublicProfile, User
 from apps.personal_data.registry import Viewer, fields_hidden_from
 
-ORGANISATION_CACHE_KEY = "accounts:organisation:v1"
+ORGANISATION_CACHE_KEY = "accounts:organisation:v2"
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,11 @@ class ControllerIdentity:
     address: str
     contact_email: str
     dpo_email: str
+    country: str = ""
+    phone: str = ""
+    contact_name: str = ""
+    dpo_name: str = ""
+    security_measures: str = ""
 
 
 def organisation_get() -> ControllerIdentity | None:
@@ -39,6 +44,11 @@ def organisation_get() -> ControllerIdentity | None:
             "address": organisation.address,
             "contact_email": organisation.contact_email,
             "dpo_email": organisation.dpo_email,
+            "country": organisation.country,
+            "phone": organisation.phone,
+            "contact_name": organisation.contact_name,
+            "dpo_name": organisation.dpo_name,
+            "security_measures": organisation.security_measures,
         }
         if organisation
         else {}
