@@ -381,7 +381,21 @@ class SubjectRequest(WorkedByJobs, ReferencedModel, TimestampedModel):
                 history_updates={"requester_email": ""},
             )
         if trigger == "request_closed":
-            return RetentionScope(filter=models.Q(status__in=cls.CLOSED_STATUSES))
+            # The proof period's end (the "closed-requests-proof" rule, 3 years): the registry's
+            # anonymisation blanks the person's words (name, details, scope with a Facebook id,
+            # outcome…); these are what the registry keeps as proof until then: whose request it
+            # was, the address it came from and its confirmation code, in the history too. The
+            # type, channel, dates and status stay.
+            return RetentionScope(
+                filter=models.Q(status__in=cls.CLOSED_STATUSES),
+                updates={
+                    "subject": None,
+                    "requester_email": "",
+                    "confirmation_digest": "",
+                    "confirmation_expires_at": None,
+                },
+                history_updates={"subject": None, "requester_email": ""},
+            )
         return RetentionScope()
 
     @property
