@@ -26,39 +26,38 @@ DEADLINE_FIELDS = (
 IN_FORCE_SINCE = {"eu": date(2018, 5, 25), "uk": date(2018, 5, 25), "us-ca": date(2020, 1, 1), "vn": date(2026, 1, 1)}
 
 
+def versions_for(code: str, name: str, current: dict) -> list[dict]:
+    """The rule versions a jurisdiction's deadline fields become (tests/subject_requests/test_jurisdictions.py)."""
+    from apps.subject_requests.services.install import RULES
+
+    seeded = {values["code"]: values for values in first_seed.JURISDICTIONS}
+    as_seeded = code in seeded and all(seeded[code][field] == value for field, value in current.items())
+    if as_seeded:
+        return [{key: value for key, value in rule.items() if key != "jurisdiction"} for rule in RULES if rule["jurisdiction"] == code]
+    return [
+        {
+            **current,
+            "effective_from": IN_FORCE_SINCE.get(code, date(2018, 5, 25)),
+            "source": name[:200],
+            "extension_from": "due_date",
+        }
+    ]
+
+
 def copy_rules_forward(apps, schema_editor):
     from django.utils import timezone
 
-    from apps.subject_requests.services.install import COUNSEL, RULES, WORKING_DAYS
+    from apps.subject_requests.services.install import COUNSEL, WORKING_DAYS
 
     Jurisdiction = apps.get_model("subject_requests", "Jurisdiction")
     DeadlineRule = apps.get_model("subject_requests", "DeadlineRule")
     HistoricalDeadlineRule = apps.get_model("subject_requests", "HistoricalDeadlineRule")
-    seeded = {values["code"]: values for values in first_seed.JURISDICTIONS}
     for jurisdiction in Jurisdiction.objects.all():
-        current = {name: getattr(jurisdiction, name) for name in DEADLINE_FIELDS}
-        as_seeded = jurisdiction.code in seeded and all(
-            seeded[jurisdiction.code][name] == value for name, value in current.items()
-        )
-        if as_seeded:
-            versions = [
-                {key: value for key, value in rule.items() if key != "jurisdiction"}
-                for rule in RULES
-                if rule["jurisdiction"] == jurisdiction.code
-            ]
-            if jurisdiction.counsel_note == first_seed.COUNSEL:
-                jurisdiction.counsel_note = f"{COUNSEL}\n\n{WORKING_DAYS[jurisdiction.code]}"
-                jurisdiction.save(update_fields=["counsel_note"])
-        else:
-            versions = [
-                {
-                    **current,
-                    "effective_from": IN_FORCE_SINCE.get(jurisdiction.code, date(2018, 5, 25)),
-                    "source": jurisdiction.name[:200],
-                    "extension_from": "due_date",
-                }
-            ]
-        for values in versions:
+        current = {field: getattr(jurisdiction, field) for field in DEADLINE_FIELDS}
+        if jurisdiction.counsel_note == first_seed.COUNSEL and jurisdiction.code in WORKING_DAYS:
+            jurisdiction.counsel_note = f"{COUNSEL}\n\n{WORKING_DAYS[jurisdiction.code]}"
+            jurisdiction.save(update_fields=["counsel_note"])
+        for values in versions_for(jurisdiction.code, jurisdiction.name, current):
             rule = DeadlineRule.objects.create(jurisdiction=jurisdiction, **values)
             HistoricalDeadlineRule.objects.create(
                 id=rule.pk,
@@ -70,7 +69,6 @@ def copy_rules_forward(apps, schema_editor):
                 history_change_reason="Deadlines moved into dated rule versions (migration 0004)",
                 **values,
             )
-
 
 
 class Migration(migrations.Migration):
