@@ -18,8 +18,11 @@ class SiteFromSettings:
     def __init__(self) -> None:
         from urllib.parse import urlsplit
 
+        from apps.accounts.selectors import organisation_get
+
         self.domain = urlsplit(settings.SITE_URL).netloc
-        self.name = self.domain
+        controller = organisation_get()
+        self.name = controller.name if controller else self.domain
 
 
 class AccountAdapter(DefaultAccountAdapter):
