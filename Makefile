@@ -73,7 +73,7 @@ check-deploy: setup
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(openssl rand -hex 40 2>/dev/null || echo check-only-$$RANDOM$$RANDOM-0123456789abcdefghijklmnopqrstuvwxyzABCDEF) \
 	  PSEUDONYM_KEY=$$(openssl rand -hex 40 2>/dev/null || echo pseudonym-only-$$RANDOM$$RANDOM-0123456789abcdefghijklmnopqrstuvwxyzABCDEF) \
 	  DJANGO_TRUSTED_PROXY_COUNT=1 \
-	  DATABASE_URL=sqlite:///var/check.sqlite3 CELERY_BROKER_URL=redis://127.0.0.1:6379/0 DJANGO_ALLOWED_HOSTS=portal.example \
+	  DATABASE_URL=sqlite:///var/check.sqlite3 CELERY_BROKER_URL=redis://127.0.0.1:6379/0 DJANGO_ALLOWED_HOSTS=portal.example SITE_URL=https://portal.example \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
 # Regenerate the Vietnamese catalogue: our strings plus the allauth screens we show.

@@ -8,10 +8,40 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import get_language
 
-from apps.core.http import client_ip
+from apps.core.http import client_ip, site_url
+
+
+class SiteFromSettings:
+    """What allauth's email templates read as ``current_site``: the portal at SITE_URL, not
+    whichever host name the request that triggered the email came in by."""
+
+    def __init__(self) -> None:
+        from urllib.parse import urlsplit
+
+        from apps.accounts.selectors import organisation_get
+
+        self.domain = urlsplit(settings.SITE_URL).netloc
+        controller = organisation_get()
+        self.name = controller.name if controller else self.domain
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # allauth builds its links (activate_url, password_reset_url, signup_url…) from the
+        # request's host; every link we send is built from SITE_URL instead.
+        on_site = {
+            key: site_url(value)
+            for key, value in context.items()
+            if key.endswith("_url") and isinstance(value, str) and value.startswith(("http://", "https://", "/"))
+        }
+        super().send_mail(template_prefix, email, {**context, **on_site, "current_site": SiteFromSettings()})
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        return site_url(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return site_url(super().get_reset_password_from_key_url(key))
+
     def get_client_ip(self, request):
         # allauth's rate limits and session list key on the same address as the project's own limits.
         ip = client_ip(request)

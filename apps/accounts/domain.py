@@ -86,6 +86,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "subject_requests.approve_subjectrequest",
         "subject_requests.add_jurisdiction",
         "subject_requests.change_jurisdiction",
+        "subject_requests.add_deadlinerule",
+        "subject_requests.change_deadlinerule",
         # Retention (P-40..P-42): officers change rules and place and release holds, start a
         # purge, and read runs and account deletions; nothing there is deleted or edited by hand.
         "retention.view_*",
@@ -163,6 +165,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "subject_requests.view_subjectrequest",
         "subject_requests.view_jurisdiction",
         "subject_requests.view_historicaljurisdiction",
+        "subject_requests.view_deadlinerule",
+        "subject_requests.view_historicaldeadlinerule",
     ),
 }
 

@@ -1,14 +1,20 @@
-"""System checks on the keys and the proxy settings (issue 13, finding 7).
+"""System checks on the keys, the proxy settings (issue 13, finding 7) and the site's address (issue 14).
 
 Production settings set STRONG_KEYS_REQUIRED: there a weak, published or shared key is an Error
 of plain ``check`` and the served entry points refuse to start (config/wsgi.py, asgi.py, celery.py
 call ``refuse_weak_keys``; gunicorn runs no system checks itself). ``check --deploy`` applies the
 same rules to any settings module, and also refuses a proxy header trusted without a proxy count.
+
+SITE_URL is where every link we send points (emails, List-Unsubscribe, the Facebook callback's
+status page, allauth's confirmation and reset links): production settings set SITE_URL_REQUIRED,
+and there anything but an absolute ``https://`` origin is an Error of plain ``check`` (so of
+``check --deploy`` too); ``check --deploy`` applies the same rule to any settings module.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
@@ -101,6 +107,50 @@ def check_trusted_proxy_count_behind_proxy(app_configs=None, **kwargs) -> list[c
             )
         ]
     return []
+
+
+def site_url_weakness(value: Any) -> str | None:
+    """Why ``value`` cannot be the address links are built from in production, or None when it can."""
+    if not isinstance(value, str) or not value.strip():
+        return "it is not set"
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 -- raises on a malformed port
+    except ValueError:
+        return "it is not a URL"
+    if parts.scheme != "https":
+        return "it is not https:// (RFC 8058 one-click unsubscribe and sign-in links need HTTPS)"
+    if not parts.hostname:
+        return "it has no host name"
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return "it must be an origin only, e.g. https://privacy.example.com"
+    if parts.hostname in ("localhost", "127.0.0.1", "::1") or parts.hostname.endswith(".localhost"):
+        return "it points at this machine"
+    return None
+
+
+def site_url_errors() -> list[checks.CheckMessage]:
+    weakness = site_url_weakness(getattr(settings, "SITE_URL", ""))
+    if weakness is None:
+        return []
+    return [
+        checks.Error(
+            f"SITE_URL cannot be the address of the links we send: {weakness}.",
+            hint="Set SITE_URL to the portal's public https:// address, e.g. https://privacy.example.com.",
+            id="core.E006",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security)
+def check_site_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    return site_url_errors() if getattr(settings, "SITE_URL_REQUIRED", False) else []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_site_url_for_deployment(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    # Where SITE_URL_REQUIRED is on, check_site_url has already said it.
+    return [] if getattr(settings, "SITE_URL_REQUIRED", False) else site_url_errors()
 
 
 def refuse_weak_keys() -> None:

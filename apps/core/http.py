@@ -63,3 +63,14 @@ def client_ip(request: HttpRequest | None) -> str | None:
         if len(hops) >= proxies:
             return _valid_ip(hops[-proxies]) or remote_addr
     return remote_addr
+
+
+def site_url(location: str = "/") -> str:
+    """``location`` (a path, or a URL whose host is dropped) on SITE_URL: the one address every
+    link we send points at, whichever host a request came in by (production requires it to be
+    an https:// origin: apps/core/checks.py)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    origin = urlsplit(settings.SITE_URL.strip())
+    target = urlsplit(location)
+    return urlunsplit((origin.scheme, origin.netloc, target.path or "/", target.query, target.fragment))

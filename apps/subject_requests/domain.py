@@ -10,7 +10,15 @@ counts. Months follow the UK ICO's reading of "one month": the same date in the 
 the month's last day when that date does not exist (31 January → 28 or 29 February), then,
 where the rule says so, the next working day when the date falls on a weekend or a bank
 holiday. Working days come from the ``holidays`` library for the rule's calendar (a country
-code, with an optional subdivision: "GB-ENG", "US-CA").
+code, with an optional subdivision: "GB-ENG", "US-CA"), less the days a law does not count as
+holidays (``NOT_HOLIDAYS``): each law's own definition of a working or business day, cited in
+the seeded rule's note (services/install.py).
+
+A rule changes over time (Vietnam's Decree 13/2023 gave 72 hours, Decree 356/2025 from
+1 January 2026 gives 2 working days): a request is counted under the rule in force on the day
+it was received, so the terms come from the rule version whose effective date is the latest on
+or before that day (``DeadlineRule``). An extension is counted either from receipt (the ICO's
+three months, the CCPA's 90 days in all) or from the first due date (Vietnam's 15 more days).
 
 Facebook. Facebook POSTs ``signed_request=<signature>.<payload>`` when someone removes the
 app and asks for their data to be deleted: both parts base64url (without padding, though `=`
@@ -71,6 +79,7 @@ def may_handle(user) -> bool:
 
 
 class Unit(models.TextChoices):
+    HOURS = "hours", _("hours")
     DAYS = "days", _("calendar days")
     WORKING_DAYS = "working_days", _("working days")
     MONTHS = "months", _("months")
@@ -87,10 +96,16 @@ class Period:
 
 
 SINGULAR: dict[str, StrPromise] = {
+    Unit.HOURS: _("hour"),
     Unit.DAYS: _("calendar day"),
     Unit.WORKING_DAYS: _("working day"),
     Unit.MONTHS: _("month"),
 }
+
+
+class ExtensionFrom(models.TextChoices):
+    RECEIPT = "receipt", _("from receipt (the whole period, extension included)")
+    DUE_DATE = "due_date", _("from the first due date (a further period)")
 
 
 @dataclass(frozen=True)
@@ -100,19 +115,33 @@ class Terms:
     acknowledge: Period
     respond: Period
     extension: Period | None
+    extension_from: str
     roll_forward: bool  # a due date on a non-working day moves to the next working day
     pauses_clock: bool  # waiting for identity or clarification stops the clock
     calendar: str
     timezone: str
 
 
+# Days the ``holidays`` library lists for a calendar that the law counting the period does not
+# treat as holidays. California: the CCPA regulations count "business days" (11 CCR §7021(a));
+# the library's US-CA calendar adds commemorative days on which offices stay open, such as
+# Susan B. Anthony Day (15 February), which would make an acknowledgement a day late.
+NOT_HOLIDAYS: dict[str, frozenset[str]] = {
+    "US-CA": frozenset({"Susan B. Anthony Day"}),
+}
+
+
 @lru_cache(maxsize=64)
-def _holidays(calendar: str, year: int) -> holidays.HolidayBase:
+def _holidays(calendar: str, year: int) -> frozenset[date]:
     country, _sep, subdivision = calendar.partition("-")
-    return holidays.country_holidays(country, subdiv=subdivision or None, years=year)
+    listed = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
+    excluded = NOT_HOLIDAYS.get(calendar, frozenset())
+    return frozenset(day for day, name in listed.items() if not set(name.split("; ")) <= excluded)
 
 
 def is_working_day(day: date, calendar: str) -> bool:
+    """Monday to Friday, except the calendar's holidays: the working days of Regulation 1182/71
+    (Art. 2(2)), the UK's bank holidays, California's business days, Vietnam's working days."""
     return day.weekday() < 5 and day not in _holidays(calendar, day.year)
 
 
@@ -131,11 +160,13 @@ def add_months(day: date, months: int) -> date:
 
 
 def add_period(start: date, period: Period, calendar: str) -> date:
-    """The last day of ``period`` counted from the day after ``start``."""
+    """The last day of ``period`` counted from the day after ``start`` (hours: see ``deadline_moment``)."""
     if period.unit == Unit.MONTHS:
         return add_months(start, period.amount)
     if period.unit == Unit.DAYS:
         return start + timedelta(days=period.amount)
+    if period.unit == Unit.HOURS:
+        return start + timedelta(days=-(-period.amount // 24))
     day, counted = start, 0
     while counted < period.amount:
         day += timedelta(days=1)
@@ -149,6 +180,8 @@ class Deadlines:
     acknowledge_by: date
     due_on: date
     extended_due_on: date | None  # what an extension would give (None: the rule allows none)
+    due_at: datetime  # the last moment: the end of ``due_on`` where the rule applies, or an hour
+    extended_due_at: datetime | None
 
 
 def local_date(moment: datetime, timezone: str) -> date:
@@ -164,19 +197,51 @@ def compute(terms: Terms, *, received_at: datetime, paused_days: int = 0) -> Dea
     """The deadlines of a request received at ``received_at`` whose clock stood still ``paused_days``.
 
     Pauses push the response date (not the acknowledgement) by the days paused, where the rule
-    lets the clock pause; an extension runs on from the unextended due date.
+    lets the clock pause. An extension is counted as the rule says: from receipt (the pauses
+    added too) or from the unextended due date. A period in hours ends at that hour, not at
+    the end of a day (Decree 13/2023's 72 hours).
     """
-    received = local_date(received_at, terms.timezone)
-    acknowledge_by = add_period(received, terms.acknowledge, terms.calendar)
+    where = terms.timezone
+    received = local_date(received_at, where)
+    paused = timedelta(days=paused_days if terms.pauses_clock else 0)
+
+    def period_end(start: date, start_at: datetime, period: Period) -> tuple[date, datetime]:
+        if period.unit == Unit.HOURS:
+            moment = start_at + timedelta(hours=period.amount)
+            return local_date(moment, where), moment
+        day = add_period(start, period, terms.calendar)
+        return day, end_of_day(day, where)
+
+    acknowledge_by, _ack_at = period_end(received, received_at, terms.acknowledge)
     # The period is counted from receipt, then the days the clock stood still are added: added
     # first, they would vanish into a short month (29 January + 1 month = 28 February either way).
-    due = add_period(received, terms.respond, terms.calendar)
-    due += timedelta(days=paused_days if terms.pauses_clock else 0)
-    extended = add_period(due, terms.extension, terms.calendar) if terms.extension else None
+    due, due_at = period_end(received, received_at, terms.respond)
+    due, due_at = due + paused, due_at + paused
+    extended: date | None = None
+    extended_at: datetime | None = None
+    if terms.extension is not None:
+        if terms.extension_from == ExtensionFrom.RECEIPT:
+            extended, extended_at = period_end(received, received_at, terms.extension)
+            extended, extended_at = extended + paused, extended_at + paused
+        else:
+            extended, extended_at = period_end(due, due_at, terms.extension)
     if terms.roll_forward:
-        due = next_working_day(due, terms.calendar)
-        extended = next_working_day(extended, terms.calendar) if extended else None
-    return Deadlines(received_on=received, acknowledge_by=acknowledge_by, due_on=due, extended_due_on=extended)
+        # Regulation 1182/71 Art. 3(4), the ICO: a period ending on a non-working day runs to
+        # the end of the next working day (not for periods in hours).
+        if terms.respond.unit != Unit.HOURS:
+            due = next_working_day(due, terms.calendar)
+            due_at = end_of_day(due, where)
+        if extended is not None and terms.extension is not None and terms.extension.unit != Unit.HOURS:
+            extended = next_working_day(extended, terms.calendar)
+            extended_at = end_of_day(extended, where)
+    return Deadlines(
+        received_on=received,
+        acknowledge_by=acknowledge_by,
+        due_on=due,
+        extended_due_on=extended,
+        due_at=due_at,
+        extended_due_at=extended_at,
+    )
 
 
 # --- Facebook's signed request ---------------------------------------------------------------

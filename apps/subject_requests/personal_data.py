@@ -1,7 +1,7 @@
 """What the subject-request app holds about a person (P-30, P-31)."""
 
 from apps.personal_data.registry import Action, Category, LegalBasis, PersonalField, exempt, register
-from apps.subject_requests.models import Jurisdiction, RequestAttachment, RequestMessage, SubjectRequest
+from apps.subject_requests.models import DeadlineRule, Jurisdiction, RequestAttachment, RequestMessage, SubjectRequest
 
 PROOF = "3 years after the request closes (proof that it was handled)"
 
@@ -43,3 +43,4 @@ register(
     fields=[PersonalField("file", Category.COMMUNICATIONS), PersonalField("name", Category.COMMUNICATIONS)],
 )
 exempt(Jurisdiction, reason="Deadline rules of each law; no one's data.")
+exempt(DeadlineRule, reason="Dated versions of each law's deadlines; no one's data.")

@@ -31,6 +31,8 @@ STRONG_KEYS_REQUIRED = False
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Production sets it: there SITE_URL must be an absolute https:// origin (apps/core/checks.py).
+SITE_URL_REQUIRED = False
 
 INSTALLED_APPS = [
     "apps.core.apps.PortalAdminConfig",

@@ -22,6 +22,10 @@ SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 PSEUDONYM_KEY = env("PSEUDONYM_KEY")
 STRONG_KEYS_REQUIRED = True
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# Every link we send is built from it (emails, List-Unsubscribe, callbacks, allauth's links):
+# an absolute https:// origin, or the system check fails (apps/core/checks.py, core.E006).
+SITE_URL = env("SITE_URL", default="")
+SITE_URL_REQUIRED = True
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -88,6 +88,9 @@ def test_it_gives_each_role_the_intended_permissions():
         "subject_requests.approve_subjectrequest",
         "subject_requests.change_jurisdiction",
         "subject_requests.view_historicaljurisdiction",
+        "subject_requests.add_deadlinerule",
+        "subject_requests.change_deadlinerule",
+        "subject_requests.view_historicaldeadlinerule",
     } <= perms[PRIVACY_OFFICER]
     assert not {
         p for p in perms[PRIVACY_OFFICER] if p.startswith(("subject_requests.delete_", "subject_requests.change_subj"))
@@ -96,5 +99,7 @@ def test_it_gives_each_role_the_intended_permissions():
         "subject_requests.view_subjectrequest",
         "subject_requests.view_jurisdiction",
         "subject_requests.view_historicaljurisdiction",
+        "subject_requests.view_deadlinerule",
+        "subject_requests.view_historicaldeadlinerule",
     }
     assert not {p for p in perms[SUPPORT_AGENT] if p.startswith("subject_requests.")}

@@ -469,6 +469,17 @@ ADMINS: dict[str, Admin] = {
             "delete_selected": NOBODY,
         },
     ),
+    "subject_requests.DeadlineRule": Admin(
+        view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
+        add=who(PRIVACY_OFFICER, SUPERUSER),
+        change=who(PRIVACY_OFFICER, SUPERUSER),
+        views={
+            "subject_requests_deadlinerule_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
+        },
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
     "subject_requests.SubjectRequest": Admin(
         view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
         add=who(PRIVACY_OFFICER, SUPERUSER),

@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "DJANGO_ALLOWED_HOSTS": "privacy.example.com",
+    "SITE_URL": "https://privacy.example.com",
 }
 
 
@@ -202,3 +203,37 @@ def test_a_redis_cache_fails_open_with_short_timeouts_and_other_caches_are_left_
     assert redis["OPTIONS"] == BROKER_SOCKET_TIMEOUTS
     local = Env.cache_url_config("locmemcache://x")
     assert fail_open_cache(local) == local
+
+
+@pytest.mark.worker  # another process: a moved clock cannot reach it
+@pytest.mark.parametrize(
+    ("site_url", "why"),
+    [
+        (None, "it is not set"),
+        ("http://privacy.example.com", "it is not https://"),
+        ("http://127.0.0.1:8000", "it is not https://"),
+        ("https://localhost:8443", "it points at this machine"),
+        ("https://privacy.example.com/portal?x=1", "an origin only"),
+        ("privacy.example.com", "it is not https://"),
+    ],
+)
+def test_production_settings_require_an_https_site_url(site_url, why):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SITE_URL"}
+    if site_url is not None:
+        env["SITE_URL"] = site_url
+    for args in (("check",), ("check", "--deploy")):
+        result = run_manage(*args, env=env)
+        assert result.returncode != 0
+        assert "core.E006" in result.stderr
+        assert why in result.stderr
+
+
+def test_the_site_url_rule_itself():
+    from apps.core.checks import site_url_weakness
+
+    assert site_url_weakness("https://privacy.example.com") is None
+    assert site_url_weakness("https://privacy.example.com/") is None
+    assert site_url_weakness("https://privacy.example.com:8443") is None
+    assert site_url_weakness("https://user@privacy.example.com") is not None
+    assert site_url_weakness("https://privacy.example.com:99999") == "it is not a URL"
+    assert site_url_weakness("") == "it is not set"

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,7 +22,8 @@ UTC = ZoneInfo("UTC")
 
 
 def deadlines(code: str, received: datetime, request_type: str = RequestType.ACCESS, paused_days: int = 0):
-    terms = Jurisdiction.objects.get(code=code).terms(request_type)
+    # The rule in force on the day it was received (Vietnam's decrees change on 1 January 2026).
+    terms = Jurisdiction.objects.get(code=code).terms(request_type, received)
     return compute(terms, received_at=received, paused_days=paused_days)
 
 
@@ -53,10 +55,140 @@ def test_eu_months_use_the_eu_rules_calendar():
     assert deadlines("uk", at(date(2026, 2, 17))).due_on == date(2026, 3, 17)
 
 
-def test_a_uk_extension_adds_two_months_to_the_original_date():
-    result = deadlines("uk", at(date(2026, 1, 15)))
-    assert result.due_on == date(2026, 2, 16)  # 15 February 2026 is a Sunday
-    assert result.extended_due_on == date(2026, 4, 15)
+@pytest.mark.parametrize(
+    ("received", "due", "extended"),
+    [
+        # The ICO: an extension gives up to three months counted from receipt, not two months
+        # added to the first due date (which would give 28 April in both cases).
+        (date(2025, 1, 31), date(2025, 2, 28), date(2025, 4, 30)),
+        (date(2026, 1, 30), date(2026, 3, 2), date(2026, 4, 30)),  # 28 February 2026 is a Saturday
+        (date(2026, 1, 15), date(2026, 2, 16), date(2026, 4, 15)),
+        (date(2026, 11, 30), date(2026, 12, 30), date(2027, 3, 1)),  # 28 February 2027 is a Sunday
+    ],
+)
+def test_a_uk_extension_runs_three_months_from_receipt_as_the_ico_counts(received, due, extended):
+    result = deadlines("uk", at(received))
+    assert (result.due_on, result.extended_due_on) == (due, extended)
+
+
+def test_an_eu_extension_runs_three_months_from_receipt_to_a_working_day():
+    # 30 April 2027 is a Friday. 1 August 2027 is a Sunday and Monday 2 August an Irish bank
+    # holiday, so the period ends on Tuesday 3 August (Regulation 1182/71 Art. 3(4)).
+    assert deadlines("eu", at(date(2027, 1, 31))).extended_due_on == date(2027, 4, 30)
+    assert deadlines("eu", at(date(2027, 5, 1))).extended_due_on == date(2027, 8, 3)
+
+
+def test_an_extension_from_receipt_still_adds_the_days_the_clock_stood_still():
+    assert deadlines("uk", at(date(2025, 1, 31)), paused_days=3).extended_due_on == date(
+        2025, 5, 6
+    )  # 5 May: bank holiday
+
+
+def test_california_extends_to_90_calendar_days_from_receipt():
+    # §7021(b): "a maximum total of 90 calendar days from the day the request is received".
+    result = deadlines("us-ca", at(date(2025, 1, 31), hour=18))
+    assert result.due_on == date(2025, 3, 17)
+    assert result.extended_due_on == date(2025, 5, 1)
+
+
+def test_california_business_days_do_not_skip_commemorative_days():
+    # The holidays library lists 15 February 2024 (Susan B. Anthony Day) for California; offices
+    # are open, so it is a business day: received Friday 9 February, acknowledged by Monday the 26th
+    # (19 February, Presidents' Day, is a state holiday).
+    assert is_working_day(date(2024, 2, 15), "US-CA")
+    assert not is_working_day(date(2024, 2, 19), "US-CA")
+    assert deadlines("us-ca", at(date(2024, 2, 9), hour=18)).acknowledge_by == date(2024, 2, 26)
+    # Cesar Chavez Day, observed on Monday 1 April 2024, stays a holiday.
+    assert not is_working_day(date(2024, 4, 1), "US-CA")
+
+
+def test_vietnam_counted_72_hours_under_decree_13_until_the_end_of_2025():
+    hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
+    received = datetime(2025, 12, 30, 15, 45, tzinfo=hanoi)
+    result = deadlines("vn", received, RequestType.ERASURE)
+    assert result.due_at == datetime(2026, 1, 2, 15, 45, tzinfo=hanoi)  # to the hour, not the end of a day
+    assert result.due_on == date(2026, 1, 2)
+    assert result.extended_due_on is None  # Decree 13 gave no extension
+    # Received a day later, on 1 January 2026 (a public holiday), Decree 356/2025 applies:
+    # two working days, then 15 days for a withdrawal, extendable once by 15 more.
+    later = deadlines("vn", datetime(2026, 1, 1, 9, tzinfo=hanoi), RequestType.WITHDRAWAL)
+    assert later.acknowledge_by == date(2026, 1, 5)
+    assert (later.due_on, later.extended_due_on) == (date(2026, 1, 16), date(2026, 1, 31))
+
+
+def test_a_request_filed_now_for_a_day_in_2025_gets_decree_13s_deadline(customer):
+    received = datetime(2025, 12, 31, 2, tzinfo=UTC)  # 09:00 in Hanoi
+    request = file_request(customer, received_at=received, jurisdiction=Jurisdiction.objects.get(code="vn"))
+    assert request.due_at == received + timedelta(hours=72)
+
+
+def test_a_california_deadline_is_shown_as_its_legal_date_not_the_utc_one(client, customer):
+    received = datetime(2025, 3, 3, 18, tzinfo=UTC)
+    request = file_request(customer, received_at=received, jurisdiction=Jurisdiction.objects.get(code="us-ca"))
+    assert request.due_at.astimezone(UTC).date() == date(2025, 4, 18)  # end of the 17th in Los Angeles
+    assert request.due_on == date(2025, 4, 17)
+    status = client.get(reverse("subject_requests:status", args=[request.reference])).content.decode()
+    assert "2025-04-17" in status
+    assert "2025-04-18" not in status
+
+
+def test_a_pause_near_a_month_end_still_adds_its_days():
+    terms = Jurisdiction.objects.get(code="uk").terms("access")
+    received = datetime(2025, 1, 29, 10, tzinfo=UTC)
+    assert compute(terms, received_at=received).due_on == date(2025, 2, 28)
+    assert compute(terms, received_at=received, paused_days=1).due_on == date(2025, 3, 3)  # 1 March is a Saturday
+
+
+def test_a_paused_request_is_neither_overdue_nor_due_soon(customer, officer):
+    request = file_request(customer, received_at=timezone.now() - timedelta(days=40))
+    assert selectors.overdue(SubjectRequest.objects.all()).filter(pk=request.pk).exists()
+    subject_request_pause(request=request, actor=officer, reason="Which account do you mean?")
+    assert not selectors.overdue(SubjectRequest.objects.all()).exists()
+    assert not selectors.due_soon(SubjectRequest.objects.all()).exists()
+
+
+# --- "Can be extended to" on the pages -------------------------------------------------------------
+
+
+def test_the_request_pages_show_how_far_an_extension_could_take_it(client_as, customer, officer):
+    from apps.subject_requests.services.workflow import subject_request_extend
+
+    received = datetime(2025, 1, 31, 10, tzinfo=UTC)
+    with time_machine.travel(datetime(2025, 2, 3, 9, tzinfo=UTC), tick=False):
+        request = file_request(customer, received_at=received)
+        admin_url = reverse("admin:subject_requests_subjectrequest_change", args=[request.pk])
+        for page in (
+            client_as("officer").get(admin_url),
+            client_as("auditor").get(admin_url),
+            client_as("customer").get(reverse("subject_requests:detail", args=[request.reference])),
+            client_as("anonymous").get(reverse("subject_requests:status", args=[request.reference])),
+        ):
+            html = page.content.decode()
+            assert "Can be extended to" in html
+            assert "2025-04-30" in html
+            assert "2025-02-28" in html
+        assert (
+            client_as("other_customer").get(reverse("subject_requests:detail", args=[request.reference])).status_code
+            == 404
+        )
+        # Once extended, the page shows the extension itself, not what it could be.
+        subject_request_extend(request=request, actor=officer, reason="Many records across several systems.")
+        request.refresh_from_db()
+        assert request.extended_on == date(2025, 4, 30)
+        html = client_as("customer").get(reverse("subject_requests:detail", args=[request.reference])).content.decode()
+        assert "Can be extended to" not in html
+        assert "2025-04-30" in html
+
+
+def test_no_extension_is_offered_where_the_rule_allows_none(client_as, customer):
+    received = datetime(2025, 6, 2, 3, tzinfo=UTC)  # Vietnam, Decree 13/2023: 72 hours, no extension
+    request = file_request(customer, received_at=received, jurisdiction=Jurisdiction.objects.get(code="vn"))
+    assert selectors.extension_limit(request) is None
+    html = client_as("customer").get(reverse("subject_requests:detail", args=[request.reference])).content.decode()
+    assert "Can be extended to" not in html
+
+
+# --- Counting ------------------------------------------------------------------------------------
 
 
 def test_a_pause_moves_the_due_date_by_the_days_paused_but_not_the_acknowledgement():
@@ -113,31 +245,3 @@ def test_the_day_of_receipt_is_the_rules_local_day():
 )
 def test_add_months_keeps_the_date_or_takes_the_months_last_day(start, months, expected):
     assert add_months(start, months) == expected
-
-
-# --- Shown as the rule's date; pauses ------------------------------------------------------------
-
-
-def test_a_california_deadline_is_shown_as_its_legal_date_not_the_utc_one(client, customer):
-    received = datetime(2025, 3, 3, 18, tzinfo=UTC)
-    request = file_request(customer, received_at=received, jurisdiction=Jurisdiction.objects.get(code="us-ca"))
-    assert request.due_at.astimezone(UTC).date() == date(2025, 4, 18)  # end of the 17th in Los Angeles
-    assert request.due_on == date(2025, 4, 17)
-    status = client.get(reverse("subject_requests:status", args=[request.reference])).content.decode()
-    assert "2025-04-17" in status
-    assert "2025-04-18" not in status
-
-
-def test_a_pause_near_a_month_end_still_adds_its_days():
-    terms = Jurisdiction.objects.get(code="uk").terms("access")
-    received = datetime(2025, 1, 29, 10, tzinfo=UTC)
-    assert compute(terms, received_at=received).due_on == date(2025, 2, 28)
-    assert compute(terms, received_at=received, paused_days=1).due_on == date(2025, 3, 3)  # 1 March is a Saturday
-
-
-def test_a_paused_request_is_neither_overdue_nor_due_soon(customer, officer):
-    request = file_request(customer, received_at=timezone.now() - timedelta(days=40))
-    assert selectors.overdue(SubjectRequest.objects.all()).filter(pk=request.pk).exists()
-    subject_request_pause(request=request, actor=officer, reason="Which account do you mean?")
-    assert not selectors.overdue(SubjectRequest.objects.all()).exists()
-    assert not selectors.due_soon(SubjectRequest.objects.all()).exists()

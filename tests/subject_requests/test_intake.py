@@ -21,6 +21,7 @@ from apps.subject_requests.services.intake import (
     subject_request_issue_confirmation,
     subject_request_verify,
 )
+from apps.subject_requests.services.requests import subject_request_transition
 from tests.helpers.requests import file_request
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +179,43 @@ def test_a_code_sent_again_works_no_longer_than_the_request_is_kept(customer):
         code = subject_request_issue_confirmation(request=request)
     with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)), pytest.raises(ValidationError):
         subject_request_confirm(reference=str(request.reference), code=code)
+
+
+def test_closed_requests_proof_is_anonymised_three_years_after_closing(officer, customer):
+    from apps.retention.models import RetentionRule
+
+    rule = RetentionRule.objects.get(code="closed-requests-proof")
+    assert (rule.period, rule.unit, rule.action, rule.trigger) == (3, "years", "anonymise", "request_closed")
+    rule.full_clean()  # a rule the purge can carry out
+    stranger, code = public_request("stranger@example.test")
+    subject_request_confirm(reference=str(stranger.reference), code=code)
+    mine = file_request(customer, request_type="erasure", scope={"facebook_user_id": "1234567890"})
+    still_open = file_request(customer, request_type="access")
+    for request in (stranger, mine):
+        subject_request_transition(request=request, to_status=Status.REJECTED, actor=officer, reason="Not ours.")
+    closed_at_of = dict(SubjectRequest.objects.values_list("pk", "closed_at"))
+    closed_at = closed_at_of[mine.pk]
+
+    with time_machine.travel(closed_at + timedelta(days=3 * 365 - 1)):
+        run = purge(triggered_by=PurgeRun.Trigger.COMMAND, rule_code="closed-requests-proof")
+    assert not run.progress["closed-requests-proof"].get("anonymised")
+    with time_machine.travel(closed_at + timedelta(days=3 * 365 + 2)):
+        run = purge(triggered_by=PurgeRun.Trigger.SCHEDULE)  # the daily purge, every rule
+    assert run.progress["closed-requests-proof"]["anonymised"] == 2
+
+    for request in (stranger, mine):
+        kept = SubjectRequest.objects.get(pk=request.pk)
+        assert (kept.subject, kept.requester_email, kept.requester_name, kept.scope) == (None, "", "", {})
+        assert (kept.status, kept.channel, kept.closed_at) == (
+            Status.REJECTED,
+            request.channel,
+            closed_at_of[request.pk],
+        )
+        assert kept.rejection_reason == ""  # the registry's anonymisation: words to the person go too
+        assert kept.confirmation_digest == ""
+        history = SubjectRequest.history.filter(id=request.pk)
+        assert not history.filter(requester_email="stranger@example.test").exists()
+        assert not history.filter(subject=customer).exists()
+        assert not history.exclude(scope={}).exists()
+    # An open request keeps its requester.
+    assert SubjectRequest.objects.get(pk=still_open.pk).subject == customer

@@ -50,6 +50,23 @@ def test_it_files_a_request_for_an_account_and_prints_its_deadlines(customer, ca
 
 
 @pytest.mark.django_db
+def test_it_prints_how_far_an_extension_could_take_the_request(capsys):
+    # The ICO: received 31 January 2025, due 28 February, extendable to 30 April (three months from receipt).
+    (printed,) = run_command(
+        capsys, "access", "someone@example.test", "--received", "2025-01-31T10:00:00+00:00", "--jurisdiction", "uk"
+    )
+    assert printed["due_at"].startswith("2025-02-28T23:59:59")
+    assert printed["extended_due_at"].startswith("2025-04-30T23:59:59")
+    assert printed["extended_to"] is None  # not extended yet
+    (vietnam,) = run_command(
+        capsys, "access", "other@example.test", "--received", "2025-06-02T03:00:00+00:00", "--jurisdiction", "vn"
+    )
+    # Decree 13/2023: 72 hours, to the hour (10:00 in Hanoi on the 5th).
+    assert datetime.fromisoformat(vietnam["due_at"]) == datetime(2025, 6, 5, 3, tzinfo=UTC)
+    assert vietnam["extended_due_at"] is None
+
+
+@pytest.mark.django_db
 def test_it_files_for_someone_without_an_account_under_the_jurisdiction_given(capsys):
     (printed,) = run_command(capsys, "access", "stranger@example.test", "--jurisdiction", "vn", "--channel", "phone")
 

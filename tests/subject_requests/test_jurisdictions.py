@@ -1,18 +1,70 @@
-"""Jurisdictions: the checks on a law's deadline rule (Jurisdiction.clean)."""
+"""Jurisdictions: the checks on a law's deadline rule (DeadlineRule.clean) and which version applies."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from apps.subject_requests.models import Jurisdiction
+from apps.subject_requests.models import DeadlineRule, Jurisdiction
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("term", [[100000, "months"], [True, "days"], [-1, "days"], [0, "days"], [15, "weeks"]])
-def test_a_jurisdiction_refuses_absurd_terms(term):
-    jurisdiction = Jurisdiction.objects.get(code="vn")
-    jurisdiction.type_terms = {"access": {"respond": term}}
+def test_a_deadline_rule_refuses_absurd_terms(term):
+    rule = DeadlineRule.objects.get(jurisdiction__code="vn", effective_from=date(2026, 1, 1))
+    rule.type_terms = {"access": {"respond": term}}
     with pytest.raises(ValidationError):
-        jurisdiction.full_clean()
+        rule.full_clean()
+
+
+def test_vietnam_counts_a_request_under_the_decree_in_force_when_it_was_received():
+    vn = Jurisdiction.objects.get(code="vn")
+    hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
+    # 31 December 2025 23:30 in Hanoi is still Decree 13/2023; 1 January 2026 00:10 is Decree 356/2025.
+    assert "13/2023" in vn.rule_on(date(2025, 12, 31)).source
+    assert vn.terms("access", datetime(2025, 12, 31, 23, 30, tzinfo=hanoi)).respond.unit == "hours"
+    assert vn.terms("access", datetime(2026, 1, 1, 0, 10, tzinfo=hanoi)).acknowledge.unit == "working_days"
+    # The same moment in UTC (16:30 and 17:10 on 31 December) falls on the Hanoi day that counts.
+    assert vn.terms("access", datetime(2025, 12, 31, 17, 10, tzinfo=ZoneInfo("UTC"))).acknowledge.amount == 2
+
+
+def test_a_day_before_every_version_falls_under_the_earliest():
+    uk = Jurisdiction.objects.get(code="uk")
+    assert uk.rule_on(date(2001, 1, 1)) == uk.rule_on(date(2018, 5, 25))
+
+
+def test_the_migration_to_rule_versions_keeps_what_officers_changed():
+    import importlib
+
+    from apps.subject_requests.domain import Period, Terms, compute
+    from apps.subject_requests.migrations._seed_0002 import JURISDICTIONS
+
+    migration = importlib.import_module("apps.subject_requests.migrations.0004_deadline_rule_versions")
+    seeded = {values["code"]: values for values in JURISDICTIONS}
+    fields = migration.DEADLINE_FIELDS
+    # Rows still as first seeded take today's corrected rules (three months from receipt for the UK).
+    uk = migration.versions_for("uk", "UK GDPR", {field: seeded["uk"][field] for field in fields})
+    assert [(v["extension_amount"], v["extension_unit"], v["extension_from"]) for v in uk] == [(3, "months", "receipt")]
+    vn = migration.versions_for("vn", "Vietnam", {field: seeded["vn"][field] for field in fields})
+    assert [v["effective_from"] for v in vn] == [date(2023, 7, 1), date(2026, 1, 1)]
+    # A row an officer changed keeps its values and their meaning: the extension from the due date.
+    changed = {field: seeded["eu"][field] for field in fields} | {"respond_amount": 2}
+    [kept] = migration.versions_for("eu", "EU GDPR", changed)
+    assert (kept["respond_amount"], kept["extension_amount"], kept["extension_from"]) == (2, 2, "due_date")
+    terms = Terms(
+        acknowledge=Period(5, "working_days"),
+        respond=Period(2, "months"),
+        extension=Period(2, "months"),
+        extension_from=kept["extension_from"],
+        roll_forward=True,
+        pauses_clock=True,
+        calendar="IE",
+        timezone="Europe/Dublin",
+    )
+    # As before the migration: two months, then two more from that date.
+    result = compute(terms, received_at=datetime(2026, 1, 15, 10, tzinfo=ZoneInfo("UTC")))
+    assert (result.due_on, result.extended_due_on) == (date(2026, 3, 16), date(2026, 5, 15))

@@ -1,13 +1,14 @@
-"""Jurisdictions in the admin: each law's deadlines, editable by officers, with history."""
+"""Jurisdictions and their dated deadline rules in the admin: editable by officers, with history."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from django.urls import reverse
 
-from apps.subject_requests.models import Jurisdiction
+from apps.subject_requests.models import DeadlineRule, Jurisdiction
 
 pytestmark = pytest.mark.django_db
 
@@ -21,17 +22,28 @@ def jurisdiction_form(jurisdiction, **overrides):
         "counsel_note": jurisdiction.counsel_note,
         "authority_name": jurisdiction.authority_name,
         "authority_url": jurisdiction.authority_url,
-        "acknowledge_amount": jurisdiction.acknowledge_amount,
-        "acknowledge_unit": jurisdiction.acknowledge_unit,
-        "respond_amount": jurisdiction.respond_amount,
-        "respond_unit": jurisdiction.respond_unit,
-        "extension_amount": jurisdiction.extension_amount,
-        "extension_unit": jurisdiction.extension_unit,
-        "roll_forward": "on" if jurisdiction.roll_forward else "",
-        "pauses_clock": "on" if jurisdiction.pauses_clock else "",
-        "type_terms": json.dumps(jurisdiction.type_terms),
         "calendar": jurisdiction.calendar,
         "timezone": jurisdiction.timezone,
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value != ""}
+
+
+def rule_form(rule, **overrides):
+    data = {
+        "jurisdiction": str(rule.jurisdiction_id),
+        "effective_from": rule.effective_from.isoformat(),
+        "source": rule.source,
+        "acknowledge_amount": rule.acknowledge_amount,
+        "acknowledge_unit": rule.acknowledge_unit,
+        "respond_amount": rule.respond_amount,
+        "respond_unit": rule.respond_unit,
+        "extension_amount": rule.extension_amount,
+        "extension_unit": rule.extension_unit,
+        "extension_from": rule.extension_from,
+        "roll_forward": "on" if rule.roll_forward else "",
+        "pauses_clock": "on" if rule.pauses_clock else "",
+        "type_terms": json.dumps(rule.type_terms),
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value != ""}
@@ -41,6 +53,16 @@ def test_it_tells_officers_to_verify_seeded_jurisdictions_with_counsel(client_as
     uk = Jurisdiction.objects.get(code="uk")
     body = client_as("officer").get(reverse("admin:subject_requests_jurisdiction_change", args=[uk.pk])).content
     assert b"verify with counsel" in body
+    assert b"UK GDPR Art. 12(3)" in body  # its rule versions, linked
+
+
+def test_it_cites_each_laws_definition_of_a_working_day_in_the_note():
+    notes = dict(Jurisdiction.objects.values_list("code", "counsel_note"))
+    assert "1182/71" in notes["eu"]
+    assert "§7021" in notes["us-ca"]
+    assert "Susan B. Anthony Day" in notes["us-ca"]
+    assert "bank holidays" in notes["uk"]
+    assert "Labour Code" in notes["vn"]
 
 
 @pytest.mark.parametrize(
@@ -48,8 +70,6 @@ def test_it_tells_officers_to_verify_seeded_jurisdictions_with_counsel(client_as
     [
         ({"calendar": "XX"}, "calendar", "no calendar by this code"),
         ({"timezone": "Mars/Olympus"}, "timezone", "IANA time zone"),
-        ({"type_terms": '{"withdrawal": {"respond": [15, "weeks"]}}'}, "type_terms", "[amount, unit]"),
-        ({"type_terms": '{"everything": {}}'}, "type_terms", "Unknown request type"),
     ],
 )
 def test_it_shows_jurisdiction_validation_as_form_errors(client_as, overrides, field, message):
@@ -76,3 +96,60 @@ def test_it_records_jurisdiction_changes_in_their_history(client_as, officer):
     assert (
         client_as("officer").get(reverse("admin:subject_requests_jurisdiction_delete", args=[uk.pk])).status_code == 403
     )
+
+
+# --- Deadline rules -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"type_terms": '{"withdrawal": {"respond": [15, "weeks"]}}'}, "type_terms", "[amount, unit]"),
+        ({"type_terms": '{"everything": {}}'}, "type_terms", "Unknown request type"),
+        ({"respond_amount": "401"}, "respond_amount", "At most 400"),
+        ({"effective_from": "not a date"}, "effective_from", "valid date"),
+    ],
+)
+def test_it_shows_deadline_rule_validation_as_form_errors(client_as, overrides, field, message):
+    rule = DeadlineRule.objects.get(jurisdiction__code="uk")
+    url = reverse("admin:subject_requests_deadlinerule_change", args=[rule.pk])
+    response = client_as("officer").post(url, rule_form(rule, **overrides))
+    assert response.status_code == 200
+    assert message in " ".join(response.context["adminform"].form.errors[field])
+    rule.refresh_from_db()
+    assert (rule.respond_amount, rule.type_terms) == (1, {})
+
+
+def test_officers_add_a_new_rule_version_with_its_date_and_its_history(client_as, officer):
+    current = DeadlineRule.objects.get(jurisdiction__code="uk")
+    response = client_as("officer").post(
+        reverse("admin:subject_requests_deadlinerule_add"),
+        rule_form(current, effective_from="2027-06-19", source="A future act", respond_amount="2"),
+    )
+    assert response.status_code == 302
+    added = DeadlineRule.objects.get(jurisdiction__code="uk", effective_from=date(2027, 6, 19))
+    assert added.history.get().history_user == officer
+    uk = Jurisdiction.objects.get(code="uk")
+    assert uk.rule_on(date(2027, 6, 18)) == current
+    assert uk.rule_on(date(2027, 6, 19)) == added
+    # Two versions cannot start on the same day.
+    again = client_as("officer").post(
+        reverse("admin:subject_requests_deadlinerule_add"), rule_form(current, effective_from="2027-06-19")
+    )
+    assert again.status_code == 200
+    assert DeadlineRule.objects.filter(jurisdiction__code="uk").count() == 2
+
+
+def test_only_officers_change_deadline_rules_and_nobody_deletes_them(client_as, officer):
+    rule = DeadlineRule.objects.get(jurisdiction__code="uk")
+    url = reverse("admin:subject_requests_deadlinerule_change", args=[rule.pk])
+    assert client_as("officer").post(url, rule_form(rule, source="Checked 2026-12")).status_code == 302
+    latest = rule.history.order_by("-history_date").first()
+    assert (latest.source, latest.history_user) == ("Checked 2026-12", officer)
+    assert client_as("auditor").get(url).status_code == 200
+    assert client_as("auditor").post(url, rule_form(rule, source="Auditor")).status_code == 403
+    assert client_as("support_agent").get(url).status_code == 403
+    history = client_as("auditor").get(reverse("admin:subject_requests_deadlinerule_history", args=[rule.pk]))
+    assert history.status_code == 200
+    delete = reverse("admin:subject_requests_deadlinerule_delete", args=[rule.pk])
+    assert client_as("officer").get(delete).status_code == 403

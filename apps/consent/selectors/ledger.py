@@ -5,6 +5,7 @@ suppressions, a subject's consent receipt and the consent rate per purpose over 
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import date, datetime
 
@@ -12,7 +13,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.selectors import organisation_get
@@ -20,6 +20,7 @@ from apps.consent.domain.ledger import month_end, rate_chart_layout
 from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestriction, Purpose, Suppression
 from apps.core.charts import CHART_COLOURS, last_months
 from apps.core.clock import organisation_today
+from apps.core.http import site_url
 from apps.personal_data.domain import address_hash, subject_reference
 
 
@@ -146,8 +147,37 @@ def _purpose_entry(purpose: Purpose, state: ConsentState) -> dict:
     }
 
 
+# How a receipt says that nothing was agreed to: the Kantara fields are required even then.
+NO_CONSENT_METHOD = "no optional purpose agreed to"
+
+
+def postal_address(text: str, country: str) -> dict[str, str]:
+    """The controller's registered address (free text, one part a line) as the schema.org
+    PostalAddress the receipt's ``address`` is: the street lines, then the town with its
+    postcode, then (optionally) the country's name, which the ISO code replaces."""
+    lines = [line.strip(" ,") for line in text.replace("\r", "").split("\n") if line.strip(" ,")]
+    if len(lines) > 2 and not any(ch.isdigit() for ch in lines[-1]):
+        lines = lines[:-1]  # "United Kingdom": said by addressCountry
+    street, town = (lines[:-1], lines[-1]) if len(lines) > 1 else (lines, "")
+    postcode = ""
+    match = POSTCODE.search(town)
+    if match:
+        postcode, town = match.group(0).strip(), (town[: match.start()] + town[match.end() :]).strip(" ,")
+    return {
+        "streetAddress": ", ".join(street),
+        "addressLocality": town,
+        "postalCode": postcode,
+        "addressCountry": country,
+    }
+
+
+# A postcode at the end of the town line: the UK's ("EC1A 1AA") or a group of digits ("100000", "94105").
+POSTCODE = re.compile(r"(?:\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|\b\d{4,6}(?:-\d{4})?)\s*$")
+
+
 def consent_receipt(subject: User) -> dict:
-    """The subject's consents in force now, as a consent receipt."""
+    """The subject's consents in force now, as a Kantara Consent Receipt v1.1: every required field
+    filled and well-formed (tests/consent/test_receipt.py checks it against the specification's list)."""
     states = list(
         ConsentState.objects.filter(subject=subject, granted=True, purpose__legal_basis=Purpose.LegalBasis.CONSENT)
         .select_related("purpose__partner", "last_event__policy_version")
@@ -157,12 +187,24 @@ def consent_receipt(subject: User) -> dict:
     evidence = ",".join(str(state.last_event.reference) for state in states)
     receipt_id = uuid.UUID(hashlib.sha256(f"{subject.reference}|{evidence}".encode()).hexdigest()[:32])
     latest = max((state.last_event for state in states), key=lambda e: e.recorded_at, default=None)
-    policy_path = reverse("consent:policy_current")
+    if latest is not None:
+        when, method = latest.recorded_at, COLLECTION_METHODS.get(latest.method, latest.method)
+    else:
+        # Nothing in force: the receipt records the subject's last choice (a refusal or a
+        # withdrawal), or the sign-up where nothing was ticked; never the time it was generated.
+        last_choice = events_for(subject=subject).order_by("-recorded_at", "-pk").first()
+        if last_choice is not None:
+            when = last_choice.recorded_at
+            method = f"{NO_CONSENT_METHOD}: {COLLECTION_METHODS.get(last_choice.method, last_choice.method)}"
+        else:
+            when, method = subject.date_joined, f"{NO_CONSENT_METHOD}: {COLLECTION_METHODS[ConsentEvent.Method.SIGNUP]}"
+    country = controller.country if controller else ""
     return {
         "version": RECEIPT_VERSION,
-        "jurisdiction": getattr(settings, "CONTROLLER_COUNTRY", ""),
-        "consentTimestamp": int((latest.recorded_at if latest else timezone.now()).timestamp()),
-        "collectionMethod": COLLECTION_METHODS.get(latest.method, latest.method) if latest else "",
+        # The subject's jurisdiction (their account's country), else the controller's.
+        "jurisdiction": str(subject.country or "") or country or getattr(settings, "CONTROLLER_COUNTRY", ""),
+        "consentTimestamp": int(when.timestamp()),
+        "collectionMethod": method,
         "consentReceiptID": str(receipt_id),
         "language": subject.preferred_language,
         "piiPrincipalId": subject_reference(subject),
@@ -170,13 +212,15 @@ def consent_receipt(subject: User) -> dict:
             {
                 "piiController": controller.name if controller else "",
                 "onBehalf": False,
-                "contact": controller.contact_email if controller else "",
-                "address": controller.address if controller else "",
-                "email": controller.dpo_email or controller.contact_email if controller else "",
-                "phone": "",
+                # A contact NAME (the spec's "contact"); the address to write to is "email".
+                "contact": (controller.contact_name or controller.dpo_name or controller.name) if controller else "",
+                "address": postal_address(controller.address, country) if controller else postal_address("", ""),
+                "email": (controller.dpo_email or controller.contact_email) if controller else "",
+                "phone": controller.phone if controller else "",
+                "piiControllerUrl": site_url("/"),
             }
         ],
-        "policyUrl": policy_path,
+        "policyUrl": site_url(reverse("consent:policy_current")),
         "services": [
             {
                 "service": "Privacy Portal customer account",

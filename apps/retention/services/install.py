@@ -199,6 +199,36 @@ RULES.append(
     }
 )
 
+# The proof that a rights request was handled (who asked, by which address, the link they were
+# sent) is kept 3 years after the request closes (the CCPA regulations ask for at least 24
+# months of request records, 11 CCR §7101), then anonymised with its history; the request's
+# type, dates and outcome stay, free of the person. First seeded by migration 0007.
+RULES.append(
+    {
+        "code": "closed-requests-proof",
+        "order": 100,
+        "target": "subject_requests.SubjectRequest",
+        "category": "contact",
+        "trigger": "request_closed",
+        "period": 3,
+        "unit": "years",
+        "action": "anonymise",
+        "legal_basis": "legal_obligation",
+        "title_en": "Records of the privacy requests you made",
+        "title_vi": "Hồ sơ các yêu cầu về quyền riêng tư bạn đã gửi",
+        "explanation_en": (
+            "We keep a record of each request you make about your data, and of how we answered it, for 3 years "
+            "after it closes, as proof that it was handled; then your name, address and the request's link are "
+            "removed from it."
+        ),
+        "explanation_vi": (
+            "Chúng tôi lưu hồ sơ của mỗi yêu cầu bạn gửi về dữ liệu của mình, và cách chúng tôi trả lời, trong 3 năm "
+            "sau khi yêu cầu kết thúc, làm bằng chứng rằng yêu cầu đã được xử lý; sau đó tên, địa chỉ và liên kết "
+            "của yêu cầu được xóa khỏi hồ sơ."
+        ),
+    }
+)
+
 
 def install_data_seed(*, apps: Apps = django_apps) -> None:
     """Put in what a fresh install holds (idempotent): migrations call it with their

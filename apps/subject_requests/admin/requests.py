@@ -38,7 +38,7 @@ from apps.subject_requests.domain import ADD_PERMISSION, may_handle, sees_subjec
 from apps.subject_requests.forms.intake import AttachmentForm
 from apps.subject_requests.forms.workflow import AssignForm, MessageForm, NoteForm
 from apps.subject_requests.models import RequestType, SubjectRequest
-from apps.subject_requests.selectors.deadlines import clock, due_soon, overdue, with_deadline
+from apps.subject_requests.selectors.deadlines import clock, due_soon, extension_limit, overdue, with_deadline
 from apps.subject_requests.selectors.requests import (
     rectification_rows,
     related_requests,
@@ -312,7 +312,8 @@ class SubjectRequestAdmin(WorkflowAdminMixin, IntakeAdminMixin, admin.ModelAdmin
             sees_subject=shows_subject,
             steps=available_steps(obj, user) if handles else [],
             timeline=timeline(obj, for_subject=False) if shows_subject else _status_timeline(obj),
-            terms=obj.jurisdiction.terms(obj.request_type),
+            terms=obj.jurisdiction.terms(obj.request_type, obj.received_at),
+            extension_limit=extension_limit(obj),
             execution_state=obj.get_execution_state_display() if obj.execution_state else "",
             execution_error=(obj.execution or {}).get("error", "") if handles else "",
             message_form=forms.get("message_form") or MessageForm(),

@@ -72,7 +72,7 @@ class Step:
 def _can_extend(request: SubjectRequest) -> bool:
     if not request.is_open or request.extended_to is not None:
         return False
-    if request.jurisdiction.terms(request.request_type).extension is None:
+    if request.jurisdiction.terms(request.request_type, request.received_at).extension is None:
         return False
     return request.due_at is None or timezone.now() <= request.due_at
 
@@ -172,7 +172,9 @@ STEPS: list[Step] = [
             "Identity or clarification from the subject. Written to them as a message, so say what you need "
             "and how to send it."
         ),
-        applies=lambda r: r.is_open and r.paused_since is None and r.jurisdiction.pauses_clock,
+        applies=lambda r: (
+            r.is_open and r.paused_since is None and r.jurisdiction.terms(r.request_type, r.received_at).pauses_clock
+        ),
     ),
     Step(
         "resume",

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.subject_requests.domain import compute
 from apps.subject_requests.models import SubjectRequest
 
 if TYPE_CHECKING:
@@ -99,3 +100,21 @@ def clock(request: SubjectRequest, now: datetime | None = None) -> Clock:
     days_left = (request.deadline_on - today).days
     overdue = not closed and request.paused_since is None and deadline < now
     return Clock(request.deadline_on, days_left, overdue, request.paused_since is not None, closed)
+
+
+def extension_limit_at(request: SubjectRequest) -> datetime | None:
+    """The latest moment an extension could give this request under the rule in force when it was
+    received (the ICO's three months from receipt, the CCPA's 90 days, Vietnam's 15 more days);
+    the extension itself once granted; None when the rule allows none."""
+    if request.extended_to is not None:
+        return request.extended_to
+    terms = request.jurisdiction.terms(request.request_type, received_at=request.received_at)
+    if terms.extension is None:
+        return None
+    return compute(terms, received_at=request.received_at, paused_days=request.paused_days).extended_due_at
+
+
+def extension_limit(request: SubjectRequest) -> date | None:
+    """``extension_limit_at`` as the date where the rule applies (what pages show)."""
+    moment = extension_limit_at(request)
+    return moment.astimezone(ZoneInfo(request.jurisdiction.timezone)).date() if moment else None

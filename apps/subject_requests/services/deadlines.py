@@ -5,18 +5,19 @@ service that calls them saves it."""
 from __future__ import annotations
 
 from apps.core.clock import date_in, today_in
-from apps.subject_requests.domain import compute, end_of_day
+from apps.subject_requests.domain import compute
 from apps.subject_requests.models import SubjectRequest
 
 
 def apply_deadlines(request: SubjectRequest, *, extended: bool = False) -> None:
     """Set acknowledge-by, due and (when extended) extended-to from the rule and the pauses so far."""
-    terms = request.jurisdiction.terms(request.request_type)
+    # The rule in force on the day it was received, not today's (a law may have changed since).
+    terms = request.jurisdiction.terms(request.request_type, received_at=request.received_at)
     deadlines = compute(terms, received_at=request.received_at, paused_days=request.paused_days)
     request.acknowledge_by = deadlines.acknowledge_by
-    request.due_at = end_of_day(deadlines.due_on, terms.timezone)
-    if extended and deadlines.extended_due_on is not None:
-        request.extended_to = end_of_day(deadlines.extended_due_on, terms.timezone)
+    request.due_at = deadlines.due_at
+    if extended and deadlines.extended_due_at is not None:
+        request.extended_to = deadlines.extended_due_at
 
 
 def resume_clock(request: SubjectRequest) -> None:

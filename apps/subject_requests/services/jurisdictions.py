@@ -10,7 +10,7 @@ from django.db import transaction
 
 from apps.accounts.models import User
 from apps.core.actors import record_actor
-from apps.subject_requests.models import Jurisdiction
+from apps.subject_requests.models import DeadlineRule, Jurisdiction
 
 
 @transaction.atomic
@@ -20,3 +20,12 @@ def jurisdiction_save(*, jurisdiction: Jurisdiction, actor: User, reason: str) -
     record_actor(jurisdiction, actor=actor, reason=reason)
     jurisdiction.save()
     return jurisdiction
+
+
+@transaction.atomic
+def deadline_rule_save(*, rule: DeadlineRule, actor: User, reason: str) -> DeadlineRule:
+    """Validate (DeadlineRule.clean: amounts, per-type terms, one version a day) and save, with history."""
+    rule.full_clean()
+    record_actor(rule, actor=actor, reason=reason)
+    rule.save()
+    return rule

@@ -79,7 +79,7 @@ def subject_request_pause(*, request: SubjectRequest, actor: Actor, reason: str)
     locked = SubjectRequest.objects.select_for_update().get(pk=request.pk)
     if not locked.is_open or locked.paused_since is not None or locked.status == Status.AWAITING_VERIFICATION:
         raise ValidationError(_("Only an open request that is not paused can be paused."))
-    if not locked.jurisdiction.pauses_clock:
+    if not locked.jurisdiction.terms(locked.request_type, locked.received_at).pauses_clock:
         raise ValidationError(_("Under %(law)s the clock does not stop.") % {"law": locked.jurisdiction.name})
     if not reason.strip():
         raise ValidationError({"reason": _("Say what you are waiting for; the subject is told.")})
@@ -109,7 +109,7 @@ def subject_request_extend(*, request: SubjectRequest, actor: Actor, reason: str
         raise ValidationError(_("Only an open request can be extended."))
     if locked.extended_to is not None:
         raise ValidationError(_("This request was already extended; the law allows it once."))
-    if locked.jurisdiction.terms(locked.request_type).extension is None:
+    if locked.jurisdiction.terms(locked.request_type, locked.received_at).extension is None:
         raise ValidationError(_("This rule allows no extension."))
     if locked.due_at is not None and timezone.now() > locked.due_at:
         raise ValidationError(_("The original deadline has passed; an extension had to be sent before it."))

@@ -24,6 +24,7 @@ from apps.core.actors import SystemActor
 from apps.core.http import client_ip
 from apps.subject_requests.forms.public import ConfirmForm, PublicRequestForm
 from apps.subject_requests.models import SubjectRequest
+from apps.subject_requests.selectors.deadlines import extension_limit
 from apps.subject_requests.selectors.public import subject_request_get_public
 from apps.subject_requests.services.intake import subject_request_confirm
 from apps.subject_requests.services.public import public_request_file
@@ -167,7 +168,12 @@ def progress(subject_request: SubjectRequest) -> list[Step]:
 def request_status(request: HttpRequest, reference) -> HttpResponse:
     subject_request = subject_request_get_public(reference=reference)
     just_confirmed = request.session.pop("subject_requests.confirmed", None) == str(subject_request.reference)
-    context = {"subject_request": subject_request, "steps": progress(subject_request), "just_confirmed": just_confirmed}
+    context = {
+        "subject_request": subject_request,
+        "steps": progress(subject_request),
+        "just_confirmed": just_confirmed,
+        "extension_limit": extension_limit(subject_request) if subject_request.is_open else None,
+    }
     response = render(request, "subject_requests/status.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.subject_requests.forms.requests import ACCOUNT_FORMS, TYPE_SUMMARIES, MessageForm, WithdrawForm
 from apps.subject_requests.models import RequestType, SubjectRequest
+from apps.subject_requests.selectors.deadlines import extension_limit
 from apps.subject_requests.selectors.requests import (
     allowed_transitions,
     consented_purposes,
@@ -141,6 +142,7 @@ def _detail_context(subject_request: SubjectRequest, **extra) -> dict:
         "timeline": timeline(subject_request, for_subject=True),
         "may_withdraw": _may_withdraw(subject_request),
         "message_form": MessageForm(),
+        "extension_limit": extension_limit(subject_request) if subject_request.is_open else None,
         **extra,
     }
 

@@ -1,6 +1,7 @@
 """manage.py privacy_request TYPE EMAIL: file a request on someone's behalf, as an officer's intake does.
 
-Prints JSON (reference, status, received_at, acknowledge_by, due_at). With --wait the
+Prints JSON (reference, status, received_at, acknowledge_by, due_at, and extended_due_at: how far
+an extension could take it under the rule in force when it was received). With --wait the
 request is carried out through the worker (which must be running) and the final status is
 printed when it closes, or when it waits for an officer (rectification, complaint), or when
 --timeout passes (then the command fails after printing).
@@ -21,6 +22,7 @@ from apps.accounts.models import User
 from apps.core.actors import SystemActor
 from apps.subject_requests import execution
 from apps.subject_requests.models import IMMEDIATE_TYPES, Jurisdiction, RequestType, SubjectRequest
+from apps.subject_requests.selectors.deadlines import extension_limit_at
 from apps.subject_requests.services.intake import subject_request_create
 from apps.subject_requests.services.workflow import subject_request_start
 
@@ -42,6 +44,8 @@ def request_json(request: SubjectRequest, **extra) -> dict:
         "acknowledge_by": _iso(request.acknowledge_by),
         "due_at": _iso(request.due_at),
         "extended_to": _iso(request.extended_to),
+        # The latest an extension could give (the extension itself once granted); None: no extension.
+        "extended_due_at": _iso(extension_limit_at(request)),
         "closed_at": _iso(request.closed_at),
         **extra,
     }
