@@ -1,8 +1,7 @@
 """Demo data for `make run` and benchmarks: realistic, idempotent, bulk-inserted.
 
-Customers are numbered (customer000001@demo.example …) so a re-run adds only the
-missing ones, and 100 000 of them load in well under a minute: every table is filled
-with bulk_create in batches, one password hash is shared, and no per-row signal runs.
+Customers are numbered (customer000001@demo.example …) so a re-run adds only the missing ones, and
+100 000 load in well under a minute: bulk_create in batches, one shared password hash, no per-row signal.
 """
 
 from __future__ import annotations
@@ -164,8 +163,7 @@ def login_events(user: User, count: int, rng: random.Random, now) -> list[LoginE
 
 def ensure_person(email: str, full_name: str, password_hash: str, **extra) -> tuple[User, bool]:
     user = User.objects.filter(email=email).first()
-    created = user is None
-    if user is None:
+    if created := user is None:
         user = User(email=email, password=password_hash, full_name=full_name, **extra)
         user._change_reason = f"demo data [{SystemActor('seed_demo')}]"  # type: ignore[attr-defined]
         user.save()
@@ -219,30 +217,23 @@ def app_demo_hooks(hook: str) -> list[Callable]:
     return seeds
 
 
+DEMO_ORGANISATION = {
+    "name": "Example Music Streaming Ltd", "company_number": "00000000", "country": "GB",
+    "address": "1 Example Square\nLondon EC1A 1AA\nUnited Kingdom", "phone": "+44 20 7946 0000",
+    "contact_name": "Privacy team", "contact_email": "privacy@demo.example",
+    "dpo_name": "Dana Protection", "dpo_email": "dpo@demo.example",
+    "security_measures": "Encryption in transit (TLS) and at rest; access limited by staff role with two-factor "
+    "sign-in; every staff look at customer content logged; backups tested; personal data erased or anonymised "
+    "on the schedule in the retention rules.",
+}  # fmt: skip
+
+
 @transaction.atomic
 def seed_demo(*, customers: int = 50) -> SeedResult:
     staff_roles_sync()
     now = timezone.now()
     password_hash = make_password(DEMO_PASSWORD)
-    Organisation.objects.get_or_create(
-        singleton=True,
-        defaults={
-            "name": "Example Music Streaming Ltd",
-            "company_number": "00000000",
-            "address": "1 Example Square\nLondon EC1A 1AA\nUnited Kingdom",
-            "country": "GB",
-            "phone": "+44 20 7946 0000",
-            "contact_name": "Privacy team",
-            "contact_email": "privacy@demo.example",
-            "dpo_name": "Dana Protection",
-            "dpo_email": "dpo@demo.example",
-            "security_measures": (
-                "Encryption in transit (TLS) and at rest; access limited by staff role with two-factor "
-                "sign-in; every staff look at customer content logged; backups tested; personal data "
-                "erased or anonymised on the schedule in the retention rules."
-            ),
-        },
-    )
+    Organisation.objects.get_or_create(singleton=True, defaults=DEMO_ORGANISATION)
     officer, _ = ensure_person(OFFICER_EMAIL, "Olivia Officer", password_hash, is_staff=True, country="GB")
     officer.groups.add(Group.objects.get(name=PRIVACY_OFFICER))
     support, _ = ensure_person(SUPPORT_EMAIL, "Sam Support", password_hash, is_staff=True, country="GB")
