@@ -56,9 +56,7 @@ def notify_confirmation(request: SubjectRequest, code: str) -> bool:
     url = site + reverse("subject_requests:confirm", args=[request.reference]) + f"?code={code}"
     # The code was issued on a row locked and saved apart from this instance: the expiry the
     # email states is read back from the database, not from the form's copy (where it is None).
-    expires_at = (
-        SubjectRequest.objects.filter(pk=request.pk).values_list("confirmation_expires_at", flat=True).first()
-    )
+    expires_at = SubjectRequest.objects.filter(pk=request.pk).values_list("confirmation_expires_at", flat=True).first()
     return send_to_requester(request, "confirm", code=code, confirm_url=url, expires_at=expires_at)
 
 
