@@ -74,7 +74,7 @@ def test_a_customer_switches_a_choice_on_and_off_in_one_click(client_as, custome
     state.refresh_from_db()
     assert not state.granted
     history = client.get(HISTORY).content.decode()
-    assert history.count("<td>Offers by email</td>") == 2
+    assert history.count('<td data-label="Choice">Offers by email</td>') == 2
     assert "1.0" in history  # the policy version in force
 
 
