@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from apps.accounts.models import User
 from apps.consent.models import ConsentEvent, ConsentState
 from tests.browser.test_customer_journey import _log_in
+from tests.helpers import ARTIFACTS
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -21,12 +22,18 @@ PHONE = {"width": 390, "height": 844}
 PASSWORD = "quill-harbour-meadow-73"
 
 
+def _shot(page: Page, name: str) -> None:
+    """The phone's screen as a test artifact (the ``screenshot`` fixture shoots its own page)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"phone-journey--{name}.png"), full_page=True)
+
+
 def _no_sideways_scroll(page: Page) -> None:
     scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert scroll <= client, f"{page.url} scrolls sideways: {scroll} > {client}"
 
 
-def test_a_new_customer_signs_up_and_switches_marketing_off_on_a_phone(live_server, browser: Browser, screenshot):
+def test_a_new_customer_signs_up_and_switches_marketing_off_on_a_phone(live_server, browser: Browser):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     base = live_server.url
@@ -57,7 +64,7 @@ def test_a_new_customer_signs_up_and_switches_marketing_off_on_a_phone(live_serv
     expect(page.locator("#card-two_factor")).to_contain_text("Off")
     expect(page.locator("#card-choices")).to_contain_text("1 of")
     _no_sideways_scroll(page)
-    screenshot("phone-01-overview")
+    _shot(page, "01-overview")
 
     # On a phone the menu is a section picker, closed: the page's own content comes first.
     expect(page.locator(".account-nav")).to_be_hidden()
@@ -79,7 +86,7 @@ def test_a_new_customer_signs_up_and_switches_marketing_off_on_a_phone(live_serv
     expect(page.locator("#choice-marketing-email-saved")).to_be_in_viewport()
     assert page.url == url_before
     assert page.evaluate("window.scrollY") == before
-    screenshot("phone-02-switched-off")
+    _shot(page, "02-switched-off")
 
     user = User.objects.get(email=email)
     state = ConsentState.objects.get(subject=user, purpose__code="marketing-email")
@@ -93,9 +100,7 @@ def test_a_new_customer_signs_up_and_switches_marketing_off_on_a_phone(live_serv
     context.close()
 
 
-def test_without_javascript_the_switch_is_a_form_that_says_what_it_saved(
-    live_server, browser: Browser, customer, screenshot
-):
+def test_without_javascript_the_switch_is_a_form_that_says_what_it_saved(live_server, browser: Browser, customer):
     context = browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = context.new_page()
     base = live_server.url
@@ -109,7 +114,7 @@ def test_without_javascript_the_switch_is_a_form_that_says_what_it_saved(
     expect(page.get_by_role("switch", name="Newsletter")).to_have_attribute("aria-checked", "true")
     expect(page.locator("#choice-newsletter-saved")).to_have_text("Newsletter: turned on.")
     assert ConsentState.objects.get(subject=customer, purpose__code="newsletter").granted
-    screenshot("phone-no-js-switched-on")
+    _shot(page, "no-js-switched-on")
     page.get_by_role("switch", name="Newsletter").click()
     expect(page.get_by_role("switch", name="Newsletter")).to_have_attribute("aria-checked", "false")
     expect(page.locator("#choice-newsletter-saved")).to_have_text("Newsletter: turned off.")
