@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from apps.accounts.domain import ROLE_PERMISSIONS, ROLE_VIEWERS, StaffAccess
 from apps.accounts.models import Artist, LoginEvent, Organisation, PublicProfile, User
-from apps.core.overview import OverviewCard
+from apps.core.navigation import OverviewCard
 from apps.personal_data.registry import Viewer, fields_hidden_from
 
 ORGANISATION_CACHE_KEY = "accounts:organisation:v2"
@@ -171,7 +171,7 @@ def staff_access_of(user: User) -> StaffAccess:
     return StaffAccess(role=", ".join(roles), is_superuser=user.is_superuser)
 
 
-# --- The overview's cards (apps/core/overview.py) -------------------------------------------
+# --- The overview's cards (apps/core/navigation.py) -----------------------------------------
 
 
 def two_factor_card(user: User) -> OverviewCard:

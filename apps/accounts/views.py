@@ -30,7 +30,7 @@ from apps.accounts.services import (
     user_update_details,
 )
 from apps.core.http import AuthenticatedHttpRequest
-from apps.core.overview import overview_cards
+from apps.core.navigation import overview_cards
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ class ConsentConfig(AppConfig):
         register_nav_item(NavItem("privacy_choices", _("Privacy choices"), "consent:choices", 40))
         # The Your Account overview: how many uses are switched on.
         from apps.consent.selectors.ledger import choices_overview_card
-        from apps.core.overview import register as register_card
+        from apps.core.navigation import register_card
 
         register_card("choices", 40, choices_overview_card)
         # Sharing with a marketing partner on the basis of consent needs that consent (P-20).

@@ -265,7 +265,7 @@ def choices_overview_card(user: User):
     from django.utils.translation import gettext as _
     from django.utils.translation import ngettext
 
-    from apps.core.overview import OverviewCard
+    from apps.core.navigation import OverviewCard
 
     asked = purposes_to_ask()
     on = ConsentState.objects.filter(subject=user, granted=True, purpose__in=asked).count()

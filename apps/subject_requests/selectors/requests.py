@@ -207,7 +207,7 @@ def requests_overview_card(user: User):
     from django.utils.formats import date_format
     from django.utils.translation import ngettext
 
-    from apps.core.overview import OverviewCard
+    from apps.core.navigation import OverviewCard
 
     open_requests = [request for request in requests_for_subject(user) if request.is_open]
     if not open_requests:
