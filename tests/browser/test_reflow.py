@@ -26,7 +26,16 @@ SCREENSHOT_WIDTH = 390
 
 # Where a crawl may go: the customer's and the public pages. Not the admin (staff), not files
 # (downloads, pictures, CSV), not sign-out or another provider's sign-in.
-PAGE_PREFIXES = ("/account/", "/accounts/", "/u/", "/privacy-policy/", "/cookies/", "/privacy-request/", "/requests/")
+PAGE_PREFIXES = (
+    "/account/",
+    "/accounts/",
+    "/u/",
+    "/privacy-policy/",
+    "/cookies/",
+    "/privacy-request/",
+    "/requests/",
+    "/unsubscribe/",
+)
 SKIP = re.compile(
     r"/download/|/picture/$|/avatar/$|\.csv$|\.json$|/logout/|/accounts/(google|facebook)/|/accounts/social/login/"
 )
@@ -94,8 +103,28 @@ def _check(page: Page, base: str, paths: list[str], who: str) -> list[str]:
 
 
 @pytest.fixture
-def demo():
+def demo() -> list[str]:
+    """The demo data, and the public pages only an email links to (status, confirmation,
+    unsubscribe) or a form leads to."""
+    from apps.accounts.models import User
+    from apps.consent.domain.marketing import unsubscribe_token
+    from apps.consent.models import Purpose
+    from apps.subject_requests.services.intake import subject_request_create
+
     call_command("seed_demo", customers=2, quiet_logins=True)
+    request, _ = subject_request_create(
+        request_type="erasure", channel="web_form", actor=None, requester_email="visitor@example.test"
+    )
+    alice = User.objects.get(email=CUSTOMER_EMAILS[0])
+    token = unsubscribe_token(alice, Purpose.objects.get(code="newsletter"))
+    return [
+        f"/requests/{request.reference}/status/",
+        f"/requests/{request.reference}/confirm/",
+        f"/unsubscribe/{token}/",
+        "/privacy-request/sent/",
+        "/accounts/password/reset/done/",
+        "/accounts/confirm-email/",
+    ]
 
 
 def test_no_customer_page_scrolls_sideways(live_server, browser: Browser, demo):
@@ -121,7 +150,7 @@ def test_no_public_page_scrolls_sideways(live_server, browser: Browser, demo):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     base = live_server.url
-    paths = _crawl(page, base, PUBLIC_START)
-    assert {"/", "/accounts/login/", "/accounts/signup/", "/privacy-request/", "/cookies/"} <= set(paths)
+    paths = _crawl(page, base, PUBLIC_START + demo)
+    assert {"/", "/accounts/login/", "/accounts/signup/", "/privacy-request/", "/cookies/", *demo} <= set(paths)
     assert _check(page, base, paths, "public") == []
     context.close()
