@@ -30,7 +30,11 @@
         });
       })
       .then(function (result) {
-        if (result.ok) setState(form, result.data.granted);
+        if (result.ok) {
+          setState(form, result.data.granted);
+          var changed = form.closest(".choice") && form.closest(".choice").querySelector(".choice-changed");
+          if (changed && result.data.changed) changed.textContent = result.data.changed;
+        }
         saved.classList.toggle("switch-saved-error", !result.ok);
         saved.textContent = result.data.message;
       })

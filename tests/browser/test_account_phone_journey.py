@@ -84,6 +84,7 @@ def test_a_new_customer_signs_up_and_switches_marketing_off_on_a_phone(live_serv
     expect(switch).to_have_attribute("aria-checked", "false")
     expect(page.locator("#choice-marketing-email-saved")).to_have_text("Offers by email: turned off.")
     expect(page.locator("#choice-marketing-email-saved")).to_be_in_viewport()
+    expect(page.locator("#choice-marketing-email .choice-changed")).to_contain_text("(Your Account page)")
     assert page.url == url_before
     assert page.evaluate("window.scrollY") == before
     _shot(page, "02-switched-off")

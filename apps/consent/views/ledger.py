@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -89,7 +91,7 @@ def choices(request: HttpRequest) -> HttpResponse:
             return render(request, "400.html", {"message": message}, status=400)
         granted = wanted == "1"
         try:
-            consent_record(
+            event = consent_record(
                 purpose=purpose,
                 granted=granted,
                 context=Context.from_request(request, ConsentEvent.Method.ACCOUNT_PAGE),
@@ -107,7 +109,10 @@ def choices(request: HttpRequest) -> HttpResponse:
         else:
             message = _("%(purpose)s: turned off.") % {"purpose": purpose.name()}
         if _wants_json(request):
-            return JsonResponse({"granted": granted, "message": message})
+            # The switch's "last changed" line, as the page would render it now.
+            when = date_format(event.recorded_at.astimezone(timezone.get_current_timezone()), "j M Y H:i")
+            changed = _("last changed %(when)s (%(how)s)") % {"when": when, "how": event.get_method_display()}
+            return JsonResponse({"granted": granted, "message": message, "changed": changed})
         request.session[SAVED_SESSION_KEY] = {"code": purpose.code, "message": message}
         return redirect(f"{request.path}#choice-{purpose.code}")
     saved = request.session.pop(SAVED_SESSION_KEY, None) or {}
