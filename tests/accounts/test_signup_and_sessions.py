@@ -11,7 +11,7 @@ from allauth.account.models import EmailAddress
 from django.test import Client
 from django.urls import reverse
 
-from tests.helpers import sign_in
+from tests.helpers import add_authenticator, sign_in
 from tests.helpers.content import html
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +65,7 @@ def test_signed_in_allauth_screens_use_the_account_layout(client_as):
         ("account_change_password", "Change your password"),
         ("usersessions_list", "Where you are signed in"),
         ("account_reauthenticate", "Confirm it is you"),
+        ("mfa_index", "Two-factor authentication"),
     ):
         page = html(client.get(reverse(url_name)))
         assert f"<h1>{heading}</h1>" in page, url_name
@@ -92,3 +93,13 @@ def test_remove_is_a_quiet_action_when_there_are_two_addresses(client_as, custom
     remove = re.search(r'<button[^>]*name="action_remove"[^>]*>', page).group(0)
     assert 'class="button-link button-link-danger"' in remove
     assert 'class="button"' not in remove
+
+
+def test_two_factor_says_whether_it_is_on_and_how_to_change_it(client_as, customer):
+    client = client_as("customer")
+    page = html(client.get(reverse("mfa_index")))
+    assert f'<a class="button" href="{reverse("mfa_activate_totp")}">Turn on two-factor authentication</a>' in page
+    add_authenticator(customer)
+    page = html(client.get(reverse("mfa_index")))
+    assert "Turn off two-factor authentication" in page
+    assert reverse("mfa_generate_recovery_codes") in page

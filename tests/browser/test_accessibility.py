@@ -28,6 +28,8 @@ CUSTOMER_PAGES = [
     "/accounts/sessions/",
     "/accounts/email/",
     "/accounts/password/change/",
+    "/accounts/2fa/",
+    "/accounts/reauthenticate/",
 ]
 PUBLIC_PAGES = [
     "/",
