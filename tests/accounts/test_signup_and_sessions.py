@@ -103,3 +103,10 @@ def test_two_factor_says_whether_it_is_on_and_how_to_change_it(client_as, custom
     page = html(client.get(reverse("mfa_index")))
     assert "Turn off two-factor authentication" in page
     assert reverse("mfa_generate_recovery_codes") in page
+
+
+def test_sign_in_offers_to_stay_signed_in_in_plain_words(client):
+    page = html(client.get(reverse("account_login")))
+    assert "Keep me signed in on this device" in page
+    assert "Remember Me" not in page
+    assert '<h2 id="social-sign-in">' not in page or "Or continue with" in page
