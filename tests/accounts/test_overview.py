@@ -98,3 +98,12 @@ def test_it_only_reads(client_as, customer):
     ]
     assert writes == []
     assert len(queries.captured_queries) <= 25
+
+
+def test_devices_count_only_sessions_still_alive(client_as, customer):
+    from allauth.usersessions.models import UserSession
+
+    client = client_as("customer")
+    UserSession.objects.create(user=customer, ip="192.0.2.9", session_key="ended-long-ago", user_agent="Old/1.0")
+    assert "1 device" in card(html(client.get(OVERVIEW)), "devices")
+    assert UserSession.objects.filter(session_key="ended-long-ago").exists()  # the overview deletes nothing
