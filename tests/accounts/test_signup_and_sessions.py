@@ -66,6 +66,7 @@ def test_signed_in_allauth_screens_use_the_account_layout(client_as):
         ("usersessions_list", "Where you are signed in"),
         ("account_reauthenticate", "Confirm it is you"),
         ("mfa_index", "Two-factor authentication"),
+        ("socialaccount_connections", "Connected Google and Facebook accounts"),
     ):
         page = html(client.get(reverse(url_name)))
         assert f"<h1>{heading}</h1>" in page, url_name
@@ -110,3 +111,12 @@ def test_sign_in_offers_to_stay_signed_in_in_plain_words(client):
     assert "Keep me signed in on this device" in page
     assert "Remember Me" not in page
     assert '<h2 id="social-sign-in">Or continue with</h2>' in page  # the test settings offer a provider
+
+
+def test_a_connected_google_account_can_be_disconnected_from_the_page(client_as, customer):
+    from allauth.socialaccount.models import SocialAccount
+
+    account = SocialAccount.objects.create(user=customer, provider="google", uid="g-1", extra_data={"name": "Casey"})
+    page = html(client_as("customer").get(reverse("socialaccount_connections")))
+    assert f'name="account" value="{account.pk}"' in page
+    assert '<button type="submit" class="button-link button-link-danger">Disconnect the chosen account</button>' in page

@@ -29,6 +29,7 @@ CUSTOMER_PAGES = [
     "/accounts/email/",
     "/accounts/password/change/",
     "/accounts/2fa/",
+    "/accounts/3rdparty/",
     "/accounts/reauthenticate/",
 ]
 PUBLIC_PAGES = [
