@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.http import client_ip, site_url
 
@@ -75,3 +77,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         language = (get_language() or "en")[:2]
         user.preferred_language = language if language in dict(settings.LANGUAGES) else "en"
         return user
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form in the portal's wording (ACCOUNT_FORMS["login"]).
+
+    Here and not in apps.accounts.forms: allauth.account.forms imports that module for the
+    sign-up form's base class, so a subclass of allauth's forms there would be an import cycle.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Keep me signed in on this device")

@@ -27,6 +27,18 @@ class AccountsConfig(AppConfig):
 
         register_field_rule(fields_hidden_from_user)
         self._register_navigation()
+        self._register_overview_cards()
+
+    @staticmethod
+    def _register_overview_cards() -> None:
+        from apps.accounts import selectors
+        from apps.core.navigation import register_card
+
+        # The overview's security and visibility cards; requests and choices add theirs.
+        register_card("two_factor", 10, selectors.two_factor_card)
+        register_card("devices", 20, selectors.signed_in_devices_card)
+        register_card("export", 50, selectors.last_export_card)
+        register_card("public_profile", 60, selectors.public_profile_card)
 
     @staticmethod
     def _register_navigation() -> None:

@@ -53,6 +53,16 @@ def parse_user_agent(raw: str) -> ParsedAgent:
     return ParsedAgent(device=device[:64], browser=browser[:64], operating_system=os_name[:64])
 
 
+def readable_device(raw: str) -> str:
+    """A session's device as a person names it: "Firefox on Windows" (no versions, no raw string)."""
+    agent = parse(raw[:512]) if raw else None
+    browser = agent.browser.family if agent and agent.browser.family != "Other" else ""
+    system = agent.os.family if agent and agent.os.family != "Other" else ""
+    if browser and system:
+        return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system or _("An unknown device")
+
+
 # --- Staff roles -----------------------------------------------------------------------------
 #
 # The groups are created by a data migration; their permissions are re-synced after every

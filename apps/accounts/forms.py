@@ -43,10 +43,25 @@ class SignupForm(forms.Form):
 
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
 
+    # The page asks for the account first, in this order; the sections' optional choices follow.
+    ACCOUNT_FIELD_ORDER = ("email", "full_name", "password1", "password2")
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        before = set(self.fields)
         for section in _SIGNUP_SECTIONS:
             section.add_fields(self)
+        self.optional_field_names = [name for name in self.fields if name not in before]
+
+    def account_fields(self) -> list:
+        """The fields that make the account (templates/account/signup.html), required ones first."""
+        names = [name for name in self.fields if name not in self.optional_field_names]
+        order = {name: index for index, name in enumerate(self.ACCOUNT_FIELD_ORDER)}
+        return [self[name] for name in sorted(names, key=lambda name: order.get(name, len(order)))]
+
+    def optional_fields(self) -> list:
+        """The optional choices other apps add (marketing, news), shown apart and labelled optional."""
+        return [self[name] for name in self.optional_field_names]
 
     def signup(self, request: HttpRequest, user: User) -> None:
         language = (get_language() or "en")[:2]

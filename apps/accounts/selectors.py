@@ -7,10 +7,15 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from apps.accounts.domain import ROLE_PERMISSIONS, ROLE_VIEWERS, StaffAccess
 from apps.accounts.models import Artist, LoginEvent, Organisation, PublicProfile, User
+from apps.core.navigation import OverviewCard
 from apps.personal_data.registry import Viewer, fields_hidden_from
 
 ORGANISATION_CACHE_KEY = "accounts:organisation:v2"
@@ -99,8 +104,6 @@ def public_profile_view_for_handle(*, handle: str) -> PublicProfileView:
             .order_by("-follows__followed_at")
             .values_list("name", flat=True)[:10]
         )
-    from django.urls import reverse
-
     return PublicProfileView(
         handle=profile.handle,
         display_name=(profile.display_name or user.full_name) if profile.show_display_name else None,
@@ -166,3 +169,92 @@ def fields_hidden_from_user(user, model: type[Model]) -> frozenset[str]:
 def staff_access_of(user: User) -> StaffAccess:
     roles = sorted(user.groups.filter(name__in=list(ROLE_PERMISSIONS)).values_list("name", flat=True))
     return StaffAccess(role=", ".join(roles), is_superuser=user.is_superuser)
+
+
+# --- The overview's cards (apps/core/navigation.py) -----------------------------------------
+
+
+def two_factor_card(user: User) -> OverviewCard:
+    from allauth.mfa.models import Authenticator
+
+    enabled = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return OverviewCard(
+        key="two_factor",
+        title=_("Two-factor authentication"),
+        state=_("On") if enabled else _("Off"),
+        detail=_("A code from your phone is asked for when you sign in.")
+        if enabled
+        else _(
+            "Only your password protects your account. "
+            "A code from your phone would keep it safe if the password leaked."
+        ),
+        action_label=_("Manage two-factor authentication") if enabled else _("Turn on two-factor authentication"),
+        action_url=reverse("mfa_index"),
+        attention=not enabled,
+    )
+
+
+def signed_in_devices_card(user: User) -> OverviewCard:
+    from allauth.usersessions.models import UserSession
+
+    # Only sessions still alive (allauth's list purges the others when it is opened; a read
+    # here leaves them be): one look-up per session, and a customer has a handful.
+    count = sum(1 for session in UserSession.objects.filter(user=user) if session.exists())
+    return OverviewCard(
+        key="devices",
+        title=_("Signed-in devices"),
+        state=ngettext("%(count)d device", "%(count)d devices", count) % {"count": count},
+        detail=_("Sign out of any device you do not recognise."),
+        action_label=_("See where you are signed in"),
+        action_url=reverse("usersessions_list"),
+        attention=count > 3,
+    )
+
+
+# What each visibility switch shows, as the overview lists it.
+PUBLIC_PROFILE_ITEMS = {
+    "show_display_name": gettext_lazy("your display name"),
+    "show_avatar": gettext_lazy("your profile picture"),
+    "show_follower_count": gettext_lazy("how many followers you have"),
+    "show_followers": gettext_lazy("who follows you"),
+    "show_recent_artists": gettext_lazy("the artists you recently followed"),
+}
+
+
+def public_profile_card(user: User) -> OverviewCard:
+    profile = PublicProfile.objects.filter(user=user).first()
+    shown = [name for name in PublicProfile.VISIBILITY_FIELDS if profile and getattr(profile, name)]
+    if shown:
+        labels = ", ".join(str(PUBLIC_PROFILE_ITEMS[name]) for name in shown)
+        detail = _("Anyone can see %(items)s.") % {"items": labels}
+    else:
+        detail = _("Nothing about you is public.")
+    return OverviewCard(
+        key="public_profile",
+        title=_("Public profile"),
+        state=ngettext("%(count)d item shown", "%(count)d items shown", len(shown)) % {"count": len(shown)},
+        detail=detail,
+        action_label=_("Choose what others see"),
+        action_url=reverse("accounts:public_profile_edit"),
+    )
+
+
+def last_export_card(user: User) -> OverviewCard:
+    from apps.personal_data.selectors import exports_for_subject
+
+    export = exports_for_subject(subject=user).first()
+    if export is None:
+        state, detail = _("Never"), _("You have not asked for a copy of your data yet.")
+    else:
+        state = date_format(
+            export.created_at.astimezone(timezone.get_current_timezone()), "j M Y"
+        )  # as the page's times
+        detail = _("Your last copy: %(status)s.") % {"status": export.get_status_display().lower()}
+    return OverviewCard(
+        key="export",
+        title=_("Copy of your data"),
+        state=state,
+        detail=detail,
+        action_label=_("Download a copy of your data"),
+        action_url=reverse("personal_data:data"),
+    )

@@ -30,6 +30,7 @@ from apps.accounts.services import (
     user_update_details,
 )
 from apps.core.http import AuthenticatedHttpRequest
+from apps.core.navigation import overview_cards
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ DETAIL_FORMS: dict[str, DetailSpec] = {
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/overview.html")
+    return render(request, "accounts/overview.html", {"cards": overview_cards(request.user)})
 
 
 @login_required

@@ -22,6 +22,11 @@ class ConsentConfig(AppConfig):
         register_signup_section(SignupSection(add_fields=signup_choices_add, save=signup_choices_save))
         # Your Account → Privacy choices (P-10, P-11).
         register_nav_item(NavItem("privacy_choices", _("Privacy choices"), "consent:choices", 40))
+        # The Your Account overview: how many uses are switched on.
+        from apps.consent.selectors.ledger import choices_overview_card
+        from apps.core.navigation import register_card
+
+        register_card("choices", 40, choices_overview_card)
         # Sharing with a marketing partner on the basis of consent needs that consent (P-20).
         if partner_consent_given not in disclosures.PARTNER_CONSENT_CHECKS:
             disclosures.PARTNER_CONSENT_CHECKS.append(partner_consent_given)

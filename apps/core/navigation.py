@@ -1,4 +1,5 @@
-"""The "Your Account" navigation: every app adds its pages from its AppConfig.ready().
+"""The "Your Account" shell: its menu and its overview's cards; every app adds its pages and its
+cards from its AppConfig.ready().
 
 In core, below every app, so an app at any layer (personal_data's "Your data" too) can add
 a page; the accounts app renders the menu (its context processor).
@@ -6,6 +7,7 @@ a page; the accounts app renders the menu (its context processor).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -40,3 +42,41 @@ def account_navigation(request) -> list[dict]:
         current = item.url_name == current_name or (item.covers_subpages and request.path.startswith(url))
         items.append({"key": item.key, "label": item.label, "url": url, "current": current})
     return items
+
+
+# --- The overview's cards ---------------------------------------------------------------------
+# The overview (accounts) shows how requests, choices and exports stand without importing the
+# apps above it. A card provider is a read (a selector): it takes the signed-in customer and
+# returns a card, or None to show nothing.
+
+
+@dataclass(frozen=True)
+class OverviewCard:
+    key: str
+    title: str | Promise
+    # The state in a few words ("Off", "2 devices") and a sentence saying what it means.
+    state: str | Promise
+    detail: str | Promise
+    # The next step: where to go to change it.
+    action_label: str | Promise
+    action_url: str
+    # True when the state deserves a look (two-factor off, a request waiting on a date).
+    attention: bool = False
+
+
+CardProvider = Callable[..., "OverviewCard | None"]
+
+_PROVIDERS: dict[str, tuple[int, CardProvider]] = {}
+
+
+def register_card(key: str, order: int, provider: CardProvider) -> None:
+    _PROVIDERS[key] = (order, provider)
+
+
+def overview_cards(user) -> list[OverviewCard]:
+    cards = []
+    for _order, provider in sorted(_PROVIDERS.values(), key=lambda entry: entry[0]):
+        card = provider(user)
+        if card is not None:
+            cards.append(card)
+    return cards

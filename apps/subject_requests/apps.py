@@ -40,3 +40,9 @@ class SubjectRequestsConfig(AppConfig):
 
         # Your Account → Your requests (P-30): after "Your data" and "How long we keep your data".
         register_nav_item(NavItem("requests", _("Your requests"), "subject_requests:list", 47, covers_subpages=True))
+
+        from apps.core.navigation import register_card
+        from apps.subject_requests.selectors.requests import requests_overview_card
+
+        # The Your Account overview: open requests and the next date one is due by.
+        register_card("requests", 30, requests_overview_card)

@@ -38,8 +38,8 @@ def test_sign_up_unticked_opt_in_receive_and_unsubscribe_in_one_click(live_serve
     page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
     page.get_by_label(re.compile(r"^Password \(again\):?$")).fill(PASSWORD)
     screenshot("01-signup-unticked")
-    page.get_by_role("button", name="Sign Up").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Verify Your Email Address"))
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     user = User.objects.get(email=email)
     assert not ConsentState.objects.filter(subject=user, granted=True).exists()
     assert ConsentEvent.objects.filter(subject=user, method="signup").count() == 5
@@ -53,11 +53,11 @@ def test_sign_up_unticked_opt_in_receive_and_unsubscribe_in_one_click(live_serve
 
     # Opt in to the newsletter on Your Account -> Privacy choices.
     page.goto(f"{base}/account/privacy-choices/")
-    newsletter = page.locator("#choice-newsletter")
-    expect(newsletter).to_contain_text("Off")
-    newsletter.get_by_role("button", name="Switch on: Newsletter").click()
-    expect(page.get_by_role("status")).to_contain_text("Newsletter: turned on.")
-    expect(page.locator("#choice-newsletter")).to_contain_text("On")
+    switch = page.get_by_role("switch", name="Newsletter")
+    expect(switch).to_have_attribute("aria-checked", "false")
+    switch.click()
+    expect(page.locator("#choice-newsletter-saved")).to_have_text("Newsletter: turned on.")
+    expect(switch).to_have_attribute("aria-checked", "true")
     screenshot("02-opted-in")
 
     # An officer's campaign reaches them (the worker's service, run here) with one-click headers.
@@ -89,6 +89,7 @@ def test_sign_up_unticked_opt_in_receive_and_unsubscribe_in_one_click(live_serve
 
     # The customer sees the change, and its history.
     page.goto(f"{base}/account/privacy-choices/")
+    expect(page.get_by_role("switch", name="Newsletter")).to_have_attribute("aria-checked", "false")
     expect(page.locator("#choice-newsletter")).to_contain_text("Off")
     expect(page.locator("#choice-newsletter")).to_contain_text("One-click unsubscribe")
     page.get_by_role("link", name="History of your choices").click()

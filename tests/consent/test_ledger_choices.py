@@ -1,5 +1,7 @@
 """Sign-up choices and Your Account → Privacy choices, as a customer uses them."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -8,6 +10,17 @@ from apps.consent.models import ConsentEvent, ConsentState, Purpose
 from apps.consent.services.ledger import restriction_place
 
 pytestmark = pytest.mark.django_db
+
+
+def switch_state(page: str, code: str) -> str:
+    """The aria-checked of the purpose's switch (named by the purpose's heading)."""
+    match = re.search(
+        rf'<button[^>]*role="switch"[^>]*aria-checked="(true|false)"[^>]*aria-labelledby="choice-{re.escape(code)}-name"',
+        page,
+    )
+    assert match, f"no switch for {code}"
+    return match.group(1)
+
 
 CHOICES = reverse("consent:choices")
 HISTORY = reverse("consent:choice_history")
@@ -55,13 +68,13 @@ def test_a_customer_switches_a_choice_on_and_off_in_one_click(client_as, custome
     assert state.granted
     assert state.method == "account_page"
     page = client.get(CHOICES).content.decode()
-    assert "Switch off: Offers by email" in page
+    assert switch_state(page, "marketing-email") == "true"
     assert "last changed" in page
     client.post(CHOICES, {"purpose": "marketing-email", "granted": "0"})
     state.refresh_from_db()
     assert not state.granted
     history = client.get(HISTORY).content.decode()
-    assert history.count("<td>Offers by email</td>") == 2
+    assert history.count('<td data-label="Choice">Offers by email</td>') == 2
     assert "1.0" in history  # the policy version in force
 
 
@@ -100,4 +113,61 @@ def test_the_pages_need_sign_in(client):
         assert response.status_code == 302
         assert reverse("account_login") in response["Location"]
     assert client.post(CHOICES, {"purpose": "newsletter", "granted": "1"}).status_code == 302
+    assert not ConsentEvent.objects.exists()
+
+
+def test_every_choice_is_a_switch_with_its_state_and_name(client_as, customer):
+    page = client_as("customer").get(CHOICES).content.decode()
+    for code in ("marketing-email", "marketing-post", "marketing-telephone", "newsletter", "surveys"):
+        assert switch_state(page, code) == "false"
+        assert f'<h3 id="choice-{code}-name">' in page
+    # On and off are the same control: no primary button for one answer and an outline for the other.
+    assert 'class="button' not in page.split('<ul class="choice-list">', 1)[1].split("</ul>", 1)[0]
+    assert '<script src="/static/js/switches.js" defer></script>' in page
+    assert "<script>" not in page  # the policy allows no inline script
+
+
+def test_without_javascript_the_confirmation_is_shown_beside_the_switch_once(client_as, customer):
+    client = client_as("customer")
+    response = client.post(CHOICES, {"purpose": "newsletter", "granted": "1"}, follow=True)
+    page = response.content.decode()
+    assert switch_state(page, "newsletter") == "true"
+    assert '<p class="switch-saved" id="choice-newsletter-saved" role="status">Newsletter: turned on.</p>' in page
+    assert '<p class="switch-saved" id="choice-surveys-saved" role="status"></p>' in page
+    assert "Newsletter: turned on." not in client.get(CHOICES).content.decode()  # said once
+
+
+def test_the_switch_script_saves_in_place_with_the_same_record(client_as, customer):
+    client = client_as("customer")
+    response = client.post(CHOICES, {"purpose": "newsletter", "granted": "1"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    assert response.json()["granted"] is True
+    assert response.json()["message"] == "Newsletter: turned on."
+    assert re.fullmatch(r"last changed \d{1,2} \w{3} \d{4} \d\d:\d\d \(Your Account page\)", response.json()["changed"])
+    event = ConsentEvent.objects.get(subject=customer)
+    assert (event.purpose.code, event.granted, event.method, event.actor_id) == (
+        "newsletter",
+        True,
+        "account_page",
+        customer.pk,
+    )
+    response = client.post(CHOICES, {"purpose": "newsletter", "granted": "0"}, HTTP_ACCEPT="application/json")
+    assert (response.json()["granted"], response.json()["message"]) == (False, "Newsletter: turned off.")
+    assert not ConsentState.objects.get(subject=customer, purpose__code="newsletter").granted
+    # Nothing waits in the session for the next page: the script already showed it.
+    assert "turned off." not in client.get(CHOICES).content.decode()
+
+
+def test_the_switch_script_gets_a_clear_refusal_for_a_bad_choice(client_as, customer):
+    response = client_as("customer").post(
+        CHOICES, {"purpose": "cookies-necessary", "granted": "0"}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"message": "That choice does not exist."}
+    assert not ConsentEvent.objects.exists()
+
+
+def test_the_switch_script_needs_sign_in(client):
+    response = client.post(CHOICES, {"purpose": "newsletter", "granted": "1"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 302
     assert not ConsentEvent.objects.exists()

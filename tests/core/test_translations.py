@@ -31,9 +31,9 @@ def test_it_ships_a_compiled_catalogue_matching_the_source():
     ("path", "english", "vietnamese"),
     [
         ("/", "Your data, your choices", "Dữ liệu của bạn"),
-        ("/accounts/login/", "Sign In", "Đăng nhập"),
-        ("/accounts/signup/", "Sign Up", "Đăng ký"),
-        ("/accounts/password/reset/", "Password Reset", "mật khẩu"),
+        ("/accounts/login/", "Sign in", "Đăng nhập"),
+        ("/accounts/signup/", "Create an account", "Đăng ký"),
+        ("/accounts/password/reset/", "Reset your password", "mật khẩu"),
     ],
 )
 def test_it_shows_our_pages_and_allauths_in_vietnamese(client, path, english, vietnamese):

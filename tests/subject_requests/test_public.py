@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 import time_machine
@@ -355,3 +355,13 @@ def test_the_progress_steps_follow_the_status(client, officer):
 def test_the_status_page_is_get_only(client):
     request, _ = public_request()
     assert client.post(status_url(request)).status_code == 405
+
+
+def test_the_confirmation_email_says_until_when_the_code_works(send):
+    send()
+    request = SubjectRequest.objects.get()
+    [message] = mail.outbox
+    # Seven days from now, in UTC, as the sentence says: never an empty date.
+    until = request.confirmation_expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    assert f"The link and code work until {until} (UTC)." in message.body
+    assert "until  (UTC)" not in message.body

@@ -14,3 +14,11 @@ def phone_display(value: str) -> str:
     except phonenumbers.NumberParseException:
         return value
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register.filter
+def device_name(user_agent: str) -> str:
+    """A session's user agent as a readable device ("Firefox on Windows")."""
+    from apps.accounts.domain import readable_device
+
+    return readable_device(user_agent or "")

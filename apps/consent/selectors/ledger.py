@@ -302,3 +302,28 @@ def consent_rates(*, today: date | None = None) -> dict:
     result = {"months": months, "accounts": totals, "series": series, "chart": rate_chart_layout(months, series)}
     cache.set(key, result, RATES_CACHE_SECONDS)
     return result
+
+
+def choices_overview_card(user: User):
+    """Your Account overview: how many uses of the customer's data are switched on (P-17)."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    from apps.core.navigation import OverviewCard
+
+    asked = purposes_to_ask()
+    on = ConsentState.objects.filter(subject=user, granted=True, purpose__in=asked).count()
+    total = asked.count()
+    return OverviewCard(
+        key="choices",
+        title=_("Privacy choices"),
+        state=_("%(on)d of %(total)d on") % {"on": on, "total": total},
+        detail=ngettext(
+            "%(count)d use of your data that needs your consent is switched on.",
+            "%(count)d uses of your data that need your consent are switched on.",
+            on,
+        )
+        % {"count": on},
+        action_label=_("Review your privacy choices"),
+        action_url=reverse("consent:choices"),
+    )

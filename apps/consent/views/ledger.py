@@ -9,8 +9,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -65,6 +67,15 @@ def _rows(user: User) -> dict[str, list[ChoiceRow]]:
     return groups
 
 
+# The confirmation of a choice saved without JavaScript, shown beside its switch after the redirect.
+SAVED_SESSION_KEY = "consent:choice_saved"
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    """The switch's script (static/js/switches.js) asks for JSON; a plain form POST does not."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def choices(request: HttpRequest) -> HttpResponse:
@@ -74,27 +85,43 @@ def choices(request: HttpRequest) -> HttpResponse:
         purpose = purposes_to_ask().filter(code=request.POST.get("purpose", "")).first()
         wanted = request.POST.get("granted")
         if purpose is None or wanted not in ("0", "1"):
-            return render(request, "400.html", {"message": _("That choice does not exist.")}, status=400)
+            message = _("That choice does not exist.")
+            if _wants_json(request):
+                return JsonResponse({"message": message}, status=400)
+            return render(request, "400.html", {"message": message}, status=400)
+        granted = wanted == "1"
         try:
-            consent_record(
+            event = consent_record(
                 purpose=purpose,
-                granted=wanted == "1",
+                granted=granted,
                 context=Context.from_request(request, ConsentEvent.Method.ACCOUNT_PAGE),
                 actor=user,
                 subject=user,
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            message = " ".join(error.messages)
+            if _wants_json(request):
+                return JsonResponse({"message": message}, status=409)
+            messages.error(request, message)
+            return redirect(f"{request.path}#choice-{purpose.code}")
+        if granted:
+            message = _("%(purpose)s: turned on.") % {"purpose": purpose.name()}
         else:
-            if wanted == "1":
-                messages.success(request, _("%(purpose)s: turned on.") % {"purpose": purpose.name()})
-            else:
-                messages.success(request, _("%(purpose)s: turned off.") % {"purpose": purpose.name()})
+            message = _("%(purpose)s: turned off.") % {"purpose": purpose.name()}
+        if _wants_json(request):
+            # The switch's "last changed" line, as the page would render it now.
+            when = date_format(event.recorded_at.astimezone(timezone.get_current_timezone()), "j M Y H:i")
+            changed = _("last changed %(when)s (%(how)s)") % {"when": when, "how": event.get_method_display()}
+            return JsonResponse({"granted": granted, "message": message, "changed": changed})
+        request.session[SAVED_SESSION_KEY] = {"code": purpose.code, "message": message}
         return redirect(f"{request.path}#choice-{purpose.code}")
+    saved = request.session.pop(SAVED_SESSION_KEY, None) or {}
     context = {
         "groups": _rows(user),
         "restricted": is_restricted(user),
         "policy": current_policy(),
+        "saved_code": saved.get("code"),
+        "saved_message": saved.get("message", ""),
     }
     return render(request, "consent/choices.html", context)
 

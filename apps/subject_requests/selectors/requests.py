@@ -200,3 +200,37 @@ def rectification_rows(obj: SubjectRequest) -> list[dict]:
             }
         )
     return rows
+
+
+def requests_overview_card(user: User):
+    """Your Account overview: the customer's open requests and the next date one is due by."""
+    from django.utils.formats import date_format
+    from django.utils.translation import ngettext
+
+    from apps.core.navigation import OverviewCard
+
+    open_requests = [request for request in requests_for_subject(user) if request.is_open]
+    if not open_requests:
+        return OverviewCard(
+            key="requests",
+            title=_("Your requests"),
+            state=_("None open"),
+            detail=_("Ask for a copy of your data, a correction or a deletion at any time."),
+            action_label=_("Make a request"),
+            action_url=reverse("subject_requests:new"),
+        )
+    dates = sorted(request.deadline_on for request in open_requests if request.deadline_on)
+    detail = (
+        _("We answer by %(date)s at the latest.") % {"date": date_format(dates[0], "j M Y")}
+        if dates
+        else _("We are checking your request.")
+    )
+    return OverviewCard(
+        key="requests",
+        title=_("Your requests"),
+        state=ngettext("%(count)d open", "%(count)d open", len(open_requests)) % {"count": len(open_requests)},
+        detail=detail,
+        action_label=_("Follow your requests"),
+        action_url=reverse("subject_requests:list"),
+        attention=True,
+    )

@@ -54,7 +54,10 @@ def notify_confirmation(request: SubjectRequest, code: str) -> bool:
     """The public form's link and code: the request exists once they are used."""
     site = settings.SITE_URL.rstrip("/")
     url = site + reverse("subject_requests:confirm", args=[request.reference]) + f"?code={code}"
-    return send_to_requester(request, "confirm", code=code, confirm_url=url)
+    # The code was issued on a row locked and saved apart from this instance: the expiry the
+    # email states is read back from the database, not from the form's copy (where it is None).
+    expires_at = SubjectRequest.objects.filter(pk=request.pk).values_list("confirmation_expires_at", flat=True).first()
+    return send_to_requester(request, "confirm", code=code, confirm_url=url, expires_at=expires_at)
 
 
 def notify_already_received(request: SubjectRequest) -> bool:
