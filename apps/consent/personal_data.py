@@ -35,7 +35,7 @@ register(
     source=_("your browser, when you make a choice (its address and type)"),
     tabular=True,
     fields=[
-        PersonalField("subject", Category.ACCOUNT),
+        PersonalField("subject", Category.ACCOUNT, label=_("account")),
         PersonalField(
             "subject_reference",
             Category.ACCOUNT,
@@ -43,6 +43,7 @@ register(
             legal_basis=LegalBasis.LEGAL_OBLIGATION,
             retention=_("the account's life plus 5 years (consent evidence)"),
             fides="user.unique_id.pseudonymous",
+            export=False,  # a keyed hash: our way to keep the proof after erasure, meaningless to the person
             seen_by=EVERY_STAFF_ROLE,  # pseudonymous: the auditors' way to follow one subject
         ),
         PersonalField("ip_address", Category.TECHNICAL, fides="user.device.ip_address"),

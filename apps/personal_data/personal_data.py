@@ -97,8 +97,15 @@ register(
     source=_("Google or Facebook, when you sign in with them"),
     fields=[
         PersonalField("provider", Category.ACCOUNT),
-        PersonalField("uid", Category.IDENTITY, fides="user.unique_id.pseudonymous"),
-        PersonalField("extra_data", Category.IDENTITY, fides="user.account.settings"),
+        PersonalField(
+            "uid", Category.IDENTITY, fides="user.unique_id.pseudonymous", label=_("your number at Google or Facebook")
+        ),
+        PersonalField(
+            "extra_data",
+            Category.IDENTITY,
+            fides="user.account.settings",
+            label=_("what Google or Facebook told us about you"),
+        ),
         PersonalField("last_login", Category.USAGE),
     ],
 )
@@ -140,11 +147,11 @@ register(
     source=_("recorded by our systems while you are signed in"),
     tabular=True,
     fields=[
-        PersonalField("ip", Category.TECHNICAL, fides="user.device.ip_address"),
+        PersonalField("ip", Category.TECHNICAL, fides="user.device.ip_address", label=_("IP address")),
         PersonalField("user_agent", Category.TECHNICAL),
         PersonalField("created_at", Category.USAGE),
         PersonalField("last_seen_at", Category.USAGE),
-        PersonalField("data", Category.TECHNICAL, fides="user.device.cookie"),
+        PersonalField("data", Category.TECHNICAL, fides="user.device.cookie", label=_("session details")),
     ],
 )
 register(

@@ -28,8 +28,8 @@ def recipients_for_processing() -> list[RecipientInfo]:
             RecipientInfo(
                 name=recipient.name,
                 kind=str(recipient.get_category_display()),
-                country=str(recipient.country.name),
-                country_code=str(recipient.country.code),
+                country=str(recipient.country.name),  # type: ignore[attr-defined]
+                country_code=str(recipient.country.code),  # type: ignore[attr-defined]
                 processor=recipient.category == Recipient.Category.PROCESSOR,
                 safeguard=str(recipient.get_transfer_safeguard_display()) if needs_safeguard else "",
             )

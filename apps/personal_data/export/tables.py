@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.utils import translation
+from django.utils.text import slugify
 
 from apps.personal_data.registry import Entry, PersonalField, entries, people_labels
 
@@ -20,6 +22,15 @@ CHUNK_SIZE = 2000
 
 def _exported_entries() -> list[Entry]:
     return sorted((e for e in entries() if e.export), key=lambda e: e.label)
+
+
+def export_stem(entry: Entry) -> str:
+    """The rows' file name in words (``sign-ins``), never the table's: the declared one, else the
+    model's plural name in English, so a name does not change with the person's language."""
+    if entry.export_name:
+        return entry.export_name
+    with translation.override("en"):
+        return slugify(str(entry.model._meta.verbose_name_plural)) or "records"
 
 
 def _has_reference(entry: Entry) -> bool:

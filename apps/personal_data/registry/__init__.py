@@ -155,6 +155,9 @@ class PersonalField:
     fides: str = ""
     # False leaves the field out of the export (a keyed hash means nothing to the person).
     export: bool = True
+    # The field's name for the person, when its verbose name is a developer's (a third-party
+    # model's "uid"); lazily translated.
+    label: Any = ""
 
     @property
     def fides_category(self) -> str:
