@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.personal_data.registry import (
+    Action,
     Entry,
     LegalBasis,
     RecipientInfo,
@@ -111,12 +112,20 @@ def transfer_words(recipient: RecipientInfo) -> str:
     }
 
 
+def retention_words(entry: Entry, fields: list, rules: list[RetentionInfo]) -> list[str]:
+    """How long ``fields`` of ``entry`` are kept, in words: the retention rules on the model where
+    there are any (they are what the purge carries out), plus what erasure keeps and for how
+    long; else the registry's words for each field."""
+    on_model = [f"{rule.title}: {rule.period}" for rule in rules if rule.target == entry.label]
+    if on_model:
+        kept = [f.retention for f in fields if f.action == Action.KEEP]
+        return _unique([*on_model, *kept])
+    return _unique(f.retention for f in fields)
+
+
 def time_limits(group: list[Entry], rules: list[RetentionInfo]) -> list[str]:
-    """The registry's retention words of the purpose's fields, then every rule on its models."""
-    labels = {entry.label for entry in group}
-    words = [personal.retention for entry in group for personal in entry.fields]
-    words += [f"{rule.title}: {rule.period}" for rule in rules if rule.target in labels]
-    return _unique(words)
+    """The time limits of a purpose's models (Art. 30(1)(f))."""
+    return _unique(words for entry in group for words in retention_words(entry, list(entry.fields), rules))
 
 
 def records_of_processing() -> RecordsOfProcessing:

@@ -33,7 +33,7 @@ from apps.personal_data.registry import (
     recipients,
     retention_rules,
 )
-from apps.personal_data.selectors.processing import third_country, transfer_words
+from apps.personal_data.selectors.processing import retention_words, third_country, transfer_words
 
 
 @dataclass
@@ -152,14 +152,14 @@ def rights_statement(subject: Any) -> RightsStatement:
         group = [(entry, fields) for entry, fields in group if fields]
         if not group:
             continue
-        labels = {entry.label for entry, _fields in group}
         purposes = []
         for entry, fields in group:
             basis = _unique(str(bases.get(f.legal_basis or "", f.legal_basis)) for f in fields)
             purposes.append(f"{entry.purpose} ({', '.join(basis)})")
-        retention = [f"{entry.person_title}: {f.retention}" for entry, fields in group for f in fields]
-        retention += [
-            f"{rule.title}: {rule.period}" for rule in rules if rule.target in labels and rule.category == category
+        retention = [
+            f"{entry.person_title}: {words}"
+            for entry, fields in group
+            for words in retention_words(entry, fields, rules)
         ]
         categories.append(
             CategoryStatement(
