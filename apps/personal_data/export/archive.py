@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -26,7 +25,8 @@ from apps.personal_data.domain import subject_reference
 from apps.personal_data.export.files import copy_stored_files, entry_info, stored_paths
 from apps.personal_data.export.index import render_index, render_rights
 from apps.personal_data.export.pages import PageRows, frame, page_name
-from apps.personal_data.export.tables import _exported_entries, _has_reference, _rows, export_stem
+from apps.personal_data.export.sources import Share, Spool, spread_entries
+from apps.personal_data.export.tables import _exported_entries, export_stem
 from apps.personal_data.models import DataExport
 from apps.personal_data.registry import (
     EXPORT_NOTES,
@@ -34,8 +34,6 @@ from apps.personal_data.registry import (
     Category,
     Entry,
     ExportTable,
-    PersonalField,
-    column,
 )
 from apps.personal_data.registry import controller as registry_controller
 
@@ -106,87 +104,33 @@ class _Archive:
         return entry
 
 
-def exported_fields(entry: Entry) -> list[PersonalField]:
-    """The fields the person receives: a keyed hash or other internal value is left out."""
-    return [f for f in entry.fields if f.export]
-
-
-def field_labels(entry: Entry, personal: list[PersonalField]) -> list[str]:
-    """Each field's name for people (its verbose name, in the active language), unique in the row."""
-    labels: list[str] = [str(_("reference"))] if _has_reference(entry) else []
-    for f in personal:
-        label = str(f.label or column(entry.model, f.name).verbose_name)
-        labels.append(label if label not in labels else f"{label} ({f.name})")
-    return labels
-
-
-def _source_header(entry: Entry, personal: list[PersonalField]) -> dict[str, Any]:
-    labels = field_labels(entry, personal)[1 if _has_reference(entry) else 0 :]
+def _source_header(share: Share) -> dict[str, Any]:
+    keys = share.keys[len(share.keys) - len(share.personal) :]
     return {
-        "name": entry.person_title,
-        "purpose": str(entry.purpose),
-        "fields": [{"name": label, "category": str(f.category)} for f, label in zip(personal, labels, strict=True)],
+        "name": share.entry.person_title,
+        "purpose": str(share.entry.purpose),
+        "fields": [{"name": key, "category": str(f.category)} for f, key in zip(share.personal, keys, strict=True)],
     }
 
 
-def _write_category(
-    sink: _Sink,
-    category: Category,
-    subject: User,
-    sources: list[tuple[Entry, list]],
-    files: dict | None = None,
-    page: PageRows | None = None,
-) -> int:
-    """The category's JSON file; its readable page's rows go to ``page`` on the way (one read)."""
+def _write_category(sink: _Sink, category: Category, shares: list[Share]) -> int:
+    """The category's JSON file: each entry's share of it, read once (export/sources.py)."""
     records = 0
     sink.write('{"category": ' + JSON.encode(str(category.value)))
     sink.write(', "label": ' + JSON.encode(str(category.label)) + ', "sources": [')
-    for position, (entry, personal) in enumerate(sources):
-        header = JSON.encode(_source_header(entry, personal))
+    for position, share in enumerate(shares):
+        header = JSON.encode(_source_header(share))
         sink.write(("," if position else "") + "\n " + header[:-1] + ', "records": [')
-        keys = field_labels(entry, personal)
-        if page is not None:
-            offset = len(keys) - len(personal)
-            stored = {offset + i for i, f in enumerate(personal) if _is_file(entry, f)}
-            page.section(title=entry.person_title, purpose=str(entry.purpose), labels=keys, files=stored)
-        first = True
-        for row in _rows(entry, subject, personal, files):
-            values = list(row.values())
-            sink.write(("" if first else ",") + "\n  " + JSON.encode(dict(zip(keys, values, strict=True))))
-            if page is not None:
-                page.row(values)
-            first = False
-            records += 1
+        records += share.records.records
+        share.records.copy_to(sink)
         sink.write("]}")
-        if page is not None:
-            page.end_section(none=_("Nothing of this kind is recorded about you."))
     sink.write("\n]}\n")
     return records
 
 
-def _is_file(entry: Entry, personal: PersonalField) -> bool:
-    return isinstance(entry.model._meta.get_field(personal.name), models.FileField)
-
-
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        return JSON.encode(value)
-    return value
-
-
-def _write_csv(sink: _Sink, entry: Entry, subject: User, files: dict | None = None) -> int:
-    personal = exported_fields(entry)
-    writer = SpreadsheetWriter(sink)
-    writer.writerow(field_labels(entry, personal))
-    records = 0
-    for row in _rows(entry, subject, personal, files):
-        writer.writerow([_csv_value(v) for v in row.values()])
-        records += 1
-    return records
+def _write_spool(sink: _Sink, spool: Spool) -> int:
+    spool.copy_to(sink)
+    return spool.records
 
 
 def _write_page(sink: _Sink, head: str, page: PageRows, foot: str) -> int:
@@ -223,7 +167,7 @@ def _write_table_json(sink: _Sink, table: ExportTable, page: PageRows | None = N
     sink.write("\n " + JSON.encode(header)[:-1] + ', "records": [')
     if page is not None:
         labels = [column_name.replace("_", " ").capitalize() for column_name in table.columns]
-        page.section(title=str(table.title), purpose="", labels=labels, files=set())
+        page.section(title=str(table.title), purpose="", labels=labels)
     records = 0
     for row in table.rows():
         sink.write(("," if records else "") + "\n  " + JSON.encode(dict(zip(table.columns, row, strict=True))))
@@ -234,6 +178,16 @@ def _write_table_json(sink: _Sink, table: ExportTable, page: PageRows | None = N
     if page is not None:
         page.end_section(none=_("Nothing of this kind is recorded about you."))
     return records
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return JSON.encode(value)
+    return value
 
 
 def _write_table_csv(sink: _Sink, table: ExportTable) -> int:
@@ -263,18 +217,15 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
         )
         paths = stored_paths(stored_files)
         controller = registry_controller()
+        spread = spread_entries(exported, subject, paths)
         categories = []
         for category in Category:
-            sources = [(e, [f for f in exported_fields(e) if f.category == category]) for e in exported]
-            sources = [(e, fields) for e, fields in sources if fields]
-            if not sources:
+            shares = spread.shares.get(category)
+            if not shares:
                 continue
-            page = PageRows()
-            info = archive.write(
-                f"{category.value}.json",
-                partial(_write_category, category=category, subject=subject, sources=sources, files=paths, page=page),
-            )
+            info = archive.write(f"{category.value}.json", partial(_write_category, category=category, shares=shares))
             head, foot = frame(title=str(category.label), language=language, controller=controller)
+            page = spread.pages[category]
             archive.write(page_name(category.value), partial(_write_page, head=head, page=page, foot=foot))
             categories.append(
                 {
@@ -283,12 +234,12 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
                     "file": info.name,
                     "page": page_name(category.value),
                     "records": info.records,
-                    "sources": [e.person_title for e, _fields in sources],
+                    "sources": [share.entry.person_title for share in shares],
                 }
             )
         tables = []
-        for entry in (e for e in exported if e.tabular):
-            info = archive.write(_csv_name(entry), partial(_write_csv, entry=entry, subject=subject, files=paths))
+        for entry, spool in spread.tables:
+            info = archive.write(_csv_name(entry), partial(_write_spool, spool=spool))
             tables.append({"file": info.name, "label": entry.person_title, "records": info.records})
         sections = []
         for table in (t for provider in EXPORT_TABLES for t in provider(subject)):
