@@ -41,12 +41,18 @@ def frame(*, title: str, language: str, controller: Any, intro: str = "") -> tup
 TEXT, WHEN, YES_NO, STRUCTURED, FILE = "text", "when", "yes_no", "structured", "file"
 
 
-# Text inside an element needs only these three escaped; one translate() is one C call.
+# Text inside an element needs only these three escaped.
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else str(value).translate(_ESCAPES)
+    if value is None:
+        return ""
+    text = value if type(value) is str else str(value)
+    # Most values have nothing to escape: three substring tests cost less than the translation.
+    if "&" in text or "<" in text or ">" in text:
+        return text.translate(_ESCAPES)
+    return text
 
 
 def _when(value: Any) -> str:
