@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import time
 import tracemalloc
 import zipfile
@@ -431,3 +432,22 @@ def test_a_crafted_user_agent_on_the_login_history_is_text_in_the_export(client,
     with archive.open("tables/sign-ins.csv") as raw:
         rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
     assert [row["user agent"] for row in rows] == ["'" + hyperlink]
+
+
+def test_it_names_nothing_after_the_database_and_leaves_out_keyed_hashes(data):
+    from apps.personal_data.registry import entries
+
+    _, archive = build(data)
+    names = archive.namelist()
+    text = everything(archive)
+    for entry in entries():
+        assert f'"{entry.label}"' not in text, entry.label
+        assert entry.table not in text, entry.table
+        assert not any(entry.table in name for name in names), entry.table
+    assert data.email_hash not in text
+    assert "email hash" not in text
+    assert re.search(r"\bP-\d+\b", text) is None
+    # The plural a model's name would give is not a label: the registry's titles are used.
+    assert "deliverys" not in text
+    # Every CSV and page is named in words.
+    assert all(re.fullmatch(r"[a-z0-9/.-]+", name) for name in names if not name.startswith("files/"))

@@ -150,14 +150,12 @@ def _csv_name(entry: Entry) -> str:
 
 
 def _table_stem(table: ExportTable) -> str:
-    # A stem must not overwrite a category file or escape the archive's layout.
-    if (
-        not re.fullmatch(r"[a-z][a-z0-9_]*", table.stem)
-        or table.stem in Category.values
-        or table.stem in ("manifest", "rights")
-    ):
+    """The table's file name: its stem in words, hyphenated (``staff-access-grants``). A stem must
+    not overwrite a category file or a page, nor escape the archive's layout."""
+    taken = {*Category.values, "manifest", "rights"}
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", table.stem) or table.stem in taken:
         raise ValueError(f"export table stem {table.stem!r} is not a plain name of its own")
-    return table.stem
+    return table.stem.replace("_", "-")
 
 
 def _write_table_json(sink: _Sink, table: ExportTable, page: PageRows | None = None) -> int:
