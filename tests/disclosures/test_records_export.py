@@ -111,6 +111,10 @@ def test_it_exports_an_empty_table_for_a_customer_without_records(customer):
     archive = build(customer)
     assert records_of(archive) == []
     assert archive.read("tables/disclosures.csv").decode().startswith("reference,disclosed_at,recipient")
+    # The readable page says there is nothing, rather than showing an empty table.
+    page = archive.read("pages/disclosures.html").decode()
+    assert "Nothing of this kind is recorded about you." in page
+    assert "<table>" not in page
 
 
 def test_it_writes_the_other_peoples_export_with_their_own_records(register, other_customer):

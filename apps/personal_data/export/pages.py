@@ -95,18 +95,23 @@ class PageRows:
         }
 
     def section(self, *, title: str, purpose: str, labels: list[str], kinds: list[str] | None = None) -> None:
-        """Start a source's table; ``kinds`` says what each column holds (TEXT by default)."""
+        """Start a source's table; ``kinds`` says what each column holds (TEXT by default). The
+        table's head is written with its first row: a source with none says so instead."""
         self.cells = [self.formatters[kind] for kind in (kinds or [TEXT] * len(labels))]
         self.write(f"<section>\n<h2>{escape(title)}</h2>\n")
         if purpose:
             self.write(f'<p class="purpose">{escape(_("Why we hold it"))}: {escape(purpose)}</p>\n')
-        self.write('<div class="scroll"><table>\n<thead><tr>')
-        self.write("".join(f'<th scope="col">{escape(label)}</th>' for label in labels))
-        self.write("</tr></thead>\n<tbody>\n")
+        self.head = (
+            '<div class="scroll"><table>\n<thead><tr>'
+            + "".join(f'<th scope="col">{escape(label)}</th>' for label in labels)
+            + "</tr></thead>\n<tbody>\n"
+        )
         self.empty = True
 
     def row(self, values: list[Any]) -> None:
-        self.empty = False
+        if self.empty:
+            self.write(self.head)
+            self.empty = False
         self.write(
             "<tr><td>"
             + "</td><td>".join([cell(value) for cell, value in zip(self.cells, values, strict=True)])
@@ -114,9 +119,10 @@ class PageRows:
         )
 
     def end_section(self, *, none: str) -> None:
-        self.write("</tbody></table></div>\n")
         if self.empty:
             self.write(f'<p class="none">{escape(none)}</p>\n')
+        else:
+            self.write("</tbody></table></div>\n")
         self.write("</section>\n")
 
     def copy_to(self, sink) -> None:
