@@ -10,6 +10,11 @@ class DisclosuresConfig(AppConfig):
     def ready(self) -> None:
         self._register_access()
         self._register_records()
+        # The access answer and the records of processing list every recipient, processors too.
+        from apps.disclosures.selectors.recipients import recipients_for_processing
+        from apps.personal_data.registry import register_recipients
+
+        register_recipients(recipients_for_processing)
 
     @staticmethod
     def _register_access() -> None:

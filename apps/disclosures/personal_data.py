@@ -1,5 +1,7 @@
 """The disclosure register outlives the people in it: their link becomes the pseudonymous reference."""
 
+from django.utils.translation import gettext_lazy as _
+
 from apps.disclosures.models import (
     ChainAnchor,
     ChainHead,
@@ -25,7 +27,10 @@ register(
     DisclosureSubject,
     subject="subject",
     erase=Action.NULL,  # the account link goes; the pseudonymous reference keeps the record whole
-    purpose="Record every disclosure of personal data (legal obligation, P-21)",
+    purpose=_("Record every disclosure of personal data"),
+    legal_basis=LegalBasis.LEGAL_OBLIGATION,
+    retention=_("5 years after the disclosure"),
+    title=_("Times we shared your data"),
     export=False,  # exported by the disclosures app itself, without withheld records (P-22)
     fields=[
         PersonalField("subject", Category.ACCOUNT),
@@ -34,7 +39,8 @@ register(
             Category.ACCOUNT,
             Action.KEEP,
             legal_basis=LegalBasis.LEGAL_OBLIGATION,
-            retention="the legally required period for disclosure records (default 5 years)",
+            retention=_("the legally required period for disclosure records (default 5 years)"),
+            fides="user.unique_id.pseudonymous",
             seen_by=EVERY_STAFF_ROLE,  # pseudonymous: the auditors' way to follow one subject
         ),
     ],
@@ -56,14 +62,20 @@ exempt(
 register(
     CompelledRequest.subjects.through,
     subject="user",
-    purpose="Answer court, police and government demands (legal obligation, P-21)",
+    purpose=_("Answer court, police and government demands"),
+    legal_basis=LegalBasis.LEGAL_OBLIGATION,
+    retention=_("5 years after the demand"),
+    title=_("Court, police and government demands that name you"),
     export=False,
     fields=[PersonalField("user", Category.ACCOUNT)],
 )
 register(
     ContentAccessGrant,
     subject="customer",
-    purpose="Control staff access to customer content (P-24)",
+    purpose=_("Control staff access to customer content"),
+    legal_basis=LegalBasis.LEGITIMATE_INTEREST,
+    retention=_("5 years after the access ends"),
+    title=_("Staff access to your content"),
     tabular=True,
     export=False,  # exported by the disclosures app itself, without grants whose notice is withheld
     fields=[
@@ -79,7 +91,10 @@ register(
 register(
     StaffAccessEvent,
     subject="customer",
-    purpose="Audit staff access to customer data (P-25)",
+    purpose=_("Audit staff access to customer data"),
+    legal_basis=LegalBasis.LEGITIMATE_INTEREST,
+    retention=_("5 years"),
+    title=_("Times our staff looked at your data"),
     tabular=True,
     export=False,  # exported by the disclosures app itself, without looks under a withheld grant
     fields=[

@@ -2,8 +2,9 @@
 
 * The engine's runs: erasures (with their certificates) and exports. Read-only.
 * Site-level pages that are not one model's (``register_site_views``, called from
-  PersonalDataConfig.ready): the finder at /admin/personal-data/find/ and the registry map
-  at /admin/personal-data/map/.
+  PersonalDataConfig.ready): the finder at /admin/personal-data/find/, the registry map
+  at /admin/personal-data/map/ and the records of processing (Art. 30) at
+  /admin/personal-data/records-of-processing/.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from apps.core.admin import ReadOnlyAdmin
 from apps.core.admin.site import register_site_view
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.personal_data.selectors import find_personal_data, personal_data_exemption_rows, personal_data_map_rows
+from apps.personal_data.selectors.processing import records_of_processing
 
 FINDER_PERMISSION = "personal_data.run_erasure"
 
@@ -151,9 +153,25 @@ def personal_data_map(request: HttpRequest) -> HttpResponse:
     return render(request, "admin/personal_data/map.html", context)
 
 
+def records_of_processing_page(request: HttpRequest) -> HttpResponse:
+    """The records of processing (Art. 30), generated, read-only."""
+    context = {
+        **admin.site.each_context(request),
+        "title": gettext("Records of processing activities"),
+        "record": records_of_processing(),
+    }
+    return render(request, "admin/personal_data/records_of_processing.html", context)
+
+
 def register_site_views() -> None:
     # Linked from the admin index's "Privacy tools" box (templates/admin/index.html).
     register_site_view(
         "personal-data/find/", personal_data_finder, name="personal_data_finder", may_view=may_use_finder
     )
     register_site_view("personal-data/map/", personal_data_map, name="personal_data_map", may_view=may_use_finder)
+    register_site_view(
+        "personal-data/records-of-processing/",
+        records_of_processing_page,
+        name="personal_data_records_of_processing",
+        may_view=may_use_finder,
+    )

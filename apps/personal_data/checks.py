@@ -1,5 +1,5 @@
 """System checks: every model holding personal data is registered or exempted with a reason, and
-every registered field says which staff roles may see it."""
+every registered field says which staff roles may see it, its legal basis and how long it is kept."""
 
 from __future__ import annotations
 
@@ -100,3 +100,34 @@ def field_view_rule_errors(
 @checks.register(checks.Tags.models)
 def check_field_view_rule(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     return field_view_rule_errors(entries())
+
+
+def legal_basis_errors(registered: list[Entry]) -> list[checks.CheckMessage]:
+    """Every personal field says on what legal basis it is processed and how long it is kept:
+    the record of processing (Art. 30) and the access answer (Art. 15) print both for each."""
+    errors: list[checks.CheckMessage] = []
+    for entry in registered:
+        for personal_field in entry.fields:
+            missing = [
+                name
+                for name, value in (
+                    ("legal_basis", personal_field.legal_basis),
+                    ("retention", personal_field.retention),
+                )
+                if not value
+            ]
+            if missing:
+                errors.append(
+                    checks.Error(
+                        f"{entry.label}.{personal_field.name} has no {' and no '.join(missing)}.",
+                        hint="Give register() a legal_basis and a retention for the model, or the field its own.",
+                        obj=entry.model,
+                        id="personal_data.E005",
+                    )
+                )
+    return errors
+
+
+@checks.register(checks.Tags.models)
+def check_legal_basis(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    return legal_basis_errors(entries())

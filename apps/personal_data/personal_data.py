@@ -13,17 +13,21 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import Job
 from apps.personal_data.models import DataExport, ErasureRun
-from apps.personal_data.registry import Action, Category, PersonalField, entries, exempt, register
+from apps.personal_data.registry import Action, Category, LegalBasis, PersonalField, entries, exempt, register
 
 # --- The engine's own tables ---------------------------------------------------------------
 
 register(
     DataExport,
     subject="subject",
-    purpose="Hand the customer their data (legal obligation: right of access)",
+    purpose=_("Hand the customer their data"),
+    legal_basis=LegalBasis.LEGAL_OBLIGATION,
+    retention=_("7 days after the copy is ready"),
+    title=_("Copies of your data"),
     export=False,  # an export does not contain earlier exports
     fields=[PersonalField("file", Category.CONTENT), PersonalField("record_counts", Category.ACCOUNT)],
 )
@@ -62,52 +66,92 @@ def _log_entries_about(user) -> Q:
 register(
     EmailAddress,
     subject="user",
-    purpose="Sign-in and account emails (contract)",
+    purpose=_("Sign-in and account emails"),
+    legal_basis=LegalBasis.CONTRACT,
+    retention=_("while your account is open"),
+    title=_("Your email addresses"),
+    export_name="email-addresses",
     fields=[PersonalField("email", Category.CONTACT), PersonalField("verified", Category.ACCOUNT)],
 )
 register(
     EmailConfirmation,
     subject="email_address__user",
-    purpose="Verify an email address (contract)",
+    purpose=_("Verify an email address"),
+    legal_basis=LegalBasis.CONTRACT,
+    retention=_("until the address is confirmed or the link expires"),
+    title=_("Email confirmation links"),
     export=False,
-    fields=[PersonalField("key", Category.ACCOUNT), PersonalField("sent", Category.ACCOUNT)],
+    fields=[
+        PersonalField("key", Category.ACCOUNT, fides="user.authorization.credentials"),
+        PersonalField("sent", Category.ACCOUNT),
+    ],
 )
 register(
     SocialAccount,
     subject="user",
-    purpose="Sign in with Google or Facebook (contract)",
+    purpose=_("Sign in with Google or Facebook"),
+    legal_basis=LegalBasis.CONTRACT,
+    retention=_("while the sign-in stays connected to your account"),
+    title=_("Sign-in with Google or Facebook"),
+    export_name="connected-sign-ins",
+    source=_("Google or Facebook, when you sign in with them"),
     fields=[
         PersonalField("provider", Category.ACCOUNT),
-        PersonalField("uid", Category.IDENTITY),
-        PersonalField("extra_data", Category.IDENTITY),
+        PersonalField(
+            "uid", Category.IDENTITY, fides="user.unique_id.pseudonymous", label=_("your number at Google or Facebook")
+        ),
+        PersonalField(
+            "extra_data",
+            Category.IDENTITY,
+            fides="user.account.settings",
+            label=_("what Google or Facebook told us about you"),
+        ),
         PersonalField("last_login", Category.USAGE),
     ],
 )
 register(
     SocialToken,
     subject="account__user",
-    purpose="Calendar access the customer switched on (consent, P-09)",
+    purpose=_("Calendar access the customer switched on"),
+    legal_basis=LegalBasis.CONSENT,
+    retention=_("1 hour after Google or Facebook issues it"),
+    title=_("Access keys from Google or Facebook"),
+    source=_("Google or Facebook, when you connect your calendar"),
     export=False,  # secrets: never handed out, not even to the subject
-    fields=[PersonalField("token", Category.ACCOUNT), PersonalField("token_secret", Category.ACCOUNT)],
+    fields=[
+        PersonalField("token", Category.ACCOUNT, fides="user.authorization.credentials"),
+        PersonalField("token_secret", Category.ACCOUNT, fides="user.authorization.credentials"),
+    ],
 )
 register(
     Authenticator,
     subject="user",
-    purpose="Two-factor authentication (security)",
+    purpose=_("Two-factor authentication"),
+    legal_basis=LegalBasis.CONTRACT,
+    retention=_("until you remove the second sign-in step"),
+    title=_("Two-step sign-in"),
     export=False,
-    fields=[PersonalField("type", Category.ACCOUNT), PersonalField("data", Category.ACCOUNT)],
+    fields=[
+        PersonalField("type", Category.ACCOUNT, fides="system.authentication"),
+        PersonalField("data", Category.ACCOUNT, fides="user.authorization.credentials"),
+    ],
 )
 register(
     UserSession,
     subject="user",
-    purpose="Show and end signed-in sessions (security)",
+    purpose=_("Show and end signed-in sessions"),
+    legal_basis=LegalBasis.LEGITIMATE_INTEREST,
+    retention=_("until the session ends"),
+    title=_("Signed-in sessions"),
+    export_name="sessions",
+    source=_("recorded by our systems while you are signed in"),
     tabular=True,
     fields=[
-        PersonalField("ip", Category.TECHNICAL),
+        PersonalField("ip", Category.TECHNICAL, fides="user.device.ip_address", label=_("IP address")),
         PersonalField("user_agent", Category.TECHNICAL),
         PersonalField("created_at", Category.USAGE),
         PersonalField("last_seen_at", Category.USAGE),
-        PersonalField("data", Category.TECHNICAL),
+        PersonalField("data", Category.TECHNICAL, fides="user.device.cookie", label=_("session details")),
     ],
 )
 register(
@@ -115,7 +159,11 @@ register(
     subject=_log_entries_about,
     freeze_subject=True,  # matches the subject's other rows, erased before log entries
     erase=Action.NULL,
-    purpose="Audit of staff changes (legitimate interest)",
+    purpose=_("Audit of staff changes"),
+    legal_basis=LegalBasis.LEGITIMATE_INTEREST,
+    retention=_("while your account is open"),
+    title=_("Changes our staff made to your account"),
+    source=_("written by our systems when a staff member changes your account"),
     export=False,
     fields=[
         PersonalField("object_repr", Category.IDENTITY, Action.FIXED, value="[erased]"),

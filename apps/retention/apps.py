@@ -17,6 +17,11 @@ class RetentionConfig(AppConfig):
 
         # The erasure engine asks every provider which of a subject's data is held (P-42).
         register_hold_provider(legal_holds_of)
+        # The access answer and the records of processing give each rule's time limit.
+        from apps.personal_data.registry import register_retention_rules
+        from apps.retention.selectors.deletion import rules_for_processing
+
+        register_retention_rules(rules_for_processing)
         # The aggregated statistics report (P-26): site-level admin pages at /admin/statistics/.
         from apps.retention.admin.statistics import register as register_statistics_pages
 

@@ -12,6 +12,11 @@ class SubjectRequestsConfig(AppConfig):
         self._register_navigation()
         self._register_statistics()
         self._register_dashboard()
+        # The access answer names the supervisory authority of the person's jurisdiction.
+        from apps.personal_data.registry import register_authority
+        from apps.subject_requests.selectors.jurisdictions import authority_for_subject
+
+        register_authority(authority_for_subject)
 
     @staticmethod
     def _connect_tasks() -> None:

@@ -1,15 +1,22 @@
 """What the subject-request app holds about a person (P-30, P-31)."""
 
-from apps.personal_data.registry import Action, Category, LegalBasis, PersonalField, exempt, register
+from django.utils.translation import gettext_lazy as _
+
+from apps.personal_data.registry import Action, Category, DataSubjects, LegalBasis, PersonalField, exempt, register
 from apps.subject_requests.models import DeadlineRule, Jurisdiction, RequestAttachment, RequestMessage, SubjectRequest
 
-PROOF = "3 years after the request closes (proof that it was handled)"
+PROOF = _("3 years after the request closes (proof that it was handled)")
 
 register(
     SubjectRequest,
     subject="subject",
     erase=Action.NULL,  # the request stays as proof it was handled, without the person's words
-    purpose="Handle requests to exercise data-protection rights (legal obligation, P-30)",
+    purpose=_("Handle requests to exercise data-protection rights"),
+    legal_basis=LegalBasis.LEGAL_OBLIGATION,
+    retention=PROOF,
+    title=_("Your requests about your data"),
+    export_name="requests",
+    data_subjects=DataSubjects.REQUESTERS,
     tabular=True,
     fields=[
         PersonalField(
@@ -32,13 +39,22 @@ register(
     RequestMessage,
     subject="request__subject",
     erase=Action.NULL,
-    purpose="Correspond about a rights request (legal obligation)",
+    purpose=_("Correspond about a rights request"),
+    legal_basis=LegalBasis.LEGAL_OBLIGATION,
+    retention=PROOF,
+    title=_("Messages about your requests"),
+    export_name="request-messages",
+    data_subjects=DataSubjects.REQUESTERS,
     fields=[PersonalField("body", Category.COMMUNICATIONS)],
 )
 register(
     RequestAttachment,
     subject="request__subject",
-    purpose="Letters and emails received with a rights request (legal obligation)",
+    purpose=_("Letters and emails received with a rights request"),
+    legal_basis=LegalBasis.LEGAL_OBLIGATION,
+    retention=PROOF,
+    title=_("Letters and emails sent with your requests"),
+    data_subjects=DataSubjects.REQUESTERS,
     export=False,
     fields=[PersonalField("file", Category.COMMUNICATIONS), PersonalField("name", Category.COMMUNICATIONS)],
 )

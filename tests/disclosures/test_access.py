@@ -493,8 +493,8 @@ def test_the_export_leaves_out_withheld_legal_grants_and_the_looks_under_them(of
         staff=support_agent, customer=customer, purpose="support", reason="Ticket about playlists"
     )
     archive = build(customer)
-    assert "staff_access_grants.json" in archive.namelist()
-    grants = json.loads(archive.read("staff_access_grants.json"))["sources"][0]["records"]
+    assert "staff-access-grants.json" in archive.namelist()
+    grants = json.loads(archive.read("staff-access-grants.json"))["sources"][0]["records"]
     assert [row["reference"] for row in grants] == [str(told.reference)]
     everything = "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
     assert "WARRANT-99" not in everything

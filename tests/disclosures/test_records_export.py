@@ -100,14 +100,21 @@ def test_it_lists_the_files_in_the_index_and_the_manifest_with_checksums(registe
         assert files[name]["records"] == 1
         assert files[name]["sha256"] == hashlib.sha256(archive.read(name)).hexdigest()
     index = archive.read("index.html").decode()
-    assert "<code>disclosures.json</code>" in index
-    assert "<code>tables/disclosures.csv</code>" in index
+    assert '<a href="disclosures.json">disclosures.json</a>' in index
+    assert '<a href="tables/disclosures.csv">tables/disclosures.csv</a>' in index
+    # The records are readable on a page of their own, linked from the index.
+    assert '<a href="pages/disclosures.html">' in index
+    assert "Disclosure records" in archive.read("pages/disclosures.html").decode()
 
 
 def test_it_exports_an_empty_table_for_a_customer_without_records(customer):
     archive = build(customer)
     assert records_of(archive) == []
     assert archive.read("tables/disclosures.csv").decode().startswith("reference,disclosed_at,recipient")
+    # The readable page says there is nothing, rather than showing an empty table.
+    page = archive.read("pages/disclosures.html").decode()
+    assert "Nothing of this kind is recorded about you." in page
+    assert "<table>" not in page
 
 
 def test_it_writes_the_other_peoples_export_with_their_own_records(register, other_customer):

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import time
 import tracemalloc
 import zipfile
@@ -85,8 +86,8 @@ def test_it_builds_index_json_per_category_csv_and_a_manifest_with_checksums(dat
     export, archive = build(data)
     names = set(archive.namelist())
     assert {"index.html", "manifest.json", "identity.json", "contact.json", "usage.json", "technical.json"} <= names
-    assert "tables/accounts_loginevent.csv" in names
-    assert "tables/accounts_follow.csv" in names
+    assert "tables/sign-ins.csv" in names
+    assert "tables/follows.csv" in names
 
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["controller"]["name"] == "Melody Streaming Ltd"
@@ -99,17 +100,17 @@ def test_it_builds_index_json_per_category_csv_and_a_manifest_with_checksums(dat
         assert hashlib.sha256(content).hexdigest() == entry["sha256"], name
         assert len(content) == entry["bytes"]
     # Counts: four login events in the CSV and in the technical JSON; both follows.
-    with archive.open("tables/accounts_loginevent.csv") as raw:
+    with archive.open("tables/sign-ins.csv") as raw:
         rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
-    assert len(rows) == files["tables/accounts_loginevent.csv"]["records"] == 4
-    assert {r["ip_address"] for r in rows} == {CUSTOMER_IP}
-    assert files["tables/accounts_follow.csv"]["records"] == 2
+    assert len(rows) == files["tables/sign-ins.csv"]["records"] == 4
+    assert {r["IP address"] for r in rows} == {CUSTOMER_IP}
+    assert files["tables/follows.csv"]["records"] == 2
     assert export.record_counts == {name: entry["records"] for name, entry in files.items()}
     assert {c["code"] for c in manifest["categories"]} >= {"identity", "contact", "usage", "technical"}
 
     technical = json.loads(archive.read("technical.json"))
-    sources = {s["source"]: s for s in technical["sources"]}
-    assert len(sources["accounts.LoginEvent"]["records"]) == 4
+    sources = {s["name"]: s for s in technical["sources"]}
+    assert len(sources["Sign-ins"]["records"]) == 4
     assert sum(len(s["records"]) for s in technical["sources"]) == files["technical.json"]["records"]
 
     # The stored file is what the row says it is.
@@ -145,7 +146,7 @@ def test_it_holds_the_customers_data_and_none_of_the_other_customers(data, other
         assert theirs not in text, theirs
     # Other people are named only by what they chose to show.
     usage = json.loads(archive.read("usage.json"))
-    follows = next(s for s in usage["sources"] if s["source"] == "accounts.Follow")["records"]
+    follows = next(s for s in usage["sources"] if s["name"] == "People you follow and people who follow you")["records"]
     assert {(f["follower"], f["followed"]) for f in follows} == {
         ("customer@example.test", "another customer"),
         ("another customer", "customer@example.test"),
@@ -155,17 +156,14 @@ def test_it_holds_the_customers_data_and_none_of_the_other_customers(data, other
 def test_it_exports_only_registered_fields_without_ids_or_secrets(data):
     _, archive = build(data)
     identity = json.loads(archive.read("identity.json"))
-    user_rows = next(s for s in identity["sources"] if s["source"] == "accounts.User")["records"]
-    assert user_rows == [{"reference": str(data.reference), "full_name": "Casey Customer"}]
+    user_rows = next(s for s in identity["sources"] if s["name"] == "Your account")["records"]
+    assert user_rows == [{"reference": str(data.reference), "full name": "Casey Customer"}]
     text = everything(archive)
     assert data.password not in text
     for name in (n for n in archive.namelist() if n.endswith(".json") and n != "manifest.json"):
         for source in json.loads(archive.read(name))["sources"]:
-            assert source["source"] not in {
-                "mfa.Authenticator",
-                "socialaccount.SocialToken",
-                "personal_data.DataExport",
-            }
+            secret = {"Two-step sign-in", "Access keys from Google or Facebook", "Copies of your data"}
+            assert source["name"] not in secret
             for record in source["records"]:
                 assert not {"id", "pk", "password", "user", "user_id"} & set(record)
 
@@ -178,7 +176,7 @@ def test_it_writes_the_index_in_the_customers_language(data):
     assert '<html lang="vi">' in index
     assert "Dữ liệu của bạn" in index
     assert "Melody Streaming Ltd" in index
-    assert "tables/accounts_loginevent.csv" in index
+    assert 'href="tables/sign-ins.csv"' in index
 
     data.preferred_language = "en"
     data.save()
@@ -288,7 +286,7 @@ def test_it_keeps_memory_flat_for_a_large_history(customer):
     finally:
         tracemalloc.stop()
     assert export.status == DataExport.Status.READY, export.last_error
-    assert export.record_counts["tables/accounts_loginevent.csv"] == 20_000
+    assert export.record_counts["tables/sign-ins.csv"] == 20_000
     # Measured ~3 MB at 20 000 and at 100 000 rows (bench/export.py); all rows at once is tens of MB.
     assert peak < 16 * 1024 * 1024, f"peak {peak / 1024 / 1024:.1f} MB"
     assert time.monotonic() - started < 30
@@ -330,7 +328,7 @@ def test_it_reaches_ready_through_a_real_worker(celery_worker_process, customer,
     assert export.status == DataExport.Status.READY, export.last_error
     with export.file.open("rb") as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == export.sha256
-    assert export.record_counts["tables/accounts_loginevent.csv"] == 3
+    assert export.record_counts["tables/sign-ins.csv"] == 3
 
     # And the command's --wait door goes through the same worker.
     out = tmp_path / "waited.zip"
@@ -431,6 +429,25 @@ def test_a_crafted_user_agent_on_the_login_history_is_text_in_the_export(client,
     client.post("/accounts/login/", {"login": customer.email, "password": "wrong-password"}, HTTP_USER_AGENT=hyperlink)
     assert LoginEvent.objects.get(user=customer).user_agent == hyperlink
     _, archive = build(customer)
-    with archive.open("tables/accounts_loginevent.csv") as raw:
+    with archive.open("tables/sign-ins.csv") as raw:
         rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
-    assert [row["user_agent"] for row in rows] == ["'" + hyperlink]
+    assert [row["user agent"] for row in rows] == ["'" + hyperlink]
+
+
+def test_it_names_nothing_after_the_database_and_leaves_out_keyed_hashes(data):
+    from apps.personal_data.registry import entries
+
+    _, archive = build(data)
+    names = archive.namelist()
+    text = everything(archive)
+    for entry in entries():
+        assert f'"{entry.label}"' not in text, entry.label
+        assert entry.table not in text, entry.table
+        assert not any(entry.table in name for name in names), entry.table
+    assert data.email_hash not in text
+    assert "email hash" not in text
+    assert re.search(r"\bP-\d+\b", text) is None
+    # The plural a model's name would give is not a label: the registry's titles are used.
+    assert "deliverys" not in text
+    # Every CSV and page is named in words.
+    assert all(re.fullmatch(r"[a-z0-9/.-]+", name) for name in names if not name.startswith("files/"))

@@ -47,7 +47,7 @@ def test_it_puts_each_file_in_the_zip_under_its_own_name_hashed_and_linked(custo
 
     export, archive = build(customer)
     names = set(archive.namelist())
-    folder = "files/service_data_contentitem"
+    folder = "files/your-files"
     expected = {
         f"{folder}/Holiday photo.jpg": photo,
         f"{folder}/notes.txt": note,
@@ -61,7 +61,7 @@ def test_it_puts_each_file_in_the_zip_under_its_own_name_hashed_and_linked(custo
         with item.file.open("rb") as handle:
             assert archive.read(path) == handle.read()
     # The profile picture is another app's file field: the engine finds it the same way.
-    pictures = [n for n in names if n.startswith("files/accounts_user/")]
+    pictures = [n for n in names if n.startswith("files/account/")]
     assert len(pictures) == 1
     assert archive.read(pictures[0]) == b"\x89PNG picture bytes"
 
@@ -84,13 +84,13 @@ def test_it_puts_each_file_in_the_zip_under_its_own_name_hashed_and_linked(custo
 
     # The rows name the copy in the download.
     content = json.loads(archive.read("content.json"))
-    rows = next(s for s in content["sources"] if s["source"] == "service_data.ContentItem")["records"]
+    rows = next(s for s in content["sources"] if s["name"] == "Your files")["records"]
     assert {r["file"] for r in rows} == set(expected)
-    csv_text = archive.read("tables/service_data_contentitem.csv").decode()
+    csv_text = archive.read("tables/your-files.csv").decode()
     assert f"{folder}/notes (2).txt" in csv_text
 
     index = archive.read("index.html").decode()
-    assert 'href="files/service_data_contentitem/Holiday%20photo.jpg"' in index
+    assert 'href="files/your-files/Holiday%20photo.jpg"' in index
     assert "notes (2).txt" in index
     assert export.record_counts[f"{folder}/notes.txt"] == 0
 
@@ -101,14 +101,13 @@ def test_it_lists_a_file_missing_from_storage_and_still_finishes(customer):
     lost.file.storage.delete(lost.file.name)
 
     _, archive = build(customer)
-    assert "files/service_data_contentitem/kept.pdf" in archive.namelist()
+    assert "files/your-files/kept.pdf" in archive.namelist()
     assert not any("lost" in n for n in archive.namelist())
     manifest = json.loads(archive.read("manifest.json"))
     missing = [f for f in manifest["stored_files"] if f["status"] == "missing"]
     assert missing == [
         {
-            "source": "service_data.ContentItem",
-            "field": "file",
+            "kind": "Your files",
             "reference": str(lost.reference),
             "name": "lost.pdf",
             "file": None,
@@ -121,9 +120,9 @@ def test_it_lists_a_file_missing_from_storage_and_still_finishes(customer):
     assert "lost.pdf — <strong>missing from our storage</strong>" in index
     assert "One file is listed but missing" in index
     sources = json.loads(archive.read("content.json"))["sources"]
-    rows = next(s for s in sources if s["source"] == "service_data.ContentItem")["records"]
-    assert {r["original_name"]: r["file"] for r in rows} == {
-        "kept.pdf": "files/service_data_contentitem/kept.pdf",
+    rows = next(s for s in sources if s["name"] == "Your files")["records"]
+    assert {r["original file name"]: r["file"] for r in rows} == {
+        "kept.pdf": "files/your-files/kept.pdf",
         "lost.pdf": None,
     }
     assert kept.file.storage.exists(kept.file.name)
@@ -148,7 +147,7 @@ def test_it_keeps_the_heap_flat_for_a_file_of_many_megabytes(customer, suffix):
     # A 24 MB file read whole would put at least 24 MB on the heap; the engine holds a chunk.
     assert peak < 8 * 1024 * 1024, f"heap peak {peak / 1024 / 1024:.1f} MB"
     archive = zipfile.ZipFile(export.file.path)
-    entry = f"files/service_data_contentitem/big{suffix}"
+    entry = f"files/your-files/big{suffix}"
     assert archive.getinfo(entry).file_size == size
     digest = hashlib.sha256()
     with archive.open(entry) as copied:

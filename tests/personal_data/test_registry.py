@@ -68,7 +68,7 @@ def test_it_prints_the_map_as_json_csv_and_a_table(capsys):
     call_command("personal_data_map", "--format", "json")
     data = json.loads(capsys.readouterr().out)
     emails = [r for r in data["fields"] if r["model"] == "accounts.User" and r["field"] == "email"]
-    assert emails[0]["fides_category"] == "user.contact"
+    assert emails[0]["fides_category"] == "user.contact.email"
     assert emails[0]["erasure"] == "pseudonym"
     assert any(e["model"] == "sessions.Session" for e in data["exempt"])
 

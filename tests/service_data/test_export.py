@@ -18,23 +18,19 @@ from tests.service_data.test_erasure import give_every_kind
 
 pytestmark = pytest.mark.django_db
 
-# Where each kind is found: the category file, the source's name for people, its CSV table.
+# Where each kind is found, by its name for people: the category file and its CSV table.
 KINDS = {
-    "service_data.ContentItem": ("content", "content items", "tables/service_data_contentitem.csv"),
-    "service_data.SharedPost": ("content", "shared posts", "tables/service_data_sharedpost.csv"),
-    "service_data.CalendarEntry": ("content", "calendar entries", "tables/service_data_calendarentry.csv"),
-    "service_data.LocationRecord": ("location", "location records", "tables/service_data_locationrecord.csv"),
-    "service_data.ProductConfiguration": ("preferences", "product configurations", None),
-    "service_data.OptionalKindRefusal": ("preferences", "refused optional data", None),
-    "service_data.UsageEvent": ("usage", "usage events", "tables/service_data_usageevent.csv"),
-    "service_data.CallRecord": ("communications", "call records", "tables/service_data_callrecord.csv"),
-    "service_data.SupportCommunication": (
-        "communications",
-        "support communications",
-        "tables/service_data_supportcommunication.csv",
-    ),
-    "service_data.Invoice": ("financial", "invoices", "tables/service_data_invoice.csv"),
-    "service_data.Payment": ("financial", "payments", "tables/service_data_payment.csv"),
+    "Your files": ("content", "tables/your-files.csv"),
+    "Posts you shared": ("content", "tables/shared-posts.csv"),
+    "Calendar entries": ("content", "tables/calendar.csv"),
+    "Places your device reported": ("location", "tables/locations.csv"),
+    "How you set up the product": ("preferences", None),
+    "Optional data you refused to give": ("preferences", None),
+    "Your activity in the service": ("usage", "tables/activity.csv"),
+    "Calls": ("communications", "tables/calls.csv"),
+    "Conversations with our support team": ("communications", "tables/support-conversations.csv"),
+    "Invoices": ("financial", "tables/invoices.csv"),
+    "Payments": ("financial", "tables/payments.csv"),
 }
 
 
@@ -46,31 +42,32 @@ def test_it_exports_every_kind_grouped_by_category_with_human_titles(customer):
     archive = zipfile.ZipFile(export.file.path)
     index = archive.read("index.html").decode()
 
-    for label, (category, title, table) in KINDS.items():
+    for title, (category, table) in KINDS.items():
         document = json.loads(archive.read(f"{category}.json"))
-        source = next((s for s in document["sources"] if s["source"] == label), None)
-        assert source is not None, label
-        assert source["name"] == title
-        assert source["records"], label
+        source = next((s for s in document["sources"] if s["name"] == title), None)
+        assert source is not None, title
+        assert source["records"], title
         assert title in index, title
+        # The category's readable page shows the rows themselves.
+        assert title in archive.read(f"pages/{category}.html").decode()
         if table:
             with archive.open(table) as raw:
                 rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
-            assert len(rows) == len(source["records"]), label
+            assert len(rows) == len(source["records"]), title
 
     # The place of a calendar entry is location data; its title is content.
     location = json.loads(archive.read("location.json"))
-    calendar = next(s for s in location["sources"] if s["source"] == "service_data.CalendarEntry")
-    assert calendar["records"][0]["location"] == "Room 4, 1 High Street"
+    calendar = next(s for s in location["sources"] if s["name"] == "Calendar entries")
+    assert calendar["records"][0]["place"] == "Room 4, 1 High Street"
     calls = json.loads(archive.read("communications.json"))
-    call = next(s for s in calls["sources"] if s["source"] == "service_data.CallRecord")["records"][0]
-    assert {"started_at", "duration_seconds", "cost", "other_party"} <= set(call)
+    call = next(s for s in calls["sources"] if s["name"] == "Calls")["records"][0]
+    assert {"started", "duration (seconds)", "cost", "other party's number"} <= set(call)
     payments = json.loads(archive.read("financial.json"))
-    payment = next(s for s in payments["sources"] if s["source"] == "service_data.Payment")["records"][0]
-    assert payment["method_summary"] == "Visa •••• 4242"
+    payment = next(s for s in payments["sources"] if s["name"] == "Payments")["records"][0]
+    assert payment["method"] == "Visa •••• 4242"
     # The shared post names its picture as the customer knows it, not by an id.
     content = json.loads(archive.read("content.json"))
-    post = next(s for s in content["sources"] if s["source"] == "service_data.SharedPost")["records"][0]
+    post = next(s for s in content["sources"] if s["name"] == "Posts you shared")["records"][0]
     assert post["picture"].startswith("Image: ")
 
     everything = "\n".join(archive.read(n).decode() for n in archive.namelist() if not n.startswith("files/"))

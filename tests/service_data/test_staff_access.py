@@ -214,9 +214,9 @@ def test_the_export_says_which_file_each_look_opened(client_as, agent, customer)
     approved_grant(agent, customer)
     client_as("support_agent").get(file_url(customer, document))
     archive = build(customer)
-    looks = archive.read("staff_access_events.json").decode()
+    looks = archive.read("staff-access-events.json").decode()
     assert "Opened your document “Lease”" in looks or "Opened your document \\u201cLease\\u201d" in looks
-    table = archive.read("tables/staff_access_events.csv").decode()
+    table = archive.read("tables/staff-access-events.csv").decode()
     assert "Opened your document “Lease”" in table
     assert "lease-2026" not in looks + table
 

@@ -109,6 +109,12 @@ def test_it_prepares_a_copy_for_an_access_request_and_says_until_when(customer, 
     assert request.execution["export"] == {"id": export.pk, "reference": str(export.reference)}
     assert f"{export.expires_at.astimezone(zone(request.jurisdiction.timezone)):%Y-%m-%d}" in request.outcome
     assert "Your data" in request.outcome
+    # The rest of Art. 15 in words, the same as the export's rights page: retention, the rights
+    # and where to use them, the supervisory authority, automated decisions.
+    assert "How long we keep it" in request.outcome
+    assert "/account/requests/new/rectification/" in request.outcome
+    assert request.jurisdiction.authority_name in request.outcome
+    assert "no decision about you by automated means alone" in request.outcome
     assert_seen_by_subject(request, customer)
     assert any("ready" in m.subject.lower() and m.to == [customer.email] for m in mail.outbox)  # the export's own
 

@@ -128,7 +128,7 @@ def _kept_note(personal_field: PersonalField) -> dict:
     return {
         "field": personal_field.name,
         "legal_basis": str(personal_field.legal_basis),
-        "retention": personal_field.retention,
+        "retention": str(personal_field.retention),
     }
 
 

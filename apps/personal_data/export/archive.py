@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from apps.core.jobs import Heartbeat
 from apps.core.spreadsheets import SpreadsheetWriter
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.export.files import copy_stored_files, entry_info, stored_paths
-from apps.personal_data.export.index import render_index
-from apps.personal_data.export.tables import _exported_entries, _has_reference, _rows
+from apps.personal_data.export.index import render_index, render_rights
+from apps.personal_data.export.pages import PageRows, frame, page_name
+from apps.personal_data.export.sources import Share, Spool, spread_entries
+from apps.personal_data.export.tables import _exported_entries, export_stem
 from apps.personal_data.models import DataExport
 from apps.personal_data.registry import (
     EXPORT_NOTES,
@@ -31,8 +34,6 @@ from apps.personal_data.registry import (
     Category,
     Entry,
     ExportTable,
-    PersonalField,
-    column,
 )
 from apps.personal_data.registry import controller as registry_controller
 
@@ -103,35 +104,77 @@ class _Archive:
         return entry
 
 
-def _source_header(entry: Entry, personal: list[PersonalField]) -> dict[str, Any]:
-    meta = entry.model._meta
+def _source_header(share: Share) -> dict[str, Any]:
+    keys = share.keys[len(share.keys) - len(share.personal) :]
     return {
-        "source": meta.label,
-        "name": str(meta.verbose_name_plural),
-        "purpose": entry.purpose,
-        "fields": [
-            {"name": f.name, "label": str(column(entry.model, f.name).verbose_name), "category": str(f.category)}
-            for f in personal
-        ],
+        "name": share.entry.person_title,
+        "purpose": str(share.entry.purpose),
+        "fields": [{"name": key, "category": str(f.category)} for f, key in zip(share.personal, keys, strict=True)],
     }
 
 
-def _write_category(
-    sink: _Sink, category: Category, subject: User, sources: list[tuple[Entry, list]], files: dict | None = None
-) -> int:
+def _write_category(sink: _Sink, category: Category, shares: list[Share]) -> int:
+    """The category's JSON file: each entry's share of it, read once (export/sources.py)."""
     records = 0
     sink.write('{"category": ' + JSON.encode(str(category.value)))
     sink.write(', "label": ' + JSON.encode(str(category.label)) + ', "sources": [')
-    for position, (entry, personal) in enumerate(sources):
-        header = JSON.encode(_source_header(entry, personal))
+    for position, share in enumerate(shares):
+        header = JSON.encode(_source_header(share))
         sink.write(("," if position else "") + "\n " + header[:-1] + ', "records": [')
-        first = True
-        for row in _rows(entry, subject, personal, files):
-            sink.write(("" if first else ",") + "\n  " + JSON.encode(row))
-            first = False
-            records += 1
+        records += share.records.records
+        share.records.copy_to(sink)
         sink.write("]}")
     sink.write("\n]}\n")
+    return records
+
+
+def _write_spool(sink: _Sink, spool: Spool) -> int:
+    spool.copy_to(sink)
+    return spool.records
+
+
+def _write_page(sink: _Sink, head: str, page: PageRows, foot: str) -> int:
+    sink.write(head)
+    page.copy_to(sink)
+    sink.write(foot)
+    return 0
+
+
+def _write_text(sink: _Sink, text: str) -> int:
+    sink.write(text)
+    return 0
+
+
+def _csv_name(entry: Entry) -> str:
+    return f"tables/{export_stem(entry)}.csv"
+
+
+def _table_stem(table: ExportTable) -> str:
+    """The table's file name: its stem in words, hyphenated (``staff-access-grants``). A stem must
+    not overwrite a category file or a page, nor escape the archive's layout."""
+    taken = {*Category.values, "manifest", "rights"}
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", table.stem) or table.stem in taken:
+        raise ValueError(f"export table stem {table.stem!r} is not a plain name of its own")
+    return table.stem.replace("_", "-")
+
+
+def _write_table_json(sink: _Sink, table: ExportTable, page: PageRows | None = None) -> int:
+    # The shape of the category files: one source, its fields, its records.
+    header = {"name": str(table.title), "fields": [{"name": c} for c in table.columns]}
+    sink.write('{"label": ' + JSON.encode(str(table.title)) + ', "sources": [')
+    sink.write("\n " + JSON.encode(header)[:-1] + ', "records": [')
+    if page is not None:
+        labels = [column_name.replace("_", " ").capitalize() for column_name in table.columns]
+        page.section(title=str(table.title), purpose="", labels=labels)
+    records = 0
+    for row in table.rows():
+        sink.write(("," if records else "") + "\n  " + JSON.encode(dict(zip(table.columns, row, strict=True))))
+        if page is not None:
+            page.row(list(row))
+        records += 1
+    sink.write("]}\n]}\n")
+    if page is not None:
+        page.end_section(none=_("Nothing of this kind is recorded about you."))
     return records
 
 
@@ -143,47 +186,6 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, dict | list):
         return JSON.encode(value)
     return value
-
-
-def _write_csv(sink: _Sink, entry: Entry, subject: User, files: dict | None = None) -> int:
-    personal = list(entry.fields)
-    writer = SpreadsheetWriter(sink)
-    header = (["reference"] if _has_reference(entry) else []) + [f.name for f in personal]
-    writer.writerow(header)
-    records = 0
-    for row in _rows(entry, subject, personal, files):
-        writer.writerow([_csv_value(v) for v in row.values()])
-        records += 1
-    return records
-
-
-def _write_text(sink: _Sink, text: str) -> int:
-    sink.write(text)
-    return 0
-
-
-def _csv_name(entry: Entry) -> str:
-    return f"tables/{entry.model._meta.app_label}_{entry.model._meta.model_name}.csv"
-
-
-def _table_stem(table: ExportTable) -> str:
-    # A stem must not overwrite a category file or escape the archive's layout.
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", table.stem) or table.stem in Category.values or table.stem == "manifest":
-        raise ValueError(f"export table stem {table.stem!r} is not a plain name of its own")
-    return table.stem
-
-
-def _write_table_json(sink: _Sink, table: ExportTable) -> int:
-    # The shape of the category files: one source, its fields, its records.
-    header = {"source": table.stem, "name": str(table.title), "fields": [{"name": c} for c in table.columns]}
-    sink.write('{"label": ' + JSON.encode(str(table.title)) + ', "sources": [')
-    sink.write("\n " + JSON.encode(header)[:-1] + ', "records": [')
-    records = 0
-    for row in table.rows():
-        sink.write(("," if records else "") + "\n  " + JSON.encode(dict(zip(table.columns, row, strict=True))))
-        records += 1
-    sink.write("]}\n]}\n")
-    return records
 
 
 def _write_table_csv(sink: _Sink, table: ExportTable) -> int:
@@ -212,43 +214,53 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
             FileInfo(name=f.file, records=0, sha256=f.sha256, bytes=f.bytes) for f in stored_files if f.file
         )
         paths = stored_paths(stored_files)
+        controller = registry_controller()
+        spread = spread_entries(exported, subject, paths)
         categories = []
         for category in Category:
-            sources = [(e, [f for f in e.fields if f.category == category]) for e in exported]
-            sources = [(e, fields) for e, fields in sources if fields]
-            if not sources:
+            shares = spread.shares.get(category)
+            if not shares:
                 continue
-            info = archive.write(
-                f"{category.value}.json",
-                partial(_write_category, category=category, subject=subject, sources=sources, files=paths),
-            )
+            info = archive.write(f"{category.value}.json", partial(_write_category, category=category, shares=shares))
+            head, foot = frame(title=str(category.label), language=language, controller=controller)
+            page = spread.pages[category]
+            archive.write(page_name(category.value), partial(_write_page, head=head, page=page, foot=foot))
             categories.append(
                 {
                     "code": category.value,
                     "label": str(category.label),
                     "file": info.name,
+                    "page": page_name(category.value),
                     "records": info.records,
-                    "sources": [str(e.model._meta.verbose_name_plural) for e, _fields in sources],
+                    "sources": [share.entry.person_title for share in shares],
                 }
             )
         tables = []
-        for entry in (e for e in exported if e.tabular):
-            info = archive.write(_csv_name(entry), partial(_write_csv, entry=entry, subject=subject, files=paths))
-            tables.append(
-                {"file": info.name, "label": str(entry.model._meta.verbose_name_plural), "records": info.records}
-            )
+        for entry, spool in spread.tables:
+            info = archive.write(_csv_name(entry), partial(_write_spool, spool=spool))
+            tables.append({"file": info.name, "label": entry.person_title, "records": info.records})
         sections = []
         for table in (t for provider in EXPORT_TABLES for t in provider(subject)):
             stem = _table_stem(table)
-            info = archive.write(f"{stem}.json", partial(_write_table_json, table=table))
+            page = PageRows()
+            info = archive.write(f"{stem}.json", partial(_write_table_json, table=table, page=page))
+            head, foot = frame(title=str(table.title), language=language, controller=controller)
+            archive.write(page_name(stem), partial(_write_page, head=head, page=page, foot=foot))
             sections.append(
-                {"label": str(table.title), "file": info.name, "records": info.records, "sources": [str(table.title)]}
+                {
+                    "label": str(table.title),
+                    "file": info.name,
+                    "page": page_name(stem),
+                    "records": info.records,
+                    "sources": [str(table.title)],
+                }
             )
             info = archive.write(f"tables/{stem}.csv", partial(_write_table_csv, table=table))
             tables.append({"file": info.name, "label": str(table.title), "records": info.records})
+        rights_page = page_name("rights")
+        archive.write(rights_page, lambda sink: _write_text(sink, render_rights(subject=subject, language=language)))
 
         notes = [note for provider in EXPORT_NOTES for note in provider(subject)]
-        controller = registry_controller()
         reference = subject_reference(subject)
         index_html = render_index(
             controller=controller,
@@ -260,6 +272,7 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
             notes=notes,
             language=language,
             stored_files=stored_files,
+            rights_page=rights_page,
         )
         archive.write("index.html", lambda sink: _write_text(sink, index_html))
         manifest = {

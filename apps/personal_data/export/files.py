@@ -1,6 +1,6 @@
 """The subject's stored files in the ZIP: every registered, exported file field (a profile
 picture, the documents and media a customer uploaded...) copied from its storage into
-``files/<app>_<model>/<name>``, chunk by chunk, hashed on the way.
+``files/<rows' name>/<name>`` (``files/your-files/holiday.jpg``), chunk by chunk, hashed on the way.
 
 Memory stays flat whatever the size of a file: it is read with ``storage.open()`` one
 ``CHUNK`` at a time and written straight into its ZIP entry, never read whole. Media that
@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils import timezone
+from django.utils.text import slugify
 
+from apps.personal_data.export.tables import export_stem
 from apps.personal_data.registry import Entry, PersonalField
 
 if TYPE_CHECKING:
@@ -58,7 +60,7 @@ class StoredFile:
     """One stored file of the subject's rows, as the manifest and index.html list it."""
 
     source: str  # the model's label
-    label: str  # its name for people (verbose_name_plural)
+    label: str  # what the person calls the rows (Entry.person_title)
     field: str
     reference: str | None  # the row's opaque reference, where it has one
     name: str  # the name shown to the person
@@ -69,9 +71,9 @@ class StoredFile:
     stored: str = ""  # the storage's (random) name: for the rows to point at the copy, never listed
 
     def as_dict(self) -> dict:
+        # Named for the person: the kind of record it belongs to, never the model or field.
         return {
-            "source": self.source,
-            "field": self.field,
+            "kind": self.label,
             "reference": self.reference,
             "name": self.name,
             "file": self.file,
@@ -118,8 +120,8 @@ def _unique(name: str, used: set[str]) -> str:
 
 
 def _folder(entry: Entry, model_field: models.FileField, several: bool) -> str:
-    meta = entry.model._meta
-    return f"files/{meta.app_label}_{meta.model_name}" + (f"_{model_field.name}" if several else "")
+    # Named for the person (files/your-files/), like the CSV tables, never after the table.
+    return f"files/{export_stem(entry)}" + (f"-{slugify(model_field.name)}" if several else "")
 
 
 def _subject_files(entry: Entry, subject: User, personal: PersonalField) -> Iterator[tuple]:
@@ -184,7 +186,7 @@ def copy_stored_files(
         for personal, model_field in fields:
             folder = _folder(entry, model_field, several=len(fields) > 1)
             used: set[str] = set()
-            label = str(entry.model._meta.verbose_name_plural)
+            label = entry.person_title
             for reference, stored, given in _subject_files(entry, subject, personal):
                 name = _unique(safe_name(str(given or ""), fallback=str(stored)), used)
                 item = StoredFile(

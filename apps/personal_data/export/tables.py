@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.utils import translation
+from django.utils.text import slugify
 
 from apps.personal_data.registry import Entry, PersonalField, entries, people_labels
 
@@ -20,6 +22,15 @@ CHUNK_SIZE = 2000
 
 def _exported_entries() -> list[Entry]:
     return sorted((e for e in entries() if e.export), key=lambda e: e.label)
+
+
+def export_stem(entry: Entry) -> str:
+    """The rows' file name in words (``sign-ins``), never the table's: the declared one, else the
+    model's plural name in English, so a name does not change with the person's language."""
+    if entry.export_name:
+        return entry.export_name
+    with translation.override("en"):
+        return slugify(str(entry.model._meta.verbose_name_plural)) or "records"
 
 
 def _has_reference(entry: Entry) -> bool:
@@ -52,15 +63,15 @@ def _related_labels(model_field: models.ForeignKey, ids: set, subject: User) -> 
 
 def _rows(
     entry: Entry, subject: User, personal: list[PersonalField], files: Mapping[tuple[str, str, str], Any] | None = None
-) -> Iterator[dict[str, Any]]:
-    """The subject's rows of ``entry``: the given personal fields (plus reference), in pk order.
+) -> Iterator[list[Any]]:
+    """The subject's rows of ``entry``: the given personal fields' values (after the reference,
+    where the model has one), in pk order.
 
     ``files`` maps (model label, field, stored name) to the file's path in the ZIP (see
     export/files.py): a file field then names the copy the person has, not the storage's name.
     """
     model = entry.model
-    names: list[str] = ["reference"] if _has_reference(entry) else []
-    columns: list[str] = list(names)
+    columns: list[str] = ["reference"] if _has_reference(entry) else []
     fks: list[tuple[int, models.ForeignKey]] = []
     stored: list[tuple[int, str]] = []
     for personal_field in personal:
@@ -72,7 +83,6 @@ def _rows(
             columns.append(model_field.attname)  # type: ignore[union-attr]
         else:
             columns.append(personal_field.name)
-        names.append(personal_field.name)
     queryset = model._default_manager.filter(entry.subject_q(subject)).order_by("pk").values_list(*columns)
     for batch in _chunks(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
         labels = {
@@ -87,4 +97,4 @@ def _rows(
             for index, name in stored:
                 if values[index]:
                     values[index] = files.get((entry.label, name, values[index]))  # type: ignore[union-attr]
-            yield dict(zip(names, values, strict=True))
+            yield values

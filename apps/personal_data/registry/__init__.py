@@ -16,14 +16,18 @@ and what they add to the export.
   export mentions or adds that are not registry rows.
 * **People** (``register_people_labels``, ``register_controller``, in ``people``): hooks the
   accounts app fills in.
+* **Processing** (``register_recipients``, ``register_retention_rules``, ``register_authority``,
+  in ``processing``): recipients, retention rules and supervisory authorities, which the apps
+  above this one know; the access answer and the records of processing read them.
 
 Every name is imported from ``apps.personal_data.registry``, whichever module holds it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -46,18 +50,25 @@ class Category(models.TextChoices):
     LOCATION = "location", _("Location")
 
 
+# Each category's fideslang leaf, for a field that does not name its own (PersonalField.fides).
+# The taxonomy's leaves are the most specific categories it has; a few fields hold a whole
+# value made of several leaves (a full name, a postal address written as one text) and name
+# that parent instead (FIDES_WHOLE). tests/personal_data/test_processing.py checks every
+# field against fideslang's own taxonomy.
 FIDES_CATEGORY = {
     Category.IDENTITY: "user.name",
-    Category.CONTACT: "user.contact",
-    Category.ACCOUNT: "user.account",
-    Category.USAGE: "user.behavior",
-    Category.TECHNICAL: "user.device",
-    Category.CONTENT: "user.content",
-    Category.FINANCIAL: "user.financial",
+    Category.CONTACT: "user.contact.email",
+    Category.ACCOUNT: "system.operations",
+    Category.USAGE: "user.behavior.browsing_history",
+    Category.TECHNICAL: "user.device.device_id",
+    Category.CONTENT: "user.content.private",
+    Category.FINANCIAL: "user.payment",
     Category.PREFERENCES: "user.privacy_preferences",
     Category.COMMUNICATIONS: "user.content.private",
-    Category.LOCATION: "user.location",
+    Category.LOCATION: "user.location.precise",
 }
+# Parents of the taxonomy that a field may name because it holds all of their children at once.
+FIDES_WHOLE = frozenset({"user.name", "user.contact.address"})
 
 
 class Action(models.TextChoices):
@@ -71,8 +82,21 @@ class Action(models.TextChoices):
 
 
 class LegalBasis(models.TextChoices):
+    """The lawful basis of processing (GDPR Art. 6(1)), plus legal claims for what a hold keeps."""
+
+    CONSENT = "consent", _("consent")
+    CONTRACT = "contract", _("performance of a contract")
     LEGAL_OBLIGATION = "legal_obligation", _("legal obligation")
+    LEGITIMATE_INTEREST = "legitimate_interest", _("legitimate interests")
     LEGAL_CLAIM = "legal_claim", _("establishment, exercise or defence of legal claims")
+
+
+class DataSubjects(models.TextChoices):
+    """Whom an entry's rows are about (the categories of data subjects of Art. 30(1)(c))."""
+
+    CUSTOMERS = "customers", _("Customers")
+    REQUESTERS = "requesters", _("People who exercise their data-protection rights")
+    STAFF = "staff", _("Staff")
 
 
 class Viewer(models.TextChoices):
@@ -118,13 +142,26 @@ class PersonalField:
     category: Category
     action: Action = Action.NULL
     value: Any = None  # the replacement for Action.FIXED
-    legal_basis: LegalBasis | None = None  # required for Action.KEEP
-    retention: str = ""  # how long a kept field is kept, in words (e.g. "5 years after closure")
+    legal_basis: LegalBasis | None = None  # every field has one (personal_data.E005); the entry's by default
+    # How long the field is kept, in words the person reads (lazily translated), e.g. "5 years
+    # after the account ends"; the entry's by default.
+    retention: Any = ""
     # Who may see it in the admin, when not its category's viewers (CATEGORY_VIEWERS).
     seen_by: frozenset[Viewer] | None = None
     # For a file field: the column holding the name the person gave the file, which the
     # export uses inside the ZIP (stored names are random and mean nothing to them).
     file_name: str = ""
+    # The fideslang leaf, when the category's (FIDES_CATEGORY) does not fit this field.
+    fides: str = ""
+    # False leaves the field out of the export (a keyed hash means nothing to the person).
+    export: bool = True
+    # The field's name for the person, when its verbose name is a developer's (a third-party
+    # model's "uid"); lazily translated.
+    label: Any = ""
+
+    @property
+    def fides_category(self) -> str:
+        return self.fides or FIDES_CATEGORY[self.category]
 
     @property
     def viewers(self) -> frozenset[Viewer]:
@@ -150,7 +187,7 @@ class Entry:
     subject: str | SubjectFilter  # an ORM path to the User ("" for User itself) or a callable
     fields: tuple[PersonalField, ...]
     erase: Action  # DELETE_ROW, or NULL meaning "anonymise field by field"
-    purpose: str
+    purpose: Any  # in words the person reads (lazily translated)
     description: str = ""
     export: bool = True
     tabular: bool = False  # exported as CSV as well as JSON
@@ -164,6 +201,20 @@ class Entry:
     # account's own timeline); other tables have the certificate as their record.
     erasure_version: bool = False
     history_model: type[models.Model] | None = field(default=None, compare=False)
+    # For the person and the record of processing (GDPR Art. 13-15, 30): what the rows are
+    # called, whom they are about, where they come from when not from the person, and any
+    # decision made about the person by automated means alone (none, when empty).
+    title: Any = ""
+    data_subjects: DataSubjects = DataSubjects.CUSTOMERS
+    source: Any = ""
+    automated_decision: Any = ""
+    # The export's file name for the rows (tables/<name>.csv), in words, not the table's name.
+    export_name: str = ""
+
+    @property
+    def person_title(self) -> str:
+        """What the person calls these rows: the declared title, else the model's plural name."""
+        return str(self.title or self.model._meta.verbose_name_plural)
 
     @property
     def label(self) -> str:
@@ -202,7 +253,7 @@ def register(
     *,
     subject: str | SubjectFilter,
     fields: list[PersonalField] | tuple[PersonalField, ...],
-    purpose: str,
+    purpose: Any,
     erase: Action = Action.DELETE_ROW,
     description: str = "",
     export: bool = True,
@@ -210,7 +261,17 @@ def register(
     freeze_subject: bool = False,
     closure: Callable[[datetime], dict[str, Any]] | None = None,
     erasure_version: bool = False,
+    legal_basis: LegalBasis | None = None,
+    retention: Any = "",
+    title: Any = "",
+    data_subjects: DataSubjects = DataSubjects.CUSTOMERS,
+    source: Any = "",
+    automated_decision: Any = "",
+    export_name: str = "",
 ) -> Entry:
+    """Declare ``model``'s personal data. ``legal_basis`` and ``retention`` apply to every field
+    that does not give its own (a kept field usually does); personal_data.E005 fails a field
+    left without either."""
     if erase not in (Action.DELETE_ROW, Action.NULL):
         raise ValueError("erase is DELETE_ROW or NULL (anonymise field by field)")
     names = {f.name for f in model._meta.get_fields()}
@@ -218,11 +279,19 @@ def register(
     unknown += [f.file_name for f in fields if f.file_name and f.file_name not in names]
     if unknown:
         raise ValueError(f"{model._meta.label}: unknown fields {unknown}")
+    if export_name and not re.fullmatch(r"[a-z][a-z0-9-]*", export_name):
+        raise ValueError(f"{model._meta.label}: export_name {export_name!r} is not a plain lowercase name")
+    fields = [replace(f, legal_basis=f.legal_basis or legal_basis, retention=f.retention or retention) for f in fields]
     history = getattr(model, "history", None)
     entry = Entry(
         model=model,
         subject=subject,
         fields=tuple(fields),
+        title=title,
+        data_subjects=data_subjects,
+        source=source,
+        automated_decision=automated_decision,
+        export_name=export_name,
         erase=erase,
         purpose=purpose,
         description=description,
@@ -349,6 +418,17 @@ from apps.personal_data.registry.people import (  # noqa: E402
     register_controller,
     register_people_labels,
 )
+from apps.personal_data.registry.processing import (  # noqa: E402
+    Authority,
+    RecipientInfo,
+    RetentionInfo,
+    authority_for,
+    recipients,
+    register_authority,
+    register_recipients,
+    register_retention_rules,
+    retention_rules,
+)
 
 __all__ = [
     "CATEGORY_VIEWERS",
@@ -357,9 +437,12 @@ __all__ = [
     "EXPORT_NOTES",
     "EXPORT_TABLES",
     "FIDES_CATEGORY",
+    "FIDES_WHOLE",
     "OFFICERS_ONLY",
     "Action",
+    "Authority",
     "Category",
+    "DataSubjects",
     "Entry",
     "Exemption",
     "ExportNote",
@@ -369,8 +452,11 @@ __all__ = [
     "LegalBasis",
     "PeopleLabels",
     "PersonalField",
+    "RecipientInfo",
+    "RetentionInfo",
     "SubjectFilter",
     "Viewer",
+    "authority_for",
     "column",
     "controller",
     "entries",
@@ -383,9 +469,14 @@ __all__ = [
     "is_covered",
     "iter_personal_columns",
     "people_labels",
+    "recipients",
     "register",
+    "register_authority",
     "register_controller",
     "register_hold_provider",
     "register_people_labels",
+    "register_recipients",
+    "register_retention_rules",
+    "retention_rules",
     "unregister_hold_provider",
 ]

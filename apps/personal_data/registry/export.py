@@ -38,7 +38,8 @@ EXPORT_NOTES: list[Callable[[Any], Iterable[ExportNote]]] = []
 
 @dataclass(frozen=True)
 class ExportTable:
-    """Records another app adds to the export, written as ``<stem>.json`` and ``tables/<stem>.csv``.
+    """Records another app adds to the export, written as ``<stem>.json``, ``tables/<stem>.csv`` and a
+    readable page (underscores in the stem become hyphens in the file names).
 
     ``rows`` is called once per file and returns the rows, each a sequence in ``columns``
     order (stream them: an iterator over a queryset keeps memory flat). ``title`` is shown

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.accounts.models import User
-from apps.personal_data.registry import Action, Category, LegalBasis, entries
+from apps.personal_data.registry import Action, Category, LegalBasis, RetentionInfo, entries
 from apps.retention.domain import kind_of
 from apps.retention.models import AccountDeletion, RetentionRule
 from apps.retention.selectors.rules import rules_for_customers
@@ -131,6 +131,21 @@ def kept_after_deletion(rules: list[RetentionRule] | None = None) -> list[KeptRe
             title, explanation = _KEPT_WORDS[entry.label]
             kept.append(KeptRecord(str(title), str(explanation), basis, ""))
         elif entry.export:
-            retention = "; ".join(dict.fromkeys(f.retention for f in fields if f.retention))
-            kept.append(KeptRecord(entry.purpose, retention, basis, ""))
+            retention = "; ".join(dict.fromkeys(str(f.retention) for f in fields if f.retention))
+            kept.append(KeptRecord(str(entry.purpose), retention, basis, ""))
     return kept
+
+
+def rules_for_processing() -> list[RetentionInfo]:
+    """The enabled rules in words, in the active language: the time limits the access answer and
+    the records of processing give (registry.register_retention_rules)."""
+    return [
+        RetentionInfo(
+            target=rule.target,
+            category=rule.category,
+            title=rule.title(),
+            period=duration_words(rule.period, rule.unit),
+            explanation=rule.explanation(),
+        )
+        for rule in rules_for_customers()
+    ]

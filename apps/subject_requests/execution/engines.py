@@ -32,6 +32,7 @@ Status = SubjectRequest.Status
 def execute_export(request: SubjectRequest) -> SubjectRequest:
     from apps.personal_data.export.run import export_build_here, export_request
     from apps.personal_data.models import DataExport
+    from apps.personal_data.selectors.rights import rights_statement, rights_text
 
     if request.subject is None:
         return no_account(request)
@@ -65,12 +66,15 @@ def execute_export(request: SubjectRequest) -> SubjectRequest:
                 "A copy of your data in machine-readable formats (JSON and CSV files in one ZIP archive) is ready "
                 "to download on Your data until %(expires)s: %(url)s"
             )
-        else:
-            text = _(
-                "A copy of your data, with a page explaining what each file holds, is ready to download on "
-                "Your data until %(expires)s: %(url)s"
-            )
-        return text % {"expires": expires, "url": url}
+            return text % {"expires": expires, "url": url}
+        text = _(
+            "A copy of your data, with a page explaining what each file holds, is ready to download on "
+            "Your data until %(expires)s: %(url)s"
+        )
+        # The rest of the Art. 15 answer, in words: the same generator as the export's
+        # "Your rights and this data" page.
+        statement = rights_statement(request.subject)
+        return text % {"expires": expires, "url": url} + "\n\n" + rights_text(statement)
 
     return complete(request.pk, outcome=in_language(request, outcome), actor=SYSTEM, reason="Copy of the data ready")
 

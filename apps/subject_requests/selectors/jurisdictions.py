@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from apps.personal_data.registry import Authority
 from apps.subject_requests.models import Jurisdiction
 
 # EU and EEA member states, for choosing the jurisdiction from an account's country.
@@ -61,3 +62,13 @@ def jurisdiction_for(*, country: str = "", code: str = "") -> Jurisdiction:
     if found is None:
         raise ValidationError(_("No jurisdiction rules are set up."))
     return found
+
+
+def authority_for_subject(subject) -> Authority | None:
+    """The supervisory authority a person may complain to: their country's jurisdiction's, else
+    the default one's (registry.register_authority); None when no rules are set up."""
+    try:
+        jurisdiction = jurisdiction_for(country=str(getattr(subject, "country", "") or ""))
+    except ValidationError:
+        return None
+    return Authority(jurisdiction=jurisdiction.name, name=jurisdiction.authority_name, url=jurisdiction.authority_url)

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import QuerySet
 
 from apps.personal_data.models import DataExport
-from apps.personal_data.registry import FIDES_CATEGORY, entries, exemptions
+from apps.personal_data.registry import entries, exemptions
 
 if TYPE_CHECKING:
     from apps.accounts.models import User  # the subject; AUTH_USER_MODEL at run time
@@ -33,11 +33,11 @@ def personal_data_map_rows() -> list[dict]:
                     "subject_path": subject or "(the user row)",
                     "field": f.name,
                     "category": str(f.category),
-                    "fides_category": FIDES_CATEGORY[f.category],
+                    "fides_category": f.fides_category,
                     "erasure": "delete row" if entry.erase == "delete_row" and f.action != "keep" else str(f.action),
                     "legal_basis": str(f.legal_basis or ""),
-                    "retention": f.retention,
-                    "purpose": entry.purpose,
+                    "retention": str(f.retention),
+                    "purpose": str(entry.purpose),
                 }
             )
     return rows

@@ -1,0 +1,129 @@
+"""The export's readable pages: one HTML page per category showing the person's rows in plain
+language (every value a person can read, every stored file a link), and the "Your rights and
+this data" page; all open offline from the unzipped folder, linked with relative paths.
+
+A category page is written while its JSON file is (export/archive.py): the rows are read once
+and go to both, the page's rows waiting in a spooled temporary file until the JSON entry is
+closed (a ZIP takes one entry at a time).
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+from urllib.parse import quote
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from apps.personal_data.export.spool import Spool
+
+PAGES = "pages"
+_BODY = "\x00body\x00"
+
+
+def page_name(code: str) -> str:
+    return f"{PAGES}/{code}.html"
+
+
+def frame(*, title: str, language: str, controller: Any, intro: str = "") -> tuple[str, str]:
+    """The page around its rows: (everything before them, everything after)."""
+    html = render_to_string(
+        "personal_data/export/page.html",
+        {"title": title, "language": language, "controller": controller, "intro": intro, "body": _BODY},
+    )
+    head, _sep, foot = html.partition(_BODY)
+    return head, foot
+
+
+# What a column holds, for showing it: each kind has its own formatter, chosen once per column.
+TEXT, WHEN, YES_NO, STRUCTURED, FILE = "text", "when", "yes_no", "structured", "file"
+
+
+# Text inside an element needs only these three escaped.
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value if type(value) is str else str(value)
+    # Most values have nothing to escape: three substring tests cost less than the translation.
+    if "&" in text or "<" in text or ">" in text:
+        return text.translate(_ESCAPES)
+    return text
+
+
+def _when(value: Any) -> str:
+    # An ISO 8601 time (the export converts every time once, for every format) shown the way
+    # people write it: "2026-03-01 14:05:09 UTC".
+    if not value:
+        return ""
+    text = str(value)
+    if len(text) < 19 or text[10] != "T":
+        return escape(text, quote=False)
+    zone = " UTC" if text.endswith(("+00:00", "Z")) else ""
+    return f"{text[:10]} {text[11:19]}{zone}"
+
+
+def _structured(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return escape(json.dumps(value, ensure_ascii=False, default=str), quote=False)
+
+
+def _file(value: Any) -> str:
+    if not value:
+        return ""
+    return f'<a href="{quote(f"../{value}")}">{escape(value.rsplit("/", 1)[-1], quote=False)}</a>'
+
+
+class PageRows:
+    """The rows of one page as HTML, spooled until the page's turn to be written into the ZIP."""
+
+    def __init__(self) -> None:
+        self.spool = Spool()
+        self.write = self.spool.write
+        yes, no = _("yes"), _("no")
+        self.formatters = {
+            TEXT: _text,
+            WHEN: _when,
+            STRUCTURED: _structured,
+            FILE: _file,
+            YES_NO: lambda value: "" if value is None else (yes if value else no),
+        }
+
+    def section(self, *, title: str, purpose: str, labels: list[str], kinds: list[str] | None = None) -> None:
+        """Start a source's table; ``kinds`` says what each column holds (TEXT by default). The
+        table's head is written with its first row: a source with none says so instead."""
+        self.cells = [self.formatters[kind] for kind in (kinds or [TEXT] * len(labels))]
+        self.write(f"<section>\n<h2>{escape(title)}</h2>\n")
+        if purpose:
+            self.write(f'<p class="purpose">{escape(_("Why we hold it"))}: {escape(purpose)}</p>\n')
+        self.head = (
+            '<div class="scroll"><table>\n<thead><tr>'
+            + "".join(f'<th scope="col">{escape(label)}</th>' for label in labels)
+            + "</tr></thead>\n<tbody>\n"
+        )
+        self.empty = True
+
+    def row(self, values: list[Any]) -> None:
+        if self.empty:
+            self.write(self.head)
+            self.empty = False
+        self.write(
+            "<tr><td>"
+            + "</td><td>".join([cell(value) for cell, value in zip(self.cells, values, strict=True)])
+            + "</td></tr>\n"
+        )
+
+    def end_section(self, *, none: str) -> None:
+        if self.empty:
+            self.write(f'<p class="none">{escape(none)}</p>\n')
+        else:
+            self.write("</tbody></table></div>\n")
+        self.write("</section>\n")
+
+    def copy_to(self, sink) -> None:
+        self.spool.copy_to(sink)

@@ -1,0 +1,171 @@
+"""One read of each exported entry's rows, spread to every file that shows them: its share of
+each category's JSON file and readable page, and its CSV table.
+
+Reading a table once instead of once per file is what keeps the export near the raw floor
+(bench/export.py): a login event is in usage.json, technical.json, both pages and
+tables/sign-ins.csv. A ZIP takes one entry at a time, so each output waits in a spooled
+temporary file (memory stays flat: a few hundred kilobytes each, then disk) until its entry
+is written; every time value is turned into text once, for every format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from json import encoder as json_encoder
+from typing import TYPE_CHECKING, Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext as _
+
+from apps.core.spreadsheets import SpreadsheetWriter
+from apps.personal_data.export.pages import FILE, STRUCTURED, TEXT, WHEN, YES_NO, PageRows
+from apps.personal_data.export.spool import Spool
+from apps.personal_data.export.tables import _has_reference, _rows
+from apps.personal_data.registry import Category, Entry, PersonalField, column
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User  # the subject; AUTH_USER_MODEL at run time
+
+JSON = DjangoJSONEncoder(ensure_ascii=False)
+
+
+def _record_encoder() -> Callable[[Any], str]:
+    """``JSON.encode`` for one record, without building a new C encoder for every call as
+    ``JSONEncoder.encode`` does (a third of its cost on a small record). Records come from
+    the database, so they cannot refer to themselves: no circular-reference markers."""
+    make = getattr(json_encoder, "c_make_encoder", None)  # the C accelerator (private to json)
+    if make is None:  # a Python without the C accelerator
+        return JSON.encode
+    encode = make(None, JSON.default, json_encoder.encode_basestring, None, ": ", ", ", False, False, True)
+    return lambda record: "".join(encode(record, 0))
+
+
+@dataclass
+class Share:
+    """An entry's part of one category: its columns, their names for people, its JSON records."""
+
+    entry: Entry
+    personal: list[PersonalField]
+    columns: list[int]  # positions in the entry's full row
+    keys: list[str]
+    records: Spool = field(default_factory=Spool)
+
+
+def exported_fields(entry: Entry) -> list[PersonalField]:
+    """The fields the person receives: a keyed hash or other internal value is left out."""
+    return [f for f in entry.fields if f.export]
+
+
+def field_labels(entry: Entry, personal: list[PersonalField]) -> list[str]:
+    """Each field's name for people (its verbose name, in the active language), unique in the row."""
+    labels: list[str] = [str(_("reference"))] if _has_reference(entry) else []
+    for f in personal:
+        label = str(f.label or column(entry.model, f.name).verbose_name)
+        labels.append(label if label not in labels else f"{label} ({f.name})")
+    return labels
+
+
+def _kind(model_field: models.Field) -> str:
+    if isinstance(model_field, models.FileField):
+        return FILE
+    if isinstance(model_field, models.DateTimeField | models.DateField | models.TimeField):
+        return WHEN
+    if isinstance(model_field, models.BooleanField):
+        return YES_NO
+    if isinstance(model_field, models.JSONField):
+        return STRUCTURED
+    return TEXT
+
+
+def _as_text(value: Any) -> Any:
+    return None if value is None else value.isoformat()
+
+
+def _converters(entry: Entry, personal: list[PersonalField]) -> list[tuple[int, Callable[[Any], Any]]]:
+    """(position, conversion) for the columns every format shows as text: times as ISO 8601,
+    references as their text."""
+    found: list[tuple[int, Callable[[Any], Any]]] = [(0, str)] if _has_reference(entry) else []
+    offset = len(found)
+    for position, f in enumerate(personal, start=offset):
+        model_field = column(entry.model, f.name)
+        if isinstance(model_field, models.DateTimeField | models.DateField | models.TimeField):
+            found.append((position, _as_text))
+        elif isinstance(model_field, models.UUIDField):
+            found.append((position, lambda v: None if v is None else str(v)))
+    return found
+
+
+def _csv_cell(kind: str) -> Callable[[Any], Any]:
+    if kind == STRUCTURED:
+        return lambda value: "" if value is None else JSON.encode(value)
+    return lambda value: "" if value is None else value
+
+
+@dataclass
+class Spread:
+    """What one read of every exported entry produced, ready to be written into the ZIP."""
+
+    shares: dict[Category, list[Share]] = field(default_factory=dict)
+    pages: dict[Category, PageRows] = field(default_factory=dict)
+    tables: list[tuple[Entry, Spool]] = field(default_factory=list)
+
+
+def spread_entries(exported: list[Entry], subject: User, files: dict | None) -> Spread:
+    spread = Spread()
+    for entry in exported:
+        personal = exported_fields(entry)
+        if personal:
+            _spread_entry(spread, entry, personal, subject, files)
+    return spread
+
+
+def _spread_entry(spread: Spread, entry: Entry, personal: list[PersonalField], subject: User, files) -> None:
+    labels = field_labels(entry, personal)
+    offset = len(labels) - len(personal)
+    kinds = [TEXT] * offset + [_kind(column(entry.model, f.name)) for f in personal]
+    mine: list[tuple[Share, PageRows]] = []
+    for category in Category:
+        wanted = [offset + i for i, f in enumerate(personal) if f.category == category]
+        if not wanted:
+            continue
+        columns = list(range(offset)) + wanted
+        share = Share(
+            entry=entry,
+            personal=[personal[i - offset] for i in wanted],
+            columns=columns,
+            keys=[labels[i] for i in columns],
+        )
+        page = spread.pages.setdefault(category, PageRows())
+        page.section(
+            title=entry.person_title,
+            purpose=str(entry.purpose),
+            labels=share.keys,
+            kinds=[kinds[i] for i in columns],
+        )
+        spread.shares.setdefault(category, []).append(share)
+        mine.append((share, page))
+    table = Spool() if entry.tabular else None
+    writer = SpreadsheetWriter(table) if table is not None else None
+    if writer is not None:
+        writer.writerow(labels)
+    csv_cells = [_csv_cell(kind) for kind in kinds]
+    converters = _converters(entry, personal)
+    encode = _record_encoder()
+    for values in _rows(entry, subject, personal, files):
+        for position, convert in converters:
+            values[position] = convert(values[position])
+        for share, page in mine:
+            part = [values[i] for i in share.columns]
+            record = encode(dict(zip(share.keys, part, strict=True)))
+            share.records.write(("," if share.records.records else "") + "\n  " + record)
+            share.records.records += 1
+            page.row(part)
+        if writer is not None:
+            writer.writerow([cell(value) for cell, value in zip(csv_cells, values, strict=True)])
+            table.records += 1  # type: ignore[union-attr]
+    for _share, page in mine:
+        page.end_section(none=_("Nothing of this kind is recorded about you."))
+    if table is not None:
+        spread.tables.append((entry, table))

@@ -1,0 +1,44 @@
+"""Text an export keeps aside until its ZIP entry is written (a ZIP takes one entry at a time)."""
+
+from __future__ import annotations
+
+import tempfile
+
+# Each spool stays in memory up to this size, then goes to a temporary file: a few dozen are
+# open at once while an export reads its tables, so memory stays a few megabytes.
+SPOOL_MEMORY = 256 * 1024
+
+
+class Spool:
+    """Text kept aside until its ZIP entry is written, counted in records.
+
+    Pieces are gathered in a list and handed to the temporary file in chunks: a file write per
+    record would cost more than the record itself."""
+
+    BUFFER = 64 * 1024
+
+    def __init__(self) -> None:
+        self.file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY, mode="w+", encoding="utf-8")  # noqa: SIM115
+        self.records = 0
+        self._parts: list[str] = []
+        self._pending = 0
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        self._pending += len(text)
+        if self._pending >= self.BUFFER:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self._parts:
+            self.file.write("".join(self._parts))
+            self._parts.clear()
+            self._pending = 0
+
+    def copy_to(self, sink) -> None:
+        self.flush()
+        self.file.seek(0)
+        while chunk := self.file.read(1024 * 1024):
+            sink.write(chunk)
+        self.file.close()
