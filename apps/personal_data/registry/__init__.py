@@ -125,6 +125,13 @@ class PersonalField:
     # For a file field: the column holding the name the person gave the file, which the
     # export uses inside the ZIP (stored names are random and mean nothing to them).
     file_name: str = ""
+    # For a file field: the columns holding the file's SHA-256 (hex), CRC-32 (an integer) and
+    # size recorded when it was stored. With the first two, the export checks the bytes it
+    # copies against the CRC-32 (which the ZIP computes anyway) and the size, and lists the
+    # recorded SHA-256 instead of hashing the file again; without, it hashes what it copies.
+    file_sha256: str = ""
+    file_crc32: str = ""
+    file_size: str = ""
 
     @property
     def viewers(self) -> frozenset[Viewer]:
@@ -215,7 +222,12 @@ def register(
         raise ValueError("erase is DELETE_ROW or NULL (anonymise field by field)")
     names = {f.name for f in model._meta.get_fields()}
     unknown = [f.name for f in fields if f.name not in names]
-    unknown += [f.file_name for f in fields if f.file_name and f.file_name not in names]
+    unknown += [
+        column
+        for f in fields
+        for column in (f.file_name, f.file_sha256, f.file_crc32)
+        if column and column not in names
+    ]
     if unknown:
         raise ValueError(f"{model._meta.label}: unknown fields {unknown}")
     history = getattr(model, "history", None)
