@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
+from django.db.models.signals import post_delete, post_migrate, post_save
 from simple_history.utils import get_history_manager_for_model
 
 from apps.core.actors import SystemActor, record_actor
@@ -32,37 +35,76 @@ class FilesPending(RetryLater):
     tried again later, with backoff (a storage that is briefly away)."""
 
 
-def _frozen_subjects(run_pk: int, user) -> dict[str, list]:
-    """Keys of the rows that freeze_subject entries matched before anything was erased.
+class SubjectFilters(dict):
+    """Each entry's subject filter for one user, built once per run: a callable filter (the
+    admin log's names every other registered table) costs more to build than to run. The Q
+    objects hold lazy subqueries, so reusing one later reads the rows as they are then."""
+
+    def __init__(self, user) -> None:
+        super().__init__()
+        self.user = user
+
+    def of(self, entry: Entry) -> models.Q:
+        if entry.label not in self:
+            self[entry.label] = entry.subject_q(self.user)
+        return self[entry.label]
+
+
+def _frozen_subjects(run: ErasureRun, user, subjects: SubjectFilters | None = None) -> bool:
+    """Keys of the rows that freeze_subject entries matched before anything was erased, in
+    ``run.progress["frozen"]``; True when they were taken now (the caller saves the run).
 
     Stored with the run on its first attempt, so a resumed run uses the same selection.
     """
-    with transaction.atomic():
-        run = ErasureRun.objects.select_for_update().get(pk=run_pk)
-        if "frozen" not in run.progress:
-            run.progress["frozen"] = {
-                entry.label: [
-                    _json_pk(pk)
-                    for pk in entry.model._base_manager.filter(entry.subject_q(user)).values_list("pk", flat=True)
-                ]
-                for entry in entries()
-                if entry.freeze_subject and user.pk is not None and not user._state.adding
-            }
-            _save_progress(run)
-        return run.progress["frozen"]
+    if "frozen" in run.progress:
+        return False
+    subjects = subjects if subjects is not None else SubjectFilters(user)
+    using = router.db_for_write(ErasureRun)
+    frozen = {}
+    for entry in entries():
+        if not entry.freeze_subject or user.pk is None or user._state.adding:
+            continue
+
+        def rows(someone, entry: Entry = entry) -> models.QuerySet:
+            return entry.model._base_manager.filter(subjects.of(entry) if someone is user else entry.subject_q(someone))
+
+        compiled = sql_for(
+            rows,
+            user,
+            what="pks",
+            key=(entry.label, "frozen"),
+            by_key=entry.subject_by_key,
+            using=using,
+        )
+        assert compiled is not None, "a live table always applies"
+        with connections[using].cursor() as cursor:
+            cursor.execute(*compiled)
+            frozen[entry.label] = [_json_pk(row[0]) for row in cursor.fetchall()]
+    run.progress["frozen"] = frozen
+    return True
 
 
-def _live_rows(entry: Entry, user, frozen: dict[str, list]) -> models.QuerySet:
-    rows = entry.model._base_manager.filter(entry.subject_q(user))
+def _live_rows(entry: Entry, user, frozen: dict[str, list], subjects: SubjectFilters | None = None) -> models.QuerySet:
+    subject = subjects.of(entry) if subjects is not None else entry.subject_q(user)
     if entry.label in frozen:
-        rows = entry.model._base_manager.filter(entry.subject_q(user) | models.Q(pk__in=frozen[entry.label]))
-    return rows
+        subject = subject | models.Q(pk__in=frozen[entry.label])
+    return entry.model._base_manager.filter(subject)
 
 
 def _erase_batch(
-    *, run_pk: int, plan: TablePlan, user, batch_size: int, phase: str, live: models.QuerySet | None = None
+    *,
+    run_pk: int,
+    plan: TablePlan,
+    user,
+    batch_size: int,
+    phase: str,
+    live: models.QuerySet | None = None,
+    orphans: models.QuerySet | None = None,
 ) -> bool:
-    """Erase one batch of one table (or of its orphaned history); False when none is left."""
+    """Erase one batch of one table (or of its orphaned history); False when none is left.
+
+    A batch shorter than ``batch_size`` held the last of the subject's rows: the phase is
+    marked done in the same transaction, with no further transaction to find nothing."""
     entry = plan.entry
     with transaction.atomic():
         # The lock orders concurrent deliveries of the same run: each re-reads the checkpoint.
@@ -77,7 +119,7 @@ def _erase_batch(
             base = live if live is not None else entry.model._base_manager.filter(entry.subject_q(user))
             pk_name = "pk"
         else:
-            base = _orphan_history(entry, user) if plan.mode != "keep" else None
+            base = None if plan.mode == "keep" else orphans if orphans is not None else _orphan_history(entry, user)
             pk_name = "history_id"
         upper, count = None, 0
         if base is not None:
@@ -99,26 +141,112 @@ def _erase_batch(
         else:
             _erase_history_rows(plan, batch, state, files)
         state[f"{phase}_last"] = _json_pk(upper)
+        last = count < batch_size
+        if last:
+            state[f"{phase}_done"] = True
         if files:
             pending = run.progress.setdefault("pending_files", [])
             files = _distinct(files, exclude=pending)
             pending.extend(files)
             transaction.on_commit(lambda: _delete_files(run_pk, files))
         _save_progress(run)
-    return True
+    return not last
 
 
-def nothing_to_erase(plan: TablePlan, user, phase: str, live: models.QuerySet) -> bool:
-    """True when ``phase`` of ``plan``'s table has no row of the subject at all: one cheap
-    query outside any transaction, instead of a batch transaction (lock, checkpoint, commit)
-    that finds nothing. Most of the registry's tables are empty for most people; the run
-    marks them all done together (``mark_done``)."""
-    if phase == "live":
-        return not live.exists()
-    if plan.mode == "keep":
-        return True
-    orphans = _orphan_history(plan.entry, user)
-    return orphans is None or not orphans.exists()
+@dataclass(frozen=True)
+class Probe:
+    """One (table, phase) of an erasure, as a question: does it hold any row of the subject?
+
+    ``rows`` builds that phase's rows of a user (None: the phase does not apply). When they
+    depend on the user's key alone (``by_key``), the question is compiled to SQL once per
+    process and table, then asked with each subject's key."""
+
+    label: str
+    phase: str
+    rows: Callable[[Any], models.QuerySet | None]
+    by_key: bool
+
+
+# A user key no row has, standing for the subject's key while SQL is compiled to be reused.
+_KEY = -1_987_654_321
+# (database, what, table, phase) -> (SQL, parameters, where the subject's key goes), or
+# None when the rows never apply to the table. SQL whose parameters do not show the
+# stand-in key is not kept: it is compiled anew each time.
+_COMPILED: dict[tuple[str, ...], tuple[str, list, list[tuple[int, bool]]] | None] = {}
+
+
+def _forget_compiled(**kwargs) -> None:
+    """Compiled SQL may hold content type ids (the admin log's filter names tables by them):
+    forgotten whenever content types may have changed (migrate, flush, a type added)."""
+    _COMPILED.clear()
+
+
+post_migrate.connect(_forget_compiled, dispatch_uid="personal_data.erasure.compiled")
+post_save.connect(_forget_compiled, sender=ContentType, dispatch_uid="personal_data.erasure.compiled.save")
+post_delete.connect(_forget_compiled, sender=ContentType, dispatch_uid="personal_data.erasure.compiled.delete")
+
+
+def _sql(rows: models.QuerySet, what: str) -> tuple[str, list]:
+    query = rows.query.exists() if what == "exists" else rows.values_list("pk", flat=True).query
+    sql, params = query.get_compiler(using=rows.db).as_sql()
+    return sql, list(params)
+
+
+def sql_for(
+    rows: Callable[[Any], models.QuerySet | None], user, *, what: str, key: tuple[str, ...], by_key: bool, using: str
+) -> tuple[str, list] | None:
+    """The SQL (and parameters) of ``rows(user)``: "exists" asks whether there is any, "pks"
+    lists their keys. With ``by_key``, compiled once per process under ``key`` from a
+    stand-in user, then given ``user``'s key (building and compiling a filter costs more
+    than running it, and an erasure asks about every registered table)."""
+    cache_key = (using, what, *key)
+    if by_key and cache_key not in _COMPILED:
+        built = rows(get_user_model()(pk=_KEY))
+        if built is None:
+            _COMPILED[cache_key] = None
+        else:
+            sql, params = _sql(built, what)
+            slots = [(i, isinstance(v, str)) for i, v in enumerate(params) if v == _KEY or v == str(_KEY)]
+            if slots and built.db == using:
+                _COMPILED[cache_key] = (sql, params, slots)
+    if by_key and cache_key in _COMPILED:
+        cached = _COMPILED[cache_key]
+        if cached is None:
+            return None
+        sql, params, slots = cached
+        params = list(params)
+        for position, text in slots:
+            params[position] = str(user.pk) if text else user.pk
+        return sql, params
+    built = rows(user)
+    return None if built is None else _sql(built, what)
+
+
+def phases_with_rows(probes: list[Probe], user) -> set[tuple[str, str]]:
+    """The (table, phase) pairs of ``probes`` that hold any row of the subject, asked in one
+    statement (SELECT EXISTS(...), EXISTS(...), ...) outside any transaction, instead of a
+    query each or a batch transaction (lock, checkpoint, commit) that finds nothing. Most
+    of the registry's tables are empty for most people; the run marks those done together
+    (``mark_done``)."""
+    using = router.db_for_write(ErasureRun)
+    parts: list[str] = []
+    params: list = []
+    asked: list[tuple[str, str]] = []
+    for probe in probes:
+        compiled = sql_for(
+            probe.rows, user, what="exists", key=(probe.label, probe.phase), by_key=probe.by_key, using=using
+        )
+        if compiled is None:
+            continue
+        parts.append(f"EXISTS({compiled[0]})")
+        params.extend(compiled[1])
+        asked.append((probe.label, probe.phase))
+    if not parts:
+        return set()
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        answers = cursor.fetchone()
+    return {pair for pair, found in zip(asked, answers, strict=True) if found}
 
 
 def mark_done(run_pk: int, phases: list[tuple[str, str]]) -> None:
@@ -138,13 +266,11 @@ def mark_done(run_pk: int, phases: list[tuple[str, str]]) -> None:
 
 def _batch_end(keys: models.QuerySet, size: int) -> tuple[Any, int]:
     """The last key of the next batch of (ordered) ``keys`` and how many rows it holds; None
-    when none is left. A full batch asks the database for its last key alone (OFFSET) rather
-    than fetching thousands of keys to keep one; only the final, shorter batch is listed."""
-    end = list(keys[size - 1 : size])
-    if end:
-        return end[0], size
-    tail = list(keys[:size])
-    return (tail[-1], len(tail)) if tail else (None, 0)
+    when none is left. One statement, whatever the batch: the database finds the last key
+    and the count of the first ``size`` keys; none of the keys are fetched."""
+    name = keys.query.values_select[0]
+    found = keys[:size].aggregate(last=models.Max(name), count=models.Count(name))
+    return (found["last"], found["count"]) if found["count"] else (None, 0)
 
 
 def _collect_files(plan: TablePlan, queryset: models.QuerySet, files: list[dict]) -> None:
@@ -302,11 +428,14 @@ def _delete_files(run_pk: int, files: list[dict]) -> None:
         _save_progress(run)
 
 
-def _flush_pending_files(run_pk: int) -> None:
-    """Files whose rows were committed by an attempt that died before deleting them."""
-    pending = ErasureRun.objects.get(pk=run_pk).progress.get("pending_files", [])
+def _flush_pending_files(run_pk: int) -> list[dict]:
+    """Delete the files whose rows were committed by an attempt that died before deleting
+    them (or whose deletion failed); returns those still pending."""
+    pending = ErasureRun.objects.values_list("progress", flat=True).get(pk=run_pk).get("pending_files", [])
     if pending:
         _delete_files(run_pk, pending)
+        pending = ErasureRun.objects.values_list("progress", flat=True).get(pk=run_pk).get("pending_files", [])
+    return pending
 
 
 def certificate_files_update(certificate: dict, progress: dict) -> None:

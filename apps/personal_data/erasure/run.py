@@ -21,17 +21,19 @@ from apps.core.jobs import Heartbeat, job_enqueue, job_run_here
 from apps.personal_data.domain import subject_reference as make_subject_reference
 from apps.personal_data.erasure.batches import (
     FilesPending,
+    Probe,
+    SubjectFilters,
     _erase_batch,
     _flush_pending_files,
     _frozen_subjects,
     _live_rows,
     _retry_pending_files,
     mark_done,
-    nothing_to_erase,
+    phases_with_rows,
 )
 from apps.personal_data.erasure.certificate import erasure_certificate
 from apps.personal_data.erasure.checkpoint import ACTIVE, FINISHED, _new_state, _save_progress
-from apps.personal_data.erasure.plan import erasure_plan, table_plan
+from apps.personal_data.erasure.plan import TablePlan, _orphan_history, erasure_plan, table_plan
 from apps.personal_data.models import ErasureRun
 from apps.personal_data.registry import Hold, entries, holds_for
 
@@ -118,56 +120,81 @@ def erasure_run(*, erasure_id: int, heartbeat: Heartbeat | None = None) -> Erasu
         _flush_pending_files(run.pk)
         people = get_user_model()
         user = people._base_manager.filter(pk=run.subject_id).first() or people(pk=run.subject_id)
-        holds = _run_holds(run.pk, user)
-        frozen = _frozen_subjects(run.pk, user)
+        subjects = SubjectFilters(user)
+        holds, frozen = _run_begin(run.pk, user, subjects)
         batch_size = max(1, int(getattr(settings, "PERSONAL_DATA_ERASURE_BATCH_SIZE", 2000)))
         now = timezone.now()
+        plans = [table_plan(entry, reference=run.subject_reference, holds=holds, now=now) for entry in entries()]
+        # Which tables hold anything of the subject: one statement for the whole registry.
+        found = phases_with_rows([p for plan in plans for p in _probes(plan, user, subjects)], user)
+        found |= {(label, "live") for label, keys in frozen.items() if keys}
         untouched: list[tuple[str, str]] = []
-        for entry in entries():
-            plan = table_plan(entry, reference=run.subject_reference, holds=holds, now=now)
+        for plan in plans:
+            entry = plan.entry
             if entry.label == "socialaccount.SocialToken" and plan.mode == "delete":
                 revoke_social_tokens(user)
-            live = _live_rows(entry, user, frozen)
             for phase in ("live", "history") if entry.history_model is not None else ("live",):
-                if nothing_to_erase(plan, user, phase, live):
+                if (entry.label, phase) not in found:
                     untouched.append((entry.label, phase))
                     continue
+                live = _live_rows(entry, user, frozen, subjects)
+                orphans = _orphan_history(entry, user) if phase == "history" else None
                 sizes = _batch_sizes(batch_size)
                 size = next(sizes)
                 while True:
                     started = time.monotonic()
-                    more = _erase_batch(run_pk=run.pk, plan=plan, user=user, batch_size=size, phase=phase, live=live)
+                    more = _erase_batch(
+                        run_pk=run.pk, plan=plan, user=user, batch_size=size, phase=phase, live=live, orphans=orphans
+                    )
                     if not more:
                         break
                     _alive(heartbeat)
                     size = sizes.send(time.monotonic() - started)
-        mark_done(run.pk, untouched)
-        _flush_pending_files(run.pk)  # normally done after each batch's commit already
-        pending = ErasureRun.objects.get(pk=run.pk).progress.get("pending_files", [])
+        pending = _flush_pending_files(run.pk)  # normally done after each batch's commit already
         if pending:
+            mark_done(run.pk, untouched)
             # Finished only when every file is gone: the job is tried again later (RetryLater).
             raise FilesPending(f"{len(pending)} file(s) of erased rows could not be deleted yet")
-        return _erasure_finish(run.pk, holds=holds)
+        return _erasure_finish(run.pk, holds=holds, untouched=untouched)
     except Exception as exc:
         _record_error(run.pk, exc)
         raise
 
 
+def _probes(plan: TablePlan, user, subjects: SubjectFilters) -> list[Probe]:
+    """The questions whose answers say which phases of ``plan``'s table to go through (rows
+    a frozen selection kept are not asked about: the run knows them)."""
+    entry = plan.entry
+
+    def live(someone):
+        return entry.model._base_manager.filter(subjects.of(entry) if someone is user else entry.subject_q(someone))
+
+    probes = [Probe(entry.label, "live", live, by_key=entry.subject_by_key)]
+    if entry.history_model is not None and plan.mode != "keep":
+        probes.append(
+            Probe(entry.label, "history", lambda someone: _orphan_history(entry, someone), by_key=entry.subject_by_key)
+        )
+    return probes
+
+
 def _batch_sizes(first: int) -> Generator[int, float, None]:
-    """Rows per batch of one table: ``first``, doubled after each batch that took less than
-    half of PERSONAL_DATA_ERASURE_BATCH_SECONDS, up to PERSONAL_DATA_ERASURE_BATCH_MAX.
+    """Rows per batch of one table: ``first``, then as many as the rate measured on the
+    previous batch says fit in half of PERSONAL_DATA_ERASURE_BATCH_SECONDS, between
+    ``first`` and PERSONAL_DATA_ERASURE_BATCH_MAX.
 
     Each batch is one transaction with its own commit and checkpoint, which a large table pays
     for fifty times over at a fixed size; a time budget keeps the transactions (and the locks
-    they hold) as short as intended while a cheap table goes through in a few of them.
+    they hold) as short as intended while a cheap table goes through in a few of them. Sized
+    from the measured rate, a cheap table reaches the largest batch at once (a customer's
+    100 000 calls in three batches rather than six doublings), and a batch that took longer
+    than the budget makes the next one smaller.
     """
     most = max(first, int(getattr(settings, "PERSONAL_DATA_ERASURE_BATCH_MAX", 0) or 0))
     budget = float(getattr(settings, "PERSONAL_DATA_ERASURE_BATCH_SECONDS", 0.1))
     size = first
     while True:
         took = yield size
-        if took < budget / 2:
-            size = min(size * 2, most)
+        size = max(first, min(most, int(size * (budget / 2) / max(took, 1e-6))))
 
 
 def _alive(heartbeat: Heartbeat | None) -> None:
@@ -221,8 +248,10 @@ def _close_account(run_pk: int) -> None:
 
 
 @transaction.atomic
-def _run_holds(run_pk: int, user) -> list[Hold]:
-    """The holds of this run: those seen on any attempt (a resumed run never keeps less)."""
+def _run_begin(run_pk: int, user, subjects: SubjectFilters) -> tuple[list[Hold], dict[str, list]]:
+    """The holds of this run (those seen on any attempt: a resumed run never keeps less) and
+    the rows its freeze_subject tables matched before anything was erased, recorded with
+    the run in one transaction."""
     run = ErasureRun.objects.select_for_update().get(pk=run_pk)
     stored = [Hold.from_dict(h) for h in run.progress.get("holds", [])]
     current = [] if user._state.adding else holds_for(user)  # no provider is asked about a missing row
@@ -233,15 +262,20 @@ def _run_holds(run_pk: int, user) -> list[Hold]:
             stored.append(hold)
             known.add(key)
     run.progress["holds"] = [h.as_dict() for h in stored]
+    _frozen_subjects(run, user, subjects)
     run.save(update_fields=["progress", "updated_at"])
-    return stored
+    return stored, run.progress["frozen"]
 
 
 @transaction.atomic
-def _erasure_finish(run_pk: int, *, holds: list[Hold]) -> ErasureRun:
+def _erasure_finish(run_pk: int, *, holds: list[Hold], untouched: list[tuple[str, str]]) -> ErasureRun:
+    """The certificate, written with the tables that had nothing to erase marked done."""
     run = ErasureRun.objects.select_for_update().get(pk=run_pk)
     if run.status in FINISHED:
         return run
+    tables = run.progress.setdefault("tables", {})
+    for label, phase in untouched:
+        tables.setdefault(label, _new_state())[f"{phase}_done"] = True
     now = timezone.now()
     run.status, run.certificate = erasure_certificate(run, holds=holds, now=now)
     run.finished_at = now

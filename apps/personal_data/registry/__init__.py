@@ -164,6 +164,10 @@ class Entry:
     # The subject filter reads other registered rows (which erasure removes first): the
     # engine evaluates it once, before any table, and keeps the keys it matched.
     freeze_subject: bool = False
+    # The subject filter depends on nothing but the user's key (it reads no rows while it is
+    # built): the erasure engine may compile its SQL once per process, with a stand-in key,
+    # and then only put each subject's key in. True of every ORM path; a callable says so.
+    subject_by_key: bool = False
     # Extra updates erasure makes to the live row only (never its history), given the moment
     # of erasure: the account model closes itself this way (no sign-in, no password).
     closure: Callable[[datetime], dict[str, Any]] | None = field(default=None, compare=False)
@@ -215,6 +219,7 @@ def register(
     export: bool = True,
     tabular: bool = False,
     freeze_subject: bool = False,
+    subject_by_key: bool = False,
     closure: Callable[[datetime], dict[str, Any]] | None = None,
     erasure_version: bool = False,
 ) -> Entry:
@@ -241,6 +246,7 @@ def register(
         export=export,
         tabular=tabular,
         freeze_subject=freeze_subject,
+        subject_by_key=subject_by_key or isinstance(subject, str),
         closure=closure,
         erasure_version=erasure_version,
         history_model=getattr(history, "model", None),
