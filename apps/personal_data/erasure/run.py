@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Generator
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -32,7 +33,7 @@ from apps.personal_data.erasure.batches import (
     phases_with_rows,
 )
 from apps.personal_data.erasure.certificate import erasure_certificate
-from apps.personal_data.erasure.checkpoint import ACTIVE, FINISHED, _new_state, _save_progress
+from apps.personal_data.erasure.checkpoint import ACTIVE, FINISHED, _new_state
 from apps.personal_data.erasure.plan import TablePlan, _orphan_history, erasure_plan, table_plan
 from apps.personal_data.models import ErasureRun
 from apps.personal_data.registry import Hold, entries, holds_for
@@ -110,18 +111,18 @@ def erasure_carry_out_here(run: ErasureRun) -> ErasureRun:
 
 def erasure_run(*, erasure_id: int, heartbeat: Heartbeat | None = None) -> ErasureRun | None:
     """Carry out (or resume) one erasure: its job's work. Safe to call any number of times."""
-    run = _erasure_claim(erasure_id)
-    if run is not None and run.status in FINISHED and run.progress.get("pending_files"):
+    begun = _erasure_begin(erasure_id)
+    if begun is None:
+        return None
+    run = begun.run
+    if run.status in FINISHED and run.progress.get("pending_files"):
         return _retry_pending_files(run.pk)
-    if run is None or run.status in FINISHED:
+    if run.status in FINISHED:
         return run
     try:
-        _close_account(run.pk)
+        user, subjects, holds, frozen = begun.user, begun.subjects, begun.holds, begun.frozen
+        assert subjects is not None, "a run under way has its subject"
         _flush_pending_files(run.pk)
-        people = get_user_model()
-        user = people._base_manager.filter(pk=run.subject_id).first() or people(pk=run.subject_id)
-        subjects = SubjectFilters(user)
-        holds, frozen = _run_begin(run.pk, user, subjects)
         batch_size = max(1, int(getattr(settings, "PERSONAL_DATA_ERASURE_BATCH_SIZE", 2000)))
         now = timezone.now()
         plans = [table_plan(entry, reference=run.subject_reference, holds=holds, now=now) for entry in entries()]
@@ -202,57 +203,73 @@ def _alive(heartbeat: Heartbeat | None) -> None:
         heartbeat.beat()
 
 
-@transaction.atomic
-def _erasure_claim(erasure_id: int) -> ErasureRun | None:
-    """The run, marked RUNNING. Its job counts the attempts and holds the lease."""
-    run = ErasureRun.objects.select_for_update().filter(pk=erasure_id).first()
-    if run is None:
-        logger.warning("Erasure %s does not exist (a stale message); nothing to do.", erasure_id)
-        return None
-    if run.status in FINISHED:
-        return run
-    run.status = ErasureRun.Status.RUNNING
-    run.started_at = run.started_at or timezone.now()
-    run.save(update_fields=["status", "started_at", "updated_at"])
-    return run
+@dataclass
+class Begun:
+    run: ErasureRun
+    user: Any = None
+    subjects: SubjectFilters | None = None
+    holds: list[Hold] = field(default_factory=list)
+    frozen: dict[str, list] = field(default_factory=dict)
 
 
-def _close_account(run_pk: int) -> None:
+def _erasure_begin(erasure_id: int) -> Begun | None:
+    """The run, marked RUNNING (its job counts the attempts and holds the lease), the account
+    closed, the run's holds and frozen selections recorded: one transaction. A finished run
+    is returned as it is."""
+    try:
+        with transaction.atomic():
+            run = ErasureRun.objects.select_for_update().filter(pk=erasure_id).first()
+            if run is None:
+                logger.warning("Erasure %s does not exist (a stale message); nothing to do.", erasure_id)
+                return None
+            if run.status in FINISHED:
+                return Begun(run)
+            run.status = ErasureRun.Status.RUNNING
+            run.started_at = run.started_at or timezone.now()
+            _close_account(run)
+            people = get_user_model()
+            user = people._base_manager.filter(pk=run.subject_id).first() or people(pk=run.subject_id)
+            subjects = SubjectFilters(user)
+            holds = _run_holds(run, user)
+            _frozen_subjects(run, user, subjects)
+            run.save(update_fields=["status", "started_at", "progress", "updated_at"])
+            return Begun(run, user=user, subjects=subjects, holds=holds, frozen=run.progress["frozen"])
+    except Exception as exc:
+        _record_error(erasure_id, exc)
+        raise
+
+
+def _close_account(run: ErasureRun) -> None:
     """Stop the account being used while it is erased: no sign-in, and signed out everywhere.
 
     Rows the subject could create meanwhile (logins, sessions, exports) would otherwise be
-    added behind the engine, after their table was done. Its own short transaction, done
-    once per run; a failure is logged and retried on the next attempt, not fatal (the
-    account is closed with the user row at the end in any case).
+    added behind the engine, after their table was done. Done once per run, in a savepoint
+    of the run's first transaction: a failure is logged and retried on the next attempt,
+    not fatal (the account is closed with the user row at the end in any case).
     """
     from allauth.usersessions.models import UserSession
 
+    if run.progress.get("account_closed"):
+        return
     try:
         with transaction.atomic():
-            run = ErasureRun.objects.select_for_update().get(pk=run_pk)
-            if run.progress.get("account_closed") or run.status in FINISHED:
-                return
             get_user_model()._base_manager.filter(pk=run.subject_id).update(
                 is_active=False, password=make_password(None)
             )
             keys = UserSession.objects.filter(user_id=run.subject_id).values("session_key")
             sessions = Session.objects.filter(session_key__in=keys)
             closed = sessions._raw_delete(sessions.db)
-            # Counted with the table whose rows name the sessions, as if deleted with them.
-            state = run.progress.setdefault("tables", {}).setdefault("usersessions.UserSession", _new_state())
-            state["sessions_deleted"] = state.get("sessions_deleted", 0) + closed
-            run.progress["account_closed"] = True
-            _save_progress(run)
     except DatabaseError:
-        logger.warning("Erasure %s could not close the account first; it goes on.", run_pk, exc_info=True)
+        logger.warning("Erasure %s could not close the account first; it goes on.", run.pk, exc_info=True)
+        return
+    # Counted with the table whose rows name the sessions, as if deleted with them.
+    state = run.progress.setdefault("tables", {}).setdefault("usersessions.UserSession", _new_state())
+    state["sessions_deleted"] = state.get("sessions_deleted", 0) + closed
+    run.progress["account_closed"] = True
 
 
-@transaction.atomic
-def _run_begin(run_pk: int, user, subjects: SubjectFilters) -> tuple[list[Hold], dict[str, list]]:
-    """The holds of this run (those seen on any attempt: a resumed run never keeps less) and
-    the rows its freeze_subject tables matched before anything was erased, recorded with
-    the run in one transaction."""
-    run = ErasureRun.objects.select_for_update().get(pk=run_pk)
+def _run_holds(run: ErasureRun, user) -> list[Hold]:
+    """The holds of this run: those seen on any attempt (a resumed run never keeps less)."""
     stored = [Hold.from_dict(h) for h in run.progress.get("holds", [])]
     current = [] if user._state.adding else holds_for(user)  # no provider is asked about a missing row
     known = {(h.reference, h.reason, None if h.categories is None else frozenset(h.categories)) for h in stored}
@@ -262,9 +279,7 @@ def _run_begin(run_pk: int, user, subjects: SubjectFilters) -> tuple[list[Hold],
             stored.append(hold)
             known.add(key)
     run.progress["holds"] = [h.as_dict() for h in stored]
-    _frozen_subjects(run, user, subjects)
-    run.save(update_fields=["progress", "updated_at"])
-    return stored, run.progress["frozen"]
+    return stored
 
 
 @transaction.atomic
