@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import connections, models, router, transaction
-from django.db.models.signals import post_delete, post_migrate, post_save
 from simple_history.utils import get_history_manager_for_model
 
 from apps.core.actors import SystemActor, record_actor
@@ -26,6 +23,7 @@ from apps.core.jobs import RetryLater
 from apps.personal_data.erasure.checkpoint import FINISHED, _json_pk, _new_state, _save_progress
 from apps.personal_data.erasure.plan import TablePlan, _orphan_history
 from apps.personal_data.models import ErasureRun
+from apps.personal_data.probe import sql_for
 from apps.personal_data.registry import Entry, entries
 
 logger = logging.getLogger(__name__)
@@ -174,102 +172,6 @@ def _erase_batch(
             transaction.on_commit(lambda: _delete_files(run_pk, files))
         _save_progress(run)
     return not last
-
-
-@dataclass(frozen=True)
-class Probe:
-    """One (table, phase) of an erasure, as a question: does it hold any row of the subject?
-
-    ``rows`` builds that phase's rows of a user (None: the phase does not apply). When they
-    depend on the user's key alone (``by_key``), the question is compiled to SQL once per
-    process and table, then asked with each subject's key."""
-
-    label: str
-    phase: str
-    rows: Callable[[Any], models.QuerySet | None]
-    by_key: bool
-
-
-# A user key no row has, standing for the subject's key while SQL is compiled to be reused.
-_KEY = -1_987_654_321
-# (database, what, table, phase) -> (SQL, parameters, where the subject's key goes), or
-# None when the rows never apply to the table. SQL whose parameters do not show the
-# stand-in key is not kept: it is compiled anew each time.
-_COMPILED: dict[tuple[str, ...], tuple[str, list, list[tuple[int, bool]]] | None] = {}
-
-
-def _forget_compiled(**kwargs) -> None:
-    """Compiled SQL may hold content type ids (the admin log's filter names tables by them):
-    forgotten whenever content types may have changed (migrate, flush, a type added)."""
-    _COMPILED.clear()
-
-
-post_migrate.connect(_forget_compiled, dispatch_uid="personal_data.erasure.compiled")
-post_save.connect(_forget_compiled, sender=ContentType, dispatch_uid="personal_data.erasure.compiled.save")
-post_delete.connect(_forget_compiled, sender=ContentType, dispatch_uid="personal_data.erasure.compiled.delete")
-
-
-def _sql(rows: models.QuerySet, what: str) -> tuple[str, list]:
-    query = rows.query.exists() if what == "exists" else rows.values_list("pk", flat=True).query
-    sql, params = query.get_compiler(using=rows.db).as_sql()
-    return sql, list(params)
-
-
-def sql_for(
-    rows: Callable[[Any], models.QuerySet | None], user, *, what: str, key: tuple[str, ...], by_key: bool, using: str
-) -> tuple[str, list] | None:
-    """The SQL (and parameters) of ``rows(user)``: "exists" asks whether there is any, "pks"
-    lists their keys. With ``by_key``, compiled once per process under ``key`` from a
-    stand-in user, then given ``user``'s key (building and compiling a filter costs more
-    than running it, and an erasure asks about every registered table)."""
-    cache_key = (using, what, *key)
-    if by_key and cache_key not in _COMPILED:
-        built = rows(get_user_model()(pk=_KEY))
-        if built is None:
-            _COMPILED[cache_key] = None
-        else:
-            sql, params = _sql(built, what)
-            slots = [(i, isinstance(v, str)) for i, v in enumerate(params) if v == _KEY or v == str(_KEY)]
-            if slots and built.db == using:
-                _COMPILED[cache_key] = (sql, params, slots)
-    if by_key and cache_key in _COMPILED:
-        cached = _COMPILED[cache_key]
-        if cached is None:
-            return None
-        sql, params, slots = cached
-        params = list(params)
-        for position, text in slots:
-            params[position] = str(user.pk) if text else user.pk
-        return sql, params
-    built = rows(user)
-    return None if built is None else _sql(built, what)
-
-
-def phases_with_rows(probes: list[Probe], user) -> set[tuple[str, str]]:
-    """The (table, phase) pairs of ``probes`` that hold any row of the subject, asked in one
-    statement (SELECT EXISTS(...), EXISTS(...), ...) outside any transaction, instead of a
-    query each or a batch transaction (lock, checkpoint, commit) that finds nothing. Most
-    of the registry's tables are empty for most people; the run marks those done together
-    (``mark_done``)."""
-    using = router.db_for_write(ErasureRun)
-    parts: list[str] = []
-    params: list = []
-    asked: list[tuple[str, str]] = []
-    for probe in probes:
-        compiled = sql_for(
-            probe.rows, user, what="exists", key=(probe.label, probe.phase), by_key=probe.by_key, using=using
-        )
-        if compiled is None:
-            continue
-        parts.append(f"EXISTS({compiled[0]})")
-        params.extend(compiled[1])
-        asked.append((probe.label, probe.phase))
-    if not parts:
-        return set()
-    with connections[using].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        answers = cursor.fetchone()
-    return {pair for pair, found in zip(asked, answers, strict=True) if found}
 
 
 def mark_done(run_pk: int, phases: list[tuple[str, str]]) -> None:

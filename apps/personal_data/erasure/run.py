@@ -22,7 +22,6 @@ from apps.core.jobs import Heartbeat, job_enqueue, job_run_here
 from apps.personal_data.domain import subject_reference as make_subject_reference
 from apps.personal_data.erasure.batches import (
     FilesPending,
-    Probe,
     SubjectFilters,
     _erase_batch,
     _flush_pending_files,
@@ -30,12 +29,12 @@ from apps.personal_data.erasure.batches import (
     _live_rows,
     _retry_pending_files,
     mark_done,
-    phases_with_rows,
 )
 from apps.personal_data.erasure.certificate import erasure_certificate
 from apps.personal_data.erasure.checkpoint import ACTIVE, FINISHED, _new_state
 from apps.personal_data.erasure.plan import TablePlan, _orphan_history, erasure_plan, table_plan
 from apps.personal_data.models import ErasureRun
+from apps.personal_data.probe import Probe, phases_with_rows
 from apps.personal_data.registry import Hold, entries, holds_for
 
 if TYPE_CHECKING:

@@ -30,7 +30,7 @@ from apps.core.spreadsheets import SpreadsheetWriter
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.export.files import copy_stored_files, entry_info, stored_paths
 from apps.personal_data.export.index import render_index
-from apps.personal_data.export.tables import _exported_entries, _has_reference, _rows
+from apps.personal_data.export.tables import _empty_entries, _exported_entries, _has_reference, _rows
 from apps.personal_data.models import DataExport
 from apps.personal_data.registry import (
     EXPORT_NOTES,
@@ -135,7 +135,12 @@ def _source_header(entry: Entry, personal: list[PersonalField]) -> dict[str, Any
 
 
 def _write_category(
-    sink: _Sink, category: Category, subject: User, sources: list[tuple[Entry, list]], files: dict | None = None
+    sink: _Sink,
+    category: Category,
+    subject: User,
+    sources: list[tuple[Entry, list]],
+    files: dict | None = None,
+    empty: frozenset[str] = frozenset(),
 ) -> int:
     records = 0
     sink.write('{"category": ' + JSON.encode(str(category.value)))
@@ -144,7 +149,7 @@ def _write_category(
         header = JSON.encode(_source_header(entry, personal))
         sink.write(("," if position else "") + "\n " + header[:-1] + ', "records": [')
         first = True
-        for row in _rows(entry, subject, personal, files):
+        for row in _rows(entry, subject, personal, files, empty):
             sink.write(("" if first else ",") + "\n  " + JSON.encode(row))
             first = False
             records += 1
@@ -163,13 +168,15 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def _write_csv(sink: _Sink, entry: Entry, subject: User, files: dict | None = None) -> int:
+def _write_csv(
+    sink: _Sink, entry: Entry, subject: User, files: dict | None = None, empty: frozenset[str] = frozenset()
+) -> int:
     personal = list(entry.fields)
     writer = SpreadsheetWriter(sink)
     header = (["reference"] if _has_reference(entry) else []) + [f.name for f in personal]
     writer.writerow(header)
     records = 0
-    for row in _rows(entry, subject, personal, files):
+    for row in _rows(entry, subject, personal, files, empty):
         writer.writerow([_csv_value(v) for v in row.values()])
         records += 1
     return records
@@ -222,9 +229,13 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
         # A sign of life after each file keeps the job's lease while a long build goes on.
         archive = _Archive(zf, on_file=heartbeat.beat if heartbeat is not None else None)
         exported = _exported_entries()
+        empty = _empty_entries(exported, subject)
         # The files first: the rows below then name each one's path in the ZIP.
         stored_files = copy_stored_files(
-            zf, subject=subject, exported=exported, alive=heartbeat.beat if heartbeat is not None else None
+            zf,
+            subject=subject,
+            exported=[e for e in exported if e.label not in empty],
+            alive=heartbeat.beat if heartbeat is not None else None,
         )
         archive.files.extend(
             FileInfo(name=f.file, records=0, sha256=f.sha256, bytes=f.bytes, crc32=f.crc32)
@@ -240,7 +251,7 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
                 continue
             info = archive.write(
                 f"{category.value}.json",
-                partial(_write_category, category=category, subject=subject, sources=sources, files=paths),
+                partial(_write_category, category=category, subject=subject, sources=sources, files=paths, empty=empty),
             )
             categories.append(
                 {
@@ -253,7 +264,9 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
             )
         tables = []
         for entry in (e for e in exported if e.tabular):
-            info = archive.write(_csv_name(entry), partial(_write_csv, entry=entry, subject=subject, files=paths))
+            info = archive.write(
+                _csv_name(entry), partial(_write_csv, entry=entry, subject=subject, files=paths, empty=empty)
+            )
             tables.append(
                 {"file": info.name, "label": str(entry.model._meta.verbose_name_plural), "records": info.records}
             )
