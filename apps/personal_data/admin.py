@@ -111,7 +111,16 @@ class DataExportAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_per_page = 50
     # The file and the subject are personal data: the list and page show bookkeeping only.
-    fields = ("reference", "status", "created_at", "expires_at", "size_bytes", "sha256", "attempts", "last_error")
+    fields = (
+        "reference",
+        "status",
+        "created_at",
+        "expires_at",
+        "size_bytes",
+        "manifest_sha256",
+        "attempts",
+        "last_error",
+    )
     readonly_fields = fields
 
 

@@ -66,7 +66,10 @@ class DataExport(WorkedByJobs, ReferencedModel, TimestampedModel):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     file = models.FileField(_("file"), upload_to="exports/", blank=True)
     size_bytes = models.BigIntegerField(default=0)
-    sha256 = models.CharField(max_length=64, blank=True)
+    # The SHA-256 of the archive's manifest.json, which lists every other file in it with its
+    # SHA-256, size and CRC-32 (export/archive.py): checking it, then each file against the
+    # manifest, checks the whole download.
+    manifest_sha256 = models.CharField(max_length=64, blank=True)
     record_counts = models.JSONField(default=dict, blank=True)
     language = models.CharField(max_length=8, default="en")
     expires_at = models.DateTimeField(null=True, blank=True)

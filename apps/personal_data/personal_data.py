@@ -158,6 +158,7 @@ register(
     LogEntry,
     subject=_log_entries_about,
     freeze_subject=True,  # matches the subject's other rows, erased before log entries
+    subject_by_key=True,  # the same subqueries for everyone; only the key differs
     erase=Action.NULL,
     purpose=_("Audit of staff changes"),
     legal_basis=LegalBasis.LEGITIMATE_INTEREST,

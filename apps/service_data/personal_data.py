@@ -48,13 +48,22 @@ register(
     fields=[
         PersonalField("kind", Category.CONTENT),
         PersonalField("title", Category.CONTENT),
-        # Erasure deletes the stored file with the row (apps/personal_data/erasure/batches.py);
-        # the export copies it into the ZIP under the name the customer gave it.
-        PersonalField("file", Category.CONTENT, file_name="original_name"),
+        # Erasure deletes the stored file with the row (apps/personal_data/erasure/batches.py).
+        # The export copies it into the ZIP under the name the customer gave it, and checks
+        # the bytes against the CRC-32 recorded at upload, to give the SHA-256 recorded then.
+        PersonalField(
+            "file",
+            Category.CONTENT,
+            file_name="original_name",
+            file_sha256="sha256",
+            file_crc32="crc32",
+            file_size="size",
+        ),
         PersonalField("original_name", Category.CONTENT),
         PersonalField("content_type", Category.CONTENT),
         PersonalField("size", Category.CONTENT),
         PersonalField("sha256", Category.CONTENT),
+        PersonalField("crc32", Category.CONTENT),
         PersonalField("created_at", Category.CONTENT),
     ],
 )

@@ -371,9 +371,10 @@ HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=3.0)
 # Rows per erasure batch (one short transaction each, checkpointed); tests set 1 to make
 # an erasure slow enough to kill a worker in the middle of it.
 PERSONAL_DATA_ERASURE_BATCH_SIZE = env.int("PERSONAL_DATA_ERASURE_BATCH_SIZE", default=2000)
-# A table's batches double while each commits in under PERSONAL_DATA_ERASURE_BATCH_SECONDS,
-# up to this many rows: a customer's 100 000 call records take a handful of transactions, not
-# fifty, each still short. 0 (or a size below the batch size) keeps every batch at the size.
+# After a table's first batch, each is sized from the rate of the one before to take half of
+# PERSONAL_DATA_ERASURE_BATCH_SECONDS, up to this many rows: a customer's 100 000 call records
+# take three transactions, not fifty, each still short. 0 (or a size below the batch size)
+# keeps every batch at the size.
 PERSONAL_DATA_ERASURE_BATCH_MAX = env.int("PERSONAL_DATA_ERASURE_BATCH_MAX", default=50_000)
 PERSONAL_DATA_ERASURE_BATCH_SECONDS = env.float("PERSONAL_DATA_ERASURE_BATCH_SECONDS", default=0.1)
 # Rows per purge batch (one short transaction each; bench/purge.py measures the longest).

@@ -23,6 +23,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -264,6 +265,23 @@ def test_it_plans_without_writing(subject):
     run = erasure_start(subject=subject, actor=ACTOR, reason="look first", dry_run=True)
     assert run.certificate["plan"] == list(plan.values())
     assert snapshot(subject.pk) == state
+
+
+def test_it_asks_every_table_at_once_and_reuses_the_question_for_the_next_subject(subject):
+    twin = build_subject("twin-probe@example.test", tag="twin")
+    nobody = UserFactory(email="nobody@example.test")
+    runs = []
+    for person in (subject, twin, nobody):
+        with CaptureQueriesContext(connection) as queries:
+            runs.append(erase(person))
+        # One statement asks which tables and history tables hold anything of theirs.
+        assert sum(q["sql"].startswith("SELECT EXISTS(") for q in queries.captured_queries) == 1
+    # The SQL compiled for the first subject, given each one's key, erases each one's rows
+    # and only theirs: twins get the same counts, an account with nothing else only itself.
+    assert certificate_counts(runs[0]) == certificate_counts(runs[1])
+    touched = {t["model"] for t in runs[2].certificate["tables"] if t["rows_deleted"] or t["rows_anonymised"]}
+    assert touched == {"accounts.User", "account.EmailAddress"}  # the factory gives an address
+    assert not LoginEvent.objects.filter(user__in=[subject, twin]).exists()
 
 
 def test_it_resumes_from_a_checkpoint_with_the_same_counts(subject, settings):

@@ -10,6 +10,7 @@ import re
 import time
 import tracemalloc
 import zipfile
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -99,6 +100,7 @@ def test_it_builds_index_json_per_category_csv_and_a_manifest_with_checksums(dat
         content = archive.read(name)
         assert hashlib.sha256(content).hexdigest() == entry["sha256"], name
         assert len(content) == entry["bytes"]
+        assert f"{zlib.crc32(content):08x}" == entry["crc32"] == f"{archive.getinfo(name).CRC:08x}", name
     # Counts: four login events in the CSV and in the technical JSON; both follows.
     with archive.open("tables/sign-ins.csv") as raw:
         rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
@@ -113,10 +115,11 @@ def test_it_builds_index_json_per_category_csv_and_a_manifest_with_checksums(dat
     assert len(sources["Sign-ins"]["records"]) == 4
     assert sum(len(s["records"]) for s in technical["sources"]) == files["technical.json"]["records"]
 
-    # The stored file is what the row says it is.
+    # The stored file is what the row says it is: its size, and the digest of the manifest
+    # that lists every other file's digest.
     with export.file.open("rb") as handle:
         stored = handle.read()
-    assert hashlib.sha256(stored).hexdigest() == export.sha256
+    assert hashlib.sha256(archive.read("manifest.json")).hexdigest() == export.manifest_sha256
     assert len(stored) == export.size_bytes
     assert timedelta(days=6, hours=23) < export.expires_at - timezone.now() <= timedelta(days=7)
     assert export.file.name.startswith("exports/")
@@ -326,8 +329,8 @@ def test_it_reaches_ready_through_a_real_worker(celery_worker_process, customer,
         time.sleep(0.3)
         export.refresh_from_db()
     assert export.status == DataExport.Status.READY, export.last_error
-    with export.file.open("rb") as handle:
-        assert hashlib.sha256(handle.read()).hexdigest() == export.sha256
+    with export.file.open("rb") as handle, zipfile.ZipFile(handle) as archive:
+        assert hashlib.sha256(archive.read("manifest.json")).hexdigest() == export.manifest_sha256
     assert export.record_counts["tables/sign-ins.csv"] == 3
 
     # And the command's --wait door goes through the same worker.

@@ -10,6 +10,7 @@ import os
 import re
 import tracemalloc
 import zipfile
+import zlib
 
 import pytest
 from django.apps import apps
@@ -77,6 +78,12 @@ def test_it_puts_each_file_in_the_zip_under_its_own_name_hashed_and_linked(custo
         assert listed[path]["bytes"] == len(content)
     stored = {f["file"]: f for f in manifest["stored_files"]}
     assert stored[f"{folder}/notes (2).txt"]["reference"] == str(twin.reference)
+    # The content items' digests are those recorded at upload, vouched for by the CRC-32 the
+    # ZIP computed of the copy; the profile picture has none recorded, so it was hashed.
+    assert {stored[path]["checked"] for path in expected} == {"upload"}
+    assert stored[pictures[0]]["checked"] == "copy"
+    for path in [*expected, pictures[0]]:
+        assert stored[path]["crc32"] == f"{zlib.crc32(archive.read(path)):08x}" == listed[path]["crc32"]
     assert {f["status"] for f in manifest["stored_files"]} == {"included"}
     # Nothing in the download gives away the storage's own names.
     everything = b"".join(archive.read(n) for n in names if not n.startswith("files/"))
@@ -114,6 +121,8 @@ def test_it_lists_a_file_missing_from_storage_and_still_finishes(customer):
             "status": "missing",
             "sha256": "",
             "bytes": 0,
+            "crc32": "",
+            "checked": "",
         }
     ]
     index = archive.read("index.html").decode()
@@ -126,6 +135,40 @@ def test_it_lists_a_file_missing_from_storage_and_still_finishes(customer):
         "lost.pdf": None,
     }
     assert kept.file.storage.exists(kept.file.name)
+
+
+def test_it_flags_a_file_that_changed_in_storage_and_lists_the_digest_of_what_it_copied(customer, caplog):
+    sound = ContentItemFactory(owner=customer, original_name="sound.pdf", data=b"%PDF-1.4 as uploaded")
+    rotted = ContentItemFactory(owner=customer, original_name="rotted.pdf", data=b"%PDF-1.4 as uploaded")
+    # The storage now holds other bytes of the same length than those the upload recorded.
+    with open(rotted.file.path, "wb") as handle:
+        handle.write(b"%PDF-1.4 as upl0aded")
+
+    with caplog.at_level("ERROR", logger="apps.personal_data.export.files"):
+        _, archive = build(customer)
+    stored = {f["name"]: f for f in json.loads(archive.read("manifest.json"))["stored_files"]}
+    copied = archive.read("files/service_data_contentitem/rotted.pdf")
+    assert copied == b"%PDF-1.4 as upl0aded"
+    assert stored["rotted.pdf"]["checked"] == "mismatch"
+    assert stored["rotted.pdf"]["sha256"] == hashlib.sha256(copied).hexdigest() != rotted.sha256
+    assert stored["sound.pdf"]["checked"] == "upload"
+    assert stored["sound.pdf"]["sha256"] == sound.sha256
+    assert [r.getMessage() for r in caplog.records if "storage corruption" in r.getMessage()] == [
+        f"storage corruption: service_data.ContentItem {rotted.reference} ({rotted.file.name}) differs from what "
+        f"was stored (CRC-32 {zlib.crc32(copied):08x}, 20 bytes; recorded {rotted.crc32:08x}, 20)"
+    ]
+
+
+def test_it_hashes_a_file_stored_before_its_crc32_was_recorded(customer):
+    data = b"%PDF-1.4 an older upload"
+    older = ContentItemFactory(owner=customer, original_name="older.pdf", data=data)
+    ContentItem.objects.filter(pk=older.pk).update(crc32=None, sha256="0" * 64)  # nothing to check against
+
+    _, archive = build(customer)
+    (listed,) = json.loads(archive.read("manifest.json"))["stored_files"]
+    assert listed["checked"] == "copy"
+    assert listed["sha256"] == hashlib.sha256(data).hexdigest()
+    assert listed["crc32"] == f"{zlib.crc32(data):08x}"
 
 
 @pytest.mark.parametrize("suffix", [".mp4", ".txt"])

@@ -15,6 +15,7 @@ import io
 import struct
 import wave
 import zipfile
+import zlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -141,6 +142,7 @@ class ContentItemFactory(factory.django.DjangoModelFactory):
     content_type = "application/pdf"
     size = factory.LazyAttribute(lambda o: len(o.data))
     sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.data).hexdigest())
+    crc32 = factory.LazyAttribute(lambda o: zlib.crc32(o.data))
     file = factory.LazyAttribute(lambda o: ContentFile(o.data, name=o.original_name))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from datetime import timedelta
 
 import pytest
@@ -87,6 +88,7 @@ def test_it_keeps_each_accepted_type_with_its_digest_and_size(customer, kind, na
     item.refresh_from_db()
     assert (item.kind, item.content_type, item.size) == (kind, content_type, len(content))
     assert item.sha256 == hashlib.sha256(content).hexdigest()
+    assert item.crc32 == zlib.crc32(content)
     assert item.original_name == name
     assert item.title == name.rsplit(".", 1)[0]
     # A random stored name, with the extension of what the bytes are.
@@ -464,6 +466,7 @@ def test_a_file_larger_than_the_form_data_limit_goes_through(client_as, customer
     item = ContentItem.objects.get(owner=customer)
     assert item.size == len(content)
     assert item.sha256 == hashlib.sha256(content).hexdigest()
+    assert item.crc32 == zlib.crc32(content)
 
 
 def test_a_refusal_made_while_the_file_travels_deletes_that_upload_too(

@@ -18,7 +18,7 @@ from apps.core.bulk import insert_rows
 from apps.core.jobs import job_run, jobs_reconcile
 from apps.core.models import Job
 from apps.personal_data.erasure.batches import FilesPending, stored_name_hash
-from apps.personal_data.erasure.run import erasure_carry_out_here, erasure_start
+from apps.personal_data.erasure.run import _batch_sizes, erasure_carry_out_here, erasure_start
 from apps.personal_data.models import ErasureRun
 from apps.service_data.models import (
     CalendarEntry,
@@ -194,7 +194,7 @@ def test_it_counts_a_file_deleted_by_a_later_attempt_once(customer, storage, mon
     assert not any(storage.exists(n) for n in names)
 
 
-@pytest.mark.parametrize(("most", "deletes"), [(0, 30), (1000, 5)])
+@pytest.mark.parametrize(("most", "deletes"), [(0, 30), (1000, 2)])
 def test_it_grows_the_batches_of_a_large_table_while_they_stay_quick(customer, settings, most, deletes):
     settings.PERSONAL_DATA_ERASURE_BATCH_SIZE = 10
     settings.PERSONAL_DATA_ERASURE_BATCH_MAX = most
@@ -208,7 +208,19 @@ def test_it_grows_the_batches_of_a_large_table_while_they_stay_quick(customer, s
     table = CallRecord._meta.db_table
     with CaptureQueriesContext(connection) as queries:
         run = erase(customer)
-    # Fixed: 30 batches of 10. Growing: 10, 20, 40, 80, then the last 150 in one.
+    # Fixed: 30 batches of 10. Growing: 10 took far less than the budget, so the rest (290,
+    # under the largest batch of 1000) goes in one.
     assert sum(q["sql"].startswith(f'DELETE FROM "{table}"') for q in queries.captured_queries) == deletes
     assert certificate_table(run, "service_data.CallRecord")["rows_deleted"] == 300
     assert not CallRecord.objects.filter(owner=customer).exists()
+
+
+def test_it_sizes_each_batch_from_the_rate_of_the_last_within_the_bounds(settings):
+    settings.PERSONAL_DATA_ERASURE_BATCH_MAX = 50_000
+    settings.PERSONAL_DATA_ERASURE_BATCH_SECONDS = 0.1
+    sizes = _batch_sizes(2000)
+    assert next(sizes) == 2000
+    assert sizes.send(0.01) == 10_000  # 2000 rows in 10 ms: 10 000 fill half the budget
+    assert sizes.send(0.001) == 50_000  # never more than the largest batch
+    assert sizes.send(0.5) == 5000  # a batch over the budget makes the next one smaller
+    assert sizes.send(60.0) == 2000  # never fewer than the first

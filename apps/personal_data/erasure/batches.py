@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.sessions.models import Session
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from simple_history.utils import get_history_manager_for_model
 
 from apps.core.actors import SystemActor, record_actor
@@ -22,6 +23,7 @@ from apps.core.jobs import RetryLater
 from apps.personal_data.erasure.checkpoint import FINISHED, _json_pk, _new_state, _save_progress
 from apps.personal_data.erasure.plan import TablePlan, _orphan_history
 from apps.personal_data.models import ErasureRun
+from apps.personal_data.probe import sql_for
 from apps.personal_data.registry import Entry, entries
 
 logger = logging.getLogger(__name__)
@@ -32,39 +34,100 @@ class FilesPending(RetryLater):
     tried again later, with backoff (a storage that is briefly away)."""
 
 
-def _frozen_subjects(run_pk: int, user) -> dict[str, list]:
-    """Keys of the rows that freeze_subject entries matched before anything was erased.
+class SubjectFilters(dict):
+    """Each entry's subject filter for one user, built once per run: a callable filter (the
+    admin log's names every other registered table) costs more to build than to run. The Q
+    objects hold lazy subqueries, so reusing one later reads the rows as they are then."""
+
+    def __init__(self, user) -> None:
+        super().__init__()
+        self.user = user
+
+    def of(self, entry: Entry) -> models.Q:
+        if entry.label not in self:
+            self[entry.label] = entry.subject_q(self.user)
+        return self[entry.label]
+
+
+@contextmanager
+def _checkpoint() -> Iterator[None]:
+    """The transaction of one batch (or of recording the files it deleted) and its checkpoint.
+
+    On PostgreSQL its commit does not wait for the write-ahead log to reach the disk
+    (``synchronous_commit`` off, for this transaction only, when it is not nested in a
+    caller's): a batch then costs its statements, not a disk flush as well. Nothing is lost
+    but time: a database crash can only undo the last checkpoints whole (each transaction
+    is atomic, and commits are undone newest first), and the run, still open, goes through
+    those rows again; files already deleted are deleted again, which storage accepts, and
+    counted once. The run's finishing commit is synchronous, and makes every checkpoint
+    before it durable with it: the certificate never precedes the work it states.
+    """
+    connection = transaction.get_connection()
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
+def _frozen_subjects(run: ErasureRun, user, subjects: SubjectFilters | None = None) -> bool:
+    """Keys of the rows that freeze_subject entries matched before anything was erased, in
+    ``run.progress["frozen"]``; True when they were taken now (the caller saves the run).
 
     Stored with the run on its first attempt, so a resumed run uses the same selection.
     """
-    with transaction.atomic():
-        run = ErasureRun.objects.select_for_update().get(pk=run_pk)
-        if "frozen" not in run.progress:
-            run.progress["frozen"] = {
-                entry.label: [
-                    _json_pk(pk)
-                    for pk in entry.model._base_manager.filter(entry.subject_q(user)).values_list("pk", flat=True)
-                ]
-                for entry in entries()
-                if entry.freeze_subject and user.pk is not None and not user._state.adding
-            }
-            _save_progress(run)
-        return run.progress["frozen"]
+    if "frozen" in run.progress:
+        return False
+    subjects = subjects if subjects is not None else SubjectFilters(user)
+    using = router.db_for_write(ErasureRun)
+    frozen = {}
+    for entry in entries():
+        if not entry.freeze_subject or user.pk is None or user._state.adding:
+            continue
+
+        def rows(someone, entry: Entry = entry) -> models.QuerySet:
+            return entry.model._base_manager.filter(subjects.of(entry) if someone is user else entry.subject_q(someone))
+
+        compiled = sql_for(
+            rows,
+            user,
+            what="pks",
+            key=(entry.label, "frozen"),
+            by_key=entry.subject_by_key,
+            using=using,
+        )
+        assert compiled is not None, "a live table always applies"
+        with connections[using].cursor() as cursor:
+            cursor.execute(*compiled)
+            frozen[entry.label] = [_json_pk(row[0]) for row in cursor.fetchall()]
+    run.progress["frozen"] = frozen
+    return True
 
 
-def _live_rows(entry: Entry, user, frozen: dict[str, list]) -> models.QuerySet:
-    rows = entry.model._base_manager.filter(entry.subject_q(user))
+def _live_rows(entry: Entry, user, frozen: dict[str, list], subjects: SubjectFilters | None = None) -> models.QuerySet:
+    subject = subjects.of(entry) if subjects is not None else entry.subject_q(user)
     if entry.label in frozen:
-        rows = entry.model._base_manager.filter(entry.subject_q(user) | models.Q(pk__in=frozen[entry.label]))
-    return rows
+        subject = subject | models.Q(pk__in=frozen[entry.label])
+    return entry.model._base_manager.filter(subject)
 
 
 def _erase_batch(
-    *, run_pk: int, plan: TablePlan, user, batch_size: int, phase: str, live: models.QuerySet | None = None
+    *,
+    run_pk: int,
+    plan: TablePlan,
+    user,
+    batch_size: int,
+    phase: str,
+    live: models.QuerySet | None = None,
+    orphans: models.QuerySet | None = None,
 ) -> bool:
-    """Erase one batch of one table (or of its orphaned history); False when none is left."""
+    """Erase one batch of one table (or of its orphaned history); False when none is left.
+
+    A batch shorter than ``batch_size`` held the last of the subject's rows: the phase is
+    marked done in the same transaction, with no further transaction to find nothing."""
     entry = plan.entry
-    with transaction.atomic():
+    with _checkpoint():
         # The lock orders concurrent deliveries of the same run: each re-reads the checkpoint.
         run = ErasureRun.objects.select_for_update().get(pk=run_pk)
         if run.status in FINISHED:
@@ -77,7 +140,7 @@ def _erase_batch(
             base = live if live is not None else entry.model._base_manager.filter(entry.subject_q(user))
             pk_name = "pk"
         else:
-            base = _orphan_history(entry, user) if plan.mode != "keep" else None
+            base = None if plan.mode == "keep" else orphans if orphans is not None else _orphan_history(entry, user)
             pk_name = "history_id"
         upper, count = None, 0
         if base is not None:
@@ -99,26 +162,16 @@ def _erase_batch(
         else:
             _erase_history_rows(plan, batch, state, files)
         state[f"{phase}_last"] = _json_pk(upper)
+        last = count < batch_size
+        if last:
+            state[f"{phase}_done"] = True
         if files:
             pending = run.progress.setdefault("pending_files", [])
             files = _distinct(files, exclude=pending)
             pending.extend(files)
             transaction.on_commit(lambda: _delete_files(run_pk, files))
         _save_progress(run)
-    return True
-
-
-def nothing_to_erase(plan: TablePlan, user, phase: str, live: models.QuerySet) -> bool:
-    """True when ``phase`` of ``plan``'s table has no row of the subject at all: one cheap
-    query outside any transaction, instead of a batch transaction (lock, checkpoint, commit)
-    that finds nothing. Most of the registry's tables are empty for most people; the run
-    marks them all done together (``mark_done``)."""
-    if phase == "live":
-        return not live.exists()
-    if plan.mode == "keep":
-        return True
-    orphans = _orphan_history(plan.entry, user)
-    return orphans is None or not orphans.exists()
+    return not last
 
 
 def mark_done(run_pk: int, phases: list[tuple[str, str]]) -> None:
@@ -138,13 +191,11 @@ def mark_done(run_pk: int, phases: list[tuple[str, str]]) -> None:
 
 def _batch_end(keys: models.QuerySet, size: int) -> tuple[Any, int]:
     """The last key of the next batch of (ordered) ``keys`` and how many rows it holds; None
-    when none is left. A full batch asks the database for its last key alone (OFFSET) rather
-    than fetching thousands of keys to keep one; only the final, shorter batch is listed."""
-    end = list(keys[size - 1 : size])
-    if end:
-        return end[0], size
-    tail = list(keys[:size])
-    return (tail[-1], len(tail)) if tail else (None, 0)
+    when none is left. One statement, whatever the batch: the database finds the last key
+    and the count of the first ``size`` keys; none of the keys are fetched."""
+    name = keys.query.values_select[0]
+    found = keys[:size].aggregate(last=models.Max(name), count=models.Count(name))
+    return (found["last"], found["count"]) if found["count"] else (None, 0)
 
 
 def _collect_files(plan: TablePlan, queryset: models.QuerySet, files: list[dict]) -> None:
@@ -286,7 +337,7 @@ def _delete_files(run_pk: int, files: list[dict]) -> None:
         logger.warning("Erasure %s could not delete a file; it stays listed as pending.", run_pk)
     if not deleted:
         return
-    with transaction.atomic():
+    with _checkpoint():
         run = ErasureRun.objects.select_for_update().get(pk=run_pk)
         pending = run.progress.get("pending_files", [])
         gone = {_file_key(f) for f in deleted}
@@ -302,11 +353,14 @@ def _delete_files(run_pk: int, files: list[dict]) -> None:
         _save_progress(run)
 
 
-def _flush_pending_files(run_pk: int) -> None:
-    """Files whose rows were committed by an attempt that died before deleting them."""
-    pending = ErasureRun.objects.get(pk=run_pk).progress.get("pending_files", [])
+def _flush_pending_files(run_pk: int) -> list[dict]:
+    """Delete the files whose rows were committed by an attempt that died before deleting
+    them (or whose deletion failed); returns those still pending."""
+    pending = ErasureRun.objects.values_list("progress", flat=True).get(pk=run_pk).get("pending_files", [])
     if pending:
         _delete_files(run_pk, pending)
+        pending = ErasureRun.objects.values_list("progress", flat=True).get(pk=run_pk).get("pending_files", [])
+    return pending
 
 
 def certificate_files_update(certificate: dict, progress: dict) -> None:

@@ -12,7 +12,8 @@ The archive (README, "The personal-data registry"):
 * ``files/<app>_<model>/<name>``: the subject's stored files (every registered, exported file
   field), under the name they gave each one, copied from storage in chunks (``files``);
 * ``manifest.json``: controller, time, pseudonymous subject reference, categories, the
-  record count and sha256 of every other file, and every stored file included or missing.
+  record count, sha256, size and CRC-32 of every other file, and every stored file included
+  or missing (its SHA-256 is ``DataExport.manifest_sha256``).
 
 Memory stays flat however many rows a subject has: rows are read with
 ``values_list().iterator(chunk_size=...)``, foreign keys are resolved one chunk at a time,
@@ -29,7 +30,7 @@ The steps, one module each:
 
 * ``tables``: the subject's rows of each exported registry entry;
 * ``files``: the subject's stored files, streamed into the ZIP;
-* ``output``: where the ZIP is written: hashed on the way, moved into storage;
+* ``output``: where the ZIP is written, then moved into storage;
 * ``index``: the readable ``index.html``;
 * ``archive``: the ZIP, file by file, with its manifest;
 * ``run``: request (with its background job), build and store, expire, mark failed when the job gives up;

@@ -1,6 +1,13 @@
 """The ZIP: each file written incrementally into its entry (hashed and counted on the way),
 the category JSON files and CSV tables, the tables and notes other apps add, index.html and
-the manifest."""
+the manifest.
+
+The manifest lists every other file of the archive with its SHA-256, size and CRC-32, so its
+own SHA-256 (``DataExport.manifest_sha256``) vouches for the whole download: a reader checks
+the manifest against it, then each file against the manifest. It replaced a SHA-256 of the
+whole archive, which cost a second pass over every byte (more than the copy itself for a
+gigabyte of video) and said nothing the manifest's digests do not.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +33,7 @@ from apps.personal_data.export.files import copy_stored_files, entry_info, store
 from apps.personal_data.export.index import render_index, render_rights
 from apps.personal_data.export.pages import PageRows, frame, page_name
 from apps.personal_data.export.sources import Share, Spool, spread_entries
-from apps.personal_data.export.tables import _exported_entries, export_stem
+from apps.personal_data.export.tables import _empty_entries, _exported_entries, export_stem
 from apps.personal_data.models import DataExport
 from apps.personal_data.registry import (
     EXPORT_NOTES,
@@ -80,6 +87,15 @@ class FileInfo:
     records: int
     sha256: str
     bytes: int
+    crc32: str = ""  # the ZIP entry's CRC-32, 8 hex digits
+
+
+@dataclass(frozen=True)
+class Built:
+    """What build_archive wrote: records per file, and the SHA-256 of manifest.json."""
+
+    counts: dict[str, int]
+    manifest_sha256: str
 
 
 _entry_info = entry_info
@@ -97,7 +113,9 @@ class _Archive:
             sink = _Sink(raw)
             records = writer(sink)
             sink.flush()
-        entry = FileInfo(name=name, records=records, sha256=sink.digest.hexdigest(), bytes=sink.size)
+        entry = FileInfo(
+            name=name, records=records, sha256=sink.digest.hexdigest(), bytes=sink.size, crc32=f"{info.CRC:08x}"
+        )
         self.files.append(entry)
         if self.on_file is not None:
             self.on_file()
@@ -198,24 +216,30 @@ def _write_table_csv(sink: _Sink, table: ExportTable) -> int:
     return records
 
 
-def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbeat | None = None) -> dict[str, int]:
-    """Write the ZIP for ``subject`` into the binary file ``out``; returns records per file."""
+def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbeat | None = None) -> Built:
+    """Write the ZIP for ``subject`` into the binary file ``out``."""
     language = export.language or subject.preferred_language or settings.LANGUAGE_CODE
     generated_at = timezone.now()
     with translation.override(language), zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         # A sign of life after each file keeps the job's lease while a long build goes on.
         archive = _Archive(zf, on_file=heartbeat.beat if heartbeat is not None else None)
         exported = _exported_entries()
+        empty = _empty_entries(exported, subject)
         # The files first: the rows below then name each one's path in the ZIP.
         stored_files = copy_stored_files(
-            zf, subject=subject, exported=exported, alive=heartbeat.beat if heartbeat is not None else None
+            zf,
+            subject=subject,
+            exported=[e for e in exported if e.label not in empty],
+            alive=heartbeat.beat if heartbeat is not None else None,
         )
         archive.files.extend(
-            FileInfo(name=f.file, records=0, sha256=f.sha256, bytes=f.bytes) for f in stored_files if f.file
+            FileInfo(name=f.file, records=0, sha256=f.sha256, bytes=f.bytes, crc32=f.crc32)
+            for f in stored_files
+            if f.file
         )
         paths = stored_paths(stored_files)
         controller = registry_controller()
-        spread = spread_entries(exported, subject, paths)
+        spread = spread_entries(exported, subject, paths, empty=empty)
         categories = []
         for category in Category:
             shares = spread.shares.get(category)
@@ -289,5 +313,6 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
             # also under "files") or missing from storage.
             "stored_files": [f.as_dict() for f in stored_files],
         }
-        zf.writestr(_entry_info("manifest.json"), json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    return {f.name: f.records for f in archive.files}
+        data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+        zf.writestr(_entry_info("manifest.json"), data)
+    return Built(counts={f.name: f.records for f in archive.files}, manifest_sha256=hashlib.sha256(data).hexdigest())

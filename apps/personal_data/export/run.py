@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from apps.core.actors import SystemActor, actor_label
 from apps.core.jobs import Heartbeat, job_enqueue, job_run_here
 from apps.personal_data.export.archive import build_archive
-from apps.personal_data.export.output import HashingOutput, SpooledArchive, temporary_path
+from apps.personal_data.export.output import SpooledArchive, temporary_path
 from apps.personal_data.models import DataExport, ErasureRun
 
 if TYPE_CHECKING:
@@ -100,14 +100,10 @@ def export_run(*, export_id: int, heartbeat: Heartbeat | None = None) -> DataExp
     try:
         path = temporary_path(_temp_dir())
         with open(path, "wb") as raw:
-            # Hashed as it is written, and moved rather than copied into storage below
-            # (export/output.py): a gigabyte of files is written once and read once.
-            output = HashingOutput(raw)
-            try:
-                counts = build_archive(output, subject=subject, export=export, heartbeat=heartbeat)
-            finally:
-                output.close()
-        digest, size = output.hexdigest, output.size
+            # Moved rather than copied into storage below (export/output.py): a gigabyte of
+            # files is written once.
+            built = build_archive(raw, subject=subject, export=export, heartbeat=heartbeat)
+        size = os.path.getsize(path)
         # A random name: the stored path says nothing about whose data it is. It is
         # written on the export's row before the file is stored, so a worker killed
         # between storing the file and finishing leaves no file nobody knows of: the next
@@ -150,8 +146,8 @@ def export_run(*, export_id: int, heartbeat: Heartbeat | None = None) -> DataExp
         current.file.name = name
         current.status = DataExport.Status.READY
         current.size_bytes = size
-        current.sha256 = digest
-        current.record_counts = counts
+        current.manifest_sha256 = built.manifest_sha256
+        current.record_counts = built.counts
         current.expires_at = timezone.now() + EXPORT_LIFETIME
         current.save()
         transaction.on_commit(lambda: _email_ready(current.pk))

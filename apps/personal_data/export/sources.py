@@ -112,16 +112,22 @@ class Spread:
     tables: list[tuple[Entry, Spool]] = field(default_factory=list)
 
 
-def spread_entries(exported: list[Entry], subject: User, files: dict | None) -> Spread:
+def spread_entries(
+    exported: list[Entry], subject: User, files: dict | None, empty: frozenset[str] = frozenset()
+) -> Spread:
+    """``empty`` names the entries known to hold nothing of the subject (tables.py's one-statement
+    probe): they still get their (empty) sections, without a query each."""
     spread = Spread()
     for entry in exported:
         personal = exported_fields(entry)
         if personal:
-            _spread_entry(spread, entry, personal, subject, files)
+            _spread_entry(spread, entry, personal, subject, files, empty)
     return spread
 
 
-def _spread_entry(spread: Spread, entry: Entry, personal: list[PersonalField], subject: User, files) -> None:
+def _spread_entry(
+    spread: Spread, entry: Entry, personal: list[PersonalField], subject: User, files, empty: frozenset[str]
+) -> None:
     labels = field_labels(entry, personal)
     offset = len(labels) - len(personal)
     kinds = [TEXT] * offset + [_kind(column(entry.model, f.name)) for f in personal]
@@ -153,7 +159,7 @@ def _spread_entry(spread: Spread, entry: Entry, personal: list[PersonalField], s
     csv_cells = [_csv_cell(kind) for kind in kinds]
     converters = _converters(entry, personal)
     encode = _record_encoder()
-    for values in _rows(entry, subject, personal, files):
+    for values in _rows(entry, subject, personal, files, empty):
         for position, convert in converters:
             values[position] = convert(values[position])
         for share, page in mine:

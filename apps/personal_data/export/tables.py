@@ -4,7 +4,7 @@ the row's opaque reference), read in chunks, other people shown only as the acco
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.text import slugify
 
+from apps.personal_data.probe import Probe, phases_with_rows
 from apps.personal_data.registry import Entry, PersonalField, entries, people_labels
 
 if TYPE_CHECKING:
@@ -31,6 +32,19 @@ def export_stem(entry: Entry) -> str:
         return entry.export_name
     with translation.override("en"):
         return slugify(str(entry.model._meta.verbose_name_plural)) or "records"
+
+
+def _empty_entries(exported: list[Entry], subject: User) -> frozenset[str]:
+    """The exported entries that hold no row of ``subject``, found with one statement
+    (apps/personal_data/probe.py): most of the registry's tables are empty for most people,
+    and each would otherwise cost a query per category and one for its CSV."""
+
+    def rows_of(entry: Entry) -> Callable[[Any], models.QuerySet]:
+        return lambda someone: entry.model._default_manager.filter(entry.subject_q(someone))
+
+    probes = [Probe(entry.label, "export", rows_of(entry), by_key=entry.subject_by_key) for entry in exported]
+    found = phases_with_rows(probes, subject)
+    return frozenset(entry.label for entry in exported if (entry.label, "export") not in found)
 
 
 def _has_reference(entry: Entry) -> bool:
@@ -62,14 +76,21 @@ def _related_labels(model_field: models.ForeignKey, ids: set, subject: User) -> 
 
 
 def _rows(
-    entry: Entry, subject: User, personal: list[PersonalField], files: Mapping[tuple[str, str, str], Any] | None = None
+    entry: Entry,
+    subject: User,
+    personal: list[PersonalField],
+    files: Mapping[tuple[str, str, str], Any] | None = None,
+    empty: Collection[str] = (),
 ) -> Iterator[list[Any]]:
     """The subject's rows of ``entry``: the given personal fields' values (after the reference,
     where the model has one), in pk order.
 
     ``files`` maps (model label, field, stored name) to the file's path in the ZIP (see
     export/files.py): a file field then names the copy the person has, not the storage's name.
+    ``empty`` names the entries known to hold nothing of the subject (not queried again).
     """
+    if entry.label in empty:
+        return
     model = entry.model
     columns: list[str] = ["reference"] if _has_reference(entry) else []
     fks: list[tuple[int, models.ForeignKey]] = []

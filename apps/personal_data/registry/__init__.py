@@ -163,6 +163,14 @@ class PersonalField:
     def fides_category(self) -> str:
         return self.fides or FIDES_CATEGORY[self.category]
 
+    # For a file field: the columns holding the file's SHA-256 (hex), CRC-32 (an integer) and
+    # size recorded when it was stored. With the first two, the export checks the bytes it
+    # copies against the CRC-32 (which the ZIP computes anyway) and the size, and lists the
+    # recorded SHA-256 instead of hashing the file again; without, it hashes what it copies.
+    file_sha256: str = ""
+    file_crc32: str = ""
+    file_size: str = ""
+
     @property
     def viewers(self) -> frozenset[Viewer]:
         """Who may see this field; nobody when its category is undeclared (a failing check)."""
@@ -194,6 +202,10 @@ class Entry:
     # The subject filter reads other registered rows (which erasure removes first): the
     # engine evaluates it once, before any table, and keeps the keys it matched.
     freeze_subject: bool = False
+    # The subject filter depends on nothing but the user's key (it reads no rows while it is
+    # built): the erasure engine may compile its SQL once per process, with a stand-in key,
+    # and then only put each subject's key in. True of every ORM path; a callable says so.
+    subject_by_key: bool = False
     # Extra updates erasure makes to the live row only (never its history), given the moment
     # of erasure: the account model closes itself this way (no sign-in, no password).
     closure: Callable[[datetime], dict[str, Any]] | None = field(default=None, compare=False)
@@ -259,6 +271,7 @@ def register(
     export: bool = True,
     tabular: bool = False,
     freeze_subject: bool = False,
+    subject_by_key: bool = False,
     closure: Callable[[datetime], dict[str, Any]] | None = None,
     erasure_version: bool = False,
     legal_basis: LegalBasis | None = None,
@@ -276,7 +289,12 @@ def register(
         raise ValueError("erase is DELETE_ROW or NULL (anonymise field by field)")
     names = {f.name for f in model._meta.get_fields()}
     unknown = [f.name for f in fields if f.name not in names]
-    unknown += [f.file_name for f in fields if f.file_name and f.file_name not in names]
+    unknown += [
+        column
+        for f in fields
+        for column in (f.file_name, f.file_sha256, f.file_crc32)
+        if column and column not in names
+    ]
     if unknown:
         raise ValueError(f"{model._meta.label}: unknown fields {unknown}")
     if export_name and not re.fullmatch(r"[a-z][a-z0-9-]*", export_name):
@@ -298,6 +316,7 @@ def register(
         export=export,
         tabular=tabular,
         freeze_subject=freeze_subject,
+        subject_by_key=subject_by_key or isinstance(subject, str),
         closure=closure,
         erasure_version=erasure_version,
         history_model=getattr(history, "model", None),

@@ -74,6 +74,7 @@ def _file(owner: User, kind: str, title: str, name: str, content_type: str, data
         content_type=content_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
+        crc32=zlib.crc32(data),
     )
     item.file.save(name, ContentFile(data), save=False)
     item.save()

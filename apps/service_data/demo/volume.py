@@ -24,6 +24,7 @@ import hashlib
 import json
 import random
 import uuid
+import zlib
 from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
@@ -194,6 +195,7 @@ def _document(storage, owner_id: int, number: int, k: int, when, now) -> tuple:
         "text/plain",
         len(data),
         hashlib.sha256(data).hexdigest(),
+        zlib.crc32(data),
         when,
         now,
     )
@@ -242,6 +244,7 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
         "content_type",
         "size",
         "sha256",
+        "crc32",
         "created_at",
         "updated_at",
     ),

@@ -64,6 +64,11 @@ class ContentItem(ReferencedModel, TimestampedModel):
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.BigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # The file's CRC-32, recorded with its SHA-256 when it was stored. The export checks the
+    # bytes it copies against it (the ZIP computes a CRC-32 of every entry anyway) and then
+    # gives the SHA-256 above without hashing the file again. Empty for files stored before
+    # it was recorded: the export hashes those as it copies them.
+    crc32 = models.BigIntegerField(_("CRC-32"), null=True, blank=True)
 
     history = HistoricalRecords()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -84,7 +85,7 @@ def content_upload(
     content_type = _type_for_kind(kind, detect_type(head, uploaded_file))
     if content_type is None:
         raise ValidationError({"file": ValidationError(_not_accepted(kind), code="type")})
-    sha256, size, text_ok = _digest(uploaded_file, text=content_type == TEXT)
+    sha256, crc32, size, text_ok = _digest(uploaded_file, text=content_type == TEXT)
     if size == 0:
         raise ValidationError({"file": ValidationError(_("The file is empty."), code="empty")})
     if size > limit:
@@ -101,6 +102,7 @@ def content_upload(
         content_type=content_type,
         size=size,
         sha256=sha256,
+        crc32=crc32,
     )
     record_actor(item, actor=actor, reason="uploaded")
     uploaded_file.seek(0)
@@ -132,17 +134,19 @@ def _lock_subject(subject: User) -> None:
     get_user_model()._base_manager.select_for_update().filter(pk=subject.pk).first()
 
 
-def _digest(uploaded_file: UploadedFile, *, text: bool) -> tuple[str, int, bool]:
-    digest, size, check = hashlib.sha256(), 0, TextCheck() if text else None
+def _digest(uploaded_file: UploadedFile, *, text: bool) -> tuple[str, int, int, bool]:
+    """SHA-256, CRC-32 (what the export checks its copy against), size, and whether text is text."""
+    digest, crc, size, check = hashlib.sha256(), 0, 0, TextCheck() if text else None
     uploaded_file.seek(0)
     for chunk in uploaded_file.chunks():
         digest.update(chunk)
+        crc = zlib.crc32(chunk, crc)
         size += len(chunk)
         if check is not None:
             check.feed(chunk)
     if check is not None:
         check.feed(b"", final=True)
-    return digest.hexdigest(), size, check is None or check.ok
+    return digest.hexdigest(), crc, size, check is None or check.ok
 
 
 def _too_large(kind: str, limit: int) -> str:

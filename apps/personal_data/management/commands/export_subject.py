@@ -53,5 +53,6 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot write the export to {out!r}: {exc.strerror or exc}") from exc
         self.stdout.write(
-            f"Export {export.reference}: {export.size_bytes} bytes, sha256 {export.sha256}, written to {target}"
+            f"Export {export.reference}: {export.size_bytes} bytes, manifest.json sha256 {export.manifest_sha256}, "
+            f"written to {target}"
         )
