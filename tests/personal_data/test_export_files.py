@@ -147,7 +147,7 @@ def test_it_flags_a_file_that_changed_in_storage_and_lists_the_digest_of_what_it
     with caplog.at_level("ERROR", logger="apps.personal_data.export.files"):
         _, archive = build(customer)
     stored = {f["name"]: f for f in json.loads(archive.read("manifest.json"))["stored_files"]}
-    copied = archive.read("files/service_data_contentitem/rotted.pdf")
+    copied = archive.read("files/your-files/rotted.pdf")
     assert copied == b"%PDF-1.4 as upl0aded"
     assert stored["rotted.pdf"]["checked"] == "mismatch"
     assert stored["rotted.pdf"]["sha256"] == hashlib.sha256(copied).hexdigest() != rotted.sha256
