@@ -510,6 +510,7 @@ ADMINS: dict[str, Admin] = {
 SITE_VIEWS: dict[str, Page] = {
     "personal_data_finder": Page(who(PRIVACY_OFFICER, SUPERUSER)),
     "personal_data_map": Page(who(PRIVACY_OFFICER, SUPERUSER)),
+    "personal_data_records_of_processing": Page(who(PRIVACY_OFFICER, SUPERUSER)),
     "disclosures_staff_content": Page(get=who(PRIVACY_OFFICER), post=who(SUPPORT_AGENT, PRIVACY_OFFICER, SUPERUSER)),
     "disclosures_staff_picture": Page(NOBODY),
     "disclosures_staff_end": Page(get=NOBODY, post=who(SUPPORT_AGENT, AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
