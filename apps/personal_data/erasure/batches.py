@@ -23,8 +23,8 @@ from apps.core.jobs import RetryLater
 from apps.personal_data.erasure.checkpoint import FINISHED, _json_pk, _new_state, _save_progress
 from apps.personal_data.erasure.plan import TablePlan, _orphan_history
 from apps.personal_data.models import ErasureRun
-from apps.personal_data.probe import sql_for
 from apps.personal_data.registry import Entry, entries
+from apps.personal_data.registry.probe import sql_for
 
 logger = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from apps.personal_data.erasure.certificate import erasure_certificate
 from apps.personal_data.erasure.checkpoint import ACTIVE, FINISHED, _new_state
 from apps.personal_data.erasure.plan import TablePlan, _orphan_history, erasure_plan, table_plan
 from apps.personal_data.models import ErasureRun
-from apps.personal_data.probe import Probe, phases_with_rows
 from apps.personal_data.registry import Hold, entries, holds_for
+from apps.personal_data.registry.probe import Probe, phases_with_rows
 
 if TYPE_CHECKING:
     from apps.accounts.models import User  # the subject; AUTH_USER_MODEL at run time

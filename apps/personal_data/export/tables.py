@@ -12,8 +12,8 @@ from django.db import models
 from django.utils import translation
 from django.utils.text import slugify
 
-from apps.personal_data.probe import Probe, phases_with_rows
 from apps.personal_data.registry import Entry, PersonalField, entries, people_labels
+from apps.personal_data.registry.probe import Probe, phases_with_rows
 
 if TYPE_CHECKING:
     from apps.accounts.models import User  # the subject; AUTH_USER_MODEL at run time
@@ -36,7 +36,7 @@ def export_stem(entry: Entry) -> str:
 
 def _empty_entries(exported: list[Entry], subject: User) -> frozenset[str]:
     """The exported entries that hold no row of ``subject``, found with one statement
-    (apps/personal_data/probe.py): most of the registry's tables are empty for most people,
+    (apps/personal_data/registry/probe.py): most of the registry's tables are empty for most people,
     and each would otherwise cost a query per category and one for its CSV."""
 
     def rows_of(entry: Entry) -> Callable[[Any], models.QuerySet]:
