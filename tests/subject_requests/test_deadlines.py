@@ -180,6 +180,29 @@ def test_the_request_pages_show_how_far_an_extension_could_take_it(client_as, cu
         assert "2025-04-30" in html
 
 
+def test_no_extension_is_offered_once_the_first_due_date_passed_without_one(client_as, customer):
+    # Review finding 7: an extension must be sent before the first due date; after it, the pages
+    # must not promise one.
+    received = datetime(2025, 1, 31, 10, tzinfo=UTC)  # UK: due 28 February, extendable to 30 April
+    with time_machine.travel(datetime(2025, 3, 3, 9, tzinfo=UTC), tick=False):
+        request = file_request(customer, received_at=received)
+        assert selectors.extension_limit(request) is None
+        admin_url = reverse("admin:subject_requests_subjectrequest_change", args=[request.pk])
+        for page in (
+            client_as("officer").get(admin_url),
+            client_as("customer").get(reverse("subject_requests:detail", args=[request.reference])),
+            client_as("anonymous").get(reverse("subject_requests:status", args=[request.reference])),
+        ):
+            html = page.content.decode()
+            assert "2025-02-28" in html
+            assert "Can be extended to" not in html
+            assert "2025-04-30" not in html
+    # The command still prints what the rule would have allowed (issue 14's example).
+    assert selectors.extension_limit_at(request) == datetime(
+        2025, 4, 30, 23, 59, 59, 999999, tzinfo=ZoneInfo("Europe/London")
+    )
+
+
 def test_no_extension_is_offered_where_the_rule_allows_none(client_as, customer):
     received = datetime(2025, 6, 2, 3, tzinfo=UTC)  # Vietnam, Decree 13/2023: 72 hours, no extension
     request = file_request(customer, received_at=received, jurisdiction=Jurisdiction.objects.get(code="vn"))
