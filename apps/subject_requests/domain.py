@@ -244,6 +244,28 @@ def compute(terms: Terms, *, received_at: datetime, paused_days: int = 0) -> Dea
     )
 
 
+# A year of receipt days (a leap year, every weekday and month end) on which an extension is
+# checked to end after the first due date (``extension_ends_after_due``).
+SAMPLE_YEAR = 2024
+
+
+def extension_ends_after_due(terms: Terms) -> bool:
+    """Whether an extension always gives more time than the first due date: for a request received
+    on any day of a sample year, the extended end falls after the due date. An extension counted
+    from receipt that is no longer than the response period (15 days from receipt against 20)
+    would move the deadline earlier or nowhere."""
+    if terms.extension is None:
+        return True
+    where = ZoneInfo(terms.timezone)
+    day = date(SAMPLE_YEAR, 1, 1)
+    while day.year == SAMPLE_YEAR:
+        deadlines = compute(terms, received_at=datetime.combine(day, time(12), tzinfo=where))
+        if deadlines.extended_due_at is None or deadlines.extended_due_at <= deadlines.due_at:
+            return False
+        day += timedelta(days=1)
+    return True
+
+
 # --- Facebook's signed request ---------------------------------------------------------------
 
 MAX_SIGNED_REQUEST = 4096  # Facebook's are a few hundred characters; anything far longer is not one

@@ -21,6 +21,36 @@ def test_a_deadline_rule_refuses_absurd_terms(term):
         rule.full_clean()
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        # Counted from receipt, an extension no longer than the response moves the deadline earlier.
+        ({"extension_amount": 1}, "extension_amount"),  # UK: 1 month from receipt, the same as the response
+        ({"extension_amount": 30, "extension_unit": "days"}, "extension_amount"),  # shorter than a 31-day month
+        ({"type_terms": {"withdrawal": {"respond": [15, "days"], "extension": [15, "days"]}}}, "type_terms"),
+        ({"type_terms": {"access": {"respond": [3, "months"]}}}, "type_terms"),  # the rule's 3 months from receipt
+    ],
+)
+def test_a_deadline_rule_refuses_an_extension_that_ends_before_the_due_date(changes, field):
+    # Review finding 6.
+    rule = DeadlineRule.objects.get(jurisdiction__code="uk")
+    for name, value in changes.items():
+        setattr(rule, name, value)
+    with pytest.raises(ValidationError) as refused:
+        rule.full_clean()
+    assert field in refused.value.message_dict
+    assert "after the first due date" in " ".join(refused.value.message_dict[field])
+
+
+def test_a_deadline_rule_accepts_the_seeded_extensions_and_one_counted_from_the_due_date():
+    for rule in DeadlineRule.objects.all():
+        rule.full_clean()
+    rule = DeadlineRule.objects.get(jurisdiction__code="uk")
+    rule.extension_amount, rule.extension_from = 1, "due_date"  # one more month after the first
+    rule.type_terms = {"withdrawal": {"respond": [15, "days"], "extension": [30, "days"]}}  # the help text's
+    rule.full_clean()
+
+
 def test_vietnam_counts_a_request_under_the_decree_in_force_when_it_was_received():
     vn = Jurisdiction.objects.get(code="vn")
     hanoi = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -33,3 +33,20 @@ def test_a_request_awaiting_verification_cannot_be_paused(officer):
     request, _code = public("someone@example.test")
     with pytest.raises(ValidationError):
         subject_request_pause(request=request, actor=officer, reason="Send us a copy of a bill")
+
+
+def test_an_extension_that_would_not_end_after_the_due_date_is_refused(officer, customer):
+    # Review finding 6: a rule stored before DeadlineRule.clean checked it (1 month from receipt
+    # is the response period itself) must not let an extension move the deadline earlier or nowhere.
+    from apps.subject_requests.models import DeadlineRule
+    from apps.subject_requests.services.workflow import subject_request_extend
+    from tests.helpers.requests import file_request
+
+    request = file_request(customer)
+    due_at = request.due_at
+    DeadlineRule.objects.filter(jurisdiction=request.jurisdiction).update(extension_amount=1, extension_from="receipt")
+    with pytest.raises(ValidationError, match="would not end after the first due date"):
+        subject_request_extend(request=request, actor=officer, reason="Many systems to search.")
+    request.refresh_from_db()
+    assert (request.extended_to, request.due_at, request.extension_reason) == (None, due_at, "")
+    assert not RequestMessage.objects.filter(request=request).exists()

@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
                 ('extension_from', models.CharField(choices=[('receipt', 'from receipt (the whole period, extension included)'), ('due_date', 'from the first due date (a further period)')], default='receipt', max_length=16, verbose_name='extension counted')),
                 ('roll_forward', models.BooleanField(default=False, verbose_name='a due date on a non-working day moves to the next working day')),
                 ('pauses_clock', models.BooleanField(default=True, verbose_name='the clock stops while awaiting identity or clarification')),
-                ('type_terms', models.JSONField(blank=True, default=dict, help_text='Overrides by type, e.g. {"withdrawal": {"respond": [15, "days"], "extension": [15, "days"]}}.', verbose_name='terms per request type')),
+                ('type_terms', models.JSONField(blank=True, default=dict, help_text='Overrides by type, e.g. {"withdrawal": {"respond": [15, "days"], "extension": [30, "days"]}}; the extension is counted as above (from receipt: the whole period, so longer than the response).', verbose_name='terms per request type')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.TextField(null=True)),
@@ -129,7 +129,7 @@ class Migration(migrations.Migration):
                 ('extension_from', models.CharField(choices=[('receipt', 'from receipt (the whole period, extension included)'), ('due_date', 'from the first due date (a further period)')], default='receipt', max_length=16, verbose_name='extension counted')),
                 ('roll_forward', models.BooleanField(default=False, verbose_name='a due date on a non-working day moves to the next working day')),
                 ('pauses_clock', models.BooleanField(default=True, verbose_name='the clock stops while awaiting identity or clarification')),
-                ('type_terms', models.JSONField(blank=True, default=dict, help_text='Overrides by type, e.g. {"withdrawal": {"respond": [15, "days"], "extension": [15, "days"]}}.', verbose_name='terms per request type')),
+                ('type_terms', models.JSONField(blank=True, default=dict, help_text='Overrides by type, e.g. {"withdrawal": {"respond": [15, "days"], "extension": [30, "days"]}}; the extension is counted as above (from receipt: the whole period, so longer than the response).', verbose_name='terms per request type')),
                 ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rules', to='subject_requests.jurisdiction', verbose_name='jurisdiction')),
             ],
             options={

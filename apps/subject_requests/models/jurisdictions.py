@@ -117,7 +117,10 @@ class DeadlineRule(TimestampedModel):
         _("terms per request type"),
         default=dict,
         blank=True,
-        help_text=_('Overrides by type, e.g. {"withdrawal": {"respond": [15, "days"], "extension": [15, "days"]}}.'),
+        help_text=_(
+            'Overrides by type, e.g. {"withdrawal": {"respond": [15, "days"], "extension": [30, "days"]}}; '
+            "the extension is counted as above (from receipt: the whole period, so longer than the response)."
+        ),
     )
 
     history = HistoricalRecords()
@@ -176,3 +179,32 @@ class DeadlineRule(TimestampedModel):
                 )
                 if not valid:
                     raise ValidationError({"type_terms": _('Each term is [amount, unit], e.g. [15, "days"].')})
+        self._check_extensions()
+
+    def _check_extensions(self) -> None:
+        """An extension must end after the first due date, for the rule and each type's terms."""
+        from apps.subject_requests.domain import extension_ends_after_due
+
+        if self.jurisdiction_id is None or not self.respond_amount:
+            return  # the form says what is missing
+        calendar, timezone = self.jurisdiction.calendar, self.jurisdiction.timezone
+        if not extension_ends_after_due(self.terms("", calendar=calendar, timezone=timezone)):
+            raise ValidationError(
+                {
+                    "extension_amount": _(
+                        "The extension must end after the first due date: counted from receipt, it is the "
+                        "whole period, so it must be longer than the time to respond."
+                    )
+                }
+            )
+        for request_type in self.type_terms:
+            if not extension_ends_after_due(self.terms(request_type, calendar=calendar, timezone=timezone)):
+                raise ValidationError(
+                    {
+                        "type_terms": _(
+                            "For %(type)s the extension must end after the first due date: counted from "
+                            "receipt, it must be longer than the time to respond."
+                        )
+                        % {"type": request_type}
+                    }
+                )
