@@ -16,6 +16,13 @@ from apps.subject_requests.models.types import RequestType
 MAX_AMOUNT = 400  # no law gives more than about a year; larger numbers are typing mistakes
 
 
+class JurisdictionQuerySet(models.QuerySet["Jurisdiction"]):
+    def with_rules(self) -> JurisdictionQuerySet:
+        """Those with at least one deadline rule: the only ones a request may be filed under (a
+        jurisdiction an officer added is offered once its first rule is added)."""
+        return self.filter(models.Exists(DeadlineRule.objects.filter(jurisdiction=models.OuterRef("pk"))))
+
+
 class Jurisdiction(TimestampedModel):
     """One law for subject requests: its authority, calendar and time zone. Its deadlines are
     rule versions (``DeadlineRule``), each from the date it took effect. Seeded; verify with
@@ -35,6 +42,8 @@ class Jurisdiction(TimestampedModel):
 
     history = HistoricalRecords()
 
+    objects = JurisdictionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("jurisdiction")
         verbose_name_plural = _("jurisdictions")
@@ -52,6 +61,8 @@ class Jurisdiction(TimestampedModel):
         # Read through the prefetch cache when there is one (lists of requests).
         rules = sorted(self.rules.all(), key=lambda rule: rule.effective_from)
         if not rules:
+            # Requests are only filed under jurisdictions with a rule (``with_rules``), and rules
+            # are neither deleted nor moved: reaching this is a programming error.
             raise DeadlineRule.DoesNotExist(f"No deadline rule for {self.code}")
         in_force = [rule for rule in rules if rule.effective_from <= day]
         return in_force[-1] if in_force else rules[0]

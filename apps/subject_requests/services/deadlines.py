@@ -4,15 +4,23 @@ service that calls them saves it."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 from apps.core.clock import date_in, today_in
 from apps.subject_requests.domain import compute
-from apps.subject_requests.models import SubjectRequest
+from apps.subject_requests.models import DeadlineRule, SubjectRequest
 
 
 def apply_deadlines(request: SubjectRequest, *, extended: bool = False) -> None:
     """Set acknowledge-by, due and (when extended) extended-to from the rule and the pauses so far."""
     # The rule in force on the day it was received, not today's (a law may have changed since).
-    terms = request.jurisdiction.terms(request.request_type, received_at=request.received_at)
+    try:
+        terms = request.jurisdiction.terms(request.request_type, received_at=request.received_at)
+    except DeadlineRule.DoesNotExist:
+        raise ValidationError(
+            {"jurisdiction": _("%(name)s has no deadline rule yet; choose another.") % {"name": request.jurisdiction}}
+        ) from None
     deadlines = compute(terms, received_at=request.received_at, paused_days=request.paused_days)
     request.acknowledge_by = deadlines.acknowledge_by
     request.due_at = deadlines.due_at
