@@ -60,6 +60,7 @@ def test_it_cites_each_laws_definition_of_a_working_day_in_the_note():
     notes = dict(Jurisdiction.objects.values_list("code", "counsel_note"))
     assert "1182/71" in notes["eu"]
     assert "§7021" in notes["us-ca"]
+    assert "do not define" in notes["us-ca"]  # §7001 defines no business day (review finding 16)
     assert "Susan B. Anthony Day" in notes["us-ca"]
     assert "bank holidays" in notes["uk"]
     assert "Labour Code" in notes["vn"]
