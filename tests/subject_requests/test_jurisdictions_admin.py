@@ -108,6 +108,9 @@ def test_it_records_jurisdiction_changes_in_their_history(client_as, officer):
         ({"type_terms": '{"withdrawal": {"respond": [15, "weeks"]}}'}, "type_terms", "[amount, unit]"),
         ({"type_terms": '{"everything": {}}'}, "type_terms", "Unknown request type"),
         ({"respond_amount": "401"}, "respond_amount", "At most 400"),
+        ({"acknowledge_amount": ""}, "acknowledge_amount", "required"),
+        ({"extension_amount": "", "respond_unit": "weeks"}, "respond_unit", "valid choice"),
+        ({"extension_amount": "1"}, "extension_amount", "after the first due date"),
         ({"effective_from": "not a date"}, "effective_from", "valid date"),
     ],
 )

@@ -196,8 +196,10 @@ class DeadlineRule(TimestampedModel):
         """An extension must end after the first due date, for the rule and each type's terms."""
         from apps.subject_requests.domain import extension_ends_after_due
 
-        if self.jurisdiction_id is None or not self.respond_amount:
-            return  # the form says what is missing
+        amounts = (self.acknowledge_amount, self.respond_amount, self.extension_amount)
+        units = (self.acknowledge_unit, self.respond_unit, self.extension_unit)
+        if self.jurisdiction_id is None or None in amounts or not set(units) <= set(Unit.values):
+            return  # the form says what is missing or wrong
         calendar, timezone = self.jurisdiction.calendar, self.jurisdiction.timezone
         if not extension_ends_after_due(self.terms("", calendar=calendar, timezone=timezone)):
             raise ValidationError(
