@@ -2,13 +2,15 @@
 
 Production settings set STRONG_KEYS_REQUIRED: there a weak, published or shared key is an Error
 of plain ``check`` and the served entry points refuse to start (config/wsgi.py, asgi.py, celery.py
-call ``refuse_weak_keys``; gunicorn runs no system checks itself). ``check --deploy`` applies the
+call ``refuse_weak_keys``, which runs every check tagged ``STARTUP_TAG``; gunicorn runs no system
+checks itself). ``check --deploy`` applies the
 same rules to any settings module, and also refuses a proxy header trusted without a proxy count.
 
 SITE_URL is where every link we send points (emails, List-Unsubscribe, the Facebook callback's
 status page, allauth's confirmation and reset links): production settings set SITE_URL_REQUIRED,
 and there anything but an absolute ``https://`` origin is an Error of plain ``check`` (so of
-``check --deploy`` too); ``check --deploy`` applies the same rule to any settings module.
+``check --deploy`` too) and the served entry points refuse to start, as for a weak key;
+``check --deploy`` applies the same rule to any settings module.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 KEYS_TAG = "portal_keys"
+# The checks a server or worker runs before it starts (``refuse_weak_keys``): the keys and SITE_URL.
+STARTUP_TAG = "portal_startup"
 MIN_KEY_LENGTH = 50
 MIN_KEY_UNIQUE_CHARACTERS = 10
 # Values seen in the wild, documentation and this repository; compared case-insensitively.
@@ -75,7 +79,7 @@ def key_errors() -> list[checks.CheckMessage]:
     return errors
 
 
-@checks.register(KEYS_TAG)
+@checks.register(KEYS_TAG, STARTUP_TAG)
 def check_keys(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     return key_errors() if settings.STRONG_KEYS_REQUIRED else []
 
@@ -142,7 +146,7 @@ def site_url_errors() -> list[checks.CheckMessage]:
     ]
 
 
-@checks.register(checks.Tags.security)
+@checks.register(checks.Tags.security, STARTUP_TAG)
 def check_site_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     return site_url_errors() if getattr(settings, "SITE_URL_REQUIRED", False) else []
 
@@ -154,7 +158,8 @@ def check_site_url_for_deployment(app_configs=None, **kwargs) -> list[checks.Che
 
 
 def refuse_weak_keys() -> None:
-    """Raise instead of serving with a key check failing: servers and workers do not run ``check``."""
-    errors = [message for message in checks.run_checks(tags=[KEYS_TAG]) if message.is_serious()]
+    """Raise instead of serving with a key or SITE_URL check failing: servers and workers do not
+    run ``check``, and a worker with no SITE_URL would send relative links."""
+    errors = [message for message in checks.run_checks(tags=[STARTUP_TAG]) if message.is_serious()]
     if errors:
         raise ImproperlyConfigured("Refusing to start:\n" + "\n".join(str(error) for error in errors))

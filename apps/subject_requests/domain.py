@@ -122,13 +122,22 @@ class Terms:
     timezone: str
 
 
-# Days the ``holidays`` library lists for a calendar that the law counting the period does not
-# treat as holidays. California: the CCPA regulations count "business days" (11 CCR §7021(a));
-# the library's US-CA calendar adds commemorative days on which offices stay open, such as
-# Susan B. Anthony Day (15 February), which would make an acknowledgement a day late.
+# Days the ``holidays`` library lists for a calendar that the portal does not count as holidays
+# (each name also without its " (observed)" day). California: the CCPA regulations count in
+# "business days" (11 CCR §7021) but do not define them (§7001 has no definition); the portal
+# counts Monday to Friday except the holidays on which California's state offices close (CalHR's
+# state holidays: New Year's Day, Martin Luther King Jr. Day, Presidents' Day, Cesar Chavez Day,
+# Memorial Day, Independence Day, Labor Day, Veterans Day, Thanksgiving and the day after,
+# Christmas), which gives issue 14's example (9 February 2024 → 26 February 2024). Not counted:
+# Susan B. Anthony Day (15 February), a commemorative day in no holiday list of the state;
+# Juneteenth (Gov. Code §6700 since AB 1655 of 2022) and Diwali (§6700 since AB 268 of 2025),
+# on which offices stay open and state employees may take a personal holiday, as §6700's Lincoln
+# Day (12 February), which the library does not list either. Officers can change the note and,
+# where counsel reads it otherwise, the jurisdiction's calendar.
 NOT_HOLIDAYS: dict[str, frozenset[str]] = {
-    "US-CA": frozenset({"Susan B. Anthony Day"}),
+    "US-CA": frozenset({"Susan B. Anthony Day", "Juneteenth National Independence Day", "Diwali"}),
 }
+OBSERVED = " (observed)"
 
 
 @lru_cache(maxsize=64)
@@ -136,7 +145,11 @@ def _holidays(calendar: str, year: int) -> frozenset[date]:
     country, _sep, subdivision = calendar.partition("-")
     listed = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
     excluded = NOT_HOLIDAYS.get(calendar, frozenset())
-    return frozenset(day for day, name in listed.items() if not set(name.split("; ")) <= excluded)
+    return frozenset(
+        day
+        for day, name in listed.items()
+        if not {part.removesuffix(OBSERVED) for part in name.split("; ")} <= excluded
+    )
 
 
 def is_working_day(day: date, calendar: str) -> bool:
@@ -242,6 +255,28 @@ def compute(terms: Terms, *, received_at: datetime, paused_days: int = 0) -> Dea
         due_at=due_at,
         extended_due_at=extended_at,
     )
+
+
+# A year of receipt days (a leap year, every weekday and month end) on which an extension is
+# checked to end after the first due date (``extension_ends_after_due``).
+SAMPLE_YEAR = 2024
+
+
+def extension_ends_after_due(terms: Terms) -> bool:
+    """Whether an extension always gives more time than the first due date: for a request received
+    on any day of a sample year, the extended end falls after the due date. An extension counted
+    from receipt that is no longer than the response period (15 days from receipt against 20)
+    would move the deadline earlier or nowhere."""
+    if terms.extension is None:
+        return True
+    where = ZoneInfo(terms.timezone)
+    day = date(SAMPLE_YEAR, 1, 1)
+    while day.year == SAMPLE_YEAR:
+        deadlines = compute(terms, received_at=datetime.combine(day, time(12), tzinfo=where))
+        if deadlines.extended_due_at is None or deadlines.extended_due_at <= deadlines.due_at:
+            return False
+        day += timedelta(days=1)
+    return True
 
 
 # --- Facebook's signed request ---------------------------------------------------------------

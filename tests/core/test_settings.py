@@ -237,3 +237,26 @@ def test_the_site_url_rule_itself():
     assert site_url_weakness("https://user@privacy.example.com") is not None
     assert site_url_weakness("https://privacy.example.com:99999") == "it is not a URL"
     assert site_url_weakness("") == "it is not set"
+
+
+@pytest.mark.worker  # another process: a moved clock cannot reach it
+@pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi"])
+def test_the_served_entry_points_refuse_to_start_without_an_https_site_url(entry_point):
+    # gunicorn and uvicorn run no system checks: the entry point itself must refuse (review finding 3).
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SITE_URL"}
+    assert run_python("-c", f"import {entry_point}", env=PRODUCTION_ENV).returncode == 0
+    for site_url in (None, "http://127.0.0.1:8000"):
+        result = run_python(
+            "-c", f"import {entry_point}", env=env if site_url is None else {**env, "SITE_URL": site_url}
+        )
+        assert result.returncode != 0
+        assert "Refusing to start" in result.stderr
+        assert "core.E006" in result.stderr
+
+
+@pytest.mark.worker  # another process: a moved clock cannot reach it
+def test_a_worker_refuses_to_start_without_an_https_site_url():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k not in ("DJANGO_SETTINGS_MODULE", "SITE_URL")}
+    result = run_python("-m", "celery", "-A", "config", "worker", "--pool=solo", env=env)
+    assert result.returncode != 0
+    assert "core.E006" in result.stdout + result.stderr

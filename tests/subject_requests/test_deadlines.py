@@ -102,6 +102,59 @@ def test_california_business_days_do_not_skip_commemorative_days():
     assert not is_working_day(date(2024, 4, 1), "US-CA")
 
 
+@pytest.mark.parametrize(
+    ("day", "business_day"),
+    [
+        # Days on which California's state offices stay open: business days (review finding 16).
+        (date(2024, 2, 15), True),  # Susan B. Anthony Day, commemorative only
+        (date(2024, 2, 12), True),  # Lincoln Day (Gov. Code §6700), not an office closure
+        (date(2025, 6, 19), True),  # Juneteenth (§6700 since AB 1655): a personal holiday, offices open
+        (date(2026, 6, 19), True),
+        (date(2027, 6, 18), True),  # Juneteenth observed, on the Friday before a Saturday 19 June
+        (date(2027, 10, 29), True),  # Diwali (§6700 since AB 268 of 2025): offices open
+        (date(2028, 10, 17), True),
+        # The state holidays on which offices close stay holidays, observed days included.
+        (date(2024, 1, 1), False),  # New Year's Day
+        (date(2024, 1, 15), False),  # Martin Luther King Jr. Day
+        (date(2024, 2, 19), False),  # Presidents' Day
+        (date(2024, 4, 1), False),  # Cesar Chavez Day, observed on the Monday
+        (date(2024, 5, 27), False),  # Memorial Day
+        (date(2024, 7, 4), False),  # Independence Day
+        (date(2026, 7, 3), False),  # Independence Day, observed on the Friday
+        (date(2024, 9, 2), False),  # Labor Day
+        (date(2024, 11, 11), False),  # Veterans Day
+        (date(2024, 11, 28), False),  # Thanksgiving Day
+        (date(2024, 11, 29), False),  # the day after Thanksgiving
+        (date(2024, 12, 25), False),  # Christmas Day
+    ],
+)
+def test_california_counts_the_days_state_offices_are_open(day, business_day):
+    assert is_working_day(day, "US-CA") is business_day
+
+
+def test_californias_holidays_are_exactly_the_state_office_closures():
+    # A new day in the holidays library's US-CA calendar must be decided on, not counted silently.
+    from apps.subject_requests.domain import _holidays
+
+    closures = {
+        date(2025, 1, 1),
+        date(2025, 1, 20),
+        date(2025, 2, 17),
+        date(2025, 3, 31),
+        date(2025, 5, 26),
+        date(2025, 7, 4),
+        date(2025, 9, 1),
+        date(2025, 11, 11),
+        date(2025, 11, 27),
+        date(2025, 11, 28),
+        date(2025, 12, 25),
+    }
+    assert _holidays("US-CA", 2025) == closures
+    note = Jurisdiction.objects.get(code="us-ca").counsel_note
+    assert "do not define" in note
+    assert "§7021(a)" not in note
+
+
 def test_vietnam_counted_72_hours_under_decree_13_until_the_end_of_2025():
     hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
     received = datetime(2025, 12, 30, 15, 45, tzinfo=hanoi)
@@ -178,6 +231,29 @@ def test_the_request_pages_show_how_far_an_extension_could_take_it(client_as, cu
         html = client_as("customer").get(reverse("subject_requests:detail", args=[request.reference])).content.decode()
         assert "Can be extended to" not in html
         assert "2025-04-30" in html
+
+
+def test_no_extension_is_offered_once_the_first_due_date_passed_without_one(client_as, customer):
+    # Review finding 7: an extension must be sent before the first due date; after it, the pages
+    # must not promise one.
+    received = datetime(2025, 1, 31, 10, tzinfo=UTC)  # UK: due 28 February, extendable to 30 April
+    with time_machine.travel(datetime(2025, 3, 3, 9, tzinfo=UTC), tick=False):
+        request = file_request(customer, received_at=received)
+        assert selectors.extension_limit(request) is None
+        admin_url = reverse("admin:subject_requests_subjectrequest_change", args=[request.pk])
+        for page in (
+            client_as("officer").get(admin_url),
+            client_as("customer").get(reverse("subject_requests:detail", args=[request.reference])),
+            client_as("anonymous").get(reverse("subject_requests:status", args=[request.reference])),
+        ):
+            html = page.content.decode()
+            assert "2025-02-28" in html
+            assert "Can be extended to" not in html
+            assert "2025-04-30" not in html
+    # The command still prints what the rule would have allowed (issue 14's example).
+    assert selectors.extension_limit_at(request) == datetime(
+        2025, 4, 30, 23, 59, 59, 999999, tzinfo=ZoneInfo("Europe/London")
+    )
 
 
 def test_no_extension_is_offered_where_the_rule_allows_none(client_as, customer):

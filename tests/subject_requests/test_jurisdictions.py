@@ -21,6 +21,36 @@ def test_a_deadline_rule_refuses_absurd_terms(term):
         rule.full_clean()
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        # Counted from receipt, an extension no longer than the response moves the deadline earlier.
+        ({"extension_amount": 1}, "extension_amount"),  # UK: 1 month from receipt, the same as the response
+        ({"extension_amount": 30, "extension_unit": "days"}, "extension_amount"),  # shorter than a 31-day month
+        ({"type_terms": {"withdrawal": {"respond": [15, "days"], "extension": [15, "days"]}}}, "type_terms"),
+        ({"type_terms": {"access": {"respond": [3, "months"]}}}, "type_terms"),  # the rule's 3 months from receipt
+    ],
+)
+def test_a_deadline_rule_refuses_an_extension_that_ends_before_the_due_date(changes, field):
+    # Review finding 6.
+    rule = DeadlineRule.objects.get(jurisdiction__code="uk")
+    for name, value in changes.items():
+        setattr(rule, name, value)
+    with pytest.raises(ValidationError) as refused:
+        rule.full_clean()
+    assert field in refused.value.message_dict
+    assert "after the first due date" in " ".join(refused.value.message_dict[field])
+
+
+def test_a_deadline_rule_accepts_the_seeded_extensions_and_one_counted_from_the_due_date():
+    for rule in DeadlineRule.objects.all():
+        rule.full_clean()
+    rule = DeadlineRule.objects.get(jurisdiction__code="uk")
+    rule.extension_amount, rule.extension_from = 1, "due_date"  # one more month after the first
+    rule.type_terms = {"withdrawal": {"respond": [15, "days"], "extension": [30, "days"]}}  # the help text's
+    rule.full_clean()
+
+
 def test_vietnam_counts_a_request_under_the_decree_in_force_when_it_was_received():
     vn = Jurisdiction.objects.get(code="vn")
     hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -68,3 +98,53 @@ def test_the_migration_to_rule_versions_keeps_what_officers_changed():
     # As before the migration: two months, then two more from that date.
     result = compute(terms, received_at=datetime(2026, 1, 15, 10, tzinfo=ZoneInfo("UTC")))
     assert (result.due_on, result.extended_due_on) == (date(2026, 3, 16), date(2026, 5, 15))
+
+
+def test_the_migration_replays_past_deadline_values_into_the_rules_history():
+    # Review finding 5: the jurisdiction's history rows lose their deadline columns; the values an
+    # officer set, with who and when, are replayed as history of the rule version that carries them on.
+    import importlib
+
+    from apps.subject_requests.migrations._seed_0002 import JURISDICTIONS
+
+    migration = importlib.import_module("apps.subject_requests.migrations.0004_deadline_rule_versions")
+    seeded = {field: next(j for j in JURISDICTIONS if j["code"] == "eu")[field] for field in migration.DEADLINE_FIELDS}
+    first, renamed, changed = (datetime(2026, 3, day, tzinfo=ZoneInfo("UTC")) for day in (1, 2, 3))
+    past = [
+        {"history_date": first, "history_user_id": None, "history_change_reason": None, **seeded},
+        {"history_date": renamed, "history_user_id": 7, "history_change_reason": "Renamed", **seeded},
+        {
+            "history_date": changed,
+            "history_user_id": 7,
+            "history_change_reason": "Changed in the admin",
+            **seeded,
+            "respond_amount": 2,
+        },
+    ]
+    versions = migration.versions_for("eu", "EU GDPR", {**seeded, "respond_amount": 2})
+    rule = migration.carried_on_by(versions)
+    rows = migration.replayed_history(past, rule)
+    # The rename changed no deadline: two rows, each with its date, officer and reason.
+    assert [(row["history_date"], row["history_user_id"], row["respond_amount"]) for row in rows] == [
+        (first, None, 1),
+        (changed, 7, 2),
+    ]
+    assert {row["history_type"] for row in rows} == {"~"}
+    assert rows[1]["history_change_reason"].startswith("Changed in the admin")
+    assert all(row["extension_from"] == "due_date" for row in rows)  # what an extension meant then
+    assert (rows[0]["effective_from"], rows[0]["source"]) == (rule["effective_from"], rule["source"])
+    # Vietnam's former single rule continues as Decree 356/2025, not Decree 13/2023.
+    vn = {field: next(j for j in JURISDICTIONS if j["code"] == "vn")[field] for field in migration.DEADLINE_FIELDS}
+    assert migration.carried_on_by(migration.versions_for("vn", "Vietnam", vn))["effective_from"] == date(2026, 1, 1)
+
+
+def test_the_migration_writes_only_what_it_froze():
+    # Review finding 10: 0004 imports nothing from the live seed, so later edits cannot change it.
+    import importlib
+    import inspect
+
+    migration = importlib.import_module("apps.subject_requests.migrations.0004_deadline_rule_versions")
+    assert "services" not in inspect.getsource(migration).replace("services/install.py", "")
+    seeded = DeadlineRule.objects.get(jurisdiction__code="us-ca")
+    assert seeded.history.earliest().history_change_reason == migration.MIGRATION_REASON
+    assert "do not define" in Jurisdiction.objects.get(code="us-ca").counsel_note

@@ -60,6 +60,7 @@ def test_it_cites_each_laws_definition_of_a_working_day_in_the_note():
     notes = dict(Jurisdiction.objects.values_list("code", "counsel_note"))
     assert "1182/71" in notes["eu"]
     assert "§7021" in notes["us-ca"]
+    assert "do not define" in notes["us-ca"]  # §7001 defines no business day (review finding 16)
     assert "Susan B. Anthony Day" in notes["us-ca"]
     assert "bank holidays" in notes["uk"]
     assert "Labour Code" in notes["vn"]
@@ -107,6 +108,9 @@ def test_it_records_jurisdiction_changes_in_their_history(client_as, officer):
         ({"type_terms": '{"withdrawal": {"respond": [15, "weeks"]}}'}, "type_terms", "[amount, unit]"),
         ({"type_terms": '{"everything": {}}'}, "type_terms", "Unknown request type"),
         ({"respond_amount": "401"}, "respond_amount", "At most 400"),
+        ({"acknowledge_amount": ""}, "acknowledge_amount", "required"),
+        ({"extension_amount": "", "respond_unit": "weeks"}, "respond_unit", "valid choice"),
+        ({"extension_amount": "1"}, "extension_amount", "after the first due date"),
         ({"effective_from": "not a date"}, "effective_from", "valid date"),
     ],
 )
@@ -153,3 +157,79 @@ def test_only_officers_change_deadline_rules_and_nobody_deletes_them(client_as, 
     assert history.status_code == 200
     delete = reverse("admin:subject_requests_deadlinerule_delete", args=[rule.pk])
     assert client_as("officer").get(delete).status_code == 403
+
+
+# --- A jurisdiction without a rule (review finding 1) ---------------------------------------------------
+
+
+@pytest.fixture
+def ruleless():
+    """A jurisdiction an officer added in the admin, before adding its first deadline rule."""
+    return Jurisdiction.objects.create(
+        code="de-test", name="A new law", authority_name="Its authority", calendar="DE", timezone="Europe/Berlin"
+    )
+
+
+def test_a_jurisdiction_without_a_rule_is_not_offered_and_refused_when_posted(client_as, ruleless, customer):
+    from django.test import Client
+
+    from apps.subject_requests.models import SubjectRequest
+
+    public = Client().get("/privacy-request/")
+    assert public.status_code == 200
+    assert b"de-test" not in public.content
+    assert b"UK GDPR" in public.content
+    posted = Client().post(
+        "/privacy-request/",
+        {"email": "sam@example.test", "name": "Sam", "request_type": "access", "jurisdiction": "de-test"},
+    )
+    assert posted.status_code == 400  # the form's refusals are 400s, with the form shown again
+    assert "jurisdiction" in posted.context["form"].errors
+    intake = client_as("officer").post(
+        reverse("admin:subject_requests_subjectrequest_intake"),
+        {
+            "request_type": "access",
+            "channel": "phone",
+            "subject_email": customer.email,
+            "jurisdiction": str(ruleless.pk),
+            "received_at": "2026-12-01T10:00",
+            "identity_check": "account_questions",
+            "identity_note": "Answered the questions",
+        },
+    )
+    assert intake.status_code == 400
+    assert "jurisdiction" in intake.context["form"].errors
+    assert not SubjectRequest.objects.exists()
+    # Its admin page says why, and how to add the first rule.
+    page = client_as("officer").get(reverse("admin:subject_requests_jurisdiction_change", args=[ruleless.pk]))
+    assert b"requests cannot be filed under this jurisdiction" in page.content
+
+
+def test_the_services_refuse_a_jurisdiction_without_a_rule_with_a_clear_error(ruleless, customer):
+    from django.core.exceptions import ValidationError
+
+    from apps.subject_requests.selectors.jurisdictions import jurisdiction_for
+    from tests.helpers.requests import file_request
+
+    with pytest.raises(ValidationError, match="Unknown jurisdiction"):
+        jurisdiction_for(code="de-test")
+    with pytest.raises(ValidationError, match="has no deadline rule yet"):
+        file_request(customer, jurisdiction=ruleless)
+
+
+def test_a_rule_cannot_be_moved_to_another_jurisdiction(client_as, ruleless):
+    from apps.subject_requests.models import SubjectRequest
+    from tests.factories import UserFactory
+    from tests.helpers.requests import file_request
+
+    rule = DeadlineRule.objects.get(jurisdiction__code="uk")
+    request = file_request(UserFactory(country="GB"))
+    url = reverse("admin:subject_requests_deadlinerule_change", args=[rule.pk])
+    response = client_as("officer").post(url, rule_form(rule, jurisdiction=str(ruleless.pk), source="Moved?"))
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert (rule.jurisdiction.code, rule.source) == ("uk", "Moved?")
+    # UK requests still have their rule: their pages open.
+    page = client_as("officer").get(reverse("admin:subject_requests_subjectrequest_change", args=[request.pk]))
+    assert page.status_code == 200
+    assert SubjectRequest.objects.get(pk=request.pk).jurisdiction.code == "uk"

@@ -59,6 +59,14 @@ class JurisdictionAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
     def deadline_rules(self, obj: Jurisdiction | None) -> str:
         if obj is None or obj.pk is None:
             return "—"
+        if not obj.rules.all():
+            return format_html(
+                '{} <a href="{}?jurisdiction={}">{}</a>',
+                _("None yet: requests cannot be filed under this jurisdiction until it has one."),
+                reverse("admin:subject_requests_deadlinerule_add"),
+                obj.pk,
+                _("Add its first deadline rule"),
+            )
         rows = format_html_join(
             "",
             '<li><a href="{}">{} — {}</a></li>',
@@ -118,6 +126,11 @@ class DeadlineRuleAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
             },
         ),
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        # A rule stays with the law it was added for: requests were counted under it, and moving a
+        # jurisdiction's only rule away would leave its requests with none.
+        return ("jurisdiction",) if obj is not None else ()
 
     @admin.display(description=_("acknowledge within"))
     def acknowledge(self, obj: DeadlineRule) -> str:

@@ -92,7 +92,7 @@ class IntakeForm(forms.Form):
     requester_name = forms.CharField(label=gettext_lazy("Requester's name"), required=False, max_length=150)
     jurisdiction = forms.ModelChoiceField(
         label=gettext_lazy("Jurisdiction"),
-        queryset=Jurisdiction.objects.all(),
+        queryset=Jurisdiction.objects.with_rules(),
         required=False,
         empty_label=gettext_lazy("From the account's country"),
         help_text=gettext_lazy("Leave it to follow the account's country, or choose the law the person relies on."),

@@ -33,7 +33,7 @@ class PublicRequestForm(forms.Form):
     )
     jurisdiction = forms.ModelChoiceField(
         label=_("Which law should apply? (optional)"),
-        queryset=Jurisdiction.objects.order_by("name"),
+        queryset=Jurisdiction.objects.with_rules().order_by("name"),
         to_field_name="code",
         required=False,
         empty_label=_("Let us decide"),

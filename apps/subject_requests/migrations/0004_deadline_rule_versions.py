@@ -7,9 +7,15 @@ from django.db import migrations, models
 
 from datetime import date
 
-# The seed of that time (0002) and today's: a row still as seeded takes today's corrected rule
-# (the extension counted from receipt: the ICO's three months, the CCPA's 90 days); a row an
-# officer changed keeps its values and its meaning (the extension counted from the due date).
+# The seed of that time (0002) and the corrected rules as they stood when this migration was
+# written: a row still as seeded takes the corrected rule (the extension counted from receipt:
+# the ICO's three months, the CCPA's 90 days); a row an officer changed keeps its values and
+# their meaning (the extension counted from the due date).
+#
+# Everything this migration writes is frozen here, not imported from services/install.py, so a
+# later change to the live seed cannot change what it does (review finding 10). Edited in place
+# on the day it was written (review findings 5, 10, 16), before any install outside
+# development had run it.
 from apps.subject_requests.migrations import _seed_0002 as first_seed  # noqa: E402
 
 DEADLINE_FIELDS = (
@@ -24,12 +30,106 @@ DEADLINE_FIELDS = (
     "type_terms",
 )
 IN_FORCE_SINCE = {"eu": date(2018, 5, 25), "uk": date(2018, 5, 25), "us-ca": date(2020, 1, 1), "vn": date(2026, 1, 1)}
+MIGRATION_REASON = "Deadlines moved into dated rule versions (migration 0004)"
+
+COUNSEL = "Seeded from the law's text by the product team: verify with counsel before relying on it."
+WORKING_DAYS = {
+    "eu": (
+        "Working days as Regulation (EEC, Euratom) No 1182/71 defines them (Art. 2(2)): every day "
+        "but public holidays, Sundays and Saturdays; a period ending on one of them ends with the "
+        "next working day (Art. 3(4)). Public holidays: Ireland's (the lead authority's)."
+    ),
+    "uk": (
+        "Working days: Monday to Friday except bank holidays in England and Wales; the ICO moves a "
+        "deadline falling on a weekend or bank holiday to the next working day."
+    ),
+    "us-ca": (
+        "Business days: the CCPA regulations count in business days (11 CCR §7021) but do not "
+        "define them (§7001 has no definition). The portal counts Monday to Friday except the "
+        "holidays on which California's state offices close (CalHR's list of state holidays); "
+        "days on which offices stay open are business days: commemorative days such as Susan B. "
+        "Anthony Day (15 February), and Gov. Code §6700 days that are not office closures, such "
+        "as Lincoln Day (12 February), Juneteenth and Diwali. So 9 February 2024 is acknowledged "
+        "by 26 February 2024. Change this where counsel reads it otherwise."
+    ),
+    "vn": (
+        "Working days: Monday to Friday except Vietnam's public holidays (Labour Code Art. 112), "
+        "as Decree 356/2025/ND-CP counts its 2 working days."
+    ),
+}
+GDPR_MONTHS = {
+    "acknowledge_amount": 5,
+    "acknowledge_unit": "working_days",
+    "respond_amount": 1,
+    "respond_unit": "months",
+    "extension_amount": 3,
+    "extension_unit": "months",
+    "extension_from": "receipt",
+    "roll_forward": True,
+    "pauses_clock": True,
+    "type_terms": {},
+}
+RULES = [
+    {"jurisdiction": "eu", "effective_from": date(2018, 5, 25), "source": "GDPR Art. 12(3)", **GDPR_MONTHS},
+    {
+        "jurisdiction": "uk",
+        "effective_from": date(2018, 5, 25),
+        "source": "UK GDPR Art. 12(3), as the ICO counts it",
+        **GDPR_MONTHS,
+    },
+    {
+        "jurisdiction": "us-ca",
+        "effective_from": date(2020, 1, 1),
+        "source": "CCPA regulations, 11 CCR §7021",
+        "acknowledge_amount": 10,
+        "acknowledge_unit": "working_days",
+        "respond_amount": 45,
+        "respond_unit": "days",
+        "extension_amount": 90,
+        "extension_unit": "days",
+        "extension_from": "receipt",
+        "roll_forward": False,
+        "pauses_clock": False,
+        "type_terms": {},
+    },
+    {
+        "jurisdiction": "vn",
+        "effective_from": date(2023, 7, 1),
+        "source": "Decree 13/2023/ND-CP (72 hours)",
+        "acknowledge_amount": 72,
+        "acknowledge_unit": "hours",
+        "respond_amount": 72,
+        "respond_unit": "hours",
+        "extension_amount": 0,
+        "extension_unit": "days",
+        "extension_from": "due_date",
+        "roll_forward": False,
+        "pauses_clock": True,
+        "type_terms": {},
+    },
+    {
+        "jurisdiction": "vn",
+        "effective_from": date(2026, 1, 1),
+        "source": "Law 91/2025/QH15, Decree 356/2025/ND-CP",
+        "acknowledge_amount": 2,
+        "acknowledge_unit": "working_days",
+        "respond_amount": 20,
+        "respond_unit": "days",
+        "extension_amount": 15,
+        "extension_unit": "days",
+        "extension_from": "due_date",
+        "roll_forward": False,
+        "pauses_clock": True,
+        "type_terms": {
+            kind: {"respond": [15, "days"], "extension": [15, "days"]}
+            for kind in ("withdrawal", "restriction", "objection", "stop_processing")
+        },
+    },
+]
 
 
 def versions_for(code: str, name: str, current: dict) -> list[dict]:
     """The rule versions a jurisdiction's deadline fields become (tests/subject_requests/test_jurisdictions.py)."""
-    from apps.subject_requests.services.install import RULES
-
     seeded = {values["code"]: values for values in first_seed.JURISDICTIONS}
     as_seeded = code in seeded and all(seeded[code][field] == value for field, value in current.items())
     if as_seeded:
@@ -44,12 +144,50 @@ def versions_for(code: str, name: str, current: dict) -> list[dict]:
     ]
 
 
+def replayed_history(past: list[dict], rule: dict) -> list[dict]:
+    """The jurisdiction's past deadline values (its history rows, oldest first, each with its
+    ``history_date``, ``history_user_id``, ``history_change_reason`` and the nine deadline
+    fields) as history rows of ``rule``, the version that carries them on (review finding 5).
+
+    A row is kept where the deadline values changed (the first always): the audit trail keeps
+    who set which deadlines when. Before this migration an extension was added to the first due
+    date, so the replayed rows say ``due_date``.
+    """
+    rows: list[dict] = []
+    previous = None
+    for row in past:
+        values = {field: row[field] for field in DEADLINE_FIELDS}
+        if values == previous:
+            continue
+        previous = values
+        reason = row.get("history_change_reason") or ""
+        rows.append(
+            {
+                **values,
+                "effective_from": rule["effective_from"],
+                "source": rule["source"],
+                "extension_from": "due_date",
+                "history_type": "~",
+                "history_date": row["history_date"],
+                "history_user_id": row.get("history_user_id"),
+                "history_change_reason": (
+                    f"{reason} (the jurisdiction's deadlines then; replayed by migration 0004)".strip()
+                ),
+            }
+        )
+    return rows
+
+
+def carried_on_by(versions: list[dict]) -> dict:
+    """The version the jurisdiction's former single rule continues: the latest."""
+    return max(versions, key=lambda version: version["effective_from"])
+
+
 def copy_rules_forward(apps, schema_editor):
     from django.utils import timezone
 
-    from apps.subject_requests.services.install import COUNSEL, WORKING_DAYS
-
     Jurisdiction = apps.get_model("subject_requests", "Jurisdiction")
+    HistoricalJurisdiction = apps.get_model("subject_requests", "HistoricalJurisdiction")
     DeadlineRule = apps.get_model("subject_requests", "DeadlineRule")
     HistoricalDeadlineRule = apps.get_model("subject_requests", "HistoricalDeadlineRule")
     for jurisdiction in Jurisdiction.objects.all():
@@ -57,8 +195,24 @@ def copy_rules_forward(apps, schema_editor):
         if jurisdiction.counsel_note == first_seed.COUNSEL and jurisdiction.code in WORKING_DAYS:
             jurisdiction.counsel_note = f"{COUNSEL}\n\n{WORKING_DAYS[jurisdiction.code]}"
             jurisdiction.save(update_fields=["counsel_note"])
-        for values in versions_for(jurisdiction.code, jurisdiction.name, current):
+        versions = versions_for(jurisdiction.code, jurisdiction.name, current)
+        continued = carried_on_by(versions)
+        past = list(
+            HistoricalJurisdiction.objects.filter(id=jurisdiction.pk)
+            .order_by("history_date", "history_id")
+            .values("history_date", "history_user_id", "history_change_reason", *DEADLINE_FIELDS)
+        )
+        for values in versions:
             rule = DeadlineRule.objects.create(jurisdiction=jurisdiction, **values)
+            if values is continued:
+                for replayed in replayed_history(past, values):
+                    HistoricalDeadlineRule.objects.create(
+                        id=rule.pk,
+                        jurisdiction_id=jurisdiction.pk,
+                        created_at=rule.created_at,
+                        updated_at=replayed["history_date"],
+                        **replayed,
+                    )
             HistoricalDeadlineRule.objects.create(
                 id=rule.pk,
                 jurisdiction_id=jurisdiction.pk,
@@ -66,7 +220,7 @@ def copy_rules_forward(apps, schema_editor):
                 updated_at=rule.updated_at,
                 history_date=timezone.now(),
                 history_type="+",
-                history_change_reason="Deadlines moved into dated rule versions (migration 0004)",
+                history_change_reason=MIGRATION_REASON,
                 **values,
             )
 
@@ -96,7 +250,7 @@ class Migration(migrations.Migration):
                 ('extension_from', models.CharField(choices=[('receipt', 'from receipt (the whole period, extension included)'), ('due_date', 'from the first due date (a further period)')], default='receipt', max_length=16, verbose_name='extension counted')),
                 ('roll_forward', models.BooleanField(default=False, verbose_name='a due date on a non-working day moves to the next working day')),
                 ('pauses_clock', models.BooleanField(default=True, verbose_name='the clock stops while awaiting identity or clarification')),
-                ('type_terms', models.JSONField(blank=True, default=dict, help_text='Overrides by type, e.g. {"withdrawal": {"respond": [15, "days"], "extension": [15, "days"]}}.', verbose_name='terms per request type')),
+                ('type_terms', models.JSONField(blank=True, default=dict, help_text='Overrides by type, e.g. {"withdrawal": {"respond": [15, "days"], "extension": [30, "days"]}}; the extension is counted as above (from receipt: the whole period, so longer than the response).', verbose_name='terms per request type')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.TextField(null=True)),
@@ -129,7 +283,7 @@ class Migration(migrations.Migration):
                 ('extension_from', models.CharField(choices=[('receipt', 'from receipt (the whole period, extension included)'), ('due_date', 'from the first due date (a further period)')], default='receipt', max_length=16, verbose_name='extension counted')),
                 ('roll_forward', models.BooleanField(default=False, verbose_name='a due date on a non-working day moves to the next working day')),
                 ('pauses_clock', models.BooleanField(default=True, verbose_name='the clock stops while awaiting identity or clarification')),
-                ('type_terms', models.JSONField(blank=True, default=dict, help_text='Overrides by type, e.g. {"withdrawal": {"respond": [15, "days"], "extension": [15, "days"]}}.', verbose_name='terms per request type')),
+                ('type_terms', models.JSONField(blank=True, default=dict, help_text='Overrides by type, e.g. {"withdrawal": {"respond": [15, "days"], "extension": [30, "days"]}}; the extension is counted as above (from receipt: the whole period, so longer than the response).', verbose_name='terms per request type')),
                 ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rules', to='subject_requests.jurisdiction', verbose_name='jurisdiction')),
             ],
             options={

@@ -16,6 +16,13 @@ from apps.subject_requests.models.types import RequestType
 MAX_AMOUNT = 400  # no law gives more than about a year; larger numbers are typing mistakes
 
 
+class JurisdictionQuerySet(models.QuerySet["Jurisdiction"]):
+    def with_rules(self) -> JurisdictionQuerySet:
+        """Those with at least one deadline rule: the only ones a request may be filed under (a
+        jurisdiction an officer added is offered once its first rule is added)."""
+        return self.filter(models.Exists(DeadlineRule.objects.filter(jurisdiction=models.OuterRef("pk"))))
+
+
 class Jurisdiction(TimestampedModel):
     """One law for subject requests: its authority, calendar and time zone. Its deadlines are
     rule versions (``DeadlineRule``), each from the date it took effect. Seeded; verify with
@@ -35,6 +42,8 @@ class Jurisdiction(TimestampedModel):
 
     history = HistoricalRecords()
 
+    objects = JurisdictionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("jurisdiction")
         verbose_name_plural = _("jurisdictions")
@@ -52,6 +61,8 @@ class Jurisdiction(TimestampedModel):
         # Read through the prefetch cache when there is one (lists of requests).
         rules = sorted(self.rules.all(), key=lambda rule: rule.effective_from)
         if not rules:
+            # Requests are only filed under jurisdictions with a rule (``with_rules``), and rules
+            # are neither deleted nor moved: reaching this is a programming error.
             raise DeadlineRule.DoesNotExist(f"No deadline rule for {self.code}")
         in_force = [rule for rule in rules if rule.effective_from <= day]
         return in_force[-1] if in_force else rules[0]
@@ -117,7 +128,10 @@ class DeadlineRule(TimestampedModel):
         _("terms per request type"),
         default=dict,
         blank=True,
-        help_text=_('Overrides by type, e.g. {"withdrawal": {"respond": [15, "days"], "extension": [15, "days"]}}.'),
+        help_text=_(
+            'Overrides by type, e.g. {"withdrawal": {"respond": [15, "days"], "extension": [30, "days"]}}; '
+            "the extension is counted as above (from receipt: the whole period, so longer than the response)."
+        ),
     )
 
     history = HistoricalRecords()
@@ -176,3 +190,34 @@ class DeadlineRule(TimestampedModel):
                 )
                 if not valid:
                     raise ValidationError({"type_terms": _('Each term is [amount, unit], e.g. [15, "days"].')})
+        self._check_extensions()
+
+    def _check_extensions(self) -> None:
+        """An extension must end after the first due date, for the rule and each type's terms."""
+        from apps.subject_requests.domain import extension_ends_after_due
+
+        amounts = (self.acknowledge_amount, self.respond_amount, self.extension_amount)
+        units = (self.acknowledge_unit, self.respond_unit, self.extension_unit)
+        if self.jurisdiction_id is None or None in amounts or not set(units) <= set(Unit.values):
+            return  # the form says what is missing or wrong
+        calendar, timezone = self.jurisdiction.calendar, self.jurisdiction.timezone
+        if not extension_ends_after_due(self.terms("", calendar=calendar, timezone=timezone)):
+            raise ValidationError(
+                {
+                    "extension_amount": _(
+                        "The extension must end after the first due date: counted from receipt, it is the "
+                        "whole period, so it must be longer than the time to respond."
+                    )
+                }
+            )
+        for request_type in self.type_terms:
+            if not extension_ends_after_due(self.terms(request_type, calendar=calendar, timezone=timezone)):
+                raise ValidationError(
+                    {
+                        "type_terms": _(
+                            "For %(type)s the extension must end after the first due date: counted from "
+                            "receipt, it must be longer than the time to respond."
+                        )
+                        % {"type": request_type}
+                    }
+                )

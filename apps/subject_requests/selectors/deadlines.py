@@ -114,7 +114,20 @@ def extension_limit_at(request: SubjectRequest) -> datetime | None:
     return compute(terms, received_at=request.received_at, paused_days=request.paused_days).extended_due_at
 
 
-def extension_limit(request: SubjectRequest) -> date | None:
-    """``extension_limit_at`` as the date where the rule applies (what pages show)."""
+def extension_still_possible(request: SubjectRequest, now: datetime | None = None) -> bool:
+    """Whether an officer could still extend: open, not extended yet, and the first due date not
+    passed (the reasons must reach the person before it); the same test as the extend service."""
+    if not request.is_open or request.extended_to is not None:
+        return False
+    now = now or timezone.now()
+    return request.due_at is None or now <= request.due_at
+
+
+def extension_limit(request: SubjectRequest, now: datetime | None = None) -> date | None:
+    """What the pages show as "can be extended to": ``extension_limit_at`` as the date where the
+    rule applies, while an extension is still possible; the extension itself once granted; None
+    once the first due date passed without one (it can no longer be extended) or when closed."""
+    if request.extended_to is None and not extension_still_possible(request, now):
+        return None
     moment = extension_limit_at(request)
     return moment.astimezone(ZoneInfo(request.jurisdiction.timezone)).date() if moment else None

@@ -49,7 +49,7 @@ EU_COUNTRIES = set(
 def jurisdiction_for(*, country: str = "", code: str = "") -> Jurisdiction:
     """The rule a request falls under: the one chosen at intake, else the account's country's."""
     if code:
-        found = Jurisdiction.objects.filter(code=code).first()
+        found = Jurisdiction.objects.with_rules().filter(code=code).first()
         if found is None:
             raise ValidationError(_("Unknown jurisdiction: %(code)s") % {"code": code})
         return found
@@ -58,7 +58,9 @@ def jurisdiction_for(*, country: str = "", code: str = "") -> Jurisdiction:
     if country == "US":
         guessed = "us-ca"
     guessed = guessed or getattr(settings, "SUBJECT_REQUESTS_DEFAULT_JURISDICTION", "uk")
-    found = Jurisdiction.objects.filter(code=guessed).first() or Jurisdiction.objects.order_by("pk").first()
+    # Only those with a deadline rule: a jurisdiction an officer added has none until its first rule.
+    with_rules = Jurisdiction.objects.with_rules()
+    found = with_rules.filter(code=guessed).first() or with_rules.order_by("pk").first()
     if found is None:
         raise ValidationError(_("No jurisdiction rules are set up."))
     return found

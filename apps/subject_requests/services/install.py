@@ -37,9 +37,13 @@ WORKING_DAYS = {
         "deadline falling on a weekend or bank holiday to the next working day."
     ),
     "us-ca": (
-        "Business days (11 CCR §7021(a)): Monday to Friday except California's state holidays. "
-        "Commemorative days on which offices stay open, such as Susan B. Anthony Day "
-        "(15 February), are business days: 9 February 2024 is acknowledged by 26 February 2024."
+        "Business days: the CCPA regulations count in business days (11 CCR §7021) but do not "
+        "define them (§7001 has no definition). The portal counts Monday to Friday except the "
+        "holidays on which California's state offices close (CalHR's list of state holidays); "
+        "days on which offices stay open are business days: commemorative days such as Susan B. "
+        "Anthony Day (15 February), and Gov. Code §6700 days that are not office closures, such "
+        "as Lincoln Day (12 February), Juneteenth and Diwali. So 9 February 2024 is acknowledged "
+        "by 26 February 2024. Change this where counsel reads it otherwise."
     ),
     "vn": (
         "Working days: Monday to Friday except Vietnam's public holidays (Labour Code Art. 112), "

@@ -1,7 +1,8 @@
 """Writes of jurisdictions: an officer's change to a law's deadlines (admin/jurisdictions.py).
 
 Every change is recorded in the rule's history with who and why; a change applies to deadlines
-set from then on (new requests, extensions, a clock resumed).
+set from then on (new requests, extensions, a clock resumed), though resuming a clock never moves
+a deadline earlier than the one already set (services/deadlines.py).
 """
 
 from __future__ import annotations

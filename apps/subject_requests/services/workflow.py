@@ -115,8 +115,12 @@ def subject_request_extend(*, request: SubjectRequest, actor: Actor, reason: str
         raise ValidationError(_("The original deadline has passed; an extension had to be sent before it."))
     if not reason.strip():
         raise ValidationError({"extension_reason": _("Give the reasons; the subject is sent them.")})
-    locked.extension_reason = reason.strip()
+    due_at = locked.due_at
     apply_deadlines(locked, extended=True)
+    if locked.extended_to is None or (due_at is not None and locked.extended_to <= due_at):
+        # A rule changed to an extension no longer than the response would move the deadline earlier.
+        raise ValidationError(_("Under this rule an extension would not end after the first due date."))
+    locked.extension_reason = reason.strip()
     save_with_actor(locked, actor=actor, reason=f"Extended to {locked.extended_to:%Y-%m-%d}")
     write_to_subject(locked, actor=actor, body=reason)
     return locked

@@ -110,9 +110,9 @@ class Command(BaseCommand):
                 raise CommandError(f"The received date {received_at.isoformat()} is in the future.")
         rule = None
         if jurisdiction:
-            rule = Jurisdiction.objects.filter(code=jurisdiction).first()
+            rule = Jurisdiction.objects.with_rules().filter(code=jurisdiction).first()
             if rule is None:
-                codes = ", ".join(Jurisdiction.objects.values_list("code", flat=True))
+                codes = ", ".join(Jurisdiction.objects.with_rules().values_list("code", flat=True))
                 raise CommandError(f"Unknown jurisdiction {jurisdiction!r}; use one of: {codes}.")
         return request_type, address, received_at, rule
 
