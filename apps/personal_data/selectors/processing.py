@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.personal_data.domain import EEA, third_country_transfer
 from apps.personal_data.registry import (
     Action,
     Entry,
@@ -95,49 +96,6 @@ def _basis_words(value: str) -> str:
     return str(dict(LegalBasis.choices).get(value, value))
 
 
-# The European Economic Area: the EU's member states with Iceland, Liechtenstein and Norway.
-# Within it personal data moves as within one country (GDPR Art. 1(3), the EEA Agreement); the
-# UK's adequacy regulations (DPA 2018 s.17A, Sch. 21 para. 5) cover every EEA state too.
-EEA = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-        "IS",
-        "LI",
-        "NO",
-    ]
-)
-
-
-def _same_zone(home: str, country: str) -> bool:
-    return country == home or (home in EEA and country in EEA)
-
-
 def _uk_adequate(home: str, country: str) -> bool:
     return home == "GB" and country in EEA
 
@@ -148,7 +106,7 @@ def third_country(recipient: RecipientInfo, home: str) -> bool:
     safeguard says the officer saw a transfer."""
     if not (home and recipient.country_code):
         return bool(recipient.safeguard)
-    return not _same_zone(home, recipient.country_code)
+    return third_country_transfer(home, recipient.country_code)
 
 
 def transfer_words(recipient: RecipientInfo, home: str = "") -> str:
