@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.clock import organisation_today
 from apps.core.models import ReferencedModel, TimestampedModel
+from apps.personal_data.domain import third_country_transfer
 
 
 class Recipient(ReferencedModel, TimestampedModel):
@@ -93,7 +94,9 @@ class Recipient(ReferencedModel, TimestampedModel):
         return bool(self.agreement_ends and self.agreement_ends < organisation_today())
 
     def clean(self) -> None:
-        if self.is_international and self.transfer_safeguard == self.Safeguard.NOT_NEEDED:
+        # Within the EEA, for a controller in it, data moves as within one country.
+        abroad = third_country_transfer(settings.CONTROLLER_COUNTRY, str(self.country))
+        if abroad and self.transfer_safeguard == self.Safeguard.NOT_NEEDED:
             raise ValidationError(
                 {"transfer_safeguard": _("A recipient in another country needs a transfer safeguard (P-23).")}
             )

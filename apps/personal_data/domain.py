@@ -27,3 +27,48 @@ def subject_reference(user) -> str:
 def address_hash(email: str) -> str:
     """A keyed hash of an email address, compared case-insensitively."""
     return _keyed("email", email.strip().lower())
+
+
+# The European Economic Area: the EU's member states with Iceland, Liechtenstein and Norway.
+# Within it personal data moves as within one country (GDPR Art. 1(3), the EEA Agreement); the
+# UK's adequacy regulations (DPA 2018 s.17A, Sch. 21 para. 5) cover every EEA state too.
+EEA = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+        "IS",
+        "LI",
+        "NO",
+    ]
+)
+
+
+def third_country_transfer(home: str, country: str) -> bool:
+    """Whether personal data sent by a controller in ``home`` to ``country`` leaves its zone:
+    another country, the EEA counting as one for a controller in it."""
+    return country != home and not (home in EEA and country in EEA)

@@ -60,17 +60,32 @@ class Rule(Protocol):
 
 
 @dataclass(frozen=True)
+class RelatedRows:
+    """Rows of another registered table that belong to a rule's rows and go with them, in the
+    same batch: ``link`` is their foreign key to the rule's model. The rule's action is applied
+    to them as the registry says (its erasure of that table: a field blanked, a row and its
+    file deleted), their history too, with ``updates`` besides."""
+
+    target: str  # the registry's Entry.label
+    link: str
+    updates: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RetentionScope:
     """A model's say in what a rule takes of it (its classmethod ``retention_scope(trigger)``).
 
     ``filter`` narrows the rows (e.g. only requests never confirmed), ``updates`` are set on
     each live row besides the registry's anonymisation (e.g. their status), and
-    ``history_updates`` on their history rows (e.g. an address kept until then).
+    ``history_updates`` on their history rows (e.g. an address kept until then). ``related``:
+    rows of other tables found only through these (a request's messages and attachments),
+    which would be left behind, found by no one, once these no longer name the person.
     """
 
     filter: models.Q = field(default_factory=models.Q)
     updates: dict[str, Any] = field(default_factory=dict)
     history_updates: dict[str, Any] = field(default_factory=dict)
+    related: tuple[RelatedRows, ...] = ()
 
 
 def rule_entry(label: str) -> Entry | None:

@@ -50,6 +50,9 @@
   document.querySelectorAll("form[data-switch]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      // A second press before the answer would send the same, stale value again: the switch
+      // is busy until the first one is saved (or not).
+      if (form.querySelector("[role=switch]").getAttribute("aria-busy") === "true") return;
       save(form);
     });
   });

@@ -5,8 +5,10 @@ device, and no Remove for the only email address."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from django.test import Client
 from django.urls import reverse
@@ -120,3 +122,13 @@ def test_a_connected_google_account_can_be_disconnected_from_the_page(client_as,
     page = html(client_as("customer").get(reverse("socialaccount_connections")))
     assert f'name="account" value="{account.pk}"' in page
     assert '<button type="submit" class="button-link button-link-danger">Disconnect the chosen account</button>' in page
+
+
+@time_machine.travel(datetime(2026, 1, 15, 23, 30, tzinfo=UTC), tick=False)
+def test_sessions_say_when_in_utc_as_the_headings_do_whatever_the_organisations_zone(customer, settings):
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"  # 06:30 on 16 January there
+    client = sign_in(Client(HTTP_USER_AGENT=FIREFOX_ON_WINDOWS), customer)
+    page = html(client.get(reverse("usersessions_list")))
+    assert "Signed in (UTC)" in page
+    assert ">15 Jan 2026 23:30</time>" in page
+    assert "16 Jan 2026" not in page

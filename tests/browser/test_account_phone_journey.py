@@ -121,3 +121,38 @@ def test_without_javascript_the_switch_is_a_form_that_says_what_it_saved(live_se
     expect(page.locator("#choice-newsletter-saved")).to_have_text("Newsletter: turned off.")
     assert not ConsentState.objects.get(subject=customer, purpose__code="newsletter").granted
     context.close()
+
+
+def test_a_second_press_while_the_switch_is_saving_sends_nothing(live_server, browser: Browser, customer):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    base = live_server.url
+    _log_in(page, base, customer.email)
+    page.goto(f"{base}/account/privacy-choices/")
+    # The first save is held on its way: a second press meanwhile would send the same stale value.
+    held = []
+    page.route(
+        lambda url: "/account/privacy-choices/" in url,
+        lambda route: held.append(route) if route.request.method == "POST" else route.continue_(),
+    )
+    switch = page.get_by_role("switch", name="Newsletter")
+    expect(switch).to_have_attribute("aria-checked", "false")
+    switch.click()
+    expect(switch).to_have_attribute("aria-busy", "true")
+    switch.click()
+    page.wait_for_timeout(300)
+    assert len(held) == 1
+    held[0].continue_()
+    expect(switch).to_have_attribute("aria-checked", "true")
+    expect(page.locator("#choice-newsletter-saved")).to_have_text("Newsletter: turned on.")
+    expect(switch).not_to_have_attribute("aria-busy", "true")
+    assert ConsentState.objects.get(subject=customer, purpose__code="newsletter").granted
+    # Once saved, the switch takes the next press, with the value wanted next.
+    switch.click()
+    page.wait_for_timeout(300)
+    assert len(held) == 2
+    assert re.search(r'name="granted"\s+0\s', held[1].request.post_data or "")
+    held[1].continue_()
+    expect(switch).to_have_attribute("aria-checked", "false")
+    expect(page.locator("#choice-newsletter-saved")).to_have_text("Newsletter: turned off.")
+    context.close()

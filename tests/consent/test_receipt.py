@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from apps.accounts.models import Organisation
 from apps.accounts.selectors import ORGANISATION_CACHE_KEY
-from apps.consent.models import ConsentEvent, Purpose
+from apps.consent.models import ConsentEvent, PolicyVersion, Purpose
 from apps.consent.selectors.ledger import consent_receipt, postal_address
+from apps.consent.selectors.policy import current_policy
 from apps.consent.services.ledger import Context, consent_record
 from tests.factories import UserFactory
 
@@ -137,7 +138,27 @@ def test_a_receipt_with_consents_has_every_required_field(customer):
         "postalCode": "EC1A 1AA",
         "addressCountry": "GB",
     }
-    assert receipt["policyUrl"] == "https://privacy.example.com/privacy-policy/"
+    assert receipt["policyUrl"] == "https://privacy.example.com/privacy-policy/1.0/"  # the seeded version in force
+
+
+def test_the_receipt_links_the_policy_in_effect_when_consent_was_given_not_the_current_one(customer):
+    first = PolicyVersion.objects.get(version="1.0")
+    with time_machine.travel(datetime.combine(first.effective_on, time(12), tzinfo=UTC) + timedelta(days=1)):
+        consent_record(
+            purpose=Purpose.objects.get(code="newsletter"), granted=True, context=PAGE, actor=customer, subject=customer
+        )
+    PolicyVersion.objects.create(
+        version="2.0",
+        effective_on=first.effective_on + timedelta(days=10),
+        material_change=True,
+        summary_en="Order history kept longer.",
+        body_en="The second policy.",
+    )
+    with time_machine.travel(datetime.combine(first.effective_on, time(12), tzinfo=UTC) + timedelta(days=20)):
+        assert current_policy().version == "2.0"
+        receipt = consent_receipt(customer)
+    check_receipt(receipt)
+    assert receipt["policyUrl"] == "https://privacy.example.com/privacy-policy/1.0/"
 
 
 def test_a_receipt_without_consents_still_says_how_and_when_nothing_was_agreed():

@@ -496,6 +496,11 @@ def test_the_export_leaves_out_withheld_legal_grants_and_the_looks_under_them(of
     assert "staff-access-grants.json" in archive.namelist()
     grants = json.loads(archive.read("staff-access-grants.json"))["sources"][0]["records"]
     assert [row["reference"] for row in grants] == [str(told.reference)]
+    # The readable page heads its columns in words, as the Staff access page does.
+    page = archive.read("pages/staff-access-grants.html").decode()
+    assert '<th scope="col">Asked on (UTC)</th>' in page
+    assert '<th scope="col">Ticket</th>' in page
+    assert "Ticket reference" not in page
     everything = "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
     assert "WARRANT-99" not in everything
     assert "Covert investigation XYZ" not in everything

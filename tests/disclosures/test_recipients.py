@@ -46,3 +46,10 @@ def test_an_agreement_lapses_when_the_organisations_day_it_ended_is_over(client_
             settings.TIME_ZONE = zone
             assert ended.agreement_lapsed is lapsed
             assert [r.name for r in client.get(lapsed_only).context["cl"].result_list] == listed
+
+
+def test_within_the_eea_a_controller_in_it_needs_no_transfer_safeguard(settings):
+    settings.CONTROLLER_COUNTRY = "DE"
+    RecipientFactory.build(country="FR", transfer_safeguard="not_needed").full_clean()
+    with pytest.raises(ValidationError):
+        RecipientFactory.build(country="GB", transfer_safeguard="not_needed").full_clean()

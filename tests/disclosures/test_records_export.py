@@ -130,3 +130,19 @@ def test_it_refuses_a_table_stem_that_would_overwrite_another_file(customer, mon
     export = export_run(export_id=export_request(subject=customer, actor=SystemActor("test"), enqueue=False).pk)
     assert export.status == DataExport.Status.FAILED
     assert "not a plain name" in export.last_error
+
+
+def test_the_readable_page_heads_its_columns_in_words_not_column_names(register, customer):
+    page = build(customer).read("pages/disclosures.html").decode()
+    heads = page.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    for label in ("Disclosed on (UTC)", "Recipient&#x27;s country", "Sent abroad", "What was disclosed"):
+        assert f'<th scope="col">{label}</th>' in heads
+    assert "Disclosed at" not in heads  # the column's name, made into words, is not what is shown
+    assert "International transfer" not in heads
+    # The files keep the machine-readable names.
+    assert build(customer).read("tables/disclosures.csv").decode().startswith("reference,disclosed_at,")
+
+
+def test_a_table_with_labels_gives_one_per_column():
+    with pytest.raises(ValueError, match="2 labels for 1 columns"):
+        ExportTable(stem="odd", title="Odd", columns=["a"], rows=lambda: iter([]), labels=("A", "B"))

@@ -11,12 +11,14 @@ import re
 import tracemalloc
 import zipfile
 import zlib
+from dataclasses import replace
 
 import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
 
 from apps.core.actors import SystemActor
+from apps.personal_data import registry
 from apps.personal_data.export.files import safe_name
 from apps.personal_data.export.run import export_request, export_run
 from apps.personal_data.models import DataExport
@@ -215,3 +217,20 @@ def test_it_keeps_the_heap_flat_for_a_file_of_many_megabytes(customer, suffix):
 def test_it_makes_safe_names_for_inside_the_zip(given, expected):
     assert safe_name(given, fallback="content/ab/random123.bin") == expected
     assert not re.search(r'[/\\:*?"<>|\x00-\x1f]', expected)
+
+
+def test_a_file_registered_without_a_size_is_checked_by_its_crc32_alone(customer, monkeypatch, caplog):
+    # A file field may be registered with no recorded size: the CRC-32 alone is checked, and a
+    # sound file is not taken for storage corruption.
+    entry = registry.entry_for(ContentItem)
+    assert entry is not None
+    fields = tuple(replace(f, file_size="") if f.name == "file" else f for f in entry.fields)
+    monkeypatch.setitem(registry._ENTRIES, entry.label, registry.Entry(**{**entry.__dict__, "fields": fields}))
+    sound = ContentItemFactory(owner=customer, original_name="sound.pdf", data=b"%PDF-1.4 as uploaded")
+
+    with caplog.at_level("ERROR", logger="apps.personal_data.export.files"):
+        _, archive = build(customer)
+    (listed,) = json.loads(archive.read("manifest.json"))["stored_files"]
+    assert listed["checked"] == "upload"
+    assert listed["sha256"] == sound.sha256
+    assert not [r for r in caplog.records if "storage corruption" in r.getMessage()]

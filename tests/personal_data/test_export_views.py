@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -193,3 +193,13 @@ def test_the_data_page_says_why_it_cannot_prepare_a_download_during_an_erasure(c
     assert response.status_code == 409
     assert "Your account is being deleted" in response.content.decode()
     assert not DataExport.objects.filter(subject=customer).exists()
+
+
+def test_the_downloads_times_are_in_utc_as_the_headings_say(client_as, customer, settings):
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"  # the organisation's zone, 7 hours ahead
+    ready = ready_export(customer)
+    DataExport.objects.filter(pk=ready.pk).update(created_at=datetime(2026, 3, 1, 20, 15, tzinfo=UTC))
+    html = client_as("customer").get(DATA_URL).content.decode()
+    assert "Requested (UTC)" in html
+    assert ">2026-03-01 20:15</time>" in html
+    assert "2026-03-02 03:15" not in html

@@ -4,8 +4,10 @@ admin for officers only and as manage.py records_of_processing in three formats.
 import csv
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
@@ -85,3 +87,13 @@ def test_it_shows_the_record_in_the_admin_to_officers_only(demo, client_as, pers
         assert "Account security and fraud detection" in page
         index = client_as(persona).get(reverse("admin:index")).content.decode()
         assert reverse("admin:personal_data_records_of_processing") in index
+
+
+@time_machine.travel(datetime(2026, 1, 15, 23, 30, tzinfo=UTC), tick=False)
+def test_the_time_it_was_generated_is_in_utc_as_it_says_whatever_the_organisations_zone(
+    demo, client_as, capsys, settings
+):
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"  # 06:30 the next day there
+    page = client_as("officer").get(reverse("admin:personal_data_records_of_processing")).content.decode()
+    assert "Generated on 2026-01-15 23:30 (UTC)" in page
+    assert "Generated on 2026-01-15 23:30 (UTC)" in printed(capsys, "--format", "html")

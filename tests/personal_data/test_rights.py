@@ -6,14 +6,18 @@ import zipfile
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import translation
 from django.utils.html import escape
 
-from apps.accounts.models import User
+from apps.accounts.models import Organisation, User
+from apps.accounts.selectors import ORGANISATION_CACHE_KEY
 from apps.core.actors import SystemActor
+from apps.disclosures.models import Recipient
 from apps.personal_data.export.run import export_request, export_run
 from apps.personal_data.registry import Category
+from apps.personal_data.selectors.processing import records_of_processing
 from apps.personal_data.selectors.rights import rights_statement, rights_text
 
 
@@ -94,3 +98,39 @@ def test_it_is_written_in_the_persons_language(demo_customer):
     assert '<html lang="vi">' in page
     with translation.override("vi"):
         assert str(Category.CONTACT.label) in page
+
+
+def _controller_in(country: str) -> None:
+    Organisation.objects.update(country=country)
+    cache.delete(ORGANISATION_CACHE_KEY)
+
+
+def _recipient(name: str, country: str, safeguard: str = "not_needed") -> None:
+    Recipient.objects.create(
+        name=name, category=Recipient.Category.PROCESSOR, country=country, transfer_safeguard=safeguard
+    )
+
+
+def test_within_the_eea_nothing_is_a_transfer_for_a_controller_in_it(demo_customer):
+    _controller_in("DE")
+    _recipient("Paris Mailing SARL", "FR")
+    _recipient("Oslo Archive AS", "NO", "adequacy")  # a safeguard recorded needlessly: still no transfer
+    transfers = rights_statement(demo_customer).transfers
+    assert not any("Paris Mailing" in t or "Oslo Archive" in t for t in transfers)
+    assert any(t.startswith("Example Analytics Inc., United States") for t in transfers)  # still abroad
+    for activity in records_of_processing().activities:
+        assert not any("Paris Mailing" in t or "Oslo Archive" in t for t in activity.transfers)
+
+
+def test_a_uk_controller_sends_to_the_eea_under_the_uk_adequacy_regulations(demo_customer):
+    _controller_in("GB")
+    _recipient("Dublin Print Ltd", "IE")
+    transfers = rights_statement(demo_customer).transfers
+    assert "Dublin Print Ltd, Ireland: Adequacy decision" in transfers
+    assert not any("no safeguard recorded" in t for t in transfers)
+
+
+def test_a_recipient_abroad_with_no_safeguard_is_still_flagged(demo_customer):
+    _controller_in("GB")
+    _recipient("Faraway Hosting LLC", "SG")
+    assert "Faraway Hosting LLC, Singapore: no safeguard recorded" in rights_statement(demo_customer).transfers

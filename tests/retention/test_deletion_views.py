@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.core import mail
@@ -309,3 +309,11 @@ def test_signing_in_again_forgets_the_confirmation(client_as, customer, django_c
         client.post(reverse("account_login"), {"login": customer.email, "password": TEST_PASSWORD})
     assert AccountDeletion.objects.get().status == AccountDeletion.Status.CANCELLED
     assert client.get(SCHEDULED_URL).status_code == 404
+
+
+def test_the_scheduled_deletion_time_is_in_utc_as_it_says(client_as, customer, settings):
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"  # the organisation's zone, 7 hours ahead
+    client = reauthenticate(client_as("customer"))
+    deletion = schedule(customer)
+    html = client.get(DELETE_URL).content.decode()
+    assert f"due to be deleted on {deletion.erase_after.astimezone(UTC):%Y-%m-%d %H:%M} (UTC)" in html

@@ -574,3 +574,28 @@ def test_it_says_until_when_the_copy_is_there_in_the_zone_of_the_requests_law(
 
     assert "until 2027-01-07 19:30 PST:" in request.outcome
     assert "2027-01-08" not in request.outcome  # neither UTC's date nor Hanoi's
+
+
+def test_an_access_answer_names_the_authority_of_the_law_the_request_is_under(
+    customer, django_capture_on_commit_callbacks
+):
+    # The account is in the UK, but the request was filed under the EU's law: the answer names
+    # the EU's authority, not the ICO.
+    assert customer.country == "GB"
+    eu = Jurisdiction.objects.get(code="eu")
+    request, created = subject_request_create(
+        request_type="access",
+        channel="account",
+        actor=customer,
+        subject=customer,
+        verification_method=SIGNED_IN,
+        jurisdiction=eu,
+    )
+    assert created
+    assert request.jurisdiction == eu
+    subject_request_start(request=request, actor=TESTS)
+    request = run(request, django_capture_on_commit_callbacks)
+
+    assert request.status == Status.COMPLETED
+    assert eu.authority_name in request.outcome
+    assert Jurisdiction.objects.get(code="uk").authority_name not in request.outcome

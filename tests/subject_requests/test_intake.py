@@ -9,19 +9,21 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from apps.core.actors import SystemActor
 from apps.retention.models import PurgeRun
 from apps.retention.purge import purge
-from apps.subject_requests.models import RequestMessage, SubjectRequest
+from apps.subject_requests.models import RequestAttachment, RequestMessage, SubjectRequest
 from apps.subject_requests.services.intake import (
+    subject_request_attach,
     subject_request_confirm,
     subject_request_create,
     subject_request_issue_confirmation,
     subject_request_verify,
 )
-from apps.subject_requests.services.requests import subject_request_transition
+from apps.subject_requests.services.requests import subject_request_message, subject_request_transition
 from tests.helpers.requests import file_request
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +221,38 @@ def test_closed_requests_proof_is_anonymised_three_years_after_closing(officer, 
         assert not history.exclude(scope={}).exists()
     # An open request keeps its requester.
     assert SubjectRequest.objects.get(pk=still_open.pk).subject == customer
+
+
+def test_closed_requests_proof_takes_the_requests_messages_and_attachments_with_it(officer, customer):
+    mine = file_request(customer, request_type="erasure")
+    subject_request_message(request=mine, actor=customer, body="My old address was 5 Lantern Row.")
+    subject_request_message(request=mine, actor=officer, body="Dear Ms Customer, we found your account.")
+    attachment = subject_request_attach(
+        request=mine,
+        upload=SimpleUploadedFile("passport-scan.pdf", b"%PDF-1.4 a passport", "application/pdf"),
+        actor=officer,
+    )
+    stored, storage = attachment.file.name, attachment.file.storage
+    assert storage.exists(stored)
+    other = file_request(customer, request_type="access")  # still open: its words stay
+    subject_request_message(request=other, actor=customer, body="Please send it by post.")
+    subject_request_transition(request=mine, to_status=Status.REJECTED, actor=officer, reason="Not ours.")
+    closed_at = SubjectRequest.objects.get(pk=mine.pk).closed_at
+
+    with time_machine.travel(closed_at + timedelta(days=3 * 365 + 2)):
+        run = purge(triggered_by=PurgeRun.Trigger.SCHEDULE)
+    progress = run.progress["closed-requests-proof"]
+    assert progress["anonymised"] == 1
+    assert progress["related_rows"] == 3  # two messages, one attachment
+
+    # The messages stay as a trace (kind, date, the officer who wrote), without the words, and
+    # without the person as the author of their own.
+    messages = list(RequestMessage.objects.filter(request=mine).order_by("pk"))
+    assert [(m.kind, m.body) for m in messages] == [("from_subject", ""), ("to_subject", "")]
+    assert [m.author_id for m in messages] == [None, officer.pk]
+    # The attachment is gone, its name and its file.
+    assert not RequestAttachment.objects.filter(request=mine).exists()
+    assert not storage.exists(stored)
+    assert "passport" not in str(list(RequestAttachment.objects.values_list("name", flat=True)))
+    # The open request's message is untouched.
+    assert RequestMessage.objects.get(request=other).body == "Please send it by post."

@@ -187,14 +187,16 @@ def consent_receipt(subject: User) -> dict:
     evidence = ",".join(str(state.last_event.reference) for state in states)
     receipt_id = uuid.UUID(hashlib.sha256(f"{subject.reference}|{evidence}".encode()).hexdigest()[:32])
     latest = max((state.last_event for state in states), key=lambda e: e.recorded_at, default=None)
+    policy = None  # the policy in effect when the choice the receipt dates was made
     if latest is not None:
         when, method = latest.recorded_at, COLLECTION_METHODS.get(latest.method, latest.method)
+        policy = latest.policy_version
     else:
         # Nothing in force: the receipt records the subject's last choice (a refusal or a
         # withdrawal), or the sign-up where nothing was ticked; never the time it was generated.
         last_choice = events_for(subject=subject).order_by("-recorded_at", "-pk").first()
         if last_choice is not None:
-            when = last_choice.recorded_at
+            when, policy = last_choice.recorded_at, last_choice.policy_version
             method = f"{NO_CONSENT_METHOD}: {COLLECTION_METHODS.get(last_choice.method, last_choice.method)}"
         else:
             when, method = subject.date_joined, f"{NO_CONSENT_METHOD}: {COLLECTION_METHODS[ConsentEvent.Method.SIGNUP]}"
@@ -220,7 +222,12 @@ def consent_receipt(subject: User) -> dict:
                 "piiControllerUrl": site_url("/"),
             }
         ],
-        "policyUrl": site_url(reverse("consent:policy_current")),
+        # Kantara: the policy in effect when consent was obtained, not the one in force now.
+        "policyUrl": site_url(
+            reverse("consent:policy_version", kwargs={"version": policy.version})
+            if policy is not None
+            else reverse("consent:policy_current")
+        ),
         "services": [
             {
                 "service": "Privacy Portal customer account",

@@ -313,12 +313,24 @@ def export_tables(subject: User) -> Iterator[ExportTable]:
         title=_("Staff access requests"),
         columns=GRANT_COLUMNS,
         rows=lambda: _grant_rows(subject),
+        labels=(
+            _("Reference"),
+            _("Asked on (UTC)"),
+            _("Staff member"),
+            _("Purpose"),
+            _("Reason"),
+            _("Ticket"),
+            _("Status"),
+            _("Decided on (UTC)"),
+            _("Ends (UTC)"),
+        ),
     )
     yield ExportTable(
         stem="staff_access_events",
         title=_("Staff looks at your data"),
         columns=EVENT_COLUMNS,
         rows=lambda: _event_rows(subject),
+        labels=(_("Time (UTC)"), _("Staff member"), _("Kind"), _("What they did"), _("Page")),
     )
 
 

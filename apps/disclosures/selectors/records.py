@@ -130,6 +130,20 @@ def export_tables(subject: User) -> Iterator[ExportTable]:
         title=_("Disclosure records"),
         columns=COLUMNS,
         rows=lambda: disclosure_rows_for_subject(user=subject),
+        labels=(
+            _("Reference"),
+            _("Disclosed on (UTC)"),
+            _("Recipient"),
+            _("Kind of recipient"),
+            _("Recipient's country"),
+            _("Sent abroad"),
+            _("Transfer safeguard"),
+            _("Kinds of data"),
+            _("What was disclosed"),
+            _("Why"),
+            _("Legal basis"),
+            _("Corrects record"),
+        ),
     )
 
 

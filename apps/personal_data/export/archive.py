@@ -182,7 +182,8 @@ def _write_table_json(sink: _Sink, table: ExportTable, page: PageRows | None = N
     sink.write('{"label": ' + JSON.encode(str(table.title)) + ', "sources": [')
     sink.write("\n " + JSON.encode(header)[:-1] + ', "records": [')
     if page is not None:
-        labels = [column_name.replace("_", " ").capitalize() for column_name in table.columns]
+        # The provider's translated headings; a table given none shows its column names as words.
+        labels = [str(label) for label in table.labels] or [c.replace("_", " ").capitalize() for c in table.columns]
         page.section(title=str(table.title), purpose="", labels=labels)
     records = 0
     for row in table.rows():

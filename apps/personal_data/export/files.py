@@ -269,7 +269,7 @@ def _copy(
     item.bytes, item.crc32 = size, f"{info.CRC:08x}"
     if digest is not None:
         item.sha256, item.checked = digest.hexdigest(), CHECKED_COPY
-    elif recorded is not None and recorded.crc32 == info.CRC and size == recorded.size:
+    elif recorded is not None and recorded.crc32 == info.CRC and recorded.size in (None, size):
         item.sha256, item.checked = recorded.sha256, CHECKED_UPLOAD
     else:
         logger.error(

@@ -42,8 +42,8 @@ class ExportTable:
     readable page (underscores in the stem become hyphens in the file names).
 
     ``rows`` is called once per file and returns the rows, each a sequence in ``columns``
-    order (stream them: an iterator over a queryset keeps memory flat). ``title`` is shown
-    to the person, so providers translate it. The provider decides what the subject may see
+    order (stream them: an iterator over a queryset keeps memory flat). ``title`` and
+    ``labels`` are shown to the person, so providers translate them. The provider decides what the subject may see
     (the disclosures app leaves out withheld records and says so through EXPORT_NOTES).
     """
 
@@ -51,6 +51,13 @@ class ExportTable:
     title: str
     columns: Sequence[str]
     rows: Callable[[], Iterable[Sequence[Any]]]
+    # The readable page's column headings, one per column, in words the person reads (lazily
+    # translated); the files keep the machine-readable ``columns``.
+    labels: Sequence[Any] = ()
+
+    def __post_init__(self) -> None:
+        if self.labels and len(self.labels) != len(self.columns):
+            raise ValueError(f"export table {self.stem!r}: {len(self.labels)} labels for {len(self.columns)} columns")
 
 
 # Providers: subject (the user) -> tables. The disclosures app appends one for the

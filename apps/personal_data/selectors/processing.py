@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.personal_data.domain import EEA, third_country_transfer
 from apps.personal_data.registry import (
     Action,
     Entry,
@@ -95,21 +96,35 @@ def _basis_words(value: str) -> str:
     return str(dict(LegalBasis.choices).get(value, value))
 
 
+def _uk_adequate(home: str, country: str) -> bool:
+    return home == "GB" and country in EEA
+
+
 def third_country(recipient: RecipientInfo, home: str) -> bool:
-    """A transfer abroad: the recipient is in another country than the controller (or needs a safeguard)."""
-    return bool(recipient.safeguard) or bool(home and recipient.country_code and recipient.country_code != home)
+    """A transfer abroad: the recipient is outside the controller's country (the EEA as one for
+    a controller in it). Without the controller's or the recipient's country, a recorded
+    safeguard says the officer saw a transfer."""
+    if not (home and recipient.country_code):
+        return bool(recipient.safeguard)
+    return third_country_transfer(home, recipient.country_code)
+
+
+def transfer_words(recipient: RecipientInfo, home: str = "") -> str:
+    if recipient.safeguard:
+        safeguard = recipient.safeguard
+    elif _uk_adequate(home, recipient.country_code):
+        safeguard = _("Adequacy decision")  # the UK's regulations: no other safeguard needed
+    else:
+        safeguard = _("no safeguard recorded")
+    return _("%(name)s, %(country)s: %(safeguard)s") % {
+        "name": recipient.name,
+        "country": recipient.country,
+        "safeguard": safeguard,
+    }
 
 
 def recipient_words(recipient: RecipientInfo) -> str:
     return f"{recipient.name} ({recipient.kind}, {recipient.country})"
-
-
-def transfer_words(recipient: RecipientInfo) -> str:
-    return _("%(name)s, %(country)s: %(safeguard)s") % {
-        "name": recipient.name,
-        "country": recipient.country,
-        "safeguard": recipient.safeguard or _("no safeguard recorded"),
-    }
 
 
 def retention_words(entry: Entry, fields: list, rules: list[RetentionInfo]) -> list[str]:
@@ -152,7 +167,7 @@ def records_of_processing() -> RecordsOfProcessing:
                 # run the service itself; the others receive what a logged disclosure says.
                 recipients=[recipient_words(r) for r in found],
                 recipient_categories=_unique(r.kind for r in found),
-                transfers=[transfer_words(r) for r in found if third_country(r, home)],
+                transfers=[transfer_words(r, home) for r in found if third_country(r, home)],
                 time_limits=time_limits(group, rules),
                 models=[entry.label for entry in group],
             )

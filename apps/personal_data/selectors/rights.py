@@ -139,8 +139,10 @@ def _rights() -> list[Right]:
     ]
 
 
-def rights_statement(subject: Any) -> RightsStatement:
-    """The answer for ``subject``, in the active language."""
+def rights_statement(subject: Any, *, authority: Authority | None = None) -> RightsStatement:
+    """The answer for ``subject``, in the active language. ``authority``: the one named by the law
+    a request is under (a subject request's jurisdiction); by default, the one for the person's
+    country (registry.register_authority)."""
     who = controller()
     home = (who.country or "") if who is not None else ""
     rules = retention_rules()
@@ -177,10 +179,10 @@ def rights_statement(subject: Any) -> RightsStatement:
         categories=categories,
         recipients=found,
         recipient_categories=_unique(r.kind for r in found),
-        transfers=[transfer_words(r) for r in found if third_country(r, home)],
+        transfers=[transfer_words(r, home) for r in found if third_country(r, home)],
         rules=rules,
         rights=_rights(),
-        authority=authority_for(subject),
+        authority=authority if authority is not None else authority_for(subject),
         automated_decisions=_unique(entry.automated_decision for entry in about),
         address_line=", ".join(line.strip() for line in (who.address if who else "").splitlines() if line.strip()),
     )

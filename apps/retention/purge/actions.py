@@ -47,21 +47,36 @@ def purge_rows(claim: Claim, rule: RetentionRule) -> None:
     due, held = rows_due(rule, claim.as_of)
     if "held_back" not in claim.progress.get(rule.code, {}):
         checkpoint(claim, rule.code, held_back=held.count())
-    plan = anonymise_plan(entry) if rule.action == RetentionRule.Action.ANONYMISE else TablePlan(entry, "delete")
+    anonymise = rule.action == RetentionRule.Action.ANONYMISE
+    plan = anonymise_plan(entry) if anonymise else TablePlan(entry, "delete")
     scope = retention_scope(rule)
+    related = []
+    for rows in scope.related:
+        child = rule_entry(rows.target)
+        assert child is not None, rows.target
+        related.append((rows, anonymise_plan(child) if anonymise else TablePlan(child, "delete")))
     for keys in keyset_batches(due, claim, rule.code):
         with transaction.atomic():
             # The batch as a key range of the due rows, not an IN list of thousands of keys.
             batch = due.filter(pk__gte=keys[0], pk__lte=keys[-1])
+            # Their related rows first: they are found through the batch's rows as they are now.
+            files, related_rows = [], 0
+            for rows, child_plan in related:
+                children = child_plan.entry.model._base_manager.filter(**{f"{rows.link}__in": batch.values("pk")})
+                done = apply_batch(child_plan, children, updates=rows.updates)
+                files += done.files
+                related_rows += done.rows
             # The erasure engine's batch applier: history first, no signals, files collected.
             applied = apply_batch(plan, batch, updates=scope.updates, history_updates=scope.history_updates)
+            files += applied.files
             key = "deleted" if plan.mode == "delete" else "anonymised"
+            add = {key: applied.rows, **({"related_rows": related_rows} if related else {})}
             # The files are listed as pending with the batch, and cleared once deleted (after
             # commit): a file storage could not delete is tried again, as erasure's are.
-            pending = [*claim.progress.get(rule.code, {}).get("pending_files", []), *applied.files]
-            checkpoint(claim, rule.code, add={key: applied.rows}, after=keys[-1], pending_files=pending)
-            if applied.files:
-                transaction.on_commit(partial(delete_pending_files, claim, rule.code, applied.files))
+            pending = [*claim.progress.get(rule.code, {}).get("pending_files", []), *files]
+            checkpoint(claim, rule.code, add=add, after=keys[-1], pending_files=pending)
+            if files:
+                transaction.on_commit(partial(delete_pending_files, claim, rule.code, files))
 
 
 @transaction.atomic

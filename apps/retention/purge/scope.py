@@ -65,7 +65,12 @@ def rule_categories(rule: RetentionRule) -> set[str]:
         touched = {entry.model._meta.get_field(name).name for name in anonymise_plan(entry).updates}
     else:
         touched = {f.name for f in entry.fields}
-    return categories | {str(f.category) for f in entry.fields if f.name in touched}
+    categories |= {str(f.category) for f in entry.fields if f.name in touched}
+    # The related rows that go with them (a request's messages): their categories too.
+    for related in retention_scope(rule).related:
+        child = rule_entry(related.target)
+        categories |= {str(f.category) for f in child.fields} if child is not None else set()
+    return categories
 
 
 def _held_subjects(categories: set[str]) -> list[User]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from apps.core.clock import zone
 from apps.subject_requests.execution.record import no_account
 from apps.subject_requests.models import RequestType, SubjectRequest
+from apps.subject_requests.selectors.jurisdictions import authority_of
 from apps.subject_requests.services.execution import (
     SYSTEM,
     complete,
@@ -73,7 +74,8 @@ def execute_export(request: SubjectRequest) -> SubjectRequest:
         )
         # The rest of the Art. 15 answer, in words: the same generator as the export's
         # "Your rights and this data" page.
-        statement = rights_statement(request.subject)
+        # The authority is the one of the law the request is under, not the account's country's.
+        statement = rights_statement(request.subject, authority=authority_of(request.jurisdiction))
         return text % {"expires": expires, "url": url} + "\n\n" + rights_text(statement)
 
     return complete(request.pk, outcome=in_language(request, outcome), actor=SYSTEM, reason="Copy of the data ready")

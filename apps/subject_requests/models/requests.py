@@ -165,7 +165,7 @@ class SubjectRequest(WorkedByJobs, ReferencedModel, TimestampedModel):
         """
         from django.db.models.functions import Now
 
-        from apps.retention.domain import RetentionScope
+        from apps.retention.domain import RelatedRows, RetentionScope
 
         if trigger == "record_age":
             return RetentionScope(
@@ -184,7 +184,11 @@ class SubjectRequest(WorkedByJobs, ReferencedModel, TimestampedModel):
             # anonymisation blanks the person's words (name, details, scope with a Facebook id,
             # outcome…); these are what the registry keeps as proof until then: whose request it
             # was, the address it came from and its confirmation code, in the history too. The
-            # type, channel, dates and status stay.
+            # type, channel, dates and status stay. The messages and attachments go with it:
+            # found only through the request's subject, no erasure or export would find them
+            # after. A message keeps its kind and date, not its words nor, when the person wrote
+            # it, its author; an attachment is deleted with its file.
+            from_subject = models.When(kind=RequestMessage.Kind.FROM_SUBJECT, then=models.Value(None))
             return RetentionScope(
                 filter=models.Q(status__in=cls.CLOSED_STATUSES),
                 updates={
@@ -194,6 +198,14 @@ class SubjectRequest(WorkedByJobs, ReferencedModel, TimestampedModel):
                     "confirmation_expires_at": None,
                 },
                 history_updates={"subject": None, "requester_email": ""},
+                related=(
+                    RelatedRows(
+                        "subject_requests.RequestMessage",
+                        "request",
+                        updates={"author": models.Case(from_subject, default=models.F("author"))},
+                    ),
+                    RelatedRows("subject_requests.RequestAttachment", "request"),
+                ),
             )
         return RetentionScope()
 

@@ -74,3 +74,9 @@ def authority_for_subject(subject) -> Authority | None:
     except ValidationError:
         return None
     return Authority(jurisdiction=jurisdiction.name, name=jurisdiction.authority_name, url=jurisdiction.authority_url)
+
+
+def authority_of(jurisdiction: Jurisdiction) -> Authority:
+    """The supervisory authority named by ``jurisdiction``: the one a request under it may be
+    taken to, whatever the account's country."""
+    return Authority(jurisdiction=jurisdiction.name, name=jurisdiction.authority_name, url=jurisdiction.authority_url)
