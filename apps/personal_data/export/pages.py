@@ -10,6 +10,7 @@ closed (a ZIP takes one entry at a time).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -79,25 +80,45 @@ def _file(value: Any) -> str:
     return f'<a href="{quote(f"../{value}")}">{escape(value.rsplit("/", 1)[-1], quote=False)}</a>'
 
 
+def _text_column(column: list[Any]) -> list[Any]:
+    # One join tells whether any cell of the column is other than text or needs escaping;
+    # most columns are text with nothing to escape and are used as they are.
+    try:
+        joined = "\x1f".join(column)
+    except TypeError:
+        return list(map(_text, column))
+    if "&" in joined or "<" in joined or ">" in joined:
+        return list(map(_text, column))
+    return column
+
+
+def _each(formatter: Callable[[Any], str]) -> Callable[[list[Any]], list[str]]:
+    return lambda column: list(map(formatter, column))
+
+
 class PageRows:
-    """The rows of one page as HTML, spooled until the page's turn to be written into the ZIP."""
+    """The rows of one page as HTML, spooled until the page's turn to be written into the ZIP.
+
+    Rows come a batch at a time as columns: each column is formatted by its kind's formatter
+    (chosen once per section), and the batch's rows are put together by one format string."""
 
     def __init__(self) -> None:
         self.spool = Spool()
         self.write = self.spool.write
         yes, no = _("yes"), _("no")
-        self.formatters = {
-            TEXT: _text,
-            WHEN: _when,
-            STRUCTURED: _structured,
-            FILE: _file,
-            YES_NO: lambda value: "" if value is None else (yes if value else no),
+        self.formatters: dict[str, Callable[[list[Any]], list[Any]]] = {
+            TEXT: _text_column,
+            WHEN: _each(_when),
+            STRUCTURED: _each(_structured),
+            FILE: _each(_file),
+            YES_NO: lambda column: ["" if value is None else (yes if value else no) for value in column],
         }
 
     def section(self, *, title: str, purpose: str, labels: list[str], kinds: list[str] | None = None) -> None:
         """Start a source's table; ``kinds`` says what each column holds (TEXT by default). The
         table's head is written with its first row: a source with none says so instead."""
         self.cells = [self.formatters[kind] for kind in (kinds or [TEXT] * len(labels))]
+        self.template = "<tr><td>" + "</td><td>".join(["%s"] * len(labels)) + "</td></tr>\n"
         self.write(f"<section>\n<h2>{escape(title)}</h2>\n")
         if purpose:
             self.write(f'<p class="purpose">{escape(_("Why we hold it"))}: {escape(purpose)}</p>\n')
@@ -109,14 +130,17 @@ class PageRows:
         self.empty = True
 
     def row(self, values: list[Any]) -> None:
+        self.rows([[value] for value in values])
+
+    def rows(self, columns: list[list[Any]]) -> None:
+        """A batch of rows, given as its columns (all of one length, one per label)."""
+        if not columns or not columns[0]:
+            return
         if self.empty:
             self.write(self.head)
             self.empty = False
-        self.write(
-            "<tr><td>"
-            + "</td><td>".join([cell(value) for cell, value in zip(self.cells, values, strict=True)])
-            + "</td></tr>\n"
-        )
+        cells = [cell(column) for cell, column in zip(self.cells, columns, strict=True)]
+        self.write("".join(map(self.template.__mod__, zip(*cells, strict=True))))
 
     def end_section(self, *, none: str) -> None:
         if self.empty:
