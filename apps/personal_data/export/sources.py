@@ -10,6 +10,7 @@ is written; every time value is turned into text once, for every format.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from json import encoder as json_encoder
@@ -152,7 +153,9 @@ def _spread_entry(spread: Spread, entry: Entry, personal: list[PersonalField], s
         spread.shares.setdefault(category, []).append(share)
         mine.append((share, page))
     table = Spool() if entry.tabular else None
-    writer = SpreadsheetWriter(table) if table is not None else None
+    # The CSV writer writes a row at a time: into memory, handed to the spool a chunk at a time.
+    buffer = io.StringIO()
+    writer = SpreadsheetWriter(buffer) if table is not None else None
     if writer is not None:
         writer.writerow(labels)
     csv_columns = [_csv_column(kind) for kind in kinds]
@@ -173,8 +176,12 @@ def _spread_entry(spread: Spread, entry: Entry, personal: list[PersonalField], s
             page.rows(part)
         if writer is not None:
             writer.write_columns([convert(column) for convert, column in zip(csv_columns, columns, strict=True)])
+            table.write(buffer.getvalue())  # type: ignore[union-attr]
+            buffer.seek(0)
+            buffer.truncate()
             table.records += len(columns[0])  # type: ignore[union-attr]
     for _share, page in mine:
         page.end_section(none=_("Nothing of this kind is recorded about you."))
     if table is not None:
+        table.write(buffer.getvalue())  # the header of a table with no rows
         spread.tables.append((entry, table))

@@ -73,6 +73,9 @@ def _sqlite_time(value: Any) -> Any:
     return value.isoformat()
 
 
+_YES_NO = frozenset({bool, type(None)})
+
+
 def _column_converter(
     model_field: models.Field, found: list[Callable] | None, expression: Any, connection: Any
 ) -> Callable[[Column], Column] | None:
@@ -82,6 +85,10 @@ def _column_converter(
     plain_utc = connection.vendor == "sqlite" and str(connection.timezone) == "UTC" and settings.USE_TZ
     if isinstance(model_field, models.DateTimeField) and plain_utc and not hasattr(model_field, "from_db_value"):
         return lambda column: list(map(_sqlite_time, column))
+    if isinstance(model_field, models.BooleanField) and connection.vendor == "sqlite" and found:
+        # The driver already gives True/False (a column of them needs nothing more).
+        convert = _django_column(found, expression, connection)
+        return lambda column: column if set(map(type, column)) <= _YES_NO else convert(column)
     steps: list[Callable[[Any], Any]] = []
     if found:
         steps.append(partial(_django_converted, found, expression, connection))
