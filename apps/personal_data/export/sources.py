@@ -163,23 +163,23 @@ def _spread_entry(spread: Spread, entry: Entry, personal: list[PersonalField], s
     # A chunk of rows at a time, as columns (export/tables.py): each column is converted,
     # encoded or formatted once per chunk by a function chosen once per column, and the rows of
     # each output are put together by one format string.
-    for columns in _column_batches(entry, subject, personal, files):
+    for batch in _column_batches(entry, subject, personal, files):
         encoded: dict[int, list[str]] = {}
         for (share, page), template in zip(mine, templates, strict=True):
-            part = [columns[i] for i in share.columns]
+            part = [batch[i] for i in share.columns]
             for i in share.columns:
                 if i not in encoded:
-                    encoded[i] = _json_column(columns[i])
+                    encoded[i] = _json_column(batch[i])
             records = list(map(template.__mod__, zip(*(encoded[i] for i in share.columns), strict=True)))
             share.records.write(("," if share.records.records else "") + "\n  " + ",\n  ".join(records))
             share.records.records += len(records)
             page.rows(part)
         if writer is not None:
-            writer.write_columns([convert(column) for convert, column in zip(csv_columns, columns, strict=True)])
+            writer.write_columns([convert(column) for convert, column in zip(csv_columns, batch, strict=True)])
             table.write(buffer.getvalue())  # type: ignore[union-attr]
             buffer.seek(0)
             buffer.truncate()
-            table.records += len(columns[0])  # type: ignore[union-attr]
+            table.records += len(batch[0])  # type: ignore[union-attr]
     for _share, page in mine:
         page.end_section(none=_("Nothing of this kind is recorded about you."))
     if table is not None:
