@@ -63,6 +63,13 @@ class _Sink:
             self.flush()
         return len(text)
 
+    def write_bytes(self, data: bytes) -> None:
+        """Text already encoded as UTF-8 (a spool's), after any text written before it."""
+        self.flush()
+        self.digest.update(data)
+        self.size += len(data)
+        self.raw.write(data)
+
     def flush(self) -> None:
         if not self._parts:
             return

@@ -107,6 +107,13 @@ def _text_column(column: list[Any]) -> list[Any]:
     return column
 
 
+def _when_column(column: list[Any]) -> list[str]:
+    # Times in UTC (nearly all) without a call per cell; any other as ``_when`` shows it.
+    if set(map(type, column)) != {str}:
+        return list(map(_when, column))
+    return [f"{t[:10]} {t[11:19]} UTC" if t[10:11] == "T" and t.endswith("+00:00") else _when(t) for t in column]
+
+
 def _each(formatter: Callable[[Any], str]) -> Callable[[list[Any]], list[str]]:
     return lambda column: list(map(formatter, column))
 
@@ -153,7 +160,7 @@ class PageRows:
         yes, no = _("yes"), _("no")
         self.formatters: dict[str, Callable[[list[Any]], list[Any]]] = {
             TEXT: _text_column,
-            WHEN: _each(_when),
+            WHEN: _when_column,
             STRUCTURED: _each(_structured),
             FILE: _each(_file),
             YES_NO: lambda column: ["" if value is None else (yes if value else no) for value in column],

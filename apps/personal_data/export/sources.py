@@ -88,14 +88,20 @@ def _json_value(value: Any) -> str:
 _JSON_ONE = _record_encoder()
 
 
+_JSON_CONSTANTS = {True: "true", False: "false", None: "null"}
+_YES_NO_TYPES = frozenset({bool, type(None)})
+
+
 def _json_column(column: list[Any]) -> list[str]:
     """Each cell of a column as JSON: a column of text (most are) by the C string encoder
-    alone, found by one join; any other by the full encoder, cell by cell."""
-    try:
-        "".join(column)
-    except TypeError:
-        return list(map(_json_value, column))
-    return list(map(encode_basestring, column))
+    alone, a column of yes/no by a lookup, found by one pass over the cells' types; any other
+    by the full encoder, cell by cell."""
+    types = set(map(type, column))
+    if types == {str}:
+        return list(map(encode_basestring, column))
+    if types <= _YES_NO_TYPES:
+        return list(map(_JSON_CONSTANTS.__getitem__, column))
+    return list(map(_json_value, column))
 
 
 def _csv_column(kind: str) -> Callable[[list[Any]], list[Any]]:

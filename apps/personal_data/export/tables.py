@@ -84,7 +84,9 @@ def _column_converter(
     UUIDs as text. Chosen once per column; the common cases skip the conversions' Python layers."""
     plain_utc = connection.vendor == "sqlite" and str(connection.timezone) == "UTC" and settings.USE_TZ
     if isinstance(model_field, models.DateTimeField) and plain_utc and not hasattr(model_field, "from_db_value"):
-        return lambda column: list(map(_sqlite_time, column))
+        return lambda column: [
+            v.isoformat() + "+00:00" if type(v) is datetime and v.tzinfo is None else _sqlite_time(v) for v in column
+        ]
     if isinstance(model_field, models.BooleanField) and connection.vendor == "sqlite" and found:
         # The driver already gives True/False (a column of them needs nothing more).
         convert = _django_column(found, expression, connection)
