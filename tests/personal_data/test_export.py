@@ -495,3 +495,26 @@ def test_a_long_history_is_read_page_by_page_with_links_between_the_pages(data):
     for name in pages:
         assert f'href="{name}"' in index
     assert archive.read("tables/sign-ins.csv").decode().count("<b>Agent & ") == 2_500
+
+
+def test_times_and_yes_no_read_the_same_in_every_format(data):
+    when = datetime(2026, 3, 1, 14, 5, 9, 123456, tzinfo=UTC)
+    LoginEvent.objects.filter(user=data).delete()
+    LoginEventFactory(user=data, occurred_at=when, succeeded=False, ip_address=CUSTOMER_IP)
+    LoginEventFactory(user=data, occurred_at=when.replace(microsecond=0), succeeded=True, ip_address=CUSTOMER_IP)
+    _export, archive = build(data)
+    usage = json.loads(archive.read("usage.json"))
+    sign_ins = next(s for s in usage["sources"] if s["name"] == "Sign-ins")["records"]
+    assert [(r["time"], r["succeeded"]) for r in sign_ins] == [
+        ("2026-03-01T14:05:09.123456+00:00", False),
+        ("2026-03-01T14:05:09+00:00", True),
+    ]
+    rows = list(csv.DictReader(io.StringIO(archive.read("tables/sign-ins.csv").decode())))
+    assert [(r["time"], r["succeeded"]) for r in rows] == [
+        ("2026-03-01T14:05:09.123456+00:00", "False"),
+        ("2026-03-01T14:05:09+00:00", "True"),
+    ]
+    page = archive.read("pages/usage.html").decode()
+    assert page.count("<td>2026-03-01 14:05:09 UTC</td>") == 2
+    assert "<td>no</td>" in page
+    assert "<td>yes</td>" in page
