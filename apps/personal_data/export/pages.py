@@ -153,10 +153,12 @@ class PageRows:
     (chosen once per section), and the batch's rows are put together by one format string."""
 
     def __init__(self, page_rows: int = PAGE_ROWS) -> None:
-        self.parts: list[Spool] = []
+        # One spool for all the pages (memory stays flat however many), cut where each begins.
+        self.spool = Spool()
+        self.write = self.spool.write
+        self.starts = [0]
         self.page_rows = page_rows
         self.on_page = 0
-        self._new_part()
         yes, no = _("yes"), _("no")
         self.formatters: dict[str, Callable[[list[Any]], list[Any]]] = {
             TEXT: _text_column,
@@ -167,9 +169,7 @@ class PageRows:
         }
 
     def _new_part(self) -> None:
-        self.spool = Spool()
-        self.write = self.spool.write
-        self.parts.append(self.spool)
+        self.starts.append(self.spool.mark())
         self.on_page = 0
 
     def section(self, *, title: str, purpose: str, labels: list[str], kinds: list[str] | None = None) -> None:
@@ -223,8 +223,10 @@ class PageRows:
     @property
     def count(self) -> int:
         """How many page files the rows fill."""
-        return len(self.parts)
+        return len(self.starts)
 
     def copy_to(self, sink, number: int = 1) -> None:
-        """Write the ``number``-th page's rows (from 1) into ``sink``."""
-        self.parts[number - 1].copy_to(sink)
+        """Write the ``number``-th page's rows (from 1) into ``sink``; pages are written in order."""
+        last = number == self.count
+        end = None if last else self.starts[number]
+        self.spool.copy_to(sink, self.starts[number - 1], end, last=last)

@@ -38,14 +38,25 @@ class Spool:
             self._parts.clear()
             self._pending = 0
 
-    def copy_to(self, sink) -> None:
-        """Hand the text to ``sink``: to its ``write_bytes`` (UTF-8, as kept) where it has one."""
+    def mark(self) -> int:
+        """Where the text written so far ends (a place ``copy_to`` can start or stop at)."""
         self.flush()
-        self.file.seek(0)
+        return self.file.seek(0, 2)
+
+    def copy_to(self, sink, start: int = 0, end: int | None = None, *, last: bool = True) -> None:
+        """Hand the text (or the part from ``start`` to ``end``, two ``mark``s) to ``sink``: to its
+        ``write_bytes`` (UTF-8, as kept) where it has one. The spool is closed after its ``last`` copy."""
+        self.flush()
+        if end is None:
+            end = self.file.seek(0, 2)
+        self.file.seek(start)
         write = getattr(sink, "write_bytes", None)
         if write is None:  # a text sink: decoded on the way (a chunk may end inside a character)
             decoder = codecs.getincrementaldecoder("utf-8")()
             write = lambda chunk: sink.write(decoder.decode(chunk))  # noqa: E731
-        while chunk := self.file.read(1024 * 1024):
+        left = end - start
+        while left > 0 and (chunk := self.file.read(min(left, 1024 * 1024))):
             write(chunk)
-        self.file.close()
+            left -= len(chunk)
+        if last:
+            self.file.close()
