@@ -194,12 +194,3 @@ def _batches(results: Iterable[list[tuple]], size: int) -> Iterator[list[tuple]]
             batch = batch[size:]
     if batch:
         yield batch
-
-
-def _rows(
-    entry: Entry, subject: User, personal: list[PersonalField], files: Mapping[tuple[str, str, str], Any] | None = None
-) -> Iterator[list[Any]]:
-    """The same values as :func:`_column_batches`, a row at a time."""
-    for table in _column_batches(entry, subject, personal, files):
-        for row in zip(*table, strict=True):
-            yield list(row)
