@@ -13,8 +13,9 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from apps.accounts.demo import CUSTOMER_EMAILS
-from apps.accounts.models import User
+from apps.accounts.models import LoginEvent, User
 from apps.core.actors import SystemActor
+from apps.personal_data.export.pages import PAGE_ROWS
 from apps.personal_data.export.run import export_request, export_run
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -23,6 +24,11 @@ pytestmark = pytest.mark.usefixtures("db")
 def unzipped_export(tmp_path: Path) -> Path:
     call_command("seed_demo", customers=1, quiet_logins=True)
     customer = User.objects.get(email=CUSTOMER_EMAILS[0])
+    # A long sign-in history: its categories' pages run to more than one file (PAGE_ROWS).
+    LoginEvent.objects.bulk_create(
+        LoginEvent(user=customer, ip_address="203.0.113.7", method=LoginEvent.Method.PASSWORD, succeeded=True)
+        for _ in range(PAGE_ROWS + 10)
+    )
     export = export_run(export_id=export_request(subject=customer, actor=SystemActor("test"), enqueue=False).pk)
     folder = tmp_path / "my-data"
     with zipfile.ZipFile(export.file.path) as archive:
@@ -62,6 +68,7 @@ def test_the_unzipped_export_reads_as_pages_with_no_broken_link(tmp_path, page: 
 
     pages = {Path(unquote(urlsplit(u).path)).relative_to(folder).as_posix() for u in seen}
     assert {"index.html", "pages/rights.html", "pages/contact.html", "pages/technical.html"} <= pages
+    assert {"pages/technical-2.html", "pages/usage-2.html"} <= pages
     # Every file of the download is reachable from the pages (the manifest lists them all).
     listed = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     reachable = pages | {p.relative_to(folder).as_posix() for p in files}
@@ -77,6 +84,14 @@ def test_the_unzipped_export_reads_as_pages_with_no_broken_link(tmp_path, page: 
     expect(page.get_by_role("heading", level=2, name="Your account", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name=CUSTOMER_EMAILS[0], exact=True).first).to_be_visible()
     screenshot("02-contact")
+    # A category longer than a page goes on in the next file, with links both ways.
+    page.goto((folder / "pages" / "technical-2.html").as_uri())
+    expect(page.get_by_text("Page 2 of 2").first).to_be_visible()
+    page.get_by_role("link", name="Previous page").first.click()
+    expect(page.get_by_text("Page 1 of 2").first).to_be_visible()
+    page.get_by_role("link", name="Next page").first.click()
+    expect(page).to_have_url((folder / "pages" / "technical-2.html").as_uri())
+
     page.goto((folder / "pages" / "rights.html").as_uri())
     expect(page.get_by_role("heading", level=2, name="Your rights", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Ask us to erase your data")).to_be_visible()

@@ -42,6 +42,30 @@ def test_it_keeps_numbers_as_numbers_negative_ones_included(number):
     assert sink.getvalue() == f"{number}\r\n"
 
 
+def test_columns_are_written_as_rows_with_every_formula_like_cell_neutralised():
+    # A column is checked as a whole: a formula at its first cell, at its last, after a cell
+    # with a line break, among numbers or None; clean columns are written as they are.
+    columns = [
+        [HYPERLINK, "Chrome", "Firefox"],
+        ["a", "line\nbreak", "-2+3"],
+        ["plain", "text", "only"],
+        [-3, 1.5, True],
+        [None, "@SUM(A1)", 4],
+        ["\t=1+1", "ok", "\r=2"],
+    ]
+    sink = io.StringIO()
+    SpreadsheetWriter(sink).write_columns(columns)
+    assert list(csv.reader(io.StringIO(sink.getvalue()))) == [
+        ["'" + HYPERLINK, "a", "plain", "-3", "", "'\t=1+1"],
+        ["Chrome", "line\nbreak", "text", "1.5", "'@SUM(A1)", "ok"],
+        ["Firefox", "'-2+3", "only", "True", "4", "'\r=2"],
+    ]
+    rows = [[neutralise_cell(cell) for cell in row] for row in zip(*columns, strict=True)]
+    expected = io.StringIO()
+    SpreadsheetWriter(expected).writerows(rows)
+    assert sink.getvalue() == expected.getvalue()
+
+
 def test_it_writes_rows_and_dict_rows_that_read_back_as_written():
     sink = io.StringIO()
     writer = SpreadsheetWriter(sink)

@@ -454,3 +454,70 @@ def test_it_names_nothing_after_the_database_and_leaves_out_keyed_hashes(data):
     assert "deliverys" not in text
     # Every CSV and page is named in words.
     assert all(re.fullmatch(r"[a-z0-9/.-]+", name) for name in names if not name.startswith("files/"))
+
+
+def test_a_long_history_is_read_page_by_page_with_links_between_the_pages(data):
+    # 2 500 more sign-ins, with a user agent that must be escaped: three pages of technical data,
+    # each a file of its own linked to the previous and the next, all linked from index.html.
+    LoginEvent.objects.bulk_create(
+        LoginEvent(
+            user=data,
+            ip_address=CUSTOMER_IP,
+            user_agent=f"<b>Agent & {i}</b>",
+            device="Computer",
+            browser="Chrome",
+            operating_system="Linux",
+            method=LoginEvent.Method.PASSWORD,
+            succeeded=True,
+        )
+        for i in range(2_500)
+    )
+    _export, archive = build(data)
+    names = set(archive.namelist())
+    pages = ["pages/technical.html", "pages/technical-2.html", "pages/technical-3.html"]
+    assert set(pages) <= names
+    assert "pages/technical-4.html" not in names
+    technical = json.loads(archive.read("technical.json"))
+    records = sum(len(source["records"]) for source in technical["sources"])
+    rows = []
+    for number, name in enumerate(pages, start=1):
+        html = archive.read(name).decode()
+        rows.append(sum(table.count("<tr>") for table in html.split("<tbody>")[1:]))
+        assert f"Page {number} of 3" in html, name
+        previous = f'rel="prev" href="{pages[number - 2].rsplit("/", 1)[1]}"' if number > 1 else 'rel="prev"'
+        assert (previous in html) == (number > 1), name
+        following = f'rel="next" href="{pages[number].rsplit("/", 1)[1]}"' if number < 3 else 'rel="next"'
+        assert (following in html) == (number < 3), name
+        assert "<b>" not in html
+        assert "&lt;b&gt;Agent &amp; " in html
+    # Every row on exactly one page, no page over its size, in the order they happened.
+    assert rows[:2] == [1000, 1000]
+    assert sum(rows) == records
+    assert "Agent &amp; 2499" in archive.read(pages[-1]).decode()
+    index = archive.read("index.html").decode()
+    for name in pages:
+        assert f'href="{name}"' in index
+    assert archive.read("tables/sign-ins.csv").decode().count("<b>Agent & ") == 2_500
+
+
+def test_times_and_yes_no_read_the_same_in_every_format(data):
+    when = datetime(2026, 3, 1, 14, 5, 9, 123456, tzinfo=UTC)
+    LoginEvent.objects.filter(user=data).delete()
+    LoginEventFactory(user=data, occurred_at=when, succeeded=False, ip_address=CUSTOMER_IP)
+    LoginEventFactory(user=data, occurred_at=when.replace(microsecond=0), succeeded=True, ip_address=CUSTOMER_IP)
+    _export, archive = build(data)
+    usage = json.loads(archive.read("usage.json"))
+    sign_ins = next(s for s in usage["sources"] if s["name"] == "Sign-ins")["records"]
+    assert [(r["time"], r["succeeded"]) for r in sign_ins] == [
+        ("2026-03-01T14:05:09.123456+00:00", False),
+        ("2026-03-01T14:05:09+00:00", True),
+    ]
+    rows = list(csv.DictReader(io.StringIO(archive.read("tables/sign-ins.csv").decode())))
+    assert [(r["time"], r["succeeded"]) for r in rows] == [
+        ("2026-03-01T14:05:09.123456+00:00", "False"),
+        ("2026-03-01T14:05:09+00:00", "True"),
+    ]
+    page = archive.read("pages/usage.html").decode()
+    assert page.count("<td>2026-03-01 14:05:09 UTC</td>") == 2
+    assert "<td>no</td>" in page
+    assert "<td>yes</td>" in page

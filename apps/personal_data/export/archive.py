@@ -31,7 +31,7 @@ from apps.core.spreadsheets import SpreadsheetWriter
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.export.files import copy_stored_files, entry_info, stored_paths
 from apps.personal_data.export.index import render_index, render_rights
-from apps.personal_data.export.pages import PageRows, frame, page_name
+from apps.personal_data.export.pages import PageRows, frame, framed, page_name, part_name
 from apps.personal_data.export.sources import Share, Spool, spread_entries
 from apps.personal_data.export.tables import _empty_entries, _exported_entries, export_stem
 from apps.personal_data.models import DataExport
@@ -69,6 +69,13 @@ class _Sink:
         if self._pending >= self.BUFFER:
             self.flush()
         return len(text)
+
+    def write_bytes(self, data: bytes) -> None:
+        """Text already encoded as UTF-8 (a spool's), after any text written before it."""
+        self.flush()
+        self.digest.update(data)
+        self.size += len(data)
+        self.raw.write(data)
 
     def flush(self) -> None:
         if not self._parts:
@@ -151,11 +158,24 @@ def _write_spool(sink: _Sink, spool: Spool) -> int:
     return spool.records
 
 
-def _write_page(sink: _Sink, head: str, page: PageRows, foot: str) -> int:
+def _write_page(sink: _Sink, head: str, page: PageRows, foot: str, number: int = 1) -> int:
     sink.write(head)
-    page.copy_to(sink)
+    page.copy_to(sink, number)
     sink.write(foot)
     return 0
+
+
+def _write_pages(archive: _Archive, code: str, title: str, page: PageRows, language: str, controller: Any) -> list[str]:
+    """A category's readable pages, one file per ``PAGE_ROWS`` rows, each linked to the
+    previous and next; returns their names, first to last."""
+    head, foot = frame(title=title, language=language, controller=controller)
+    names = []
+    for number in range(1, page.count + 1):
+        name = part_name(code, number)
+        page_head, page_foot = framed(head, foot, code=code, number=number, count=page.count)
+        archive.write(name, partial(_write_page, head=page_head, page=page, foot=page_foot, number=number))
+        names.append(name)
+    return names
 
 
 def _write_text(sink: _Sink, text: str) -> int:
@@ -247,15 +267,16 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
             if not shares:
                 continue
             info = archive.write(f"{category.value}.json", partial(_write_category, category=category, shares=shares))
-            head, foot = frame(title=str(category.label), language=language, controller=controller)
-            page = spread.pages[category]
-            archive.write(page_name(category.value), partial(_write_page, head=head, page=page, foot=foot))
+            pages = _write_pages(
+                archive, category.value, str(category.label), spread.pages[category], language, controller
+            )
             categories.append(
                 {
                     "code": category.value,
                     "label": str(category.label),
                     "file": info.name,
-                    "page": page_name(category.value),
+                    "page": pages[0],
+                    "more_pages": pages[1:],
                     "records": info.records,
                     "sources": [share.entry.person_title for share in shares],
                 }
@@ -269,13 +290,13 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
             stem = _table_stem(table)
             page = PageRows()
             info = archive.write(f"{stem}.json", partial(_write_table_json, table=table, page=page))
-            head, foot = frame(title=str(table.title), language=language, controller=controller)
-            archive.write(page_name(stem), partial(_write_page, head=head, page=page, foot=foot))
+            pages = _write_pages(archive, stem, str(table.title), page, language, controller)
             sections.append(
                 {
                     "label": str(table.title),
                     "file": info.name,
-                    "page": page_name(stem),
+                    "page": pages[0],
+                    "more_pages": pages[1:],
                     "records": info.records,
                     "sources": [str(table.title)],
                 }

@@ -10,9 +10,11 @@ is written; every time value is turned into text once, for every format.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from json import encoder as json_encoder
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -22,7 +24,7 @@ from django.utils.translation import gettext as _
 from apps.core.spreadsheets import SpreadsheetWriter
 from apps.personal_data.export.pages import FILE, STRUCTURED, TEXT, WHEN, YES_NO, PageRows
 from apps.personal_data.export.spool import Spool
-from apps.personal_data.export.tables import _has_reference, _rows
+from apps.personal_data.export.tables import _column_batches, _has_reference
 from apps.personal_data.registry import Category, Entry, PersonalField, column
 
 if TYPE_CHECKING:
@@ -79,28 +81,38 @@ def _kind(model_field: models.Field) -> str:
     return TEXT
 
 
-def _as_text(value: Any) -> Any:
-    return None if value is None else value.isoformat()
+def _json_value(value: Any) -> str:
+    return _JSON_ONE(value)
 
 
-def _converters(entry: Entry, personal: list[PersonalField]) -> list[tuple[int, Callable[[Any], Any]]]:
-    """(position, conversion) for the columns every format shows as text: times as ISO 8601,
-    references as their text."""
-    found: list[tuple[int, Callable[[Any], Any]]] = [(0, str)] if _has_reference(entry) else []
-    offset = len(found)
-    for position, f in enumerate(personal, start=offset):
-        model_field = column(entry.model, f.name)
-        if isinstance(model_field, models.DateTimeField | models.DateField | models.TimeField):
-            found.append((position, _as_text))
-        elif isinstance(model_field, models.UUIDField):
-            found.append((position, lambda v: None if v is None else str(v)))
-    return found
+_JSON_ONE = _record_encoder()
 
 
-def _csv_cell(kind: str) -> Callable[[Any], Any]:
+_JSON_CONSTANTS = {True: "true", False: "false", None: "null"}
+_YES_NO_TYPES = frozenset({bool, type(None)})
+
+
+def _json_column(column: list[Any]) -> list[str]:
+    """Each cell of a column as JSON: a column of text (most are) by the C string encoder
+    alone, a column of yes/no by a lookup, found by one pass over the cells' types; any other
+    by the full encoder, cell by cell."""
+    types = set(map(type, column))
+    if types == {str}:
+        return list(map(encode_basestring, column))
+    if types <= _YES_NO_TYPES:
+        return list(map(_JSON_CONSTANTS.__getitem__, column))
+    return list(map(_json_value, column))
+
+
+def _csv_column(kind: str) -> Callable[[list[Any]], list[Any]]:
     if kind == STRUCTURED:
-        return lambda value: "" if value is None else JSON.encode(value)
-    return lambda value: "" if value is None else value
+        return lambda column: ["" if value is None else JSON.encode(value) for value in column]
+    return lambda column: column if None not in column else ["" if value is None else value for value in column]
+
+
+def _record_template(keys: list[str]) -> str:
+    """A JSON object with the share's keys and a ``%s`` for each value (already JSON)."""
+    return "{" + ", ".join(JSON.encode(key).replace("%", "%%") + ": %s" for key in keys) + "}"
 
 
 @dataclass
@@ -153,25 +165,35 @@ def _spread_entry(
         spread.shares.setdefault(category, []).append(share)
         mine.append((share, page))
     table = Spool() if entry.tabular else None
-    writer = SpreadsheetWriter(table) if table is not None else None
+    # The CSV writer writes a row at a time: into memory, handed to the spool a chunk at a time.
+    buffer = io.StringIO()
+    writer = SpreadsheetWriter(buffer) if table is not None else None
     if writer is not None:
         writer.writerow(labels)
-    csv_cells = [_csv_cell(kind) for kind in kinds]
-    converters = _converters(entry, personal)
-    encode = _record_encoder()
-    for values in _rows(entry, subject, personal, files, empty):
-        for position, convert in converters:
-            values[position] = convert(values[position])
-        for share, page in mine:
-            part = [values[i] for i in share.columns]
-            record = encode(dict(zip(share.keys, part, strict=True)))
-            share.records.write(("," if share.records.records else "") + "\n  " + record)
-            share.records.records += 1
-            page.row(part)
+    csv_columns = [_csv_column(kind) for kind in kinds]
+    templates = [_record_template(share.keys) for share, _page in mine]
+    # A chunk of rows at a time, as columns (export/tables.py): each column is converted,
+    # encoded or formatted once per chunk by a function chosen once per column, and the rows of
+    # each output are put together by one format string.
+    for batch in _column_batches(entry, subject, personal, files, empty):
+        encoded: dict[int, list[str]] = {}
+        for (share, page), template in zip(mine, templates, strict=True):
+            part = [batch[i] for i in share.columns]
+            for i in share.columns:
+                if i not in encoded:
+                    encoded[i] = _json_column(batch[i])
+            records = list(map(template.__mod__, zip(*(encoded[i] for i in share.columns), strict=True)))
+            share.records.write(("," if share.records.records else "") + "\n  " + ",\n  ".join(records))
+            share.records.records += len(records)
+            page.rows(part)
         if writer is not None:
-            writer.writerow([cell(value) for cell, value in zip(csv_cells, values, strict=True)])
-            table.records += 1  # type: ignore[union-attr]
+            writer.write_columns([convert(column) for convert, column in zip(csv_columns, batch, strict=True)])
+            table.write(buffer.getvalue())  # type: ignore[union-attr]
+            buffer.seek(0)
+            buffer.truncate()
+            table.records += len(batch[0])  # type: ignore[union-attr]
     for _share, page in mine:
         page.end_section(none=_("Nothing of this kind is recorded about you."))
     if table is not None:
+        table.write(buffer.getvalue())  # the header of a table with no rows
         spread.tables.append((entry, table))
