@@ -32,40 +32,13 @@ def address_hash(email: str) -> str:
 # The European Economic Area: the EU's member states with Iceland, Liechtenstein and Norway.
 # Within it personal data moves as within one country (GDPR Art. 1(3), the EEA Agreement); the
 # UK's adequacy regulations (DPA 2018 s.17A, Sch. 21 para. 5) cover every EEA state too.
-EEA = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-        "IS",
-        "LI",
-        "NO",
-    ]
-)
+# fmt: off
+EEA = frozenset({
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",  # the EU's 27
+    "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+    "IS", "LI", "NO",
+})
+# fmt: on
 
 
 def third_country_transfer(home: str, country: str) -> bool:

@@ -6,44 +6,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from apps.personal_data.domain import EEA
 from apps.personal_data.registry import Authority
 from apps.subject_requests.models import Jurisdiction
 
-# EU and EEA member states, for choosing the jurisdiction from an account's country.
-EU_COUNTRIES = set(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-        "IS",
-        "LI",
-        "NO",
-    ]
-)
+# EU and EEA member states choose the EU jurisdiction from an account's country.
+EU_COUNTRIES = EEA
 
 
 def jurisdiction_for(*, country: str = "", code: str = "") -> Jurisdiction:
