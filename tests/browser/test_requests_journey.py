@@ -104,9 +104,9 @@ def test_someone_without_an_account_files_confirms_and_follows_a_request(live_se
     request.refresh_from_db()
     assert request.status == SubjectRequest.Status.OPEN
     expect(page.locator(".request-reference")).to_have_text(request.short_reference)
-    expect(page.locator(".request-status")).to_have_text("Open")
+    expect(page.locator(".request-status")).to_have_text("Received: we're working on it")
     expect(page.locator(".request-due")).to_have_text(f"{request.deadline:%Y-%m-%d}")
-    expect(page.locator("ol.progress-steps [aria-current=step]")).to_contain_text("Being handled")
+    expect(page.locator("ol.progress-steps [aria-current=step]")).to_contain_text("We're working on it")
     expect(page.locator("main")).not_to_contain_text("walk-in@example.test")
     expect(page.locator("main")).not_to_contain_text("Wren")
     screenshot("03-status")

@@ -149,7 +149,8 @@ def test_the_detail_shows_status_timeline_and_messages_but_not_internal_notes(cl
     subject_request_note(request=request, actor=officer, body="Probably the old list export.")
     html = client_as("customer").get(detail_url(request)).content.decode()
     assert request.short_reference in html
-    assert "In progress" in html
+    assert "We&#x27;re working on it" in html  # the customer's words (officers read "In progress")
+    assert 'class="progress-steps"' in html  # the same stepper as the public status page
     assert "Which address receives it?" in html
     assert "Our privacy team wrote" in html
     assert "The newsletter keeps coming." in html

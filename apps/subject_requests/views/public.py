@@ -9,14 +9,12 @@ The public form's request exists only once the requester opens the emailed link 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -138,39 +136,12 @@ def request_confirm(request: HttpRequest, reference) -> HttpResponse:
 # --- Status ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Step:
-    label: str
-    state: str  # "done", "current", "upcoming"
-
-
-def progress(subject_request: SubjectRequest) -> list[Step]:
-    """Where the request is, in four steps; nothing personal."""
-    status = subject_request.status
-    closed = status in SubjectRequest.CLOSED_STATUSES
-    handling = status in (Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_APPROVAL)
-
-    def state(done: bool, current: bool = False) -> str:
-        return "done" if done else "current" if current else "upcoming"
-
-    return [
-        Step(_("Received"), "done"),
-        Step(
-            _("Identity confirmed"),
-            state(subject_request.verified_at is not None, status == Status.AWAITING_VERIFICATION),
-        ),
-        Step(_("Being handled"), state(status in (Status.COMPLETED, Status.REJECTED), handling)),
-        Step(subject_request.get_status_display() if closed else _("Completed"), state(closed)),
-    ]
-
-
 @require_GET
 def request_status(request: HttpRequest, reference) -> HttpResponse:
     subject_request = subject_request_get_public(reference=reference)
     just_confirmed = request.session.pop("subject_requests.confirmed", None) == str(subject_request.reference)
     context = {
         "subject_request": subject_request,
-        "steps": progress(subject_request),
         "just_confirmed": just_confirmed,
         "extension_limit": extension_limit(subject_request) if subject_request.is_open else None,
     }
