@@ -73,7 +73,7 @@ def test_someone_without_an_account_files_confirms_and_follows_a_request(live_se
     expect(page.get_by_role("heading", level=1)).to_have_text("Make a privacy request")
     page.get_by_label("Your email address").fill("walk-in@example.test")
     page.get_by_label("Your full name").fill("Wren Walk-in")
-    page.get_by_label("What would you like us to do?").select_option("access")
+    page.get_by_role("radio", name="A copy to read").check()  # "Get a copy of my data"
     page.get_by_label("Which law should apply? (optional)").select_option("eu")
     page.get_by_label("Details (optional)").fill("I used the shop's Wi-Fi sign-in in 2023.")
     screenshot("01-public-form")

@@ -23,6 +23,7 @@ from apps.core.http import client_ip
 from apps.subject_requests.forms.public import ConfirmForm, PublicRequestForm
 from apps.subject_requests.models import SubjectRequest
 from apps.subject_requests.selectors.deadlines import extension_limit
+from apps.subject_requests.selectors.intents import customer_jurisdiction, jurisdiction_or_default
 from apps.subject_requests.selectors.public import subject_request_get_public
 from apps.subject_requests.services.intake import subject_request_confirm
 from apps.subject_requests.services.public import public_request_file
@@ -70,16 +71,24 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 # --- The public form ---------------------------------------------------------------------------
 
 
+def _form_page(request: HttpRequest, form: PublicRequestForm, status: int = 200) -> HttpResponse:
+    """The form with the chooser's intents, timed under the law we apply when none is chosen."""
+    chosen = form["jurisdiction"].value() if form.is_bound else ""
+    jurisdiction = customer_jurisdiction() if not chosen else jurisdiction_or_default(str(chosen))
+    context = {"form": form, "intent_groups": form.intent_groups(jurisdiction)}
+    return render(request, "subject_requests/public_form.html", context, status=status)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_request(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return render(request, "subject_requests/public_form.html", {"form": PublicRequestForm()})
+        return _form_page(request, PublicRequestForm())
     if _over_limit("form-ip", _client_ip(request)):
         return _too_many(request)
     form = PublicRequestForm(request.POST)
     if not form.is_valid():
-        return render(request, "subject_requests/public_form.html", {"form": form}, status=400)
+        return _form_page(request, form, status=400)
     data = form.cleaned_data
     if _over_limit("form-email", data["email"]):
         return _too_many(request)
@@ -95,7 +104,7 @@ def public_request(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError as error:
         form.add_error(None, error)
-        return render(request, "subject_requests/public_form.html", {"form": form}, status=400)
+        return _form_page(request, form, status=400)
     # The same page whatever happened: it never tells whether the address has an account or a request.
     return redirect("subject_requests:public_sent")
 
