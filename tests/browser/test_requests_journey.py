@@ -32,7 +32,7 @@ def test_a_customer_objects_to_marketing_from_your_account(live_server, page: Pa
     expect(page.get_by_role("heading", level=1)).to_have_text("Your requests")
     expect(page.locator("main")).to_contain_text("You have not made any requests yet.")
     page.get_by_role("link", name="New request").click()
-    page.get_by_role("link", name="Object to processing").click()
+    page.get_by_role("link", name="Object to a use, such as marketing").click()  # "Stop a use of my data"
     expect(page.get_by_role("heading", level=1)).to_have_text("Object to processing")
     expect(page.locator("main")).to_contain_text("An objection to direct marketing takes effect at once")
     screenshot("01-objection-form")
