@@ -6,6 +6,8 @@ and the request's "complete". The request's email carries the download link, so 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -97,3 +99,22 @@ def test_a_message_from_the_officers_sends_one_email(customer, officer, django_c
 
     assert len(subjects_to(customer.email)) == 1
     assert "Which order do you mean?" in mail.outbox[0].body
+
+
+def test_the_public_form_sends_one_email_to_confirm_and_one_once_confirmed(client, django_capture_on_commit_callbacks):
+    address = "walk-in@example.test"
+    form = {"email": address, "name": "Wren Walk-in", "request_type": "erasure", "details": "", "jurisdiction": ""}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/privacy-request/", form).status_code == 302
+    assert len(subjects_to(address)) == 1  # the link and code to confirm
+    request = SubjectRequest.objects.get(requester_email=address)
+    code = re.search(r"\b([A-Z0-9]{8})\b", mail.outbox[0].body.split("code", 1)[1]).group(1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/requests/{request.reference}/confirm/", {"code": code})
+        job_run_here(kind=SubjectRequest.ACKNOWLEDGEMENT_JOB_KIND, target=request.pk)
+
+    request.refresh_from_db()
+    assert request.status == Status.OPEN
+    assert len(subjects_to(address)) == 2  # then the acknowledgement, once
+    assert request.short_reference in subjects_to(address)[1]
