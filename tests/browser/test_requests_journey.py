@@ -32,7 +32,7 @@ def test_a_customer_objects_to_marketing_from_your_account(live_server, page: Pa
     expect(page.get_by_role("heading", level=1)).to_have_text("Your requests")
     expect(page.locator("main")).to_contain_text("You have not made any requests yet.")
     page.get_by_role("link", name="New request").click()
-    page.get_by_role("link", name="Object to processing").click()
+    page.get_by_role("link", name="Object to a use, such as marketing").click()  # "Stop a use of my data"
     expect(page.get_by_role("heading", level=1)).to_have_text("Object to processing")
     expect(page.locator("main")).to_contain_text("An objection to direct marketing takes effect at once")
     screenshot("01-objection-form")
@@ -73,7 +73,7 @@ def test_someone_without_an_account_files_confirms_and_follows_a_request(live_se
     expect(page.get_by_role("heading", level=1)).to_have_text("Make a privacy request")
     page.get_by_label("Your email address").fill("walk-in@example.test")
     page.get_by_label("Your full name").fill("Wren Walk-in")
-    page.get_by_label("What would you like us to do?").select_option("access")
+    page.get_by_role("radio", name="A copy to read").check()  # "Get a copy of my data"
     page.get_by_label("Which law should apply? (optional)").select_option("eu")
     page.get_by_label("Details (optional)").fill("I used the shop's Wi-Fi sign-in in 2023.")
     screenshot("01-public-form")
@@ -104,9 +104,9 @@ def test_someone_without_an_account_files_confirms_and_follows_a_request(live_se
     request.refresh_from_db()
     assert request.status == SubjectRequest.Status.OPEN
     expect(page.locator(".request-reference")).to_have_text(request.short_reference)
-    expect(page.locator(".request-status")).to_have_text("Open")
+    expect(page.locator(".request-status")).to_have_text("Received: we're working on it")
     expect(page.locator(".request-due")).to_have_text(f"{request.deadline:%Y-%m-%d}")
-    expect(page.locator("ol.progress-steps [aria-current=step]")).to_contain_text("Being handled")
+    expect(page.locator("ol.progress-steps [aria-current=step]")).to_contain_text("We're working on it")
     expect(page.locator("main")).not_to_contain_text("walk-in@example.test")
     expect(page.locator("main")).not_to_contain_text("Wren")
     screenshot("03-status")

@@ -173,7 +173,11 @@ def test_an_access_request_filed_with_wait_completes_through_the_worker(celery_w
     assert request.execution_state == "done"
     assert DataExport.objects.get(subject=customer).status == DataExport.Status.READY
     assert request in requests_for_subject(customer)
-    assert [item.title for item in timeline(request, for_subject=True)] == ["Open", "In progress", "Completed"]
+    assert [item.title for item in timeline(request, for_subject=True)] == [
+        "Received: we're working on it",
+        "We're working on it",
+        "Done",
+    ]
 
 
 @pytest.mark.worker

@@ -321,7 +321,7 @@ def test_the_status_page_needs_no_sign_in_and_shows_no_personal_data(client_as, 
     html = response.content.decode()
     assert request.short_reference in html
     assert "Complaint" in html
-    assert "Open" in html
+    assert "Received: we&#x27;re working on it" in html  # the customer's words, not "Open"
     assert f"{request.received_at:%Y-%m-%d}" in html
     assert f"{request.deadline:%Y-%m-%d}" in html
     for personal in (customer.email, customer.full_name, "Pat", "order history"):
@@ -345,10 +345,10 @@ def test_the_progress_steps_follow_the_status(client, officer):
     subject_request_transition(request=request, to_status="in_progress", actor=officer, reason="x")
     html = client.get(status_url(request)).content.decode()
     assert re.search(r'class="step-done">\s*Identity confirmed', html)
-    assert re.search(r'class="step-current" aria-current="step">\s*Being handled', html)
+    assert re.search(r'class="step-current" aria-current="step">\s*We&#x27;re working on it', html)
     subject_request_transition(request=request, to_status="completed", actor=SystemActor("tests"), reason="done")
     html = client.get(status_url(request)).content.decode()
-    assert re.search(r'class="step-done">\s*Completed', html)
+    assert re.search(r'class="step-done">\s*Done', html)
     assert "aria-current" not in html.split('class="progress-steps"')[1].split("</ol>")[0]
 
 

@@ -149,7 +149,8 @@ def test_the_detail_shows_status_timeline_and_messages_but_not_internal_notes(cl
     subject_request_note(request=request, actor=officer, body="Probably the old list export.")
     html = client_as("customer").get(detail_url(request)).content.decode()
     assert request.short_reference in html
-    assert "In progress" in html
+    assert "We&#x27;re working on it" in html  # the customer's words (officers read "In progress")
+    assert 'class="progress-steps"' in html  # the same stepper as the public status page
     assert "Which address receives it?" in html
     assert "Our privacy team wrote" in html
     assert "The newsletter keeps coming." in html
@@ -170,11 +171,12 @@ def test_a_rejection_shows_its_reason_and_the_authority(client_as, customer, off
 # --- New request: the type picker and a form per type ------------------------------------------
 
 
-def test_the_new_request_page_offers_every_type(client_as):
+def test_the_new_request_page_leads_to_every_type_but_withdrawal(client_as):
+    """Withdrawing consent is a switch on Privacy choices (the chooser: test_rights_chooser.py)."""
     html = client_as("customer").get(NEW_URL).content.decode()
-    for value, label in RequestType.choices:
-        assert new_url(value) in html
-        assert str(label) in html
+    for value in RequestType.values:
+        assert (new_url(value) in html) is (value != RequestType.WITHDRAWAL)
+    assert 'href="/account/privacy-choices/"' in html
 
 
 @pytest.mark.parametrize("request_type", RequestType.values)

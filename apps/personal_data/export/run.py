@@ -5,9 +5,11 @@ and store the archive, tell the customer; expire old files. Each build is a back
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import os
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -38,6 +40,20 @@ ACTIVE = (DataExport.Status.PENDING, DataExport.Status.RUNNING)
 EXPORT_JOB = DataExport.JOB_KIND
 # A build that kills its worker every time ends here (the job's max_attempts).
 MAX_ATTEMPTS = 5
+# Off while a caller that tells the customer itself builds an export here (a subject request's
+# answer carries the download link): one email per event, not the export's and the request's.
+_EMAIL_READY: contextvars.ContextVar[bool] = contextvars.ContextVar("export_email_ready", default=True)
+
+
+@contextlib.contextmanager
+def export_ready_email_left_to_caller() -> Iterator[None]:
+    """Build exports in this block without their "ready to download" email: the caller sends
+    the one email of the event (it is decided when the export becomes ready, inside the block)."""
+    token = _EMAIL_READY.set(False)
+    try:
+        yield
+    finally:
+        _EMAIL_READY.reset(token)
 
 
 def export_request(*, subject: User, actor: User | SystemActor, enqueue: bool = True) -> DataExport:
@@ -150,7 +166,8 @@ def export_run(*, export_id: int, heartbeat: Heartbeat | None = None) -> DataExp
         current.record_counts = built.counts
         current.expires_at = timezone.now() + EXPORT_LIFETIME
         current.save()
-        transaction.on_commit(lambda: _email_ready(current.pk))
+        if _EMAIL_READY.get():
+            transaction.on_commit(lambda: _email_ready(current.pk))
     return current
 
 

@@ -31,7 +31,11 @@ Status = SubjectRequest.Status
 
 
 def execute_export(request: SubjectRequest) -> SubjectRequest:
-    from apps.personal_data.export.run import export_build_here, export_request
+    from apps.personal_data.export.run import (
+        export_build_here,
+        export_ready_email_left_to_caller,
+        export_request,
+    )
     from apps.personal_data.models import DataExport
     from apps.personal_data.selectors.rights import rights_statement, rights_text
 
@@ -53,7 +57,9 @@ def execute_export(request: SubjectRequest) -> SubjectRequest:
                 return fail(locked, error=f"The export could not start: {error}")
             record_execution(locked.pk, export={"id": export.pk, "reference": str(export.reference)})
     # Outside the request's lock: the build can take minutes and keeps its own heartbeat.
-    export = export_build_here(export)  # at once when another delivery already built it
+    # The request's "complete" email carries the download link: the export sends none of its own.
+    with export_ready_email_left_to_caller():
+        export = export_build_here(export)  # at once when another delivery already built it
     if export.status != DataExport.Status.READY:
         return fail(request, error=f"Export {export.reference} is {export.status}: {export.last_error}")
 

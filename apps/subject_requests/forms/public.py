@@ -3,11 +3,14 @@ confirmation code emailed to them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.subject_requests.forms.requests import details_field
 from apps.subject_requests.models import Jurisdiction, RequestType
+from apps.subject_requests.selectors.intents import ShownIntent, intents_for
 
 
 class PublicRequestForm(forms.Form):
@@ -19,10 +22,15 @@ class PublicRequestForm(forms.Form):
         help_text=_("We send a link to this address. Your request counts only once you open it."),
     )
     name = forms.CharField(label=_("Your full name"), max_length=150)
+    # Shown as the plain-language chooser's radio cards (selectors/intents.py), grouped by intent.
     request_type = forms.ChoiceField(
         label=_("What would you like us to do?"),
-        choices=[("", "—"), *RequestType.choices],
-        error_messages={"invalid_choice": _("Choose one of the listed requests.")},
+        choices=RequestType.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose what you would like us to do."),
+            "invalid_choice": _("Choose one of the listed requests."),
+        },
     )
     details = details_field(
         label=_("Details (optional)"),
@@ -39,6 +47,14 @@ class PublicRequestForm(forms.Form):
         empty_label=_("Let us decide"),
         help_text=_("Usually the law of the country you live in. It sets how long we may take to answer."),
     )
+
+    def intent_groups(self, jurisdiction: Jurisdiction | None) -> list[tuple[ShownIntent, list[tuple[Any, Any]]]]:
+        """Each intent with its radio inputs (and how each option is worded) for the template."""
+        radios = {str(radio.data["value"]): radio for radio in self["request_type"]}
+        return [
+            (shown, [(radios[str(item.option.request_type)], item) for item in shown.options])
+            for shown in intents_for(jurisdiction)
+        ]
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip()

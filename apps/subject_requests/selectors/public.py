@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from apps.subject_requests.models import SubjectRequest
 
@@ -15,3 +17,52 @@ def subject_request_get_public(*, reference: Any) -> SubjectRequest:
         return SubjectRequest.objects.select_related("jurisdiction").get(reference=reference)
     except (SubjectRequest.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such request") from exc
+
+
+# --- What the customer reads (signed in and public): plain words, one stepper ------------------
+# Officers keep the statuses' own names (the admin); customers read these.
+
+_Status = SubjectRequest.Status
+CUSTOMER_STATUS = {
+    _Status.AWAITING_VERIFICATION: _("Waiting for the email address to be confirmed"),
+    _Status.OPEN: _("Received: we're working on it"),
+    _Status.IN_PROGRESS: _("We're working on it"),
+    _Status.AWAITING_APPROVAL: _("We're working on it: a second person is checking our answer"),
+    _Status.COMPLETED: _("Done"),
+    _Status.REJECTED: _("We could not do this"),
+    _Status.WITHDRAWN: _("You withdrew it"),
+    _Status.EXPIRED: _("Closed: the email address was not confirmed in time"),
+}
+
+
+def customer_status(status: str) -> str:
+    """A request's status in the customer's words (the admin keeps the statuses' names)."""
+    label = CUSTOMER_STATUS.get(status)  # type: ignore[call-overload]
+    return str(label) if label is not None else str(_Status(status).label)
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    state: str  # "done", "current", "upcoming"
+
+
+def progress(subject_request: SubjectRequest) -> list[Step]:
+    """Where the request is, in four steps; nothing personal (the public page shows it too)."""
+    status = subject_request.status
+    closed = status in SubjectRequest.CLOSED_STATUSES
+    handling = status in (_Status.OPEN, _Status.IN_PROGRESS, _Status.AWAITING_APPROVAL)
+
+    def state(done: bool, current: bool = False) -> str:
+        return "done" if done else "current" if current else "upcoming"
+
+    last = customer_status(status) if closed and status != _Status.COMPLETED else str(_("Done"))
+    return [
+        Step(str(_("Received")), "done"),
+        Step(
+            str(_("Identity confirmed")),
+            state(subject_request.verified_at is not None, status == _Status.AWAITING_VERIFICATION),
+        ),
+        Step(str(_("We're working on it")), state(status in (_Status.COMPLETED, _Status.REJECTED), handling)),
+        Step(last, state(closed)),
+    ]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.consent.models import Purpose
 from apps.subject_requests.models import RequestMessage, RequestType, SubjectRequest
+from apps.subject_requests.selectors.public import customer_status
 
 Status = SubjectRequest.Status
 
@@ -77,7 +78,10 @@ def timeline(request: SubjectRequest, *, for_subject: bool) -> list[TimelineItem
                 TimelineItem(
                     at=version.history_date,
                     kind="status",
-                    title=str(SubjectRequest.Status(version.status).label),
+                    # The customer reads the status in plain words; officers, its name.
+                    title=customer_status(version.status)
+                    if for_subject
+                    else str(SubjectRequest.Status(version.status).label),
                     body="" if for_subject else (version.history_change_reason or ""),
                     author="" if for_subject else str(version.history_user or ""),
                 )

@@ -9,14 +9,12 @@ The public form's request exists only once the requester opens the emailed link 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -25,6 +23,7 @@ from apps.core.http import client_ip
 from apps.subject_requests.forms.public import ConfirmForm, PublicRequestForm
 from apps.subject_requests.models import SubjectRequest
 from apps.subject_requests.selectors.deadlines import extension_limit
+from apps.subject_requests.selectors.intents import customer_jurisdiction, jurisdiction_or_default
 from apps.subject_requests.selectors.public import subject_request_get_public
 from apps.subject_requests.services.intake import subject_request_confirm
 from apps.subject_requests.services.public import public_request_file
@@ -72,16 +71,24 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 # --- The public form ---------------------------------------------------------------------------
 
 
+def _form_page(request: HttpRequest, form: PublicRequestForm, status: int = 200) -> HttpResponse:
+    """The form with the chooser's intents, timed under the law we apply when none is chosen."""
+    chosen = form["jurisdiction"].value() if form.is_bound else ""
+    jurisdiction = customer_jurisdiction() if not chosen else jurisdiction_or_default(str(chosen))
+    context = {"form": form, "intent_groups": form.intent_groups(jurisdiction)}
+    return render(request, "subject_requests/public_form.html", context, status=status)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_request(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return render(request, "subject_requests/public_form.html", {"form": PublicRequestForm()})
+        return _form_page(request, PublicRequestForm())
     if _over_limit("form-ip", _client_ip(request)):
         return _too_many(request)
     form = PublicRequestForm(request.POST)
     if not form.is_valid():
-        return render(request, "subject_requests/public_form.html", {"form": form}, status=400)
+        return _form_page(request, form, status=400)
     data = form.cleaned_data
     if _over_limit("form-email", data["email"]):
         return _too_many(request)
@@ -97,7 +104,7 @@ def public_request(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError as error:
         form.add_error(None, error)
-        return render(request, "subject_requests/public_form.html", {"form": form}, status=400)
+        return _form_page(request, form, status=400)
     # The same page whatever happened: it never tells whether the address has an account or a request.
     return redirect("subject_requests:public_sent")
 
@@ -138,39 +145,12 @@ def request_confirm(request: HttpRequest, reference) -> HttpResponse:
 # --- Status ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Step:
-    label: str
-    state: str  # "done", "current", "upcoming"
-
-
-def progress(subject_request: SubjectRequest) -> list[Step]:
-    """Where the request is, in four steps; nothing personal."""
-    status = subject_request.status
-    closed = status in SubjectRequest.CLOSED_STATUSES
-    handling = status in (Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_APPROVAL)
-
-    def state(done: bool, current: bool = False) -> str:
-        return "done" if done else "current" if current else "upcoming"
-
-    return [
-        Step(_("Received"), "done"),
-        Step(
-            _("Identity confirmed"),
-            state(subject_request.verified_at is not None, status == Status.AWAITING_VERIFICATION),
-        ),
-        Step(_("Being handled"), state(status in (Status.COMPLETED, Status.REJECTED), handling)),
-        Step(subject_request.get_status_display() if closed else _("Completed"), state(closed)),
-    ]
-
-
 @require_GET
 def request_status(request: HttpRequest, reference) -> HttpResponse:
     subject_request = subject_request_get_public(reference=reference)
     just_confirmed = request.session.pop("subject_requests.confirmed", None) == str(subject_request.reference)
     context = {
         "subject_request": subject_request,
-        "steps": progress(subject_request),
         "just_confirmed": just_confirmed,
         "extension_limit": extension_limit(subject_request) if subject_request.is_open else None,
     }

@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.subject_requests.forms.requests import ACCOUNT_FORMS, TYPE_SUMMARIES, MessageForm, WithdrawForm
+from apps.subject_requests.forms.requests import ACCOUNT_FORMS, MessageForm, WithdrawForm
 from apps.subject_requests.models import RequestType, SubjectRequest
 from apps.subject_requests.selectors.deadlines import extension_limit
+from apps.subject_requests.selectors.intents import customer_jurisdiction, intents_for
 from apps.subject_requests.selectors.requests import (
     allowed_transitions,
     consented_purposes,
@@ -68,9 +69,10 @@ def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Pick a type: each with a line on what it does."""
-    types = [(value, label, TYPE_SUMMARIES[value]) for value, label in RequestType.choices]
-    return render(request, "subject_requests/new.html", {"types": types})
+    """Pick what you want, in plain words: each leads to its request type (or a choice of them),
+    with what happens next and how long it takes under the customer's law."""
+    jurisdiction = customer_jurisdiction(str(request.user.country or ""))
+    return render(request, "subject_requests/new.html", {"intents": intents_for(jurisdiction)})
 
 
 def _request_type(value: str) -> str:

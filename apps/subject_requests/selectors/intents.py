@@ -1,0 +1,186 @@
+"""The rights in plain words (#16): five things a customer may want, each leading to the request
+type (or types) that does it, with what happens next and how long it takes under the law their
+request falls under. Read by the signed-in chooser and the public form; the types themselves and
+what they do are unchanged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.subject_requests.models import Jurisdiction, RequestType
+from apps.subject_requests.selectors.jurisdictions import jurisdiction_for
+
+
+@dataclass(frozen=True)
+class Option:
+    """One request type as the chooser words it."""
+
+    request_type: str
+    label: Promise
+    explanation: Promise
+
+
+@dataclass(frozen=True)
+class Intent:
+    key: str
+    title: Promise
+    next_steps: Promise
+    options: tuple[Option, ...]
+    # "Stop a use": uses you agreed to are switched off on Privacy choices, not by a request.
+    sends_consent_to_choices: bool = False
+
+
+INTENTS: tuple[Intent, ...] = (
+    Intent(
+        "copy",
+        gettext_lazy("Get a copy of my data"),
+        gettext_lazy(
+            "We prepare a download of everything we hold about you, with a page explaining each file, and "
+            "email you when it is ready."
+        ),
+        (
+            Option(
+                RequestType.ACCESS,
+                gettext_lazy("A copy to read"),
+                gettext_lazy("Your data and how we use it, who we share it with and how long we keep it."),
+            ),
+            Option(
+                RequestType.PORTABILITY,
+                gettext_lazy("A copy to take to another service"),
+                gettext_lazy("The data you gave us, in files another service can import (JSON and CSV)."),
+            ),
+        ),
+    ),
+    Intent(
+        "correct",
+        gettext_lazy("Correct something"),
+        gettext_lazy("Tell us what is wrong or missing. We correct it and tell you what we changed."),
+        (
+            Option(
+                RequestType.RECTIFICATION,
+                gettext_lazy("Correct my details"),
+                gettext_lazy("Details about you that are wrong, out of date or incomplete."),
+            ),
+        ),
+    ),
+    Intent(
+        "delete",
+        gettext_lazy("Delete my data"),
+        gettext_lazy(
+            "Our privacy team checks the request, then your data is erased and your account closed. We tell you "
+            "what was erased and what the law makes us keep."
+        ),
+        (
+            Option(
+                RequestType.ERASURE,
+                gettext_lazy("Erase my data"),
+                gettext_lazy(
+                    "Everything we hold about you, except records the law makes us keep. Erasure cannot be undone."
+                ),
+            ),
+        ),
+    ),
+    Intent(
+        "stop",
+        gettext_lazy("Stop a use of my data"),
+        gettext_lazy("Choose the kind of use. We tell you what we stopped; marketing stops at once."),
+        (
+            Option(
+                RequestType.OBJECTION,
+                gettext_lazy("Object to a use, such as marketing"),
+                gettext_lazy(
+                    "A use we make without asking you first, for our own interests. Marketing stops at once and "
+                    "for good; any other use stops unless we have overriding grounds, which we explain."
+                ),
+            ),
+            Option(
+                RequestType.RESTRICTION,
+                gettext_lazy("Pause a use while something is settled"),
+                gettext_lazy(
+                    "We keep your data but do not use it, for example while we check whether it is correct or "
+                    "whether we may use it."
+                ),
+            ),
+            Option(
+                RequestType.STOP_PROCESSING,
+                gettext_lazy("Stop using my data altogether"),
+                gettext_lazy("Every use we may stop; we tell you what the law makes us keep doing, and why."),
+            ),
+        ),
+        sends_consent_to_choices=True,
+    ),
+    Intent(
+        "complain",
+        gettext_lazy("Complain"),
+        gettext_lazy(
+            "Tell us what went wrong. Our privacy team looks into it and writes back with what we found and did."
+        ),
+        (
+            Option(
+                RequestType.COMPLAINT,
+                gettext_lazy("Tell us about a concern"),
+                gettext_lazy("How we handled your data, or a request of yours."),
+            ),
+        ),
+    ),
+)
+
+# Every type the chooser offers; withdrawal of consent is not among them (Privacy choices).
+CHOOSER_TYPES = [option.request_type for intent in INTENTS for option in intent.options]
+
+
+@dataclass
+class ShownOption:
+    option: Option
+    answer_within: str = ""  # set when it differs from the intent's
+
+
+@dataclass
+class ShownIntent:
+    intent: Intent
+    answer_within: str
+    options: list[ShownOption] = field(default_factory=list)
+
+
+def answer_within(jurisdiction: Jurisdiction | None, request_type: str) -> str:
+    """ "We answer within 1 month (UK GDPR)": the rule in force today for ``request_type``."""
+    if jurisdiction is None:
+        return ""
+    try:
+        period = jurisdiction.terms(request_type).respond
+    except (ObjectDoesNotExist, ValidationError):
+        return ""  # a jurisdiction without a rule: no promise rather than a wrong one
+    return _("We answer within %(period)s (%(law)s).") % {"period": period, "law": jurisdiction.name}
+
+
+def customer_jurisdiction(country: str = "") -> Jurisdiction | None:
+    """The law a request from someone in ``country`` falls under (the default one without a country)."""
+    try:
+        return jurisdiction_for(country=country)
+    except ValidationError:
+        return None
+
+
+def jurisdiction_or_default(code: str) -> Jurisdiction | None:
+    """The law with ``code`` (one chosen on the public form), else the default one."""
+    try:
+        return jurisdiction_for(code=code)
+    except ValidationError:
+        return customer_jurisdiction()
+
+
+def intents_for(jurisdiction: Jurisdiction | None) -> list[ShownIntent]:
+    shown = []
+    for intent in INTENTS:
+        first = answer_within(jurisdiction, intent.options[0].request_type)
+        options = []
+        for option in intent.options:
+            own = answer_within(jurisdiction, option.request_type)
+            options.append(ShownOption(option, own if own != first else ""))
+        shown.append(ShownIntent(intent, first, options))
+    return shown

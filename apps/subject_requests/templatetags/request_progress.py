@@ -1,0 +1,21 @@
+"""The customer's view of a request in templates: its status in plain words and its stepper,
+the same on the signed-in request page and the public status page."""
+
+from __future__ import annotations
+
+from django import template
+
+from apps.subject_requests.models import SubjectRequest
+from apps.subject_requests.selectors.public import Step, customer_status, progress
+
+register = template.Library()
+
+
+@register.filter(name="customer_status")
+def customer_status_filter(subject_request: SubjectRequest) -> str:
+    return customer_status(subject_request.status)
+
+
+@register.simple_tag
+def request_steps(subject_request: SubjectRequest) -> list[Step]:
+    return progress(subject_request)
