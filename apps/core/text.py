@@ -1,0 +1,15 @@
+"""Texts that reach customers from data, shown in the reader's language."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext
+
+
+def data_text(value: object) -> object:
+    """``value`` translated when the catalogue has it (a seeded English text), else as stored.
+
+    Not ``gettext`` on its own: an empty value would come back as the catalogue's header.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return value
+    return gettext(value)
