@@ -10,6 +10,7 @@ the page it was on, and says which have no msgstr yet so the translator can fill
 from __future__ import annotations
 
 import re
+import zipfile
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from apps.accounts.demo import CUSTOMER_EMAILS
+from apps.core.actors import SystemActor
 from tests.helpers import ROOT
 
 CATALOGUE = ROOT / "locale" / "vi" / "LC_MESSAGES" / "django.po"
@@ -159,4 +161,66 @@ def test_a_vietnamese_customer_sees_no_english_on_any_page(bao):
     english = english_texts()
     found = {path: english_on(visible_texts(html), english) for path, html in pages.items()}
     found = {path: texts for path, texts in found.items() if texts}
+    assert not found, report(found, english)
+
+
+def english_in_email(text: str, english: dict[str, bool], data: list[str]) -> list[str]:
+    """Lines of an email that are an English msgid, and seeded data texts inside a sentence
+    (an authority's name, an outcome)."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    found = english_on([line for line in lines if line], english)
+    found += [t for t in data if len(t) > 12 and t in text and t not in found]
+    return found
+
+
+def test_a_vietnamese_customer_gets_emails_with_no_english(bao, mailoutbox):
+    from django.utils import timezone
+
+    from apps.core.mail import send_templated_mail
+    from apps.subject_requests.models import RequestMessage, SubjectRequest
+    from apps.subject_requests.services.requests import send_to_requester
+
+    requests = SubjectRequest.objects.filter(subject__email=CUSTOMER_EMAILS[1]).select_related("jurisdiction")
+    assert requests
+    assert all(r.language == "vi" for r in requests)
+    for request in requests:
+        for template in ("acknowledged", "completed", "rejected"):
+            assert send_to_requester(request, template)
+        message = RequestMessage.objects.filter(request=request).first()
+        if message is not None:
+            assert send_to_requester(request, "message", message=message)
+    assert send_to_requester(
+        requests[0], "confirm", code="123456", confirm_url="https://example.test/c", expires_at=timezone.now()
+    )
+    context = {
+        "erase_after": timezone.now(),
+        "when": timezone.now(),
+        "sign_in_url": "https://example.test/in",
+        "url": "https://example.test/in",
+        "name": "Bảo",
+        "reference": "d1e2f3",
+    }
+    for template in ("deletion_scheduled", "deletion_cancelled", "deletion_done", "inactivity_warning"):
+        send_templated_mail(f"retention/email/{template}", context, to=CUSTOMER_EMAILS[1], language="vi")
+    english = english_texts()
+    data = seeded_data_texts()
+    found = {
+        f"{m.subject} (to {m.to[0]})": english_in_email(f"{m.subject}\n{m.body}", english, data) for m in mailoutbox
+    }
+    found = {where: texts for where, texts in found.items() if texts}
+    assert not found, report(found, english)
+
+
+def test_a_vietnamese_customers_export_has_no_english(bao, tmp_path):
+    from apps.accounts.models import User
+    from apps.personal_data.export.run import export_request, export_run
+
+    customer = User.objects.get(email=CUSTOMER_EMAILS[1])
+    export = export_run(export_id=export_request(subject=customer, actor=SystemActor("test"), enqueue=False).pk)
+    with zipfile.ZipFile(export.file.path) as archive:
+        pages = {name: archive.read(name).decode() for name in archive.namelist() if name.endswith(".html")}
+    assert "index.html" in pages
+    english = english_texts()
+    found = {name: english_on(visible_texts(html), english) for name, html in pages.items()}
+    found = {name: texts for name, texts in found.items() if texts}
     assert not found, report(found, english)
