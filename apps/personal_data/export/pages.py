@@ -56,8 +56,9 @@ def framed(head: str, foot: str, *, code: str, number: int, count: int) -> tuple
 
 # What a column holds, for showing it: each kind has its own formatter, chosen once per column.
 TEXT, WHEN, YES_NO, STRUCTURED, FILE = "text", "when", "yes_no", "structured", "file"
-# A code from a fixed list (a field's choices): shown in the reader's language where the
-# catalogue has it ("succeeded" → "thành công"), the CSV and JSON keeping the code.
+# A code from a fixed list (a field's choices) or a text our code writes in English
+# (PersonalField.seeded_text): shown in the reader's language where the catalogue has it
+# ("succeeded" → "thành công"), the CSV and JSON keeping it as stored.
 CODE = "code"
 
 

@@ -144,7 +144,7 @@ def _spread_entry(
 ) -> None:
     labels = field_labels(entry, personal)
     offset = len(labels) - len(personal)
-    kinds = [TEXT] * offset + [_kind(column(entry.model, f.name)) for f in personal]
+    kinds = [TEXT] * offset + [CODE if f.seeded_text else _kind(column(entry.model, f.name)) for f in personal]
     mine: list[tuple[Share, PageRows]] = []
     for category in Category:
         wanted = [offset + i for i, f in enumerate(personal) if f.category == category]
