@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 
 
@@ -13,3 +14,7 @@ def data_text(value: object) -> object:
     if not isinstance(value, str) or not value.strip():
         return value
     return gettext(value)
+
+
+# For a value put in a context now and rendered later in another language (an email's).
+data_text_lazy = lazy(data_text, str)
