@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 
+_Value = TypeVar("_Value")
 
-def data_text(value: object) -> object:
+
+def data_text(value: _Value) -> _Value | str:
     """``value`` translated when the catalogue has it (a seeded English text), else as stored.
 
     Not ``gettext`` on its own: an empty value would come back as the catalogue's header.
