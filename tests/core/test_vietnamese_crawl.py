@@ -156,7 +156,14 @@ def bao(db) -> Client:
 
 
 def test_a_vietnamese_customer_sees_no_english_on_any_page(bao):
-    pages = crawl(bao, ["/account/"])
+    from apps.subject_requests.models import SubjectRequest
+
+    # The request status pages an email links to, and all that links lead to from Your Account.
+    statuses = [
+        f"/requests/{r.reference}/status/" for r in SubjectRequest.objects.filter(subject__email=CUSTOMER_EMAILS[1])
+    ]
+    pages = crawl(bao, ["/account/", *statuses])
+    assert set(statuses) <= set(pages)
     assert len(pages) >= 20, sorted(pages)
     assert all('<html lang="vi">' in html for html in pages.values())
     english = english_texts()
