@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, UnidentifiedImageError
 from user_agents import parse
 
@@ -39,13 +40,13 @@ def parse_user_agent(raw: str) -> ParsedAgent:
         return ParsedAgent(device="", browser="", operating_system="")
     agent = parse(raw[:512])
     if agent.is_mobile:
-        device = "Mobile"
+        device = gettext_noop("Mobile")
     elif agent.is_tablet:
-        device = "Tablet"
+        device = gettext_noop("Tablet")
     elif agent.is_bot:
-        device = "Bot"
+        device = gettext_noop("Bot")
     elif agent.is_pc:
-        device = "Computer"
+        device = gettext_noop("Computer")
     else:
         device = agent.device.family if agent.device.family != "Other" else ""
     browser = " ".join(filter(None, [agent.browser.family, agent.browser.version_string])).strip()

@@ -79,7 +79,7 @@ register(
         PersonalField("occurred_at", Category.USAGE, seen_by=EVERY_STAFF_ROLE),
         PersonalField("ip_address", Category.TECHNICAL, fides="user.device.ip_address"),
         PersonalField("user_agent", Category.TECHNICAL),
-        PersonalField("device", Category.TECHNICAL),
+        PersonalField("device", Category.TECHNICAL, seeded_text=True),
         PersonalField("browser", Category.TECHNICAL),
         PersonalField("operating_system", Category.TECHNICAL),
         PersonalField("method", Category.USAGE, seen_by=EVERY_STAFF_ROLE),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from apps.accounts.demo import DemoSeed
 from apps.subject_requests.models import SubjectRequest
@@ -51,7 +52,7 @@ def seed(demo: DemoSeed) -> None:
         to_status="completed",
         actor=officer,
         reason="Consent withdrawn",
-        outcome="We recorded the withdrawal of your consent to the newsletter.",
+        outcome=gettext_noop("We recorded the withdrawal of your consent to the newsletter."),
     )
     complaint, _ = subject_request_create(
         request_type="complaint",

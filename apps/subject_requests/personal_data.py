@@ -30,7 +30,7 @@ register(
         PersonalField("details", Category.COMMUNICATIONS),
         PersonalField("scope", Category.PREFERENCES),
         PersonalField("verification_note", Category.IDENTITY),
-        PersonalField("outcome", Category.COMMUNICATIONS),
+        PersonalField("outcome", Category.COMMUNICATIONS, seeded_text=True),
         PersonalField("rejection_reason", Category.COMMUNICATIONS),
         PersonalField("extension_reason", Category.COMMUNICATIONS),
     ],

@@ -13,6 +13,7 @@ from datetime import date
 
 from django.apps import apps as django_apps
 from django.apps.registry import Apps
+from django.utils.translation import gettext_noop
 
 C, LI, CT = "consent", "legitimate_interest", "contract"
 PURPOSES = [
@@ -164,28 +165,53 @@ PURPOSES = [
 ]
 COOKIES = {
     "cookies-necessary": [
-        {"name": "sessionid", "provider": "this site", "duration": "2 weeks", "purpose": "sign-in session"},
-        {"name": "csrftoken", "provider": "this site", "duration": "1 year", "purpose": "form protection"},
-        {"name": "pp_consent", "provider": "this site", "duration": "6 months", "purpose": "your cookie choice"},
+        {
+            "name": "sessionid",
+            "provider": gettext_noop("this site"),
+            "duration": gettext_noop("2 weeks"),
+            "purpose": gettext_noop("sign-in session"),
+        },
+        {
+            "name": "csrftoken",
+            "provider": gettext_noop("this site"),
+            "duration": gettext_noop("1 year"),
+            "purpose": gettext_noop("form protection"),
+        },
+        {
+            "name": "pp_consent",
+            "provider": gettext_noop("this site"),
+            "duration": gettext_noop("6 months"),
+            "purpose": gettext_noop("your cookie choice"),
+        },
         {
             "name": "django_language",
-            "provider": "this site",
-            "duration": "session",
-            "purpose": "the language you chose",
+            "provider": gettext_noop("this site"),
+            "duration": gettext_noop("session"),
+            "purpose": gettext_noop("the language you chose"),
         },
     ],
     "cookies-preferences": [
-        {"name": "pp_dismissed", "provider": "this site", "duration": "1 year", "purpose": "notices you closed"},
+        {
+            "name": "pp_dismissed",
+            "provider": gettext_noop("this site"),
+            "duration": gettext_noop("1 year"),
+            "purpose": gettext_noop("notices you closed"),
+        },
     ],
     "cookies-statistics": [
-        {"name": "pp_analytics", "provider": "this site", "duration": "1 year", "purpose": "a random visitor id"},
+        {
+            "name": "pp_analytics",
+            "provider": gettext_noop("this site"),
+            "duration": gettext_noop("1 year"),
+            "purpose": gettext_noop("a random visitor id"),
+        },
     ],
     "cookies-marketing": [
         {
             "name": "pp_campaign",
-            "provider": "this site",
-            "duration": "30 days",
-            "purpose": "the campaign you came from",
+            "provider": gettext_noop("this site"),
+            "duration": gettext_noop("30 days"),
+            "purpose": gettext_noop("the campaign you came from"),
         },
     ],
 }

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from apps.core.text import data_text
 from apps.personal_data.export.spool import Spool
 
 PAGES = "pages"
@@ -55,6 +56,10 @@ def framed(head: str, foot: str, *, code: str, number: int, count: int) -> tuple
 
 # What a column holds, for showing it: each kind has its own formatter, chosen once per column.
 TEXT, WHEN, YES_NO, STRUCTURED, FILE = "text", "when", "yes_no", "structured", "file"
+# A code from a fixed list (a field's choices) or a text our code writes in English
+# (PersonalField.seeded_text): shown in the reader's language where the catalogue has it
+# ("succeeded" → "thành công"), the CSV and JSON keeping it as stored.
+CODE = "code"
 
 
 # Text inside an element needs only these three escaped.
@@ -114,6 +119,12 @@ def _when_column(column: list[Any]) -> list[str]:
     return [f"{t[:10]} {t[11:19]} UTC" if t[10:11] == "T" and t.endswith("+00:00") else _when(t) for t in column]
 
 
+def _code_column(column: list[Any]) -> list[Any]:
+    # Few distinct codes however many rows: each is looked up once.
+    shown = {value: _text(data_text(value)) for value in set(column)}
+    return [shown[value] for value in column]
+
+
 def _each(formatter: Callable[[Any], str]) -> Callable[[list[Any]], list[str]]:
     return lambda column: list(map(formatter, column))
 
@@ -162,6 +173,7 @@ class PageRows:
         yes, no = _("yes"), _("no")
         self.formatters: dict[str, Callable[[list[Any]], list[Any]]] = {
             TEXT: _text_column,
+            CODE: _code_column,
             WHEN: _when_column,
             STRUCTURED: _each(_structured),
             FILE: _each(_file),

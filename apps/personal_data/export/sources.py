@@ -22,7 +22,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from apps.core.spreadsheets import SpreadsheetWriter
-from apps.personal_data.export.pages import FILE, STRUCTURED, TEXT, WHEN, YES_NO, PageRows
+from apps.personal_data.export.pages import CODE, FILE, STRUCTURED, TEXT, WHEN, YES_NO, PageRows
 from apps.personal_data.export.spool import Spool
 from apps.personal_data.export.tables import _column_batches, _has_reference
 from apps.personal_data.registry import Category, Entry, PersonalField, column
@@ -78,6 +78,8 @@ def _kind(model_field: models.Field) -> str:
         return YES_NO
     if isinstance(model_field, models.JSONField):
         return STRUCTURED
+    if model_field.choices:
+        return CODE
     return TEXT
 
 
@@ -142,7 +144,7 @@ def _spread_entry(
 ) -> None:
     labels = field_labels(entry, personal)
     offset = len(labels) - len(personal)
-    kinds = [TEXT] * offset + [_kind(column(entry.model, f.name)) for f in personal]
+    kinds = [TEXT] * offset + [CODE if f.seeded_text else _kind(column(entry.model, f.name)) for f in personal]
     mine: list[tuple[Share, PageRows]] = []
     for category in Category:
         wanted = [offset + i for i, f in enumerate(personal) if f.category == category]

@@ -70,6 +70,10 @@ class PersonalField:
     # The field's name for the person, when its verbose name is a developer's (a third-party
     # model's "uid"); lazily translated.
     label: Any = ""
+    # True when our code writes the value from a fixed set of English texts (a device type, a
+    # request's outcome): the export's readable pages show it in the reader's language where
+    # the catalogue has it; the CSV and JSON keep it as stored.
+    seeded_text: bool = False
 
     @property
     def fides_category(self) -> str:

@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from apps.accounts.demo import SUPPORT_EMAIL, DemoSeed
 from apps.accounts.models import User
@@ -144,7 +145,11 @@ def _seed_customer(customer: User, number: int, support: User | None) -> None:
     )
     product_configuration_set(
         owner=customer,
-        settings={"theme": "dark" if number == 0 else "light", "language": customer.preferred_language or "en"},
+        # The demo product's setting names and values, marked so the customer reads them in Vietnamese.
+        settings={
+            gettext_noop("theme"): gettext_noop("dark") if number == 0 else gettext_noop("light"),
+            gettext_noop("language"): customer.preferred_language or "en",
+        },
         actor=SEEDER,
     )
     features = [("playlists", "open"), ("search", "query"), ("player", "play"), ("calls", "start")]

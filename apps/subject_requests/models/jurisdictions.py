@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.core.models import TimestampedModel
+from apps.core.text import data_text
 from apps.subject_requests.domain import ExtensionFrom, Period, Terms, Unit
 from apps.subject_requests.models.types import RequestType
 
@@ -50,7 +51,9 @@ class Jurisdiction(TimestampedModel):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        # A seeded name in the reader's language (marked in services/install.py); an officer's own
+        # name as typed.
+        return str(data_text(self.name))
 
     def rule_on(self, day: date | None = None) -> DeadlineRule:
         """The rule version in force on ``day`` (today by default): the latest that took effect on

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from apps.core.text import data_text
 from apps.personal_data.domain import EEA
 from apps.personal_data.registry import Authority
 from apps.subject_requests.models import Jurisdiction
@@ -41,10 +42,18 @@ def authority_for_subject(subject) -> Authority | None:
         jurisdiction = jurisdiction_for(country=str(getattr(subject, "country", "") or ""))
     except ValidationError:
         return None
-    return Authority(jurisdiction=jurisdiction.name, name=jurisdiction.authority_name, url=jurisdiction.authority_url)
+    return Authority(
+        jurisdiction=data_text(jurisdiction.name),
+        name=data_text(jurisdiction.authority_name),
+        url=jurisdiction.authority_url,
+    )
 
 
 def authority_of(jurisdiction: Jurisdiction) -> Authority:
     """The supervisory authority named by ``jurisdiction``: the one a request under it may be
     taken to, whatever the account's country."""
-    return Authority(jurisdiction=jurisdiction.name, name=jurisdiction.authority_name, url=jurisdiction.authority_url)
+    return Authority(
+        jurisdiction=data_text(jurisdiction.name),
+        name=data_text(jurisdiction.authority_name),
+        url=jurisdiction.authority_url,
+    )

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.apps import apps as django_apps
 from django.apps.registry import Apps
+from django.utils.translation import gettext_noop
 
 COUNSEL = "Seeded from the law's text by the product team: verify with counsel before relying on it."
 
@@ -54,32 +55,34 @@ WORKING_DAYS = {
 JURISDICTIONS = [
     {
         "code": "eu",
-        "name": "EU GDPR",
-        "authority_name": "Your country's data protection authority (listed by the European Data Protection Board)",
+        "name": gettext_noop("EU GDPR"),
+        "authority_name": gettext_noop(
+            "Your country's data protection authority (listed by the European Data Protection Board)"
+        ),
         "authority_url": "https://www.edpb.europa.eu/about-edpb/about-edpb/members_en",
         "calendar": "IE",
         "timezone": "Europe/Dublin",
     },
     {
         "code": "uk",
-        "name": "UK GDPR",
-        "authority_name": "Information Commissioner's Office (ICO)",
+        "name": gettext_noop("UK GDPR"),
+        "authority_name": gettext_noop("Information Commissioner's Office (ICO)"),
         "authority_url": "https://ico.org.uk/make-a-complaint/",
         "calendar": "GB-ENG",
         "timezone": "Europe/London",
     },
     {
         "code": "us-ca",
-        "name": "California (CCPA)",
-        "authority_name": "California Privacy Protection Agency",
+        "name": gettext_noop("California (CCPA)"),
+        "authority_name": gettext_noop("California Privacy Protection Agency"),
         "authority_url": "https://cppa.ca.gov/",
         "calendar": "US-CA",
         "timezone": "America/Los_Angeles",
     },
     {
         "code": "vn",
-        "name": "Vietnam (Law 91/2025, Decree 356/2025)",
-        "authority_name": "Ministry of Public Security (Department A05)",
+        "name": gettext_noop("Vietnam (Law 91/2025, Decree 356/2025)"),
+        "authority_name": gettext_noop("Ministry of Public Security (Department A05)"),
         "authority_url": "",
         "calendar": "VN",
         "timezone": "Asia/Ho_Chi_Minh",

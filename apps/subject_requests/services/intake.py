@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor
@@ -138,7 +139,7 @@ def _link_if_duplicate(request: SubjectRequest, *, actor: Actor | None) -> Subje
     request.duplicate_of = duplicate
     request.status = Status.WITHDRAWN
     request.closed_at = timezone.now()
-    request.outcome = "Linked to an open request of the same type for the same person."
+    request.outcome = gettext_noop("Linked to an open request of the same type for the same person.")
     apply_deadlines(request)
     save_with_actor(request, actor=actor, reason=f"Verified; same as {duplicate.reference}")
     subject_request_note(

@@ -27,7 +27,8 @@ from apps.accounts.models import User
 from apps.core.actors import SystemActor, actor_label, record_actor
 from apps.core.jobs import job_enqueue
 from apps.core.mail import send_templated_mail
-from apps.subject_requests.models import IMMEDIATE_TYPES, RequestMessage, SubjectRequest
+from apps.core.text import data_text_lazy
+from apps.subject_requests.models import IMMEDIATE_TYPES, RequestMessage, RequestType, SubjectRequest
 from apps.subject_requests.selectors.requests import allowed_transitions
 from apps.subject_requests.selectors.workflow import privacy_officers, recipients_for
 from apps.subject_requests.services.deadlines import resume_clock
@@ -159,9 +160,11 @@ def _context(request: SubjectRequest) -> dict:
     return {
         "request": request,
         "reference": request.short_reference,
-        "type": request.get_request_type_display(),
+        # The label itself (lazy), not its text now: the email is rendered in the requester's
+        # language, which need not be the one active here (an officer's, a worker's).
+        "type": RequestType(request.request_type).label,
         "due_at": request.deadline_on,  # the date where the rule applies (see SubjectRequest._local_day)
-        "authority_name": request.jurisdiction.authority_name,
+        "authority_name": data_text_lazy(request.jurisdiction.authority_name),
         "authority_url": request.jurisdiction.authority_url,
         "status_url": site + reverse("subject_requests:status", args=[request.reference]),
         "account_url": site + reverse("subject_requests:list"),
