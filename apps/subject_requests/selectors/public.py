@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.subject_requests.models import SubjectRequest
 
@@ -20,18 +21,19 @@ def subject_request_get_public(*, reference: Any) -> SubjectRequest:
 
 
 # --- What the customer reads (signed in and public): plain words, one stepper ------------------
-# Officers keep the statuses' own names (the admin); customers read these.
+# Officers keep the statuses' own names (the admin); customers read these (lazy: the module is
+# imported once, in whatever language is active then).
 
 _Status = SubjectRequest.Status
 CUSTOMER_STATUS = {
-    _Status.AWAITING_VERIFICATION: _("Waiting for the email address to be confirmed"),
-    _Status.OPEN: _("Received: we're working on it"),
-    _Status.IN_PROGRESS: _("We're working on it"),
-    _Status.AWAITING_APPROVAL: _("We're working on it: a second person is checking our answer"),
-    _Status.COMPLETED: _("Done"),
-    _Status.REJECTED: _("We could not do this"),
-    _Status.WITHDRAWN: _("You withdrew it"),
-    _Status.EXPIRED: _("Closed: the email address was not confirmed in time"),
+    _Status.AWAITING_VERIFICATION: gettext_lazy("Waiting for the email address to be confirmed"),
+    _Status.OPEN: gettext_lazy("Received: we're working on it"),
+    _Status.IN_PROGRESS: gettext_lazy("We're working on it"),
+    _Status.AWAITING_APPROVAL: gettext_lazy("We're working on it: a second person is checking our answer"),
+    _Status.COMPLETED: gettext_lazy("Done"),
+    _Status.REJECTED: gettext_lazy("We could not do this"),
+    _Status.WITHDRAWN: gettext_lazy("You withdrew it"),
+    _Status.EXPIRED: gettext_lazy("Closed: the email address was not confirmed in time"),
 }
 
 
