@@ -27,7 +27,9 @@ def test_the_public_request_form_links_every_error_to_its_field(client):
     assert describedby_problems(page) == []
     assert "id_email_error" in described_by(page)["email"]
     assert "valid email" in element_text(page, "id_email_error")
-    assert "id_request_type_error" in described_by(page)["request_type"]
+    # The type is a group of radio cards (the plain-language chooser): the fieldset names its error.
+    assert any("id_request_type_error" in refs for refs in described_by(page).values())
+    assert element_text(page, "id_request_type_error")
 
 
 def test_a_choice_of_several_names_its_error_on_the_group(client_as):
