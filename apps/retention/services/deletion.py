@@ -49,7 +49,8 @@ def _email(deletion: AccountDeletion, template: str, to: str) -> None:
         "sign_in_url": settings.SITE_URL.rstrip("/") + reverse("account_login"),
     }
     try:
-        send_templated_mail(f"retention/email/{template}", context, to=to, language=deletion.language)
+        zone = deletion.subject.local_time_zone if deletion.subject is not None else ""
+        send_templated_mail(f"retention/email/{template}", context, to=to, language=deletion.language, time_zone=zone)
     except Exception:  # the deletion stands either way; the account pages show it
         logger.exception("could not send the %s email of deletion %s", template, deletion.reference)
 
