@@ -308,7 +308,9 @@ def suggested_time_zone(country: str) -> str:
 
 
 def time_zone_label(zone: str, *, at: datetime | None = None) -> str:
-    """``Asia/Ho_Chi_Minh (GMT+7)``: the zone and its offset from GMT now (or at ``at``)."""
+    """``Asia/Ho_Chi_Minh (GMT+7)``: the zone and its offset from GMT now (or at ``at``); UTC is just UTC."""
+    if zone in {"UTC", "Etc/UTC"}:
+        return "UTC"
     moment = (at or datetime.now(UTC)).astimezone(ZoneInfo(zone))
     offset = moment.utcoffset() or timedelta(0)
     minutes = int(offset.total_seconds() // 60)
