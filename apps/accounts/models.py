@@ -89,12 +89,16 @@ class User(ReferencedModel, AbstractBaseUser, PermissionsMixin):
         _("what should we call you"),
         max_length=80,
         blank=True,
+        default="",
+        db_default="",  # rows written in bulk (demo data, benchmarks) without it stay valid
         help_text=_("The name we greet you by. Leave it empty to be greeted by your given name."),
     )
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,
         blank=True,
+        default="",
+        db_default="",  # blank: not chosen (the country's zone, else the organisation's)
         validators=[validate_time_zone],
         help_text=_("Times on these pages and in our emails are shown in this zone."),
     )
