@@ -111,7 +111,7 @@ class PreferredNameForm(forms.Form):
     )
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
+def time_zone_choices() -> list[tuple[str, object]]:
     return [("", _("Not chosen (use my country's)")), *((zone, zone.replace("_", " ")) for zone in time_zone_names())]
 
 

@@ -187,7 +187,7 @@ def send_to_requester(request: SubjectRequest, template: str, **extra) -> bool:
             to=request.requester_email,
             language=request.language,
             # A signed-in requester reads times in their own zone; the public form's, the organisation's.
-            time_zone=request.subject.local_time_zone if request.subject_id else "",
+            time_zone=request.subject.local_time_zone if request.subject is not None else "",
         )
     except Exception:
         logger.exception("could not send the %s email of request %s", template, request.reference)
