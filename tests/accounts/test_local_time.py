@@ -99,6 +99,7 @@ def test_the_deletion_email_is_in_the_customers_zone_and_format(bao, django_capt
         local = formats.date_format(deletion.erase_after.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")), "DATETIME_FORMAT")
         utc = formats.date_format(deletion.erase_after.astimezone(UTC), "DATETIME_FORMAT")
     assert f"erased on {local} (Asia/Ho_Chi_Minh (GMT+7))" in body
+    assert body.startswith("Hello Bảo,")
     assert utc not in body
 
 
