@@ -287,9 +287,34 @@ SINGLE_ZONE_COUNTRIES = {
 }
 
 
+# Old names browsers still report (Chromium's ICU says Asia/Saigon), and the current name each
+# was renamed to. The database keeps both; the portal stores and offers the current one.
+RENAMED_TIME_ZONES = {
+    "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Rangoon": "Asia/Yangon",
+    "Europe/Kiev": "Europe/Kyiv",
+    "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+    "Atlantic/Faeroe": "Atlantic/Faroe",
+    "Pacific/Truk": "Pacific/Chuuk",
+    "Pacific/Ponape": "Pacific/Pohnpei",
+}
+
+
+def current_time_zone_name(zone: str) -> str:
+    """A zone's current name: ``Asia/Saigon`` → ``Asia/Ho_Chi_Minh``; others unchanged."""
+    return RENAMED_TIME_ZONES.get(zone, zone)
+
+
 def time_zone_names() -> list[str]:
-    """Every zone this machine's time zone database knows, sorted; the choices a customer has."""
-    return sorted(zone for zone in available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/")))
+    """Every zone this machine's time zone database knows, sorted, under its current name only:
+    the choices a customer has."""
+    return sorted(
+        zone
+        for zone in available_timezones()
+        if "/" in zone and not zone.startswith(("Etc/", "SystemV/")) and zone not in RENAMED_TIME_ZONES
+    )
 
 
 def validate_time_zone(value: str) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]  # not in its fields.pyi
 
-from apps.accounts.domain import ROLE_PERMISSIONS, time_zone_names, validate_time_zone
+from apps.accounts.domain import (
+    RENAMED_TIME_ZONES,
+    ROLE_PERMISSIONS,
+    current_time_zone_name,
+    time_zone_names,
+    validate_time_zone,
+)
 from apps.accounts.models import PublicProfile, User
 from apps.accounts.services import user_update_details
 
@@ -76,7 +83,7 @@ class SignupForm(forms.Form):
 
     def _browser_time_zone(self) -> str:
         """The zone the browser reported, if it is one we know (a script sets it; it may be absent)."""
-        value = (self.cleaned_data.get("time_zone") or "").strip()
+        value = current_time_zone_name((self.cleaned_data.get("time_zone") or "").strip())
         try:
             validate_time_zone(value)
         except ValidationError:
@@ -128,10 +135,13 @@ class TimeZoneForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].widget.choices = time_zone_choices()
+        widget = self.fields["time_zone"].widget
+        widget.choices = time_zone_choices()
+        # The script offers the browser's zone under its current name (static/js/time-zone.js).
+        widget.attrs["data-renamed"] = json.dumps(RENAMED_TIME_ZONES)
 
     def clean_time_zone(self) -> str:
-        value = self.cleaned_data["time_zone"].strip()
+        value = current_time_zone_name(self.cleaned_data["time_zone"].strip())
         validate_time_zone(value)
         return value
 

@@ -17,10 +17,17 @@
   }
 
   document.querySelectorAll("input[data-time-zone=hidden]").forEach(function (input) {
-    input.value = zone;
+    input.value = zone;  // the server keeps it under its current name
   });
 
   document.querySelectorAll("select[data-time-zone=select]").forEach(function (select) {
+    var renamed = {};
+    try {
+      renamed = JSON.parse(select.dataset.renamed || "{}");
+    } catch (error) {
+      renamed = {};
+    }
+    zone = renamed[zone] || zone;
     var known = Array.prototype.some.call(select.options, function (option) {
       return option.value === zone;
     });
