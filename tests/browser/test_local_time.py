@@ -37,12 +37,14 @@ def test_sign_up_keeps_the_browsers_time_zone_and_the_name_to_call(live_server, 
 
 def test_the_time_zone_page_offers_the_browsers_zone(live_server, browser: Browser):
     customer = UserFactory(email="tokyo@example.test", country="")
-    context = browser.new_context(timezone_id="Asia/Tokyo")
+    context = browser.new_context(timezone_id="Asia/Tokyo", viewport={"width": 320, "height": 700})
     page = context.new_page()
     _log_in(page, live_server.url, customer.email)
     page.goto(f"{live_server.url}/account/details/time-zone/")
     offer = page.get_by_role("button", name="Use Asia/Tokyo, your browser's zone")
     expect(offer).to_be_visible()
+    scroll, width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert scroll <= width, f"the time zone page scrolls sideways at 320 px: {scroll} > {width}"
     offer.click()
     expect(page.get_by_label("Time zone")).to_have_value("Asia/Tokyo")
     page.get_by_role("button", name="Save").click()
