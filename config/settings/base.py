@@ -244,8 +244,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
-# One date format per language (config/formats/<language>/formats.py); templates use |date
-# with no pattern, or "DATETIME_FORMAT", never a hard-coded one.
+# One date format per language (config/formats/<language>/formats.py): no hard-coded patterns.
 FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and uploaded files ----------------------------------------------------
