@@ -10,9 +10,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatch
 from io import BytesIO
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -255,3 +257,103 @@ def reencoded_picture(upload: UploadedFile) -> ContentFile:
 def default_handle_for(user: Any) -> str:
     """For a user (anything with a ``reference`` UUID): a handle that says nothing about them."""
     return f"user-{user.reference.hex[:10]}"
+
+
+# --- Local time and names ----------------------------------------------------------------------
+
+# Countries that keep one time zone: a customer who has not chosen a zone sees this one.
+# Countries with several zones (US, RU, AU, BR, ...) fall back to the organisation's TIME_ZONE.
+SINGLE_ZONE_COUNTRIES = {
+    "VN": "Asia/Ho_Chi_Minh",
+    "GB": "Europe/London",
+    "IE": "Europe/Dublin",
+    "FR": "Europe/Paris",
+    "DE": "Europe/Berlin",
+    "NL": "Europe/Amsterdam",
+    "BE": "Europe/Brussels",
+    "IT": "Europe/Rome",
+    "PL": "Europe/Warsaw",
+    "SE": "Europe/Stockholm",
+    "AT": "Europe/Vienna",
+    "CH": "Europe/Zurich",
+    "JP": "Asia/Tokyo",
+    "KR": "Asia/Seoul",
+    "SG": "Asia/Singapore",
+    "TH": "Asia/Bangkok",
+    "PH": "Asia/Manila",
+    "IN": "Asia/Kolkata",
+    "KH": "Asia/Phnom_Penh",
+    "LA": "Asia/Vientiane",
+    "NZ": "Pacific/Auckland",
+}
+
+
+# Old names browsers still report (Chromium's ICU says Asia/Saigon), and the current name each
+# was renamed to. The database keeps both; the portal stores and offers the current one.
+RENAMED_TIME_ZONES = {
+    "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Rangoon": "Asia/Yangon",
+    "Europe/Kiev": "Europe/Kyiv",
+    "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+    "Atlantic/Faeroe": "Atlantic/Faroe",
+    "Pacific/Truk": "Pacific/Chuuk",
+    "Pacific/Ponape": "Pacific/Pohnpei",
+}
+
+
+def current_time_zone_name(zone: str) -> str:
+    """A zone's current name: ``Asia/Saigon`` → ``Asia/Ho_Chi_Minh``; others unchanged."""
+    return RENAMED_TIME_ZONES.get(zone, zone)
+
+
+def time_zone_names() -> list[str]:
+    """Every zone this machine's time zone database knows, sorted, under its current name only:
+    the choices a customer has."""
+    return sorted(
+        zone
+        for zone in available_timezones()
+        if "/" in zone and not zone.startswith(("Etc/", "SystemV/")) and zone not in RENAMED_TIME_ZONES
+    )
+
+
+def validate_time_zone(value: str) -> None:
+    """A model validator: blank (not chosen) or a zone the database knows."""
+    if value and value not in available_timezones():
+        raise ValidationError(
+            _("“%(zone)s” is not a time zone we know. Choose one from the list, for example Asia/Ho_Chi_Minh."),
+            code="unknown_time_zone",
+            params={"zone": value[:64]},
+        )
+
+
+def suggested_time_zone(country: str) -> str:
+    """The zone to use when the customer chose none: their country's, if it has only one."""
+    return SINGLE_ZONE_COUNTRIES.get(str(country or "").upper(), settings.TIME_ZONE)
+
+
+def time_zone_label(zone: str, *, at: datetime | None = None) -> str:
+    """``Asia/Ho_Chi_Minh (GMT+7)``: the zone and its offset from GMT now (or at ``at``); UTC is just UTC."""
+    if zone in {"UTC", "Etc/UTC"}:
+        return "UTC"
+    moment = (at or datetime.now(UTC)).astimezone(ZoneInfo(zone))
+    offset = moment.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    shown = f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "") if minutes else "GMT"
+    return f"{zone} ({shown})"
+
+
+def names_given_last(*, country: str, language: str) -> bool:
+    """Whether a full name puts the given name last (Vietnamese: Nguyễn Văn Bảo is Bảo)."""
+    return str(country or "").upper() == "VN" or (language or "")[:2] == "vi"
+
+
+def suggested_preferred_name(full_name: str, *, country: str, language: str) -> str:
+    """What to call someone who did not say: the given name from their full name."""
+    words = (full_name or "").split()
+    if not words:
+        return ""
+    return words[-1] if names_given_last(country=country, language=language) else words[0]

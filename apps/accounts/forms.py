@@ -1,18 +1,26 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import phonenumbers
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]  # not in its fields.pyi
 
-from apps.accounts.domain import ROLE_PERMISSIONS
+from apps.accounts.domain import (
+    RENAMED_TIME_ZONES,
+    ROLE_PERMISSIONS,
+    current_time_zone_name,
+    time_zone_names,
+    validate_time_zone,
+)
 from apps.accounts.models import PublicProfile, User
 from apps.accounts.services import user_update_details
 
@@ -42,9 +50,19 @@ class SignupForm(forms.Form):
     each registered section's fields."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    preferred_name = forms.CharField(
+        label=_("What should we call you? (optional)"),
+        max_length=80,
+        required=False,
+        help_text=_("Leave it empty and we greet you by your given name."),
+    )
+    # Filled by static/js/time-zone.js with the browser's zone; ignored when it is not a zone we know.
+    time_zone = forms.CharField(
+        max_length=64, required=False, widget=forms.HiddenInput(attrs={"data-time-zone": "hidden"})
+    )
 
     # The page asks for the account first, in this order; the sections' optional choices follow.
-    ACCOUNT_FIELD_ORDER = ("email", "full_name", "password1", "password2")
+    ACCOUNT_FIELD_ORDER = ("email", "full_name", "preferred_name", "password1", "password2", "time_zone")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -63,6 +81,15 @@ class SignupForm(forms.Form):
         """The optional choices other apps add (marketing, news), shown apart and labelled optional."""
         return [self[name] for name in self.optional_field_names]
 
+    def _browser_time_zone(self) -> str:
+        """The zone the browser reported, if it is one we know (a script sets it; it may be absent)."""
+        value = current_time_zone_name((self.cleaned_data.get("time_zone") or "").strip())
+        try:
+            validate_time_zone(value)
+        except ValidationError:
+            return ""
+        return value
+
     def signup(self, request: HttpRequest, user: User) -> None:
         language = (get_language() or "en")[:2]
         user_update_details(
@@ -70,7 +97,9 @@ class SignupForm(forms.Form):
             actor=user,
             reason="signed up",
             full_name=self.cleaned_data.get("full_name", "").strip(),
+            preferred_name=self.cleaned_data.get("preferred_name", "").strip(),
             preferred_language=language if language in dict(settings.LANGUAGES) else "en",
+            time_zone=self._browser_time_zone(),
         )
         for section in _SIGNUP_SECTIONS:
             section.save(self, request, user)
@@ -78,6 +107,43 @@ class SignupForm(forms.Form):
 
 class FullNameForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+
+
+class PreferredNameForm(forms.Form):
+    preferred_name = forms.CharField(
+        label=_("What should we call you?"),
+        max_length=80,
+        required=False,
+        help_text=_("The name we greet you by, on these pages and in our emails."),
+    )
+
+
+def time_zone_choices() -> list[tuple[str, object]]:
+    return [("", _("Not chosen (use my country's)")), *((zone, zone.replace("_", " ")) for zone in time_zone_names())]
+
+
+class TimeZoneForm(forms.Form):
+    """The zone times are shown in. The browser's zone, when a script found it, is offered first."""
+
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        required=False,
+        widget=forms.Select(attrs={"data-time-zone": "select", "data-offer": _("Use %(zone)s, your browser's zone")}),
+        help_text=_("Times on these pages and in our emails are shown in this zone."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        widget = self.fields["time_zone"].widget
+        widget.choices = time_zone_choices()
+        # The script offers the browser's zone under its current name (static/js/time-zone.js).
+        widget.attrs["data-renamed"] = json.dumps(RENAMED_TIME_ZONES)
+
+    def clean_time_zone(self) -> str:
+        value = current_time_zone_name(self.cleaned_data["time_zone"].strip())
+        validate_time_zone(value)
+        return value
 
 
 class PhoneForm(forms.Form):

@@ -2,7 +2,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.utils import translation
+from django.utils import timezone, translation
 
 from apps.accounts.services import user_touch_last_seen
 
@@ -27,6 +27,27 @@ class UserLanguageMiddleware:
             translation.activate(user.preferred_language)
             request.LANGUAGE_CODE = user.preferred_language
         return self.get_response(request)
+
+
+class UserTimeZoneMiddleware:
+    """A signed-in customer sees every time in their own zone (``User.local_time_zone``).
+
+    Anyone else sees the organisation's TIME_ZONE. Staff pages that say UTC convert explicitly.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not user.is_staff:
+            timezone.activate(user.local_time_zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 class LastSeenMiddleware:

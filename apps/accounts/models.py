@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from apps.accounts.domain import suggested_preferred_name, suggested_time_zone, validate_time_zone
 from apps.core.models import ReferencedModel
 from apps.personal_data.domain import address_hash
 
@@ -84,6 +85,23 @@ class User(ReferencedModel, AbstractBaseUser, PermissionsMixin):
         _("preferred language"), max_length=8, choices=Language.choices, default=Language.ENGLISH
     )
     country = CountryField(_("country"), blank=True)
+    preferred_name = models.CharField(
+        _("what should we call you"),
+        max_length=80,
+        blank=True,
+        default="",
+        db_default="",  # rows written in bulk (demo data, benchmarks) without it stay valid
+        help_text=_("The name we greet you by. Leave it empty to be greeted by your given name."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",  # blank: not chosen (the country's zone, else the organisation's)
+        validators=[validate_time_zone],
+        help_text=_("Times on these pages and in our emails are shown in this zone."),
+    )
     status = models.CharField(_("account status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     last_seen_at = models.DateTimeField(
@@ -147,7 +165,17 @@ class User(ReferencedModel, AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
-        return (self.full_name.split() or [self.email])[0]
+        """The name greetings use: the one they asked for, else their given name, else the email."""
+        return (
+            self.preferred_name.strip()
+            or suggested_preferred_name(self.full_name, country=str(self.country), language=self.preferred_language)
+            or self.email
+        )
+
+    @property
+    def local_time_zone(self) -> str:
+        """The zone their times are shown in: chosen, else their country's, else the organisation's."""
+        return self.time_zone or suggested_time_zone(str(self.country))
 
 
 class LoginEvent(models.Model):

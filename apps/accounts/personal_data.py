@@ -45,10 +45,14 @@ register(
         PersonalField("email", Category.CONTACT, Action.PSEUDONYM),
         PersonalField("email_hash", Category.CONTACT, fides="user.unique_id.pseudonymous", export=False),
         PersonalField("full_name", Category.IDENTITY),
+        # One name of theirs (the given name, or what they chose): fideslang's leaf for a first name.
+        PersonalField("preferred_name", Category.IDENTITY, fides="user.name.first"),
         PersonalField("phone", Category.CONTACT, fides="user.contact.phone_number"),
         PersonalField("mailing_address", Category.CONTACT, fides="user.contact.address"),
         PersonalField("profile_picture", Category.CONTENT, fides="user.content.self_image"),
         PersonalField("country", Category.ACCOUNT, fides="user.contact.address.country"),
+        # A zone says roughly where someone lives (or where their browser is): imprecise location.
+        PersonalField("time_zone", Category.LOCATION, fides="user.location.imprecise"),
         PersonalField(
             "preferred_language", Category.PREFERENCES, Action.FIXED, value="en", fides="user.demographic.language"
         ),

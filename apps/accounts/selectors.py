@@ -246,9 +246,8 @@ def last_export_card(user: User) -> OverviewCard:
     if export is None:
         state, detail = _("Never"), _("You have not asked for a copy of your data yet.")
     else:
-        state = date_format(
-            export.created_at.astimezone(timezone.get_current_timezone()), "j M Y"
-        )  # as the page's times
+        # In the customer's zone and their language's format, as the page's other times.
+        state = date_format(export.created_at.astimezone(timezone.get_current_timezone()), "DATE_FORMAT")
         detail = _("Your last copy: %(status)s.") % {"status": export.get_status_display().lower()}
     return OverviewCard(
         key="export",

@@ -28,7 +28,15 @@ from apps.accounts.selectors import ORGANISATION_CACHE_KEY, staff_access_of
 from apps.core.actors import SystemActor, record_actor
 
 # The fields a customer edits on "Your details"; email goes through allauth's flow.
-EDITABLE_DETAILS = ("full_name", "phone", "mailing_address", "country", "preferred_language")
+EDITABLE_DETAILS = (
+    "full_name",
+    "preferred_name",
+    "phone",
+    "mailing_address",
+    "country",
+    "preferred_language",
+    "time_zone",
+)
 
 
 @transaction.atomic

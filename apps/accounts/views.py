@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts import forms
+from apps.accounts.domain import time_zone_label
 from apps.accounts.selectors import (
     login_events_for_user,
     public_avatar_file_for_handle,
@@ -43,10 +44,12 @@ class DetailSpec:
 # "Your details" rows editable on their own page: /account/details/<key>/.
 DETAIL_FORMS: dict[str, DetailSpec] = {
     "name": DetailSpec(forms.FullNameForm, gettext_lazy("Full name"), ("full_name",)),
+    "preferred-name": DetailSpec(forms.PreferredNameForm, gettext_lazy("Preferred name"), ("preferred_name",)),
     "phone": DetailSpec(forms.PhoneForm, gettext_lazy("Phone number"), ("phone",)),
     "address": DetailSpec(forms.MailingAddressForm, gettext_lazy("Mailing address"), ("mailing_address",)),
     "country": DetailSpec(forms.CountryForm, gettext_lazy("Country"), ("country",)),
     "language": DetailSpec(forms.LanguageForm, gettext_lazy("Language"), ("preferred_language",)),
+    "time-zone": DetailSpec(forms.TimeZoneForm, gettext_lazy("Time zone"), ("time_zone",)),
 }
 
 
@@ -59,7 +62,11 @@ def overview(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def details(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "accounts/details.html", {"primary_email": request.user.email})
+    context = {
+        "primary_email": request.user.email,
+        "user_time_zone_label": time_zone_label(request.user.local_time_zone),
+    }
+    return render(request, "accounts/details.html", context)
 
 
 @login_required
@@ -71,6 +78,8 @@ def detail_edit(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     user = request.user
     extra = {"region": str(user.country) or None} if spec.form_class is forms.PhoneForm else {}
     initial = {name: getattr(user, name) for name in spec.fields}
+    if key == "preferred-name" and not user.preferred_name:
+        initial["preferred_name"] = user.get_short_name() if user.full_name else ""
     form = spec.form_class(request.POST or None, initial=initial, **extra)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in spec.fields}
@@ -87,7 +96,8 @@ def detail_edit(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
             if key == "language":
                 response.set_cookie("django_language", user.preferred_language, samesite="Lax")
             return response
-    return render(request, "accounts/detail_edit.html", {"form": form, "title": spec.title})
+    context = {"form": form, "title": spec.title, "with_time_zone_script": key == "time-zone"}
+    return render(request, "accounts/detail_edit.html", context)
 
 
 @login_required

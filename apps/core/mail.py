@@ -81,12 +81,15 @@ def mailbox_read(message_id: str) -> ParsedMessage | None:
     return BytesParser(policy=policy.default).parsebytes(path.read_bytes())  # type: ignore[return-value]
 
 
-def send_templated_mail(template: str, context: dict, *, to: str, language: str) -> None:
+def send_templated_mail(template: str, context: dict, *, to: str, language: str, time_zone: str = "") -> None:
     """Render ``<template>_subject.txt`` and ``<template>_body.txt`` in ``language`` and send them.
+
+    Times in them are shown in ``time_zone`` (a customer's own, ``User.local_time_zone``), else
+    in the organisation's TIME_ZONE.
 
     Raises what the mail backend raises: callers decide whether a failed email matters.
     """
-    with translation.override(language or settings.LANGUAGE_CODE):
+    with translation.override(language or settings.LANGUAGE_CODE), timezone.override(time_zone or settings.TIME_ZONE):
         subject = render_to_string(f"{template}_subject.txt", context).strip()
         body = render_to_string(f"{template}_body.txt", context)
     send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [to])

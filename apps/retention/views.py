@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import available_timezones
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
@@ -64,6 +65,8 @@ def _delete_account(request: HttpRequest) -> HttpResponse:
         request.session[SCHEDULED_SESSION_KEY] = {
             "reference": str(deletion.reference),
             "erase_after": deletion.erase_after.isoformat(),
+            # Signed out now: the page after still shows the date in their own zone.
+            "time_zone": user.local_time_zone,
         }
         return redirect("retention:deletion_scheduled")
     grace = grace_period()
@@ -106,4 +109,7 @@ def deletion_scheduled(request: HttpRequest) -> HttpResponse:
         erase_after = datetime.fromisoformat(stored["erase_after"])
     except (TypeError, KeyError, ValueError):
         return render(request, "retention/deletion_scheduled.html", {"missing": True}, status=404)
+    zone = stored.get("time_zone")
+    if zone in available_timezones():
+        timezone.activate(zone)
     return render(request, "retention/deletion_scheduled.html", {"reference": reference, "erase_after": erase_after})

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "apps.accounts.middleware.UserLanguageMiddleware",
+    "apps.accounts.middleware.UserTimeZoneMiddleware",
     "apps.accounts.middleware.LastSeenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.consent.middleware.CookieConsentMiddleware",
@@ -243,6 +244,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# One date format per language (config/formats/<language>/formats.py): no hard-coded patterns.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and uploaded files ----------------------------------------------------
 STATIC_URL = "/static/"

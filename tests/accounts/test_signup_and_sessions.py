@@ -125,10 +125,12 @@ def test_a_connected_google_account_can_be_disconnected_from_the_page(client_as,
 
 
 @time_machine.travel(datetime(2026, 1, 15, 23, 30, tzinfo=UTC), tick=False)
-def test_sessions_say_when_in_utc_as_the_headings_do_whatever_the_organisations_zone(customer, settings):
+def test_sessions_say_when_in_the_customers_zone_whatever_the_organisations_zone(customer, settings):
     settings.TIME_ZONE = "Asia/Ho_Chi_Minh"  # 06:30 on 16 January there
+    customer.time_zone = "Europe/Berlin"  # 00:30 on 16 January for the customer
+    customer.save(update_fields=["time_zone"])
     client = sign_in(Client(HTTP_USER_AGENT=FIREFOX_ON_WINDOWS), customer)
     page = html(client.get(reverse("usersessions_list")))
-    assert "Signed in (UTC)" in page
-    assert ">15 Jan 2026 23:30</time>" in page
-    assert "16 Jan 2026" not in page
+    assert "Times in Europe/Berlin (GMT+1)" in page
+    assert ">16 Jan 2026, 00:30</time>" in page
+    assert "06:30" not in page

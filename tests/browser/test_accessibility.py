@@ -18,6 +18,8 @@ CUSTOMER_PAGES = [
     "/account/",
     "/account/details/",
     "/account/details/phone/",
+    "/account/details/preferred-name/",
+    "/account/details/time-zone/",
     "/account/security/",
     "/account/public-profile/",
     "/account/privacy-choices/",

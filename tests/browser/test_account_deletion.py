@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.utils import formats
 from playwright.sync_api import Page, expect
 
 from apps.accounts.models import User
@@ -32,7 +34,7 @@ def test_delete_account_then_sign_in_to_cancel(live_server, page: Page, screensh
     page.locator("nav.account-nav").get_by_role("link", name="Delete account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Delete account")
     expect(page.get_by_role("heading", name="What happens at once")).to_be_visible()
-    expect(page.get_by_role("heading", name=re.compile(r"^What we erase on \d{4}-\d{2}-\d{2}$"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^What we erase on \d{1,2} \w{3} \d{4}$"))).to_be_visible()
     kept = page.locator("dl.kept-records")
     expect(kept).to_contain_text(RetentionRule.objects.get(code="consent-evidence").title_en)
     expect(kept).to_contain_text(RetentionRule.objects.get(code="closed-account-records").title_en)
@@ -58,7 +60,9 @@ def test_delete_account_then_sign_in_to_cancel(live_server, page: Page, screensh
     assert _path(page) == "/account/deleted/"
     deletion = AccountDeletion.objects.get(subject=customer)
     expect(page.locator(".deletion-reference")).to_have_text(str(deletion.reference))
-    expect(page.locator("main")).to_contain_text(f"{deletion.erase_after:%Y-%m-%d %H:%M}")
+    # In the customer's zone (the factory's country, GB) and the English format, though signed out now.
+    local = deletion.erase_after.astimezone(ZoneInfo("Europe/London"))
+    expect(page.locator("main")).to_contain_text(formats.date_format(local, "DATETIME_FORMAT"))
     expect(page.locator(".site-nav").get_by_role("link", name="Sign in")).to_be_visible()
     screenshot("02-scheduled")
     customer.refresh_from_db()

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
+from django.utils import formats
 from playwright.sync_api import Page, expect
 
 from apps.subject_requests.models import SubjectRequest
@@ -52,7 +53,7 @@ def test_a_customer_objects_to_marketing_from_your_account(live_server, page: Pa
     assert request.details == "Please stop the offer emails."
     assert (request.channel, request.verification_method) == ("account", "signed_in")
     expect(page.locator(".filed-reference")).to_have_text(request.short_reference)
-    expect(page.locator(".filed-due")).to_have_text(f"{request.deadline:%Y-%m-%d}")
+    expect(page.locator(".filed-due")).to_have_text(formats.date_format(request.deadline_on, "DATE_FORMAT"))
     screenshot("02-filed")
 
     page.get_by_role("link", name="All your requests").click()
@@ -105,7 +106,7 @@ def test_someone_without_an_account_files_confirms_and_follows_a_request(live_se
     assert request.status == SubjectRequest.Status.OPEN
     expect(page.locator(".request-reference")).to_have_text(request.short_reference)
     expect(page.locator(".request-status")).to_have_text("Received: we're working on it")
-    expect(page.locator(".request-due")).to_have_text(f"{request.deadline:%Y-%m-%d}")
+    expect(page.locator(".request-due")).to_have_text(formats.date_format(request.deadline_on, "DATE_FORMAT"))
     expect(page.locator("ol.progress-steps [aria-current=step]")).to_contain_text("We're working on it")
     expect(page.locator("main")).not_to_contain_text("walk-in@example.test")
     expect(page.locator("main")).not_to_contain_text("Wren")

@@ -92,7 +92,7 @@ def test_it_shows_every_detail_of_a_visible_record(client_as, officer, customer)
     assert page.status_code == 200
     html = page.content.decode()
     assert "We record every disclosure" in html
-    assert "2026-05-04 10:30" in html
+    assert "4 May 2026, 11:30" in html  # 10:30 UTC in the customer's zone (GB: London, summer time)
     assert "Acme Analytics Inc" in html
     assert "Service provider / processor" in html
     assert "United States of America" in html
@@ -121,7 +121,7 @@ def test_it_shows_an_amendment_as_correcting_the_earlier_record(client_as, offic
     )
     disclosure_amend(original=original, actor=officer, correction="Wrong month", description="Login times for April")
     html = client_as("customer").get(PAGE_URL).content.decode()
-    assert "This record corrects the record of 2026-03-02 09:00." in html
+    assert "This record corrects the record of 2 Mar 2026, 09:00." in html
     assert "A later record corrects this one." in html
     assert "Login times for April" in html
 

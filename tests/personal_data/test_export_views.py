@@ -195,11 +195,13 @@ def test_the_data_page_says_why_it_cannot_prepare_a_download_during_an_erasure(c
     assert not DataExport.objects.filter(subject=customer).exists()
 
 
-def test_the_downloads_times_are_in_utc_as_the_headings_say(client_as, customer, settings):
-    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"  # the organisation's zone, 7 hours ahead
+def test_the_downloads_times_are_in_the_customers_zone_as_the_page_says(client_as, customer, settings):
+    settings.TIME_ZONE = "UTC"  # the organisation's zone
+    customer.country = "VN"  # no zone chosen: the country's, 7 hours ahead
+    customer.save(update_fields=["country"])
     ready = ready_export(customer)
     DataExport.objects.filter(pk=ready.pk).update(created_at=datetime(2026, 3, 1, 20, 15, tzinfo=UTC))
     html = client_as("customer").get(DATA_URL).content.decode()
-    assert "Requested (UTC)" in html
-    assert ">2026-03-01 20:15</time>" in html
-    assert "2026-03-02 03:15" not in html
+    assert "Times in Asia/Ho_Chi_Minh (GMT+7)" in html
+    assert ">2 Mar 2026, 03:15</time>" in html
+    assert "20:15" not in html.split('datetime="')[0]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from apps.accounts.models import LoginEvent, User
 from apps.consent.mailing.send import mailing_send
@@ -38,9 +39,9 @@ def sent_languages(monkeypatch) -> list[tuple[str, str]]:
     sent: list[tuple[str, str]] = []
     original = deletion_module.send_templated_mail
 
-    def spy(template, context, *, to, language):
+    def spy(template, context, *, to, language, time_zone=""):
         sent.append((template.rsplit("/", 1)[-1], language))
-        return original(template, context, to=to, language=language)
+        return original(template, context, to=to, language=language, time_zone=time_zone)
 
     monkeypatch.setattr(deletion_module, "send_templated_mail", spy)
     return sent
@@ -78,7 +79,8 @@ def test_a_request_closes_the_account_for_use_and_schedules_its_erasure(customer
     assert account_deletion_request(user=customer, actor=customer) == deletion
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
-    assert f"{deletion.erase_after:%Y-%m-%d %H:%M}" in body
+    # The customer's zone (the factory's country, GB) and the English format.
+    assert formats.date_format(deletion.erase_after.astimezone(ZoneInfo("Europe/London")), "DATETIME_FORMAT") in body
     assert "/accounts/login/" in body
 
 

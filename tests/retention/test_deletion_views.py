@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from apps.accounts.models import User
 from apps.core.actors import SystemActor
@@ -25,6 +26,15 @@ DELETE_URL = "/account/delete/"
 CANCEL_URL = "/account/delete/cancel/"
 SCHEDULED_URL = "/account/deleted/"
 CONFIRM = {"confirm": "on"}
+
+
+def shown_date(moment: datetime) -> str:
+    """How the page shows a date: the customer's zone (the factory's country, GB), English format."""
+    return formats.date_format(moment.astimezone(ZoneInfo("Europe/London")), "DATE_FORMAT")
+
+
+def shown_datetime(moment: datetime) -> str:
+    return formats.date_format(moment.astimezone(ZoneInfo("Europe/London")), "DATETIME_FORMAT")
 
 
 def nothing_changed(user) -> None:
@@ -63,9 +73,9 @@ def test_it_spells_out_what_goes_what_is_kept_and_when(client_as, django_assert_
     assert "You are signed out on every device" in html
     assert "We stop sending you marketing emails." in html
     # The grace period's end, from the account-deletion rule (14 days).
-    ends = (timezone.now() + timedelta(days=14)).strftime("%Y-%m-%d")
+    ends = shown_date(timezone.now() + timedelta(days=14))
     assert f"What we erase on {ends}" in html
-    assert f"Sign in again before {ends} (UTC)" in html
+    assert f"Sign in again before {ends} and" in html
     # What erasure removes, by the registry's categories...
     assert "Your email address, phone number and mailing address" in html
     assert "The devices and IP addresses you signed in from" in html
@@ -96,7 +106,7 @@ def test_it_spells_it_out_in_vietnamese(client_as, customer):
 def test_it_follows_the_rules_grace_period(client_as):
     RetentionRule.objects.filter(code="account-deletion").update(period=30)
     html = client_as("customer").get(DELETE_URL).content.decode()
-    assert f"What we erase on {(timezone.now() + timedelta(days=30)):%Y-%m-%d}" in html
+    assert f"What we erase on {shown_date(timezone.now() + timedelta(days=30))}" in html
     assert "grace period of 30 days" in html
 
 
@@ -150,7 +160,7 @@ def test_it_schedules_the_deletion_signs_out_and_confirms(client_as, customer, d
     assert page.status_code == 200
     html = page.content.decode()
     assert str(deletion.reference) in html
-    assert f"{deletion.erase_after:%Y-%m-%d %H:%M}" in html
+    assert shown_datetime(deletion.erase_after) in html
     assert "customer@example.test" not in html
     # This browser is signed out.
     assert client.get("/account/")["Location"].startswith(reverse("account_login"))
@@ -208,7 +218,7 @@ def test_it_shows_a_deletion_another_session_scheduled_and_does_not_ask_twice(cl
     deletion = schedule(customer)
     html = client.get(DELETE_URL).content.decode()
     assert str(deletion.reference) in html
-    assert f"{deletion.erase_after:%Y-%m-%d %H:%M}" in html
+    assert shown_datetime(deletion.erase_after) in html
     assert 'name="confirm"' not in html
     response = client.post(DELETE_URL, CONFIRM)
     assert response.status_code == 409
@@ -311,9 +321,13 @@ def test_signing_in_again_forgets_the_confirmation(client_as, customer, django_c
     assert client.get(SCHEDULED_URL).status_code == 404
 
 
-def test_the_scheduled_deletion_time_is_in_utc_as_it_says(client_as, customer, settings):
-    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"  # the organisation's zone, 7 hours ahead
+def test_the_scheduled_deletion_time_is_in_the_customers_zone_as_it_says(client_as, customer, settings):
+    settings.TIME_ZONE = "UTC"  # the organisation's zone
+    customer.time_zone = "Asia/Ho_Chi_Minh"  # the customer's, 7 hours ahead
+    customer.save(update_fields=["time_zone"])
     client = reauthenticate(client_as("customer"))
     deletion = schedule(customer)
     html = client.get(DELETE_URL).content.decode()
-    assert f"due to be deleted on {deletion.erase_after.astimezone(UTC):%Y-%m-%d %H:%M} (UTC)" in html
+    local = deletion.erase_after.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert f"due to be deleted on {formats.date_format(local, 'DATETIME_FORMAT')}." in html
+    assert "Times in Asia/Ho_Chi_Minh (GMT+7)" in html

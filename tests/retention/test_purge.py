@@ -89,7 +89,7 @@ def test_it_warns_30_and_7_days_before_then_erases_on_the_day(dormant):
 
     assert counts(at(due - timedelta(days=30)), "inactive-accounts") == {"warned": 1}
     assert [m.to for m in mail.outbox] == [["dormant@example.test"]]
-    assert "2026-01-15" in mail.outbox[0].subject
+    assert "15 Jan 2026" in mail.outbox[0].subject  # the English date format
     assert counts(at(due - timedelta(days=29)), "inactive-accounts") == {}  # once only
 
     assert counts(at(due - timedelta(days=7, minutes=1)), "inactive-accounts") == {}

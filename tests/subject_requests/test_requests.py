@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import formats
 
 from apps.consent.models import ConsentEvent, Purpose
 from apps.consent.services.ledger import Context, consent_record
@@ -94,7 +95,7 @@ def test_the_list_shows_the_customers_own_requests_only(client_as, customer, oth
     assert reverse("subject_requests:detail", args=[mine.reference]) in html
     assert theirs.short_reference not in html
     assert unconfirmed.short_reference not in html  # not a request until confirmed
-    assert f"{mine.deadline:%Y-%m-%d}" in html
+    assert formats.date_format(mine.deadline_on, "DATE_FORMAT") in html
     assert '<a href="/account/requests/" aria-current="page">Your requests</a>' in html  # the nav item
 
 
@@ -223,7 +224,7 @@ def test_an_access_request_is_filed_and_confirmed_with_its_reference(customer_cl
     html = customer_client.get(response["Location"]).content.decode()
     assert "We received your request" in html
     assert request.short_reference in html
-    assert f"{request.deadline:%Y-%m-%d}" in html
+    assert formats.date_format(request.deadline_on, "DATE_FORMAT") in html
 
 
 def test_a_request_is_filed_in_the_language_of_the_page(customer_client, customer):

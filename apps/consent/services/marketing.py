@@ -13,7 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
@@ -40,7 +40,7 @@ def marketing_message(source: Mailing | Purpose, user: User) -> EmailMultiAltern
     subject line and message are sent as the officer wrote them. Builds the message, sends nothing.
     """
     language = _language(user)
-    with translation.override(language):
+    with translation.override(language), timezone.override(user.local_time_zone):
         if isinstance(source, Mailing):
             purpose, subject_line, body = source.purpose, source.subject_line, source.body
         else:

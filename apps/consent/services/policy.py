@@ -41,7 +41,10 @@ def notice_message(mailing: Mailing, user: User) -> EmailMessage:
     version = mailing.policy_version
     if version is None:
         raise ValueError(f"policy notice {mailing.reference} has no policy version")
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+    with (
+        translation.override(user.preferred_language or settings.LANGUAGE_CODE),
+        timezone.override(user.local_time_zone),
+    ):
         context = {
             "user": user,
             "version": version,

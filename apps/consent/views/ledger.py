@@ -110,7 +110,7 @@ def choices(request: HttpRequest) -> HttpResponse:
             message = _("%(purpose)s: turned off.") % {"purpose": purpose.name()}
         if _wants_json(request):
             # The switch's "last changed" line, as the page would render it now.
-            when = date_format(event.recorded_at.astimezone(timezone.get_current_timezone()), "j M Y H:i")
+            when = date_format(event.recorded_at.astimezone(timezone.get_current_timezone()), "DATETIME_FORMAT")
             changed = _("last changed %(when)s (%(how)s)") % {"when": when, "how": event.get_method_display()}
             return JsonResponse({"granted": granted, "message": message, "changed": changed})
         request.session[SAVED_SESSION_KEY] = {"code": purpose.code, "message": message}

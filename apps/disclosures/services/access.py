@@ -179,7 +179,10 @@ def _notify_customer(grant_id: int) -> None:
     if not customer.email or not customer.is_active:
         return
     template = "requested" if grant.status == Status.REQUESTED else "granted"
-    with translation.override(customer.preferred_language or settings.LANGUAGE_CODE):
+    with (
+        translation.override(customer.preferred_language or settings.LANGUAGE_CODE),
+        timezone.override(customer.local_time_zone),
+    ):
         context = {
             "user": customer,
             "grant": grant,

@@ -230,7 +230,10 @@ def _email_ready(export_id: int) -> None:
     subject = export.subject
     if not subject.email or not subject.is_active:
         return
-    with translation.override(export.language or subject.preferred_language):
+    with (
+        translation.override(export.language or subject.preferred_language),
+        timezone.override(subject.local_time_zone),
+    ):
         context = {
             "user": subject,
             "export": export,

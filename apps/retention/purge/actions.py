@@ -220,7 +220,11 @@ def _warn(claim: Claim, rule: RetentionRule, user: InactiveUser, days: int, purg
     }
     try:
         send_templated_mail(
-            "retention/email/inactivity_warning", context, to=user.email, language=user.preferred_language
+            "retention/email/inactivity_warning",
+            context,
+            to=user.email,
+            language=user.preferred_language,
+            time_zone=user.local_time_zone,
         )
     except Exception:
         logger.exception("could not email an inactivity warning; it is tried again on the next run")

@@ -42,14 +42,23 @@ def _sign_out_everywhere(user: User) -> int:
     return Session.objects.filter(session_key__in=keys).delete()[0]
 
 
+def _greeting_name(subject: User | None) -> str:
+    if subject is None or not (subject.preferred_name or subject.full_name):
+        return ""
+    return subject.get_short_name()
+
+
 def _email(deletion: AccountDeletion, template: str, to: str) -> None:
     context = {
         "deletion": deletion,
         "erase_after": deletion.erase_after,
         "sign_in_url": settings.SITE_URL.rstrip("/") + reverse("account_login"),
+        # Greeted by the name they are called by while the account still holds one (not after erasure).
+        "name": _greeting_name(deletion.subject) if template != "deletion_done" else "",
     }
     try:
-        send_templated_mail(f"retention/email/{template}", context, to=to, language=deletion.language)
+        zone = deletion.subject.local_time_zone if deletion.subject is not None else ""
+        send_templated_mail(f"retention/email/{template}", context, to=to, language=deletion.language, time_zone=zone)
     except Exception:  # the deletion stands either way; the account pages show it
         logger.exception("could not send the %s email of deletion %s", template, deletion.reference)
 

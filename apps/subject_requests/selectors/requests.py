@@ -225,7 +225,7 @@ def requests_overview_card(user: User):
         )
     dates = sorted(request.deadline_on for request in open_requests if request.deadline_on)
     detail = (
-        _("We answer by %(date)s at the latest.") % {"date": date_format(dates[0], "j M Y")}
+        _("We answer by %(date)s at the latest.") % {"date": date_format(dates[0], "DATE_FORMAT")}
         if dates
         else _("We are checking your request.")
     )

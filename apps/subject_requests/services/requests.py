@@ -189,6 +189,8 @@ def send_to_requester(request: SubjectRequest, template: str, **extra) -> bool:
             {**_context(request), **extra},
             to=request.requester_email,
             language=request.language,
+            # A signed-in requester reads times in their own zone; the public form's, the organisation's.
+            time_zone=request.subject.local_time_zone if request.subject is not None else "",
         )
     except Exception:
         logger.exception("could not send the %s email of request %s", template, request.reference)
