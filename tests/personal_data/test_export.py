@@ -160,7 +160,9 @@ def test_it_exports_only_registered_fields_without_ids_or_secrets(data):
     _, archive = build(data)
     identity = json.loads(archive.read("identity.json"))
     user_rows = next(s for s in identity["sources"] if s["name"] == "Your account")["records"]
-    assert user_rows == [{"reference": str(data.reference), "full name": "Casey Customer"}]
+    assert user_rows == [
+        {"reference": str(data.reference), "full name": "Casey Customer", "what should we call you": ""}
+    ]
     text = everything(archive)
     assert data.password not in text
     for name in (n for n in archive.namelist() if n.endswith(".json") and n != "manifest.json"):
