@@ -346,14 +346,24 @@ def time_zone_label(zone: str, *, at: datetime | None = None) -> str:
     return f"{zone} ({shown})"
 
 
-def names_given_last(*, country: str, language: str) -> bool:
-    """Whether a full name puts the given name last (Vietnamese: Nguyễn Văn Bảo is Bảo)."""
-    return str(country or "").upper() == "VN" or (language or "")[:2] == "vi"
+# The commonest Vietnamese family names (together some nine in ten people): a full name that
+# starts with one is read family name first even outside Vietnam.
+VIETNAMESE_FAMILY_NAMES = frozenset(
+    {"nguyễn", "trần", "lê", "phạm", "hoàng", "huỳnh", "phan", "vũ", "võ", "đặng", "bùi", "đỗ", "hồ", "ngô"}
+    | {"dương", "lý"}
+)
 
 
-def suggested_preferred_name(full_name: str, *, country: str, language: str) -> str:
+def names_given_last(words: list[str], *, country: str) -> bool:
+    """Whether a full name puts the given name last (Vietnamese: Nguyễn Văn Bảo is Bảo): for
+    people in Vietnam, and for a name that starts with a common Vietnamese family name. The
+    language someone reads is not enough: "Casey Customer" reading Vietnamese is still Casey."""
+    return str(country or "").upper() == "VN" or (len(words) > 1 and words[0].lower() in VIETNAMESE_FAMILY_NAMES)
+
+
+def suggested_preferred_name(full_name: str, *, country: str) -> str:
     """What to call someone who did not say: the given name from their full name."""
     words = (full_name or "").split()
     if not words:
         return ""
-    return words[-1] if names_given_last(country=country, language=language) else words[0]
+    return words[-1] if names_given_last(words, country=country) else words[0]

@@ -168,7 +168,7 @@ class User(ReferencedModel, AbstractBaseUser, PermissionsMixin):
         """The name greetings use: the one they asked for, else their given name, else the email."""
         return (
             self.preferred_name.strip()
-            or suggested_preferred_name(self.full_name, country=str(self.country), language=self.preferred_language)
+            or suggested_preferred_name(self.full_name, country=str(self.country))
             or self.email
         )
 

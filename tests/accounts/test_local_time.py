@@ -165,3 +165,19 @@ def test_the_registry_covers_the_new_fields():
     fields = {field.name: field for field in entry.fields}
     assert fields["preferred_name"].fides_category == "user.name.first"
     assert fields["time_zone"].fides_category == "user.location.imprecise"
+
+
+@pytest.mark.parametrize(
+    ("full_name", "country", "language", "called"),
+    [
+        ("Casey Customer", "GB", "vi", "Casey"),  # reading Vietnamese does not reorder an English name
+        ("Nguyễn Văn Bảo", "GB", "en", "Bảo"),  # a Vietnamese family name first, wherever they live
+        ("Trần Thị Mai", "", "en", "Mai"),
+        ("Lena", "VN", "vi", "Lena"),
+    ],
+)
+def test_the_given_name_is_found_by_country_or_a_vietnamese_family_name_not_by_language(
+    full_name, country, language, called
+):
+    person = UserFactory(full_name=full_name, country=country, preferred_language=language)
+    assert person.get_short_name() == called
