@@ -490,6 +490,7 @@ ADMINS: dict[str, Admin] = {
             "subject_requests_subjectrequest_rectify": Page(get=NOBODY, post=who(PRIVACY_OFFICER, SUPERUSER)),
             "subject_requests_subjectrequest_intake": Page(who(PRIVACY_OFFICER, SUPERUSER)),
             "subject_requests_subjectrequest_attach": Page(get=NOBODY, post=who(PRIVACY_OFFICER, SUPERUSER)),
+            "subject_requests_subjectrequest_assign_me": Page(get=NOBODY, post=who(PRIVACY_OFFICER, SUPERUSER)),
             "subject_requests_subjectrequest_attachment": Page(get=who(PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
         },
         actions={

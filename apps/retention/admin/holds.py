@@ -11,7 +11,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -26,6 +25,7 @@ from apps.core.clock import organisation_time, organisation_today
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.registry import Category
 from apps.retention.models import LegalHold
+from apps.retention.selectors.workspace import review_due_condition
 from apps.retention.services.holds import legal_hold_place, legal_hold_release, legal_hold_update
 
 CHANGE_PERMISSION = "retention.change_legalhold"
@@ -101,7 +101,7 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return (("yes", _("Yes")), ("no", _("No")))
 
     def queryset(self, request, queryset):
-        due = Q(released_at__isnull=True, review_on__lte=organisation_today())
+        due = review_due_condition()  # the home page's tile counts the same (selectors/workspace.py)
         if self.value() == "yes":
             return queryset.filter(due)
         if self.value() == "no":

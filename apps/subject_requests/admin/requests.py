@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 from apps.core.admin import SubjectPanel, is_object_id, register_subject_panel
 from apps.personal_data.domain import subject_reference
 from apps.subject_requests.admin.intake import IntakeAdminMixin
+from apps.subject_requests.admin.queue import QueueAdminMixin, QueueFilter
 from apps.subject_requests.admin.workflow import WorkflowAdminMixin, available_steps
 from apps.subject_requests.domain import ADD_PERMISSION, may_handle, sees_subject
 from apps.subject_requests.forms.intake import AttachmentForm
@@ -108,22 +109,24 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SubjectRequestAdmin(WorkflowAdminMixin, IntakeAdminMixin, admin.ModelAdmin):
+class SubjectRequestAdmin(QueueAdminMixin, WorkflowAdminMixin, IntakeAdminMixin, admin.ModelAdmin):
     # The mixins add their pages (get_urls), the steps' first: "<id>/step/<code>/" is tried before
     # the other "<id>/…/" pages, as it always was ("5/step/attach/" is the step page's 404).
+    # The deadline and its state next to the reference: in view at 1366 px, the filters beside.
     list_display = (
         "short_reference",
-        "type_display",
-        "status_display",
-        "person",
-        "jurisdiction_display",
-        "received_at",
         "clock_display",
+        "status_display",
+        "type_display",
+        "person",
         "assignee_display",
+        "jurisdiction_display",
         "channel",
+        "received_at",
     )
     list_display_links = ("short_reference",)
     list_filter = (
+        QueueFilter,
         "status",
         "request_type",
         "jurisdiction",
@@ -136,7 +139,7 @@ class SubjectRequestAdmin(WorkflowAdminMixin, IntakeAdminMixin, admin.ModelAdmin
     search_fields = ("requester_email",)  # the search box; get_search_results does the matching
     search_help_text = gettext_lazy("A reference (its first 8 characters are enough) or an email address.")
     date_hierarchy = "received_at"
-    ordering = ("-received_at",)
+    # ordering: the queue's, urgent first (queue.py)
     list_per_page = 50
     actions = ["assign_to"]
     change_form_template = "admin/subject_requests/subjectrequest/request.html"
