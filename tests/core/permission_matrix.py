@@ -302,6 +302,10 @@ ADMINS: dict[str, Admin] = {
     ),
     "personal_data.ErasureRun": Admin(
         view=who(PRIVACY_OFFICER, SUPERUSER),
+        views={
+            "personal_data_erasurerun_certificate": Page(get=who(PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
+            "personal_data_erasurerun_certificate_json": Page(get=who(PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
+        },
         actions={
             "delete_selected": NOBODY,
         },

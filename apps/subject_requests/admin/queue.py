@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -89,3 +89,17 @@ class QueueAdminMixin:
         else:
             messages.info(request, _("This request was already assigned to you."))
         return HttpResponseRedirect(self._page_url(obj))  # type: ignore[attr-defined]
+
+
+def results_of(obj: SubjectRequest, user) -> dict:
+    """Links from a request to what carrying it out made: the erasure's certificate, the export's
+    record (the engine's references, kept in ``execution``), for staff who may open them."""
+    execution = obj.execution or {}
+    erasure_id = (execution.get("erasure") or {}).get("id")
+    export_id = (execution.get("export") or {}).get("id")
+    results = {}
+    if erasure_id and user.has_perm("personal_data.view_erasurerun"):
+        results["certificate_url"] = reverse("admin:personal_data_erasurerun_certificate", args=[erasure_id])
+    if export_id and user.has_perm("personal_data.view_dataexport"):
+        results["export_url"] = reverse("admin:personal_data_dataexport_change", args=[export_id])
+    return results

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from apps.core.admin import SubjectPanel, is_object_id, register_subject_panel
 from apps.personal_data.domain import subject_reference
 from apps.subject_requests.admin.intake import IntakeAdminMixin
-from apps.subject_requests.admin.queue import QueueAdminMixin, QueueFilter
+from apps.subject_requests.admin.queue import QueueAdminMixin, QueueFilter, results_of
 from apps.subject_requests.admin.workflow import WorkflowAdminMixin, available_steps
 from apps.subject_requests.domain import ADD_PERMISSION, may_handle, sees_subject
 from apps.subject_requests.forms.intake import AttachmentForm
@@ -332,6 +332,7 @@ class SubjectRequestAdmin(QueueAdminMixin, WorkflowAdminMixin, IntakeAdminMixin,
             )
         else:
             context["pseudonym"] = subject_reference(obj.subject)[:16] if obj.subject is not None else ""
+        context.update(results_of(obj, user), may_take=handles and obj.is_open and obj.assignee_id != user.pk)
         if handles:
             context["attachments"] = list(obj.attachments.select_related("uploaded_by").order_by("uploaded_at"))
         return context
