@@ -1,0 +1,88 @@
+"""A customer's admin page is a person's: no staff, superuser or permission fields, no Delete,
+and Erase and Export each behind a confirmation page that goes through the engines' services."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from apps.personal_data.models import DataExport, ErasureRun
+from tests.factories import LoginEventFactory, UserFactory
+from tests.helpers import add_authenticator, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def page(customer) -> str:
+    return reverse("admin:accounts_user_change", args=[customer.pk])
+
+
+def erase_url(customer) -> str:
+    return reverse("admin:accounts_user_erase", args=[customer.pk])
+
+
+def export_url(customer) -> str:
+    return reverse("admin:accounts_user_export", args=[customer.pk])
+
+
+def test_it_shows_a_customer_without_staff_fields_or_delete_and_with_the_privacy_actions(client_as, customer):
+    body = client_as("officer").get(page(customer)).content.decode()
+    for name in ("is_staff", "is_superuser", "user_permissions", 'name="groups"', "field-groups"):
+        assert name not in body, name
+    assert "deletelink" not in body
+    assert erase_url(customer) in body
+    assert export_url(customer) in body
+    assert f"{reverse('admin:retention_legalhold_add')}?subject={customer.pk}" in body  # Place a hold
+    assert reverse("admin:consent_evidence", kwargs={"reference": customer.reference}) in body  # Record consent
+    assert "field-is_active" in body  # the account's own switch stays, with the account
+
+
+def test_it_still_shows_staff_access_on_a_staff_account(client, second_officer):
+    root = UserFactory(email="root@example.test", is_staff=True, is_superuser=True)
+    add_authenticator(root)
+    body = sign_in(client, root).get(page(second_officer)).content.decode()
+    assert "field-is_superuser" in body
+
+
+def test_it_erases_a_customer_after_a_plain_language_confirmation(client_as, customer):
+    LoginEventFactory(user=customer)
+    client = client_as("officer")
+    confirmation = client.get(erase_url(customer)).content.decode()
+    assert "Login events" in confirmation
+    assert "cannot be undone" in confirmation
+    assert "legal_obligation" not in confirmation
+    assert "admin.LogEntry" not in confirmation
+    refused = client.post(erase_url(customer), {"confirm": "yes", "reason": " "})
+    assert refused.status_code == 400
+    assert not ErasureRun.objects.filter(subject_id=customer.pk).exists()
+    response = client.post(erase_url(customer), {"confirm": "yes", "reason": "Request 1A2B3C4D"}, follow=True)
+    run = ErasureRun.objects.get(subject_id=customer.pk, dry_run=False)
+    assert run.reason == "Request 1A2B3C4D"
+    certificate = reverse("admin:personal_data_erasurerun_certificate", args=[run.pk])
+    assert response.redirect_chain[0][0] == certificate
+    assert certificate in response.content.decode()  # the success message links to it too
+
+
+def test_it_prepares_an_export_after_a_confirmation(client_as, customer):
+    client = client_as("officer")
+    assert "Only they can download it" in client.get(export_url(customer)).content.decode()
+    assert client.post(export_url(customer), {}).status_code == 400
+    assert not DataExport.objects.filter(subject=customer).exists()
+    response = client.post(export_url(customer), {"confirm": "yes"})
+    export = DataExport.objects.get(subject=customer)
+    assert response["Location"] == reverse("admin:personal_data_dataexport_change", args=[export.pk])
+
+
+@pytest.mark.parametrize("persona", ["support_agent", "auditor"])
+def test_it_refuses_erase_and_export_to_other_roles(client_as, customer, persona):
+    client = client_as(persona)
+    assert client.get(erase_url(customer)).status_code == 403
+    assert client.post(erase_url(customer), {"confirm": "yes", "reason": "x"}).status_code == 403
+    assert client.post(export_url(customer), {"confirm": "yes"}).status_code == 403
+    assert not ErasureRun.objects.exists()
+
+
+def test_it_refuses_to_erase_a_staff_account_and_a_bad_id(client_as, second_officer):
+    client = client_as("officer")
+    assert client.get(erase_url(second_officer)).status_code == 403
+    assert client.get(reverse("admin:accounts_user_erase", args=["abc"])).status_code == 404
