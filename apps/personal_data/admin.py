@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.admin import ReadOnlyAdmin, is_object_id
+from apps.core.admin import ReadOnlyAdmin, SubjectPanel, is_object_id, register_subject_panel
 from apps.core.admin.site import register_site_view
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.personal_data.selectors import find_personal_data, personal_data_exemption_rows, personal_data_map_rows
@@ -243,3 +243,53 @@ def register_site_views() -> None:
         name="personal_data_records_of_processing",
         may_view=may_use_finder,
     )
+
+
+# --- On the subject's page (apps.core.admin, subject panels) ---------------------------------
+
+
+def exports_and_erasures(subject) -> str:
+    """The person's latest exports and erasures, each erasure with its certificate (indexed, LIMITed)."""
+    erasures = ErasureRun.objects.filter(subject_id=subject.pk).order_by("-created_at")[:5]
+    exports = DataExport.objects.filter(subject=subject).order_by("-created_at")[:5]
+    erasure_items = format_html_join(
+        "",
+        '<li>{} {}: {} — <a href="{}">{}</a></li>',
+        (
+            (
+                gettext("Erasure"),
+                f"{run.created_at:%Y-%m-%d}",
+                run.get_status_display(),
+                reverse("admin:personal_data_erasurerun_certificate", args=[run.pk]),
+                gettext("certificate") if not run.dry_run else gettext("plan (dry run)"),
+            )
+            for run in erasures
+        ),
+    )
+    export_items = format_html_join(
+        "",
+        '<li><a href="{}">{} {}</a>: {}</li>',
+        (
+            (
+                reverse("admin:personal_data_dataexport_change", args=[export.pk]),
+                gettext("Export"),
+                f"{export.created_at:%Y-%m-%d}",
+                export.get_status_display(),
+            )
+            for export in exports
+        ),
+    )
+    if not erasure_items and not export_items:
+        return gettext("None.")
+    return format_html("<ul>{}{}</ul>", export_items, erasure_items)
+
+
+register_subject_panel(
+    SubjectPanel(
+        key="exports_erasures",
+        title=_("Exports and erasures"),
+        permission="personal_data.view_erasurerun",
+        render=exports_and_erasures,
+        order=70,
+    )
+)

@@ -86,3 +86,50 @@ def test_it_refuses_to_erase_a_staff_account_and_a_bad_id(client_as, second_offi
     client = client_as("officer")
     assert client.get(erase_url(second_officer)).status_code == 403
     assert client.get(reverse("admin:accounts_user_erase", args=["abc"])).status_code == 404
+
+
+def test_it_shows_what_every_app_knows_about_the_person_each_list_short_with_a_link_to_all(
+    client_as, customer, officer
+):
+    from apps.consent.models import Purpose
+    from apps.consent.services.ledger import Context, consent_record
+    from apps.personal_data.export.run import export_request
+    from tests.helpers.requests import file_request
+
+    request = file_request(customer)
+    consent_record(
+        purpose=Purpose.objects.get(code="newsletter"),
+        granted=True,
+        context=Context(method="account_page"),
+        actor=customer,
+        subject=customer,
+    )
+    export_request(subject=customer, actor=customer, enqueue=False)
+    LoginEventFactory(user=customer)
+    body = client_as("officer").get(page(customer)).content.decode()
+    requests_panel = body.split("field-open_requests", 1)[1].split("</fieldset>", 1)[0]
+    assert request.short_reference in requests_panel
+    assert "deadline" in requests_panel
+    assert "?q=" in requests_panel  # the full list
+    consent_panel = body.split("field-consent", 1)[1].split("</fieldset>", 1)[0]
+    assert "newsletter" in consent_panel
+    assert "field-disclosures" in body
+    assert "field-staff_access" in body
+    assert "field-exports_erasures" in body
+    assert reverse("admin:accounts_loginevent_changelist") in body
+
+
+def test_it_opens_the_subject_page_in_a_bounded_number_of_queries(client_as, customer, django_assert_max_num_queries):
+    from tests.helpers.requests import file_request
+
+    from apps.subject_requests.services.requests import subject_request_transition
+
+    for _ in range(15):  # more than the page lists: closed ones, so none is a duplicate of another
+        subject_request_transition(
+            request=file_request(customer), to_status="rejected", actor=None, reason="Asked twice"
+        )
+    LoginEventFactory.create_batch(30, user=customer)
+    client = client_as("officer")
+    client.get(page(customer))  # warm the session and caches
+    with django_assert_max_num_queries(80):
+        client.get(page(customer))

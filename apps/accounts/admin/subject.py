@@ -17,10 +17,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
-from apps.core.admin import is_object_id
+from apps.core.admin import SubjectPanel, is_object_id, register_subject_panel
 from apps.core.admin.reauthentication import fresh_second_factor_required
 
 ERASE_PERMISSION = "personal_data.run_erasure"
@@ -156,3 +158,24 @@ class SubjectPageMixin:
             _("The copy is being prepared; the customer downloads it from Your Account once it is ready."),
         )
         return HttpResponseRedirect(reverse("admin:personal_data_dataexport_change", args=[export.pk]))
+
+
+def sign_in_history(subject: User) -> str:
+    """The page's inline lists the latest sign-ins; the whole history is the login-event list."""
+    latest = subject.login_events.order_by("-occurred_at").first()
+    full = f"{reverse('admin:accounts_loginevent_changelist')}?{urlencode({'q': subject.email})}"
+    when = f"{latest.occurred_at:%Y-%m-%d %H:%M}" if latest else _("never")
+    return format_html(
+        '<p>{} {}. <a href="{}">{}</a></p>', _("Last sign-in attempt:"), when, full, _("Every sign-in attempt")
+    )
+
+
+register_subject_panel(
+    SubjectPanel(
+        key="sign_ins",
+        title=gettext_lazy("Sign-in history"),
+        permission="accounts.view_loginevent",
+        render=sign_in_history,
+        order=80,
+    )
+)

@@ -19,7 +19,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin import HistoryRecordAdmin, ObjectIdAdminMixin, SubjectPanel, is_object_id, register_subject_panel
+from apps.core.admin import (
+    HistoryRecordAdmin,
+    ObjectIdAdminMixin,
+    SubjectPanel,
+    SubjectTool,
+    is_object_id,
+    register_subject_panel,
+    register_subject_tool,
+)
 from apps.core.admin.reauthentication import fresh_second_factor_required
 from apps.core.clock import organisation_time, organisation_today
 from apps.personal_data.domain import subject_reference
@@ -393,5 +401,14 @@ register_subject_panel(
         permission="retention.view_legalhold",
         render=active_holds_summary,
         order=10,
+    )
+)
+register_subject_tool(
+    SubjectTool(
+        key="place_hold",
+        label=gettext_lazy("Place a legal hold…"),
+        permission="retention.add_legalhold",
+        url=lambda subject: f"{reverse('admin:retention_legalhold_add')}?subject={subject.pk}",
+        order=14,
     )
 )

@@ -26,11 +26,11 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin import SubjectPanel, is_object_id, register_subject_panel
+from apps.core.admin import is_object_id
 from apps.personal_data.domain import subject_reference
 from apps.subject_requests.admin.intake import IntakeAdminMixin
 from apps.subject_requests.admin.queue import QueueAdminMixin, QueueFilter, results_of
@@ -349,37 +349,3 @@ def _status_timeline(obj: SubjectRequest) -> list:
 
 
 admin.site.register(SubjectRequest, SubjectRequestAdmin)
-
-
-# --- On the subject's page (apps.core.admin, subject panels) ---------------------------------
-
-
-def open_requests_of(subject) -> str:
-    """The person's open requests (P-30), for their page in the admin."""
-    requests = SubjectRequest.objects.filter(subject=subject, status__in=SubjectRequest.OPEN_STATUSES)
-    if not requests:
-        return str(_("None."))
-    return format_html_join(
-        "",
-        '<li><a href="{}">{}</a>: {}, {}</li>',
-        (
-            (
-                reverse("admin:subject_requests_subjectrequest_change", args=[r.pk]),
-                r.short_reference,
-                r.get_request_type_display(),
-                r.get_status_display(),
-            )
-            for r in requests.order_by("received_at")
-        ),
-    )
-
-
-register_subject_panel(
-    SubjectPanel(
-        key="open_requests",
-        title=gettext_lazy("Subject requests"),
-        permission="subject_requests.view_subjectrequest",
-        render=open_requests_of,
-        order=30,
-    )
-)
