@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.personal_data.registry import Category
@@ -43,8 +45,10 @@ def split_datetime_field(label) -> forms.SplitDateTimeField:
     return forms.SplitDateTimeField(
         label=label,
         widget=forms.SplitDateTimeWidget(
-            date_attrs={"type": "date"},
-            time_attrs={"type": "time", "step": "1"},
+            # The field's one <label> points at the date; each input gets its own name for
+            # assistive technology (axe's "label" rule).
+            date_attrs={"type": "date", "aria-label": format_lazy("{} ({})", label, gettext_lazy("date"))},
+            time_attrs={"type": "time", "step": "1", "aria-label": format_lazy("{} ({})", label, gettext_lazy("time"))},
             date_format="%Y-%m-%d",
             time_format="%H:%M:%S",
         ),
