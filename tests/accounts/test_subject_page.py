@@ -6,9 +6,14 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from apps.consent.models import Purpose
+from apps.consent.services.ledger import Context, consent_record
+from apps.personal_data.export.run import export_request
 from apps.personal_data.models import DataExport, ErasureRun
+from apps.subject_requests.services.requests import subject_request_transition
 from tests.factories import LoginEventFactory, UserFactory
 from tests.helpers import add_authenticator, sign_in
+from tests.helpers.requests import file_request
 
 pytestmark = pytest.mark.django_db
 
@@ -91,10 +96,6 @@ def test_it_refuses_to_erase_a_staff_account_and_a_bad_id(client_as, second_offi
 def test_it_shows_what_every_app_knows_about_the_person_each_list_short_with_a_link_to_all(
     client_as, customer, officer
 ):
-    from apps.consent.models import Purpose
-    from apps.consent.services.ledger import Context, consent_record
-    from apps.personal_data.export.run import export_request
-    from tests.helpers.requests import file_request
 
     request = file_request(customer)
     consent_record(
@@ -120,9 +121,6 @@ def test_it_shows_what_every_app_knows_about_the_person_each_list_short_with_a_l
 
 
 def test_it_opens_the_subject_page_in_a_bounded_number_of_queries(client_as, customer, django_assert_max_num_queries):
-    from tests.helpers.requests import file_request
-
-    from apps.subject_requests.services.requests import subject_request_transition
 
     for _ in range(15):  # more than the page lists: closed ones, so none is a duplicate of another
         subject_request_transition(

@@ -76,4 +76,4 @@ def test_officer_pages_have_no_serious_axe_violations(
         assert response is not None
         assert response.status == 200, f"{path}: {response.status}"
         found += axe_violations_with_impact(page, SERIOUS)
-    assert found == []
+    assert not found, "\n".join(found)

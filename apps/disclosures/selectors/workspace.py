@@ -38,7 +38,7 @@ def chain_tile(request) -> Tile:
     entries = head.sequence if head else 0
     verify_url = reverse("admin:disclosures_disclosure_verify")
     if anchor is None:
-        summary = _("never anchored yet") if entries else _("no disclosures recorded yet")
+        summary = _("entries, never anchored yet") if entries else _("entries: nothing recorded yet")
         return Tile("chain", _("Disclosure register"), entries, summary, verify_url, attention=bool(entries))
     # An anchor past the head means entries were cut off the register's end.
     behind_anchor = entries < anchor.sequence
