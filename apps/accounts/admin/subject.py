@@ -42,7 +42,7 @@ class SubjectPageMixin:
         if not is_customer(obj):
             return fieldsets
         # A customer never holds staff access: the fields are not even shown.
-        shown: list[tuple] = []
+        shown = []  # (name, options) pairs
         for name, options in fieldsets:
             fields = tuple(field for field in options.get("fields", ()) if field not in STAFF_FIELDS)
             if fields == ("is_active",) and shown:

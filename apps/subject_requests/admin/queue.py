@@ -57,7 +57,8 @@ class QueueFilter(admin.SimpleListFilter):
 class QueueAdminMixin:
     """For SubjectRequestAdmin: the queue's order and the "Assign to me" step."""
 
-    ordering = QUEUE_ORDERING
+    def get_ordering(self, request):
+        return QUEUE_ORDERING  # a user's click on a column header still takes precedence
 
     def get_urls(self):
         wrap = self.admin_site.admin_view  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ size of the customer base, so counting them on each visit of the home page stays
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
@@ -23,6 +24,9 @@ from apps.core.clock import organisation_today
 from apps.subject_requests.domain import may_handle
 from apps.subject_requests.models import SubjectRequest
 from apps.subject_requests.selectors.deadlines import clock, with_deadline
+
+if TYPE_CHECKING:
+    from apps.subject_requests.selectors.deadlines import WithDeadline
 
 Status = SubjectRequest.Status
 DUE_VERY_SOON = timedelta(days=3)
@@ -61,7 +65,7 @@ def queue_condition(name: str, *, user, now: datetime) -> Q:
 
 def request_queue(
     name: str, *, user, requests: QuerySet[SubjectRequest] | None = None, now: datetime | None = None
-) -> QuerySet[SubjectRequest]:
+) -> QuerySet[WithDeadline]:
     requests = SubjectRequest.objects.all() if requests is None else requests
     return with_deadline(requests).filter(queue_condition(name, user=user, now=now or timezone.now()))
 
