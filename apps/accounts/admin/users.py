@@ -241,6 +241,7 @@ class UserAdmin(SubjectPageMixin, TrackedModelAdmin, DjangoUserAdmin):
         """Erase the chosen customers through the engine, after a confirmation page with the plan."""
         from apps.personal_data.erasure.plan import erasure_plan
         from apps.personal_data.erasure.run import erasure_start
+        from apps.personal_data.selectors.certificate import certificate_summary
 
         staff = [user for user in queryset if user.is_staff]
         if staff:
@@ -267,7 +268,8 @@ class UserAdmin(SubjectPageMixin, TrackedModelAdmin, DjangoUserAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": _("Erase personal data"),
-            "plans": [(user, erasure_plan(subject=user)) for user in queryset],
+            # In words, as the certificate will read (what goes, what stays and why): never table names.
+            "plans": [(user, certificate_summary({"plan": erasure_plan(subject=user)})) for user in queryset],
             "queryset": queryset,
             "reason": reason,
             "missing_reason": request.POST.get("confirm") == "yes" and not reason,
