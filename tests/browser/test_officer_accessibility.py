@@ -46,6 +46,11 @@ def _pages(request, hold, run, customer) -> dict[str, list[str]]:
         reverse("admin:statistics"),
         reverse("admin:subject_requests_dashboard"),
         reverse("admin:consent_consentevent_changelist"),
+        reverse("admin:disclosures_recipient_changelist"),
+        reverse("admin:disclosures_recipient_changelist") + "?agreement=ending",
+        reverse("admin:consent_policyversion_changelist"),
+        reverse("admin:disclosures_disclosure_chart"),
+        reverse("admin:retention_legalhold_changelist") + "?review_due=yes",
     ]
     officer_only = [
         reverse("admin:accounts_user_changelist"),
@@ -59,6 +64,12 @@ def _pages(request, hold, run, customer) -> dict[str, list[str]]:
         reverse("admin:personal_data_erasurerun_change", args=[run.pk]),
         reverse("admin:retention_purgerun_changelist"),
         reverse("admin:core_job_changelist"),
+        reverse("admin:core_job_changelist") + "?health=failed",
+        reverse("admin:consent_evidence", kwargs={"reference": customer.reference}),
+        reverse("admin:disclosures_compelledrequest_add"),
+        reverse("admin:consent_purpose_rates"),
+        reverse("admin:disclosures_disclosure_verify"),
+        reverse("admin:consent_mailing_changelist"),
     ]
     return {"officer": shared + officer_only, "auditor": shared}
 

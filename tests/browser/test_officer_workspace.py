@@ -73,6 +73,8 @@ def test_an_officer_follows_the_overdue_counter_takes_the_request_and_reads_its_
     box = deadline_cell.bounding_box()
     assert box is not None
     assert box["x"] + box["width"] <= 1366
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366  # no sideways scrolling
+    _shot(page, "queue")
     page.get_by_role("link", name=overdue.short_reference).click()
 
     page.get_by_role("button", name="Assign to me").click()

@@ -102,3 +102,26 @@ def test_it_shows_auditors_no_personal_tile_of_their_own(client_as, customer):
     body = client_as("auditor").get(HOME).content.decode()
     assert 'id="tile-my_requests"' not in body
     assert customer.email not in body
+
+
+def test_it_reads_the_same_number_of_queries_however_many_requests_there_are(client_as, officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        client = client_as("officer")
+        client.get(HOME)  # the session's first page reads more (sign-in records)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(HOME).status_code == 200
+        return len(captured)
+
+    with time_machine.travel(NOW - timedelta(days=40), tick=False):
+        file_request(UserFactory())
+    with time_machine.travel(NOW, tick=False):
+        few = queries()
+    with time_machine.travel(NOW - timedelta(days=35), tick=False):
+        for _ in range(12):
+            file_request(UserFactory())
+    with time_machine.travel(NOW, tick=False):
+        many = queries()
+    assert many == few, (few, many)
