@@ -22,8 +22,11 @@ from django.utils.translation import gettext_lazy
 
 from apps.subject_requests.domain import may_handle
 from apps.subject_requests.models import SubjectRequest
-from apps.subject_requests.selectors.workspace import QUEUES, queue_condition
+from apps.subject_requests.selectors.workspace import QUEUES, queue_condition, queue_url
 from apps.subject_requests.services.workflow import subject_requests_assign
+
+# The views an officer opens the list with most: named links above it.
+SAVED_VIEWS = ("mine", "unassigned", "week", "overdue")
 
 # Expressions, not field names: Django's admin checks accept them in ``ordering`` and the
 # changelist adds its own tie-breaker (the primary key) after them.
@@ -56,6 +59,14 @@ class QueueFilter(admin.SimpleListFilter):
 
 class QueueAdminMixin:
     """For SubjectRequestAdmin: the queue's order and the "Assign to me" step."""
+
+    def changelist_view(self, request, extra_context=None):
+        # The saved views as links above the list (the filter holds them too, with the rest).
+        current = request.GET.get(QueueFilter.parameter_name, "")
+        names = [name for name in SAVED_VIEWS if name != "mine" or may_handle(request.user)]
+        views = [{"label": QUEUES[name], "url": queue_url(name), "current": name == current} for name in names]
+        extra_context = {**(extra_context or {}), "saved_views": views}
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
 
     def get_ordering(self, request):
         return QUEUE_ORDERING  # a user's click on a column header still takes precedence
