@@ -28,8 +28,8 @@ from apps.subject_requests.services.workflow import subject_requests_assign
 # The views an officer opens the list with most: named links above it.
 SAVED_VIEWS = ("mine", "unassigned", "week", "overdue")
 
-# Expressions, not field names: Django's admin checks accept them in ``ordering`` and the
-# changelist adds its own tie-breaker (the primary key) after them.
+# Open before closed, then by deadline (extended or due), the earliest first; the changelist adds
+# its own tie-breaker (the primary key). At scale this wants an index on the same expressions.
 QUEUE_ORDERING = (
     Case(
         When(status__in=SubjectRequest.OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
