@@ -220,6 +220,8 @@ class UserAdmin(SubjectPageMixin, TrackedModelAdmin, DjangoUserAdmin):
             response.context_data["subject_panels"] = subject_panels(request, subject)
             response.context_data["subject_tools"] = subject_tools(request, subject)
             response.context_data["subject_actions"] = self.subject_actions(request, subject)
+            # A person, not "Change user": their name (or address) heads the page.
+            response.context_data["title"] = subject.full_name or subject.email
         may_change_access = request.user.is_superuser and subject and subject.is_staff and subject.pk != request.user.pk
         if request.method == "GET" and response.status_code == 200 and may_change_access:
             response.context_data["staff_access_url"] = reverse("admin:accounts_user_staff_access", args=[subject.pk])
