@@ -27,6 +27,16 @@ class ConsentConfig(AppConfig):
         from apps.core.navigation import register_card
 
         register_card("choices", 40, choices_overview_card)
+        # The privacy-operations home: policy versions on their way, and their notices.
+        from apps.consent.selectors.workspace import policy_tile
+        from apps.core.admin.workspace import register_tile
+
+        register_tile(
+            "policy_notices",
+            order=80,
+            may_view=lambda user: user.has_perm("consent.view_policyversion"),
+            provider=policy_tile,
+        )
         # Sharing with a marketing partner on the basis of consent needs that consent (P-20).
         if partner_consent_given not in disclosures.PARTNER_CONSENT_CHECKS:
             disclosures.PARTNER_CONSENT_CHECKS.append(partner_consent_given)

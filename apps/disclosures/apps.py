@@ -15,6 +15,19 @@ class DisclosuresConfig(AppConfig):
         from apps.personal_data.registry import register_recipients
 
         register_recipients(recipients_for_processing)
+        # The privacy-operations home: the register's chain, agreements to renew.
+        from apps.core.admin.workspace import register_tile
+        from apps.disclosures.selectors.workspace import agreement_tile, chain_tile
+
+        register_tile(
+            "chain", order=50, may_view=lambda user: user.has_perm("disclosures.view_disclosure"), provider=chain_tile
+        )
+        register_tile(
+            "agreements",
+            order=55,
+            may_view=lambda user: user.has_perm("disclosures.view_recipient"),
+            provider=agreement_tile,
+        )
 
     @staticmethod
     def _register_access() -> None:

@@ -9,19 +9,21 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin, SubjectPanel, is_object_id, register_subject_panel
 from apps.core.admin.site import register_site_view
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.personal_data.selectors import find_personal_data, personal_data_exemption_rows, personal_data_map_rows
+from apps.personal_data.selectors.certificate import COUNTS, PLAN_COUNTS, certificate_summary
 from apps.personal_data.selectors.processing import records_of_processing
 
 FINDER_PERMISSION = "personal_data.run_erasure"
@@ -58,10 +60,12 @@ class ErasureRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("certificate"))
     def certificate_table(self, obj: ErasureRun) -> str:
+        """The tables that held something of the subject's; the others folded away, the summary linked."""
         tables = obj.certificate.get("tables") or obj.certificate.get("plan") or []
         if not tables:
             return "-"
-        dry = "plan" in obj.certificate
+        dry = "plan" in obj.certificate and "tables" not in obj.certificate
+        keys = PLAN_COUNTS if dry else COUNTS
 
         def retained(row: dict) -> str:
             kept = [f"{k['field']} (kept: {k['legal_basis']}, {k['retention']})" for k in row.get("kept", [])]
@@ -71,22 +75,30 @@ class ErasureRunAdmin(ReadOnlyAdmin):
             ]
             return "; ".join(kept + held)
 
-        def counts(row: dict) -> tuple:
-            if dry:
-                keys = ("rows_to_delete", "rows_to_anonymise", "rows_to_keep", "history_rows_to_scrub")
-            else:
-                keys = ("rows_deleted", "rows_anonymised", "rows_kept", "history_rows_scrubbed")
-            return tuple(row.get(k, 0) for k in keys)
-
+        touched = [row for row in tables if any(row.get(key) for key in keys)]
+        empty = [row for row in tables if not any(row.get(key) for key in keys)]
         body = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((row["table"], row["model"], *counts(row), retained(row)) for row in tables),
+            ((row["table"], row["model"], *(row.get(key, 0) for key in keys), retained(row)) for row in touched),
         )
         notes = format_html_join("", "<p>{}</p>", ((note,) for note in obj.certificate.get("notes", [])))
+        folded = format_html(
+            "<details><summary>{}</summary><p>{}</p></details>",
+            ngettext(
+                "%(count)d table held nothing of the subject's",
+                "%(count)d tables held nothing of the subject's",
+                len(empty),
+            )
+            % {"count": len(empty)},
+            ", ".join(row["model"] for row in empty),
+        )
         return format_html(
+            '<p><a href="{}">{}</a></p>'
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
-            "</thead><tbody>{}</tbody></table>{}",
+            "</thead><tbody>{}</tbody></table>{}{}",
+            reverse("admin:personal_data_erasurerun_certificate", args=[obj.pk]),
+            _("Read the certificate's summary (printable)"),
             _("table"),
             _("model"),
             _("deleted") if not dry else _("to delete"),
@@ -95,12 +107,59 @@ class ErasureRunAdmin(ReadOnlyAdmin):
             _("history rows scrubbed") if not dry else _("history to scrub"),
             _("kept or held, and why"),
             body,
+            folded if empty else "",
             notes,
         )
 
     @admin.display(description=_("certificate (JSON)"))
     def certificate_json(self, obj: ErasureRun) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.certificate, indent=2, sort_keys=True))
+        url = reverse("admin:personal_data_erasurerun_certificate_json", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("The certificate as JSON"))
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/certificate/",
+                wrap(self.certificate_view),
+                name="personal_data_erasurerun_certificate",
+            ),
+            path(
+                "<path:object_id>/certificate.json",
+                wrap(self.certificate_json_view),
+                name="personal_data_erasurerun_certificate_json",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _run(self, request, object_id) -> ErasureRun:
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied  # documents to read: nothing here takes a POST
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if not is_object_id(object_id):
+            raise Http404
+        return get_object_or_404(ErasureRun, pk=object_id)
+
+    def certificate_view(self, request, object_id):
+        """The certificate as a document: one screen of summary, printable (a print style sheet)."""
+        run = self._run(request, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Erasure certificate"),
+            "run": run,
+            "summary": certificate_summary(run.certificate),
+            "json_url": reverse("admin:personal_data_erasurerun_certificate_json", args=[run.pk]),
+            "change_url": reverse("admin:personal_data_erasurerun_change", args=[run.pk]),
+        }
+        return TemplateResponse(request, "admin/personal_data/erasurerun/certificate.html", context)
+
+    def certificate_json_view(self, request, object_id):
+        run = self._run(request, object_id)
+        response = JsonResponse(run.certificate, json_dumps_params={"indent": 2, "sort_keys": True})
+        response["Content-Disposition"] = f'inline; filename="erasure-certificate-{run.reference}.json"'
+        return response
 
 
 @admin.register(DataExport)
@@ -184,3 +243,53 @@ def register_site_views() -> None:
         name="personal_data_records_of_processing",
         may_view=may_use_finder,
     )
+
+
+# --- On the subject's page (apps.core.admin, subject panels) ---------------------------------
+
+
+def exports_and_erasures(subject) -> str:
+    """The person's latest exports and erasures, each erasure with its certificate (indexed, LIMITed)."""
+    erasures = ErasureRun.objects.filter(subject_id=subject.pk).order_by("-created_at")[:5]
+    exports = DataExport.objects.filter(subject=subject).order_by("-created_at")[:5]
+    erasure_items = format_html_join(
+        "",
+        '<li>{} {}: {} — <a href="{}">{}</a></li>',
+        (
+            (
+                gettext("Erasure"),
+                f"{run.created_at:%Y-%m-%d}",
+                run.get_status_display(),
+                reverse("admin:personal_data_erasurerun_certificate", args=[run.pk]),
+                gettext("certificate") if not run.dry_run else gettext("plan (dry run)"),
+            )
+            for run in erasures
+        ),
+    )
+    export_items = format_html_join(
+        "",
+        '<li><a href="{}">{} {}</a>: {}</li>',
+        (
+            (
+                reverse("admin:personal_data_dataexport_change", args=[export.pk]),
+                gettext("Export"),
+                f"{export.created_at:%Y-%m-%d}",
+                export.get_status_display(),
+            )
+            for export in exports
+        ),
+    )
+    if not erasure_items and not export_items:
+        return gettext("None.")
+    return format_html("<ul>{}{}</ul>", export_items, erasure_items)
+
+
+register_subject_panel(
+    SubjectPanel(
+        key="exports_erasures",
+        title=_("Exports and erasures"),
+        permission="personal_data.view_erasurerun",
+        render=exports_and_erasures,
+        order=70,
+    )
+)

@@ -17,6 +17,19 @@ class RetentionConfig(AppConfig):
 
         # The erasure engine asks every provider which of a subject's data is held (P-42).
         register_hold_provider(legal_holds_of)
+        # The privacy-operations home: holds due for review, the purge's last and next run.
+        from apps.core.admin.workspace import register_tile
+        from apps.retention.selectors.workspace import hold_review_tile, purge_tile
+
+        register_tile(
+            "hold_reviews",
+            order=40,
+            may_view=lambda user: user.has_perm("retention.view_legalhold"),
+            provider=hold_review_tile,
+        )
+        register_tile(
+            "purge", order=70, may_view=lambda user: user.has_perm("retention.view_purgerun"), provider=purge_tile
+        )
         # The access answer and the records of processing give each rule's time limit.
         from apps.personal_data.registry import register_retention_rules
         from apps.retention.selectors.deletion import rules_for_processing

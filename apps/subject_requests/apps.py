@@ -12,6 +12,7 @@ class SubjectRequestsConfig(AppConfig):
         self._register_navigation()
         self._register_statistics()
         self._register_dashboard()
+        self._register_workspace()
         # The access answer names the supervisory authority of the person's jurisdiction.
         from apps.personal_data.registry import register_authority
         from apps.subject_requests.selectors.jurisdictions import authority_for_subject
@@ -37,6 +38,17 @@ class SubjectRequestsConfig(AppConfig):
 
         # The officers' dashboard and its yearly CSV: site-level admin pages at /admin/requests/dashboard/.
         register_dashboard_pages()
+
+    @staticmethod
+    def _register_workspace() -> None:
+        from apps.core.admin.workspace import register_tile
+        from apps.subject_requests.domain import VIEW_PERMISSION
+        from apps.subject_requests.selectors.workspace import request_tiles
+
+        # The privacy-operations home: the queue's tiles first (officers and auditors).
+        register_tile(
+            "subject_requests", order=10, may_view=lambda user: user.has_perm(VIEW_PERMISSION), provider=request_tiles
+        )
 
     @staticmethod
     def _register_navigation() -> None:

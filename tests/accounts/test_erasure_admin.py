@@ -20,7 +20,11 @@ def test_it_shows_a_confirmation_page_with_the_plan_before_erasing(client_as, cu
     page = response.content.decode()
     assert "Erasure cannot be undone" in page
     assert customer.email in page
-    assert "accounts.User" in page
+    # In words, as the certificate reads: kinds of record and reasons, never table or basis codes.
+    assert "Users" in page
+    assert "legal obligation" in page
+    assert "accounts.User" not in page
+    assert "legal_obligation" not in page
     assert not ErasureRun.objects.exists()
 
 

@@ -110,6 +110,9 @@ def test_it_refuses_a_bulk_delete_posted_by_a_support_agent(client_as, customer)
     assert User.objects.filter(pk=customer.pk).exists()
 
 
-def test_it_offers_the_delete_action_to_an_officer(client_as):
+def test_it_offers_an_officer_erasure_not_deletion(client_as, customer):
+    # Deleting the row would leave the person's data in every other table: a customer is erased.
     response = client_as("officer").get(reverse("admin:accounts_user_changelist"))
-    assert "delete_selected" in response.content.decode()
+    assert "delete_selected" not in response.content.decode()
+    assert "erase_personal_data" in response.content.decode()
+    assert client_as("officer").get(reverse("admin:accounts_user_delete", args=[customer.pk])).status_code == 403

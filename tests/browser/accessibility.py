@@ -19,3 +19,14 @@ def axe_violations(page) -> list[str]:
         for violation in results.response["violations"]
         for node in violation["nodes"]
     ]
+
+
+def axe_violations_with_impact(page, impacts: set[str]) -> list[str]:
+    """``axe_violations``, keeping only those of the given impacts ("critical", "serious")."""
+    results = _AXE.run(page, options={**RULES, "resultTypes": ["violations"]})
+    return [
+        f"{page.url}: {violation['id']} ({violation['impact']}): {node['target']} {node.get('failureSummary', '')}"
+        for violation in results.response["violations"]
+        if violation["impact"] in impacts
+        for node in violation["nodes"]
+    ]

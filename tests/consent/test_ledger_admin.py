@@ -48,7 +48,13 @@ def test_an_officer_shows_the_proof_of_a_choice(client_as, customer):
 def test_an_officer_records_a_choice_told_by_phone(client_as, customer, officer):
     url = reverse("admin:consent_evidence", args=[customer.reference])
     newsletter = Purpose.objects.get(code="newsletter")
-    response = client_as("officer").post(url, {"purpose": newsletter.pk, "granted": "0", "how": "Phone call, 3 March"})
+    choice = {"purpose": newsletter.pk, "granted": "0", "how": "Phone call, 3 March"}
+    # First said back in words; nothing is written until the officer confirms.
+    confirmation = client_as("officer").post(url, choice)
+    assert confirmation.status_code == 200
+    assert "withdrew" in confirmation.content.decode()
+    assert not ConsentEvent.objects.filter(subject=customer).exists()
+    response = client_as("officer").post(url, {**choice, "confirm": "yes"})
     assert response.status_code == 302
     event = ConsentEvent.objects.get(subject=customer)
     assert (event.method, event.actor, event.granted, event.source_page) == (

@@ -120,7 +120,8 @@ ADMINS: dict[str, Admin] = {
         view=who(SUPPORT_AGENT, PRIVACY_OFFICER, SUPERUSER),
         add=who(PRIVACY_OFFICER, SUPERUSER),
         change=who(PRIVACY_OFFICER, SUPERUSER),
-        delete=who(PRIVACY_OFFICER, SUPERUSER),
+        # A customer is erased (the erase page), never deleted: nobody may delete one here.
+        delete=NOBODY,
         # A live account's history is the live record: not for the Auditor (the view rule
         # shows them the historical-user list instead, without personal fields).
         history=who(PRIVACY_OFFICER, SUPERUSER),
@@ -128,9 +129,11 @@ ADMINS: dict[str, Admin] = {
             "accounts_user_simple_history": Page(who(PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
             "auth_user_password_change": Page(who(SUPERUSER)),  # setting it is signing in as them
             "accounts_user_staff_access": Page(who(SUPERUSER)),  # roles: superusers, staff accounts only
+            "accounts_user_erase": Page(who(PRIVACY_OFFICER, SUPERUSER)),  # the subject page's Erase
+            "accounts_user_export": Page(who(PRIVACY_OFFICER, SUPERUSER)),  # and Export
         },
         actions={
-            "delete_selected": who(PRIVACY_OFFICER, SUPERUSER),
+            "delete_selected": NOBODY,
             "erase_personal_data": who(PRIVACY_OFFICER, SUPERUSER),
         },
     ),
@@ -302,6 +305,10 @@ ADMINS: dict[str, Admin] = {
     ),
     "personal_data.ErasureRun": Admin(
         view=who(PRIVACY_OFFICER, SUPERUSER),
+        views={
+            "personal_data_erasurerun_certificate": Page(get=who(PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
+            "personal_data_erasurerun_certificate_json": Page(get=who(PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
+        },
         actions={
             "delete_selected": NOBODY,
         },
@@ -490,6 +497,7 @@ ADMINS: dict[str, Admin] = {
             "subject_requests_subjectrequest_rectify": Page(get=NOBODY, post=who(PRIVACY_OFFICER, SUPERUSER)),
             "subject_requests_subjectrequest_intake": Page(who(PRIVACY_OFFICER, SUPERUSER)),
             "subject_requests_subjectrequest_attach": Page(get=NOBODY, post=who(PRIVACY_OFFICER, SUPERUSER)),
+            "subject_requests_subjectrequest_assign_me": Page(get=NOBODY, post=who(PRIVACY_OFFICER, SUPERUSER)),
             "subject_requests_subjectrequest_attachment": Page(get=who(PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
         },
         actions={

@@ -167,3 +167,10 @@ def test_it_counts_the_months_and_years_up_to_the_organisations_today(settings, 
     assert [(row.year, row.received) for row in metrics.yearly(years=1)] == [(2027, 1)]
     response = client_as("auditor").get(CSV)
     assert 'filename="subject-requests-yearly-2027-01-01.csv"' in response["Content-Disposition"]
+
+
+def test_the_dashboard_says_there_is_not_enough_data_yet_without_requests(client_as):
+    body = client_as("officer").get(reverse("admin:subject_requests_dashboard")).content.decode()
+    assert 'id="dashboard-chart-empty"' in body
+    assert "dashboard-chart-title" not in body
+    assert 'id="dashboard-months"' in body

@@ -8,9 +8,11 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from apps.accounts.admin.subject import SubjectPageMixin
 from apps.accounts.domain import StaffAccess
 from apps.accounts.forms import StaffAccessForm
 from apps.accounts.models import LoginEvent, PublicProfile, User
@@ -52,7 +54,7 @@ class PublicProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(TrackedModelAdmin, DjangoUserAdmin):
+class UserAdmin(SubjectPageMixin, TrackedModelAdmin, DjangoUserAdmin):
     ordering = ("-date_joined",)
     list_display = (
         "email",
@@ -217,6 +219,9 @@ class UserAdmin(TrackedModelAdmin, DjangoUserAdmin):
             subject_looked_at(request, subject)
             response.context_data["subject_panels"] = subject_panels(request, subject)
             response.context_data["subject_tools"] = subject_tools(request, subject)
+            response.context_data["subject_actions"] = self.subject_actions(request, subject)
+            # A person, not "Change user": their name (or address) heads the page.
+            response.context_data["title"] = subject.full_name or subject.email
         may_change_access = request.user.is_superuser and subject and subject.is_staff and subject.pk != request.user.pk
         if request.method == "GET" and response.status_code == 200 and may_change_access:
             response.context_data["staff_access_url"] = reverse("admin:accounts_user_staff_access", args=[subject.pk])
@@ -238,6 +243,7 @@ class UserAdmin(TrackedModelAdmin, DjangoUserAdmin):
         """Erase the chosen customers through the engine, after a confirmation page with the plan."""
         from apps.personal_data.erasure.plan import erasure_plan
         from apps.personal_data.erasure.run import erasure_start
+        from apps.personal_data.selectors.certificate import certificate_summary
 
         staff = [user for user in queryset if user.is_staff]
         if staff:
@@ -248,21 +254,24 @@ class UserAdmin(TrackedModelAdmin, DjangoUserAdmin):
         reason = request.POST.get("reason", "").strip()
         if request.POST.get("confirm") == "yes" and reason:
             runs = [erasure_start(subject=user, actor=request.user, reason=reason[:200]) for user in queryset]
-            self.message_user(
-                request,
-                ngettext(
-                    "Erasure queued for %(count)d person. Its certificate appears under Personal data › Erasures.",
-                    "Erasures queued for %(count)d people. Their certificates appear under Personal data › Erasures.",
-                    len(runs),
-                )
-                % {"count": len(runs)},
-                messages.SUCCESS,
-            )
+            text = ngettext(
+                "Erasure queued for %(count)d person. Its certificate:",
+                "Erasures queued for %(count)d people. Their certificates:",
+                len(runs),
+            ) % {"count": len(runs)}
+            links = format_html_join(
+                ", ",
+                '<a href="{}">{}</a>',
+                ((reverse("admin:personal_data_erasurerun_certificate", args=[run.pk]), str(run.reference)[:8])
+                 for run in runs),
+            )  # fmt: skip
+            self.message_user(request, format_html("{} {}", text, links), messages.SUCCESS)
             return None
         context = {
             **self.admin_site.each_context(request),
             "title": _("Erase personal data"),
-            "plans": [(user, erasure_plan(subject=user)) for user in queryset],
+            # In words, as the certificate will read (what goes, what stays and why): never table names.
+            "plans": [(user, certificate_summary({"plan": erasure_plan(subject=user)})) for user in queryset],
             "queryset": queryset,
             "reason": reason,
             "missing_reason": request.POST.get("confirm") == "yes" and not reason,

@@ -4,6 +4,7 @@
   customer's evidence page and consent receipt, the suppression list and processing restrictions.
 - ``marketing``: mailings: officers draft, check and send marketing campaigns.
 - ``policy``: privacy policy versions and their change notices.
+- ``subject``: a person's choices and suppressions on their admin page, and "Record consent…".
 """
 
-from apps.consent.admin import ledger, marketing, policy  # noqa: F401 (registers the model admins)
+from apps.consent.admin import ledger, marketing, policy, subject  # noqa: F401 (registers the model admins)

@@ -226,10 +226,14 @@ class ConsentEventAdmin(FieldViewRuleMixin, ReadOnlyAdmin):
     def evidence_view(self, request, reference):
         subject = self._subject(request, reference)
         form = OnBehalfForm(request.POST or None)
+        confirming = None
         if request.method == "POST":
             if not request.user.has_perm("consent.add_consentevent"):
                 raise PermissionDenied
-            if form.is_valid():
+            if form.is_valid() and request.POST.get("confirm") != "yes":
+                # A choice recorded for someone else is said back in words before it is written.
+                confirming = form.cleaned_data
+            elif form.is_valid():
                 note = form.cleaned_data["how"].strip()
                 context = Context(
                     method=ConsentEvent.Method.OFFICER, language=subject.preferred_language, source_page=note
@@ -247,6 +251,16 @@ class ConsentEventAdmin(FieldViewRuleMixin, ReadOnlyAdmin):
                 else:
                     messages.success(request, _("The choice was recorded on the customer's behalf."))
                     return redirect(request.path)
+        if confirming is not None:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Record this choice for %(email)s?") % {"email": subject.email},
+                "opts": self.model._meta,
+                "subject": subject,
+                "choice": confirming,
+                "form": form,
+            }
+            return TemplateResponse(request, "admin/consent/consentevent/record_confirm.html", context)
         states = states_for(subject=subject)
         purposes = Purpose.objects.filter(kind=Purpose.Kind.PROCESSING).order_by("display_order", "code")
         context = {

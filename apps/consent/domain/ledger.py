@@ -35,4 +35,6 @@ def rate_chart_layout(months: list[date], series: list[dict]) -> dict:
         "middle": top + height / 2,
         "axis_label_y": top + height + 18,
         "ticks": [{"x": left + i * step, "month": month} for i, month in enumerate(months)],
+        # No purpose ever switched on: flat lines on the floor say nothing; the page says so instead.
+        "has_data": any(any(line["consenting"]) for line in series),
     }

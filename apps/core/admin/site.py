@@ -30,6 +30,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from apps.core.admin.shared import DeclaredLookupsOnlyMixin
+from apps.core.admin.workspace import grouped_models, workspace_tiles
 
 
 def session_passed_mfa(request) -> bool:
@@ -155,7 +156,14 @@ class PortalAdminSite(admin.AdminSite):
         ]
 
     def index(self, request, extra_context=None):
-        return super().index(request, {"site_views": self.site_views_for(request), **(extra_context or {})})
+        # The privacy-operations home: today's work first (workspace.py), the models below.
+        context = {
+            "site_views": self.site_views_for(request),
+            "tiles": workspace_tiles(request),
+            "model_groups": grouped_models(self.get_app_list(request)),
+            **(extra_context or {}),
+        }
+        return super().index(request, context)
 
     def login(self, request, extra_context=None):
         # A signed-in non-staff user would bounce forever between here and allauth's

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from apps.core.admin import CountryInUseFilter, HistoryRecordAdmin, TrackedModelAdmin
 from apps.core.clock import organisation_today
 from apps.disclosures.models import Recipient
+from apps.disclosures.selectors.workspace import agreement_condition
 
 # --- List filters ------------------------------------------------------------------------------
 
@@ -76,6 +77,22 @@ class LapsedAgreementFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AgreementDueFilter(admin.SimpleListFilter):
+    """Active recipients whose agreement ends soon or has ended: the home page's tile links here
+    and counts with the same conditions (selectors/workspace.py)."""
+
+    title = gettext_lazy("agreement to renew")
+    parameter_name = "agreement"
+
+    def lookups(self, request, model_admin):
+        return (("ending", _("Ends within 30 days")), ("lapsed", _("Ended, recipient still active")))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("ending", "lapsed"):
+            return queryset.filter(agreement_condition(self.value()))
+        return queryset
+
+
 # --- Recipients --------------------------------------------------------------------------------
 
 
@@ -99,6 +116,7 @@ class RecipientAdmin(TrackedModelAdmin):
         "transfer_safeguard",
         "is_active",
         LapsedAgreementFilter,
+        AgreementDueFilter,
     )
     search_fields = ("name", "agreement_reference", "contact_name", "contact_email")
     readonly_fields = ("reference", "created_at", "updated_at")

@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.template.defaultfilters import filesizeformat
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -52,6 +53,12 @@ class DisclosureAddForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["recipient"].queryset = Recipient.objects.filter(is_active=True)
         self.fields["approved_by"].queryset = User.objects.filter(is_staff=True)
+        # The admin's date-and-time widget is two inputs under one label: name each one.
+        for field in self.fields.values():
+            parts = getattr(field.widget, "widgets", None)
+            if parts and len(parts) == 2:
+                parts[0].attrs["aria-label"] = format_lazy("{} ({})", field.label, gettext_lazy("date"))
+                parts[1].attrs["aria-label"] = format_lazy("{} ({})", field.label, gettext_lazy("time"))
 
     # Compelled disclosures go through CompelledRequest, where a second officer decides (P-21):
     # recording one here would let a single officer write it to the register alone.

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -20,12 +19,21 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin import HistoryRecordAdmin, ObjectIdAdminMixin, SubjectPanel, is_object_id, register_subject_panel
+from apps.core.admin import (
+    HistoryRecordAdmin,
+    ObjectIdAdminMixin,
+    SubjectPanel,
+    SubjectTool,
+    is_object_id,
+    register_subject_panel,
+    register_subject_tool,
+)
 from apps.core.admin.reauthentication import fresh_second_factor_required
 from apps.core.clock import organisation_time, organisation_today
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.registry import Category
 from apps.retention.models import LegalHold
+from apps.retention.selectors.workspace import review_due_condition
 from apps.retention.services.holds import legal_hold_place, legal_hold_release, legal_hold_update
 
 CHANGE_PERMISSION = "retention.change_legalhold"
@@ -101,7 +109,7 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return (("yes", _("Yes")), ("no", _("No")))
 
     def queryset(self, request, queryset):
-        due = Q(released_at__isnull=True, review_on__lte=organisation_today())
+        due = review_due_condition()  # the home page's tile counts the same (selectors/workspace.py)
         if self.value() == "yes":
             return queryset.filter(due)
         if self.value() == "no":
@@ -393,5 +401,14 @@ register_subject_panel(
         permission="retention.view_legalhold",
         render=active_holds_summary,
         order=10,
+    )
+)
+register_subject_tool(
+    SubjectTool(
+        key="place_hold",
+        label=gettext_lazy("Place a legal hold…"),
+        permission="retention.add_legalhold",
+        url=lambda subject: f"{reverse('admin:retention_legalhold_add')}?subject={subject.pk}",
+        order=14,
     )
 )

@@ -78,7 +78,14 @@ def month_chart(table: Table) -> dict:
                 "marker_y": frame.baseline - 4,
             }
         )
-    return {"bars": bars, "peak": peak if shown else 0, **frame.as_dict(), "font_size": 9 if many else 11}
+    return {
+        "bars": bars,
+        "peak": peak if shown else 0,
+        # Every cell suppressed or zero: no axis to draw, the template says so (the table stays).
+        "has_data": any(shown),
+        **frame.as_dict(),
+        "font_size": 9 if many else 11,
+    }
 
 
 def csv_rows(report: Report) -> list[tuple[str, str, str]]:

@@ -26,13 +26,14 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin import SubjectPanel, is_object_id, register_subject_panel
+from apps.core.admin import is_object_id
 from apps.personal_data.domain import subject_reference
 from apps.subject_requests.admin.intake import IntakeAdminMixin
+from apps.subject_requests.admin.queue import QueueAdminMixin, QueueFilter, results_of
 from apps.subject_requests.admin.workflow import WorkflowAdminMixin, available_steps
 from apps.subject_requests.domain import ADD_PERMISSION, may_handle, sees_subject
 from apps.subject_requests.forms.intake import AttachmentForm
@@ -108,22 +109,24 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SubjectRequestAdmin(WorkflowAdminMixin, IntakeAdminMixin, admin.ModelAdmin):
+class SubjectRequestAdmin(QueueAdminMixin, WorkflowAdminMixin, IntakeAdminMixin, admin.ModelAdmin):
     # The mixins add their pages (get_urls), the steps' first: "<id>/step/<code>/" is tried before
     # the other "<id>/…/" pages, as it always was ("5/step/attach/" is the step page's 404).
+    # The deadline and its state next to the reference: in view at 1366 px, the filters beside.
     list_display = (
         "short_reference",
-        "type_display",
-        "status_display",
-        "person",
-        "jurisdiction_display",
-        "received_at",
         "clock_display",
+        "status_display",
+        "type_display",
+        "person",
         "assignee_display",
+        "jurisdiction_display",
         "channel",
+        "received_at",
     )
     list_display_links = ("short_reference",)
     list_filter = (
+        QueueFilter,
         "status",
         "request_type",
         "jurisdiction",
@@ -136,7 +139,7 @@ class SubjectRequestAdmin(WorkflowAdminMixin, IntakeAdminMixin, admin.ModelAdmin
     search_fields = ("requester_email",)  # the search box; get_search_results does the matching
     search_help_text = gettext_lazy("A reference (its first 8 characters are enough) or an email address.")
     date_hierarchy = "received_at"
-    ordering = ("-received_at",)
+    # ordering: the queue's, urgent first (queue.py)
     list_per_page = 50
     actions = ["assign_to"]
     change_form_template = "admin/subject_requests/subjectrequest/request.html"
@@ -329,6 +332,7 @@ class SubjectRequestAdmin(WorkflowAdminMixin, IntakeAdminMixin, admin.ModelAdmin
             )
         else:
             context["pseudonym"] = subject_reference(obj.subject)[:16] if obj.subject is not None else ""
+        context.update(results_of(obj, user), may_take=handles and obj.is_open and obj.assignee_id != user.pk)
         if handles:
             context["attachments"] = list(obj.attachments.select_related("uploaded_by").order_by("uploaded_at"))
         return context
@@ -345,37 +349,3 @@ def _status_timeline(obj: SubjectRequest) -> list:
 
 
 admin.site.register(SubjectRequest, SubjectRequestAdmin)
-
-
-# --- On the subject's page (apps.core.admin, subject panels) ---------------------------------
-
-
-def open_requests_of(subject) -> str:
-    """The person's open requests (P-30), for their page in the admin."""
-    requests = SubjectRequest.objects.filter(subject=subject, status__in=SubjectRequest.OPEN_STATUSES)
-    if not requests:
-        return str(_("None."))
-    return format_html_join(
-        "",
-        '<li><a href="{}">{}</a>: {}, {}</li>',
-        (
-            (
-                reverse("admin:subject_requests_subjectrequest_change", args=[r.pk]),
-                r.short_reference,
-                r.get_request_type_display(),
-                r.get_status_display(),
-            )
-            for r in requests.order_by("received_at")
-        ),
-    )
-
-
-register_subject_panel(
-    SubjectPanel(
-        key="open_requests",
-        title=gettext_lazy("Subject requests"),
-        permission="subject_requests.view_subjectrequest",
-        render=open_requests_of,
-        order=30,
-    )
-)

@@ -1,0 +1,102 @@
+"""The request list as a queue: open and overdue first, saved views, "Assign to me" on the
+request page, and the links from a request to what carrying it out produced."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from apps.subject_requests.models import SubjectRequest
+from apps.subject_requests.services.requests import subject_request_transition
+from tests.factories import UserFactory
+from tests.helpers.requests import file_request, request_page
+
+pytestmark = pytest.mark.django_db
+Status = SubjectRequest.Status
+LIST = reverse("admin:subject_requests_subjectrequest_changelist")
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def assign_me_url(request: SubjectRequest) -> str:
+    return reverse("admin:subject_requests_subjectrequest_assign_me", args=[request.pk])
+
+
+def listed(client, **params) -> list[str]:
+    response = client.get(LIST, params)
+    assert response.status_code == 200
+    return [row.short_reference for row in response.context_data["cl"].result_list]
+
+
+def test_it_lists_open_requests_by_deadline_the_overdue_first_and_closed_last(client_as):
+    with time_machine.travel(NOW - timedelta(days=60), tick=False):
+        closed = file_request(UserFactory())
+        subject_request_transition(request=closed, to_status=Status.REJECTED, actor=None, reason="Not ours")
+    with time_machine.travel(NOW - timedelta(days=40), tick=False):
+        overdue = file_request(UserFactory())
+    with time_machine.travel(NOW - timedelta(days=2), tick=False):
+        recent = file_request(UserFactory())
+    with time_machine.travel(NOW - timedelta(days=20), tick=False):
+        middle = file_request(UserFactory())
+    with time_machine.travel(NOW, tick=False):
+        order = listed(client_as("officer"))
+    assert order == [overdue.short_reference, middle.short_reference, recent.short_reference, closed.short_reference]
+
+
+def test_it_offers_saved_views_mine_unassigned_and_due_this_week(client_as, officer):
+    with time_machine.travel(NOW - timedelta(days=26), tick=False):
+        due_this_week = file_request(UserFactory())
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        mine = file_request(UserFactory())
+    with time_machine.travel(NOW, tick=False):
+        client = client_as("officer")
+        assert client.post(assign_me_url(mine)).status_code == 302
+        assert listed(client, queue="mine") == [mine.short_reference]
+        assert listed(client, queue="unassigned") == [due_this_week.short_reference]
+        assert listed(client, queue="week") == [due_this_week.short_reference]
+        page = client.get(LIST).content.decode()
+        saved = page.split('class="saved-views"', 1)[1].split("</nav>", 1)[0]
+        for name in ("mine", "unassigned", "week"):
+            assert f"?queue={name}" in saved
+
+
+def test_it_assigns_a_request_to_the_officer_who_takes_it_with_history(client_as, officer):
+    request = file_request(UserFactory())
+    client = client_as("officer")
+    page = client.get(request_page(request)).content.decode()
+    assert assign_me_url(request) in page
+    response = client.post(assign_me_url(request))
+    assert response.status_code == 302
+    assert response["Location"] == request_page(request)
+    request.refresh_from_db()
+    assert request.assignee == officer
+    latest = request.history.order_by("-history_date").first()
+    assert latest.history_user == officer
+    assert latest.assignee_id == officer.pk
+    # Already theirs: the button goes away, a second POST changes nothing.
+    assert assign_me_url(request) not in client.get(request_page(request)).content.decode()
+    versions = request.history.count()
+    assert client.post(assign_me_url(request)).status_code == 302
+    assert request.history.count() == versions
+
+
+@pytest.mark.parametrize(("persona", "status"), [("auditor", 403), ("support_agent", 403)])
+def test_it_lets_only_officers_take_a_request(client_as, persona, status):
+    request = file_request(UserFactory())
+    assert client_as(persona).post(assign_me_url(request)).status_code == status
+    request.refresh_from_db()
+    assert request.assignee is None
+
+
+def test_it_refuses_a_get_a_bad_id_and_a_closed_request(client_as):
+    request = file_request(UserFactory())
+    client = client_as("officer")
+    assert client.get(assign_me_url(request)).status_code == 405
+    assert client.post(reverse("admin:subject_requests_subjectrequest_assign_me", args=["x"])).status_code == 404
+    subject_request_transition(request=request, to_status=Status.REJECTED, actor=None, reason="Not ours")
+    response = client.post(assign_me_url(request), follow=True)
+    assert "closed" in response.content.decode()
+    request.refresh_from_db()
+    assert request.assignee is None
