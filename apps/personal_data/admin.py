@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin import ReadOnlyAdmin, SubjectPanel, is_object_id, register_subject_panel
 from apps.core.admin.site import register_site_view
+from apps.core.clock import organisation_time
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.personal_data.selectors import find_personal_data, personal_data_exemption_rows, personal_data_map_rows
 from apps.personal_data.selectors.certificate import COUNTS, PLAN_COUNTS, certificate_summary
@@ -150,6 +151,10 @@ class ErasureRunAdmin(ReadOnlyAdmin):
             "title": _("Erasure certificate"),
             "run": run,
             "summary": certificate_summary(run.certificate),
+            # Until the worker has finished the certificate is empty: a summary of it would read
+            # "nothing erased, nothing kept", a false document if printed.
+            "has_certificate": bool(run.certificate)
+            and (run.dry_run or run.status in (ErasureRun.Status.COMPLETED, ErasureRun.Status.PARTIAL)),
             "json_url": reverse("admin:personal_data_erasurerun_certificate_json", args=[run.pk]),
             "change_url": reverse("admin:personal_data_erasurerun_change", args=[run.pk]),
         }
@@ -179,8 +184,19 @@ class DataExportAdmin(ReadOnlyAdmin):
         "manifest_sha256",
         "attempts",
         "last_error",
+        "requested_by_whom",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("requested by"))
+    def requested_by_whom(self, export: DataExport) -> str:
+        # Staff are named (who prepared a copy of someone's data is an audit fact); the person
+        # themselves is not, as the page keeps to bookkeeping.
+        if export.requested_by_id is None:
+            return "—"
+        if export.requested_by_id == export.subject_id:
+            return gettext("the person themselves")
+        return str(export.requested_by)
 
 
 # --- Site-level pages: the finder and the registry map ----------------------------------------
@@ -248,17 +264,15 @@ def register_site_views() -> None:
 # --- On the subject's page (apps.core.admin, subject panels) ---------------------------------
 
 
-def exports_and_erasures(subject) -> str:
-    """The person's latest exports and erasures, each erasure with its certificate (indexed, LIMITed)."""
+def erasures_of(subject) -> str:
+    """The person's latest erasures, each with its certificate (indexed, LIMITed)."""
     erasures = ErasureRun.objects.filter(subject_id=subject.pk).order_by("-created_at")[:5]
-    exports = DataExport.objects.filter(subject=subject).order_by("-created_at")[:5]
-    erasure_items = format_html_join(
+    items = format_html_join(
         "",
-        '<li>{} {}: {} — <a href="{}">{}</a></li>',
+        '<li>{}: {} — <a href="{}">{}</a></li>',
         (
             (
-                gettext("Erasure"),
-                f"{run.created_at:%Y-%m-%d}",
+                gettext("Erasure of %(date)s") % {"date": f"{organisation_time(run.created_at):%Y-%m-%d}"},
                 run.get_status_display(),
                 reverse("admin:personal_data_erasurerun_certificate", args=[run.pk]),
                 gettext("certificate") if not run.dry_run else gettext("plan (dry run)"),
@@ -266,30 +280,43 @@ def exports_and_erasures(subject) -> str:
             for run in erasures
         ),
     )
-    export_items = format_html_join(
+    return format_html("<ul>{}</ul>", items) if items else gettext("None.")
+
+
+def exports_of(subject) -> str:
+    """The person's latest copies of their data (indexed, LIMITed)."""
+    exports = DataExport.objects.filter(subject=subject).order_by("-created_at")[:5]
+    items = format_html_join(
         "",
-        '<li><a href="{}">{} {}</a>: {}</li>',
+        '<li><a href="{}">{}</a>: {}</li>',
         (
             (
                 reverse("admin:personal_data_dataexport_change", args=[export.pk]),
-                gettext("Export"),
-                f"{export.created_at:%Y-%m-%d}",
+                gettext("Export of %(date)s") % {"date": f"{organisation_time(export.created_at):%Y-%m-%d}"},
                 export.get_status_display(),
             )
             for export in exports
         ),
     )
-    if not erasure_items and not export_items:
-        return gettext("None.")
-    return format_html("<ul>{}{}</ul>", export_items, erasure_items)
+    return format_html("<ul>{}</ul>", items) if items else gettext("None.")
 
 
+# Two panels, each behind its own permission: a role may see erasures and not exports.
 register_subject_panel(
     SubjectPanel(
-        key="exports_erasures",
-        title=_("Exports and erasures"),
+        key="erasures",
+        title=_("Erasures"),
         permission="personal_data.view_erasurerun",
-        render=exports_and_erasures,
+        render=erasures_of,
         order=70,
+    )
+)
+register_subject_panel(
+    SubjectPanel(
+        key="exports",
+        title=_("Copies of their data"),
+        permission="personal_data.view_dataexport",
+        render=exports_of,
+        order=71,
     )
 )

@@ -63,6 +63,10 @@ class DataExport(WorkedByJobs, ReferencedModel, TimestampedModel):
         EXPIRED = "expired", _("Expired")
 
     subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports")
+    # Who asked for the copy: the person themselves, or the officer who prepared it for them.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     file = models.FileField(_("file"), upload_to="exports/", blank=True)
     size_bytes = models.BigIntegerField(default=0)

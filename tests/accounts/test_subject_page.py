@@ -4,10 +4,13 @@ and Erase and Export each behind a confirmation page that goes through the engin
 from __future__ import annotations
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
 from apps.consent.models import Purpose
 from apps.consent.services.ledger import Context, consent_record
+from apps.core.actors import SystemActor
+from apps.personal_data.erasure.run import erasure_start
 from apps.personal_data.export.run import export_request
 from apps.personal_data.models import DataExport, ErasureRun
 from apps.subject_requests.services.requests import subject_request_transition
@@ -68,7 +71,7 @@ def test_it_erases_a_customer_after_a_plain_language_confirmation(client_as, cus
     assert certificate in response.content.decode()  # the success message links to it too
 
 
-def test_it_prepares_an_export_after_a_confirmation(client_as, customer):
+def test_it_prepares_an_export_after_a_confirmation(client_as, customer, officer):
     client = client_as("officer")
     assert "Only they can download it" in client.get(export_url(customer)).content.decode()
     assert client.post(export_url(customer), {}).status_code == 400
@@ -76,6 +79,18 @@ def test_it_prepares_an_export_after_a_confirmation(client_as, customer):
     response = client.post(export_url(customer), {"confirm": "yes"})
     export = DataExport.objects.get(subject=customer)
     assert response["Location"] == reverse("admin:personal_data_dataexport_change", args=[export.pk])
+    assert export.requested_by == officer  # who prepared a copy of someone's data is on record
+    assert officer.email in client.get(response["Location"]).content.decode()
+
+
+def test_it_tells_the_officer_in_their_words_when_the_person_is_being_erased(client_as, customer):
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        erasure_start(subject=customer, actor=SystemActor("tests"), reason="test erasure")
+    response = client_as("officer").post(export_url(customer), {"confirm": "yes"})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "being erased, so no copy can be prepared" in page
+    assert "Your account" not in page
 
 
 @pytest.mark.parametrize("persona", ["support_agent", "auditor"])
@@ -111,13 +126,36 @@ def test_it_shows_what_every_app_knows_about_the_person_each_list_short_with_a_l
     requests_panel = body.split("field-open_requests", 1)[1].split("</fieldset>", 1)[0]
     assert request.short_reference in requests_panel
     assert "deadline" in requests_panel
-    assert "?q=" in requests_panel  # the full list
+    assert f"?account={customer.reference}" in requests_panel  # the full list, by the account not a search
     consent_panel = body.split("field-consent", 1)[1].split("</fieldset>", 1)[0]
     assert "newsletter" in consent_panel
     assert "field-disclosures" in body
     assert "field-staff_access" in body
-    assert "field-exports_erasures" in body
+    assert "field-exports" in body
+    assert "field-erasures" in body
     assert reverse("admin:accounts_loginevent_changelist") in body
+
+
+def test_its_full_lists_hold_only_this_persons_rows_not_every_similar_address(client_as):
+    an = UserFactory(email="an@example.test")
+    jan = UserFactory(email="jan@example.test")
+    mine, theirs = file_request(an), file_request(jan)
+    LoginEventFactory(user=an, ip_address="192.0.2.1")
+    LoginEventFactory(user=jan, ip_address="192.0.2.99")
+    client = client_as("officer")
+    body = client.get(page(an)).content.decode()
+    requests_link = body.split("field-open_requests", 1)[1].split('<p><a href="', 1)[1].split('"', 1)[0]
+    listed = client.get(requests_link.replace("&amp;", "&")).content.decode()
+    assert mine.short_reference in listed
+    assert theirs.short_reference not in listed
+    logins_link = reverse("admin:accounts_loginevent_changelist") + f"?account={an.reference}"
+    assert logins_link in body
+    listed = client.get(logins_link).content.decode()
+    assert "192.0.2.1<" in listed
+    assert "192.0.2.99" not in listed
+    mangled = client.get(reverse("admin:accounts_loginevent_changelist") + "?account=not-a-reference")
+    assert mangled.status_code == 200
+    assert "192.0.2" not in mangled.content.decode()
 
 
 def test_it_opens_the_subject_page_in_a_bounded_number_of_queries(client_as, customer, django_assert_max_num_queries):

@@ -77,3 +77,19 @@ def test_it_refuses_a_post_and_a_bad_id(client_as):
     assert client.post(certificate_url(run)).status_code == 403
     bad = reverse("admin:personal_data_erasurerun_certificate", args=["not-a-number"])
     assert client.get(bad).status_code == 404
+
+
+def test_a_run_not_yet_finished_or_failed_has_no_certificate_to_print(client_as):
+    """The officer lands here right after starting an erasure: the page must not read as a
+    certificate saying nothing was erased."""
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        run = erasure_start(subject=UserFactory(), actor=SystemActor("tests"), reason="test erasure")
+    client = client_as("officer")
+    page = client.get(certificate_url(run)).content.decode()
+    assert 'id="certificate-not-ready"' in page
+    assert "has not finished yet" in page
+    assert 'id="certificate-erased"' not in page
+    ErasureRun.objects.filter(pk=run.pk).update(status=ErasureRun.Status.FAILED)
+    page = client.get(certificate_url(run)).content.decode()
+    assert "This erasure failed" in page
+    assert 'id="certificate-kept"' not in page

@@ -100,3 +100,19 @@ def test_it_refuses_a_get_a_bad_id_and_a_closed_request(client_as):
     assert "closed" in response.content.decode()
     request.refresh_from_db()
     assert request.assignee is None
+
+
+def test_taking_a_request_closed_since_the_page_was_read_is_refused_under_the_lock(officer):
+    """The page saw it open; another officer closed it before the click's write."""
+    from django.core.exceptions import ValidationError
+
+    from apps.subject_requests.services.workflow import subject_requests_assign
+
+    request = file_request(UserFactory())
+    seen_open = SubjectRequest.objects.get(pk=request.pk)
+    subject_request_transition(request=request, to_status=Status.REJECTED, actor=None, reason="Not ours")
+    with pytest.raises(ValidationError, match="closed"):
+        subject_requests_assign(requests=[seen_open], assignee=officer, actor=officer, open_only=True)
+    request.refresh_from_db()
+    assert request.assignee is None
+    assert not request.history.filter(history_change_reason__startswith="Assigned").exists()

@@ -17,6 +17,7 @@ from apps.accounts.models import LoginEvent
 from apps.core.admin import (
     FieldViewRuleMixin,
     ReadOnlyAdmin,
+    account_filter,
 )
 
 
@@ -36,7 +37,7 @@ class LoginEventAdmin(FieldViewRuleMixin, ReadOnlyAdmin):
         "browser",
         "operating_system",
     )
-    list_filter = ("succeeded", "method", "device")
+    list_filter = ("succeeded", "method", "device", account_filter("user"))
     search_fields = ("user__email", "ip_address")
     date_hierarchy = "occurred_at"
     list_select_related = ("user",)

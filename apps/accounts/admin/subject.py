@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from apps.accounts.models import User
 from apps.core.admin import SubjectPanel, is_object_id, register_subject_panel
 from apps.core.admin.reauthentication import fresh_second_factor_required
+from apps.core.clock import organisation_time
 
 ERASE_PERMISSION = "personal_data.run_erasure"
 EXPORT_PERMISSION = "personal_data.run_export"
@@ -152,7 +153,11 @@ class SubjectPageMixin:
         try:
             export = export_request(subject=subject, actor=request.user)
         except ValidationError as error:
-            return self._page(request, subject, template, 409, title=title, error=" ".join(error.messages))
+            if error.code == "erasure_in_progress":  # the engine's message speaks to the customer
+                message = _("This person's data is being erased, so no copy can be prepared now.")
+            else:
+                message = " ".join(error.messages)
+            return self._page(request, subject, template, 409, title=title, error=message)
         messages.success(
             request,
             _("The copy is being prepared; the customer downloads it from Your Account once it is ready."),
@@ -163,8 +168,8 @@ class SubjectPageMixin:
 def sign_in_history(subject: User) -> str:
     """The page's inline lists the latest sign-ins; the whole history is the login-event list."""
     latest = subject.login_events.order_by("-occurred_at").first()
-    full = f"{reverse('admin:accounts_loginevent_changelist')}?{urlencode({'q': subject.email})}"
-    when = f"{latest.occurred_at:%Y-%m-%d %H:%M}" if latest else _("never")
+    full = f"{reverse('admin:accounts_loginevent_changelist')}?{urlencode({'account': subject.reference})}"
+    when = f"{organisation_time(latest.occurred_at):%Y-%m-%d %H:%M}" if latest else _("never")
     return format_html(
         '<p>{} {}. <a href="{}">{}</a></p>', _("Last sign-in attempt:"), when, full, _("Every sign-in attempt")
     )

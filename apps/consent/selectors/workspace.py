@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.consent.domain.policy import VersionState
 from apps.consent.models import Mailing, PolicyVersion
@@ -53,7 +54,7 @@ def policy_tile(request) -> Tile:
         key="policy_notices",
         title=_("Policy changes in flight"),
         count=count,
-        summary=_("versions not yet in effect"),
+        summary=ngettext("version not yet in effect", "versions not yet in effect", count),
         url=f"{reverse('admin:consent_policyversion_changelist')}?{urlencode({'state': VersionState.UPCOMING})}",
         rows=tuple(rows),
         attention=needs_notice or any(notice.status == Mailing.Status.FAILED for notice in notices.values()),

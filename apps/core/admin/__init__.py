@@ -13,11 +13,13 @@ The names other apps use are re-exported here.
 from apps.core.admin.history import TrackedModelAdmin
 from apps.core.admin.jobs import register_job_admin
 from apps.core.admin.shared import (
+    AccountFilter,
     AppendOnlyAdminMixin,
     CountryInUseFilter,
     HistoryRecordAdmin,
     ObjectIdAdminMixin,
     ReadOnlyAdmin,
+    account_filter,
     is_object_id,
 )
 from apps.core.admin.subject import (
@@ -33,6 +35,7 @@ from apps.core.admin.subject import (
 from apps.core.admin.visibility import FieldViewRuleMixin, sees_people
 
 __all__ = [
+    "AccountFilter",
     "AppendOnlyAdminMixin",
     "CountryInUseFilter",
     "FieldViewRuleMixin",
@@ -42,6 +45,7 @@ __all__ = [
     "SubjectPanel",
     "SubjectTool",
     "TrackedModelAdmin",
+    "account_filter",
     "is_object_id",
     "register_job_admin",
     "register_subject_look",

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.core.admin.workspace import Tile
 from apps.core.clock import organisation_time, organisation_today
@@ -63,7 +64,7 @@ def agreement_tile(request) -> Tile:
         key="agreements",
         title=_("Recipient agreements"),
         count=counts["ending"],
-        summary=_("end within 30 days"),
+        summary=ngettext("ends within 30 days", "end within 30 days", counts["ending"]),
         url=f"{changelist}?{urlencode({'agreement': 'ending'})}",
         attention=bool(counts["lapsed"]),
         figures=(

@@ -79,7 +79,11 @@ def export_request(*, subject: User, actor: User | SystemActor, enqueue: bool = 
         active = DataExport.objects.filter(subject=subject, status__in=ACTIVE).first()
         if active is not None:
             return active
-        export = DataExport(subject=subject, language=subject.preferred_language or settings.LANGUAGE_CODE)
+        export = DataExport(
+            subject=subject,
+            language=subject.preferred_language or settings.LANGUAGE_CODE,
+            requested_by=actor if isinstance(actor, get_user_model()) else None,
+        )
         export.full_clean()
         export.save()
         logger.info("export %s requested for a subject by %s", export.reference, actor_label(actor))

@@ -30,7 +30,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin import is_object_id
+from apps.core.admin import account_filter, is_object_id
 from apps.personal_data.domain import subject_reference
 from apps.subject_requests.admin.intake import IntakeAdminMixin
 from apps.subject_requests.admin.queue import QueueAdminMixin, QueueFilter, results_of
@@ -134,6 +134,7 @@ class SubjectRequestAdmin(QueueAdminMixin, WorkflowAdminMixin, IntakeAdminMixin,
         OverdueFilter,
         AssigneeFilter,
         "channel",
+        account_filter("subject"),
     )
     list_select_related = ("subject", "assignee", "jurisdiction")
     search_fields = ("requester_email",)  # the search box; get_search_results does the matching

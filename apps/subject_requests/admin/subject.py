@@ -23,7 +23,8 @@ def requests_of(subject) -> str:
         .select_related("jurisdiction")
         .order_by(*QUEUE_ORDERING)[:10]
     )
-    full = f"{reverse('admin:subject_requests_subjectrequest_changelist')}?{urlencode({'q': subject.email})}"
+    # An exact filter on the account, not the search box: a search for an@x.io also finds jan@x.io.
+    full = f"{reverse('admin:subject_requests_subjectrequest_changelist')}?{urlencode({'account': subject.reference})}"
     link = format_html('<p><a href="{}">{}</a></p>', full, _("All of this person's requests"))
     if not requests:
         return format_html("<p>{}</p>{}", _("None."), link)
@@ -48,7 +49,7 @@ def _deadline_words(request: SubjectRequest) -> str:
     state = clock(request)
     if state.deadline is None:
         return str(_("no deadline"))
-    return f"{_('deadline')} {state.deadline:%Y-%m-%d} ({state.label})"
+    return _("deadline %(date)s (%(state)s)") % {"date": f"{state.deadline:%Y-%m-%d}", "state": state.label}
 
 
 register_subject_panel(

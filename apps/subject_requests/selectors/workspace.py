@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy
 
 from apps.core.admin.workspace import Tile, TileRow
@@ -158,7 +159,9 @@ def request_tiles(request) -> list[Tile]:
             key="acknowledgements",
             title=_("Acknowledgements due"),
             count=counts["acknowledge"],
-            summary=_("verified requests not yet acknowledged"),
+            summary=ngettext(
+                "verified request not yet acknowledged", "verified requests not yet acknowledged", counts["acknowledge"]
+            ),
             url=queue_url("acknowledge"),
             attention=late_acknowledgements,
         )
@@ -168,7 +171,9 @@ def request_tiles(request) -> list[Tile]:
             key="approvals",
             title=_("Awaiting approval"),
             count=counts["approval"],
-            summary=_("requests waiting for a second officer"),
+            summary=ngettext(
+                "request waiting for a second officer", "requests waiting for a second officer", counts["approval"]
+            ),
             url=queue_url("approval"),
             attention=counts["approval"] > 0,
         )

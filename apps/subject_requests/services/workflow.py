@@ -48,11 +48,17 @@ Status = SubjectRequest.Status
 
 
 @transaction.atomic
-def subject_requests_assign(*, requests: list[SubjectRequest], assignee: User | None, actor: User) -> int:
+def subject_requests_assign(
+    *, requests: list[SubjectRequest], assignee: User | None, actor: User, open_only: bool = False
+) -> int:
+    """``open_only``: refuse if any request has closed meanwhile (checked under the row lock, as
+    another officer may complete it between the page's look and this write)."""
     if assignee is not None and not assignee.is_staff:
         raise ValidationError(_("Requests are assigned to staff only."))
     count = 0
     for request in SubjectRequest.objects.select_for_update().filter(pk__in=[r.pk for r in requests]):
+        if open_only and not request.is_open:
+            raise ValidationError(_("This request is closed: there is nothing left to assign."))
         if request.assignee_id == (assignee.pk if assignee else None):
             continue
         request.assignee = assignee
