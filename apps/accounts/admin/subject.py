@@ -168,7 +168,7 @@ class SubjectPageMixin:
 def sign_in_history(subject: User) -> str:
     """The page's inline lists the latest sign-ins; the whole history is the login-event list."""
     latest = subject.login_events.order_by("-occurred_at").first()
-    full = f"{reverse('admin:accounts_loginevent_changelist')}?{urlencode({'account': subject.reference})}"
+    full = f"{reverse('admin:accounts_loginevent_changelist')}?{urlencode({'account': str(subject.reference)})}"
     when = f"{organisation_time(latest.occurred_at):%Y-%m-%d %H:%M}" if latest else _("never")
     return format_html(
         '<p>{} {}. <a href="{}">{}</a></p>', _("Last sign-in attempt:"), when, full, _("Every sign-in attempt")

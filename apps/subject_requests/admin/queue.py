@@ -92,9 +92,7 @@ class QueueAdminMixin:
             messages.error(request, _("This request is closed: there is nothing left to assign."))
             return HttpResponseRedirect(self._page_url(obj))  # type: ignore[attr-defined]
         try:
-            changed = subject_requests_assign(
-                requests=[obj], assignee=request.user, actor=request.user, open_only=True
-            )
+            changed = subject_requests_assign(requests=[obj], assignee=request.user, actor=request.user, open_only=True)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(self._page_url(obj))  # type: ignore[attr-defined]
