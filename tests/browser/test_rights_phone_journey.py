@@ -19,7 +19,7 @@ from apps.subject_requests.services.workflow import subject_request_start
 from tests.browser.accessibility import axe_violations
 from tests.browser.test_account_phone_journey import PASSWORD, PHONE, _no_sideways_scroll
 from tests.browser.test_customer_journey import _log_in
-from tests.helpers import ARTIFACTS
+from tests.helpers.screenshots import save_screenshot
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -27,8 +27,7 @@ pytestmark = pytest.mark.usefixtures("transactional_db")
 def _shot(page: Page, name: str) -> None:
     """The phone's screen at 390 px as a test artifact, after checking it does not scroll sideways."""
     _no_sideways_scroll(page)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"rights-phone-journey--{name}.png"), full_page=True)
+    save_screenshot(page, f"rights-phone-journey--{name}")
 
 
 def _open_section(page: Page, name: str) -> None:
