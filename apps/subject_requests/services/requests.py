@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.domain import suggested_preferred_name
 from apps.accounts.models import User
 from apps.core.actors import SystemActor, actor_label, record_actor
 from apps.core.jobs import job_enqueue
@@ -159,6 +160,11 @@ def _context(request: SubjectRequest) -> dict:
     site = settings.SITE_URL.rstrip("/")
     return {
         "request": request,
+        # "Hello Bảo,": what the account says to call them, else the given name from the name the
+        # public form was sent with; none known, just "Hello,".
+        "name": request.subject.greeting_name
+        if request.subject is not None
+        else suggested_preferred_name(request.requester_name, country=request.jurisdiction.calendar[:2]),
         "reference": request.short_reference,
         # The label itself (lazy), not its text now: the email is rendered in the requester's
         # language, which need not be the one active here (an officer's, a worker's).
