@@ -159,7 +159,7 @@ def test_emails_go_in_the_customers_language(customer, sent_languages, django_ca
 
 
 @pytest.mark.parametrize(
-    "language, full_name, preferred, hello",
+    ("language", "full_name", "preferred", "hello"),
     [
         ("en", "Casey Customer", "Cass", "Hello Cass,"),
         ("en", "Casey Customer", "", "Hello Casey,"),

@@ -68,7 +68,7 @@ def test_a_public_request_greets_by_the_name_it_was_sent_with():
     assert _first_lines(request) == ["Xin chào Mai,"] * len(CUSTOMER_TEMPLATES)
 
 
-@pytest.mark.parametrize("language, hello", [("en", "Hello,"), ("vi", "Xin chào,")])
+@pytest.mark.parametrize(("language", "hello"), [("en", "Hello,"), ("vi", "Xin chào,")])
 def test_with_no_name_known_it_just_says_hello(language, hello):
     nameless = UserFactory(email="nameless@example.test", full_name="", preferred_language=language)
     assert _first_lines(_signed_in_request(nameless, language)) == [hello] * len(CUSTOMER_TEMPLATES)
