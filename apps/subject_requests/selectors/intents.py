@@ -155,7 +155,7 @@ def answer_within(jurisdiction: Jurisdiction | None, request_type: str) -> str:
         period = jurisdiction.terms(request_type).respond
     except (ObjectDoesNotExist, ValidationError):
         return ""  # a jurisdiction without a rule: no promise rather than a wrong one
-    return _("We answer within %(period)s (%(law)s).") % {"period": period, "law": jurisdiction.name}
+    return _("We answer within %(period)s (%(law)s).") % {"period": period, "law": jurisdiction.display_name}
 
 
 def customer_jurisdiction(country: str = "") -> Jurisdiction | None:

@@ -170,7 +170,9 @@ def _context(request: SubjectRequest) -> dict:
         # language, which need not be the one active here (an officer's, a worker's).
         "type": RequestType(request.request_type).label,
         "due_at": request.deadline_on,  # the date where the rule applies (see SubjectRequest._local_day)
-        "authority_name": data_text_lazy(request.jurisdiction.authority_name),
+        "authority_name": data_text_lazy(
+            request.jurisdiction.authority_name, translations={"vi": request.jurisdiction.authority_name_vi}
+        ),
         "authority_url": request.jurisdiction.authority_url,
         "status_url": site + reverse("subject_requests:status", args=[request.reference]),
         "account_url": site + reverse("subject_requests:list"),
