@@ -103,7 +103,9 @@ def test_a_new_customer_deletes_their_data_through_the_chooser_on_a_phone(live_s
     # Follow its stepper: the same steps as the public status page, in plain words.
     page.get_by_role("link", name="All your requests").click()
     page.get_by_role("link", name=re.compile(request.short_reference)).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Erase my data")
+    # Titled in the chooser's words; the type's own name is the secondary text.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete my data")
+    expect(page.locator(".request-kind")).to_have_text("Erase my data")
     steps = page.locator("ol.progress-steps > li")
     expect(steps).to_have_count(4)
     expect(page.locator(".request-status")).to_have_text("Received: we're working on it")

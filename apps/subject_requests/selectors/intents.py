@@ -134,6 +134,27 @@ INTENTS: tuple[Intent, ...] = (
 CHOOSER_TYPES = [option.request_type for intent in INTENTS for option in intent.options]
 
 
+@dataclass(frozen=True)
+class PlainWords:
+    """A request as its page titles it: what the person wanted, in the chooser's words, then the
+    choice they made and the type's own (legal) name as secondary text."""
+
+    title: str
+    choice: str  # the chooser's option, when it says more than the title
+    legal: str  # the type's name, when it is not already one of the above
+
+
+def plain_words(request_type: str) -> PlainWords:
+    legal = str(RequestType(request_type).label) if request_type in RequestType.values else request_type
+    for intent in INTENTS:
+        for option in intent.options:
+            if option.request_type == request_type:
+                title, choice = str(intent.title), str(option.label)
+                choice = "" if choice == title else choice
+                return PlainWords(title, choice, "" if legal in (title, choice) else legal)
+    return PlainWords(legal, "", "")  # withdrawal of consent, filed from Privacy choices: its own name
+
+
 @dataclass
 class ShownOption:
     option: Option
