@@ -111,3 +111,21 @@ def test_someone_without_an_account_files_confirms_and_follows_a_request(live_se
     expect(page.locator("main")).not_to_contain_text("walk-in@example.test")
     expect(page.locator("main")).not_to_contain_text("Wren")
     screenshot("03-status")
+
+
+def test_the_public_form_shows_the_timing_of_the_law_picked(live_server, page: Page, screenshot):
+    from apps.subject_requests.models import Jurisdiction
+
+    page.goto(f"{live_server.url}/privacy-request/")
+    times = page.locator("#intent-delete .intent-times li")
+    laws = Jurisdiction.objects.with_rules().count()
+    expect(times.locator("visible=true")).to_have_count(laws)  # none picked: each law's
+
+    page.get_by_label("Which law should apply? (optional)").select_option("vn")
+    expect(times.locator("visible=true")).to_have_count(1)
+    vietnam = Jurisdiction.objects.get(code="vn")
+    expect(times.locator("visible=true")).to_have_text(re.compile(re.escape(f"({vietnam.name}).")))
+    screenshot("public-form-law-picked")
+
+    page.get_by_label("Which law should apply? (optional)").select_option("")
+    expect(times.locator("visible=true")).to_have_count(laws)

@@ -48,12 +48,15 @@ class PublicRequestForm(forms.Form):
         help_text=_("Usually the law of the country you live in. It sets how long we may take to answer."),
     )
 
-    def intent_groups(self, jurisdiction: Jurisdiction | None) -> list[tuple[ShownIntent, list[tuple[Any, Any]]]]:
-        """Each intent with its radio inputs (and how each option is worded) for the template."""
+    def intent_groups(
+        self, jurisdiction: Jurisdiction | None, *, each_of: list[Jurisdiction] | None = None
+    ) -> list[tuple[ShownIntent, list[tuple[Any, Any]]]]:
+        """Each intent with its radio inputs (and how each option is worded) for the template,
+        timed under ``jurisdiction`` or under each law of ``each_of``."""
         radios = {str(radio.data["value"]): radio for radio in self["request_type"]}
         return [
             (shown, [(radios[str(item.option.request_type)], item) for item in shown.options])
-            for shown in intents_for(jurisdiction)
+            for shown in intents_for(jurisdiction, each_of=each_of)
         ]
 
     def clean_email(self) -> str:

@@ -155,17 +155,33 @@ def plain_words(request_type: str) -> PlainWords:
     return PlainWords(legal, "", "")  # withdrawal of consent, filed from Privacy choices: its own name
 
 
+@dataclass(frozen=True)
+class Timing:
+    """How long one law gives: "We answer within 1 month (UK GDPR)." """
+
+    code: str  # the jurisdiction's, so the public form's script can show only the one picked
+    text: str
+
+
 @dataclass
 class ShownOption:
     option: Option
-    answer_within: str = ""  # set when it differs from the intent's
+    times: list[Timing] = field(default_factory=list)  # only those that differ from the intent's
+
+    @property
+    def answer_within(self) -> str:
+        return " ".join(time.text for time in self.times)
 
 
 @dataclass
 class ShownIntent:
     intent: Intent
-    answer_within: str
+    times: list[Timing]
     options: list[ShownOption] = field(default_factory=list)
+
+    @property
+    def answer_within(self) -> str:
+        return " ".join(time.text for time in self.times)
 
 
 def answer_within(jurisdiction: Jurisdiction | None, request_type: str) -> str:
@@ -195,13 +211,21 @@ def jurisdiction_or_default(code: str) -> Jurisdiction | None:
         return customer_jurisdiction()
 
 
-def intents_for(jurisdiction: Jurisdiction | None) -> list[ShownIntent]:
+def laws_offered() -> list[Jurisdiction]:
+    """Every law a request may be filed under, each with its rules read once (the public form
+    lists each one's timing when the person has not picked one)."""
+    return list(Jurisdiction.objects.with_rules().prefetch_related("rules").order_by("name"))
+
+
+def intents_for(jurisdiction: Jurisdiction | None, *, each_of: list[Jurisdiction] | None = None) -> list[ShownIntent]:
+    """The intents, timed under ``jurisdiction``, or under each law of ``each_of`` (one line each)."""
+    laws = each_of if each_of is not None else [jurisdiction] if jurisdiction is not None else []
     shown = []
     for intent in INTENTS:
-        first = answer_within(jurisdiction, intent.options[0].request_type)
+        first = {law.code: answer_within(law, intent.options[0].request_type) for law in laws}
         options = []
         for option in intent.options:
-            own = answer_within(jurisdiction, option.request_type)
-            options.append(ShownOption(option, own if own != first else ""))
-        shown.append(ShownIntent(intent, first, options))
+            own = [(law.code, answer_within(law, option.request_type)) for law in laws]
+            options.append(ShownOption(option, [Timing(code, text) for code, text in own if text != first[code]]))
+        shown.append(ShownIntent(intent, [Timing(code, text) for code, text in first.items() if text], options))
     return shown

@@ -23,7 +23,7 @@ from apps.core.http import client_ip
 from apps.subject_requests.forms.public import ConfirmForm, PublicRequestForm
 from apps.subject_requests.models import SubjectRequest
 from apps.subject_requests.selectors.deadlines import extension_limit
-from apps.subject_requests.selectors.intents import customer_jurisdiction, jurisdiction_or_default
+from apps.subject_requests.selectors.intents import laws_offered
 from apps.subject_requests.selectors.public import subject_request_get_public
 from apps.subject_requests.services.intake import subject_request_confirm
 from apps.subject_requests.services.public import public_request_file
@@ -72,10 +72,17 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 
 
 def _form_page(request: HttpRequest, form: PublicRequestForm, status: int = 200) -> HttpResponse:
-    """The form with the chooser's intents, timed under the law we apply when none is chosen."""
-    chosen = form["jurisdiction"].value() if form.is_bound else ""
-    jurisdiction = customer_jurisdiction() if not chosen else jurisdiction_or_default(str(chosen))
-    context = {"form": form, "intent_groups": form.intent_groups(jurisdiction)}
+    """The form with the chooser's intents, timed under the law the person picked, or under each
+    law when they picked none (a script shows only the picked one's as they choose)."""
+    laws = laws_offered()
+    chosen = str(form["jurisdiction"].value() or "") if form.is_bound else ""
+    context = {
+        "form": form,
+        # Every law's line is on the page; those of laws not picked are hidden, so the script can
+        # show the right one when the person picks another.
+        "intent_groups": form.intent_groups(None, each_of=laws),
+        "chosen_law": chosen if chosen in {law.code for law in laws} else "",
+    }
     return render(request, "subject_requests/public_form.html", context, status=status)
 
 
