@@ -30,6 +30,7 @@ from apps.core.jobs import job_enqueue
 from apps.core.mail import send_templated_mail
 from apps.core.text import data_text_lazy
 from apps.subject_requests.models import IMMEDIATE_TYPES, RequestMessage, RequestType, SubjectRequest
+from apps.subject_requests.selectors.public import request_time_zone
 from apps.subject_requests.selectors.requests import allowed_transitions
 from apps.subject_requests.selectors.workflow import privacy_officers, recipients_for
 from apps.subject_requests.services.deadlines import resume_clock
@@ -188,7 +189,9 @@ def _privacy_email() -> str:
     return (organisation.contact_email if organisation else "") or settings.DEFAULT_FROM_EMAIL
 
 
-def send_to_requester(request: SubjectRequest, template: str, **extra) -> bool:
+def send_to_requester(request: SubjectRequest, template: str, *, time_zone: str = "", **extra) -> bool:
+    """Email the requester in their language. A signed-in requester reads times in their own zone;
+    the public form's in the zone given (the browser's, for the confirmation), else its law's."""
     if not request.requester_email:
         return False
     try:
@@ -197,8 +200,7 @@ def send_to_requester(request: SubjectRequest, template: str, **extra) -> bool:
             {**_context(request), **extra},
             to=request.requester_email,
             language=request.language,
-            # A signed-in requester reads times in their own zone; the public form's, the organisation's.
-            time_zone=request.subject.local_time_zone if request.subject is not None else "",
+            time_zone=time_zone or request_time_zone(request),
         )
     except Exception:
         logger.exception("could not send the %s email of request %s", template, request.reference)

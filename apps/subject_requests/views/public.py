@@ -24,7 +24,7 @@ from apps.subject_requests.forms.public import ConfirmForm, PublicRequestForm
 from apps.subject_requests.models import SubjectRequest
 from apps.subject_requests.selectors.deadlines import extension_limit
 from apps.subject_requests.selectors.intents import laws_offered
-from apps.subject_requests.selectors.public import subject_request_get_public
+from apps.subject_requests.selectors.public import request_time_zone, subject_request_get_public
 from apps.subject_requests.services.intake import subject_request_confirm
 from apps.subject_requests.services.public import public_request_file
 from apps.subject_requests.views.requests import active_language
@@ -108,6 +108,7 @@ def public_request(request: HttpRequest) -> HttpResponse:
             jurisdiction=data.get("jurisdiction"),
             details=data.get("details", ""),
             language=active_language(),
+            time_zone=data.get("time_zone", ""),
         )
     except ValidationError as error:
         form.add_error(None, error)
@@ -161,6 +162,8 @@ def request_status(request: HttpRequest, reference) -> HttpResponse:
         "just_confirmed": just_confirmed,
         "extension_limit": extension_limit(subject_request) if subject_request.is_open else None,
     }
+    # Signed out or not, the times are the requester's (the page says which zone).
+    timezone.activate(request_time_zone(subject_request))
     response = render(request, "subject_requests/status.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
