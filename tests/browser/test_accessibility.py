@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser.accessibility import axe_violations
 from tests.browser.test_customer_journey import _log_in
+from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -31,6 +32,7 @@ CUSTOMER_PAGES = [
     "/accounts/email/",
     "/accounts/password/change/",
     "/accounts/2fa/",
+    "/accounts/2fa/totp/activate/",
     "/accounts/3rdparty/",
     "/accounts/reauthenticate/",
 ]
@@ -84,6 +86,40 @@ def test_public_pages_have_no_axe_violations(live_server, browser: Browser):
         found += axe_violations(page)
     page.goto(f"{live_server.url}/accounts/signup/")
     page.locator("main form button[type=submit]").click()  # empty: every error shown
+    found += axe_violations(page)
+    context.close()
+    assert found == [], "\n".join(found)
+
+
+def test_the_two_factor_screens_have_no_axe_violations(live_server, browser: Browser, customer):
+    """The code at sign-in, the recovery codes, turning the app off and new codes: the portal's own
+    templates for allauth's screens."""
+    from tests.helpers import add_authenticator, totp_code
+
+    secret = add_authenticator(customer)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    base = live_server.url
+    _log_in(page, base, customer.email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter the code from your app")
+    found = axe_violations(page)
+    page.locator("input[name=code]").fill(totp_code(secret))
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/account/$"))
+    # Changing the second factor asks to confirm it is you again: with a code, or the password.
+    page.goto(f"{base}/accounts/2fa/reauthenticate/")
+    expect(page.locator("input[name=code]")).to_be_visible()
+    found += axe_violations(page)
+    page.goto(f"{base}/accounts/reauthenticate/")
+    page.locator("input[name=password]").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    for path in ("/accounts/2fa/recovery-codes/generate/", "/accounts/2fa/totp/deactivate/"):
+        page.goto(base + path)
+        expect(page).to_have_url(base + path)
+        found += axe_violations(page)
+    page.goto(f"{base}/accounts/2fa/recovery-codes/generate/")
+    page.get_by_role("button", name="Make new codes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recovery codes")
     found += axe_violations(page)
     context.close()
     assert found == [], "\n".join(found)
