@@ -414,3 +414,12 @@ def test_the_status_page_tells_times_in_the_requesters_zone(client, customer):
     html = client.get(status_url(request)).content.decode()
     assert "Times in America/New_York (GMT-5)" in html
     assert formats.date_format(late_evening.date(), "DATE_FORMAT") in html
+
+
+def test_an_unconfirmed_request_shows_no_dates_yet(client):
+    """No answer date and no extension date while nothing is received (seen on the status page)."""
+    request, _code = public_request()
+    html = client.get(status_url(request)).content.decode()
+    assert "Not yet: waiting for the email address to be confirmed" in html
+    assert "Can be extended to" not in html
+    assert "We answer by" not in html

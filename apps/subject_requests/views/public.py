@@ -160,7 +160,10 @@ def request_status(request: HttpRequest, reference) -> HttpResponse:
     context = {
         "subject_request": subject_request,
         "just_confirmed": just_confirmed,
-        "extension_limit": extension_limit(subject_request) if subject_request.is_open else None,
+        # Not before the request is received (confirmed): until then no date runs at all.
+        "extension_limit": extension_limit(subject_request)
+        if subject_request.is_open and subject_request.status != Status.AWAITING_VERIFICATION
+        else None,
     }
     # Signed out or not, the times are the requester's (the page says which zone).
     timezone.activate(request_time_zone(subject_request))
