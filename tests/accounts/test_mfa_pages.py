@@ -88,3 +88,14 @@ def test_turning_it_off_and_new_codes_ask_in_plain_words(customer):
 
     client.post(reverse("mfa_deactivate_totp"))
     assert '<p class="checkup-state">Off</p>' in client.get(reverse("mfa_index")).content.decode()
+
+
+def test_confirming_it_is_you_with_a_code_does_not_ask_for_the_password(customer):
+    add_authenticator(customer)
+    client = sign_in(Client(), customer)
+    page = client.get(reverse("mfa_reauthenticate")).content.decode()
+    assert _h1(page) == "Confirm it is you"
+    assert "needs a fresh code from your authenticator app" in page
+    assert "needs your password again" not in page
+    assert "Use your password" in page  # the other way, offered apart
+    _own_words(page)
