@@ -60,9 +60,12 @@ def test_a_customer_objects_to_marketing_from_your_account(live_server, page: Pa
     row = page.locator("table.requests tbody tr")
     expect(row).to_have_count(1)
     expect(row).to_contain_text(request.short_reference)
-    expect(row).to_contain_text("Object to processing")
+    # In the chooser's words, the choice made as secondary text.
+    expect(row).to_contain_text("Stop a use of my data")
+    expect(row).to_contain_text("Object to a use, such as marketing")
     row.get_by_role("link", name=re.compile(request.short_reference)).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Object to processing")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Stop a use of my data")
+    expect(page.locator(".request-kind")).to_have_text("Object to a use, such as marketing (Object to processing)")
     expect(page.locator(".request-reference")).to_have_text(request.short_reference)
     screenshot("03-detail")
 
@@ -129,3 +132,5 @@ def test_the_public_form_shows_the_timing_of_the_law_picked(live_server, page: P
 
     page.get_by_label("Which law should apply? (optional)").select_option("")
     expect(times.locator("visible=true")).to_have_count(laws)
+    # The browser's zone goes with the form, for the confirmation email's expiry.
+    expect(page.locator("input[name=time_zone]")).to_have_value(re.compile(r"^[A-Za-z_/+-]+$"))
