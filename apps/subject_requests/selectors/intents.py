@@ -203,14 +203,6 @@ def customer_jurisdiction(country: str = "") -> Jurisdiction | None:
         return None
 
 
-def jurisdiction_or_default(code: str) -> Jurisdiction | None:
-    """The law with ``code`` (one chosen on the public form), else the default one."""
-    try:
-        return jurisdiction_for(code=code)
-    except ValidationError:
-        return customer_jurisdiction()
-
-
 def laws_offered() -> list[Jurisdiction]:
     """Every law a request may be filed under, each with its rules read once (the public form
     lists each one's timing when the person has not picked one)."""
