@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from apps.accounts.demo import CUSTOMER_EMAILS, DEMO_PASSWORD
 from tests.browser.test_reflow import PUBLIC_START, _crawl
-from tests.helpers.english import english_on, english_texts, report
+from tests.helpers.english import english_on, english_texts, report, seeded_data_texts
 from tests.helpers.screenshots import path_slug, save_screenshot
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
@@ -47,13 +47,14 @@ READ_TEXTS = """() => {
 
 
 def _english_seen(page: Page, base: str, paths: list[str], who: str, english: dict[str, bool]) -> dict[str, list]:
+    data = seeded_data_texts()
     found = {}
     for path in paths:
         page.goto(base + path)
         page.wait_for_load_state("networkidle")  # the scripts' own fetches (a switch's state) have answered
         expect(page.locator("html")).to_have_attribute("lang", "vi")
         save_screenshot(page, f"vietnamese-{who}--{path_slug(path)}")
-        texts = english_on(page.evaluate(READ_TEXTS), english)
+        texts = english_on(page.evaluate(READ_TEXTS), english, inside=data)
         if texts:
             found[path] = sorted(set(texts))
     return found

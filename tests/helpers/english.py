@@ -9,11 +9,13 @@ have no msgstr yet so the translator can fill them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 
 import polib
 from django.conf import settings
+from django.utils import translation
 
 # Texts the same in both languages: names, brands, codes.
 # "English" is the language switcher naming English in English.
@@ -82,8 +84,21 @@ def seeded_data_texts() -> list[str]:
     return [t for t in texts if t]
 
 
-def english_on(texts: list[str], english: dict[str, bool]) -> list[str]:
-    return [t for t in texts if t in english and t not in SAME_IN_BOTH and re.search(r"[A-Za-z]{2}", t)]
+def english_on(texts: list[str], english: dict[str, bool], *, inside: Sequence[str] = ()) -> list[str]:
+    """The texts that are English, and each of ``inside`` (seeded data texts: a jurisdiction's name,
+    an outcome) found within a longer text: put into a Vietnamese sentence, it is no text of its own."""
+    found = [t for t in texts if t in english and t not in SAME_IN_BOTH and re.search(r"[A-Za-z]{2}", t)]
+    joined = "\n".join(texts)
+    embedded = []
+    for text in inside:
+        if len(text) <= 12 or text in found:
+            continue
+        with translation.override("vi"):
+            own = translation.gettext(text)
+        # Its own Vietnamese may hold the English ("Bang California (CCPA)"): only the rest counts.
+        if text in (joined.replace(own, "") if own != text else joined):
+            embedded.append(text)
+    return found + embedded
 
 
 def report(found: dict[str, list[str]], english: dict[str, bool]) -> str:
