@@ -28,6 +28,18 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    # A page request leaves its language active in the thread (LocaleMiddleware and the account's
+    # language middleware activate one; nothing deactivates it): after a test that read pages in
+    # Vietnamese, the next test's lazy texts came out in Vietnamese (a request's timeline in
+    # test_intake_command, depending on the order the tests ran in).
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 def _uses_database(request) -> str | None:
     """The database fixture a test gets ("db" or "transactional_db"), or None."""
     marker = request.node.get_closest_marker("django_db")

@@ -45,6 +45,8 @@ class AccountsConfig(AppConfig):
         from apps.core.navigation import NavItem, register
 
         register(NavItem("overview", _("Overview"), "accounts:overview", 0))
-        register(NavItem("details", _("Your details"), "accounts:details", 10))
-        register(NavItem("security", _("Security"), "accounts:security", 20))
+        register(NavItem("details", _("Your details"), "accounts:details", 10, True, ("account_email",)))
+        # allauth's pages that Security links to (and those below them: turning on two-factor, ...).
+        security_pages = ("account_change_password", "mfa_index", "socialaccount_connections", "usersessions_list")
+        register(NavItem("security", _("Security"), "accounts:security", 20, also_covers=security_pages))
         register(NavItem("public_profile", _("Public profile"), "accounts:public_profile_edit", 30))

@@ -303,6 +303,15 @@ RENAMED_TIME_ZONES = {
 }
 
 
+def country_choices() -> list[tuple[str, str]]:
+    """A country select's choices, named and sorted in the reader's language. Given to a field as
+    the function itself, so it runs per form: a list built when the module is imported is in
+    English for everyone (Bảo read "Vietnam", not "Việt Nam")."""
+    from django_countries import countries
+
+    return [("", "—"), *((code, str(name)) for code, name in countries)]
+
+
 def current_time_zone_name(zone: str) -> str:
     """A zone's current name: ``Asia/Saigon`` → ``Asia/Ho_Chi_Minh``; others unchanged."""
     return RENAMED_TIME_ZONES.get(zone, zone)

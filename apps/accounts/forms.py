@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]  # not in its fields.pyi
 
 from apps.accounts.domain import (
     RENAMED_TIME_ZONES,
     ROLE_PERMISSIONS,
+    country_choices,
     current_time_zone_name,
     time_zone_names,
     validate_time_zone,
@@ -180,7 +180,7 @@ class MailingAddressForm(forms.Form):
 
 
 class CountryForm(forms.Form):
-    country = LazyTypedChoiceField(label=_("Country"), choices=[("", "—"), *countries], required=False)
+    country = LazyTypedChoiceField(label=_("Country"), choices=country_choices, required=False)
 
 
 class LanguageForm(forms.Form):

@@ -173,6 +173,12 @@ class User(ReferencedModel, AbstractBaseUser, PermissionsMixin):
         )
 
     @property
+    def greeting_name(self) -> str:
+        """The name an email greets them by ("Hello Bảo,"), or "" when the account holds no name
+        (an email address is no way to greet anyone; the email then says just "Hello,")."""
+        return self.get_short_name() if (self.preferred_name.strip() or self.full_name.strip()) else ""
+
+    @property
     def local_time_zone(self) -> str:
         """The zone their times are shown in: chosen, else their country's, else the organisation's."""
         return self.time_zone or suggested_time_zone(str(self.country))

@@ -22,6 +22,9 @@ class NavItem:
     order: int
     # Also current on the pages below its URL (a list whose items have pages of their own).
     covers_subpages: bool = False
+    # Pages elsewhere that belong to this section, with the pages below them (allauth's, which
+    # Security links to): without this a phone's section picker names no section on them.
+    also_covers: tuple[str, ...] = ()
 
 
 _ITEMS: dict[str, NavItem] = {}
@@ -39,7 +42,11 @@ def account_navigation(request) -> list[dict]:
     items = []
     for item in sorted(_ITEMS.values(), key=lambda i: i.order):
         url = reverse(item.url_name)
-        current = item.url_name == current_name or (item.covers_subpages and request.path.startswith(url))
+        current = (
+            item.url_name == current_name
+            or (item.covers_subpages and request.path.startswith(url))
+            or any(request.path.startswith(reverse(name)) for name in item.also_covers)
+        )
         items.append({"key": item.key, "label": item.label, "url": url, "current": current})
     return items
 

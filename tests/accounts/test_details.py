@@ -113,6 +113,17 @@ def test_it_saves_a_country(client_as, customer):
     assert customer.country.code == "VN"
 
 
+@pytest.mark.parametrize(("language", "vietnam", "germany"), [("vi", "Việt Nam", "Đức"), ("en", "Vietnam", "Germany")])
+def test_the_countries_are_named_in_the_customers_language(client_as, customer, language, vietnam, germany):
+    """Named when the page is drawn, not when the form's module was imported (in English for all)."""
+    customer.preferred_language = language
+    customer.save()
+    for url in (reverse("accounts:detail_edit", args=["country"]), "/account/requests/new/rectification/"):
+        page = client_as("customer").get(url).content.decode()
+        assert f'<option value="VN">{vietnam}</option>' in page, url
+        assert f'<option value="DE">{germany}</option>' in page, url
+
+
 def test_it_rejects_an_invalid_country_code(client_as, customer):
     response = client_as("customer").post(reverse("accounts:detail_edit", args=["country"]), {"country": "XX"})
     assert response.status_code == 200

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -77,3 +79,24 @@ def test_it_shows_a_failed_login_on_the_customers_security_page(client, customer
     page = signed_in.get(reverse("accounts:security")).content.decode()
     assert "198.51.100.77" in page
     assert "Failed" in page
+
+
+@pytest.mark.parametrize(
+    ("path", "section"),
+    [
+        ("/accounts/2fa/", "Security"),
+        ("/accounts/sessions/", "Security"),
+        ("/accounts/password/change/", "Security"),
+        ("/accounts/3rdparty/", "Security"),
+        ("/accounts/email/", "Your details"),
+        ("/account/details/phone/", "Your details"),
+        ("/account/security/", "Security"),
+    ],
+)
+def test_the_section_picker_names_the_section_of_every_account_page(client_as, path, section):
+    """On a phone the menu is a picker naming the current section: allauth's pages and the
+    details' own pages belong to the section that links to them (#16, seen at 390 px)."""
+    page = client_as("customer").get(path).content.decode()
+    summary = re.search(r"<summary>(.*?)</summary>", page, re.S).group(1)
+    assert re.sub(r"<[^>]+>|\(choose another section\)", "", summary).split(":", 1)[1].strip() == section
+    assert page.count('aria-current="page"') == 2  # the picker's and the list's, one section each

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ARTIFACTS, IN_CI
+from tests.helpers import IN_CI
+from tests.helpers.screenshots import save_screenshot
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -50,14 +51,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def screenshot(page, request):
-    """screenshot("name") saves a full-page PNG under test-artifacts/screenshots/."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+def screenshot(request):
+    """screenshot("name") saves a full-page PNG of the test's page under test-artifacts/screenshots/,
+    named after the test; screenshot("name", page=other) shoots a page of a context the test opened.
+    pytest-playwright's ``page`` is only opened when no other page is given."""
 
-    def take(name: str) -> Path:
-        path = ARTIFACTS / f"{request.node.name}--{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
+    def take(name: str, page=None) -> Path:
+        return save_screenshot(page or request.getfixturevalue("page"), f"{request.node.name}--{name}")
 
     return take
 

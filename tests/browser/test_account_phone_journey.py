@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from apps.accounts.models import User
 from apps.consent.models import ConsentEvent, ConsentState
 from tests.browser.test_customer_journey import _log_in
-from tests.helpers import ARTIFACTS
+from tests.helpers.screenshots import save_screenshot
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -23,9 +23,8 @@ PASSWORD = "quill-harbour-meadow-73"
 
 
 def _shot(page: Page, name: str) -> None:
-    """The phone's screen as a test artifact (the ``screenshot`` fixture shoots its own page)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"phone-journey--{name}.png"), full_page=True)
+    """The phone's screen as a test artifact (this test's page is one of its own contexts)."""
+    save_screenshot(page, f"phone-journey--{name}")
 
 
 def _no_sideways_scroll(page: Page) -> None:

@@ -14,14 +14,14 @@ from apps.disclosures.selectors.register import verify_chain
 from tests.browser.test_customer_journey import _current_totp, _log_in
 from tests.disclosures.factories import RecipientFactory
 from tests.factories import TEST_PASSWORD
-from tests.helpers import ARTIFACTS, make_staff
+from tests.helpers import make_staff
+from tests.helpers.screenshots import save_screenshot
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
 
 def _shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"disclosures--{name}.png"), full_page=True)
+    save_screenshot(page, f"disclosures--{name}")
 
 
 def _officer_session(browser: Browser, base: str, officer) -> Page:

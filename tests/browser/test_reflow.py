@@ -17,7 +17,7 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
 from apps.accounts.demo import CUSTOMER_EMAILS, DEMO_PASSWORD
-from tests.helpers import ARTIFACTS
+from tests.helpers.screenshots import path_slug, save_screenshot
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -96,9 +96,7 @@ def _check(page: Page, base: str, paths: list[str], who: str) -> list[str]:
             if scroll > client:
                 too_wide.append(f"{path} at {width} px: {scroll} > {client}")
             if width == SCREENSHOT_WIDTH:
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
-                page.screenshot(path=str(ARTIFACTS / f"reflow-{who}--{name}.png"), full_page=True)
+                save_screenshot(page, f"reflow-{who}--{path_slug(path)}")
     return too_wide
 
 

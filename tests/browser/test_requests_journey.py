@@ -60,9 +60,12 @@ def test_a_customer_objects_to_marketing_from_your_account(live_server, page: Pa
     row = page.locator("table.requests tbody tr")
     expect(row).to_have_count(1)
     expect(row).to_contain_text(request.short_reference)
-    expect(row).to_contain_text("Object to processing")
+    # In the chooser's words, the choice made as secondary text.
+    expect(row).to_contain_text("Stop a use of my data")
+    expect(row).to_contain_text("Object to a use, such as marketing")
     row.get_by_role("link", name=re.compile(request.short_reference)).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Object to processing")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Stop a use of my data")
+    expect(page.locator(".request-kind")).to_have_text("Object to a use, such as marketing (Object to processing)")
     expect(page.locator(".request-reference")).to_have_text(request.short_reference)
     screenshot("03-detail")
 
@@ -111,3 +114,23 @@ def test_someone_without_an_account_files_confirms_and_follows_a_request(live_se
     expect(page.locator("main")).not_to_contain_text("walk-in@example.test")
     expect(page.locator("main")).not_to_contain_text("Wren")
     screenshot("03-status")
+
+
+def test_the_public_form_shows_the_timing_of_the_law_picked(live_server, page: Page, screenshot):
+    from apps.subject_requests.models import Jurisdiction
+
+    page.goto(f"{live_server.url}/privacy-request/")
+    times = page.locator("#intent-delete .intent-times li")
+    laws = Jurisdiction.objects.with_rules().count()
+    expect(times.locator("visible=true")).to_have_count(laws)  # none picked: each law's
+
+    page.get_by_label("Which law should apply? (optional)").select_option("vn")
+    expect(times.locator("visible=true")).to_have_count(1)
+    vietnam = Jurisdiction.objects.get(code="vn")
+    expect(times.locator("visible=true")).to_have_text(re.compile(re.escape(f"({vietnam.name}).")))
+    screenshot("public-form-law-picked")
+
+    page.get_by_label("Which law should apply? (optional)").select_option("")
+    expect(times.locator("visible=true")).to_have_count(laws)
+    # The browser's zone goes with the form, for the confirmation email's expiry.
+    expect(page.locator("input[name=time_zone]")).to_have_value(re.compile(r"^[A-Za-z_/+-]+$"))

@@ -16,14 +16,13 @@ from apps.core.clock import organisation_today
 from apps.retention.models import LegalHold, PurgeRun
 from tests.browser.test_disclosures_journey import _officer_session
 from tests.factories import LoginEventFactory
-from tests.helpers import ARTIFACTS
+from tests.helpers.screenshots import save_screenshot
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
 
 def _shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"retention-admin--{name}.png"), full_page=True)
+    save_screenshot(page, f"retention-admin--{name}")
 
 
 def _wait_for_finished_run(timeout: float = 120) -> PurgeRun:

@@ -19,7 +19,7 @@ from apps.subject_requests.services.workflow import subject_request_start
 from tests.browser.accessibility import axe_violations
 from tests.browser.test_account_phone_journey import PASSWORD, PHONE, _no_sideways_scroll
 from tests.browser.test_customer_journey import _log_in
-from tests.helpers import ARTIFACTS
+from tests.helpers.screenshots import save_screenshot
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -27,8 +27,7 @@ pytestmark = pytest.mark.usefixtures("transactional_db")
 def _shot(page: Page, name: str) -> None:
     """The phone's screen at 390 px as a test artifact, after checking it does not scroll sideways."""
     _no_sideways_scroll(page)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"rights-phone-journey--{name}.png"), full_page=True)
+    save_screenshot(page, f"rights-phone-journey--{name}")
 
 
 def _open_section(page: Page, name: str) -> None:
@@ -104,7 +103,9 @@ def test_a_new_customer_deletes_their_data_through_the_chooser_on_a_phone(live_s
     # Follow its stepper: the same steps as the public status page, in plain words.
     page.get_by_role("link", name="All your requests").click()
     page.get_by_role("link", name=re.compile(request.short_reference)).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Erase my data")
+    # Titled in the chooser's words; the type's own name is the secondary text.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete my data")
+    expect(page.locator(".request-kind")).to_have_text("Erase my data")
     steps = page.locator("ol.progress-steps > li")
     expect(steps).to_have_count(4)
     expect(page.locator(".request-status")).to_have_text("Received: we're working on it")

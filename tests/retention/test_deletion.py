@@ -158,6 +158,33 @@ def test_emails_go_in_the_customers_language(customer, sent_languages, django_ca
     assert all(message.to == ["customer@example.test"] for message in mail.outbox)
 
 
+@pytest.mark.parametrize(
+    ("language", "full_name", "preferred", "hello"),
+    [
+        ("en", "Casey Customer", "Cass", "Hello Cass,"),
+        ("en", "Casey Customer", "", "Hello Casey,"),
+        ("vi", "Nguyễn Văn Bảo", "", "Xin chào Bảo,"),
+        ("en", "", "", "Hello,"),
+        ("vi", "", "", "Xin chào,"),
+    ],
+)
+def test_every_deletion_email_greets_them_by_the_name_they_are_called_by(
+    customer, language, full_name, preferred, hello, django_capture_on_commit_callbacks
+):
+    """The last email too, although the erasure has removed the name by the time it is sent."""
+    customer.preferred_language, customer.full_name, customer.preferred_name = language, full_name, preferred
+    customer.save()
+    request_deletion(customer, django_capture_on_commit_callbacks)
+    sign_in_with_password(Client(), customer, django_capture_on_commit_callbacks)
+    request_deletion(customer, django_capture_on_commit_callbacks)
+    with time_machine.travel(timezone.now() + timedelta(days=15), tick=False):
+        run_purge()
+    customer.refresh_from_db()
+    assert (customer.full_name, customer.preferred_name) == ("", "")  # erased; the greeting was read before
+    assert len(mail.outbox) == 4  # scheduled, cancelled, scheduled, done
+    assert [m.body.splitlines()[0] for m in mail.outbox] == [hello] * 4
+
+
 # --- From the button to the erasure ---------------------------------------------------------------
 
 

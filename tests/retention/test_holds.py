@@ -185,6 +185,15 @@ def test_the_command_and_the_task_send_each_reminder_once(
     assert len(mail.outbox) == 1
 
 
+def test_the_reminder_greets_the_officer_by_name(customer, officer, django_capture_on_commit_callbacks):
+    officer.full_name, officer.preferred_name = "Olivia Officer", ""
+    officer.save()
+    place(customer, officer, review_in=-2)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("remind_hold_reviews")
+    assert mail.outbox[0].body.splitlines()[0] == "Hello Olivia,"
+
+
 def test_it_reminds_the_privacy_officers_when_the_placing_officer_has_left(
     customer, officer, django_capture_on_commit_callbacks
 ):

@@ -150,3 +150,79 @@ def test_the_migration_writes_only_what_it_froze():
     # live seed, whose history rows carry no such reason.)
     assert "history_change_reason=MIGRATION_REASON" in inspect.getsource(migration.copy_rules_forward)
     assert "do not define" in Jurisdiction.objects.get(code="us-ca").counsel_note
+
+
+# --- Names in the reader's language (#16) ---------------------------------------------------------
+
+
+@pytest.fixture
+def renamed_uk() -> Jurisdiction:
+    """An officer renamed the seeded UK jurisdiction and its authority: no catalogue knows the names."""
+    uk = Jurisdiction.objects.get(code="uk")
+    uk.name, uk.authority_name = "United Kingdom data protection law", "The UK regulator for data"
+    uk.save()
+    return uk
+
+
+def test_a_renamed_jurisdiction_is_shown_in_vietnamese_from_its_own_field(client_as, customer, renamed_uk):
+    from apps.subject_requests.services.intake import subject_request_create
+
+    customer.country, customer.preferred_language = "GB", "vi"
+    customer.save()
+    request, _ = subject_request_create(request_type="complaint", channel="web_form", actor=customer, subject=customer)
+    request.status, request.rejection_reason = request.Status.REJECTED, "Không đủ thông tin."
+    request.save()
+    renamed_uk.name_vi, renamed_uk.authority_name_vi = "Luật bảo vệ dữ liệu Vương quốc Anh", "Cơ quan dữ liệu Anh"
+    renamed_uk.save()
+    client = client_as("customer")
+
+    chooser = client.get("/account/requests/new/").content.decode()
+    detail = client.get(f"/account/requests/{request.reference}/").content.decode()
+    status = client.get(f"/requests/{request.reference}/status/").content.decode()
+
+    assert "(Luật bảo vệ dữ liệu Vương quốc Anh)" in chooser
+    assert "Cơ quan dữ liệu Anh" in detail
+    assert "Cơ quan dữ liệu Anh" in status
+    for html in (chooser, detail, status):
+        assert "United Kingdom data protection law" not in html
+        assert "The UK regulator for data" not in html
+    # In English, the names as the officer typed them.
+    customer.preferred_language = "en"
+    customer.save()
+    english = client_as("customer").get(f"/account/requests/{request.reference}/").content.decode()
+    assert "The UK regulator for data" in english
+
+
+def test_without_its_own_vietnamese_a_seeded_name_comes_from_the_catalogue_and_a_new_one_as_typed(renamed_uk):
+    from django.utils import translation
+
+    vietnam = Jurisdiction.objects.get(code="vn")
+    with translation.override("vi"):
+        assert vietnam.display_name == translation.gettext(vietnam.name) != vietnam.name
+        assert renamed_uk.display_name == "United Kingdom data protection law"
+        assert renamed_uk.display_authority_name == "The UK regulator for data"
+    renamed_uk.name_vi = "Luật Anh"
+    with translation.override("vi"):
+        assert renamed_uk.display_name == "Luật Anh"
+    with translation.override("en"):
+        assert renamed_uk.display_name == "United Kingdom data protection law"
+
+
+def test_the_email_names_the_authority_in_the_requesters_language(customer, renamed_uk, mailoutbox):
+    from apps.subject_requests.services.intake import subject_request_create
+    from apps.subject_requests.services.requests import send_to_requester
+
+    renamed_uk.authority_name_vi = "Cơ quan dữ liệu Anh"
+    renamed_uk.save()
+    request, _ = subject_request_create(
+        request_type="complaint",
+        channel="web_form",
+        actor=customer,
+        subject=customer,
+        language="vi",
+        jurisdiction=renamed_uk,
+    )
+    request.rejection_reason = "Không đủ thông tin."
+    assert send_to_requester(request, "rejected")
+    assert "Cơ quan dữ liệu Anh" in mailoutbox[-1].body
+    assert "The UK regulator for data" not in mailoutbox[-1].body

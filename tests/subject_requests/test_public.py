@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -358,11 +358,68 @@ def test_the_status_page_is_get_only(client):
     assert client.post(status_url(request)).status_code == 405
 
 
-def test_the_confirmation_email_says_until_when_the_code_works(send):
-    send()
+@pytest.mark.parametrize(
+    ("chosen", "browser", "zone", "label"),
+    [
+        # The browser's zone, when its script could say it.
+        ("", "Asia/Tokyo", "Asia/Tokyo", "Asia/Tokyo (GMT+9)"),
+        ("vn", "Asia/Saigon", "Asia/Ho_Chi_Minh", "Asia/Ho_Chi_Minh (GMT+7)"),  # Chromium's old name
+        # Else the law's: the one picked, or the one we apply.
+        ("vn", "", "Asia/Ho_Chi_Minh", "Asia/Ho_Chi_Minh (GMT+7)"),
+        ("us-ca", "Not/AZone", "America/Los_Angeles", "America/Los_Angeles (GMT-8)"),
+        ("", "", "Europe/London", "Europe/London (GMT)"),
+    ],
+)
+def test_the_confirmation_email_says_until_when_the_code_works(send, chosen, browser, zone, label):
+    from zoneinfo import ZoneInfo
+
+    assert send({"jurisdiction": chosen, "time_zone": browser}).status_code == 302
     request = SubjectRequest.objects.get()
     [message] = mail.outbox
-    # Seven days from now, in the organisation's zone (the sender is not signed in), named: never an empty date.
-    until = formats.date_format(request.confirmation_expires_at.astimezone(UTC), "DATETIME_FORMAT")
-    assert f"The link and code work until {until} (UTC)." in message.body
+    # Seven days from now, in the sender's zone, named: never an empty date, never the organisation's UTC.
+    until = formats.date_format(request.confirmation_expires_at.astimezone(ZoneInfo(zone)), "DATETIME_FORMAT")
+    assert f"The link and code work until {until} ({label})." in message.body
     assert "until  (" not in message.body
+
+
+def test_the_status_page_tells_times_in_the_requesters_zone(client, customer):
+    from apps.subject_requests.selectors.jurisdictions import jurisdiction_for
+
+    late_evening = timezone.now().replace(month=12, day=5, hour=20, minute=0)  # 6 December in Vietnam
+    request, _ = subject_request_create(
+        request_type="access",
+        channel="web_form",
+        actor=None,
+        requester_email="mai@example.test",
+        jurisdiction=jurisdiction_for(code="vn"),
+        received_at=late_evening,
+    )
+    request.status = SubjectRequest.Status.OPEN
+    request.save()
+    html = client.get(status_url(request)).content.decode()
+    assert "Times in Asia/Ho_Chi_Minh (GMT+7)" in html
+    assert formats.date_format(late_evening.date().replace(day=6), "DATE_FORMAT") in html
+
+    # A request from an account: that account's zone.
+    customer.time_zone = "America/New_York"
+    customer.save()
+    request, _ = subject_request_create(
+        request_type="complaint",
+        channel="account",
+        actor=customer,
+        subject=customer,
+        received_at=late_evening,
+        verification_method="signed_in",
+    )
+    html = client.get(status_url(request)).content.decode()
+    assert "Times in America/New_York (GMT-5)" in html
+    assert formats.date_format(late_evening.date(), "DATE_FORMAT") in html
+
+
+def test_an_unconfirmed_request_shows_no_dates_yet(client):
+    """No answer date and no extension date while nothing is received (seen on the status page)."""
+    request, _code = public_request()
+    html = client.get(status_url(request)).content.decode()
+    assert "Not yet: waiting for the email address to be confirmed" in html
+    assert "Can be extended to" not in html
+    assert "We answer by" not in html

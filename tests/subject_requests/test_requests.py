@@ -3,6 +3,7 @@ withdrawal; and the request's lifecycle: transitions, messages and the emails th
 
 from __future__ import annotations
 
+import re
 import uuid
 from html import escape
 
@@ -167,6 +168,32 @@ def test_a_rejection_shows_its_reason_and_the_authority(client_as, customer, off
     assert "An unpaid invoice." in html
     assert escape(request.jurisdiction.authority_name) in html
     assert "Withdraw this request" not in html
+
+
+@pytest.mark.parametrize(
+    ("request_type", "title", "secondary"),
+    [
+        ("erasure", "Delete my data", "Erase my data"),
+        ("access", "Get a copy of my data", "A copy to read (Access to my data)"),
+        ("restriction", "Stop a use of my data", "Pause a use while something is settled (Restrict processing)"),
+        ("complaint", "Complain", "Tell us about a concern (Complaint)"),
+        ("withdrawal", "Withdraw consent", None),  # filed from Privacy choices, not the chooser
+    ],
+)
+def test_the_request_page_is_titled_in_the_choosers_words(client_as, customer, request_type, title, secondary):
+    consent_to(customer, "newsletter")
+    request = file_for(
+        customer, request_type, scope={"purposes": ["newsletter"]} if request_type == "withdrawal" else {}
+    )
+    html = client_as("customer").get(detail_url(request)).content.decode()
+    assert re.search(r"<h1>\s*(.*?)\s*</h1>", html).group(1) == title
+    kind = re.search(r'<p class="request-kind">(.*?)</p>', html)
+    if secondary is None:
+        assert kind is None
+    else:
+        assert re.sub(r"<[^>]+>", "", kind.group(1)).strip() == secondary
+    listed = client_as("customer").get("/account/requests/").content.decode()
+    assert f'data-label="Type">{title}' in listed
 
 
 # --- New request: the type picker and a form per type ------------------------------------------

@@ -109,3 +109,29 @@ def test_the_public_form_times_the_chosen_law(client):
 
     assert response.status_code == 400
     assert f"({vietnam.name})." in response.content.decode()
+
+
+def _delete_card(html: str) -> str:
+    return html[html.index('id="intent-delete"') : html.index('id="intent-stop"')].replace("&#x27;", "'")
+
+
+def test_the_public_form_lists_each_laws_timing_until_one_is_picked(client):
+    laws = list(Jurisdiction.objects.with_rules())
+    assert len(laws) >= 2
+
+    card = _delete_card(client.get(FORM_URL).content.decode())
+
+    for law in laws:
+        line = f'<li data-jurisdiction="{law.code}">We answer within {law.terms("erasure").respond} ({law.name}).</li>'
+        assert line in card, line
+
+
+def test_the_public_form_shows_the_picked_laws_timing_only(client):
+    response = client.post(FORM_URL, {"email": "sam@example.test", "name": "Sam", "jurisdiction": "vn"})
+
+    card = _delete_card(response.content.decode())
+    for law in Jurisdiction.objects.with_rules():
+        shown = f'<li data-jurisdiction="{law.code}">We answer'
+        hidden = f'<li data-jurisdiction="{law.code}" hidden>We answer'
+        assert (shown if law.code == "vn" else hidden) in card
+        assert (hidden if law.code == "vn" else shown) not in card

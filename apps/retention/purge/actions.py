@@ -146,7 +146,7 @@ def _erase_account(claim: Claim, rule: RetentionRule, user: User, *, reason: str
 
 def purge_account_deletions(claim: Claim, rule: RetentionRule) -> None:
     """Accounts whose deletion grace period has ended (P-32), and erasures a released hold unblocks."""
-    from apps.retention.services.deletion import account_deletion_finish
+    from apps.retention.services.deletion import account_deletion_finish, greeting_name
 
     for deletion in deletions_due(claim.as_of):
         with transaction.atomic():
@@ -171,10 +171,13 @@ def purge_account_deletions(claim: Claim, rule: RetentionRule) -> None:
             .order_by("-pk")
             .first()
         )
+        # The name the last email greets them by, read while the account still holds it (a run
+        # resumed after the erasure finds none, and that email just says "Hello,").
+        name = greeting_name(deletion.subject)
         if run is None or run.status not in (ErasureRun.Status.COMPLETED, ErasureRun.Status.PARTIAL):
             reason = "Account deletion at the customer's request"
             run = _erase_account(claim, rule, deletion.subject, reason=reason, reference=str(deletion.reference))
-        account_deletion_finish(deletion_id=deletion.pk, erasure=run)
+        account_deletion_finish(deletion_id=deletion.pk, erasure=run, name=name)
     for earlier in erasures_released():
         user = User._base_manager.filter(pk=earlier.subject_id).first()
         if user is not None:

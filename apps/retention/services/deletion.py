@@ -42,19 +42,18 @@ def _sign_out_everywhere(user: User) -> int:
     return Session.objects.filter(session_key__in=keys).delete()[0]
 
 
-def _greeting_name(subject: User | None) -> str:
-    if subject is None or not (subject.preferred_name or subject.full_name):
-        return ""
-    return subject.get_short_name()
+def greeting_name(subject: User | None) -> str:
+    return subject.greeting_name if subject is not None else ""
 
 
-def _email(deletion: AccountDeletion, template: str, to: str) -> None:
+def _email(deletion: AccountDeletion, template: str, to: str, *, name: str | None = None) -> None:
     context = {
         "deletion": deletion,
         "erase_after": deletion.erase_after,
         "sign_in_url": settings.SITE_URL.rstrip("/") + reverse("account_login"),
-        # Greeted by the name they are called by while the account still holds one (not after erasure).
-        "name": _greeting_name(deletion.subject) if template != "deletion_done" else "",
+        # Greeted by the name they are called by. After the erasure the account holds none: the
+        # purge reads it just before erasing and hands it over (in memory only, never stored).
+        "name": greeting_name(deletion.subject) if name is None else name,
     }
     try:
         zone = deletion.subject.local_time_zone if deletion.subject is not None else ""
@@ -123,9 +122,10 @@ def account_deletion_cancel(*, user: User, actor: User | SystemActor, reason: st
 
 
 def account_deletion_finish(
-    *, deletion_id: int, erasure: ErasureRun, actor: SystemActor = FINISH_ACTOR
+    *, deletion_id: int, erasure: ErasureRun, actor: SystemActor = FINISH_ACTOR, name: str = ""
 ) -> AccountDeletion | None:
-    """Record the erasure that carried the deletion out, then confirm it by email once."""
+    """Record the erasure that carried the deletion out, then confirm it by email once, greeting
+    them by ``name`` (what they were called before the erasure, when the caller knew it)."""
     with transaction.atomic():
         deletion = AccountDeletion.objects.select_for_update().filter(pk=deletion_id).first()
         if deletion is None or deletion.status == AccountDeletion.Status.DONE:
@@ -139,6 +139,6 @@ def account_deletion_finish(
         record_actor(deletion, actor=actor, reason="Erased")
         deletion.save(update_fields=["status", "finished_at", "erasure_reference", "updated_at"])
     if deletion.notify_email:
-        _email(deletion, "deletion_done", deletion.notify_email)
+        _email(deletion, "deletion_done", deletion.notify_email, name=name)
         AccountDeletion.objects.filter(pk=deletion.pk).update(notify_email="")
     return deletion

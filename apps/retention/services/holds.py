@@ -142,7 +142,10 @@ def _send_reminder(hold: LegalHold, recipients: list[User]) -> None:
             raise RuntimeError("no active privacy officer to remind")
         for officer in recipients:
             send_templated_mail(
-                "retention/email/hold_review", context, to=officer.email, language=officer.preferred_language
+                "retention/email/hold_review",
+                {**context, "name": officer.greeting_name},  # "Hello Olivia," as every email greets
+                to=officer.email,
+                language=officer.preferred_language,
             )
     except Exception:
         logger.exception("Could not send the review reminder of legal hold %s; the next run retries.", hold.reference)

@@ -38,10 +38,10 @@ class JurisdictionAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ("deadline_rules",)
     fieldsets = (
-        (None, {"fields": ("code", "name", "counsel_note"), "description": COUNSEL_NOTE}),
+        (None, {"fields": ("code", "name", "name_vi", "counsel_note"), "description": COUNSEL_NOTE}),
         (
             _("Supervisory authority (named to the subject when a request is rejected)"),
-            {"fields": ("authority_name", "authority_url")},
+            {"fields": ("authority_name", "authority_name_vi", "authority_url")},
         ),
         (_("Calendar"), {"fields": ("calendar", "timezone")}),
         (_("Deadlines"), {"fields": ("deadline_rules",)}),

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.domain import current_time_zone_name, validate_time_zone
 from apps.subject_requests.forms.requests import details_field
 from apps.subject_requests.models import Jurisdiction, RequestType
 from apps.subject_requests.selectors.intents import ShownIntent, intents_for
@@ -47,14 +49,30 @@ class PublicRequestForm(forms.Form):
         empty_label=_("Let us decide"),
         help_text=_("Usually the law of the country you live in. It sets how long we may take to answer."),
     )
+    # The browser's zone (static/js/time-zone.js fills it in): the confirmation email's expiry is
+    # told in it. Absent or unknown, the law's zone is used instead.
+    time_zone = forms.CharField(
+        max_length=64, required=False, widget=forms.HiddenInput(attrs={"data-time-zone": "hidden"})
+    )
 
-    def intent_groups(self, jurisdiction: Jurisdiction | None) -> list[tuple[ShownIntent, list[tuple[Any, Any]]]]:
-        """Each intent with its radio inputs (and how each option is worded) for the template."""
+    def intent_groups(
+        self, jurisdiction: Jurisdiction | None, *, each_of: list[Jurisdiction] | None = None
+    ) -> list[tuple[ShownIntent, list[tuple[Any, Any]]]]:
+        """Each intent with its radio inputs (and how each option is worded) for the template,
+        timed under ``jurisdiction`` or under each law of ``each_of``."""
         radios = {str(radio.data["value"]): radio for radio in self["request_type"]}
         return [
             (shown, [(radios[str(item.option.request_type)], item) for item in shown.options])
-            for shown in intents_for(jurisdiction)
+            for shown in intents_for(jurisdiction, each_of=each_of)
         ]
+
+    def clean_time_zone(self) -> str:
+        value = current_time_zone_name((self.cleaned_data.get("time_zone") or "").strip())
+        try:
+            validate_time_zone(value)
+        except ValidationError:
+            return ""  # a hint from a script, never a reason to refuse the request
+        return value
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip()

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 import phonenumbers
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 # django-countries' fields.pyi leaves out LazyTypedChoiceField, which fields.py defines.
 from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]
 
+from apps.accounts.domain import country_choices
 from apps.subject_requests.models import RequestType
 from apps.subject_requests.selectors.requests import active_purposes, consented_purposes
 
@@ -172,7 +172,7 @@ class RectificationForm(AccountRequestForm):
     mailing_address = forms.CharField(
         label=_("Mailing address"), widget=forms.Textarea(attrs={"rows": 4}), max_length=500, required=False
     )
-    country = LazyTypedChoiceField(label=_("Country"), choices=[("", "—"), *countries], required=False)
+    country = LazyTypedChoiceField(label=_("Country"), choices=country_choices, required=False)
     details = details_field(
         label=_("Why should it change? (optional)"),
         help_text=_("For example: I moved, or my name is spelled wrong."),

@@ -32,6 +32,24 @@ class Jurisdiction(TimestampedModel):
     code = models.SlugField(_("code"), max_length=16, unique=True)
     name = models.CharField(_("name"), max_length=100)
     authority_name = models.CharField(_("supervisory authority"), max_length=200)
+    # A name an officer gives (renaming a seeded jurisdiction, or adding one) is in no catalogue:
+    # its Vietnamese is kept here, and a blank one falls back to the catalogue (the seeded names).
+    name_vi = models.CharField(
+        _("name in Vietnamese"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "What people reading Vietnamese see. Leave blank to use the name above as translated with the portal."
+        ),
+    )
+    authority_name_vi = models.CharField(
+        _("supervisory authority in Vietnamese"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "What people reading Vietnamese see. Leave blank to use the name above as translated with the portal."
+        ),
+    )
     authority_url = models.URLField(_("supervisory authority's website"), blank=True)
     calendar = models.CharField(
         _("working-day calendar"),
@@ -51,9 +69,17 @@ class Jurisdiction(TimestampedModel):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        # A seeded name in the reader's language (marked in services/install.py); an officer's own
-        # name as typed.
-        return str(data_text(self.name))
+        return self.display_name
+
+    # In the reader's language: the row's own Vietnamese, else the catalogue's for a seeded name
+    # (marked in services/install.py), else the name as typed.
+    @property
+    def display_name(self) -> str:
+        return str(data_text(self.name, translations={"vi": self.name_vi}))
+
+    @property
+    def display_authority_name(self) -> str:
+        return str(data_text(self.authority_name, translations={"vi": self.authority_name_vi}))
 
     def rule_on(self, day: date | None = None) -> DeadlineRule:
         """The rule version in force on ``day`` (today by default): the latest that took effect on

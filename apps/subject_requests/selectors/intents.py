@@ -134,17 +134,54 @@ INTENTS: tuple[Intent, ...] = (
 CHOOSER_TYPES = [option.request_type for intent in INTENTS for option in intent.options]
 
 
+@dataclass(frozen=True)
+class PlainWords:
+    """A request as its page titles it: what the person wanted, in the chooser's words, then the
+    choice they made and the type's own (legal) name as secondary text."""
+
+    title: str
+    choice: str  # the chooser's option, when it says more than the title
+    legal: str  # the type's name, when it is not already one of the above
+
+
+def plain_words(request_type: str) -> PlainWords:
+    legal = str(RequestType(request_type).label) if request_type in RequestType.values else request_type
+    for intent in INTENTS:
+        for option in intent.options:
+            if option.request_type == request_type:
+                title, choice = str(intent.title), str(option.label)
+                choice = "" if choice == title else choice
+                return PlainWords(title, choice, "" if legal in (title, choice) else legal)
+    return PlainWords(legal, "", "")  # withdrawal of consent, filed from Privacy choices: its own name
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long one law gives: "We answer within 1 month (UK GDPR)." """
+
+    code: str  # the jurisdiction's, so the public form's script can show only the one picked
+    text: str
+
+
 @dataclass
 class ShownOption:
     option: Option
-    answer_within: str = ""  # set when it differs from the intent's
+    times: list[Timing] = field(default_factory=list)  # only those that differ from the intent's
+
+    @property
+    def answer_within(self) -> str:
+        return " ".join(time.text for time in self.times)
 
 
 @dataclass
 class ShownIntent:
     intent: Intent
-    answer_within: str
+    times: list[Timing]
     options: list[ShownOption] = field(default_factory=list)
+
+    @property
+    def answer_within(self) -> str:
+        return " ".join(time.text for time in self.times)
 
 
 def answer_within(jurisdiction: Jurisdiction | None, request_type: str) -> str:
@@ -155,7 +192,7 @@ def answer_within(jurisdiction: Jurisdiction | None, request_type: str) -> str:
         period = jurisdiction.terms(request_type).respond
     except (ObjectDoesNotExist, ValidationError):
         return ""  # a jurisdiction without a rule: no promise rather than a wrong one
-    return _("We answer within %(period)s (%(law)s).") % {"period": period, "law": jurisdiction.name}
+    return _("We answer within %(period)s (%(law)s).") % {"period": period, "law": jurisdiction.display_name}
 
 
 def customer_jurisdiction(country: str = "") -> Jurisdiction | None:
@@ -166,21 +203,21 @@ def customer_jurisdiction(country: str = "") -> Jurisdiction | None:
         return None
 
 
-def jurisdiction_or_default(code: str) -> Jurisdiction | None:
-    """The law with ``code`` (one chosen on the public form), else the default one."""
-    try:
-        return jurisdiction_for(code=code)
-    except ValidationError:
-        return customer_jurisdiction()
+def laws_offered() -> list[Jurisdiction]:
+    """Every law a request may be filed under, each with its rules read once (the public form
+    lists each one's timing when the person has not picked one)."""
+    return list(Jurisdiction.objects.with_rules().prefetch_related("rules").order_by("name"))
 
 
-def intents_for(jurisdiction: Jurisdiction | None) -> list[ShownIntent]:
+def intents_for(jurisdiction: Jurisdiction | None, *, each_of: list[Jurisdiction] | None = None) -> list[ShownIntent]:
+    """The intents, timed under ``jurisdiction``, or under each law of ``each_of`` (one line each)."""
+    laws = each_of if each_of is not None else [jurisdiction] if jurisdiction is not None else []
     shown = []
     for intent in INTENTS:
-        first = answer_within(jurisdiction, intent.options[0].request_type)
+        first = {law.code: answer_within(law, intent.options[0].request_type) for law in laws}
         options = []
         for option in intent.options:
-            own = answer_within(jurisdiction, option.request_type)
-            options.append(ShownOption(option, own if own != first else ""))
-        shown.append(ShownIntent(intent, first, options))
+            own = [(law.code, answer_within(law, option.request_type)) for law in laws]
+            options.append(ShownOption(option, [Timing(code, text) for code, text in own if text != first[code]]))
+        shown.append(ShownIntent(intent, [Timing(code, text) for code, text in first.items() if text], options))
     return shown

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from apps.core.text import data_text
 from apps.personal_data.domain import EEA
 from apps.personal_data.registry import Authority
 from apps.subject_requests.models import Jurisdiction
@@ -43,8 +42,8 @@ def authority_for_subject(subject) -> Authority | None:
     except ValidationError:
         return None
     return Authority(
-        jurisdiction=data_text(jurisdiction.name),
-        name=data_text(jurisdiction.authority_name),
+        jurisdiction=jurisdiction.display_name,
+        name=jurisdiction.display_authority_name,
         url=jurisdiction.authority_url,
     )
 
@@ -53,7 +52,7 @@ def authority_of(jurisdiction: Jurisdiction) -> Authority:
     """The supervisory authority named by ``jurisdiction``: the one a request under it may be
     taken to, whatever the account's country."""
     return Authority(
-        jurisdiction=data_text(jurisdiction.name),
-        name=data_text(jurisdiction.authority_name),
+        jurisdiction=jurisdiction.display_name,
+        name=jurisdiction.display_authority_name,
         url=jurisdiction.authority_url,
     )

@@ -12,6 +12,15 @@ from django.utils.translation import gettext_lazy
 from apps.subject_requests.models import SubjectRequest
 
 
+def request_time_zone(request: SubjectRequest) -> str:
+    """The zone a request's times are told in to the person who made it: their account's zone,
+    else (the public form, no account) the zone of the law they chose or we apply, which is also
+    where its deadline is counted; never just the organisation's."""
+    if request.subject is not None:
+        return request.subject.local_time_zone
+    return request.jurisdiction.timezone
+
+
 def subject_request_get_public(*, reference: Any) -> SubjectRequest:
     """A request by reference for the public status page (shows no personal data), or 404."""
     try:

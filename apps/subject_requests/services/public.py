@@ -25,12 +25,14 @@ def public_request_file(
     jurisdiction: Jurisdiction | None,
     details: str,
     language: str,
+    time_zone: str = "",
 ) -> None:
     """File what the public form sent and email the address: a fresh confirmation code while the
     request awaits confirmation, else a reminder that it is already being handled.
 
     Returns nothing: the form's page is the same whatever happened (it never tells whether the
-    address has an account or a request).
+    address has an account or a request). ``time_zone`` (the browser's, when known) is the zone the
+    confirmation email tells its expiry in; it is not stored.
     """
     subject_request, created = subject_request_create(
         request_type=request_type,
@@ -45,19 +47,19 @@ def public_request_file(
     if created or subject_request.status == Status.AWAITING_VERIFICATION:
         # A request still unconfirmed gets a fresh code (the old one stops working).
         code = subject_request_issue_confirmation(request=subject_request)
-        transaction.on_commit(lambda: notify_confirmation(subject_request, code))
+        transaction.on_commit(lambda: notify_confirmation(subject_request, code, time_zone=time_zone))
     else:
         transaction.on_commit(lambda: notify_already_received(subject_request))
 
 
-def notify_confirmation(request: SubjectRequest, code: str) -> bool:
+def notify_confirmation(request: SubjectRequest, code: str, *, time_zone: str = "") -> bool:
     """The public form's link and code: the request exists once they are used."""
     site = settings.SITE_URL.rstrip("/")
     url = site + reverse("subject_requests:confirm", args=[request.reference]) + f"?code={code}"
     # The code was issued on a row locked and saved apart from this instance: the expiry the
     # email states is read back from the database, not from the form's copy (where it is None).
     expires_at = SubjectRequest.objects.filter(pk=request.pk).values_list("confirmation_expires_at", flat=True).first()
-    return send_to_requester(request, "confirm", code=code, confirm_url=url, expires_at=expires_at)
+    return send_to_requester(request, "confirm", code=code, confirm_url=url, expires_at=expires_at, time_zone=time_zone)
 
 
 def notify_already_received(request: SubjectRequest) -> bool:

@@ -23,12 +23,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.domain import suggested_preferred_name
 from apps.accounts.models import User
 from apps.core.actors import SystemActor, actor_label, record_actor
 from apps.core.jobs import job_enqueue
 from apps.core.mail import send_templated_mail
 from apps.core.text import data_text_lazy
 from apps.subject_requests.models import IMMEDIATE_TYPES, RequestMessage, RequestType, SubjectRequest
+from apps.subject_requests.selectors.public import request_time_zone
 from apps.subject_requests.selectors.requests import allowed_transitions
 from apps.subject_requests.selectors.workflow import privacy_officers, recipients_for
 from apps.subject_requests.services.deadlines import resume_clock
@@ -159,12 +161,19 @@ def _context(request: SubjectRequest) -> dict:
     site = settings.SITE_URL.rstrip("/")
     return {
         "request": request,
+        # "Hello Bảo,": what the account says to call them, else the given name from the name the
+        # public form was sent with; none known, just "Hello,".
+        "name": request.subject.greeting_name
+        if request.subject is not None
+        else suggested_preferred_name(request.requester_name, country=request.jurisdiction.calendar[:2]),
         "reference": request.short_reference,
         # The label itself (lazy), not its text now: the email is rendered in the requester's
         # language, which need not be the one active here (an officer's, a worker's).
         "type": RequestType(request.request_type).label,
         "due_at": request.deadline_on,  # the date where the rule applies (see SubjectRequest._local_day)
-        "authority_name": data_text_lazy(request.jurisdiction.authority_name),
+        "authority_name": data_text_lazy(
+            request.jurisdiction.authority_name, translations={"vi": request.jurisdiction.authority_name_vi}
+        ),
         "authority_url": request.jurisdiction.authority_url,
         "status_url": site + reverse("subject_requests:status", args=[request.reference]),
         "account_url": site + reverse("subject_requests:list"),
@@ -180,7 +189,9 @@ def _privacy_email() -> str:
     return (organisation.contact_email if organisation else "") or settings.DEFAULT_FROM_EMAIL
 
 
-def send_to_requester(request: SubjectRequest, template: str, **extra) -> bool:
+def send_to_requester(request: SubjectRequest, template: str, *, time_zone: str = "", **extra) -> bool:
+    """Email the requester in their language. A signed-in requester reads times in their own zone;
+    the public form's in the zone given (the browser's, for the confirmation), else its law's."""
     if not request.requester_email:
         return False
     try:
@@ -189,8 +200,7 @@ def send_to_requester(request: SubjectRequest, template: str, **extra) -> bool:
             {**_context(request), **extra},
             to=request.requester_email,
             language=request.language,
-            # A signed-in requester reads times in their own zone; the public form's, the organisation's.
-            time_zone=request.subject.local_time_zone if request.subject is not None else "",
+            time_zone=time_zone or request_time_zone(request),
         )
     except Exception:
         logger.exception("could not send the %s email of request %s", template, request.reference)

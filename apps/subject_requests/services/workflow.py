@@ -86,7 +86,7 @@ def subject_request_pause(*, request: SubjectRequest, actor: Actor, reason: str)
     if not locked.is_open or locked.paused_since is not None or locked.status == Status.AWAITING_VERIFICATION:
         raise ValidationError(_("Only an open request that is not paused can be paused."))
     if not locked.jurisdiction.terms(locked.request_type, locked.received_at).pauses_clock:
-        raise ValidationError(_("Under %(law)s the clock does not stop.") % {"law": locked.jurisdiction.name})
+        raise ValidationError(_("Under %(law)s the clock does not stop.") % {"law": locked.jurisdiction.display_name})
     if not reason.strip():
         raise ValidationError({"reason": _("Say what you are waiting for; the subject is told.")})
     locked.paused_since = timezone.now()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 
 from apps.subject_requests.models import SubjectRequest
+from apps.subject_requests.selectors.intents import PlainWords, plain_words
 from apps.subject_requests.selectors.public import Step, customer_status, progress
 
 register = template.Library()
@@ -14,6 +15,12 @@ register = template.Library()
 @register.filter(name="customer_status")
 def customer_status_filter(subject_request: SubjectRequest) -> str:
     return customer_status(subject_request.status)
+
+
+@register.filter(name="plain_words")
+def plain_words_filter(subject_request: SubjectRequest) -> PlainWords:
+    """``{% with words=subject_request|plain_words %}``: its title in the chooser's words (#16)."""
+    return plain_words(subject_request.request_type)
 
 
 @register.simple_tag

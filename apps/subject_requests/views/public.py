@@ -23,8 +23,8 @@ from apps.core.http import client_ip
 from apps.subject_requests.forms.public import ConfirmForm, PublicRequestForm
 from apps.subject_requests.models import SubjectRequest
 from apps.subject_requests.selectors.deadlines import extension_limit
-from apps.subject_requests.selectors.intents import customer_jurisdiction, jurisdiction_or_default
-from apps.subject_requests.selectors.public import subject_request_get_public
+from apps.subject_requests.selectors.intents import laws_offered
+from apps.subject_requests.selectors.public import request_time_zone, subject_request_get_public
 from apps.subject_requests.services.intake import subject_request_confirm
 from apps.subject_requests.services.public import public_request_file
 from apps.subject_requests.views.requests import active_language
@@ -72,10 +72,17 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 
 
 def _form_page(request: HttpRequest, form: PublicRequestForm, status: int = 200) -> HttpResponse:
-    """The form with the chooser's intents, timed under the law we apply when none is chosen."""
-    chosen = form["jurisdiction"].value() if form.is_bound else ""
-    jurisdiction = customer_jurisdiction() if not chosen else jurisdiction_or_default(str(chosen))
-    context = {"form": form, "intent_groups": form.intent_groups(jurisdiction)}
+    """The form with the chooser's intents, timed under the law the person picked, or under each
+    law when they picked none (a script shows only the picked one's as they choose)."""
+    laws = laws_offered()
+    chosen = str(form["jurisdiction"].value() or "") if form.is_bound else ""
+    context = {
+        "form": form,
+        # Every law's line is on the page; those of laws not picked are hidden, so the script can
+        # show the right one when the person picks another.
+        "intent_groups": form.intent_groups(None, each_of=laws),
+        "chosen_law": chosen if chosen in {law.code for law in laws} else "",
+    }
     return render(request, "subject_requests/public_form.html", context, status=status)
 
 
@@ -101,6 +108,7 @@ def public_request(request: HttpRequest) -> HttpResponse:
             jurisdiction=data.get("jurisdiction"),
             details=data.get("details", ""),
             language=active_language(),
+            time_zone=data.get("time_zone", ""),
         )
     except ValidationError as error:
         form.add_error(None, error)
@@ -152,8 +160,13 @@ def request_status(request: HttpRequest, reference) -> HttpResponse:
     context = {
         "subject_request": subject_request,
         "just_confirmed": just_confirmed,
-        "extension_limit": extension_limit(subject_request) if subject_request.is_open else None,
+        # Not before the request is received (confirmed): until then no date runs at all.
+        "extension_limit": extension_limit(subject_request)
+        if subject_request.is_open and subject_request.status != Status.AWAITING_VERIFICATION
+        else None,
     }
+    # Signed out or not, the times are the requester's (the page says which zone).
+    timezone.activate(request_time_zone(subject_request))
     response = render(request, "subject_requests/status.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
