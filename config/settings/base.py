@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.consent",
     "apps.retention",
     "apps.subject_requests",
+    "apps.breaches",
 ]
 # The reference service app (content, calendar, activity, calls, support, billing: the data
 # the policies name; docs/adding-an-app.md). On in the demo and the tests; an install whose
@@ -369,6 +370,11 @@ CONTROLLER_COUNTRY = env("CONTROLLER_COUNTRY", default="GB")
 # it breaks the link between old ledger rows and new ones, so it is separate from SECRET_KEY.
 # The secret key stands in only for the embedded default and the tests: production requires its own.
 PSEUDONYM_KEY = env("PSEUDONYM_KEY", default=SECRET_KEY)
+
+# --- Breaches (apps/breaches) ---
+# The jurisdictions whose authority clocks start with every new breach (before the people
+# affected are known); the affected set adds the jurisdictions of the people in it.
+BREACHES_HOME_JURISDICTIONS = env.list("BREACHES_HOME_JURISDICTIONS", default=["uk", "eu"])
 LAST_SEEN_RESOLUTION = timedelta(days=1)
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=3.0)
 # Rows per erasure batch (one short transaction each, checkpointed); tests set 1 to make
