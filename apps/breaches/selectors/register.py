@@ -69,3 +69,35 @@ def register_rows(breaches: QuerySet[Breach]) -> Iterator[list[str]]:
             value.isoformat() if hasattr(value, "isoformat") else ("" if value is None else str(value))
             for value in (values.get(name, "") for name, _label in REGISTER_COLUMNS)
         ]
+
+
+def breach_by_number_or_reference(value: str) -> Breach | None:
+    """A breach named on the command line: its number (BR-2026-0001) or its reference (UUID)."""
+    import uuid
+
+    value = value.strip()
+    try:
+        return Breach.objects.filter(reference=uuid.UUID(value)).first()
+    except ValueError:
+        return Breach.objects.filter(number__iexact=value).first()
+
+
+def breach_json(breach: Breach) -> dict:
+    from apps.breaches.selectors.clocks import breach_clocks
+
+    return {
+        "number": breach.number,
+        "reference": str(breach.reference),
+        "status": breach.status,
+        "risk": breach.risk,
+        "aware_at": breach.aware_at.isoformat(),
+        "clocks": [
+            {
+                "rule": str(clock.rule),
+                "status": clock.status,
+                "due_at": clock.due_at.isoformat() if clock.due_at else None,
+                "hours_left": left,
+            }
+            for clock, left in breach_clocks(breach)
+        ],
+    }

@@ -33,8 +33,10 @@ def _required(rule: ClockRule, breach: Breach, people: dict[str, int] | None) ->
             return False
     elif rule.recipient != Recipient.AUTHORITY:
         return None  # people are told once the risk is known; the authority's clock runs meanwhile
+    # A jurisdiction the officer named is concerned whoever the people turn out to be; another is
+    # concerned through the people found in it, in the numbers its rule asks for.
     home = code in (breach.jurisdictions or [])
-    if not (home and rule.recipient == Recipient.AUTHORITY and rule.minimum_people <= 1):
+    if not (home and rule.minimum_people <= 1):
         if people is None:
             return None
         if people.get(code, 0) < rule.minimum_people:
@@ -63,6 +65,7 @@ def breach_clocks_sync(*, breach: Breach, actor: User | SystemActor) -> list[Bre
     notice done once its mailing has been sent. Safe to run any number of times."""
     from apps.breaches.selectors.people import latest_affected_set
 
+    breach = Breach.objects.select_related("mailing").get(pk=breach.pk)  # the caller's copy may be stale
     affected = latest_affected_set(breach)
     people = dict(affected.by_jurisdiction) if affected is not None else None
     codes = set(breach.jurisdictions or []) | set(people or {})
