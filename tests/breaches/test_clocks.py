@@ -66,7 +66,8 @@ def test_it_fires_the_authority_reminders_at_their_hours_then_once_overdue(
     assert "overdue" in fired[72][0]
     assert mailoutbox[0].to == [officer.email]
     clock.refresh_from_db()
-    assert clock.reminders_sent == [48, 24, 6, 1] and clock.overdue_reminded
+    assert clock.reminders_sent == [48, 24, 6, 1]
+    assert clock.overdue_reminded
 
 
 def test_it_marks_a_late_notification_with_its_reasons(officer):
