@@ -25,7 +25,7 @@ from apps.personal_data.domain import EEA
 from apps.personal_data.registry import Category, Entry, entries
 
 # The column a model's rows are dated by, first match wins; else its first date-time column.
-TIME_FIELDS = ("occurred_at", "recorded_at", "created_at", "sent_at", "started_at", "date_joined", "uploaded_at")
+TIME_FIELDS = ("occurred_at", "started_at", "recorded_at", "sent_at", "uploaded_at", "created_at", "date_joined")
 
 
 @dataclass(frozen=True)
