@@ -4,6 +4,7 @@ was made, and the officers' reminders as the hours run out."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -88,7 +89,7 @@ def breach_clocks_sync(*, breach: Breach, actor: User | SystemActor) -> list[Bre
             record_actor(clock, actor=actor, reason="started")
             clock.save()
             existing[rule.pk] = clock
-        elif required and clock.status == BreachClock.Status.NOT_REQUIRED:
+        elif required and clock is not None and clock.status == BreachClock.Status.NOT_REQUIRED:
             clock.status = BreachClock.Status.RUNNING
             record_actor(clock, actor=actor, reason="required again")
             clock.save(update_fields=["status", "updated_at"])
@@ -146,13 +147,15 @@ def breach_clocks_remind(*, dry_run: bool = False) -> list[dict]:
         status=BreachClock.Status.RUNNING, due_at__isnull=False, breach__status=Breach.Status.OPEN
     ).select_related("rule__jurisdiction", "breach__officer")
     for clock in running:
+        due_at = clock.due_at
+        assert due_at is not None  # filtered above
         owed = reminders_owed(
-            due_at=clock.due_at, now=now, reminder_hours=clock.rule.reminder_hours, sent=clock.reminders_sent
+            due_at=due_at, now=now, reminder_hours=clock.rule.reminder_hours, sent=clock.reminders_sent
         )
-        overdue = now >= clock.due_at and not clock.overdue_reminded
+        overdue = now >= due_at and not clock.overdue_reminded
         if not owed and not overdue:
             continue
-        left = hours_left(clock.due_at, now)
+        left = hours_left(due_at, now)
         done.append({"breach": clock.breach.number, "clock": str(clock.rule), "hours_left": left, "overdue": overdue})
         if dry_run:
             continue
@@ -164,7 +167,7 @@ def breach_clocks_remind(*, dry_run: bool = False) -> list[dict]:
             locked.overdue_reminded = locked.overdue_reminded or overdue
             record_actor(locked, actor=REMINDER_ACTOR, reason="overdue" if overdue else f"reminded: {left} hours left")
             locked.save(update_fields=["reminders_sent", "overdue_reminded", "updated_at"])
-            transaction.on_commit(lambda clock=clock, left=left, overdue=overdue: _send_reminder(clock, left, overdue))
+            transaction.on_commit(partial(_send_reminder, clock, left, overdue))
     return done
 
 
