@@ -31,6 +31,10 @@ class Level(models.TextChoices):
     HIGH = "high", _("High")
 
 
+# The jurisdictions whose authority clocks start with every new breach, before the people
+# affected are known (the frozen set adds theirs); settings.BREACHES_HOME_JURISDICTIONS overrides.
+HOME_JURISDICTIONS = ("uk", "eu")
+
 # Above this many people a breach counts as large in the assessment (a factor, not a rule of law).
 LARGE_BREACH = 1000
 

@@ -113,8 +113,7 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 # The embedded default is one SQLite file shared by web, worker and beat. WAL lets
 # readers run beside the single writer; IMMEDIATE transactions take the write lock
-# up front so two writers queue (up to `timeout`) instead of failing mid-transaction
-# with "database is locked".
+# up front so two writers queue (up to `timeout`) instead of failing with "database is locked".
 SQLITE_PATH = VAR_DIR / "db.sqlite3"
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
@@ -370,11 +369,6 @@ CONTROLLER_COUNTRY = env("CONTROLLER_COUNTRY", default="GB")
 # it breaks the link between old ledger rows and new ones, so it is separate from SECRET_KEY.
 # The secret key stands in only for the embedded default and the tests: production requires its own.
 PSEUDONYM_KEY = env("PSEUDONYM_KEY", default=SECRET_KEY)
-
-# --- Breaches (apps/breaches) ---
-# The jurisdictions whose authority clocks start with every new breach (before the people
-# affected are known); the affected set adds the jurisdictions of the people in it.
-BREACHES_HOME_JURISDICTIONS = env.list("BREACHES_HOME_JURISDICTIONS", default=["uk", "eu"])
 LAST_SEEN_RESOLUTION = timedelta(days=1)
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=3.0)
 # Rows per erasure batch (one short transaction each, checkpointed); tests set 1 to make

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.breaches.admin.notices import NoticePagesMixin
 from apps.breaches.admin.people import PeoplePagesMixin
+from apps.breaches.domain import HOME_JURISDICTIONS
 from apps.breaches.forms import AssessmentForm
 from apps.breaches.models import Breach, BreachClock
 from apps.breaches.selectors.clocks import breach_clocks
@@ -147,7 +148,9 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
         if obj is None and "jurisdictions" in form.base_fields:
             from django.conf import settings
 
-            form.base_fields["jurisdictions"].initial = list(settings.BREACHES_HOME_JURISDICTIONS)
+            form.base_fields["jurisdictions"].initial = list(
+                getattr(settings, "BREACHES_HOME_JURISDICTIONS", HOME_JURISDICTIONS)
+            )
         return form
 
     def _changeform_view(self, request, object_id, form_url, extra_context):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.breaches.domain import Factors, risk_of, risk_score
+from apps.breaches.domain import HOME_JURISDICTIONS, Factors, risk_of, risk_score
 from apps.breaches.models import Breach, RiskAssessment
 from apps.core.actors import SystemActor, record_actor
 
@@ -53,7 +53,9 @@ def breach_open(
         occurred_at=occurred_at,
         discovered_how=discovered_how,
         categories=categories or [],
-        jurisdictions=jurisdictions if jurisdictions is not None else list(settings.BREACHES_HOME_JURISDICTIONS),
+        jurisdictions=jurisdictions
+        if jurisdictions is not None
+        else list(getattr(settings, "BREACHES_HOME_JURISDICTIONS", HOME_JURISDICTIONS)),
         officer=officer,
         contact_point=contact_point,
     )
