@@ -103,19 +103,32 @@ def load(customers: int, now) -> None:
             )
 
 
-FLOOR_SQL = """
+SELECT_COUNTS = """
 SELECT CASE WHEN u.country = 'GB' THEN 'uk' WHEN u.country IN ({eea}) THEN 'eu' WHEN u.country = 'VN' THEN 'vn'
             WHEN u.country = 'US' THEN 'us-ca' ELSE 'uk' END AS jurisdiction,
        u.preferred_language, COUNT(*)
 FROM accounts_user u
-JOIN (SELECT owner_id FROM service_data_callrecord WHERE started_at >= %s
-      UNION SELECT owner_id FROM service_data_usageevent WHERE occurred_at >= %s) a ON a.owner_id = u.id
-GROUP BY 1, 2
 """
+# Two ways a person would write it; the floor is the faster of the two in each round.
+FLOOR_SQL = (
+    SELECT_COUNTS
+    + """JOIN (SELECT owner_id FROM service_data_callrecord WHERE started_at >= %s
+      UNION SELECT owner_id FROM service_data_usageevent WHERE occurred_at >= %s) a ON a.owner_id = u.id
+GROUP BY 1, 2""",
+    SELECT_COUNTS
+    + """WHERE u.id IN (SELECT owner_id FROM service_data_callrecord WHERE started_at >= %s)
+   OR u.id IN (SELECT owner_id FROM service_data_usageevent WHERE occurred_at >= %s)
+GROUP BY 1, 2""",
+)
 
 
 def floor(since) -> tuple[dict, float]:
-    sql = FLOOR_SQL.format(eea=", ".join(f"'{code}'" for code in sorted(EEA)))
+    results = [_floor(sql, since) for sql in FLOOR_SQL]
+    return min(results, key=lambda result: result[1])
+
+
+def _floor(sql: str, since) -> tuple[dict, float]:
+    sql = sql.format(eea=", ".join(f"'{code}'" for code in sorted(EEA)))
     if connection.vendor == "sqlite":
         sql = sql.replace("%s", "?")
         since_value = connection.ops.adapt_datetimefield_value(since)

@@ -121,3 +121,21 @@ def test_an_officer_takes_a_breach_from_intake_to_closed(live_server, browser: B
     breach.refresh_from_db()
     assert breach.status == Breach.Status.CLOSED
     _shot(page, "closed")
+
+
+def test_the_public_notice_reads_in_the_visitors_language_and_is_accessible(live_server, browser: Browser, officer):
+    from apps.breaches.services.notices import breach_public_notice_publish
+    from apps.breaches.services.register import breach_save
+    from tests.breaches.helpers import open_breach
+
+    breach = open_breach(officer, aware_at=timezone.now() - timedelta(hours=2))
+    breach.notice_summary_en = "Letters went to old addresses."
+    breach.notice_summary_vi = "Thư đã được gửi đến địa chỉ cũ."
+    breach.notice_advice_en = "Tell us if one reached you."
+    breach_save(breach=breach, actor=officer, reason="notice written")
+    breach_public_notice_publish(breach=breach, actor=officer)
+    page = browser.new_context(locale="vi-VN").new_page()
+    page.goto(f"{live_server.url}/security-notices/{breach.reference}/")
+    expect(page.locator("main")).to_contain_text("Thư đã được gửi đến địa chỉ cũ.")
+    _shot(page, "public-notice-vi")
+    assert axe_violations(page) == []
