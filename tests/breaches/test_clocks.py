@@ -155,3 +155,27 @@ def test_the_home_page_selector_lists_open_clocks_most_urgent_first(officer, dja
         with django_assert_max_num_queries(2):
             clocks = open_breach_clocks()
     assert [(c.breach_number, c.hours_left) for c in clocks] == [(first.number, 61), (clocks[1].breach_number, 71)]
+
+
+def test_beat_stops_the_peoples_clock_once_their_notice_is_sent_and_starts_the_attorney_generals(officer):
+    with time_machine.travel(AWARE, tick=False) as traveller:
+        breach = open_breach(officer, aware_at=AWARE, jurisdictions=[])
+        breach_assess(
+            breach=breach, factors=Factors("medium", False, 600, "high", "medium", False, False), actor=officer
+        )
+        AffectedSet.objects.create(breach=breach, query={}, total=600, by_jurisdiction={"us-ca": 600}, by_language={})
+        breach_clocks_sync(breach=breach, actor=officer)
+        sent = AWARE + timedelta(days=31)
+        traveller.move_to(sent)
+        breach.refresh_from_db()
+        breach.mailing = Mailing.objects.create(
+            kind="breach_notice", subject_line="x", body="x", status="sent", started_at=sent, finished_at=sent
+        )
+        breach.save()
+        people = breach.clocks.get(rule__recipient=Recipient.PEOPLE)
+        people.delay_reason = "Law enforcement asked us to wait."
+        people.save()
+        breach_clocks_remind()
+    people.refresh_from_db()
+    assert people.status == BreachClock.Status.LATE
+    assert breach.clocks.get(rule__recipient=Recipient.ATTORNEY_GENERAL).due_at == sent + timedelta(days=15)

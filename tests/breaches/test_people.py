@@ -177,3 +177,34 @@ def test_it_will_not_refreeze_once_the_people_are_told(seeded, officer):
         breach_people_notify(breach=breach, actor=officer)
     with pytest.raises(ValidationError, match="stays as it is"):
         affected_set_freeze(breach=breach, selection=Selection(categories=CATEGORIES), actor=officer)
+
+
+def test_a_refused_message_leaves_no_proof_and_a_resume_tells_only_the_rest(seeded, officer, settings, monkeypatch):
+    from django.core import mail
+
+    from apps.breaches.services.notices import breach_people_notify_resume
+    from apps.consent.mailing import send
+    from tests.consent.mail_backends import FailOnceBackend
+
+    breach = open_breach(officer, aware_at=_now_minus(1))
+    frozen = affected_set_freeze(breach=breach, selection=Selection(categories=CATEGORIES), actor=officer)
+    breach.notice_summary_en, breach.notice_advice_en = "What happened.", "What to do."
+    breach.save()
+    monkeypatch.setattr(send, "BATCH_SIZE", 2)
+    FailOnceBackend.failed.clear()
+    settings.EMAIL_BACKEND = "tests.consent.mail_backends.FailOnceBackend"
+    ordered = sorted(AffectedPerson.objects.filter(affected_set=frozen).values_list("subject_id", flat=True))
+    settings.TEST_EMAIL_FAIL_ONCE_FOR = User.objects.get(pk=ordered[-1]).email
+    mailing = breach_people_notify(breach=breach, actor=officer)
+    with pytest.raises(Exception, match="mailbox busy"):
+        mailing_send(mailing_id=mailing.pk)
+    told = AffectedPerson.objects.filter(affected_set=frozen, notified_at__isnull=False)
+    assert sorted(told.values_list("subject_id", flat=True)) == ordered[:-1]
+    assert len(mail.outbox) == len(ordered) - 1
+
+    breach_people_notify_resume(breach=breach, actor=officer)
+    mailing_send(mailing_id=mailing.pk)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        User.objects.filter(pk__in=ordered).values_list("email", flat=True)
+    )
+    assert not AffectedPerson.objects.filter(affected_set=frozen, notified_at__isnull=True).exists()

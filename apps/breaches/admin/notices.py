@@ -16,6 +16,7 @@ from apps.breaches.services.clocks import breach_clocks_sync
 from apps.breaches.services.notices import (
     authority_submission_record,
     breach_people_notify,
+    breach_people_notify_resume,
     breach_public_notice_publish,
 )
 
@@ -68,6 +69,13 @@ class NoticePagesMixin:
         if breach.mailing is not None:
             breach_clocks_sync(breach=breach, actor=request.user)  # a finished mailing stops the people's clock
         form = NotifyForm(request.POST or None)
+        if request.method == "POST" and breach.mailing is not None and "resume" in request.POST:
+            try:
+                breach_people_notify_resume(breach=breach, actor=request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return self._done(request, breach, _("The rest of the notice is being sent."))  # type: ignore[attr-defined]
         if request.method == "POST" and breach.mailing is None and form.is_valid():
             try:
                 breach_people_notify(breach=breach, actor=request.user, delay_reason=form.cleaned_data["delay_reason"])

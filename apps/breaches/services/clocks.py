@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.breaches.domain import hours_left, reminders_owed, risk_reaches
 from apps.breaches.models import Breach, BreachClock, ClockRule, ClockStart, Recipient
+from apps.consent.models import Mailing
 from apps.core.actors import SystemActor, record_actor
 from apps.core.clock import date_in, organisation_zone
 
@@ -143,6 +144,11 @@ def breach_clocks_remind(*, dry_run: bool = False) -> list[dict]:
     officer when a reminder hour of a running clock has come, and once when it has run out."""
     now = timezone.now()
     done = []
+    if not dry_run:
+        # A people's notice sent since the last run stops its clock and starts those counted from it
+        # (California's Attorney General), without waiting for an officer to open the breach.
+        for breach in Breach.objects.filter(status=Breach.Status.OPEN, mailing__status=Mailing.Status.SENT):
+            breach_clocks_sync(breach=breach, actor=REMINDER_ACTOR)
     running = BreachClock.objects.filter(
         status=BreachClock.Status.RUNNING, due_at__isnull=False, breach__status=Breach.Status.OPEN
     ).select_related("rule__jurisdiction", "breach__officer")

@@ -104,6 +104,16 @@ def breach_people_notify(*, breach: Breach, actor: User | SystemActor, delay_rea
 
 
 @transaction.atomic
+def breach_people_notify_resume(*, breach: Breach, actor: User | SystemActor) -> Mailing:
+    """Send the rest of a people's notice whose sending failed (the mail server refused): those
+    already told are not told again."""
+    breach = Breach.objects.select_related("mailing").get(pk=breach.pk)
+    if breach.mailing is None or breach.mailing.status != Mailing.Status.FAILED:
+        raise ValidationError(_("Only a notice whose sending failed can be resumed."))
+    return mailing_queue(mailing=breach.mailing, actor=actor)
+
+
+@transaction.atomic
 def breach_public_notice_publish(*, breach: Breach, actor: User) -> Breach:
     """Publish the notice on the public page, for when telling each person would take
     disproportionate effort (Art. 34(3)(c))."""
