@@ -182,3 +182,25 @@ def test_the_public_notice_shows_only_once_published(client, officer):
     assert "Letters went to old addresses." in page.content.decode()
     vietnamese = client.get(url, HTTP_ACCEPT_LANGUAGE="vi")
     assert "Thư đã được gửi" in vietnamese.content.decode()
+
+
+def test_the_register_list_reads_every_breachs_clocks_in_fixed_queries(
+    client_as, officer, django_assert_max_num_queries
+):
+    client = client_as("officer")
+    open_breach(officer, aware_at=timezone.now() - timedelta(hours=1))
+    client.get(CHANGELIST)
+    with django_assert_max_num_queries(40) as few:
+        client.get(CHANGELIST)
+    for hours in range(2, 7):
+        open_breach(officer, aware_at=timezone.now() - timedelta(hours=hours))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(CHANGELIST)
+    assert response.content.decode().count("hours left") == 6
+
+
+def test_an_auditor_reads_a_breach_without_the_officers_steps(client_as, officer):
+    breach = open_breach(officer, aware_at=timezone.now() - timedelta(hours=1))
+    page = client_as("auditor").get(reverse("admin:breaches_breach_change", args=[breach.pk])).content.decode()
+    assert "hours left" in page
+    assert "Assess the risk" not in page

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.breaches.admin.notices import NoticePagesMixin
 from apps.breaches.admin.people import PeoplePagesMixin
-from apps.breaches.domain import HOME_JURISDICTIONS
+from apps.breaches.domain import HOME_JURISDICTIONS, hours_left
 from apps.breaches.forms import AssessmentForm
 from apps.breaches.models import Breach, BreachClock
 from apps.breaches.selectors.clocks import breach_clocks
@@ -110,6 +112,10 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
         return self.readonly_fields
 
     def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Readers (auditors) get the record and its clocks; the steps are officers' pages.
+            first = tuple(name for name in self.fieldsets[0][1]["fields"] if name != "next_steps")
+            return ((None, {"fields": first}), *self.fieldsets[1:])
         if obj is None:
             return (
                 (None, {"fields": ("title", "officer", "aware_at", "occurred_at", "discovered_how", "description")}),
@@ -161,15 +167,21 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return redirect(request.path)
 
+    def get_queryset(self, request):
+        # The list's "time left" reads each breach's clocks from one prefetch, not a query a row.
+        clocks = BreachClock.objects.select_related("rule__jurisdiction")
+        return super().get_queryset(request).prefetch_related(Prefetch("clocks", queryset=clocks))
+
     @admin.display(description=gettext_lazy("time left"))
     def time_left(self, obj: Breach) -> str:
         if not obj.is_open:
             return "—"
-        running = [(c, left) for c, left in breach_clocks(obj) if c.status == BreachClock.Status.RUNNING and c.due_at]
+        now = timezone.now()
+        running = [c for c in obj.clocks.all() if c.status == BreachClock.Status.RUNNING and c.due_at]
         if not running:
             return "—"
-        clock, left = min(running, key=lambda pair: pair[1] if pair[1] is not None else 10**9)
-        return f"{hours_text(clock, left)} ({clock.rule.jurisdiction.code})"
+        clock = min(running, key=lambda c: c.due_at)
+        return f"{hours_text(clock, hours_left(clock.due_at, now))} ({clock.rule.jurisdiction.code})"
 
     @admin.display(description=gettext_lazy("clocks"))
     def clocks_panel(self, obj: Breach | None) -> str:
