@@ -179,3 +179,28 @@ def test_beat_stops_the_peoples_clock_once_their_notice_is_sent_and_starts_the_a
     people.refresh_from_db()
     assert people.status == BreachClock.Status.LATE
     assert breach.clocks.get(rule__recipient=Recipient.ATTORNEY_GENERAL).due_at == sent + timedelta(days=15)
+
+
+@pytest.mark.parametrize(
+    ("code", "recipient"),
+    [("uk", "authority"), ("eu", "authority"), ("vn", "authority"), ("us-ca", "people"), ("us-ca", "attorney_general")],
+)
+def test_each_seeded_clock_reminds_at_its_own_hours(
+    officer, mailoutbox, django_capture_on_commit_callbacks, code, recipient
+):
+    rule = ClockRule.objects.filter(jurisdiction__code=code, recipient=recipient, hours__isnull=False).latest(
+        "effective_from"
+    )
+    with time_machine.travel(AWARE, tick=False) as traveller:
+        breach = open_breach(officer, aware_at=AWARE, jurisdictions=[])
+        due = AWARE + timedelta(hours=rule.hours)
+        BreachClock.objects.create(breach=breach, rule=rule, starts_at=AWARE, due_at=due)
+        fired = []
+        for hour in range(rule.hours + 2):
+            traveller.move_to(AWARE + timedelta(hours=hour, minutes=1))
+            before = len(mailoutbox)
+            with django_capture_on_commit_callbacks(execute=True):
+                breach_clocks_remind()
+            if len(mailoutbox) > before:
+                fired.append(hour)
+    assert fired == sorted([rule.hours - h for h in rule.reminder_hours] + [rule.hours])
