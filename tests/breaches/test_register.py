@@ -57,7 +57,10 @@ def test_it_refuses_bad_intake_with_clear_errors(client_as, officer):
         _form(officer, categories='["secrets"]', aware_at_0=future.strftime("%Y-%m-%d")),
     )
     assert response.status_code == 200
-    assert "Unknown data categories: secrets" in response.content.decode()
+    body = response.content.decode()
+    assert "Unknown data categories: secrets" in body
+    assert "cannot be in the future" in body
+    assert "Support inbox forwarded outside" in body  # what was typed is kept
     assert not Breach.objects.exists()
 
 

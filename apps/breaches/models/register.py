@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -114,6 +115,8 @@ class Breach(ReferencedModel, TimestampedModel):
         errors: dict[str, object] = {}
         if self.occurred_at and self.occurred_until and self.occurred_until < self.occurred_at:
             errors["occurred_until"] = _("The end cannot be before the beginning.")
+        if self.aware_at and self.aware_at > timezone.now():
+            errors["aware_at"] = _("The moment of awareness cannot be in the future.")
         if self.occurred_at and self.aware_at and self.occurred_at > self.aware_at:
             errors["aware_at"] = _("The company cannot have become aware of it before it happened.")
         unknown = [c for c in self.categories or [] if c not in Category.values]
