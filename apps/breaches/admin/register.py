@@ -177,11 +177,13 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
         if not obj.is_open:
             return "—"
         now = timezone.now()
-        running = [c for c in obj.clocks.all() if c.status == BreachClock.Status.RUNNING and c.due_at]
+        running = [
+            (c.due_at, c) for c in obj.clocks.all() if c.status == BreachClock.Status.RUNNING and c.due_at is not None
+        ]
         if not running:
             return "—"
-        clock = min(running, key=lambda c: c.due_at)
-        return f"{hours_text(clock, hours_left(clock.due_at, now))} ({clock.rule.jurisdiction.code})"
+        due_at, clock = min(running, key=lambda pair: pair[0])
+        return f"{hours_text(clock, hours_left(due_at, now))} ({clock.rule.jurisdiction.code})"
 
     @admin.display(description=gettext_lazy("clocks"))
     def clocks_panel(self, obj: Breach | None) -> str:
