@@ -207,3 +207,33 @@ def test_an_auditor_reads_a_breach_without_the_officers_steps(client_as, officer
     page = client_as("auditor").get(reverse("admin:breaches_breach_change", args=[breach.pk])).content.decode()
     assert "hours left" in page
     assert "Assess the risk" not in page
+
+
+def test_the_people_page_counts_then_freezes_and_sends_a_large_set_to_the_command(client_as, officer, monkeypatch):
+    from apps.breaches.admin import people
+    from apps.breaches.models import AffectedSet
+    from tests.factories import UserFactory
+    from tests.service_data.factories import CallRecordFactory
+
+    for country in ("GB", "VN"):
+        CallRecordFactory(owner=UserFactory(country=country))
+    breach = open_breach(officer, aware_at=timezone.now() - timedelta(hours=1))
+    url = reverse("admin:breaches_breach_affected", args=[breach.pk])
+    client = client_as("officer")
+    counted = client.post(url, {"models": ["service_data.CallRecord"], "preview": "1"}).content.decode()
+    assert "2 people found" in counted
+    assert not AffectedSet.objects.exists()
+    monkeypatch.setattr(people, "ADMIN_FREEZE_LIMIT", 1)
+    refused = client.post(url, {"models": ["service_data.CallRecord"], "freeze": "1"}).content.decode()
+    assert f"manage.py breach_affected {breach.number}" in refused
+    monkeypatch.setattr(people, "ADMIN_FREEZE_LIMIT", 20_000)
+    assert client.post(url, {"models": ["service_data.CallRecord"], "freeze": "1"}).status_code == 302
+    assert AffectedSet.objects.get().by_jurisdiction == {"uk": 1, "vn": 1}
+    bad = client.post(url, {"accounts": _upload(b"nobody@example.test\n"), "preview": "1"}).content.decode()
+    assert "Row 1: no account matches it." in bad
+
+
+def _upload(data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("accounts.csv", data, "text/csv")

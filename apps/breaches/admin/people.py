@@ -12,6 +12,7 @@ from apps.breaches.selectors.people import Selection, affected_counts, affected_
 from apps.breaches.services.people import accounts_from_csv, affected_set_freeze
 
 SIGNED_SALT = "breaches.affected.accounts"
+ADMIN_FREEZE_LIMIT = 20_000
 
 
 class PeoplePagesMixin:
@@ -34,6 +35,7 @@ class PeoplePagesMixin:
                     account_ids=tuple(account_ids),
                 )
                 if "freeze" in request.POST:
+                    self._check_size(selection, breach.number)
                     frozen = affected_set_freeze(breach=breach, selection=selection, actor=request.user)
                     return self._done(  # type: ignore[attr-defined]
                         request, breach, _("%(count)d people frozen as affected.") % {"count": frozen.total}
@@ -54,6 +56,20 @@ class PeoplePagesMixin:
             listed=listed,
             current=latest_affected_set(breach),
         )
+
+    @staticmethod
+    def _check_size(selection: Selection, number: str) -> None:
+        # Freezing writes a keyed reference per person (about 5 000 a second): beyond this the
+        # request would outlive the server's timeout, and the command has no such limit.
+        total = affected_people(selection).people.count()
+        if total > ADMIN_FREEZE_LIMIT:
+            raise ValidationError(
+                _(
+                    "%(count)d people are too many to freeze from this page; run "
+                    "manage.py breach_affected %(number)s with the same choices."
+                )
+                % {"count": total, "number": number}
+            )
 
     @staticmethod
     def _listed_accounts(form: AffectedForm, listed: str) -> list[int]:
