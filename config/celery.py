@@ -80,6 +80,12 @@ app.conf.beat_schedule = {
         "task": "apps.subject_requests.tasks.remind_task",
         "schedule": crontab(hour=8, minute=0),
     },
+    "breaches-remind-clocks": {
+        # Each open breach's clocks: reminders at their hours and once when overdue; `manage.py remind_breach_clocks`.
+        # Every 15 minutes, so a "1 hour left" reminder comes at most a quarter of an hour late.
+        "task": "apps.breaches.tasks.remind_breach_clocks_task",
+        "schedule": crontab(minute="*/15"),
+    },
     "personal-data-delete-expired-exports": {
         "task": "apps.personal_data.tasks.delete_expired_exports_task",
         "schedule": crontab(hour=3, minute=15),

@@ -85,6 +85,11 @@ def _seed_if_flushed() -> None:
         retention_seed()
     if not Jurisdiction.objects.exists():
         requests_seed()
+    from apps.breaches.models import ClockRule
+    from apps.breaches.services.install import install_data_seed as breaches_seed
+
+    if not ClockRule.objects.exists():
+        breaches_seed()
     # The service app's rules, when it is installed (PORTAL_SERVICE_DATA=off leaves it out).
     if django_apps.is_installed("apps.service_data"):
         from apps.service_data.services.install import CODES

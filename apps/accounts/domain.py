@@ -115,6 +115,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "service_data.view_payment",
         "service_data.view_historicalinvoice",
         "service_data.view_historicalpayment",
+        # Breaches (Art. 33-34): officers keep the register and the laws' clocks, and send the
+        # notifications; nothing there is deleted.
+        "breaches.view_*",
+        "breaches.add_breach",
+        "breaches.change_breach",
+        "breaches.notify_breach",
+        "breaches.add_clockrule",
+        "breaches.change_clockrule",
         "account.view_*",
         "account.change_emailaddress",
         "socialaccount.view_*",
@@ -180,6 +188,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "subject_requests.view_historicaljurisdiction",
         "subject_requests.view_deadlinerule",
         "subject_requests.view_historicaldeadlinerule",
+        # The breach register (people only as counts) and the clocks' rules, with their history.
+        "breaches.view_breach",
+        "breaches.view_historicalbreach",
+        "breaches.view_clockrule",
+        "breaches.view_historicalclockrule",
     ),
 }
 

@@ -313,6 +313,8 @@ class Mailing(WorkedByJobs, ReferencedModel, TimestampedModel):
     class Kind(models.TextChoices):
         MARKETING = "marketing", _("Marketing campaign")
         POLICY_NOTICE = "policy_notice", _("Policy change notice")
+        # Registered by the breaches app (apps.breaches.services.notices): the people's notice (Art. 34).
+        BREACH_NOTICE = "breach_notice", _("Personal-data breach notice")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.consent",
     "apps.retention",
     "apps.subject_requests",
+    "apps.breaches",
 ]
 # The reference service app (content, calendar, activity, calls, support, billing: the data
 # the policies name; docs/adding-an-app.md). On in the demo and the tests; an install whose
@@ -112,8 +113,7 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 # The embedded default is one SQLite file shared by web, worker and beat. WAL lets
 # readers run beside the single writer; IMMEDIATE transactions take the write lock
-# up front so two writers queue (up to `timeout`) instead of failing mid-transaction
-# with "database is locked".
+# up front so two writers queue (up to `timeout`) instead of failing with "database is locked".
 SQLITE_PATH = VAR_DIR / "db.sqlite3"
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",

@@ -153,6 +153,36 @@ ADMINS: dict[str, Admin] = {
             "delete_selected": NOBODY,
         },
     ),
+    "breaches.Breach": Admin(
+        view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
+        add=who(PRIVACY_OFFICER, SUPERUSER),
+        change=who(PRIVACY_OFFICER, SUPERUSER),
+        views={
+            "breaches_breach_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
+            "breaches_breach_assess": Page(who(PRIVACY_OFFICER, SUPERUSER)),
+            "breaches_breach_close": Page(who(PRIVACY_OFFICER, SUPERUSER)),
+            "breaches_breach_affected": Page(who(PRIVACY_OFFICER, SUPERUSER)),
+            "breaches_breach_document": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER)),
+            "breaches_breach_submission": Page(who(PRIVACY_OFFICER, SUPERUSER)),
+            "breaches_breach_notify": Page(who(PRIVACY_OFFICER, SUPERUSER)),
+            "breaches_breach_publish": Page(who(PRIVACY_OFFICER, SUPERUSER)),
+        },
+        actions={
+            "delete_selected": NOBODY,
+            "export_csv": who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
+        },
+    ),
+    "breaches.ClockRule": Admin(
+        view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
+        add=who(PRIVACY_OFFICER, SUPERUSER),
+        change=who(PRIVACY_OFFICER, SUPERUSER),
+        views={
+            "breaches_clockrule_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
+        },
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
     "consent.ConsentEvent": Admin(
         view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
         views={

@@ -35,6 +35,7 @@ from django.utils import timezone
 from apps.accounts.domain import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
 from apps.accounts.models import Organisation
 from apps.accounts.services import user_update_details
+from apps.breaches.services.register import breach_open
 from apps.consent.models import ConsentEvent, Mailing, PolicyVersion, Purpose, Suppression
 from apps.consent.services.ledger import Context, consent_record, restriction_place, suppression_add
 from apps.core.admin.site import site_views
@@ -153,6 +154,14 @@ def one_of_each(officer) -> Rows:
         from apps.service_data.models import OptionalKindRefusal
 
         OptionalKindRefusal.objects.create(subject=customer, kind="location")
+    breach_open(
+        title="Matrix breach",
+        description="A laptop was lost.",
+        aware_at=timezone.now() - timedelta(hours=1),
+        officer=officer,
+        contact_point="dpo@example.test",
+        actor=officer,
+    )
     now = timezone.now()
     PurgeRun.objects.create(
         triggered_by=PurgeRun.Trigger.SCHEDULE, status=PurgeRun.Status.COMPLETED, as_of=now, finished_at=now

@@ -18,6 +18,12 @@ from apps.consent.models import Mailing, MailingDelivery
 class MailingKind:
     audience: Callable[[Mailing], QuerySet[User]]
     build_message: Callable[[Mailing, User], EmailMessage]
+    # Called with (mailing, account ids) in the transaction that records a batch's deliveries,
+    # and again in the one that forgets those a failed send did not deliver: a kind that keeps
+    # its own proof of delivery (a breach notice's, which must outlive the account) stays in
+    # step with the sender's ledger.
+    delivered: Callable[[Mailing, list[int]], None] | None = None
+    forgotten: Callable[[Mailing, list[int]], None] | None = None
 
 
 MAILING_KINDS: dict[str, MailingKind] = {}

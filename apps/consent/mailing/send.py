@@ -45,6 +45,8 @@ def mailing_send(*, mailing_id: int, heartbeat: Heartbeat | None = None) -> Mail
                 MailingDelivery.objects.bulk_create(
                     [MailingDelivery(mailing=mailing, subject=user) for user in batch], ignore_conflicts=True
                 )
+                if kind.delivered is not None and batch:
+                    kind.delivered(mailing, [user.pk for user in batch])
                 mailing.sent_count = locked.sent_count + len(batch)
                 Mailing.objects.filter(pk=mailing.pk).update(sent_count=mailing.sent_count)
             if not batch:
@@ -78,5 +80,7 @@ def _send_batch(connection, kind: MailingKind, mailing: Mailing, batch: list[Use
         with transaction.atomic():
             Mailing.objects.select_for_update().get(pk=mailing.pk)
             forgotten, _rows = MailingDelivery.objects.filter(mailing=mailing, subject_id__in=unsent).delete()
+            if kind.forgotten is not None:
+                kind.forgotten(mailing, unsent)
             Mailing.objects.filter(pk=mailing.pk).update(sent_count=F("sent_count") - forgotten)
         raise

@@ -1,0 +1,1 @@
+"""Reads of the breaches app, by sub-domain: register, clocks, people."""

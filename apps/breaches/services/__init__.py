@@ -1,0 +1,1 @@
+"""Writes of the breaches app, by sub-domain: register, clocks, people, notices."""
