@@ -125,3 +125,16 @@ def test_it_reads_the_same_number_of_queries_however_many_requests_there_are(cli
     with time_machine.travel(NOW, tick=False):
         many = queries()
     assert many == few, (few, many)
+
+
+def test_it_shows_each_open_breachs_clock_in_hours_the_most_urgent_first(client_as, officer):
+    from tests.breaches.helpers import open_breach
+
+    with time_machine.travel(NOW, tick=False):
+        client = client_as("officer")
+        assert 'id="tile-breaches"' not in client.get(HOME).content.decode()  # a quiet day
+        open_breach(officer, aware_at=NOW - timedelta(hours=30), jurisdictions=["uk"])
+        body = client.get(HOME).content.decode()
+        count, url = tile_link(body, "breaches")
+        assert count == 1 == listed(client, url)
+    assert "42 hours left" in tile(body, "breaches")  # 72 hours from awareness, 30 gone
