@@ -55,7 +55,7 @@ def test_it_greets_a_vietnamese_customer_by_their_given_name_in_vietnamese():
     assert _first_lines(_signed_in_request(bao, "vi")) == ["Xin chào Bảo,"] * len(CUSTOMER_TEMPLATES)
 
 
-def test_a_public_request_greets_by_the_name_it_was_sent_with():
+def test_a_public_request_greets_by_the_name_it_was_sent_with_only_once_its_address_is_confirmed():
     request, _ = subject_request_create(
         request_type="access",
         channel="web_form",
@@ -65,6 +65,10 @@ def test_a_public_request_greets_by_the_name_it_was_sent_with():
         language="vi",
         jurisdiction=jurisdiction_for(code="vn"),
     )
+    # Unconfirmed, the name is anyone's words to anyone's address: no greeting by it.
+    assert request.status == SubjectRequest.Status.AWAITING_VERIFICATION
+    assert set(_first_lines(request)) == {"Xin chào,"}
+    request.status = SubjectRequest.Status.OPEN
     assert _first_lines(request) == ["Xin chào Mai,"] * len(CUSTOMER_TEMPLATES)
 
 

@@ -12,11 +12,12 @@ from django.utils.translation import gettext_lazy
 from apps.subject_requests.models import SubjectRequest
 
 
-def request_time_zone(request: SubjectRequest) -> str:
+def request_time_zone(request: SubjectRequest, *, public: bool = False) -> str:
     """The zone a request's times are told in to the person who made it: their account's zone,
     else (the public form, no account) the zone of the law they chose or we apply, which is also
-    where its deadline is counted; never just the organisation's."""
-    if request.subject is not None:
+    where its deadline is counted; never just the organisation's. ``public``: for the status page
+    anyone with the link may open, always the law's zone (an account's zone is personal data)."""
+    if request.subject is not None and not public:
         return request.subject.local_time_zone
     return request.jurisdiction.timezone
 

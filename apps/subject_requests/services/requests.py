@@ -162,10 +162,15 @@ def _context(request: SubjectRequest) -> dict:
     return {
         "request": request,
         # "Hello Bảo,": what the account says to call them, else the given name from the name the
-        # public form was sent with; none known, just "Hello,".
+        # public form was sent with, once its address is confirmed; none known, just "Hello,". Before
+        # confirmation the name is anyone's words sent to anyone's address from our domain.
         "name": request.subject.greeting_name
         if request.subject is not None
-        else suggested_preferred_name(request.requester_name, country=request.jurisdiction.calendar[:2]),
+        else (
+            suggested_preferred_name(request.requester_name, country=request.jurisdiction.calendar[:2])
+            if request.status != SubjectRequest.Status.AWAITING_VERIFICATION
+            else ""
+        ),
         "reference": request.short_reference,
         # The label itself (lazy), not its text now: the email is rendered in the requester's
         # language, which need not be the one active here (an officer's, a worker's).

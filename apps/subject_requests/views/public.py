@@ -166,7 +166,7 @@ def request_status(request: HttpRequest, reference) -> HttpResponse:
         else None,
     }
     # Signed out or not, the times are the requester's (the page says which zone).
-    timezone.activate(request_time_zone(subject_request))
+    timezone.activate(request_time_zone(subject_request, public=True))
     response = render(request, "subject_requests/status.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
