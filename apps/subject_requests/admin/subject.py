@@ -24,7 +24,8 @@ def requests_of(subject) -> str:
         .order_by(*QUEUE_ORDERING)[:10]
     )
     # An exact filter on the account, not the search box: a search for an@x.io also finds jan@x.io.
-    full = f"{reverse('admin:subject_requests_subjectrequest_changelist')}?{urlencode({'account': str(subject.reference)})}"
+    changelist = reverse("admin:subject_requests_subjectrequest_changelist")
+    full = f"{changelist}?{urlencode({'account': str(subject.reference)})}"
     link = format_html('<p><a href="{}">{}</a></p>', full, _("All of this person's requests"))
     if not requests:
         return format_html("<p>{}</p>{}", _("None."), link)
