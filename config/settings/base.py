@@ -370,6 +370,19 @@ CONTROLLER_COUNTRY = env("CONTROLLER_COUNTRY", default="GB")
 # The secret key stands in only for the embedded default and the tests: production requires its own.
 PSEUDONYM_KEY = env("PSEUDONYM_KEY", default=SECRET_KEY)
 LAST_SEEN_RESOLUTION = timedelta(days=1)
+
+# --- Outgoing webhooks (apps/core/webhooks/) ---------------------------------------
+# Encrypts the webhook secrets at rest (they must be readable to sign); changing it makes
+# every stored secret unusable, so rotate the systems' secrets after changing it.
+WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY", default=SECRET_KEY)
+# Production requires https targets; only the tests may call private or loopback addresses.
+WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=False)
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=12)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+# The largest callback body a system may send (apps/systems/views.py).
+SYSTEMS_CALLBACK_MAX_BYTES = env.int("SYSTEMS_CALLBACK_MAX_BYTES", default=64 * 1024)
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=3.0)
 # Rows per erasure batch (one short transaction each, checkpointed); tests set 1 to make
 # an erasure slow enough to kill a worker in the middle of it.
