@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.consent",
     "apps.retention",
     "apps.subject_requests",
+    "apps.systems",
 ]
 # The reference service app (content, calendar, activity, calls, support, billing: the data
 # the policies name; docs/adding-an-app.md). On in the demo and the tests; an install whose

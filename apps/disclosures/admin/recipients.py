@@ -90,6 +90,8 @@ class RecipientAdmin(TrackedModelAdmin):
         "agreement",
         "agreement_ends",
         "agreement_status",
+        "role",
+        "connector",
         "is_active",
     )
     list_filter = (
@@ -99,6 +101,8 @@ class RecipientAdmin(TrackedModelAdmin):
         "transfer_safeguard",
         "is_active",
         LapsedAgreementFilter,
+        "role",
+        "connector",
     )
     search_fields = ("name", "agreement_reference", "contact_name", "contact_email")
     readonly_fields = ("reference", "created_at", "updated_at")
