@@ -121,7 +121,8 @@ class SystemSecretAdmin(admin.ModelAdmin):
         messages.warning(
             request,
             _(
-                "The new secret of %(system)s, shown this once: %(secret)s. Give it to the system now; older secrets stop working in 7 days."
+                "The new secret of %(system)s, shown this once: %(secret)s. "
+                "Give it to the system now; older secrets stop working in 7 days."
             )
             % {"system": obj.system, "secret": plain},
         )
