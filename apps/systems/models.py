@@ -78,11 +78,16 @@ class PropagationTask(ReferencedModel, TimestampedModel):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Emailed instructions: the identifiers to send, captured with the step (an erasure erases
+    # them from the portal before the email goes) and blanked once the email is sent.
+    pending_identifiers = models.JSONField(default=dict, blank=True, editable=False)
     # Emailed instructions: the digest of the one-time confirmation link's token.
     confirm_digest = models.CharField(max_length=64, blank=True, editable=False)
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["confirm_digest", "reminded_at", "overdue_notified_at"])
+    history = HistoricalRecords(
+        excluded_fields=["confirm_digest", "pending_identifiers", "reminded_at", "overdue_notified_at"]
+    )
 
     class Meta:
         verbose_name = _("system task")

@@ -7,5 +7,6 @@ exempt(SystemSecret, reason="A system's signing secret; created_by is a member o
 exempt(
     PropagationTask,
     reason="Which system was told of which request and how it answered: references, dates and counts; "
-    "closed_by is an officer. The identifiers a system is sent live only in the outbox until delivered.",
+    "closed_by is an officer. The identifiers a system is sent are kept only until it is told (the outbox "
+    "event's payload, pending_identifiers for an email), then blanked.",
 )

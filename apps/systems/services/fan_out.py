@@ -117,10 +117,17 @@ def event_data(task: PropagationTask) -> dict:
         "callback_url": settings.SITE_URL.rstrip("/") + reverse("systems:callback", args=[task.reference]),
     }
     if request.request_type == RequestType.RECTIFICATION:
-        applied = ((request.execution or {}).get("rectification") or {}).get("applied") or []
-        changes = (request.scope or {}).get("changes") or {}
-        data["changes"] = {name: changes[name] for name in applied if name in changes}
+        data["changes"] = _changes(request)
     return data
+
+
+def _changes(request: SubjectRequest) -> dict:
+    """A rectification's accepted corrections (the new values the system must write)."""
+    if request.request_type != RequestType.RECTIFICATION:
+        return {}
+    applied = ((request.execution or {}).get("rectification") or {}).get("applied") or []
+    changes = (request.scope or {}).get("changes") or {}
+    return {name: changes[name] for name in applied if name in changes}
 
 
 def propagation_fan_out(*, request: SubjectRequest) -> list[PropagationTask]:
@@ -146,6 +153,11 @@ def propagation_fan_out(*, request: SubjectRequest) -> list[PropagationTask]:
         )
         if connector == Connector.MANUAL:
             task.state, task.told_at = State.SENT, now  # the officers' task list is the telling
+        if connector == Connector.EMAIL:
+            task.pending_identifiers = {
+                "subject": identifiers(request, system),
+                "changes": _changes(request),
+            }
         task._change_reason = f"Told of request {request.reference}"  # type: ignore[attr-defined]
         try:
             with transaction.atomic():
@@ -226,8 +238,10 @@ def instructions_send(*, task_id: int, reminder: bool = False) -> bool:
             "system": task.system.name,
             "action": ACTION_LABELS.get(task.action, task.action),
             "request": str(task.request.reference),
-            "identifiers": identifiers(task.request, task.system),
-            "changes": event_data(task).get("changes") or {},
+            # A reminder names the request only: the identifiers went in the first email and
+            # are not kept after it.
+            "identifiers": {} if reminder else (task.pending_identifiers.get("subject") or {}),
+            "changes": {} if reminder else (task.pending_identifiers.get("changes") or {}),
             "deadline": task.deadline_at,
             "confirm_url": confirm_url(task, token),
             "reminder": reminder,
@@ -240,8 +254,8 @@ def instructions_send(*, task_id: int, reminder: bool = False) -> bool:
             task.reminded_at = timezone.now()
             fields.append("reminded_at")
         else:
-            task.state, task.told_at = State.SENT, timezone.now()
-            fields += ["state", "told_at"]
+            task.state, task.told_at, task.pending_identifiers = State.SENT, timezone.now(), {}
+            fields += ["state", "told_at", "pending_identifiers"]
             task._change_reason = "instructions emailed"  # type: ignore[attr-defined]
         task.save(update_fields=fields)
         return True
