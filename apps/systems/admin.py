@@ -3,6 +3,7 @@ secrets (made or rotated here, shown once, never again)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.admin import TrackedModelAdmin
+from apps.disclosures.models import Recipient
 from apps.systems.forms import CloseForm, ConfirmManualForm
 from apps.systems.models import PropagationTask, SystemSecret
 from apps.systems.services import propagation_task_close, propagation_task_confirm, system_secret_rotate
@@ -93,12 +95,25 @@ class PropagationTaskAdmin(TrackedModelAdmin):
         return reverse("admin:subject_requests_subjectrequest_change", args=[task.request_id])
 
 
+class SecretForm(forms.ModelForm):
+    class Meta:
+        model = SystemSecret
+        fields = ["system"]
+
+    def clean_system(self):
+        system = self.cleaned_data["system"]
+        if system.connector != Recipient.Connector.WEBHOOK:
+            raise ValidationError(_("Only a system told by webhook has a secret."))
+        return system
+
+
 @admin.register(SystemSecret)
 class SystemSecretAdmin(admin.ModelAdmin):
     """Adding a secret rotates the system's: the new one is shown once, the old ones retire after
     a week (apps/systems/services/secrets.py). The stored secret is never displayed."""
 
     list_display = ("system", "created_at", "retires_at", "live")
+    form = SecretForm
     fields = ("system",)
     list_select_related = ("system",)
 

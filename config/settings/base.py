@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.settings.content_security import content_security_policy
 from config.settings.service_data import CONTENT_UPLOAD_MAX_BYTES, GOOGLE_CALENDAR_API_URL  # noqa: F401
+from config.settings.webhooks import *  # noqa: F403
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -111,10 +112,9 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------
-# The embedded default is one SQLite file shared by web, worker and beat. WAL lets
-# readers run beside the single writer; IMMEDIATE transactions take the write lock
-# up front so two writers queue (up to `timeout`) instead of failing mid-transaction
-# with "database is locked".
+# The embedded default is one SQLite file shared by web, worker and beat. WAL lets readers run beside the single
+# writer; IMMEDIATE transactions take the write lock up front so two writers queue (up to `timeout`) instead of
+# failing mid-transaction with "database is locked".
 SQLITE_PATH = VAR_DIR / "db.sqlite3"
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
@@ -228,11 +228,10 @@ USERSESSIONS_TRACK_ACTIVITY = True
 # The policy itself, and why each directive: config/settings/content_security.py.
 CONTENT_SECURITY_POLICY = content_security_policy(SOCIALACCOUNT_PROVIDERS)
 
-# Staff sessions (apps.accounts.middleware.StaffSessionMiddleware) reach every customer's
-# data: they end after a working day however active (8 h, so each day starts with the
-# password and the second factor), and after 30 minutes without a request (long enough to
-# read a case between pages, short enough that a desk left unlocked over lunch is signed out).
-# Customers keep SESSION_COOKIE_AGE (two weeks).
+# Staff sessions (apps.accounts.middleware.StaffSessionMiddleware) reach every customer's data: they end after a
+# working day however active (8 h, so each day starts with the password and the second factor), and after 30 minutes
+# without a request (long enough to read a case between pages, short enough that a desk left unlocked over lunch is
+# signed out). Customers keep SESSION_COOKIE_AGE (two weeks).
 STAFF_SESSION_MAX_AGE = env.int("STAFF_SESSION_MAX_AGE", default=8 * 60 * 60)
 STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_TIMEOUT", default=30 * 60)
 
@@ -253,9 +252,8 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
-# Uploaded files (profile pictures, later exports and attachments) hold personal data:
-# they live in private storage outside any public path and are served only through
-# access-checked views. There is deliberately no MEDIA_URL route.
+# Uploaded files (profile pictures, later exports and attachments) hold personal data: they live in private storage
+# outside any public path and are served only through access-checked views. There is deliberately no MEDIA_URL route.
 PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
 STORAGES = {
     "default": {
@@ -372,18 +370,6 @@ CONTROLLER_COUNTRY = env("CONTROLLER_COUNTRY", default="GB")
 PSEUDONYM_KEY = env("PSEUDONYM_KEY", default=SECRET_KEY)
 LAST_SEEN_RESOLUTION = timedelta(days=1)
 
-# --- Outgoing webhooks (apps/core/webhooks/) ---------------------------------------
-# Encrypts the webhook secrets at rest (they must be readable to sign); changing it makes
-# every stored secret unusable, so rotate the systems' secrets after changing it.
-WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY", default=SECRET_KEY)
-# Production requires https targets; only the tests may call private or loopback addresses.
-WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=False)
-WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
-WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=30.0)
-WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=12)
-WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
-# The largest callback body a system may send (apps/systems/views.py).
-SYSTEMS_CALLBACK_MAX_BYTES = env.int("SYSTEMS_CALLBACK_MAX_BYTES", default=64 * 1024)
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=3.0)
 # Rows per erasure batch (one short transaction each, checkpointed); tests set 1 to make
 # an erasure slow enough to kill a worker in the middle of it.

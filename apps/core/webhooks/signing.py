@@ -23,7 +23,8 @@ PREFIX = "whsec_"
 
 
 def _fernet() -> Fernet:
-    key = hashlib.sha256(("webhook-secrets:" + settings.WEBHOOK_SECRET_KEY).encode()).digest()
+    secret_key = settings.WEBHOOK_SECRET_KEY or settings.SECRET_KEY
+    key = hashlib.sha256(("webhook-secrets:" + secret_key).encode()).digest()
     return Fernet(base64.urlsafe_b64encode(key))
 
 
