@@ -82,6 +82,7 @@ def webhook_enqueue(
     if existing is not None:
         return existing
     now = timezone.now()
+    payload = {"type": event_type, "timestamp": now.isoformat(), "data": data}
     event = WebhookEvent.objects.create(
         event_id=f"msg_{uuid.uuid4().hex}",
         dedupe_key=dedupe_key,
@@ -89,13 +90,20 @@ def webhook_enqueue(
         endpoint=endpoint,
         endpoint_id=str(endpoint_id),
         url=url,
-        payload={"type": event_type, "timestamp": now.isoformat(), "data": data},
+        payload=payload,
+        # The body is the same bytes on every attempt (the timestamp inside is the step's):
+        # its digest is what stays once the payload is blanked.
+        body_sha256=hashlib.sha256(body_of(payload)).hexdigest(),
         next_attempt_at=now,
     )
     # One nudge per transaction is enough: the relay takes every due event.
     if not any(item[1] is _nudge for item in connection.run_on_commit):
         transaction.on_commit(_nudge)
     return event
+
+
+def body_of(payload: dict) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 
 
 def backoff(attempts: int) -> timedelta:
@@ -138,9 +146,8 @@ def _send(session, event: WebhookEvent, secrets: list[str]) -> tuple[bool, int |
         check_target(event.url)
     except UnsafeTarget as exc:
         return False, None, str(exc)
-    body = json.dumps(event.payload, separators=(",", ":"), sort_keys=True).encode()
+    body = body_of(event.payload)
     headers = sign_headers(secrets_=secrets, event_id=event.event_id, timestamp=timezone.now(), body=body)
-    event.body_sha256 = hashlib.sha256(body).hexdigest()
     try:
         response = session.post(
             event.url, data=body, headers=headers, timeout=settings.WEBHOOKS_TIMEOUT_SECONDS, allow_redirects=False
@@ -152,10 +159,12 @@ def _send(session, event: WebhookEvent, secrets: list[str]) -> tuple[bool, int |
 
 
 def _record(events: list[WebhookEvent], results: dict[int, tuple[bool, int | None, str]], found: Relayed) -> None:
+    """Write a batch's results: one UPDATE per outcome (delivered, each kind of error), not one
+    per event, so the bookkeeping stays small beside the sending."""
     now = timezone.now()
     delivered: list[WebhookEvent] = []
-    retrying: list[WebhookEvent] = []
     failed: list[WebhookEvent] = []
+    retrying: dict[tuple[int | None, str, int], list[int]] = {}
     for event in events:
         ok, status, error = results[event.pk]
         event.last_status, event.last_error = status, error
@@ -166,12 +175,24 @@ def _record(events: list[WebhookEvent], results: dict[int, tuple[bool, int | Non
             event.state, event.payload = State.FAILED, {}
             failed.append(event)
         else:
-            event.next_attempt_at = now + backoff(event.attempts)
-            retrying.append(event)
+            retrying.setdefault((status, error, event.attempts), []).append(event.pk)
             found.errors.append(f"{event.event_id}: {error}")
     with transaction.atomic():
-        fields = ["state", "delivered_at", "payload", "body_sha256", "last_status", "last_error", "next_attempt_at"]
-        WebhookEvent.objects.bulk_update(events, fields, batch_size=500)
+        by_status: dict[int | None, list[int]] = {}
+        for event in delivered:
+            by_status.setdefault(event.last_status, []).append(event.pk)
+        for status, ids in by_status.items():
+            WebhookEvent.objects.filter(pk__in=ids).update(
+                state=State.DELIVERED, delivered_at=now, payload={}, last_status=status, last_error=""
+            )
+        for (status, error, attempts), ids in retrying.items():
+            WebhookEvent.objects.filter(pk__in=ids).update(
+                next_attempt_at=now + backoff(attempts), last_status=status, last_error=error
+            )
+        for event in failed:
+            WebhookEvent.objects.filter(pk=event.pk).update(
+                state=State.FAILED, payload={}, last_status=event.last_status, last_error=event.last_error
+            )
         by_kind: dict[str, list[WebhookEvent]] = {}
         for event in delivered:
             by_kind.setdefault(event.endpoint, []).append(event)
@@ -184,7 +205,7 @@ def _record(events: list[WebhookEvent], results: dict[int, tuple[bool, int | Non
             if gave_up is not None:
                 gave_up(event)
     found.delivered += len(delivered)
-    found.retrying += len(retrying)
+    found.retrying += sum(len(ids) for ids in retrying.values())
     found.failed += len(failed)
 
 

@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from apps.core.jobs import job_enqueue
 from apps.core.mail import send_templated_mail
@@ -182,13 +181,15 @@ def propagation_fan_out(*, request: SubjectRequest) -> list[PropagationTask]:
 def tasks_told(events: list[WebhookEvent]) -> None:
     """The outbox delivered these events: their tasks are now told (in the outbox's transaction)."""
     by_task = {int(e.dedupe_key.split(":", 1)[1]): e for e in events if e.dedupe_key.startswith("systems.task:")}
-    tasks = list(PropagationTask.objects.filter(pk__in=list(by_task), state=State.PENDING))
+    tasks = list(PropagationTask.objects.select_for_update().filter(pk__in=list(by_task), state=State.PENDING))
+    if not tasks:
+        return
+    told_at = max(by_task[t.pk].delivered_at or timezone.now() for t in tasks)  # one batch, one moment
+    # One UPDATE and one history INSERT for the batch (simple-history's bulk writer), not a save per task.
+    PropagationTask.objects.filter(pk__in=[t.pk for t in tasks]).update(state=State.SENT, told_at=told_at)
     for task in tasks:
-        task.state, task.told_at = State.SENT, by_task[task.pk].delivered_at
-    if tasks:
-        bulk_update_with_history(
-            tasks, PropagationTask, ["state", "told_at"], default_change_reason="webhook delivered"
-        )
+        task.state, task.told_at = State.SENT, told_at
+    PropagationTask.history.bulk_history_create(tasks, update=True, default_change_reason="webhook delivered")
 
 
 def tasks_gave_up(event: WebhookEvent) -> None:
