@@ -25,6 +25,12 @@ def live_secrets(system_id: int | str, *, now: datetime | None = None) -> QueryS
     )
 
 
+def live_secrets_of(system_ids: list[int], *, now: datetime | None = None) -> QuerySet[SystemSecret]:
+    now = now or timezone.now()
+    live = Q(retires_at__isnull=True) | Q(retires_at__gt=now)
+    return SystemSecret.objects.filter(system_id__in=system_ids).filter(live)
+
+
 def secrets_for(system_id: str) -> list[str]:
     """The plain secrets a system's events are signed with, newest first (the outbox's Endpoint)."""
     return [secret_decrypt(s.encrypted) for s in live_secrets(system_id).order_by("-created_at")]

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.worker
 WORKER_ENV = {"EMAIL_BACKEND": "apps.core.mail.MailboxBackend", "PERSONAL_DATA_ERASURE_BATCH_SIZE": "1"}
 
 
-def wait_until(condition, *, timeout: float = 120, what: str = ""):
+def wait_until(condition, *, timeout: float = 240, what: str = ""):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()

@@ -15,6 +15,7 @@ from apps.core.webhooks.outbox import (
     Relayed,
     register_endpoint,
     webhook_enqueue,
+    webhook_enqueue_many,
     webhooks_relay,
 )
 from apps.core.webhooks.signing import (
@@ -38,5 +39,6 @@ __all__ = [
     "sign_headers",
     "verify",
     "webhook_enqueue",
+    "webhook_enqueue_many",
     "webhooks_relay",
 ]

@@ -102,6 +102,36 @@ def webhook_enqueue(
     return event
 
 
+def webhook_enqueue_many(events: list[dict[str, Any]]) -> list[WebhookEvent]:
+    """Owe several events at once (one INSERT), for steps the caller knows are new (their
+    dedupe keys name rows made in this transaction); a clash raises IntegrityError."""
+    if not events:
+        return []
+    now = timezone.now()
+    rows = []
+    for spec in events:
+        if spec["endpoint"] not in _ENDPOINTS:
+            raise LookupError(f"No webhook endpoint kind {spec['endpoint']!r} is registered")
+        payload = {"type": spec["event_type"], "timestamp": now.isoformat(), "data": spec["data"]}
+        rows.append(
+            WebhookEvent(
+                event_id=f"msg_{uuid.uuid4().hex}",
+                dedupe_key=spec["dedupe_key"],
+                event_type=spec["event_type"],
+                endpoint=spec["endpoint"],
+                endpoint_id=str(spec["endpoint_id"]),
+                url=spec["url"],
+                payload=payload,
+                body_sha256=hashlib.sha256(body_of(payload)).hexdigest(),
+                next_attempt_at=now,
+            )
+        )
+    made = WebhookEvent.objects.bulk_create(rows)
+    if not any(item[1] is _nudge for item in connection.run_on_commit):
+        transaction.on_commit(_nudge)
+    return made
+
+
 def body_of(payload: dict) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 

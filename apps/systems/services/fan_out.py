@@ -15,14 +15,14 @@ import secrets as token_secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.jobs import job_enqueue
 from apps.core.mail import send_templated_mail
 from apps.core.models import WebhookEvent
-from apps.core.webhooks import webhook_enqueue
+from apps.core.webhooks import webhook_enqueue_many
 from apps.disclosures.models import DisclosureSubject, Recipient
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.registry import Category, entries
@@ -30,7 +30,7 @@ from apps.subject_requests.models import RequestType, SubjectRequest
 from apps.subject_requests.registry import COMPLETING, STARTED
 from apps.systems.domain import ACTION_LABELS, ACTIONS, ENDPOINT, INSTRUCTIONS_JOB
 from apps.systems.models import PropagationTask
-from apps.systems.selectors import live_secrets
+from apps.systems.selectors import live_secrets_of
 
 State = PropagationTask.State
 Connector = Recipient.Connector
@@ -130,16 +130,28 @@ def _changes(request: SubjectRequest) -> dict:
 
 
 def propagation_fan_out(*, request: SubjectRequest) -> list[PropagationTask]:
-    """Create the request's task for every system it must reach, and tell each (idempotent)."""
+    """Create the request's task for every system it must reach, and tell each (idempotent).
+
+    Called under the request's row lock (the worker's claim, the completion), so two deliveries
+    of one step never fan out side by side; the unique (request, system) constraint stands
+    behind that. A handful of statements per request whatever the number of systems: the tasks,
+    their history rows and the events are each written in one INSERT.
+    """
     now = timezone.now()
-    made: list[PropagationTask] = []
     known = set(PropagationTask.objects.filter(request=request).values_list("system_id", flat=True))
-    for system, why in _targets(request).values():
-        if system.pk in known:
-            continue
+    targets = [(system, why) for system, why in _targets(request).values() if system.pk not in known]
+    if not targets:
+        return []
+    with_secret = set(
+        live_secrets_of([s.pk for s, _why in targets if s.connector == Connector.WEBHOOK]).values_list(
+            "system_id", flat=True
+        )
+    )
+    tasks: list[PropagationTask] = []
+    for system, why in targets:
         connector = system.connector or Connector.MANUAL  # a register recipient with no connector: an officer tells it
         note = ""
-        if connector == Connector.WEBHOOK and not live_secrets(system.pk).exists():
+        if connector == Connector.WEBHOOK and system.pk not in with_secret:
             connector, note = Connector.MANUAL, "No live webhook secret: tell this system by hand."
         task = PropagationTask(
             request=request,
@@ -153,29 +165,28 @@ def propagation_fan_out(*, request: SubjectRequest) -> list[PropagationTask]:
         if connector == Connector.MANUAL:
             task.state, task.told_at = State.SENT, now  # the officers' task list is the telling
         if connector == Connector.EMAIL:
-            task.pending_identifiers = {
-                "subject": identifiers(request, system),
-                "changes": _changes(request),
+            task.pending_identifiers = {"subject": identifiers(request, system), "changes": _changes(request)}
+        tasks.append(task)
+    PropagationTask.objects.bulk_create(tasks)
+    PropagationTask.history.bulk_history_create(tasks, default_change_reason=f"Told of request {request.reference}")
+    webhook_enqueue_many(
+        [
+            {
+                "endpoint": ENDPOINT,
+                "endpoint_id": task.system_id,
+                "url": task.system.webhook_url,
+                "event_type": f"privacy.request.{task.action}",
+                "data": event_data(task),
+                "dedupe_key": f"systems.task:{task.pk}",
             }
-        task._change_reason = f"Told of request {request.reference}"  # type: ignore[attr-defined]
-        try:
-            with transaction.atomic():
-                task.save()
-        except IntegrityError:  # another delivery of the same step made it meanwhile
-            continue
-        if connector == Connector.WEBHOOK:
-            webhook_enqueue(
-                endpoint=ENDPOINT,
-                endpoint_id=system.pk,
-                url=system.webhook_url,
-                event_type=f"privacy.request.{task.action}",
-                data=event_data(task),
-                dedupe_key=f"systems.task:{task.pk}",
-            )
-        elif connector == Connector.EMAIL:
+            for task in tasks
+            if task.connector == Connector.WEBHOOK
+        ]
+    )
+    for task in tasks:
+        if task.connector == Connector.EMAIL:
             job_enqueue(kind=INSTRUCTIONS_JOB, target=task.pk)
-        made.append(task)
-    return made
+    return tasks
 
 
 def tasks_told(events: list[WebhookEvent]) -> None:
