@@ -128,20 +128,26 @@ def main() -> None:
     assert len(events) == args.requests * args.systems, len(events)
     secrets = {str(s.pk): secrets_for(str(s.pk)) for s in systems}
 
-    # The floor: the same bodies, signed and POSTed, nothing written.
+    # The floor: the same bodies, signed and POSTed, nothing written. Run before the relay and
+    # again after it, and the two averaged: on a shared machine the load drifts in minutes.
     from django.utils import timezone
 
-    session = requests.Session()
-    before = count.value
-    started = time.perf_counter()
-    for event_id, url, payload, endpoint_id in events:
-        body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-        headers = sign_headers(secrets_=secrets[endpoint_id], event_id=event_id, timestamp=timezone.now(), body=body)
-        response = session.post(url, data=body, headers=headers, timeout=10, allow_redirects=False)
-        assert response.status_code == 204
-    floor_seconds = time.perf_counter() - started
-    session.close()
-    floor_received = count.value - before
+    def floor() -> tuple[float, int]:
+        session = requests.Session()
+        before = count.value
+        started = time.perf_counter()
+        for event_id, url, payload, endpoint_id in events:
+            body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+            headers = sign_headers(
+                secrets_=secrets[endpoint_id], event_id=event_id, timestamp=timezone.now(), body=body
+            )
+            response = session.post(url, data=body, headers=headers, timeout=10, allow_redirects=False)
+            assert response.status_code == 204
+        seconds = time.perf_counter() - started
+        session.close()
+        return seconds, count.value - before
+
+    floor_before, floor_received = floor()
 
     before = count.value
     started = time.perf_counter()
@@ -156,6 +162,8 @@ def main() -> None:
         relayed = webhooks_relay(budget_seconds=3600)
     relay_seconds = time.perf_counter() - started
     relay_received = count.value - before
+    floor_after, _received = floor()
+    floor_seconds = (floor_before + floor_after) / 2
 
     told = PropagationTask.objects.filter(request__in=made, state=PropagationTask.State.SENT).count()
     pending = WebhookEvent.objects.filter(state=WebhookEvent.State.PENDING).count()
@@ -167,6 +175,7 @@ def main() -> None:
         "fan_out_seconds": round(fan_out_seconds, 2),
         "fan_out_per_request_ms": round(fan_out_seconds * 1000 / args.requests, 2),
         "floor_seconds": round(floor_seconds, 2),
+        "floor_before_and_after_seconds": [round(floor_before, 2), round(floor_after, 2)],
         "floor_events_per_second": round(len(events) / floor_seconds),
         "relay_seconds": round(relay_seconds, 2),
         "relay_events_per_second": round(len(events) / relay_seconds),
