@@ -68,6 +68,9 @@ class PropagationTask(ReferencedModel, TimestampedModel):
     system = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="propagation_tasks")
     action = models.CharField(_("what to do"), max_length=16)
     why = models.CharField(_("why told"), max_length=16, choices=Why.choices)
+    # Art. 19: the person may learn which recipients were told, except one whose disclosures to
+    # them are all withheld from the person (P-22: a court forbids showing them).
+    shown_to_subject = models.BooleanField(_("shown to the subject"), default=True)
     connector = models.CharField(_("told by"), max_length=16, choices=Recipient.Connector.choices)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
     deadline_at = models.DateTimeField(_("deadline"))

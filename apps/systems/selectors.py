@@ -78,7 +78,9 @@ def propagation_progress(request: SubjectRequest) -> Progress | None:
         len(tasks),
     ) % {"done": done, "total": len(tasks)}
     told = sorted(
-        t.system.name for t in tasks if t.system.role == Recipient.Role.RECIPIENT and t.state != State.PENDING
+        t.system.name
+        for t in tasks
+        if t.system.role == Recipient.Role.RECIPIENT and t.shown_to_subject and t.state != State.PENDING
     )
     return Progress(done=done, total=len(tasks), summary=summary, items=[_item(t) for t in tasks], recipients_told=told)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -13,10 +14,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from apps.core.clock import organisation_today
 from apps.core.jobs import job_run_here
 from apps.core.models import WebhookEvent
 from apps.core.webhooks import webhooks_relay
-from apps.disclosures.models import Recipient
+from apps.disclosures.models import Disclosure, Recipient
 from apps.personal_data.models import ErasureRun
 from apps.subject_requests.models import ExecutionState, SubjectRequest
 from apps.subject_requests.registry import progress_of
@@ -25,6 +27,7 @@ from apps.systems.domain import INSTRUCTIONS_JOB
 from apps.systems.models import PropagationTask
 from apps.systems.services import propagation_task_close
 from tests.disclosures.factories import record
+from tests.helpers import reauthenticate
 from tests.subject_requests.test_execution import run, started
 from tests.systems.conftest import callback, make_system
 
@@ -129,7 +132,7 @@ def test_the_same_step_twice_tells_no_system_twice(customer, webhook_system, dja
 
 
 def test_a_rectification_reaches_exactly_the_recipients_in_the_register_for_that_person(
-    customer, other_customer, officer, webhook_system, django_capture_on_commit_callbacks
+    customer, other_customer, officer, webhook_system, client_as, django_capture_on_commit_callbacks
 ):
     told, told_hook = webhook_system("Partner told", categories_held=[], role=Recipient.Role.RECIPIENT)
     other, other_hook = webhook_system("Partner of someone else", categories_held=[], role=Recipient.Role.RECIPIENT)
@@ -137,6 +140,10 @@ def test_a_rectification_reaches_exactly_the_recipients_in_the_register_for_that
     record(actor=officer, subjects=[customer], recipient=told)
     record(actor=officer, subjects=[customer], recipient=by_hand)
     record(actor=officer, subjects=[other_customer], recipient=other)
+    secret_court, _hook = webhook_system("Court told in secret", categories_held=[], role=Recipient.Role.RECIPIENT)
+    record(actor=officer, subjects=[customer], recipient=secret_court, visibility=Disclosure.Visibility.WITHHELD,
+           withheld_reason="The order forbids telling the subject",
+           withheld_review_date=organisation_today() + timedelta(days=90))  # fmt: skip
 
     request = run(started("rectification", customer, scope={"changes": {"full_name": "Casey Right"}}),
                   django_capture_on_commit_callbacks)  # fmt: skip
@@ -145,7 +152,7 @@ def test_a_rectification_reaches_exactly_the_recipients_in_the_register_for_that
         rectification_apply(request=request, actor=officer, accepted=["full_name"])
 
     tasks = {t.system.name: t for t in PropagationTask.objects.filter(request=request).select_related("system")}
-    assert set(tasks) == {"Partner told", "Auditor with no connector"}
+    assert set(tasks) == {"Partner told", "Auditor with no connector", "Court told in secret"}
     assert tasks["Auditor with no connector"].connector == Recipient.Connector.MANUAL
     assert {t.why for t in tasks.values()} == {PropagationTask.Why.REGISTER}
     webhooks_relay()
@@ -155,14 +162,19 @@ def test_a_rectification_reaches_exactly_the_recipients_in_the_register_for_that
     assert request.status == Status.IN_PROGRESS
 
     callback(Client(), told_hook.received[0]["data"], told_hook.secret, {"status": "done"})
+    callback(Client(), _hook.received[0]["data"], _hook.secret, {"status": "done"})
     with django_capture_on_commit_callbacks(execute=True):
         propagation_task_close(
             task=tasks["Auditor with no connector"], actor=officer, reason="Told by phone; no reply."
         )
     request.refresh_from_db()
     assert request.status == Status.COMPLETED
-    # The person may see which recipients were told (Art. 19).
+    # The person may see which recipients were told (Art. 19), but not one the register withholds
+    # from them (P-22): in Your Account, not on the page anyone with the reference opens.
     assert progress_of(request)[0].recipients_told == ["Auditor with no connector", "Partner told"]
-    body = Client().get(reverse("subject_requests:status", args=[request.reference])).content.decode()
-    assert "2 of 2 systems have confirmed" in body
-    assert "Partner told" in body
+    public = Client().get(reverse("subject_requests:status", args=[request.reference])).content.decode()
+    assert "3 of 3 systems have confirmed" in public
+    assert "Partner told" not in public
+    own = reauthenticate(client_as("customer")).get(reverse("subject_requests:detail", args=[request.reference]))
+    assert "Partner told" in own.content.decode()
+    assert "Court told in secret" not in own.content.decode()

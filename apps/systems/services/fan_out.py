@@ -23,7 +23,7 @@ from apps.core.jobs import job_enqueue
 from apps.core.mail import send_templated_mail
 from apps.core.models import WebhookEvent
 from apps.core.webhooks import webhook_enqueue_many
-from apps.disclosures.models import DisclosureSubject, Recipient
+from apps.disclosures.models import Disclosure, DisclosureSubject, Recipient
 from apps.personal_data.domain import subject_reference
 from apps.personal_data.registry import Category, entries
 from apps.subject_requests.models import RequestType, SubjectRequest
@@ -66,24 +66,31 @@ def _categories(request: SubjectRequest) -> set[str]:
     return found or {Category.IDENTITY.value, Category.CONTACT.value}
 
 
-def _register_recipients(request: SubjectRequest) -> set[int]:
-    """Art. 19: every recipient the disclosure register shows this person's data went to."""
+def _register_recipients(request: SubjectRequest) -> dict[int, bool]:
+    """Art. 19: every recipient the disclosure register shows this person's data went to, and
+    whether the person may see it (any of those disclosures visible to them)."""
     if request.subject is None:
-        return set()
+        return {}
     reference = subject_reference(request.subject)
-    return set(
-        DisclosureSubject.objects.filter(subject_reference=reference).values_list("disclosure__recipient_id", flat=True)
+    found: dict[int, bool] = {}
+    rows = DisclosureSubject.objects.filter(subject_reference=reference).values_list(
+        "disclosure__recipient_id", "disclosure__visibility"
     )
+    for recipient_id, visibility in rows:
+        found[recipient_id] = found.get(recipient_id, False) or visibility == Disclosure.Visibility.VISIBLE
+    return found
 
 
-def _targets(request: SubjectRequest) -> dict[int, tuple[Recipient, str]]:
+def _targets(request: SubjectRequest) -> dict[int, tuple[Recipient, str, bool]]:
+    """Each system to tell: why, and whether the person may see that it was told."""
     wanted = _categories(request)
-    targets: dict[int, tuple[Recipient, str]] = {}
+    register = _register_recipients(request)
+    targets: dict[int, tuple[Recipient, str, bool]] = {}
     for system in Recipient.objects.filter(is_active=True).exclude(connector="").order_by("name"):
         if wanted & set(system.categories_held or []):
-            targets[system.pk] = (system, PropagationTask.Why.HOLDS)
-    for system in Recipient.objects.filter(pk__in=_register_recipients(request)).exclude(pk__in=list(targets)):
-        targets[system.pk] = (system, PropagationTask.Why.REGISTER)
+            targets[system.pk] = (system, PropagationTask.Why.HOLDS, register.get(system.pk, True))
+    for system in Recipient.objects.filter(pk__in=list(register)).exclude(pk__in=list(targets)):
+        targets[system.pk] = (system, PropagationTask.Why.REGISTER, register[system.pk])
     return targets
 
 
@@ -139,16 +146,16 @@ def propagation_fan_out(*, request: SubjectRequest) -> list[PropagationTask]:
     """
     now = timezone.now()
     known = set(PropagationTask.objects.filter(request=request).values_list("system_id", flat=True))
-    targets = [(system, why) for system, why in _targets(request).values() if system.pk not in known]
+    targets = [target for target in _targets(request).values() if target[0].pk not in known]
     if not targets:
         return []
     with_secret = set(
-        live_secrets_of([s.pk for s, _why in targets if s.connector == Connector.WEBHOOK]).values_list(
+        live_secrets_of([t[0].pk for t in targets if t[0].connector == Connector.WEBHOOK]).values_list(
             "system_id", flat=True
         )
     )
     tasks: list[PropagationTask] = []
-    for system, why in targets:
+    for system, why, shown in targets:
         connector = system.connector or Connector.MANUAL  # a register recipient with no connector: an officer tells it
         note = ""
         if connector == Connector.WEBHOOK and system.pk not in with_secret:
@@ -158,6 +165,7 @@ def propagation_fan_out(*, request: SubjectRequest) -> list[PropagationTask]:
             system=system,
             action=ACTIONS[request.request_type],
             why=why,
+            shown_to_subject=shown,
             connector=connector,
             deadline_at=now + timedelta(days=system.deadline_days or 10),
             note=note,
