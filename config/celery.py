@@ -86,6 +86,17 @@ app.conf.beat_schedule = {
         "task": "apps.breaches.tasks.remind_breach_clocks_task",
         "schedule": crontab(minute="*/15"),
     },
+    "core-relay-webhooks": {
+        # Signed webhooks due (apps/core/webhooks/): retries, and what the after-commit nudge missed.
+        "task": "apps.core.tasks.relay_webhooks_task",
+        "schedule": crontab(minute="*"),
+    },
+    "systems-remind": {
+        # Systems told of a request and silent: reminders before their deadline, officers after it;
+        # `manage.py remind_systems` is the other door.
+        "task": "apps.systems.tasks.remind_task",
+        "schedule": crontab(minute=15),
+    },
     "personal-data-delete-expired-exports": {
         "task": "apps.personal_data.tasks.delete_expired_exports_task",
         "schedule": crontab(hour=3, minute=15),

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("apps.retention.urls")),
     path("", include("apps.subject_requests.urls")),
     path("", include("apps.breaches.urls")),
+    path("", include("apps.systems.urls")),
 ]
 if settings.SERVICE_DATA_ENABLED:
     urlpatterns.append(path("", include("apps.service_data.urls")))

@@ -133,6 +133,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # The reference service app (apps/service_data): officers read its records in the admin;
         # they change only through the customer's pages and the app's services.
         "service_data.view_*",
+        # Systems a request must reach (apps/systems): officers read each system's task, close a
+        # silent one with a reason or tick a manual one off, and make or rotate webhook secrets.
+        "systems.view_*",
+        "systems.close_propagationtask",
+        "systems.add_systemsecret",
     ),
     # Reads customer records to help them; no export, erasure, disclosures or history.
     # No subject requests either: complaints and the reasons behind erasure or rectification
@@ -193,6 +198,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "breaches.view_historicalbreach",
         "breaches.view_clockrule",
         "breaches.view_historicalclockrule",
+        # Which systems were told of each request, how and when they confirmed (apps/systems).
+        "systems.view_propagationtask",
+        "systems.view_historicalpropagationtask",
     ),
 }
 

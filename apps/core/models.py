@@ -107,3 +107,44 @@ class WorkedByJobs:
             return annotated
         job = self.job
         return job.attempts if job is not None else 0
+
+
+class WebhookEvent(TimestampedModel):
+    """One signed webhook owed to an endpoint (apps/core/webhooks/): the outbox row.
+
+    Written in the same transaction as the step it announces; the relay (a Celery task, beat
+    every minute and nudged after each commit) sends it, signed per Standard Webhooks, and
+    retries with exponential backoff until it is delivered or gives up. ``dedupe_key`` is
+    unique, so the same step can never owe two events; ``event_id`` is the ``webhook-id``
+    header, the same on every retry, so a receiver can drop a repeat.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    event_id = models.CharField(_("event id"), max_length=40, unique=True, editable=False)
+    dedupe_key = models.CharField(_("step"), max_length=200, unique=True)
+    event_type = models.CharField(_("type"), max_length=64)
+    endpoint = models.CharField(_("endpoint kind"), max_length=64)
+    endpoint_id = models.CharField(_("endpoint id"), max_length=64)
+    url = models.URLField(_("URL"), max_length=500)
+    # Until delivered the payload may hold the identifiers the receiver needs to act; once
+    # delivered (or given up) it is replaced by its digest, so the outbox keeps no one's data.
+    payload = models.JSONField(_("payload"), default=dict)
+    body_sha256 = models.CharField(_("body digest"), max_length=64, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    last_status = models.PositiveIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=1000, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="core_webhook_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"

@@ -35,3 +35,12 @@ def run_job_task(job_id: int) -> str | None:
 def reconcile_jobs_task() -> dict[str, list[int]]:
     """Send again the jobs whose message or worker was lost (beat, every minute)."""
     return jobs_reconcile().as_dict()
+
+
+@shared_task(name="apps.core.tasks.relay_webhooks_task", acks_late=True)
+def relay_webhooks_task() -> dict:
+    """Send the due signed webhooks (apps/core/webhooks/outbox.py): nudged after every step
+    that owes one, and run by beat every minute for retries and for what a dead worker left."""
+    from apps.core.webhooks import webhooks_relay
+
+    return webhooks_relay().as_dict()

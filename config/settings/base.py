@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.settings.content_security import content_security_policy
 from config.settings.service_data import CONTENT_UPLOAD_MAX_BYTES, GOOGLE_CALENDAR_API_URL  # noqa: F401
+from config.settings.webhooks import *  # noqa: F403
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "apps.retention",
     "apps.subject_requests",
     "apps.breaches",
+    "apps.systems",
 ]
 # The reference service app (content, calendar, activity, calls, support, billing: the data
 # the policies name; docs/adding-an-app.md). On in the demo and the tests; an install whose
@@ -111,9 +113,8 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------
-# The embedded default is one SQLite file shared by web, worker and beat. WAL lets
-# readers run beside the single writer; IMMEDIATE transactions take the write lock
-# up front so two writers queue (up to `timeout`) instead of failing with "database is locked".
+# One SQLite file shared by web, worker and beat by default. WAL lets readers run beside the one writer; IMMEDIATE
+# transactions take the write lock up front, so writers queue (up to `timeout`) rather than fail "database is locked".
 SQLITE_PATH = VAR_DIR / "db.sqlite3"
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
@@ -227,11 +228,10 @@ USERSESSIONS_TRACK_ACTIVITY = True
 # The policy itself, and why each directive: config/settings/content_security.py.
 CONTENT_SECURITY_POLICY = content_security_policy(SOCIALACCOUNT_PROVIDERS)
 
-# Staff sessions (apps.accounts.middleware.StaffSessionMiddleware) reach every customer's
-# data: they end after a working day however active (8 h, so each day starts with the
-# password and the second factor), and after 30 minutes without a request (long enough to
-# read a case between pages, short enough that a desk left unlocked over lunch is signed out).
-# Customers keep SESSION_COOKIE_AGE (two weeks).
+# Staff sessions (apps.accounts.middleware.StaffSessionMiddleware) reach every customer's data: they end after a
+# working day however active (8 h, so each day starts with the password and the second factor), and after 30 minutes
+# without a request (long enough to read a case between pages, short enough that a desk left unlocked over lunch is
+# signed out). Customers keep SESSION_COOKIE_AGE (two weeks).
 STAFF_SESSION_MAX_AGE = env.int("STAFF_SESSION_MAX_AGE", default=8 * 60 * 60)
 STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_TIMEOUT", default=30 * 60)
 
@@ -252,9 +252,8 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
-# Uploaded files (profile pictures, later exports and attachments) hold personal data:
-# they live in private storage outside any public path and are served only through
-# access-checked views. There is deliberately no MEDIA_URL route.
+# Uploaded files (profile pictures, later exports and attachments) hold personal data: they live in private storage
+# outside any public path and are served only through access-checked views. There is deliberately no MEDIA_URL route.
 PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
 STORAGES = {
     "default": {
@@ -370,6 +369,7 @@ CONTROLLER_COUNTRY = env("CONTROLLER_COUNTRY", default="GB")
 # The secret key stands in only for the embedded default and the tests: production requires its own.
 PSEUDONYM_KEY = env("PSEUDONYM_KEY", default=SECRET_KEY)
 LAST_SEEN_RESOLUTION = timedelta(days=1)
+
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=3.0)
 # Rows per erasure batch (one short transaction each, checkpointed); tests set 1 to make
 # an erasure slow enough to kill a worker in the middle of it.

@@ -21,6 +21,10 @@ SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 # Its own key, never the secret key (base.py's fallback); both must be strong (apps.core.checks).
 PSEUDONYM_KEY = env("PSEUDONYM_KEY")
 STRONG_KEYS_REQUIRED = True
+# Webhook targets are https and public here whatever the environment says (apps/core/webhooks/targets.py).
+WEBHOOKS_REQUIRE_HTTPS = True
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY", default=PSEUDONYM_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 # Every link we send is built from it (emails, List-Unsubscribe, callbacks, allauth's links):
 # an absolute https:// origin, or the system check fails (apps/core/checks.py, core.E006).

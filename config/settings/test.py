@@ -74,3 +74,7 @@ HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=2.0)
 # Erasure batches stay at PERSONAL_DATA_ERASURE_BATCH_SIZE, so tests that set it count (and
 # kill workers between) exact batches; tests of the growing batches turn it on.
 PERSONAL_DATA_ERASURE_BATCH_MAX = env.int("PERSONAL_DATA_ERASURE_BATCH_MAX", default=0)
+
+# The tests' webhook receivers listen on localhost (pytest-httpserver); retries come at once.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=True)
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=0.0)

@@ -517,6 +517,20 @@ ADMINS: dict[str, Admin] = {
             "delete_selected": NOBODY,
         },
     ),
+    "systems.PropagationTask": Admin(
+        view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
+        # Its change page's POST closes the task with a reason or ticks it off (close permission).
+        change=who(PRIVACY_OFFICER, SUPERUSER),
+        views={
+            "systems_propagationtask_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
+        },
+        actions={"delete_selected": NOBODY},
+    ),
+    "systems.SystemSecret": Admin(
+        view=who(PRIVACY_OFFICER, SUPERUSER),
+        add=who(PRIVACY_OFFICER, SUPERUSER),
+        actions={"delete_selected": NOBODY},
+    ),
     "subject_requests.SubjectRequest": Admin(
         view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
         add=who(PRIVACY_OFFICER, SUPERUSER),

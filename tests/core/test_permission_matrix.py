@@ -49,6 +49,8 @@ from apps.personal_data.export.run import export_request
 from apps.retention.models import PurgeRun
 from apps.retention.services.deletion import account_deletion_request
 from apps.subject_requests.services.intake import subject_request_attach
+from apps.systems.models import PropagationTask
+from apps.systems.services import system_secret_rotate
 from tests.core.permission_matrix import ADMINS, ANONYMOUS, CUSTOMER, ROLES, SITE_VIEWS, SUPERUSER, Admin
 from tests.disclosures.factories import RecipientFactory, record
 from tests.factories import LoginEventFactory, PublicProfileFactory, UserFactory
@@ -101,6 +103,20 @@ def one_of_each(officer) -> Rows:
         disclosure=disclosure, upload=SimpleUploadedFile("order.pdf", PDF, "application/pdf"), actor=officer
     )
     disclosure_anchor_head()
+    # A system the request must reach (apps/systems): its webhook secret, and the request's task for it.
+    system = RecipientFactory(
+        name="Matrix processor", connector="webhook", webhook_url="https://hooks.example.test/privacy"
+    )
+    system_secret_rotate(system=system, actor=officer)
+    PropagationTask.objects.create(
+        request=request,
+        system=system,
+        action="erase",
+        why=PropagationTask.Why.HOLDS,
+        connector="manual",
+        state=PropagationTask.State.SENT,
+        deadline_at=timezone.now() + timedelta(days=10),
+    )
     compelled_request_receive(
         actor=officer,
         recipient=RecipientFactory(category="law_enforcement"),

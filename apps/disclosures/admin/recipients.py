@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -107,6 +108,8 @@ class RecipientAdmin(TrackedModelAdmin):
         "agreement",
         "agreement_ends",
         "agreement_status",
+        "role",
+        "connector",
         "is_active",
     )
     list_filter = (
@@ -117,10 +120,14 @@ class RecipientAdmin(TrackedModelAdmin):
         "is_active",
         LapsedAgreementFilter,
         AgreementDueFilter,
+        "role",
+        "connector",
     )
     search_fields = ("name", "agreement_reference", "contact_name", "contact_email")
     readonly_fields = ("reference", "created_at", "updated_at")
     list_per_page = 50
+    # A webhook address typed without a scheme is https (apps/core/webhooks/targets.py refuses http in production).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=gettext_lazy("international"), boolean=True)
     def international(self, obj: Recipient) -> bool:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.subject_requests.models import IMMEDIATE_TYPES, ExecutionState, SubjectRequest
+from apps.subject_requests.registry import STARTED, notify_step
 from apps.subject_requests.services.execution import (
     SYSTEM,
     await_officer,
@@ -41,13 +42,20 @@ def claim(request_id: int) -> SubjectRequest | None:
             )
         if request.status != Status.IN_PROGRESS:
             return request  # awaiting verification or approval, or open and not started by an officer
-        if request.execution_state in (ExecutionState.AWAITING_OFFICER, ExecutionState.DONE):
+        if request.execution_state in (
+            ExecutionState.AWAITING_OFFICER,
+            ExecutionState.AWAITING_SYSTEMS,
+            ExecutionState.DONE,
+        ):
             return request
         execution = request.execution or {}
         request.execution = record_execution(
             request.pk, state=ExecutionState.RUNNING, started_at=execution.get("started_at") or now_iso()
         )
         request.execution_state = ExecutionState.RUNNING
+        # In this transaction: apps that tell other systems (apps/systems) write what they owe
+        # now, before the engine runs (an erasure would erase the address they must be told).
+        notify_step(request, STARTED)
         return request
 
 

@@ -31,6 +31,8 @@ class ExecutionState(models.TextChoices):
     QUEUED = "queued", _("Queued for the worker")
     RUNNING = "running", _("Being carried out")
     AWAITING_OFFICER = "awaiting_officer", _("Waiting for an officer")
+    # The portal's part is done; processors and recipients told have not all confirmed (apps/systems).
+    AWAITING_SYSTEMS = "awaiting_systems", _("Waiting for other systems to confirm")
     FAILED = "failed", _("Failed")
     GAVE_UP = "gave_up", _("Given up after several tries")
     DONE = "done", _("Done")

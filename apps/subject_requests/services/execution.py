@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from apps.accounts.models import User
 from apps.core.actors import SystemActor
 from apps.subject_requests.models import ExecutionState, RequestType, SubjectRequest
+from apps.subject_requests.registry import COMPLETING, completion_waits_for, notify_step
 from apps.subject_requests.services.requests import subject_request_note, subject_request_transition
 
 Status = SubjectRequest.Status
@@ -74,15 +75,55 @@ def worker_actor(request: SubjectRequest) -> Actor:
 
 
 def complete(request_id: int, *, outcome: str, actor: Actor, reason: str, **extra: Any) -> SubjectRequest:
-    """IN_PROGRESS → COMPLETED with the outcome the subject is told (emailed by the service)."""
+    """IN_PROGRESS → COMPLETED with the outcome the subject is told (emailed by the service).
+
+    Unless another system must still confirm (apps/subject_requests/registry.py): then the
+    request waits (AWAITING_SYSTEMS) with its outcome kept, and ``subject_request_resume``
+    completes it when the last one has confirmed or been closed by an officer.
+    """
     with transaction.atomic():
         request = lock(request_id)
         assert request is not None
         if request.status != Status.IN_PROGRESS:
             return request
+        notify_step(request, COMPLETING)
+        if completion_waits_for(request):
+            pending = {
+                "outcome": outcome,
+                "reason": reason,
+                "actor": actor.pk if isinstance(actor, User) else None,
+                "extra": extra,
+            }
+            request.execution = record_execution(
+                request.pk, state=ExecutionState.AWAITING_SYSTEMS, pending_completion=pending, **extra
+            )
+            request.execution_state = ExecutionState.AWAITING_SYSTEMS
+            return request
         record_execution(request.pk, state=ExecutionState.DONE, finished_at=now_iso(), error="", **extra)
         return subject_request_transition(
             request=request, to_status=Status.COMPLETED, actor=actor, reason=reason, outcome=outcome
+        )
+
+
+def subject_request_resume(*, request_id: int) -> SubjectRequest | None:
+    """Complete a request that waited for other systems, once none holds it any more (called by
+    apps/systems when a system confirms or an officer closes its task). Safe to call again."""
+    with transaction.atomic():
+        request = lock(request_id)
+        if request is None or request.status != Status.IN_PROGRESS:
+            return request
+        if request.execution_state != ExecutionState.AWAITING_SYSTEMS or completion_waits_for(request):
+            return request
+        pending = (request.execution or {}).get("pending_completion") or {}
+        actor: Actor = SYSTEM
+        if pending.get("actor"):
+            actor = User.objects.filter(pk=pending["actor"]).first() or SYSTEM
+        return complete(
+            request.pk,
+            outcome=pending.get("outcome", ""),
+            actor=actor,
+            reason=pending.get("reason") or "Completed",
+            **(pending.get("extra") or {}),
         )
 
 

@@ -26,3 +26,12 @@ def plain_words_filter(subject_request: SubjectRequest) -> PlainWords:
 @register.simple_tag
 def request_steps(subject_request: SubjectRequest) -> list[Step]:
     return progress(subject_request)
+
+
+@register.simple_tag
+def outside_progress(subject_request: SubjectRequest) -> list:
+    """How far other systems have got with the request (apps/subject_requests/registry.py):
+    "3 of 4 systems have confirmed", and the recipients told (GDPR Art. 19)."""
+    from apps.subject_requests.registry import progress_of
+
+    return progress_of(subject_request)

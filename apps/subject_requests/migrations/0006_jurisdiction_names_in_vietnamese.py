@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('subject_requests', '0004_deadline_rule_versions'),
+        ('subject_requests', '0005_awaiting_systems_state'),
     ]
 
     operations = [

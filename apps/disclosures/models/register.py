@@ -1,107 +1,16 @@
-"""The disclosure register (P-20..P-23): who received whose personal data, when, why.
-
-Disclosures form an append-only, hash-chained ledger: each entry stores the hash of the
-one before it, so an edited, deleted or reordered entry breaks the chain at that point
-(`manage.py verify_disclosure_log`). A correction is a new entry that amends the original.
-Subjects are referenced by account and by pseudonymous reference, so a record outlives
-the erasure of the person without keeping who they were.
-"""
+"""The register itself: disclosures, their subjects, the hash chain, compelled requests,
+staff access to content and attachments."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from apps.core.clock import organisation_today
 from apps.core.models import ReferencedModel, TimestampedModel
-from apps.personal_data.domain import third_country_transfer
-
-
-class Recipient(ReferencedModel, TimestampedModel):
-    class Category(models.TextChoices):
-        GROUP_COMPANY = "group_company", _("Group company")
-        PROCESSOR = "processor", _("Service provider / processor")
-        AUDITOR = "auditor", _("Auditor")
-        LAWYER = "lawyer", _("Lawyer")
-        REGULATOR = "regulator", _("Regulator")
-        LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
-        COURT = "court", _("Court")
-        GOVERNMENT = "government", _("Government body")
-        MARKETING_AGENCY = "marketing_agency", _("Marketing agency")
-        MARKETING_PARTNER = "marketing_partner", _("Marketing partner")
-        BUYER = "buyer", _("Buyer of the business")
-
-    class Safeguard(models.TextChoices):
-        NOT_NEEDED = "not_needed", _("Not needed (same country)")
-        ADEQUACY = "adequacy", _("Adequacy decision")
-        SCC = "scc", _("Standard contractual clauses")
-        BCR = "bcr", _("Binding corporate rules")
-        CONTRACT = "contract", _("Contract")
-        DEROGATION = "derogation", _("Derogation (Art. 49)")
-
-    class Agreement(models.TextChoices):
-        NONE = "none", _("None")
-        CONFIDENTIALITY = "confidentiality", _("Confidentiality agreement")
-        PROCESSING = "processing", _("Data processing agreement")
-
-    name = models.CharField(_("name"), max_length=200)
-    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
-    country = CountryField(_("country"))
-    transfer_safeguard = models.CharField(
-        _("international-transfer safeguard (P-23)"),
-        max_length=16,
-        choices=Safeguard.choices,
-        default=Safeguard.NOT_NEEDED,
-    )
-    agreement = models.CharField(
-        _("agreement (P-20)"), max_length=16, choices=Agreement.choices, default=Agreement.NONE
-    )
-    agreement_reference = models.CharField(_("agreement reference"), max_length=120, blank=True)
-    agreement_starts = models.DateField(_("agreement starts"), null=True, blank=True)
-    agreement_ends = models.DateField(_("agreement ends"), null=True, blank=True)
-    contact_name = models.CharField(_("contact name"), max_length=120, blank=True)
-    contact_email = models.EmailField(_("contact email"), blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("recipient")
-        verbose_name_plural = _("recipients")
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(agreement_ends__isnull=True)
-                | models.Q(agreement_starts__isnull=True)
-                | models.Q(agreement_ends__gte=models.F("agreement_starts")),
-                name="disclosures_recipient_agreement_dates_ordered",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_international(self) -> bool:
-        return str(self.country) != settings.CONTROLLER_COUNTRY
-
-    @property
-    def agreement_lapsed(self) -> bool:
-        return bool(self.agreement_ends and self.agreement_ends < organisation_today())
-
-    def clean(self) -> None:
-        # Within the EEA, for a controller in it, data moves as within one country.
-        abroad = third_country_transfer(settings.CONTROLLER_COUNTRY, str(self.country))
-        if abroad and self.transfer_safeguard == self.Safeguard.NOT_NEEDED:
-            raise ValidationError(
-                {"transfer_safeguard": _("A recipient in another country needs a transfer safeguard (P-23).")}
-            )
-        if self.agreement != self.Agreement.NONE and not self.agreement_reference:
-            raise ValidationError({"agreement_reference": _("Give the agreement's reference.")})
+from apps.disclosures.models.recipients import Recipient
 
 
 class NoDeleteQuerySet(models.QuerySet):

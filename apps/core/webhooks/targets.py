@@ -1,0 +1,52 @@
+"""Where a webhook may be sent: guarding against server-side request forgery.
+
+A URL an officer types in could point the worker at the portal's own database, a cloud
+metadata service or anything else on the private network. So: https only where
+WEBHOOKS_REQUIRE_HTTPS (production), and the host must resolve only to public addresses
+unless WEBHOOKS_ALLOW_PRIVATE_TARGETS (the tests' receivers listen on localhost). Checked
+when the URL is saved and again before every send (DNS can change in between).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+
+class UnsafeTarget(ValueError):
+    pass
+
+
+def _blocked(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def check_target(url: str, *, resolve: bool = True) -> None:
+    """Raise UnsafeTarget (with a message an officer can act on) when ``url`` may not be called."""
+    parts = urlsplit(url)
+    allowed = ("https",) if settings.WEBHOOKS_REQUIRE_HTTPS else ("https", "http")
+    if parts.scheme not in allowed:
+        raise UnsafeTarget(_("A webhook address must start with https://."))
+    if not parts.hostname:
+        raise UnsafeTarget(_("A webhook address needs a host name."))
+    if parts.username or parts.password:
+        raise UnsafeTarget(_("A webhook address may not carry a user name or password."))
+    if settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS or not resolve:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UnsafeTarget(_("The host %(host)s could not be found.") % {"host": parts.hostname}) from exc
+    addresses = {info[4][0] for info in infos}
+    if not addresses or any(_blocked(str(a)) for a in addresses):
+        raise UnsafeTarget(
+            _("%(host)s points at a private, loopback or link-local address; webhooks go to public hosts only.")
+            % {"host": parts.hostname}
+        )

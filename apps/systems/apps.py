@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SystemsConfig(AppConfig):
+    name = "apps.systems"
+    label = "systems"
+    verbose_name = _("Systems and processors")
+
+    def ready(self) -> None:
+        from apps.core.webhooks import Endpoint, register_endpoint
+        from apps.subject_requests.registry import (
+            register_completion_gate,
+            register_progress,
+            register_step_listener,
+        )
+        from apps.systems import personal_data, tasks  # noqa: F401  (registry entries, jobs, beat)
+        from apps.systems.domain import ENDPOINT
+        from apps.systems.selectors import propagation_progress, propagation_waits, secrets_for
+        from apps.systems.services import propagation_on_step, tasks_gave_up, tasks_told
+
+        # Requests tell the systems that hold the data, and wait for them (apps/subject_requests/registry.py).
+        register_step_listener(propagation_on_step)
+        register_completion_gate(propagation_waits)
+        register_progress(propagation_progress)
+        # The systems' webhooks go through the core outbox, signed with each system's secrets.
+        register_endpoint(Endpoint(name=ENDPOINT, secrets=secrets_for, delivered=tasks_told, gave_up=tasks_gave_up))

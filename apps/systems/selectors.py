@@ -1,0 +1,135 @@
+"""Reads of apps/systems: secrets to sign with, a request's tasks and progress, overdue tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from apps.core.webhooks import secret_decrypt
+from apps.disclosures.models import Recipient
+from apps.subject_requests.models import SubjectRequest
+from apps.subject_requests.registry import Progress
+from apps.systems.models import PropagationTask, SystemSecret
+
+State = PropagationTask.State
+
+
+def live_secrets(system_id: int | str, *, now: datetime | None = None) -> QuerySet[SystemSecret]:
+    now = now or timezone.now()
+    return SystemSecret.objects.filter(system_id=int(system_id)).filter(
+        Q(retires_at__isnull=True) | Q(retires_at__gt=now)
+    )
+
+
+def live_secrets_of(system_ids: list[int], *, now: datetime | None = None) -> QuerySet[SystemSecret]:
+    now = now or timezone.now()
+    live = Q(retires_at__isnull=True) | Q(retires_at__gt=now)
+    return SystemSecret.objects.filter(system_id__in=system_ids).filter(live)
+
+
+def secrets_for(system_id: str) -> list[str]:
+    """The plain secrets a system's events are signed with, newest first (the outbox's Endpoint)."""
+    return [secret_decrypt(s.encrypted) for s in live_secrets(system_id).order_by("-created_at")]
+
+
+def tasks_of(request: SubjectRequest) -> list[PropagationTask]:
+    return list(PropagationTask.objects.filter(request=request).select_related("system", "closed_by"))
+
+
+def propagation_waits(request: SubjectRequest) -> str:
+    """The completion gate: why the request waits (the systems still silent), or ""."""
+    open_count = PropagationTask.objects.filter(request=request).exclude(state__in=PropagationTask.SETTLED).count()
+    if not open_count:
+        return ""
+    return f"{open_count} system(s) have not confirmed"
+
+
+def _item(task: PropagationTask) -> dict:
+    return {
+        "name": task.system.name,
+        "role": task.system.get_role_display(),
+        "state": task.state,
+        "state_label": task.get_state_display(),
+        "connector": task.get_connector_display(),
+        "why": task.get_why_display(),
+        "told_at": task.told_at,
+        "answered_at": task.answered_at,
+        "deadline_at": task.deadline_at,
+        "overdue": task.is_overdue,
+        "note": task.note,
+        "reference": str(task.reference),
+        "id": task.pk,
+    }
+
+
+def propagation_progress(request: SubjectRequest) -> Progress | None:
+    """ "3 of 4 systems have confirmed", each system's line, and the recipients told (Art. 19)."""
+    tasks = tasks_of(request)
+    if not tasks:
+        return None
+    done = sum(1 for t in tasks if t.is_settled)
+    summary = ngettext(
+        "%(done)s of %(total)s system has confirmed",
+        "%(done)s of %(total)s systems have confirmed",
+        len(tasks),
+    ) % {"done": done, "total": len(tasks)}
+    told = sorted(
+        t.system.name
+        for t in tasks
+        if t.system.role == Recipient.Role.RECIPIENT and t.shown_to_subject and t.state != State.PENDING
+    )
+    return Progress(done=done, total=len(tasks), summary=summary, items=[_item(t) for t in tasks], recipients_told=told)
+
+
+def overdue_system_tasks(*, now: datetime | None = None) -> QuerySet[PropagationTask]:
+    """Tasks past their system's deadline and not settled: for the officers' home page tile
+    and the reminders. Oldest deadline first."""
+    now = now or timezone.now()
+    return (
+        PropagationTask.objects.exclude(state__in=PropagationTask.SETTLED)
+        .filter(deadline_at__lt=now)
+        .select_related("system", "request")
+        .order_by("deadline_at", "pk")
+    )
+
+
+def propagation_status(request: SubjectRequest) -> dict:
+    """``manage.py propagation_status REF``: the request and one entry per system, as JSON."""
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    tasks = tasks_of(request)
+    return {
+        "request": str(request.reference),
+        "type": request.request_type,
+        "status": request.status,
+        "execution_state": request.execution_state,
+        "confirmed": sum(1 for t in tasks if t.is_settled),
+        "total": len(tasks),
+        "systems": [
+            {
+                "system": t.system.name,
+                "task": str(t.reference),
+                "role": t.system.role,
+                "why": t.why,
+                "connector": t.connector,
+                "state": t.state,
+                "told_at": iso(t.told_at),
+                "answered_at": iso(t.answered_at),
+                "deadline_at": iso(t.deadline_at),
+                "overdue": t.is_overdue,
+                "counts": t.counts,
+                "note": t.note,
+            }
+            for t in tasks
+        ],
+    }
+
+
+def no_system_named(name: str) -> str:
+    return _("No system is named %(name)s.") % {"name": name}

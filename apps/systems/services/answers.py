@@ -1,0 +1,156 @@
+"""How a system's task ends: its answer (webhook callback, email link), an officer's tick or
+close with a reason; and what follows when the last one settles (the certificate, the request's
+completion)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.subject_requests.models import SubjectRequest
+from apps.systems.domain import ANSWERS
+from apps.systems.models import PropagationTask
+
+State = PropagationTask.State
+STATE_OF_ANSWER = {"done": State.CONFIRMED, "nothing_held": State.NOTHING_HELD, "failed": State.FAILED}
+
+
+def _lock(task: PropagationTask) -> PropagationTask:
+    return PropagationTask.objects.select_for_update(of=("self",)).select_related("system", "request").get(pk=task.pk)
+
+
+def _settled(task: PropagationTask) -> None:
+    """When no task of the request is open any more, the request completes if it was waiting."""
+    from apps.subject_requests.services.execution import subject_request_resume
+
+    if (
+        task.is_settled
+        and not PropagationTask.objects.filter(request_id=task.request_id)
+        .exclude(state__in=PropagationTask.SETTLED)
+        .exists()
+    ):
+        subject_request_resume(request_id=task.request_id)
+
+
+@transaction.atomic
+def propagation_task_report(
+    *, task: PropagationTask, answer: str, via: str, counts: dict | None = None, message: str = ""
+) -> PropagationTask:
+    """A system's own answer. A repeat of the same answer changes nothing; a different answer
+    after the task settled is refused."""
+    if answer not in ANSWERS:
+        raise ValidationError({"status": _("Answer one of: %(names)s.") % {"names": ", ".join(ANSWERS)}})
+    locked = _lock(task)
+    state = STATE_OF_ANSWER[answer]
+    if locked.is_settled:
+        if locked.state == state:
+            return locked
+        raise ValidationError(_("This task is already settled (%(state)s).") % {"state": locked.get_state_display()})
+    now = timezone.now()
+    locked.state, locked.answered_at = state, now
+    locked.told_at = locked.told_at or now  # the answer came before the delivery was recorded
+    locked.counts = counts or {}
+    locked.note = message[:1000]
+    locked.confirm_digest = ""
+    locked._change_reason = f"answered {answer} by {via}"  # type: ignore[attr-defined]
+    locked.full_clean()
+    locked.save()
+    _settled(locked)
+    return locked
+
+
+def _officer(actor: User) -> None:
+    if not (
+        actor.is_staff
+        and (
+            actor.has_perm("systems.close_propagationtask") or actor.has_perm("subject_requests.handle_subjectrequest")
+        )
+    ):
+        raise ValidationError(_("You may not settle a system's task."))
+
+
+@transaction.atomic
+def propagation_task_close(*, task: PropagationTask, actor: User, reason: str) -> PropagationTask:
+    """An officer closes a silent or failed system's task, with the reason on record."""
+    _officer(actor)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the task is closed without the system's confirmation.")})
+    locked = _lock(task)
+    if locked.is_settled:
+        raise ValidationError(_("This task is already settled."))
+    locked.state, locked.answered_at, locked.closed_by = State.CLOSED, timezone.now(), actor
+    locked.note = reason.strip()[:1000]
+    locked._history_user, locked._change_reason = actor, "closed by an officer"  # type: ignore[attr-defined]
+    locked.save()
+    _settled(locked)
+    return locked
+
+
+@transaction.atomic
+def propagation_task_confirm(*, task: PropagationTask, actor: User, note: str) -> PropagationTask:
+    """An officer ticks off a manual task (they told the system and it confirmed), with a note."""
+    _officer(actor)
+    if not note.strip():
+        raise ValidationError({"note": _("Say how the system confirmed.")})
+    locked = _lock(task)
+    if locked.is_settled:
+        raise ValidationError(_("This task is already settled."))
+    locked.state, locked.answered_at, locked.closed_by = State.CONFIRMED, timezone.now(), actor
+    locked.note = note.strip()[:1000]
+    locked._history_user, locked._change_reason = actor, "confirmed by an officer"  # type: ignore[attr-defined]
+    locked.save()
+    _settled(locked)
+    return locked
+
+
+def task_for_link(*, reference: str, token: str) -> PropagationTask:
+    """The task an emailed link confirms; ValidationError when the link is unknown or used."""
+    task = PropagationTask.objects.select_related("system", "request").filter(reference=reference).first()
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    if task is None or not task.confirm_digest or not hmac.compare_digest(task.confirm_digest, digest):
+        raise ValidationError(_("This link is not valid or was already used."))
+    return task
+
+
+def propagation_task_confirm_by_link(*, reference: str, token: str, answer: str) -> PropagationTask:
+    with transaction.atomic():
+        task = task_for_link(reference=reference, token=token)
+        return propagation_task_report(task=task, answer=answer, via="email link")
+
+
+def certify(request: SubjectRequest) -> None:
+    """Write each system's part into the erasure's certificate: when told, how, when and how it
+    answered. No one's data: names of organisations, dates, states and counts."""
+    from apps.personal_data.models import ErasureRun
+
+    erasure_id = ((request.execution or {}).get("erasure") or {}).get("id")
+    tasks = list(PropagationTask.objects.filter(request=request).select_related("system"))
+    if erasure_id is None or not tasks:
+        return
+    run = ErasureRun.objects.select_for_update().filter(pk=erasure_id).first()
+    if run is None or not run.certificate:
+        return
+    run.certificate = {
+        **run.certificate,
+        "systems": [
+            {
+                "system": t.system.name,
+                "role": t.system.role,
+                "why": t.why,
+                "told_by": t.connector,
+                "told_at": t.told_at.isoformat() if t.told_at else None,
+                "state": t.state,
+                "answered_at": t.answered_at.isoformat() if t.answered_at else None,
+                "counts": t.counts,
+                "closed_reason": t.note if t.state == State.CLOSED else "",
+            }
+            for t in tasks
+        ],
+    }
+    ErasureRun.objects.filter(pk=run.pk).update(certificate=run.certificate)

@@ -1,0 +1,86 @@
+"""Silent systems, a periodic job with two doors (beat hourly, ``manage.py remind_systems``):
+a reminder to the system's privacy contact before its deadline (emailed instructions), and
+once the deadline has passed a note on the request and an email to the privacy officers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.mail import send_templated_mail
+from apps.disclosures.models import Recipient
+from apps.systems.domain import REMIND_BEFORE_DAYS
+from apps.systems.models import PropagationTask
+from apps.systems.selectors import overdue_system_tasks
+from apps.systems.services.fan_out import instructions_send
+
+logger = logging.getLogger(__name__)
+State = PropagationTask.State
+
+
+@dataclass
+class Reminded:
+    systems: list[int] = field(default_factory=list)  # tasks whose system was reminded
+    officers: list[int] = field(default_factory=list)  # overdue tasks officers were told of
+
+    def as_dict(self) -> dict[str, list[int]]:
+        return {"systems": self.systems, "officers": self.officers}
+
+
+def systems_remind(*, now: datetime | None = None, dry_run: bool = False) -> Reminded:
+    from apps.subject_requests.selectors.workflow import privacy_officers
+    from apps.subject_requests.services.requests import admin_url, subject_request_note
+
+    now = now or timezone.now()
+    found = Reminded()
+    soon = PropagationTask.objects.filter(
+        state=State.SENT,
+        connector=Recipient.Connector.EMAIL,
+        reminded_at__isnull=True,
+        deadline_at__gt=now,
+        deadline_at__lte=now + timedelta(days=REMIND_BEFORE_DAYS),
+    ).order_by("pk")
+    for task_id in soon.values_list("pk", flat=True):
+        if dry_run or instructions_send(task_id=task_id, reminder=True):
+            found.systems.append(task_id)
+    overdue = list(overdue_system_tasks(now=now).filter(overdue_notified_at__isnull=True))
+    if dry_run:
+        found.officers = [t.pk for t in overdue]
+        return found
+    for task in overdue:
+        with transaction.atomic():
+            marked = PropagationTask.objects.filter(pk=task.pk, overdue_notified_at__isnull=True).update(
+                overdue_notified_at=now
+            )
+            if not marked:
+                continue  # another run told them
+            subject_request_note(
+                request=task.request,
+                actor=None,
+                body=f"{task.system.name} has not confirmed by its deadline "
+                f"({task.deadline_at:%Y-%m-%d %H:%M %Z}). Chase it, or close its task with a reason.",
+            )
+        found.officers.append(task.pk)
+    if found.officers:
+        rows = [
+            {
+                "system": t.system.name,
+                "request": t.request.short_reference,
+                "deadline": t.deadline_at,
+                "url": admin_url(t.request),
+            }
+            for t in overdue
+            if t.pk in found.officers
+        ]
+        for officer in privacy_officers():
+            try:
+                send_templated_mail(
+                    "systems/email/overdue", {"rows": rows}, to=officer.email, language=officer.preferred_language
+                )
+            except Exception:
+                logger.exception("Could not tell an officer of silent systems.")
+    return found

@@ -1,0 +1,59 @@
+"""Silent systems: reminded before their deadline, officers told after it, once each."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from apps.core.jobs import job_run_here
+from apps.disclosures.models import Recipient
+from apps.subject_requests.models import RequestMessage
+from apps.systems.domain import INSTRUCTIONS_JOB
+from apps.systems.models import PropagationTask
+from apps.systems.selectors import overdue_system_tasks
+from apps.systems.services import systems_remind
+from tests.subject_requests.test_execution import run, started
+from tests.systems.conftest import make_system
+
+pytestmark = pytest.mark.django_db
+
+
+def links(message) -> list[str]:
+    return [
+        "/" + u.split("://", 1)[1].split("/", 1)[1]
+        for u in re.findall(r"https?://\S+/systems/confirm/\S+/", message.body)
+    ]
+
+
+def test_a_silent_system_is_reminded_then_officers_are_told_once(customer, officer, django_capture_on_commit_callbacks):
+    make_system("Survey tool", connector=Recipient.Connector.EMAIL, privacy_contact_email="dpo@survey.example",
+                deadline_days=5)  # fmt: skip
+    request = run(started("erasure", customer), django_capture_on_commit_callbacks)
+    task = PropagationTask.objects.get(request=request)
+    job_run_here(kind=INSTRUCTIONS_JOB, target=task.pk)
+    [first] = [m for m in mail.outbox if m.to == ["dpo@survey.example"]]
+    assert systems_remind().as_dict() == {"systems": [], "officers": []}  # not due yet
+
+    with time_machine.travel(timezone.now() + timedelta(days=4)):
+        assert systems_remind().systems == [task.pk]
+        assert systems_remind().systems == []  # once
+    reminder = [m for m in mail.outbox if m.to == ["dpo@survey.example"]][-1]
+    assert "Reminder" in reminder.subject
+    assert "customer@example.test" not in reminder.body  # the identifiers went with the first email only
+    assert Client().get(links(first)[0]).status_code == 404  # the reminder's link replaced it
+    assert Client().get(links(reminder)[0]).status_code == 200
+
+    with time_machine.travel(timezone.now() + timedelta(days=6)):
+        assert list(overdue_system_tasks()) == [task]
+        call_command("remind_systems", "--dry-run")  # says, sends nothing
+        assert systems_remind().officers == [task.pk]
+        assert systems_remind().officers == []
+    assert request.messages.filter(kind=RequestMessage.Kind.INTERNAL, body__contains="Survey tool").count() == 1
+    assert [m for m in mail.outbox if m.to == [officer.email] and "Survey tool" in m.body]

@@ -1,0 +1,121 @@
+"""The core outbox and its guards: signing per Standard Webhooks, secrets at rest, rotation,
+where a webhook may go, retries, giving up."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from django.core.exceptions import ValidationError
+from standardwebhooks.webhooks import Webhook
+
+from apps.core.models import WebhookEvent
+from apps.core.webhooks import UnsafeTarget, check_target, webhook_enqueue, webhooks_relay
+from apps.disclosures.models import Recipient
+from apps.subject_requests.models import RequestMessage
+from apps.systems.domain import ENDPOINT
+from apps.systems.models import PropagationTask, SystemSecret
+from apps.systems.selectors import secrets_for
+from apps.systems.services import system_secret_rotate
+from tests.subject_requests.test_execution import run, started
+from tests.systems.conftest import make_system
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/hook",
+        "https://localhost/hook",
+        "https://10.0.0.5/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+    ],
+)
+def test_it_refuses_private_loopback_and_link_local_targets_outside_tests(settings, url):
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    with pytest.raises(UnsafeTarget):
+        check_target(url)
+
+
+def test_production_takes_https_only_and_no_credentials_in_the_url(settings):
+    settings.WEBHOOKS_REQUIRE_HTTPS = True
+    with pytest.raises(UnsafeTarget, match="https"):
+        check_target("http://hooks.example.com/x", resolve=False)
+    with pytest.raises(UnsafeTarget, match="user name"):
+        check_target("https://me:pw@hooks.example.com/x", resolve=False)
+    check_target("https://hooks.example.com/x", resolve=False)
+
+
+def test_a_name_that_resolves_to_a_private_address_is_refused_at_save_and_send_time(settings, monkeypatch):
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+
+    def resolves_to(address):
+        return lambda *args, **kwargs: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, 443))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolves_to("93.184.215.14"))
+    system = make_system("Public", connector=Recipient.Connector.WEBHOOK, url="https://hooks.example.com/x")
+    monkeypatch.setattr(socket, "getaddrinfo", resolves_to("192.168.1.10"))  # the DNS changed since
+    with pytest.raises(ValidationError) as refused:
+        system.full_clean()
+    assert "webhook_url" in refused.value.message_dict
+    system_secret_rotate(system=system, actor=None)
+    webhook_enqueue(endpoint=ENDPOINT, endpoint_id=system.pk, url=system.webhook_url, event_type="t", data={},
+                    dedupe_key="test:1")  # fmt: skip
+    relayed = webhooks_relay()
+    assert relayed.delivered == 0
+    assert "private" in WebhookEvent.objects.get().last_error
+
+
+def test_a_secret_is_stored_encrypted_and_rotation_keeps_the_old_one_verifying_for_a_while(httpserver):
+    system = make_system("Rotating", connector=Recipient.Connector.WEBHOOK, url=httpserver.url_for("/r"))
+    _first, old = system_secret_rotate(system=system, actor=None)
+    _second, new = system_secret_rotate(system=system, actor=None)
+    assert old not in SystemSecret.objects.values_list("encrypted", flat=True)
+    assert secrets_for(str(system.pk)) == [new, old]
+    seen = []
+    httpserver.expect_request("/r").respond_with_handler(lambda r: seen.append(r) or _ok())
+    webhook_enqueue(endpoint=ENDPOINT, endpoint_id=system.pk, url=system.webhook_url, event_type="t", data={"a": 1},
+                    dedupe_key="test:rotation")  # fmt: skip
+    assert webhooks_relay().delivered == 1
+    body, headers = seen[0].get_data(), dict(seen[0].headers)
+    # A receiver still on the old secret and one already on the new both verify the same delivery.
+    assert Webhook(old).verify(body, headers) == Webhook(new).verify(body, headers)
+
+
+def _ok():
+    from werkzeug import Response
+
+    return Response("", status=200)
+
+
+def test_the_same_step_owes_one_event(httpserver):
+    system = make_system("Once", connector=Recipient.Connector.WEBHOOK, url=httpserver.url_for("/once"))
+    system_secret_rotate(system=system, actor=None)
+    first = webhook_enqueue(endpoint=ENDPOINT, endpoint_id=system.pk, url=system.webhook_url, event_type="t",
+                            data={}, dedupe_key="step:1")  # fmt: skip
+    again = webhook_enqueue(endpoint=ENDPOINT, endpoint_id=system.pk, url=system.webhook_url, event_type="t",
+                            data={}, dedupe_key="step:1")  # fmt: skip
+    assert first.pk == again.pk
+    assert first.event_id.startswith("msg_")
+
+
+def test_a_receiver_that_never_answers_is_given_up_and_officers_are_told(
+    settings, customer, webhook_system, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOKS_MAX_ATTEMPTS = 3
+    _system, hook = webhook_system("Always down", fail_first=99)
+    request = run(started("erasure", customer), django_capture_on_commit_callbacks)
+
+    relayed = webhooks_relay()
+
+    assert (relayed.delivered, relayed.failed) == (0, 1)
+    assert len(hook.received) == 3
+    task = PropagationTask.objects.get(request=request)
+    assert task.state == PropagationTask.State.FAILED
+    assert "HTTP 503" in task.note
+    assert request.messages.filter(kind=RequestMessage.Kind.INTERNAL, body__contains="Always down").exists()
+    request.refresh_from_db()
+    assert request.status == "in_progress"  # a failed system holds the request until an officer closes it
