@@ -102,8 +102,9 @@ def officer_user():
     officer = User.objects.filter(email=OFFICER_EMAIL).first()
     if officer is None:
         return make_staff(OFFICER_EMAIL, PRIVACY_OFFICER)
-    officer.set_password(TEST_PASSWORD)
-    officer.save(update_fields=["password"])
+    if not officer.check_password(TEST_PASSWORD):  # a new hash would sign out its other sessions
+        officer.set_password(TEST_PASSWORD)
+        officer.save(update_fields=["password"])
     officer.groups.add(Group.objects.get(name=PRIVACY_OFFICER))
     Authenticator.objects.filter(user=officer).delete()
     add_authenticator(officer)

@@ -239,3 +239,15 @@ def test_no_large_list_reads_a_column_whole_for_its_filters_or_drilldown(client_
         q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"].upper() and f'FROM "{table}"' in q["sql"]
     ]
     assert not reading_whole
+
+
+def test_the_customer_page_shows_their_own_latest_sign_ins(client_as):
+    casey = UserFactory()
+    now = timezone.now()
+    theirs = [LoginEventFactory(user=casey, occurred_at=now - timedelta(hours=h)) for h in range(1, 23)]
+    LoginEventFactory.create_batch(5, occurred_at=now)  # someone else's, newer than all of Casey's
+    response = client_as("officer").get(reverse("admin:accounts_user_change", args=[casey.pk]))
+    assert response.status_code == 200
+    inline = next(f for f in response.context["inline_admin_formsets"] if f.formset.model is LoginEvent)
+    shown = [form.instance.pk for form in inline.formset.forms]
+    assert shown == [event.pk for event in theirs[:20]]  # the latest 20, newest first

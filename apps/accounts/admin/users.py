@@ -41,9 +41,16 @@ class LoginEventInline(admin.TabularInline):
     verbose_name_plural = _("Recent login history")
 
     def get_queryset(self, request):
-        # Latest 20 only: the full list is on the Login events page.
+        # This person's latest 20 only: the full list is on the Login events page. The formset
+        # narrows the queryset to the person after this, and a sliced queryset cannot be
+        # narrowed, so the person is read from the URL here (the (user, time) index answers);
+        # the latest 20 of everyone's sign-ins were mostly other people's.
         queryset = super().get_queryset(request)
-        ids = list(queryset.order_by("-occurred_at").values_list("id", flat=True)[:20])
+        match = getattr(request, "resolver_match", None)
+        object_id = str(match.kwargs.get("object_id", "")) if match else ""
+        if not is_object_id(object_id):
+            return queryset.none()
+        ids = list(queryset.filter(user_id=int(object_id)).order_by("-occurred_at").values_list("id", flat=True)[:20])
         return queryset.filter(id__in=ids)
 
 
