@@ -128,6 +128,9 @@ class SubjectRequest(WorkedByJobs, ReferencedModel, TimestampedModel):
             # alone and within a status. (The search by the start of an address has a
             # PostgreSQL-only index, migration 0005.)
             models.Index(fields=["received_at", "id"], name="subject_request_recv_idx"),
+            # A status filter by received date, and its date drilldown's first and last (open
+            # requests are the newest few: without it the oldest end of the dates is read first).
+            models.Index(fields=["status", "received_at"], name="subject_request_state_recv_idx"),
             models.Index(Coalesce("extended_to", "due_at"), "id", name="subject_request_dl_idx"),
             models.Index(F("status"), Coalesce("extended_to", "due_at"), "id", name="subject_request_state_dl_idx"),
         ]
