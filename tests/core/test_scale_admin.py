@@ -251,3 +251,15 @@ def test_the_customer_page_shows_their_own_latest_sign_ins(client_as):
     inline = next(f for f in response.context["inline_admin_formsets"] if f.formset.model is LoginEvent)
     shown = [form.instance.pk for form in inline.formset.forms]
     assert shown == [event.pk for event in theirs[:20]]  # the latest 20, newest first
+
+
+def test_the_list_says_when_its_count_is_an_estimate(client_as, monkeypatch):
+    UserFactory.create_batch(3, country="VN")
+    client = client_as("officer")
+    exact = client.get(USERS, {"country": "VN"}).content.decode()
+    assert "about 3" not in exact
+    monkeypatch.setattr(scale, "EXACT_UP_TO", 1)
+    monkeypatch.setattr(scale, "COUNT_CAP", 1)
+    estimated = client.get(USERS, {"country": "VN"})
+    assert estimated.context["cl"].paginator.estimated
+    assert f"about {estimated.context['cl'].result_count} users" in " ".join(estimated.content.decode().split())
