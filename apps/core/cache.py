@@ -101,11 +101,19 @@ def remembered(key: str, seconds: int, compute: Callable[[], T]) -> Remembered[T
     says how old its figures are. With the cache down this computes every time (fail-open).
     """
     from django.core.cache import cache
-    from django.utils import timezone
 
     hit = cache.get(key)
     if isinstance(hit, Remembered):
         return hit
+    return remember(key, seconds, compute)
+
+
+def remember(key: str, seconds: int, compute: Callable[[], T]) -> Remembered[T]:
+    """Compute ``compute()`` now and keep it under ``key`` (a periodic job refreshing what
+    ``remembered`` reads, so no page view pays for the computation)."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
     fresh = Remembered(compute(), timezone.now())
     cache.set(key, fresh, seconds)
     return fresh

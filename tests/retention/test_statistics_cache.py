@@ -3,19 +3,23 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 import time_machine
+from celery.schedules import crontab
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.cache import remembered
-from apps.retention.selectors.statistics import STATISTICS_CACHE_SECONDS
-from apps.subject_requests.selectors.dashboard import DASHBOARD_CACHE_SECONDS
+from apps.retention.selectors.statistics import STATISTICS_CACHE_SECONDS, STATISTICS_REFRESH_MINUTES
+from apps.subject_requests.selectors.dashboard import DASHBOARD_CACHE_SECONDS, DASHBOARD_REFRESH_MINUTES
 from apps.subject_requests.services.intake import subject_request_create
+from config.celery import app
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +77,30 @@ def test_the_dashboard_counts_open_requests_now_and_the_rest_as_of(client_as):
     with time_machine.travel(start + timedelta(seconds=DASHBOARD_CACHE_SECONDS + 1), tick=False):
         later = client.get(DASHBOARD).context["figures"]
     assert next(row for row in later.by_type if row.request_type == "access").received == 1
+
+
+def test_the_refresh_jobs_compute_the_figures_before_anyone_asks(client_as):
+    UserFactory.create_batch(12, verified_email=False, country="VN")
+    client = client_as("officer")
+    out = io.StringIO()
+    call_command("refresh_statistics", "--dry-run", stdout=out)
+    assert "would be recomputed in: en, vi" in out.getvalue()
+    call_command("refresh_statistics", stdout=io.StringIO())
+    call_command("refresh_request_dashboard", stdout=io.StringIO())
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(STATISTICS).status_code == 200
+        assert client.get(DASHBOARD).status_code == 200
+    grouped = [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"]]
+    # Only the dashboard's live count of open requests by status is grouped at view time.
+    assert len(grouped) == 1
+    assert "subject_requests_subjectrequest" in grouped[0]
+
+
+def test_beat_refreshes_the_figures_before_the_kept_ones_expire():
+    schedule = app.conf.beat_schedule
+    assert schedule["retention-refresh-statistics"]["schedule"] == crontab(minute=f"*/{STATISTICS_REFRESH_MINUTES}")
+    assert schedule["subject-requests-refresh-dashboard"]["schedule"] == crontab(
+        minute=f"*/{DASHBOARD_REFRESH_MINUTES}"
+    )
+    assert STATISTICS_CACHE_SECONDS > 60 * STATISTICS_REFRESH_MINUTES
+    assert DASHBOARD_CACHE_SECONDS > 60 * DASHBOARD_REFRESH_MINUTES

@@ -17,7 +17,7 @@ from apps.core.admin.site import register_site_view
 from apps.core.charts import BarFrame
 from apps.core.spreadsheets import SpreadsheetWriter
 from apps.retention.domain import DEFAULT_PERIOD, PERIODS, THRESHOLD, Report, Table
-from apps.retention.selectors.statistics import STATISTICS_CACHE_SECONDS, statistics_report_cached
+from apps.retention.selectors.statistics import STATISTICS_REFRESH_MINUTES, statistics_report_cached
 
 # Officers and auditors hold it (apps/accounts/domain.py, the staff roles), support agents do not: the report
 # goes with the purge history, where what the portal keeps and removes is accounted for.
@@ -52,7 +52,7 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
         "title": _("Aggregated statistics"),
         "report": report,
         "as_of": remembered.as_of,
-        "refresh_minutes": STATISTICS_CACHE_SECONDS // 60,
+        "refresh_minutes": STATISTICS_REFRESH_MINUTES,
         "threshold": THRESHOLD,
         "periods": PERIODS,
         "by_month": by_month,

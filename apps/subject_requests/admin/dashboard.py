@@ -18,7 +18,7 @@ from apps.core.charts import BarFrame
 from apps.core.clock import organisation_today
 from apps.core.spreadsheets import SpreadsheetWriter
 from apps.subject_requests.domain import VIEW_PERMISSION
-from apps.subject_requests.selectors.dashboard import DASHBOARD_CACHE_SECONDS, dashboard_cached, yearly
+from apps.subject_requests.selectors.dashboard import DASHBOARD_REFRESH_MINUTES, dashboard_cached, yearly
 
 # Officers and auditors hold it (apps/accounts/domain.py, the staff roles); support agents do not.
 DASHBOARD_PERMISSION = VIEW_PERMISSION
@@ -46,7 +46,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "title": _("Subject requests dashboard"),
         "figures": figures,
         "as_of": as_of,
-        "refresh_minutes": DASHBOARD_CACHE_SECONDS // 60,
+        "refresh_minutes": DASHBOARD_REFRESH_MINUTES,
         "chart": month_chart(figures.months),
     }
     return TemplateResponse(request, "admin/subject_requests/dashboard.html", context)
