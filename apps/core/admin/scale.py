@@ -30,7 +30,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import DateTimeField, Max, Min, QuerySet
+from django.db.models import Count, DateTimeField, Max, Min, QuerySet
 from django.utils import timezone
 
 # A filtered list is counted exactly up to this many rows (the LIMIT of the count's subquery).
@@ -120,7 +120,26 @@ def _truncate(value: date, kind: str) -> date:
 
 
 class DateProbingQuerySetMixin:
-    """``dates()`` and ``datetimes()`` by year, month or day, answered by probing each period."""
+    """``dates()`` and ``datetimes()`` by year, month or day, answered by probing each period;
+    the first and last date of a filtered list without walking the date index past rows that
+    do not match (``aggregate`` of MIN/MAX, which Django's drilldown asks first)."""
+
+    def aggregate(self, *args, **kwargs):
+        if args or not kwargs or not all(isinstance(value, Min | Max) for value in kwargs.values()):
+            return super().aggregate(*args, **kwargs)  # type: ignore[misc]
+        queryset: Any = self
+        if is_unfiltered(queryset):  # each end of an index
+            return super().aggregate(**kwargs)  # type: ignore[misc]
+        # MIN over a filter is planned as a walk along the date index from its oldest end until a
+        # row matches: when the matching rows are all recent (open requests among years of
+        # closed ones) that walk reads nearly the whole table. A filter matching at most
+        # EXACT_UP_TO rows is read by its own best plan instead, LIMITed, and aggregated.
+        counted = "_rows_in_bounds"
+        bounded = queryset.order_by()[: EXACT_UP_TO + 1]
+        found = QuerySet.aggregate(bounded, **kwargs, **{counted: Count("pk")})
+        if found.pop(counted) <= EXACT_UP_TO:
+            return found
+        return super().aggregate(**kwargs)  # type: ignore[misc]
 
     def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
         zone = tzinfo or (timezone.get_current_timezone() if settings.USE_TZ else None)
@@ -144,7 +163,7 @@ class DateProbingQuerySetMixin:
         aware = isinstance(field, DateTimeField)
         if aware and zone is None and settings.USE_TZ:
             zone = timezone.get_current_timezone()
-        bounds = queryset.order_by().aggregate(first=Min(field_name), last=Max(field_name))
+        bounds = queryset.aggregate(first=Min(field_name), last=Max(field_name))
         first, last = bounds["first"], bounds["last"]
         if first is None or last is None:
             return []
