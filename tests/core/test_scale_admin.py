@@ -10,6 +10,7 @@ import pytest
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Count, Max, Min
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -263,3 +264,25 @@ def test_the_list_says_when_its_count_is_an_estimate(client_as, monkeypatch):
     estimated = client.get(USERS, {"country": "VN"})
     assert estimated.context["cl"].paginator.estimated
     assert f"about {estimated.context['cl'].result_count} users" in " ".join(estimated.content.decode().split())
+
+
+def test_the_drilldowns_first_and_last_dates_come_from_the_filters_own_rows():
+    old, recent = UserFactory(), UserFactory()
+    now = timezone.now()
+    for days in range(5):
+        LoginEventFactory(user=old, occurred_at=now - timedelta(days=400 + days), succeeded=True)
+    failed = [LoginEventFactory(user=recent, occurred_at=now - timedelta(days=d), succeeded=False) for d in (1, 2)]
+    probing = with_date_probes(LoginEvent.objects.filter(succeeded=False))
+    with CaptureQueriesContext(connection) as queries:
+        bounds = probing.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
+    assert bounds == {"first": failed[1].occurred_at, "last": failed[0].occurred_at}
+    assert len(queries.captured_queries) == 1
+    assert "LIMIT" in queries.captured_queries[0]["sql"].upper()  # the filter's rows, a bounded number
+    # Beyond EXACT_UP_TO matching rows, the usual MIN/MAX (each end of the date index).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scale, "EXACT_UP_TO", 1)
+        with CaptureQueriesContext(connection) as queries:
+            assert probing.aggregate(first=Min("occurred_at"), last=Max("occurred_at")) == bounds
+        assert len(queries.captured_queries) == 2
+    # Other aggregates are Django's.
+    assert probing.aggregate(n=Count("pk")) == {"n": 2}
