@@ -124,7 +124,7 @@ class DateProbingQuerySetMixin:
     the first and last date of a filtered list without walking the date index past rows that
     do not match (``aggregate`` of MIN/MAX, which Django's drilldown asks first)."""
 
-    def aggregate(self, *args, **kwargs):
+    def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         if args or not kwargs or not all(isinstance(value, Min | Max) for value in kwargs.values()):
             return super().aggregate(*args, **kwargs)  # type: ignore[misc]
         queryset: Any = self
