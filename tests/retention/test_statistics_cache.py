@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
 import pytest
 import time_machine
 from celery.schedules import crontab
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -56,8 +56,8 @@ def test_the_statistics_page_reuses_its_figures_and_says_when_they_were_counted(
     counted = second.context["report"].table("accounts_by_country")
     assert "FR" not in {cell.key for cell in counted.rows}  # the figures counted before
     assert not [q for q in queries.captured_queries if "accounts_user" in q["sql"] and "GROUP BY" in q["sql"]]
-    with time_machine.travel(start + timedelta(seconds=STATISTICS_CACHE_SECONDS + 1), tick=False):
-        later = client.get(STATISTICS)
+    cache.clear()  # as when the kept figures expire (Redis expires by its own clock, not a moved one)
+    later = client.get(STATISTICS)
     assert "FR" in {cell.key for cell in later.context["report"].table("accounts_by_country").rows}
 
 
@@ -74,8 +74,8 @@ def test_the_dashboard_counts_open_requests_now_and_the_rest_as_of(client_as):
     assert figures.open_total == 1  # live
     assert next(row for row in figures.by_type if row.request_type == "access").received == 0  # as of the first view
     assert "counted now" in response.content.decode()
-    with time_machine.travel(start + timedelta(seconds=DASHBOARD_CACHE_SECONDS + 1), tick=False):
-        later = client.get(DASHBOARD).context["figures"]
+    cache.clear()  # as when the kept figures expire
+    later = client.get(DASHBOARD).context["figures"]
     assert next(row for row in later.by_type if row.request_type == "access").received == 1
 
 
