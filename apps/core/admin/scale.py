@@ -195,7 +195,10 @@ class DateProbingQuerySetMixin:
             inner = queryset.order_by(field_name).filter(
                 **{f"{field_name}__gte": bound(day), f"{field_name}__lt": bound(_next(day, kind))}
             )
-            sql, inner_params = inner.values("pk")[:1].query.get_compiler(using=queryset.db).as_sql()
+            # The date itself, the one column even when the list is DISTINCT (which selects
+            # what it orders by); a row in range has one.
+            first_in_period = inner.values(field_name)[:1]
+            sql, inner_params = first_in_period.query.get_compiler(using=queryset.db).as_sql()
             probes.append(f"({sql}) IS NOT NULL")
             params.extend(inner_params)
         with connection.cursor() as cursor:
