@@ -70,6 +70,16 @@ app.conf.beat_schedule = {
         "task": "apps.retention.tasks.purge_task",
         "schedule": crontab(hour=4, minute=0),
     },
+    "retention-refresh-statistics": {
+        # The statistics report's figures, before the kept ones expire; `manage.py refresh_statistics`.
+        "task": "apps.retention.tasks.refresh_statistics_task",
+        "schedule": crontab(minute="*/10"),  # STATISTICS_REFRESH_MINUTES
+    },
+    "subject-requests-refresh-dashboard": {
+        # The request dashboard's all-time figures; `manage.py refresh_request_dashboard`.
+        "task": "apps.subject_requests.tasks.refresh_dashboard_task",
+        "schedule": crontab(minute="*/5"),  # DASHBOARD_REFRESH_MINUTES
+    },
     "retention-remind-hold-reviews": {
         # Legal holds whose review date passed (P-42); `manage.py remind_hold_reviews` is the other door.
         "task": "apps.retention.tasks.remind_hold_reviews_task",

@@ -56,6 +56,11 @@ def parse_user_agent(raw: str) -> ParsedAgent:
     return ParsedAgent(device=device[:64], browser=browser[:64], operating_system=os_name[:64])
 
 
+# What parse_user_agent names a device, when the user agent says which kind it is; anything
+# else (a device family, or nothing) counts as "other" in the admin's filter.
+DEVICE_KINDS = ("Computer", "Mobile", "Tablet", "Bot")
+
+
 def readable_device(raw: str) -> str:
     """A session's device as a person names it: "Firefox on Windows" (no versions, no raw string)."""
     agent = parse(raw[:512]) if raw else None

@@ -9,6 +9,8 @@ write that did not happen, a lock taken) and, after a failure, does not try Redi
 so an unreachable host costs one connect timeout, not one per cache call.
 
 The price, accepted and logged: rate limits count nothing while Redis is down.
+
+``remembered`` keeps a costly aggregate for a while, with the time it was computed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
@@ -76,3 +80,40 @@ class FailOpenRedisCache(RedisCache):
 
     def clear(self) -> None:
         self._guarded(lambda: super(FailOpenRedisCache, self).clear(), None)
+
+
+# --- Figures computed at most once per period ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Remembered(Generic[T]):
+    """A value from the cache, with the time it was computed (the page shows "as of")."""
+
+    value: T
+    as_of: datetime
+
+
+def remembered(key: str, seconds: int, compute: Callable[[], T]) -> Remembered[T]:
+    """``compute()``'s value, computed again at most once per ``seconds`` (per cache key).
+
+    For aggregate figures over whole tables (the statistics report, the request dashboard's
+    history) that would otherwise read a million rows on every page view; a page using it
+    says how old its figures are. With the cache down this computes every time (fail-open).
+    """
+    from django.core.cache import cache
+
+    hit = cache.get(key)
+    if isinstance(hit, Remembered):
+        return hit
+    return remember(key, seconds, compute)
+
+
+def remember(key: str, seconds: int, compute: Callable[[], T]) -> Remembered[T]:
+    """Compute ``compute()`` now and keep it under ``key`` (a periodic job refreshing what
+    ``remembered`` reads, so no page view pays for the computation)."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    fresh = Remembered(compute(), timezone.now())
+    cache.set(key, fresh, seconds)
+    return fresh

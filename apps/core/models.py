@@ -22,6 +22,16 @@ class ReferencedModel(models.Model):
         abstract = True
 
 
+def reference_prefix_range(term: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """A reference or its first characters as typed ("1a2b3c4d", "1A2B3C4D-9F…") as the range of
+    references that start with it, so the unique index answers a search (a LIKE over the text
+    form reads every row). None when the term is not hexadecimal or has under four digits."""
+    digits = term.strip().lower().replace("-", "")
+    if not 4 <= len(digits) <= 32 or digits.strip("0123456789abcdef"):
+        return None
+    return uuid.UUID(digits.ljust(32, "0")), uuid.UUID(digits.ljust(32, "f"))
+
+
 class TimestampedModel(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

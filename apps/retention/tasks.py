@@ -1,5 +1,6 @@
-"""Thin Celery doors onto the purge engine (``purge/``) and the hold review reminders
-(``services/holds.py``), and the purge run's job kind (apps/core/jobs/)."""
+"""Thin Celery doors onto the purge engine (``purge/``), the hold review reminders
+(``services/holds.py``) and the statistics report's refresh (``services/statistics.py``), and
+the purge run's job kind (apps/core/jobs/)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from apps.core.jobs import JobKind, RetryLater, register_job_kind
 from apps.retention.models import PurgeRun
 from apps.retention.purge import PURGE_JOB, PurgeBusy, purge, purge_job_run, purge_mark_failed
 from apps.retention.services.holds import legal_hold_remind_reviews
+from apps.retention.services.statistics import statistics_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +52,9 @@ def purge_task(triggered_by: str = PurgeRun.Trigger.SCHEDULE, rule_code: str = "
 def remind_hold_reviews_task() -> int:
     """Daily: remind officers of legal holds whose review date has passed (P-42)."""
     return len(legal_hold_remind_reviews())
+
+
+@shared_task(acks_late=True)
+def refresh_statistics_task() -> list[str]:
+    """Every few minutes (beat): the statistics report's figures, so no officer waits for them."""
+    return statistics_refresh()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.jobs import JobKind, RetryLater, register_job_kind
 from apps.subject_requests.execution import subject_request_execute
 from apps.subject_requests.models import SubjectRequest
+from apps.subject_requests.services.dashboard import dashboard_refresh
 from apps.subject_requests.services.execution import execution_give_up
 from apps.subject_requests.services.reminders import subject_requests_remind
 from apps.subject_requests.services.requests import notify_acknowledged, subject_request_note
@@ -64,3 +65,9 @@ register_job_kind(
 def remind_task() -> int:
     """Daily: officers' digest of requests due within 3 days and overdue (services/reminders.py)."""
     return len(subject_requests_remind())
+
+
+@shared_task(acks_late=True)
+def refresh_dashboard_task() -> list[str]:
+    """Every few minutes (beat): the dashboard's all-time figures, so no officer waits for them."""
+    return dashboard_refresh()

@@ -4,6 +4,7 @@ erasure, staff access (roles and superuser, superusers only), and the accounts' 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -28,6 +29,7 @@ from apps.core.admin import (
     subject_tools,
 )
 from apps.core.admin.reauthentication import fresh_second_factor_required
+from apps.core.models import reference_prefix_range
 
 
 class LoginEventInline(admin.TabularInline):
@@ -41,10 +43,21 @@ class LoginEventInline(admin.TabularInline):
     verbose_name_plural = _("Recent login history")
 
     def get_queryset(self, request):
-        # Latest 20 only: the full list is on the Login events page.
+        # This person's latest 20 only: the full list is on the Login events page. The formset
+        # narrows the queryset to the person after this, and a sliced queryset cannot be
+        # narrowed, so the person is read from the URL here (the (user, time) index answers);
+        # the latest 20 of everyone's sign-ins were mostly other people's.
         queryset = super().get_queryset(request)
-        ids = list(queryset.order_by("-occurred_at").values_list("id", flat=True)[:20])
+        match = getattr(request, "resolver_match", None)
+        object_id = str(match.kwargs.get("object_id", "")) if match else ""
+        if not is_object_id(object_id):
+            return queryset.none()
+        ids = list(queryset.filter(user_id=int(object_id)).order_by("-occurred_at").values_list("id", flat=True)[:20])
         return queryset.filter(id__in=ids)
+
+
+class AccountCountryFilter(CountryInUseFilter):
+    by_probes = True  # a million accounts; accounts_user_country_idx leads with the country
 
 
 class PublicProfileInline(admin.StackedInline):
@@ -66,8 +79,11 @@ class UserAdmin(SubjectPageMixin, TrackedModelAdmin, DjangoUserAdmin):
         "last_seen_at",
         "is_staff",
     )
-    list_filter = ("status", "is_staff", "preferred_language", CountryInUseFilter, "groups")
-    search_fields = ("email", "full_name", "phone", "reference")
+    list_filter = ("status", "is_staff", "preferred_language", AccountCountryFilter, "groups")
+    search_fields = ("email", "full_name", "phone", "reference")  # get_search_results does the matching
+    search_help_text = _(
+        "The start of an email address or of a name, a whole phone number, or a reference (its first characters)."
+    )
     date_hierarchy = "date_joined"
     readonly_fields = (
         "reference",
@@ -114,6 +130,19 @@ class UserAdmin(SubjectPageMixin, TrackedModelAdmin, DjangoUserAdmin):
     actions = ["erase_personal_data"]
     # Other apps' panels and object tools (apps.core.admin, subject panels).
     change_form_template = "admin/accounts/user/change_form.html"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Matches an index can find at a million customers: the start of the address (stored in
+        lower case) or of the name, the whole phone number, the start of the reference. A
+        "contains" search would read every account."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        condition = Q(email__startswith=term.lower()) | Q(full_name__istartswith=term) | Q(phone=term)
+        references = reference_prefix_range(term)
+        if references is not None:
+            condition |= Q(reference__range=references)
+        return queryset.filter(condition), False
 
     def get_fieldsets(self, request, obj=None):
         # Only a superuser opens a staff account, and only as a new account: an existing

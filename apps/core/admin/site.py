@@ -29,6 +29,7 @@ from django.utils.functional import Promise as StrPromise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from apps.core.admin.scale import at_scale
 from apps.core.admin.shared import DeclaredLookupsOnlyMixin
 from apps.core.admin.workspace import grouped_models, workspace_tiles
 
@@ -95,7 +96,8 @@ class PortalAdminSite(admin.AdminSite):
     index_title = "Privacy operations"
 
     def register(self, model_or_iterable, admin_class=None, **options) -> None:
-        super().register(model_or_iterable, with_declared_lookups_only(admin_class or admin.ModelAdmin), **options)
+        admin_class = with_declared_lookups_only(admin_class or admin.ModelAdmin)
+        super().register(model_or_iterable, at_scale(admin_class), **options)
 
     def has_permission(self, request) -> bool:
         user = request.user

@@ -46,6 +46,7 @@ from apps.disclosures.selectors.register import (
     REGISTER_EXPORT_COLUMNS,
     monthly_chart,
     register_export_rows,
+    register_search,
     verify_chain,
 )
 from apps.disclosures.services import register as services
@@ -128,6 +129,9 @@ class DisclosureAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
             .values("n")
         )
         return super().get_queryset(request).annotate(subjects_count=Coalesce(Subquery(per_entry), 0))
+
+    def get_search_results(self, request, queryset, search_term):
+        return register_search(queryset, search_term), False
 
     def save_model(self, request, obj, form, change) -> None:
         # Through the service: it takes the next sequence, hashes the entry and links the subjects.

@@ -92,6 +92,13 @@ class Disclosure(ReferencedModel):
         verbose_name = _("disclosure")
         verbose_name_plural = _("disclosures")
         ordering = ["-sequence"]
+        # The register at a million entries: its date drilldown, the rare withheld entries in
+        # order, and a search by the recipient's own reference.
+        indexes = [
+            models.Index(fields=["disclosed_at"], name="disclosures_disclosed_at_idx"),
+            models.Index(fields=["visibility", "sequence"], name="disclosures_visibility_idx"),
+            models.Index(fields=["external_reference"], name="disclosures_external_ref_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(visibility="withheld") | ~models.Q(withheld_reason=""),

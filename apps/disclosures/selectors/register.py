@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.charts import CHART_COLOURS, BarFrame, last_months
 from apps.core.clock import organisation_today
+from apps.core.models import reference_prefix_range
 from apps.disclosures.domain import (
     GENESIS,
     HASHED_COLUMNS,
@@ -345,3 +346,17 @@ def monthly_chart(*, today: date | None = None) -> dict:
         "chart": frame.as_dict(),
         "total": sum(totals),
     }
+
+
+def register_search(queryset: QuerySet[Disclosure], term: str) -> QuerySet[Disclosure]:
+    """The admin's search, each part answered by an index at a million entries: the start of the
+    entry's reference (a range of its unique index), the recipient's own reference whole, or
+    the start of the recipient's name (recipients are few: looked up first, then their entries)."""
+    term = term.strip()
+    if not term:
+        return queryset
+    condition = Q(external_reference=term) | Q(recipient__in=Recipient.objects.filter(name__icontains=term))
+    references = reference_prefix_range(term)
+    if references is not None:
+        condition |= Q(reference__range=references)
+    return queryset.filter(condition)

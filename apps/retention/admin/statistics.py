@@ -17,7 +17,7 @@ from apps.core.admin.site import register_site_view
 from apps.core.charts import BarFrame
 from apps.core.spreadsheets import SpreadsheetWriter
 from apps.retention.domain import DEFAULT_PERIOD, PERIODS, THRESHOLD, Report, Table
-from apps.retention.selectors.statistics import statistics_report
+from apps.retention.selectors.statistics import STATISTICS_REFRESH_MINUTES, statistics_report_cached
 
 # Officers and auditors hold it (apps/accounts/domain.py, the staff roles), support agents do not: the report
 # goes with the purge history, where what the portal keeps and removes is accounted for.
@@ -44,12 +44,15 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
     months = _period(request)
     if months is None:
         return _bad_period()
-    report = statistics_report(months=months)
+    remembered = statistics_report_cached(months=months)
+    report = remembered.value
     by_month = report.table("accounts_by_month")
     context = {
         **admin.site.each_context(request),
         "title": _("Aggregated statistics"),
         "report": report,
+        "as_of": remembered.as_of,
+        "refresh_minutes": STATISTICS_REFRESH_MINUTES,
         "threshold": THRESHOLD,
         "periods": PERIODS,
         "by_month": by_month,
@@ -101,7 +104,7 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
     months = _period(request)
     if months is None:
         return _bad_period()
-    report = statistics_report(months=months)
+    report = statistics_report_cached(months=months).value  # the figures the page shows
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="privacy-portal-statistics-{months}-months-{report.today.isoformat()}.csv"'

@@ -27,11 +27,12 @@ from allauth.socialaccount.models import SocialAccount
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from apps.accounts.models import User
+from apps.core.cache import Remembered, remembered
 from apps.core.charts import last_months, next_month
 from apps.core.clock import organisation_today
 from apps.retention.domain import DEFAULT_PERIOD, PERIODS, THRESHOLD, Cell, Report, Table, suppress
@@ -224,6 +225,32 @@ def requests_by_type(*, since: datetime) -> Table:
 
 
 # --- The report ----------------------------------------------------------------------
+
+
+# The report reads every customer's account (a GROUP BY over each table, and the first social
+# login of each): seconds at a million customers. Its figures are monthly and suppressed, so
+# one computation is shown to every officer, with the time it was made. Beat recomputes the
+# default period every STATISTICS_REFRESH_MINUTES (services/statistics.py), before the kept
+# one expires, so no officer waits for it; other periods are computed at their first view.
+STATISTICS_REFRESH_MINUTES = 10
+STATISTICS_CACHE_SECONDS = 2 * 60 * STATISTICS_REFRESH_MINUTES
+
+
+def statistics_cache_key(months: int, today: date) -> str:
+    # Per day and language: the titles are translated when the report is computed.
+    return f"retention:statistics:{months}:{today.isoformat()}:{get_language()}"
+
+
+def statistics_report_cached(*, months: int = DEFAULT_PERIOD) -> Remembered[Report]:
+    """``statistics_report`` as last computed (at most ``STATISTICS_CACHE_SECONDS`` ago), with its time."""
+    if months not in PERIODS:
+        raise ValueError(f"months must be one of {PERIODS}")
+    today = organisation_today()
+    return remembered(
+        statistics_cache_key(months, today),
+        STATISTICS_CACHE_SECONDS,
+        lambda: statistics_report(months=months, today=today),
+    )
 
 
 def statistics_report(*, months: int = DEFAULT_PERIOD, today: date | None = None) -> Report:

@@ -18,7 +18,7 @@ from apps.core.charts import BarFrame
 from apps.core.clock import organisation_today
 from apps.core.spreadsheets import SpreadsheetWriter
 from apps.subject_requests.domain import VIEW_PERMISSION
-from apps.subject_requests.selectors.dashboard import dashboard, yearly
+from apps.subject_requests.selectors.dashboard import DASHBOARD_REFRESH_MINUTES, dashboard_cached, yearly
 
 # Officers and auditors hold it (apps/accounts/domain.py, the staff roles); support agents do not.
 DASHBOARD_PERMISSION = VIEW_PERMISSION
@@ -40,11 +40,13 @@ def month_chart(months: list[dict]) -> dict:
 
 
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    figures = dashboard()
+    figures, as_of = dashboard_cached()
     context = {
         **admin.site.each_context(request),
         "title": _("Subject requests dashboard"),
         "figures": figures,
+        "as_of": as_of,
+        "refresh_minutes": DASHBOARD_REFRESH_MINUTES,
         "chart": month_chart(figures.months),
     }
     return TemplateResponse(request, "admin/subject_requests/dashboard.html", context)

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -119,7 +121,19 @@ class SubjectRequest(WorkedByJobs, ReferencedModel, TimestampedModel):
             ("handle_subjectrequest", "Can handle subject requests"),
             ("approve_subjectrequest", "Can approve subject requests"),
         ]
-        indexes = [models.Index(fields=["status", "due_at"], name="subject_request_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="subject_request_status_due"),
+            # The request queue at 200 000 requests: by received date (newest first), by the
+            # deadline now (an extension's date, else the due date; selectors/deadlines.py)
+            # alone and within a status. (The search by the start of an address has a
+            # PostgreSQL-only index, migration 0005.)
+            models.Index(fields=["received_at", "id"], name="subject_request_recv_idx"),
+            # A status filter by received date, and its date drilldown's first and last (open
+            # requests are the newest few: without it the oldest end of the dates is read first).
+            models.Index(fields=["status", "received_at"], name="subject_request_state_recv_idx"),
+            models.Index(Coalesce("extended_to", "due_at"), "id", name="subject_request_dl_idx"),
+            models.Index(F("status"), Coalesce("extended_to", "due_at"), "id", name="subject_request_state_dl_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_request_type_display()} {str(self.reference)[:8]}"
