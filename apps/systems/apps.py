@@ -25,3 +25,13 @@ class SystemsConfig(AppConfig):
         register_progress(propagation_progress)
         # The systems' webhooks go through the core outbox, signed with each system's secrets.
         register_endpoint(Endpoint(name=ENDPOINT, secrets=secrets_for, delivered=tasks_told, gave_up=tasks_gave_up))
+        # The privacy-operations home: systems silent past their deadline.
+        from apps.core.admin.workspace import register_tile
+        from apps.systems.selectors import overdue_systems_tile
+
+        register_tile(
+            "silent_systems",
+            order=15,
+            may_view=lambda user: user.has_perm("systems.view_propagationtask"),
+            provider=overdue_systems_tile,
+        )

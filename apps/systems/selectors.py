@@ -133,3 +133,36 @@ def propagation_status(request: SubjectRequest) -> dict:
 
 def no_system_named(name: str) -> str:
     return _("No system is named %(name)s.") % {"name": name}
+
+
+def overdue_systems_tile(request):
+    """The officers' home page: systems silent past their deadline, oldest first (a small set:
+    unsettled tasks past a deadline, on the (state, deadline) lookup)."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from apps.core.admin.workspace import Tile, TileRow
+
+    overdue = overdue_system_tasks()
+    count = overdue.count()
+    if not count:
+        return None
+    rows = tuple(
+        TileRow(
+            label=_("%(system)s, request %(reference)s")
+            % {"system": task.system.name, "reference": task.request.short_reference},
+            url=reverse("admin:systems_propagationtask_change", args=[task.pk]),
+            detail=_("deadline was %(date)s") % {"date": f"{timezone.localtime(task.deadline_at):%Y-%m-%d}"},
+            attention=True,
+        )
+        for task in overdue[:5]
+    )
+    return Tile(
+        key="silent_systems",
+        title=_("Systems not answering"),
+        count=count,
+        summary=ngettext("task past its deadline", "tasks past their deadline", count),
+        url=f"{reverse('admin:systems_propagationtask_changelist')}?{urlencode({'overdue': 'yes'})}",
+        rows=rows,
+        attention=True,
+    )

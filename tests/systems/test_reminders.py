@@ -57,3 +57,23 @@ def test_a_silent_system_is_reminded_then_officers_are_told_once(customer, offic
         assert systems_remind().officers == []
     assert request.messages.filter(kind=RequestMessage.Kind.INTERNAL, body__contains="Survey tool").count() == 1
     assert [m for m in mail.outbox if m.to == [officer.email] and "Survey tool" in m.body]
+
+
+def test_the_home_page_shows_systems_silent_past_their_deadline(customer, officer, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from tests.core.test_workspace import listed, tile, tile_link
+    from tests.helpers import sign_in
+
+    make_system("Survey tool", connector=Recipient.Connector.MANUAL, deadline_days=5)
+    request = run(started("erasure", customer), django_capture_on_commit_callbacks)
+    client = Client()
+    sign_in(client, officer)
+    assert 'id="tile-silent_systems"' not in client.get(reverse("admin:index")).content.decode()
+    with time_machine.travel(timezone.now() + timedelta(days=6)):
+        sign_in(client, officer)
+        body = client.get(reverse("admin:index")).content.decode()
+        count, url = tile_link(body, "silent_systems")
+        assert count == 1 == listed(client, url)
+    assert "Survey tool" in tile(body, "silent_systems")
+    assert request.short_reference in tile(body, "silent_systems")
