@@ -142,6 +142,7 @@ def overdue_systems_tile(request):
     from django.utils.http import urlencode
 
     from apps.core.admin.workspace import Tile, TileRow
+    from apps.core.clock import organisation_time
 
     overdue = overdue_system_tasks()
     count = overdue.count()
@@ -152,7 +153,7 @@ def overdue_systems_tile(request):
             label=_("%(system)s, request %(reference)s")
             % {"system": task.system.name, "reference": task.request.short_reference},
             url=reverse("admin:systems_propagationtask_change", args=[task.pk]),
-            detail=_("deadline was %(date)s") % {"date": f"{timezone.localtime(task.deadline_at):%Y-%m-%d}"},
+            detail=_("deadline was %(date)s") % {"date": f"{organisation_time(task.deadline_at):%Y-%m-%d}"},
             attention=True,
         )
         for task in overdue[:5]
