@@ -295,3 +295,40 @@ def test_the_drilldown_of_a_distinct_list_agrees_with_djangos(client_as, officer
     response = client_as("officer").get(USERS, {"groups__id__exact": group.pk})
     assert response.status_code == 200
     assert officer in response.context["cl"].result_list
+
+
+def test_a_low_estimate_never_hides_the_rows_past_it(monkeypatch):
+    """The planner may guess far too few rows for combined filters: every row stays reachable,
+    page after page, and a full page always offers the next."""
+    monkeypatch.setattr(scale, "EXACT_UP_TO", 2)
+    monkeypatch.setattr(scale, "COUNT_CAP", 2)
+    users = UserFactory.create_batch(7, country="VN")
+    queryset = User.objects.filter(country="VN").order_by("pk")
+    seen = []
+    number = 1
+    while True:
+        paginator = EstimatedCountPaginator(queryset, 2)
+        assert paginator.count >= 3  # the capped count, or a low estimate
+        page = paginator.page(number)
+        seen += list(page.object_list)
+        if not page.has_next():
+            break
+        number += 1
+    assert seen == users
+    with pytest.raises(scale.EmptyPage):
+        EstimatedCountPaginator(queryset, 2).page(number + 1)
+
+
+def test_the_list_serves_a_page_past_a_low_estimate(client_as, monkeypatch):
+    monkeypatch.setattr(scale, "EXACT_UP_TO", 2)
+    monkeypatch.setattr(scale, "COUNT_CAP", 2)
+    monkeypatch.setattr(admin.site._registry[User], "list_per_page", 2)
+    UserFactory.create_batch(5, country="VN")
+    client = client_as("officer")
+    second = client.get(USERS, {"country": "VN", "p": 2})
+    assert second.context["cl"].paginator.estimated
+    assert second.context["cl"].paginator.num_pages >= 3  # a full page offers the next
+    last = client.get(USERS, {"country": "VN", "p": 3})
+    assert last.status_code == 200  # not the ?e=1 redirect of a page "past the end"
+    assert len(last.context["cl"].result_list) == 1
+    assert client.get(USERS, {"country": "VN", "p": 4}).status_code == 302  # past the rows: Django's own answer

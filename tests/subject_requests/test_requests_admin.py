@@ -162,6 +162,19 @@ def test_it_searches_by_reference_prefix_short_reference_and_email(client_as, cu
     assert client_as("auditor").get(LIST, {"q": "other@example"}).context["cl"].result_list.count() == 0
 
 
+def test_a_search_matching_more_accounts_than_it_reads_says_so(client_as, monkeypatch):
+    from apps.subject_requests.admin import requests as request_admin
+
+    monkeypatch.setattr(request_admin, "SUBJECT_MATCHES", 2)
+    for n in range(3):
+        file_request(UserFactory(email=f"same{n}@example.test"))
+    client = client_as("officer")
+    page = client.get(LIST, {"q": "same"}, follow=True).content.decode()
+    assert "Type more of the address" in page
+    page = client.get(LIST, {"q": "same1"}, follow=True).content.decode()
+    assert "Type more of the address" not in page
+
+
 def test_it_assigns_in_bulk_after_choosing_the_officer(client_as, officer, second_officer, customer, other_customer):
     one, two = file_request(customer), file_request(other_customer)
     client = client_as("officer")

@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import Count, DateTimeField, Max, Min, QuerySet
 from django.utils import timezone
@@ -98,6 +98,38 @@ class EstimatedCountPaginator(Paginator):
             return counted
         self.estimated = True
         return max(planner_estimate(queryset) or 0, counted)
+
+    # An estimate may be low (the planner on combined filters, a stale reltuples, a capped count):
+    # it must never end the list before its rows do. Past the estimated last page a page is
+    # still served while it has rows, and each page fetched one row more than it shows, so a
+    # full page always offers the next one.
+
+    def validate_number(self, number):
+        if not (self.count and self.estimated):  # count first: it decides `estimated`
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as exc:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from exc
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if not self.estimated:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        more = len(rows) > self.per_page
+        reached = bottom + min(len(rows), self.per_page) + (1 if more else 0)
+        if reached > self.count:
+            self.__dict__["count"] = reached
+            self.__dict__.pop("num_pages", None)
+            self.__dict__.pop("page_range", None)
+        return self._get_page(rows[: self.per_page], number, self)
 
 
 # --- The date hierarchy ---------------------------------------------------------------------------

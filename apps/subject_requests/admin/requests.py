@@ -175,8 +175,21 @@ class SubjectRequestAdmin(QueueAdminMixin, WorkflowAdminMixin, IntakeAdminMixin,
             # The accounts first, so the OR stays on this table's indexes (one across the join
             # to accounts reads every request); a start shared by more accounts than
             # SUBJECT_MATCHES finds their requests by the requester's address only.
-            subjects = User.objects.filter(email__startswith=term.lower()).values_list("pk", flat=True)
-            condition |= Q(requester_email__istartswith=term) | Q(subject_id__in=list(subjects[:SUBJECT_MATCHES]))
+            subjects = list(
+                User.objects.filter(email__startswith=term.lower())
+                .order_by("email")
+                .values_list("pk", flat=True)[: SUBJECT_MATCHES + 1]
+            )
+            if len(subjects) > SUBJECT_MATCHES:
+                messages.warning(
+                    request,
+                    _(
+                        "More than %(count)d accounts have an address starting with this: the list may miss "
+                        "some of their requests. Type more of the address."
+                    )
+                    % {"count": SUBJECT_MATCHES},
+                )
+            condition |= Q(requester_email__istartswith=term) | Q(subject_id__in=subjects[:SUBJECT_MATCHES])
         if not condition:
             return queryset.none(), False
         return queryset.filter(condition), False
