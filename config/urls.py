@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("apps.consent.urls")),
     path("", include("apps.retention.urls")),
     path("", include("apps.subject_requests.urls")),
+    path("", include("apps.api.urls")),
 ]
 if settings.SERVICE_DATA_ENABLED:
     urlpatterns.append(path("", include("apps.service_data.urls")))

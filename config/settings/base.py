@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "apps.consent",
     "apps.retention",
     "apps.subject_requests",
+    "ninja",  # its Swagger UI files, served from our own static
+    "apps.api",
 ]
 # The reference service app (content, calendar, activity, calls, support, billing: the data
 # the policies name; docs/adding-an-app.md). On in the demo and the tests; an install whose
@@ -69,6 +71,8 @@ if SERVICE_DATA_ENABLED:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost of ours: it sees the final answer of every /api/ call (logged, problem details).
+    "apps.api.middleware.ApiMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
