@@ -64,5 +64,6 @@ def is_problem(response, status: int) -> bool:
     assert response.status_code == status, response.content[:500]
     assert response["Content-Type"] == "application/problem+json", response["Content-Type"]
     body = response.json()
-    assert body["status"] == status and body["title"]
+    assert body["status"] == status
+    assert body["title"]
     return True

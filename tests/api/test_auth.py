@@ -24,9 +24,11 @@ def test_it_keeps_only_a_digest_of_the_key(make_client):
     assert Caller(key).get(SUPPRESSIONS).status_code == 200
 
 
-@pytest.mark.parametrize("authorization", ["", "Bearer", "Bearer nonsense", "Bearer ppk_000000000000_wrong", "Basic eDp5"])
+@pytest.mark.parametrize(
+    "authorization", ["", "Bearer", "Bearer nonsense", "Bearer ppk_000000000000_wrong", "Basic eDp5"]
+)
 def test_it_answers_401_without_a_live_key(make_client, authorization):
-    _client, key = make_client()
+    _client, _key = make_client()
     caller = Caller()
     response = caller.http.get(SUPPRESSIONS, headers={"Authorization": authorization} if authorization else {})
     assert is_problem(response, 401)
@@ -77,11 +79,13 @@ def test_rate_limit_headers_and_429(make_client, settings):
     _client, key = make_client(rate_limit_per_minute=2)
     caller = Caller(key)
     first = caller.get(SUPPRESSIONS)
-    assert first["RateLimit-Limit"] == "2" and first["RateLimit-Remaining"] == "1"
+    assert first["RateLimit-Limit"] == "2"
+    assert first["RateLimit-Remaining"] == "1"
     caller.get(SUPPRESSIONS)
     refused = caller.get(SUPPRESSIONS)
     assert is_problem(refused, 429)
-    assert refused["RateLimit-Remaining"] == "0" and int(refused["Retry-After"]) >= 1
+    assert refused["RateLimit-Remaining"] == "0"
+    assert int(refused["Retry-After"]) >= 1
 
 
 def test_every_call_is_logged_without_the_persons_data(make_client):
