@@ -112,7 +112,7 @@ def identifier_from(kind: str, value: str) -> Identifier:
 
 
 def purpose_for_check(code: str) -> Purpose | None:
-    return Purpose.objects.filter(code=code, kind=Purpose.Kind.PROCESSING).first()
+    return Purpose.objects.filter(code=code).first()
 
 
 def _state(purpose: Purpose, field: str) -> Subquery:

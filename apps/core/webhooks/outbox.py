@@ -103,7 +103,7 @@ def backoff(attempts: int) -> timedelta:
     so a receiver that was down is not hit by every retry in the same second."""
     base = settings.WEBHOOKS_RETRY_BASE_SECONDS * (2 ** max(attempts - 1, 0))
     seconds = min(base, 6 * 3600)
-    return timedelta(seconds=seconds * random.uniform(0.9, 1.1))  # noqa: S311 (jitter, not security)
+    return timedelta(seconds=seconds * random.uniform(0.9, 1.1))
 
 
 @dataclass

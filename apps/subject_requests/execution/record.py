@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.subject_requests.models import IMMEDIATE_TYPES, ExecutionState, SubjectRequest
+from apps.subject_requests.registry import STARTED, notify_step
 from apps.subject_requests.services.execution import (
     SYSTEM,
     await_officer,
@@ -19,7 +20,6 @@ from apps.subject_requests.services.execution import (
     now_iso,
     record_execution,
 )
-from apps.subject_requests.registry import STARTED, notify_step
 from apps.subject_requests.services.requests import subject_request_transition
 
 logger = logging.getLogger(__name__)
