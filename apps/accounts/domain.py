@@ -125,6 +125,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # The reference service app (apps/service_data): officers read its records in the admin;
         # they change only through the customer's pages and the app's services.
         "service_data.view_*",
+        # The API's clients (apps/api): officers create them, rotate and revoke their keys; a
+        # client is revoked, never deleted, so its calls and history stay whole.
+        "api.view_*",
+        "api.add_apiclient",
+        "api.change_apiclient",
     ),
     # Reads customer records to help them; no export, erasure, disclosures or history.
     # No subject requests either: complaints and the reasons behind erasure or rectification
@@ -180,6 +185,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "subject_requests.view_historicaljurisdiction",
         "subject_requests.view_deadlinerule",
         "subject_requests.view_historicaldeadlinerule",
+        # Which systems may call the API, with which scopes, and who changed that.
+        "api.view_apiclient",
+        "api.view_historicalapiclient",
     ),
 }
 
