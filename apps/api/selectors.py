@@ -3,24 +3,28 @@ person behind a token, and the call counts the admin shows."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core import signing
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.api.domain import key_matches, key_parse
 from apps.api.models import ApiCall, ApiClient, ApiKey, IdempotencyRecord
 from apps.api.services import PERSON_TOKEN_SALT
-from apps.consent.models import ConsentEvent, ConsentState, ProcessingRestriction, Purpose, Suppression
+from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors.ledger import restricted_for, suppressions_of
 from apps.personal_data.domain import address_hash
 
 PERSON_TOKEN_MAX_AGE = timedelta(minutes=10)
+HEX = frozenset("0123456789abcdef")
 
 
 def api_key_authenticate(presented: str) -> ApiKey | None:
@@ -105,7 +109,7 @@ def identifier_from(kind: str, value: str) -> Identifier:
             raise ValueError("not an email address")
         return Identifier(given=value, kind=kind, email_hash=address_hash(value))
     if kind == "email_hash":
-        if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        if len(value) != 64 or not HEX.issuperset(value):
             raise ValueError("not a keyed email hash")
         return Identifier(given=value, kind=kind, email_hash=value)
     raise ValueError("unknown identifier kind")
@@ -115,8 +119,13 @@ def purpose_for_check(code: str) -> Purpose | None:
     return Purpose.objects.filter(code=code).first()
 
 
-def _state(purpose: Purpose, field: str) -> Subquery:
-    return Subquery(ConsentState.objects.filter(subject=OuterRef("pk"), purpose=purpose).values(field)[:1])
+def _text_list(values: set[str]) -> RawSQL:
+    """``values`` as one parameter (an array, or JSON on SQLite), not one placeholder each: with
+    10 000 hashes Django's ``__in`` spent longer preparing the placeholders than the database
+    spent answering, and SQLite caps the number of placeholders of a statement."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::text[])", [list(values)])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(list(values))])
 
 
 def consent_decisions(
@@ -131,57 +140,69 @@ def consent_decisions(
         return
     references = {i.account for i in identifiers if i.account is not None}
     hashes = {i.email_hash for i in identifiers if i.email_hash}
-    accounts = User.objects.filter(Q(reference__in=references) | Q(email_hash__in=hashes)).annotate(
-        granted=_state(purpose, "granted"),
-        method=_state(purpose, "method"),
+    named = Q(email_hash__in=_text_list(hashes)) if hashes else Q(pk__in=[])
+    if references:
+        named |= Q(reference__in=references)
+    # The current choice as one LEFT JOIN (as the hand-written floor does), not two subqueries.
+    accounts = User.objects.filter(named).annotate(
+        state=FilteredRelation("consent_states", condition=Q(consent_states__purpose=purpose)),
+        granted=F("state__granted"),
+        method=F("state__method"),
         restricted=restricted_for([purpose.pk]),
     )
     if purpose.channel:
         accounts = accounts.annotate(
             suppressed=Exists(Suppression.objects.filter(suppressions_of(purpose), address_hash=OuterRef("email_hash")))
         )
-    fields = ["reference", "email_hash", "is_active", "status", "granted", "method", "restricted"]
-    rows = accounts.values(*fields, *(["suppressed"] if purpose.channel else []))
-    by_reference, by_hash = {}, {}
-    for row in rows:
-        by_reference[row["reference"]] = row
-        if row["email_hash"]:
-            by_hash[row["email_hash"]] = row
+    else:
+        accounts = accounts.annotate(suppressed=Value(False))
+    # Tuples, not dicts, and one reason per account, worked out as its row arrives.
+    rows = accounts.values_list(
+        "reference", "email_hash", "is_active", "status", "granted", "method", "restricted", "suppressed"
+    )
+    by_reference: dict[uuid.UUID, str] = {}
+    by_hash: dict[str, str] = {}
+    needs_consent = purpose.needs_consent
+    for reference, email_hash, is_active, status, granted, method, restricted, suppressed in rows:
+        reason = _reason(
+            needs_consent, is_active and status == User.Status.ACTIVE, suppressed, restricted, granted, method
+        )
+        by_reference[reference] = reason
+        if email_hash:
+            by_hash[email_hash] = reason
     suppressed_addresses: set[str] = set()
     unmatched = hashes - by_hash.keys()
     if purpose.channel and unmatched:
         suppressed_addresses = set(
-            Suppression.objects.filter(suppressions_of(purpose), address_hash__in=unmatched).values_list(
+            Suppression.objects.filter(suppressions_of(purpose), address_hash__in=_text_list(unmatched)).values_list(
                 "address_hash", flat=True
             )
         )
     for identifier in identifiers:
-        row = by_reference.get(identifier.account) if identifier.account else by_hash.get(identifier.email_hash)
-        if row is None:
+        found = by_reference.get(identifier.account) if identifier.account else by_hash.get(identifier.email_hash)
+        if found is None:
             # No account: the same answer as an account that never consented, so a check never
             # tells a client whether an address has an account here.
             suppressed = identifier.email_hash in suppressed_addresses
-            yield identifier, Reason.SUPPRESSED if suppressed else Reason.NO_CONSENT
-        else:
-            yield identifier, _reason(purpose, row)
+            found = Reason.SUPPRESSED if suppressed else Reason.NO_CONSENT
+        yield identifier, found
 
 
-def _reason(purpose: Purpose, row: dict) -> str:
+def _reason(needs_consent: bool, active: bool, suppressed: bool, restricted: bool, granted, method) -> str:
     # The order of may_contact: the account, the suppression list, restrictions, then the choice.
-    if not row["is_active"] or row["status"] != User.Status.ACTIVE:
+    if not active:
         return Reason.ACCOUNT_CLOSED
-    if row.get("suppressed"):
+    if suppressed:
         return Reason.SUPPRESSED
-    if row["restricted"]:
+    if restricted:
         return Reason.RESTRICTED
-    granted = row["granted"]
     if granted:
         return Reason.ALLOWED
     if granted is None:
-        return Reason.NO_CONSENT if purpose.needs_consent else Reason.ALLOWED
-    if row["method"] == ConsentEvent.Method.GPC:
+        return Reason.NO_CONSENT if needs_consent else Reason.ALLOWED
+    if method == ConsentEvent.Method.GPC:
         return Reason.GPC
-    return Reason.NO_CONSENT if purpose.needs_consent else Reason.OBJECTED
+    return Reason.NO_CONSENT if needs_consent else Reason.OBJECTED
 
 
 # --- Feeds: what changed since a cursor -----------------------------------------------------------

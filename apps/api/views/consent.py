@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from apps.api.domain import Scope, api_actor
 from apps.api.selectors import Identifier, consent_decisions, identifier_from, purpose_for_check
@@ -21,7 +21,7 @@ router = Router(tags=["consent"])
 BATCH_LIMIT = 10_000
 
 
-class PersonIn(Schema):
+class PersonIn(BaseModel):
     """Exactly one of: the account's reference, the email address, or its keyed hash."""
 
     account: str | None = Field(None, description="The account's opaque reference (a UUID).")
@@ -30,13 +30,16 @@ class PersonIn(Schema):
 
     @model_validator(mode="after")
     def one_of(self) -> PersonIn:
-        if sum(value is not None for value in (self.account, self.email, self.email_hash)) != 1:
+        if (self.account is not None) + (self.email is not None) + (self.email_hash is not None) != 1:
             raise ValueError("give exactly one of account, email, email_hash")
         return self
 
     def identifier(self) -> Identifier:
-        kind, value = next((k, v) for k, v in self.model_dump().items() if v is not None)
-        return identifier_from(kind, value)
+        if self.email is not None:
+            return identifier_from("email", self.email)
+        if self.email_hash is not None:
+            return identifier_from("email_hash", self.email_hash)
+        return identifier_from("account", self.account or "")
 
 
 class CheckIn(Schema):
@@ -116,8 +119,10 @@ def consent_check_batch(request: HttpRequest, payload: BatchCheckIn) -> Streamin
     def lines() -> Iterator[bytes]:
         chunk = []
         for identifier, reason in decisions:
-            row = {identifier.kind: identifier.given, "allowed": reason == "allowed", "reason": reason}
-            chunk.append(json.dumps(row, separators=(",", ":")))
+            # Written by hand, not json.dumps per row: a third of the batch's time went there.
+            allowed = "true" if reason == "allowed" else "false"
+            given = encode_basestring_ascii(identifier.given)
+            chunk.append(f'{{"{identifier.kind}":{given},"allowed":{allowed},"reason":"{reason}"}}')
             if len(chunk) == 500:
                 yield ("\n".join(chunk) + "\n").encode()
                 chunk = []
