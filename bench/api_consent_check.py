@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import consent_audience  # noqa: E402  (sets up Django on the benchmark database)
 
+# isort: split
+
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -90,7 +92,7 @@ def timed_calls(url: str, key: str, bodies: list[bytes | None], concurrency: int
         request.add_header("Authorization", f"Bearer {key}")
         request.add_header("Content-Type", "application/json")
         started = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  (our own server)
+        with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
             if response.status != 200:
                 raise SystemExit(f"FAIL: {url} answered {response.status}")
@@ -146,7 +148,8 @@ def main() -> None:
     )
 
     port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.api_settings", "DATABASE_URL": os.environ["DATABASE_URL"]}
+    # Connections kept for a minute, as production keeps them (config/settings/production.py).
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.api_settings", "DJANGO_CONN_MAX_AGE": "60"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "4"],
         cwd=ROOT,
@@ -158,7 +161,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                urllib.request.urlopen(f"{base}/bench/empty", timeout=1).read()  # noqa: S310
+                urllib.request.urlopen(f"{base}/floor/empty", timeout=1).read()
                 break
             except OSError:
                 time.sleep(0.2)
@@ -166,9 +169,9 @@ def main() -> None:
             json.dumps({"purpose": "newsletter", "channel": "email", "person": {"email_hash": h}}).encode()
             for h in rng.choices(hashes, k=options.calls)
         ]
-        timed_calls(f"{base}/bench/empty", key, [None] * 40, options.concurrency)  # warm every worker
+        timed_calls(f"{base}/floor/empty", key, [None] * 40, options.concurrency)  # warm every worker
         timed_calls(f"{base}/api/v1/consent/check", key, single[:40], options.concurrency)
-        empty = timed_calls(f"{base}/bench/empty", key, [None] * options.calls, options.concurrency)
+        empty = timed_calls(f"{base}/floor/empty", key, [None] * options.calls, options.concurrency)
         checks = timed_calls(f"{base}/api/v1/consent/check", key, single, options.concurrency)
     finally:
         server.terminate()

@@ -10,4 +10,4 @@ def empty(request):
     return HttpResponse(b"", content_type="application/json")
 
 
-urlpatterns = [path("bench/empty", empty), *portal_urlpatterns]
+urlpatterns = [path("floor/empty", empty), *portal_urlpatterns]

@@ -50,9 +50,7 @@ def idempotency_get(*, client: ApiClient, key: str) -> IdempotencyRecord | None:
 def person_token_read(token: str) -> User | None:
     """The active account a person token names, if the token is genuine and fresh."""
     try:
-        value = signing.TimestampSigner(salt=PERSON_TOKEN_SALT).unsign(
-            token, max_age=PERSON_TOKEN_MAX_AGE.total_seconds()
-        )
+        value = signing.TimestampSigner(salt=PERSON_TOKEN_SALT).unsign(token, max_age=PERSON_TOKEN_MAX_AGE)
         reference = uuid.UUID(value)
     except (signing.BadSignature, ValueError):
         return None

@@ -71,8 +71,7 @@ if SERVICE_DATA_ENABLED:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Outermost of ours: it sees the final answer of every /api/ call (logged, problem details).
-    "apps.api.middleware.ApiMiddleware",
+    "apps.api.middleware.ApiMiddleware",  # sees the final answer of every /api/ call
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
