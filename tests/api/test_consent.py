@@ -104,10 +104,11 @@ def test_the_batch_costs_the_same_queries_for_ten_people_or_a_thousand(caller, o
         with CaptureQueriesContext(connection) as captured:
             response = caller.post(BATCH, body)
             b"".join(response.streaming_content)
-        return len(captured)
+        return len([q for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))])
 
     _population(officer, size=5)
     queries(1)  # the first call of a key also notes when it was last used
+    # The key, the purpose, the accounts, the suppressions of addresses without one, the call's log row.
     assert queries(10) == queries(1000) <= 5
 
 
