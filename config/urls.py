@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("apps.subject_requests.urls")),
     path("", include("apps.breaches.urls")),
     path("", include("apps.systems.urls")),
+    path("", include("apps.api.urls")),
 ]
 if settings.SERVICE_DATA_ENABLED:
     urlpatterns.append(path("", include("apps.service_data.urls")))

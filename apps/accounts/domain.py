@@ -143,6 +143,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "systems.view_*",
         "systems.close_propagationtask",
         "systems.add_systemsecret",
+        # The API's clients (apps/api): officers create them, rotate and revoke their keys; a
+        # client is revoked, never deleted, so its calls and history stay whole.
+        "api.view_*",
+        "api.add_apiclient",
+        "api.change_apiclient",
     ),
     # Reads customer records to help them; no export, erasure, disclosures or history.
     # No subject requests either: complaints and the reasons behind erasure or rectification
@@ -206,6 +211,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # Which systems were told of each request, how and when they confirmed (apps/systems).
         "systems.view_propagationtask",
         "systems.view_historicalpropagationtask",
+        # Which systems may call the API, with which scopes, and who changed that.
+        "api.view_apiclient",
+        "api.view_historicalapiclient",
     ),
 }
 

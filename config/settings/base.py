@@ -12,6 +12,7 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 from config.settings.content_security import content_security_policy
+from config.settings.logging import LOGGING  # noqa: F401
 from config.settings.service_data import CONTENT_UPLOAD_MAX_BYTES, GOOGLE_CALENDAR_API_URL  # noqa: F401
 from config.settings.webhooks import *  # noqa: F403
 
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
     "apps.subject_requests",
     "apps.breaches",
     "apps.systems",
+    "ninja",  # its Swagger UI files, served from our own static
+    "apps.api",
 ]
 # The reference service app (content, calendar, activity, calls, support, billing: the data
 # the policies name; docs/adding-an-app.md). On in the demo and the tests; an install whose
@@ -72,6 +75,7 @@ if SERVICE_DATA_ENABLED:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.api.middleware.ApiMiddleware",  # sees the final answer of every /api/ call
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -397,24 +401,4 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
-# --- Logging (issue 13) ----------------------------------------------------------------
-# One handler, on standard error. Every handler carries RedactSecrets (apps.core.logs): one-use keys
-# in URLs (confirmation, reset, download, unsubscribe), ?code=/?token= and email addresses become
-# [redacted], whoever logs them. Django's own loggers ("django" with its mail_admins handler, and
-# "django.server", runserver's request lines) lose their default handlers and reach this one.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "apps.core.logs.RedactSecrets"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]},
-    },
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django": {"handlers": [], "propagate": True},
-        "django.server": {"handlers": [], "propagate": True, "level": env("DJANGO_SERVER_LOG_LEVEL", default="INFO")},
-        "django.request": {"level": env("DJANGO_REQUEST_LOG_LEVEL", default="WARNING")},
-        "django.db.backends": {"level": "WARNING"},
-    },
-}
+# --- Logging (issue 13): config/settings/logging.py, read by the import at the top ---

@@ -438,6 +438,20 @@ ADMINS: dict[str, Admin] = {
             "delete_selected": NOBODY,
         },
     ),
+    "api.ApiClient": Admin(
+        view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
+        add=who(PRIVACY_OFFICER, SUPERUSER),
+        change=who(PRIVACY_OFFICER, SUPERUSER),
+        views={
+            # POST only: a link or a prefetch must not rotate or revoke a key.
+            "api_apiclient_rotate": Page(get=NOBODY, post=who(PRIVACY_OFFICER, SUPERUSER)),
+            "api_apiclient_revoke": Page(get=NOBODY, post=who(PRIVACY_OFFICER, SUPERUSER)),
+            "api_apiclient_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
+        },
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
     "retention.LegalHold": Admin(
         view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
         add=who(PRIVACY_OFFICER, SUPERUSER),

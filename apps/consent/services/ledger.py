@@ -215,5 +215,5 @@ def restriction_lift(*, restriction: ProcessingRestriction, actor: User, reason:
     restriction.lifted_by = actor
     restriction.full_clean()
     record_actor(restriction, actor=actor, reason=f"restriction lifted: {reason}")
-    restriction.save(update_fields=["lifted_at", "lifted_by"])
+    restriction.save(update_fields=["lifted_at", "lifted_by", "updated_at"])  # the API's feed follows updated_at
     return restriction

@@ -1,0 +1,93 @@
+"""The API's rules that need no database: scopes, key format, request fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.actors import SystemActor
+
+
+class Scope(models.TextChoices):
+    """What a client may do; each endpoint needs exactly one."""
+
+    CONSENT_CHECK = "consent:check", _("Check whether a purpose may be used for a person")
+    CONSENT_WRITE = "consent:write", _("Record a person's consent choice")
+    REQUESTS_CREATE = "requests:create", _("File requests for a signed-in person")
+    REQUESTS_READ = "requests:read", _("Read the status of requests it filed")
+    SUPPRESSION_READ = "suppression:read", _("Read the suppression list (hashes only)")
+    RESTRICTIONS_READ = "restrictions:read", _("Read the processing restrictions in force")
+
+
+KEY_PREFIX = "ppk"  # "privacy portal key": secret scanners can be taught this shape
+PREFIX_LENGTH = 12  # hex characters that name the key (stored in clear, indexed)
+
+
+def key_new() -> tuple[str, str, str]:
+    """A new key as (full key shown once, its public prefix, the SHA-256 digest we store).
+
+    32 random bytes: a digest of that much entropy needs no slow hash, so checking a key
+    costs one indexed lookup and one comparison.
+    """
+    prefix = secrets.token_hex(PREFIX_LENGTH // 2)
+    secret = secrets.token_urlsafe(32)
+    full = f"{KEY_PREFIX}_{prefix}_{secret}"
+    return full, prefix, key_digest(full)
+
+
+def key_digest(full_key: str) -> str:
+    return hashlib.sha256(full_key.encode()).hexdigest()
+
+
+def key_parse(presented: str) -> str | None:
+    """The prefix of a presented key, or None when it does not have a key's shape."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or len(parts[1]) != PREFIX_LENGTH:
+        return None
+    return parts[1]
+
+
+def key_matches(presented: str, digest: str) -> bool:
+    return hmac.compare_digest(key_digest(presented), digest)
+
+
+def body_fingerprint(payload: Any) -> str:
+    """The same JSON, however its keys were ordered or spaced, gives the same fingerprint."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def networks_parse(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The allowed ranges, one per line; raises ValueError naming the first bad line."""
+    found = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            found.append(ipaddress.ip_network(line, strict=False))
+        except ValueError as exc:
+            raise ValueError(_("“%(line)s” is not an IP address or range.") % {"line": line}) from exc
+    return found
+
+
+def address_allowed(address: str | None, networks: list) -> bool:
+    if not networks:
+        return True
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def api_actor(client: Any) -> SystemActor:
+    """How ledgers and history name a write made through the API: the client, by name."""
+    return SystemActor(name=f"api:{client.name}"[:100])

@@ -1,0 +1,110 @@
+"""Writes of the API app: clients and keys (officers, in the admin), the call log, stored answers
+of POSTs, and the person tokens the portal gives a signed-in customer for an app to show."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core import signing
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.api.domain import key_new
+from apps.api.models import ApiCall, ApiClient, ApiKey, IdempotencyRecord
+from apps.core.actors import record_actor
+
+# How long an old key keeps working after a rotation, so the other system can roll out the new one.
+ROTATION_OVERLAP = timedelta(days=7)
+PERSON_TOKEN_SALT = "apps.api.person-token"
+
+
+@transaction.atomic
+def api_client_create(*, client: ApiClient, actor: User) -> tuple[ApiClient, str]:
+    """Save a new client and give it its first key; returns (client, key shown once)."""
+    client.created_by = actor
+    client.full_clean()
+    record_actor(client, actor=actor, reason="API client created")
+    client.save()
+    _, full_key = _key_issue(client=client, actor=actor)
+    return client, full_key
+
+
+def _key_issue(*, client: ApiClient, actor: User) -> tuple[ApiKey, str]:
+    full, prefix, digest = key_new()
+    key = ApiKey(client=client, prefix=prefix, digest=digest)
+    record_actor(key, actor=actor, reason="API key issued")
+    key.save()
+    return key, full
+
+
+@transaction.atomic
+def api_key_rotate(*, client: ApiClient, actor: User, overlap: timedelta = ROTATION_OVERLAP) -> str:
+    """A new key for ``client``; its live keys keep working for ``overlap``, then expire."""
+    if client.revoked_at is not None:
+        raise ValueError("A revoked client gets no new key.")
+    ends = timezone.now() + overlap
+    for old in client.keys.filter(revoked_at__isnull=True).select_for_update():
+        if old.expires_at is None or old.expires_at > ends:
+            old.expires_at = ends
+            record_actor(old, actor=actor, reason="API key rotated: expires after the overlap")
+            old.save(update_fields=["expires_at", "updated_at"])
+    _, full = _key_issue(client=client, actor=actor)
+    return full
+
+
+@transaction.atomic
+def api_client_revoke(*, client: ApiClient, actor: User) -> ApiClient:
+    """Stop the client at once: its next call, with any of its keys, is refused."""
+    now = timezone.now()
+    for key in client.keys.filter(revoked_at__isnull=True):
+        key.revoked_at = now
+        record_actor(key, actor=actor, reason="API client revoked")
+        key.save(update_fields=["revoked_at", "updated_at"])
+    if client.revoked_at is None:
+        client.revoked_at = now
+        record_actor(client, actor=actor, reason="API client revoked")
+        client.save(update_fields=["revoked_at", "updated_at"])
+    return client
+
+
+def api_call_log(*, client_id: int | None, endpoint: str, method: str, status: int, duration_ms: int) -> None:
+    """One row per call. On PostgreSQL its commit does not wait for the disk: waiting was most of
+    a single consent check's time, and a crash can lose at most the last fraction of a second of
+    this log (never a consent, a request or anything else the call wrote, which commit as usual)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        ApiCall.objects.create(
+            client_id=client_id, endpoint=endpoint[:80], method=method[:8], status=status, duration_ms=duration_ms
+        )
+
+
+def api_key_touch(*, key: ApiKey) -> None:
+    """Note when a key was last used, at most once a minute (a write per call would double its cost)."""
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+
+
+def idempotency_store(
+    *, client: ApiClient, key: str, endpoint: str, fingerprint: str, status: int, body: object
+) -> IdempotencyRecord | None:
+    """Keep the answer for a retry; None when a concurrent call with the same key stored first."""
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(
+                client=client, key=key, endpoint=endpoint, fingerprint=fingerprint, status=status, body=body
+            )
+    except IntegrityError:
+        return None
+
+
+def person_token_issue(*, user: User) -> str:
+    """A short-lived token naming ``user``, for an app of the company to prove who is signed in.
+
+    Signed with the portal's secret and a salt of its own, so it cannot stand in for any other
+    signed value; its lifetime is checked when it is read (selectors.person_token_read).
+    """
+    return signing.TimestampSigner(salt=PERSON_TOKEN_SALT).sign(str(user.reference))

@@ -1,0 +1,72 @@
+"""The API for the company's other systems, /api/v1/ (Django Ninja: pydantic schemas, OpenAPI 3
+from the same code, Swagger UI served from our own static files).
+
+Every error is problem details (RFC 9457): the handlers below cover what an endpoint raises, and
+apps.api.middleware turns what Django answers itself (no such path, wrong method) into the same.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from apps.api.views import consent, feeds, requests
+from apps.api.views.common import ApiError, KeyAuth, problem
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="Privacy Portal API",
+    version="1",
+    description=(
+        "Ask before you use: consent checks, consent choices, requests filed for a signed-in person, "
+        "and the suppression and restriction feeds. Authenticate with `Authorization: Bearer <key>`; "
+        "send an `Idempotency-Key` header with every POST; errors are RFC 9457 problem details."
+    ),
+    auth=KeyAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+api.add_router("", consent.router)
+api.add_router("", requests.router)
+api.add_router("", feeds.router)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError):
+    return problem(exc.status, exc.title, exc.detail, errors=exc.errors, headers=exc.headers)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError):
+    detail = _("Send a live key as 'Authorization: Bearer <key>'; this one is missing, unknown, revoked or expired.")
+    return problem(401, _("Not authenticated"), detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request: HttpRequest, exc: NinjaValidationError):
+    errors = [{"loc": list(error.get("loc", [])), "msg": str(error.get("msg", ""))} for error in exc.errors[:50]]
+    return problem(
+        422, _("Invalid request"), _("Some fields are missing or wrong; nothing was changed."), errors=errors
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError):
+    return problem(exc.status_code, str(exc.message) or _("Bad request"))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404):
+    return problem(404, _("Not found"))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception):
+    logger.exception("API call failed")
+    return problem(500, _("Server error"), _("Nothing was changed; try again later."))

@@ -1,0 +1,162 @@
+"""What every endpoint shares: problem details (RFC 9457), the key check with its scope, network
+and rate limit, Idempotency-Key on writes, opaque cursors and the person token."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from ninja.security import HttpBearer
+
+from apps.accounts.models import User
+from apps.api.domain import address_allowed, body_fingerprint, networks_parse
+from apps.api.models import ApiClient, ApiKey
+from apps.api.selectors import api_key_authenticate, idempotency_get, person_token_read
+from apps.api.services import api_key_touch, idempotency_store
+from apps.core.http import client_ip
+
+PROBLEM = "application/problem+json"
+RATE_WINDOW_SECONDS = 60
+
+
+class ApiError(Exception):
+    """An answer other than success, turned into problem details by the API's handler."""
+
+    def __init__(self, status: int, title: str, detail: str = "", *, errors: list | None = None, headers=None):
+        super().__init__(detail or title)
+        self.status, self.title, self.detail = status, title, detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+def problem(status: int, title: str, detail: str = "", *, errors: list | None = None, headers=None) -> HttpResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = HttpResponse(json.dumps(body), status=status, content_type=PROBLEM)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+class KeyAuth(HttpBearer):
+    """``Authorization: Bearer <key>``. No key, or a wrong, revoked or expired one: None (401).
+    A live key from outside the client's networks, or over its rate: an ApiError (403, 429)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        key = api_key_authenticate(token)
+        if key is None:
+            return None
+        client = key.client
+        request.api_client = client  # type: ignore[attr-defined]  # the middleware logs the call with it
+        if not address_allowed(client_ip(request), networks_parse(client.allowed_networks)):
+            raise ApiError(403, _("Not allowed from this address"), _("This client's key is not accepted from here."))
+        _rate_limit(request, client)
+        api_key_touch(key=key)
+        return key
+
+
+def _rate_limit(request: HttpRequest, client: ApiClient) -> None:
+    now = time.time()
+    window = int(now // RATE_WINDOW_SECONDS)
+    cache_key = f"api:rate:{client.pk}:{window}"
+    cache.add(cache_key, 0, RATE_WINDOW_SECONDS * 2)
+    used = cache.incr(cache_key)
+    limit = client.rate_limit_per_minute
+    reset = int((window + 1) * RATE_WINDOW_SECONDS - now) or 1
+    headers = {
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(max(0, limit - used)),
+        "RateLimit-Reset": str(reset),
+    }
+    request.api_rate_headers = headers  # type: ignore[attr-defined]
+    if used > limit:
+        raise ApiError(
+            429,
+            _("Too many calls"),
+            _("This client may make %(limit)s calls a minute.") % {"limit": limit},
+            headers={**headers, "Retry-After": str(reset)},
+        )
+
+
+def client_of(request: HttpRequest, scope: str) -> ApiClient:
+    """The calling client, if its key carries ``scope`` (else 403)."""
+    client: ApiClient = request.auth.client  # type: ignore[attr-defined]
+    if scope not in (client.scopes or []):
+        raise ApiError(
+            403, _("Missing scope"), _("This client's key does not carry the scope %(scope)s.") % {"scope": scope}
+        )
+    return client
+
+
+def person_of(token: str) -> User:
+    person = person_token_read(token)
+    if person is None:
+        raise ApiError(
+            422,
+            _("Person not proven"),
+            _("The person token is missing, altered or expired; ask the portal for a new one while signed in."),
+            errors=[{"loc": ["body", "person_token"], "msg": _("Not a valid person token.")}],
+        )
+    return person
+
+
+def idempotent(
+    request: HttpRequest, *, client: ApiClient, endpoint: str, payload: Any, run: Callable[[], tuple[int, Any]]
+) -> HttpResponse:
+    """Run a write once per Idempotency-Key: a retry gets the stored answer, never a second write.
+
+    The same key with a different body is a client's mistake, answered 422 (not the old answer).
+    """
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 200:
+        raise ApiError(
+            400, _("Idempotency-Key needed"), _("Every POST needs an Idempotency-Key header of at most 200 characters.")
+        )
+    fingerprint = body_fingerprint({"endpoint": endpoint, "body": payload})
+    stored = idempotency_get(client=client, key=key)
+    if stored is None:
+        with transaction.atomic():
+            status, body = run()
+            stored = idempotency_store(
+                client=client, key=key, endpoint=endpoint, fingerprint=fingerprint, status=status, body=body
+            )
+            if stored is None:
+                # Another call with this key won the race: undo ours and let the client retry.
+                raise ApiError(409, _("Same key in flight"), _("A call with this Idempotency-Key is being answered."))
+        return JsonResponse(body, status=status, safe=False)
+    if stored.fingerprint != fingerprint:
+        raise ApiError(
+            422,
+            _("Idempotency-Key reused"),
+            _("This Idempotency-Key was used with a different request; use a new key for a new request."),
+        )
+    response = JsonResponse(stored.body, status=stored.status, safe=False)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def cursor_encode(value: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str | None) -> dict:
+    if not cursor:
+        return {}
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, _("Bad cursor"), _("Pass back a cursor exactly as the API gave it.")) from exc
+    if not isinstance(value, dict):
+        raise ApiError(400, _("Bad cursor"), _("Pass back a cursor exactly as the API gave it."))
+    return value

@@ -1,0 +1,101 @@
+"""Keys: shown once, kept as a digest, rotated with overlap, revoked at once; scopes, networks, rates."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.utils import timezone
+
+from apps.api.models import ApiCall, ApiKey
+from apps.api.services import api_client_revoke, api_key_rotate
+from tests.api.conftest import Caller, is_problem
+
+SUPPRESSIONS = "/api/v1/suppressions"
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_keeps_only_a_digest_of_the_key(make_client):
+    client, key = make_client()
+    stored = ApiKey.objects.get(client=client)
+    assert key not in (stored.prefix, stored.digest)
+    assert stored.prefix in key
+    assert Caller(key).get(SUPPRESSIONS).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "authorization", ["", "Bearer", "Bearer nonsense", "Bearer ppk_000000000000_wrong", "Basic eDp5"]
+)
+def test_it_answers_401_without_a_live_key(make_client, authorization):
+    _client, _key = make_client()
+    caller = Caller()
+    response = caller.http.get(SUPPRESSIONS, headers={"Authorization": authorization} if authorization else {})
+    assert is_problem(response, 401)
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_key_with_a_changed_secret_fails(make_client):
+    _client, key = make_client()
+    forged = key[:-4] + ("aaaa" if not key.endswith("aaaa") else "bbbb")
+    assert is_problem(Caller(forged).get(SUPPRESSIONS), 401)
+
+
+def test_a_revoked_client_fails_on_the_next_call(make_client, officer):
+    client, key = make_client()
+    caller = Caller(key)
+    assert caller.get(SUPPRESSIONS).status_code == 200
+    api_client_revoke(client=client, actor=officer)
+    assert is_problem(caller.get(SUPPRESSIONS), 401)
+
+
+def test_an_expired_client_fails(make_client):
+    _client, key = make_client(expires_at=timezone.now() + timedelta(days=1))
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        assert is_problem(Caller(key).get(SUPPRESSIONS), 401)
+
+
+def test_rotation_keeps_the_old_key_for_the_overlap_then_not(make_client, officer):
+    client, old = make_client()
+    new = api_key_rotate(client=client, actor=officer, overlap=timedelta(days=7))
+    assert new != old
+    assert Caller(old).get(SUPPRESSIONS).status_code == 200
+    assert Caller(new).get(SUPPRESSIONS).status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        assert is_problem(Caller(old).get(SUPPRESSIONS), 401)
+        assert Caller(new).get(SUPPRESSIONS).status_code == 200
+
+
+def test_a_key_from_outside_its_networks_gets_403(make_client):
+    _client, key = make_client(allowed_networks="10.0.0.0/8\n192.0.2.7")
+    assert is_problem(Caller(key).get(SUPPRESSIONS), 403)  # the test client comes from 127.0.0.1
+    _client, inside = make_client(allowed_networks="127.0.0.0/8")
+    assert Caller(inside).get(SUPPRESSIONS).status_code == 200
+
+
+def test_rate_limit_headers_and_429(make_client, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    _client, key = make_client(rate_limit_per_minute=2)
+    caller = Caller(key)
+    first = caller.get(SUPPRESSIONS)
+    assert first["RateLimit-Limit"] == "2"
+    assert first["RateLimit-Remaining"] == "1"
+    caller.get(SUPPRESSIONS)
+    refused = caller.get(SUPPRESSIONS)
+    assert is_problem(refused, 429)
+    assert refused["RateLimit-Remaining"] == "0"
+    assert int(refused["Retry-After"]) >= 1
+
+
+def test_every_call_is_logged_without_the_persons_data(make_client):
+    client, key = make_client()
+    caller = Caller(key)
+    caller.post("/api/v1/consent/check", {"purpose": "marketing-email", "person": {"email": "casey@example.test"}})
+    caller.get(SUPPRESSIONS)
+    calls = list(ApiCall.objects.filter(client=client).order_by("pk").values("endpoint", "status", "method"))
+    assert calls == [
+        {"endpoint": "consent_check", "status": 200, "method": "POST"},
+        {"endpoint": "suppression_feed", "status": 200, "method": "GET"},
+    ]
+    assert "casey" not in repr(list(ApiCall.objects.values()))

@@ -1,0 +1,152 @@
+"""consent:check answers as the mailings decide, with the reason; the batch streams in a fixed
+number of queries; consent:write records a proven choice through the consent services."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.api.services import person_token_issue
+from apps.consent.models import ConsentEvent, ConsentState, Purpose
+from apps.consent.selectors.ledger import may_contact
+from apps.consent.selectors.marketing import campaign_audience
+from apps.consent.services.cookies import gpc_record_opt_out
+from apps.consent.services.ledger import Context, consent_record, restriction_place, suppression_add
+from apps.personal_data.domain import address_hash
+from tests.api.conftest import is_problem
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+PAGE = Context(method=ConsentEvent.Method.ACCOUNT_PAGE, language="en", source_page="/account/privacy-choices/")
+CHECK = "/api/v1/consent/check"
+BATCH = "/api/v1/consent/check/batch"
+
+
+def purpose(code="marketing-email") -> Purpose:
+    return Purpose.objects.get(code=code)
+
+
+def opt(user, granted=True, code="marketing-email"):
+    consent_record(purpose=purpose(code), granted=granted, context=PAGE, actor=user, subject=user)
+
+
+def check(caller, person: dict, code="marketing-email", channel="email"):
+    response = caller.post(CHECK, {"purpose": code, "channel": channel, "person": person})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_it_answers_with_the_reason(caller, customer, officer):
+    assert check(caller, {"email": customer.email}) == {"allowed": False, "reason": "no_consent"}
+    opt(customer)
+    assert check(caller, {"email": customer.email.upper()}) == {"allowed": True, "reason": "allowed"}
+    assert check(caller, {"account": str(customer.reference)})["allowed"] is True
+    assert check(caller, {"email_hash": address_hash(customer.email)})["allowed"] is True
+    assert check(caller, {"email": customer.email}, channel="post")["reason"] == "wrong_channel"
+    restriction_place(subject=customer, reason="Accuracy contested", actor=officer)
+    assert check(caller, {"email": customer.email})["reason"] == "restricted"
+    suppression_add(email=customer.email, channel="email", reason="complaint")
+    assert check(caller, {"email": customer.email})["reason"] == "suppressed"
+
+
+def test_an_address_without_account_reads_like_one_without_consent(caller, customer):
+    unknown = check(caller, {"email": "nobody@example.test"})
+    assert unknown == check(caller, {"email": customer.email}) == {"allowed": False, "reason": "no_consent"}
+    suppression_add(email="nobody@example.test", channel="email", reason="complaint")
+    assert check(caller, {"email": "nobody@example.test"})["reason"] == "suppressed"
+
+
+def test_gpc_and_closed_accounts_have_their_reason(caller, customer):
+    gpc = Context(method=ConsentEvent.Method.GPC)
+    gpc_record_opt_out(purposes=[purpose("cookies-marketing")], subject=customer, context=gpc)
+    assert check(caller, {"email": customer.email}, code="cookies-marketing", channel="")["reason"] == "gpc"
+    User.objects.filter(pk=customer.pk).update(status=User.Status.CLOSED, closed_at=timezone.now())
+    assert check(caller, {"account": str(customer.reference)})["reason"] == "account_closed"
+
+
+def _population(officer, size=30) -> list[User]:
+    people = [UserFactory() for _ in range(size)]
+    for index, person in enumerate(people):
+        if index % 2 == 0:
+            opt(person)
+        if index % 3 == 0:
+            opt(person, granted=False)
+        if index % 5 == 0:
+            suppression_add(email=person.email, channel="email", reason="complaint")
+        if index % 7 == 0:
+            restriction_place(subject=person, reason="Contested", actor=officer, purposes=[purpose()])
+        if index % 11 == 0:
+            User.objects.filter(pk=person.pk).update(status=User.Status.CLOSED, closed_at=timezone.now())
+    return list(User.objects.filter(pk__in=[p.pk for p in people]).order_by("pk"))
+
+
+def test_the_batch_agrees_with_the_mailing_audience_and_may_contact(caller, officer):
+    people = _population(officer)
+    body = {"purpose": "marketing-email", "channel": "email", "people": [{"email": p.email} for p in people]}
+    response = caller.post(BATCH, body)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-ndjson"
+    lines = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
+    assert [line["email"] for line in lines] == [p.email for p in people]
+    allowed = {line["email"] for line in lines if line["allowed"]}
+    audience = set(campaign_audience(purpose()).filter(pk__in=[p.pk for p in people]).values_list("email", flat=True))
+    assert allowed == audience
+    assert allowed == {p.email for p in people if may_contact(p, channel="email", purpose="marketing-email")}
+    assert {line["reason"] for line in lines} >= {"allowed", "no_consent", "suppressed", "account_closed"}
+
+
+def test_the_batch_costs_the_same_queries_for_ten_people_or_a_thousand(caller, officer):
+    def queries(count: int) -> int:
+        body = {"purpose": "marketing-email", "people": [{"email": f"p{i}@example.test"} for i in range(count)]}
+        with CaptureQueriesContext(connection) as captured:
+            response = caller.post(BATCH, body)
+            b"".join(response.streaming_content)
+        return len([q for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))])
+
+    _population(officer, size=5)
+    queries(1)  # the first call of a key also notes when it was last used
+    # The key, the purpose, the accounts, the suppressions of addresses without one, the call's log row.
+    assert queries(10) == queries(1000) <= 5
+
+
+def test_a_batch_over_the_limit_is_refused(caller):
+    body = {"purpose": "marketing-email", "people": [{"email": "a@b.test"}] * 10_001}
+    assert is_problem(caller.post(BATCH, body), 422)
+
+
+def test_it_records_a_proven_choice_with_the_client_as_actor(caller, customer):
+    newsletter = purpose("newsletter")
+    body = {
+        "person_token": person_token_issue(user=customer),
+        "purpose": "newsletter",
+        "granted": True,
+        "text_version": newsletter.text_hash("en"),
+        "language": "en",
+        "source": "app settings screen",
+    }
+    response = caller.post("/api/v1/consent/choices", body)
+    assert response.status_code == 201, response.content
+    event = ConsentEvent.objects.get(subject=customer, purpose=newsletter)
+    assert event.granted is True
+    assert event.actor is None
+    assert event.actor_label.startswith("system:api:")
+    assert "app settings screen" in event.source_page
+    assert ConsentState.objects.get(subject=customer, purpose=newsletter).granted is True
+
+
+def test_a_choice_on_outdated_wording_or_without_a_person_is_refused(caller, customer):
+    body = {
+        "person_token": person_token_issue(user=customer),
+        "purpose": "newsletter",
+        "granted": True,
+        "text_version": "0" * 64,
+        "source": "app",
+    }
+    assert is_problem(caller.post("/api/v1/consent/choices", body), 422)
+    body["text_version"] = purpose("newsletter").text_hash("en")
+    body["person_token"] = person_token_issue(user=customer) + "x"
+    assert is_problem(caller.post("/api/v1/consent/choices", body), 422)
+    assert not ConsentEvent.objects.filter(subject=customer).exists()

@@ -1,0 +1,57 @@
+"""The suppression and restriction feeds: pages with a cursor, a warehouse syncs what changed."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.consent.services.ledger import restriction_lift, restriction_place, suppression_add
+from apps.personal_data.domain import address_hash
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def sync(caller, path: str, cursor: str | None = None, limit: int = 2) -> tuple[list, str]:
+    items = []
+    while True:
+        query = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        page = caller.get(path + query).json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if len(page["items"]) < limit:
+            return items, cursor
+
+
+def test_the_suppression_feed_gives_hashes_only_and_resumes_from_its_cursor(caller):
+    for n in range(5):
+        suppression_add(email=f"gone{n}@example.test", channel="email", reason="complaint")
+    items, cursor = sync(caller, "/api/v1/suppressions")
+    assert [item["email_hash"] for item in items] == [address_hash(f"gone{n}@example.test") for n in range(5)]
+    assert "example.test" not in str(items)
+    suppression_add(email="later@example.test", channel="email", reason="complaint")
+    more, _cursor = sync(caller, "/api/v1/suppressions", cursor)
+    assert [item["email_hash"] for item in more] == [address_hash("later@example.test")]
+
+
+def test_the_restriction_feed_brings_a_lifted_restriction_again(caller, officer):
+    people = [UserFactory() for _ in range(3)]
+    placed = [restriction_place(subject=p, reason="Contested", actor=officer) for p in people]
+    items, cursor = sync(caller, "/api/v1/restrictions")
+    assert [item["account"] for item in items] == [str(p.reference) for p in people]
+    assert all(item["in_force"] for item in items)
+    restriction_lift(restriction=placed[1], actor=officer, reason="Resolved")
+    more, _cursor = sync(caller, "/api/v1/restrictions", cursor)
+    assert [(item["reference"], item["in_force"]) for item in more] == [(str(placed[1].reference), False)]
+
+
+def test_a_feed_page_costs_a_fixed_number_of_queries(caller, officer):
+    for _ in range(3):
+        restriction_place(subject=UserFactory(), reason="Contested", actor=officer)
+    caller.get("/api/v1/restrictions")
+
+    def queries(limit):
+        with CaptureQueriesContext(connection) as captured:
+            caller.get(f"/api/v1/restrictions?limit={limit}")
+        return len(captured)
+
+    assert queries(1) == queries(50)
