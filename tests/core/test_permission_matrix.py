@@ -35,9 +35,9 @@ from django.utils import timezone
 from apps.accounts.domain import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
 from apps.accounts.models import Organisation
 from apps.accounts.services import user_update_details
-from apps.breaches.services.register import breach_open
 from apps.api.models import ApiClient
 from apps.api.services import api_client_create
+from apps.breaches.services.register import breach_open
 from apps.consent.models import ConsentEvent, Mailing, PolicyVersion, Purpose, Suppression
 from apps.consent.services.ledger import Context, consent_record, restriction_place, suppression_add
 from apps.core.admin.site import site_views
