@@ -13,7 +13,13 @@ from django.urls import reverse
 
 from apps.breaches.domain import Factors
 from apps.breaches.models import AffectedSet, Breach, BreachClock, Recipient
-from apps.breaches.services.clocks import breach_clock_delay_reason_record, breach_clocks_remind, breach_clocks_sync
+from apps.breaches.services.clocks import (
+    breach_clock_delay_reason_record,
+    breach_clock_record_done,
+    breach_clocks_remind,
+    breach_clocks_sync,
+)
+from apps.breaches.services.notices import breach_public_notice_publish
 from apps.breaches.services.register import breach_assess, breach_close, breach_save
 from apps.consent.models import Mailing
 from tests.breaches.helpers import open_breach
@@ -100,3 +106,42 @@ def test_one_breach_that_cannot_sync_does_not_stop_the_others_reminders(
             breach_clocks_remind()
     assert any(healthy.number in m.subject for m in mailoutbox)
     assert any(broken.number in r.getMessage() for r in caplog.records)
+
+
+def _write_notice(breach: Breach, officer) -> None:
+    breach.notice_summary_en, breach.notice_advice_en = "Letters went to old addresses.", "Tell us if one came."
+    breach.decision, breach.decision_reasoning = Breach.Decision.NOTIFY, "High risk: addresses and balances."
+    breach_save(breach=breach, actor=officer, reason="notice written")
+
+
+def test_a_breach_told_through_the_public_notice_can_be_closed(officer):
+    with time_machine.travel(AWARE, tick=False) as traveller:
+        breach = open_breach(officer, aware_at=AWARE, jurisdictions=["uk"])
+        breach_assess(breach=breach, factors=Factors("high", True, 40, "high", "high", False, False), actor=officer)
+        authority = breach.clocks.get(rule__recipient=Recipient.AUTHORITY)
+        people = breach.clocks.get(rule__recipient=Recipient.PEOPLE)
+        traveller.move_to(AWARE + timedelta(hours=30))
+        breach_clock_record_done(clock=authority, done_at=AWARE + timedelta(hours=29), actor=officer)
+        _write_notice(breach, officer)
+        breach = breach_public_notice_publish(breach=breach, actor=officer)
+        people.refresh_from_db()
+        assert people.status == BreachClock.Status.MET
+        assert people.done_at == breach.public_notice_at == AWARE + timedelta(hours=30)
+        breach_close(breach=breach, actor=officer)
+    assert Breach.objects.get(pk=breach.pk).status == Breach.Status.CLOSED
+
+
+def test_a_public_notice_after_the_deadline_is_late_with_its_reasons_owed(officer):
+    with time_machine.travel(AWARE, tick=False) as traveller:
+        breach = open_breach(officer, aware_at=AWARE, jurisdictions=[])
+        breach_assess(
+            breach=breach, factors=Factors("medium", False, 40, "high", "medium", False, False), actor=officer
+        )
+        AffectedSet.objects.create(breach=breach, query={}, total=40, by_jurisdiction={"us-ca": 40}, by_language={})
+        breach_clocks_sync(breach=breach, actor=officer)
+        traveller.move_to(AWARE + timedelta(hours=721))
+        _write_notice(breach, officer)
+        breach_public_notice_publish(breach=breach, actor=officer)
+    people = breach.clocks.get(rule__recipient=Recipient.PEOPLE)
+    assert people.status == BreachClock.Status.LATE
+    assert people.reason_owed

@@ -19,7 +19,7 @@ from apps.accounts.models import User
 from apps.breaches.models import AffectedPerson, AuthoritySubmission, Breach, BreachClock, Recipient
 from apps.breaches.selectors.notices import authority_document_text
 from apps.breaches.selectors.people import latest_affected_set
-from apps.breaches.services.clocks import breach_clock_record_done, breach_clocks_sync
+from apps.breaches.services.clocks import breach_clock_record_done, breach_clocks_sync, people_notice_clocks_done
 from apps.consent.mailing.kinds import MAILING_KINDS, MailingKind
 from apps.consent.mailing.queue import mailing_queue
 from apps.consent.models import Mailing
@@ -118,12 +118,18 @@ def breach_public_notice_publish(*, breach: Breach, actor: User) -> Breach:
     """Publish the notice on the public page, for when telling each person would take
     disproportionate effort (Art. 34(3)(c))."""
     breach = Breach.objects.select_for_update().get(pk=breach.pk)
+    if not breach.is_open:
+        raise ValidationError(_("A closed breach is kept as it was closed."))
     if not breach.notice_summary_en.strip() or not breach.notice_advice_en.strip():
         raise ValidationError(_("Write what happened and what people can do (in English at least) first."))
     if breach.public_notice_at is None:
         breach.public_notice_at = timezone.now()
         record_actor(breach, actor=actor, reason="public notice published")
         breach.save(update_fields=["public_notice_at", "updated_at"])
+        # The public notice is how the people are told (Art. 34(3)(c)): it stops their clocks, late
+        # ones with their reasons owed as for the emails.
+        clocks = breach.clocks.select_for_update().select_related("rule").filter(rule__recipient=Recipient.PEOPLE)
+        people_notice_clocks_done(clocks, done_at=breach.public_notice_at, actor=actor)
     return breach
 
 
