@@ -80,8 +80,11 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
             {
                 "fields": (
                     "consequences",
+                    "consequences_vi",
                     "measures_taken",
+                    "measures_taken_vi",
                     "measures_proposed",
+                    "measures_proposed_vi",
                     "risk",
                     "decision",
                     "decision_reasoning",

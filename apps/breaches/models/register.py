@@ -57,6 +57,10 @@ class Breach(ReferencedModel, TimestampedModel):
     consequences = models.TextField(_("likely consequences"), blank=True)
     measures_taken = models.TextField(_("measures taken"), blank=True)
     measures_proposed = models.TextField(_("measures proposed"), blank=True)
+    # The people's notice repeats these three; Vietnamese readers get these, else the English above.
+    consequences_vi = models.TextField(_("likely consequences (Vietnamese, for people)"), blank=True)
+    measures_taken_vi = models.TextField(_("measures taken (Vietnamese, for people)"), blank=True)
+    measures_proposed_vi = models.TextField(_("measures proposed (Vietnamese, for people)"), blank=True)
     decision = models.CharField(
         _("decision to notify"), max_length=16, choices=Decision.choices, default=Decision.UNDECIDED
     )

@@ -17,14 +17,13 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.breaches.models import AffectedPerson, AuthoritySubmission, Breach, BreachClock, Recipient
-from apps.breaches.selectors.notices import authority_document_text
+from apps.breaches.selectors.notices import authority_document_text, people_notice_texts
 from apps.breaches.selectors.people import latest_affected_set
 from apps.breaches.services.clocks import breach_clock_record_done, breach_clocks_sync, people_notice_clocks_done
 from apps.consent.mailing.kinds import MAILING_KINDS, MailingKind
 from apps.consent.mailing.queue import mailing_queue
 from apps.consent.models import Mailing
 from apps.core.actors import SystemActor, record_actor
-from apps.core.models import in_language
 
 
 @transaction.atomic
@@ -160,8 +159,7 @@ def notice_message(mailing: Mailing, user: User) -> EmailMessage:
         context = {
             "user": user,
             "breach": breach,
-            "summary": in_language(breach, "notice_summary", language) or breach.notice_summary_en,
-            "advice": in_language(breach, "notice_advice", language) or breach.notice_advice_en,
+            **people_notice_texts(breach, language),
             "notice_url": settings.SITE_URL.rstrip("/") + reverse("breaches:notice", args=[breach.reference]),
         }
         subject = render_to_string("breaches/email/people_notice_subject.txt", context).strip()
