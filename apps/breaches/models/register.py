@@ -14,6 +14,10 @@ from apps.core.models import ReferencedModel, TimestampedModel
 from apps.personal_data.registry import Category
 
 
+def _is_list_of_text(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
 class Breach(ReferencedModel, TimestampedModel):
     """One personal-data breach. The clocks start at ``aware_at``; every change is in the history."""
 
@@ -123,9 +127,25 @@ class Breach(ReferencedModel, TimestampedModel):
             errors["aware_at"] = _("The moment of awareness cannot be in the future.")
         if self.occurred_at and self.aware_at and self.occurred_at > self.aware_at:
             errors["aware_at"] = _("The company cannot have become aware of it before it happened.")
-        unknown = [c for c in self.categories or [] if c not in Category.values]
-        if not isinstance(self.categories, list) or unknown:
-            errors["categories"] = _("Unknown data categories: %(names)s") % {"names": ", ".join(map(str, unknown))}
+        if not _is_list_of_text(self.categories):
+            errors["categories"] = _('Give a list of category codes, e.g. ["financial", "contact"].')
+        elif unknown := [c for c in self.categories if c not in Category.values]:
+            errors["categories"] = _("Unknown data categories: %(names)s. Known: %(known)s.") % {
+                "names": ", ".join(unknown),
+                "known": ", ".join(Category.values),
+            }
+        if not _is_list_of_text(self.jurisdictions):
+            errors["jurisdictions"] = _('Give a list of jurisdiction codes, e.g. ["uk", "eu"].')
+        else:
+            # Only jurisdictions with breach clocks: a code naming none would start no clock, silently.
+            from apps.breaches.models.clocks import ClockRule
+
+            known = sorted(set(ClockRule.objects.values_list("jurisdiction__code", flat=True)))
+            if unknown := [c for c in self.jurisdictions if c not in known]:
+                errors["jurisdictions"] = _("Unknown jurisdictions: %(names)s. Known: %(known)s.") % {
+                    "names": ", ".join(unknown),
+                    "known": ", ".join(known),
+                }
         if self.decision != self.Decision.UNDECIDED and not self.decision_reasoning.strip():
             errors["decision_reasoning"] = _("Record why the breach is, or is not, notified.")
         if errors:

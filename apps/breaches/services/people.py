@@ -21,6 +21,7 @@ from apps.personal_data.domain import subject_reference
 
 MAX_UPLOAD_ROWS = 200_000
 FREEZE_BATCH = 5_000
+MAX_ACCOUNT_ID = 2**63 - 1
 
 
 def accounts_from_csv(data: bytes | str) -> list[int]:
@@ -31,7 +32,10 @@ def accounts_from_csv(data: bytes | str) -> list[int]:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     except UnicodeDecodeError:
         raise ValidationError(_("The file is not UTF-8 text (save it as CSV, UTF-8).")) from None
-    rows = [row for row in csv.reader(io.StringIO(text)) if row and any(cell.strip() for cell in row)]
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text)) if row and any(cell.strip() for cell in row)]
+    except csv.Error as error:  # a quoted cell past the reader's size limit, a NUL byte...
+        raise ValidationError(_("The file is not a CSV this page can read: %(error)s") % {"error": error}) from None
     if rows and rows[0][0].strip().lower() in {"account", "email", "id", "reference"}:
         rows = rows[1:]
     if not rows:
@@ -44,8 +48,14 @@ def accounts_from_csv(data: bytes | str) -> list[int]:
         value = row[0].strip()
         if "@" in value:
             emails[value.lower()] = number
-        elif value.isdigit():
-            ids[int(value)] = number
+        elif value.isdecimal():
+            # isdecimal, not isdigit: "²" is a digit that int() refuses. An id beyond the column's
+            # range names no account, but would make the database refuse the query.
+            pk = int(value)
+            if 0 < pk <= MAX_ACCOUNT_ID:
+                ids[pk] = number
+            else:
+                errors.append(_("Row %(row)d: no account matches it.") % {"row": number})
         else:
             try:
                 references[uuid.UUID(value)] = number
