@@ -58,7 +58,7 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
     fieldsets = (
         (None, {"fields": ("number", "title", "status", "officer", "clocks_panel", "next_steps")}),
         (
-            _("What happened (Art. 33(5))"),
+            gettext_lazy("What happened (Art. 33(5))"),
             {
                 "fields": (
                     "occurred_at",
@@ -76,7 +76,7 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
             },
         ),
         (
-            _("Consequences, measures and the decision"),
+            gettext_lazy("Consequences, measures and the decision"),
             {
                 "fields": (
                     "consequences",
@@ -93,7 +93,7 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
             },
         ),
         (
-            _("The people's notice (Art. 34(2))"),
+            gettext_lazy("The people's notice (Art. 34(2))"),
             {
                 "fields": (
                     "notice_summary_en",
