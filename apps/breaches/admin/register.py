@@ -26,13 +26,18 @@ from apps.breaches.selectors.register import register_rows
 from apps.breaches.services.register import breach_assess, breach_close, breach_open, breach_save
 from apps.core.admin import ObjectIdAdminMixin, TrackedModelAdmin
 from apps.core.admin.reauthentication import fresh_second_factor_required
-from apps.core.clock import organisation_today
+from apps.core.clock import organisation_time, organisation_today, organisation_zone_name
 from apps.core.spreadsheets import SpreadsheetWriter
 
 
 class _Echo:
     def write(self, value: str) -> str:
         return value
+
+
+def when_text(moment) -> str:
+    """A moment on the organisation's wall clock; the panel's headings name the zone."""
+    return f"{organisation_time(moment):%Y-%m-%d %H:%M}" if moment else "—"
 
 
 def hours_text(clock: BreachClock, left: int | None) -> str:
@@ -199,19 +204,20 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
             '<table class="breach-clocks"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
             '<th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
             _("Notification"),
-            _("Due"),
+            _("Due (%(zone)s)") % {"zone": organisation_zone_name()},
             _("Time left"),
-            _("Notified"),
+            _("Notified (%(zone)s)") % {"zone": organisation_zone_name()},
             format_html_join(
                 "",
                 '<tr><td>{}</td><td>{}</td><td data-testid="clock-hours">{}</td><td>{}</td></tr>',
                 (
                     (
                         str(clock.rule),
-                        clock.due_at.isoformat(timespec="minutes") if clock.due_at else "—",
+                        when_text(clock.due_at),
                         hours_text(clock, left),
-                        (clock.done_at.isoformat(timespec="minutes") if clock.done_at else "—")
-                        + (f" — {clock.delay_reason}" if clock.delay_reason else ""),
+                        when_text(clock.done_at)
+                        + (f" — {clock.delay_reason}" if clock.delay_reason else "")
+                        + (" — " + _("the reasons for the delay are owed") if clock.reason_owed else ""),
                     )
                     for clock, left in rows
                 ),
