@@ -48,3 +48,14 @@ def test_the_clocks_and_the_frozen_set_read_in_the_organisations_zone_and_name_i
     assert form.is_valid(), form.errors
     assert form.cleaned_data["since"] == datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
     assert "Asia/Ho_Chi_Minh" in str(form.fields["since"].help_text)
+
+
+def test_the_hours_left_are_counted_in_the_readers_plural():
+    from apps.breaches.admin.register import hours_text
+    from apps.breaches.models import BreachClock
+
+    clock = BreachClock(status=BreachClock.Status.RUNNING, due_at=object())  # only its status and due are read
+    assert hours_text(clock, 1) == "1 hour left"
+    assert hours_text(clock, 2) == "2 hours left"
+    assert hours_text(clock, -1) == "overdue by 1 hour"
+    assert hours_text(clock, -5) == "overdue by 5 hours"

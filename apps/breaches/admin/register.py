@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from apps.breaches.admin.notices import NoticePagesMixin
 from apps.breaches.admin.people import PeoplePagesMixin
@@ -46,8 +46,9 @@ def hours_text(clock: BreachClock, left: int | None) -> str:
     if clock.due_at is None:
         return _("without undue delay (no fixed hours)")
     if left is not None and left < 0:
-        return _("overdue by %(hours)d hours") % {"hours": -left}
-    return _("%(hours)d hours left") % {"hours": left}
+        return ngettext("overdue by %(hours)d hour", "overdue by %(hours)d hours", -left) % {"hours": -left}
+    hours = left or 0
+    return ngettext("%(hours)d hour left", "%(hours)d hours left", hours) % {"hours": hours}
 
 
 @admin.register(Breach)

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.accounts.models import User
 from apps.breaches.domain import hours_left, reminders_owed, risk_reaches
@@ -221,7 +222,11 @@ def _send_reminder(clock: BreachClock, left: int, overdue: bool) -> None:
         subject = (
             _("Breach %(number)s: the notification to %(recipient)s is overdue")
             if overdue
-            else _("Breach %(number)s: %(hours)s hours left to notify %(recipient)s")
+            else ngettext(
+                "Breach %(number)s: %(hours)d hour left to notify %(recipient)s",
+                "Breach %(number)s: %(hours)d hours left to notify %(recipient)s",
+                left,
+            )
         ) % {"number": clock.breach.number, "hours": left, "recipient": clock.rule.get_recipient_display()}
         body = render_to_string("breaches/email/clock_reminder.txt", context)
     send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [officer.email])
