@@ -114,6 +114,8 @@ class NoticePagesMixin:
 
     def publish_view(self, request, object_id):
         breach = self._breach(request, object_id)  # type: ignore[attr-defined]
+        if not request.user.has_perm("breaches.notify_breach"):
+            raise PermissionDenied  # publishing tells the people, as the emails do
         errors = []
         if request.method == "POST":
             try:

@@ -39,7 +39,12 @@ def authority_submission_record(
 ) -> AuthoritySubmission:
     """Record that the authority's notification (or a later phase of it) was submitted: the
     document as it stood, when, how and the authority's reference. The first stops the clock."""
-    clock = BreachClock.objects.select_related("rule__jurisdiction", "breach").get(pk=clock.pk)
+    # Locked: two officers recording the first submission at once would otherwise both record it.
+    clock = BreachClock.objects.select_for_update().select_related("rule__jurisdiction", "breach").get(pk=clock.pk)
+    if not clock.breach.is_open:
+        raise ValidationError(_("A closed breach is kept as it was closed."))
+    if phase == AuthoritySubmission.Phase.INITIAL and clock.submissions.exists():
+        raise ValidationError({"phase": _("The initial notification is already recorded: record a later phase.")})
     if clock.rule.recipient == Recipient.PEOPLE:
         raise ValidationError(_("The people are notified by email from the breach's page, not recorded here."))
     if phase != AuthoritySubmission.Phase.INITIAL and not clock.rule.phased:
