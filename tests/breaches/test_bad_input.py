@@ -67,4 +67,3 @@ def test_the_csv_reader_names_odd_digits_and_ids_out_of_range():
     ]
     with pytest.raises(ValidationError, match="not a CSV"):
         accounts_from_csv(b'"' + b"x" * (129 * 1024) + b'"\n')
-

@@ -16,9 +16,9 @@ from apps.breaches.models import AuthoritySubmission, Breach
 from apps.breaches.services.notices import authority_submission_record
 from apps.breaches.services.register import breach_close
 from tests.breaches.helpers import open_breach
+from tests.factories import UserFactory
 from tests.helpers import sign_in
 from tests.helpers.auth import add_authenticator
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

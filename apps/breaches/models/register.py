@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -138,9 +139,9 @@ class Breach(ReferencedModel, TimestampedModel):
             errors["jurisdictions"] = _('Give a list of jurisdiction codes, e.g. ["uk", "eu"].')
         else:
             # Only jurisdictions with breach clocks: a code naming none would start no clock, silently.
-            from apps.breaches.models.clocks import ClockRule
-
-            known = sorted(set(ClockRule.objects.values_list("jurisdiction__code", flat=True)))
+            # (The rules' model is looked up by name: models/clocks.py imports this module.)
+            rules = django_apps.get_model("breaches", "ClockRule")
+            known = sorted(set(rules.objects.values_list("jurisdiction__code", flat=True)))
             if unknown := [c for c in self.jurisdictions if c not in known]:
                 errors["jurisdictions"] = _("Unknown jurisdictions: %(names)s. Known: %(known)s.") % {
                     "names": ", ".join(unknown),
