@@ -145,3 +145,31 @@ def test_a_public_notice_after_the_deadline_is_late_with_its_reasons_owed(office
     people = breach.clocks.get(rule__recipient=Recipient.PEOPLE)
     assert people.status == BreachClock.Status.LATE
     assert people.reason_owed
+
+
+def test_a_late_public_notice_takes_its_reasons_on_the_notify_page_without_sending_anything(client_as, officer):
+    with time_machine.travel(AWARE, tick=False) as traveller:
+        breach = open_breach(officer, aware_at=AWARE, jurisdictions=[])
+        breach_assess(
+            breach=breach, factors=Factors("medium", False, 40, "high", "medium", False, False), actor=officer
+        )
+        affected = AffectedSet.objects.create(
+            breach=breach, query={}, total=40, by_jurisdiction={"us-ca": 40}, by_language={}
+        )
+        breach_clocks_sync(breach=breach, actor=officer)
+        traveller.move_to(AWARE + timedelta(hours=721))
+        _write_notice(breach, officer)
+        breach_public_notice_publish(breach=breach, actor=officer)
+    assert affected.total
+    client = client_as("officer")
+    change = client.get(reverse("admin:breaches_breach_change", args=[breach.pk])).content.decode()
+    assert "the reasons for the delay are owed" in change
+    assert "Record the reasons for a late notice" in change
+    url = reverse("admin:breaches_breach_notify", args=[breach.pk])
+    refused = client.post(url, {"reasons": "1", "delay_reason": ""})
+    assert refused.status_code == 200
+    assert "Write the reasons for the delay." in refused.content.decode()
+    breach.refresh_from_db()
+    assert breach.mailing_id is None  # the refused reasons did not send the emails
+    assert client.post(url, {"reasons": "1", "delay_reason": "We chose the public page."}).status_code == 302
+    assert not breach.clocks.get(rule__recipient=Recipient.PEOPLE).reason_owed

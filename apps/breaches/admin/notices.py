@@ -90,7 +90,8 @@ class NoticePagesMixin:
                 form.add_error(None, error)
             else:
                 return self._done(request, breach, _("The rest of the notice is being sent."))  # type: ignore[attr-defined]
-        if request.method == "POST" and breach.mailing is None and form.is_valid():
+        # Only the send button sends: a refused "reasons" form must never fall through to sending.
+        if request.method == "POST" and breach.mailing is None and "reasons" not in request.POST and form.is_valid():
             try:
                 breach_people_notify(breach=breach, actor=request.user, delay_reason=form.cleaned_data["delay_reason"])
             except ValidationError as error:
@@ -110,6 +111,7 @@ class NoticePagesMixin:
             mailing=breach.mailing,
             late=late,
             reasons_owed=owed,
+            reasons_posted=request.method == "POST" and "reasons" in request.POST,
         )
 
     def publish_view(self, request, object_id):

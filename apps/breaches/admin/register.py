@@ -239,6 +239,11 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
                 *links,
                 ("breaches_breach_submission", _("Record a submission to an authority")),
                 ("breaches_breach_notify", _("Email the people affected")),
+                *(
+                    [("breaches_breach_notify", _("Record the reasons for a late notice"))]
+                    if any(clock.reason_owed for clock in obj.clocks.all())
+                    else []
+                ),
                 ("breaches_breach_publish", _("Publish a public notice")),
                 ("breaches_breach_close", _("Close the breach")),
             ]
