@@ -99,6 +99,9 @@ class SubmissionForm(forms.Form):
         self.fields["clock"].queryset = breach.clocks.exclude(rule__recipient=Recipient.PEOPLE).select_related(
             "rule__jurisdiction"
         )
+        self.fields["submitted_at"].help_text = _("In the organisation's time (%(zone)s).") % {
+            "zone": organisation_zone_name()
+        }
 
 
 class NotifyForm(forms.Form):

@@ -59,3 +59,17 @@ def test_the_hours_left_are_counted_in_the_readers_plural():
     assert hours_text(clock, 2) == "2 hours left"
     assert hours_text(clock, -1) == "overdue by 1 hour"
     assert hours_text(clock, -5) == "overdue by 5 hours"
+
+
+@pytest.mark.django_db
+def test_the_submission_form_names_the_zone_its_time_is_read_in(officer, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.breaches.forms import SubmissionForm
+    from tests.breaches.helpers import open_breach
+
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    breach = open_breach(officer, aware_at=timezone.now() - timedelta(hours=1), jurisdictions=["uk"])
+    assert "Asia/Ho_Chi_Minh" in str(SubmissionForm(breach=breach).fields["submitted_at"].help_text)
