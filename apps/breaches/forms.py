@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.breaches.domain import Factors, Level
 from apps.breaches.models import AuthoritySubmission, BreachClock, Recipient
+from apps.core.clock import organisation_zone, organisation_zone_name
 from apps.personal_data.registry import Category, entries
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -57,6 +59,23 @@ class AffectedForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["models"].choices = _model_choices()
+        for name in ("since", "until"):
+            self.fields[name].help_text = _("In the organisation's time (%(zone)s), e.g. 2026-03-01 09:00.") % {
+                "zone": organisation_zone_name()
+            }
+
+    def _organisation_time(self, name: str):
+        # Typed times are the organisation's wall clock, whatever zone the request runs in.
+        value = self.cleaned_data.get(name)
+        if value is None:
+            return value
+        return timezone.make_aware(timezone.make_naive(value), organisation_zone())
+
+    def clean_since(self):
+        return self._organisation_time("since")
+
+    def clean_until(self):
+        return self._organisation_time("until")
 
     def clean_accounts(self):
         upload = self.cleaned_data.get("accounts")
@@ -80,6 +99,9 @@ class SubmissionForm(forms.Form):
         self.fields["clock"].queryset = breach.clocks.exclude(rule__recipient=Recipient.PEOPLE).select_related(
             "rule__jurisdiction"
         )
+        self.fields["submitted_at"].help_text = _("In the organisation's time (%(zone)s).") % {
+            "zone": organisation_zone_name()
+        }
 
 
 class NotifyForm(forms.Form):

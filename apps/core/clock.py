@@ -44,6 +44,11 @@ def organisation_today(*, now: datetime | None = None) -> date:
     return today_in(organisation_zone(), now=now)
 
 
+def organisation_zone_name() -> str:
+    """The organisation's zone as officers read it next to a time, e.g. "Asia/Ho_Chi_Minh"."""
+    return str(getattr(organisation_zone(), "key", settings.TIME_ZONE))
+
+
 def organisation_time(moment: datetime | None = None) -> datetime:
     """A moment on the organisation's wall clock (what officers read in the admin)."""
     return (moment or timezone.now()).astimezone(organisation_zone())

@@ -50,19 +50,21 @@ def test_it_fires_the_authority_reminders_at_their_hours_then_once_overdue(
         assert clock.rule.jurisdiction.code == "uk"
         assert clock.due_at == AWARE + timedelta(hours=72)
 
-        fired = {}
+        fired, fired_bodies = {}, {}
         for after in (1, 23, 24, 30, 48, 60, 66, 70, 71, 72, 73, 80):
             traveller.move_to(AWARE + timedelta(hours=after))
             before = len(mailoutbox)
             with django_capture_on_commit_callbacks(execute=True):
                 breach_clocks_remind()
             fired[after] = [m.subject for m in mailoutbox[before:]]
+            fired_bodies[after] = [m.body for m in mailoutbox[before:]]
 
     assert {after for after, subjects in fired.items() if subjects} == {24, 48, 66, 71, 72}
     assert "48 hours left" in fired[24][0]
     assert "24 hours left" in fired[48][0]
     assert "6 hours left" in fired[66][0]
-    assert "1 hours left" in fired[71][0]
+    assert "1 hour left" in fired[71][0]
+    assert "1 hour is left" in fired_bodies[71][0]
     assert "overdue" in fired[72][0]
     assert mailoutbox[0].to == [officer.email]
     clock.refresh_from_db()

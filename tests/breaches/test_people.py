@@ -208,3 +208,27 @@ def test_a_refused_message_leaves_no_proof_and_a_resume_tells_only_the_rest(seed
         User.objects.filter(pk__in=ordered).values_list("email", flat=True)
     )
     assert not AffectedPerson.objects.filter(affected_set=frozen, notified_at__isnull=True).exists()
+
+
+def test_the_frozen_counts_are_those_of_the_rows_frozen_even_when_people_join_meanwhile(seeded, officer):
+    from django.db.models.signals import post_save
+
+    from apps.breaches.models import AffectedSet
+
+    def another_writer(sender, instance, created, **kwargs):
+        # Someone's first call is recorded while the set is being frozen (another transaction in
+        # production; here the moment between the set's creation and its rows).
+        if created:
+            CallRecordFactory(owner=UserFactory(email="latecomer@example.test", country="GB"))
+
+    breach = open_breach(officer, aware_at=_now_minus(1))
+    post_save.connect(another_writer, sender=AffectedSet)
+    try:
+        frozen = affected_set_freeze(breach=breach, selection=Selection(categories=CATEGORIES), actor=officer)
+    finally:
+        post_save.disconnect(another_writer, sender=AffectedSet)
+    frozen.refresh_from_db()
+    rows = AffectedPerson.objects.filter(affected_set=frozen)
+    assert frozen.total == rows.count() == 4
+    assert sum(frozen.by_jurisdiction.values()) == sum(frozen.by_language.values()) == 4
+    assert frozen.by_jurisdiction["uk"] == rows.filter(jurisdiction="uk").count() == 2

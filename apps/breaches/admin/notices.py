@@ -12,7 +12,7 @@ from apps.breaches.forms import NotifyForm, SubmissionForm
 from apps.breaches.models import BreachClock, Recipient
 from apps.breaches.selectors.notices import authority_document_context
 from apps.breaches.selectors.people import latest_affected_set
-from apps.breaches.services.clocks import breach_clocks_sync
+from apps.breaches.services.clocks import breach_clock_delay_reason_record, breach_clocks_sync
 from apps.breaches.services.notices import (
     authority_submission_record,
     breach_people_notify,
@@ -66,9 +66,23 @@ class NoticePagesMixin:
         breach = self._breach(request, object_id)  # type: ignore[attr-defined]
         if not request.user.has_perm("breaches.notify_breach"):
             raise PermissionDenied
-        if breach.mailing is not None:
-            breach_clocks_sync(breach=breach, actor=request.user)  # a finished mailing stops the people's clock
         form = NotifyForm(request.POST or None)
+        if breach.mailing is not None:
+            try:
+                breach_clocks_sync(breach=breach, actor=request.user)  # a finished mailing stops the people's clock
+            except ValidationError as error:
+                form.add_error(None, error)
+        owed = [c for c in breach.clocks.filter(status=BreachClock.Status.LATE).select_related("rule") if c.reason_owed]
+        if request.method == "POST" and owed and "reasons" in request.POST and form.is_valid():
+            try:
+                for clock in owed:
+                    breach_clock_delay_reason_record(
+                        clock=clock, delay_reason=form.cleaned_data["delay_reason"], actor=request.user
+                    )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return self._done(request, breach, _("The reasons for the delay are recorded."))  # type: ignore[attr-defined]
         if request.method == "POST" and breach.mailing is not None and "resume" in request.POST:
             try:
                 breach_people_notify_resume(breach=breach, actor=request.user)
@@ -76,7 +90,8 @@ class NoticePagesMixin:
                 form.add_error(None, error)
             else:
                 return self._done(request, breach, _("The rest of the notice is being sent."))  # type: ignore[attr-defined]
-        if request.method == "POST" and breach.mailing is None and form.is_valid():
+        # Only the send button sends: a refused "reasons" form must never fall through to sending.
+        if request.method == "POST" and breach.mailing is None and "reasons" not in request.POST and form.is_valid():
             try:
                 breach_people_notify(breach=breach, actor=request.user, delay_reason=form.cleaned_data["delay_reason"])
             except ValidationError as error:
@@ -95,10 +110,14 @@ class NoticePagesMixin:
             affected=latest_affected_set(breach),
             mailing=breach.mailing,
             late=late,
+            reasons_owed=owed,
+            reasons_posted=request.method == "POST" and "reasons" in request.POST,
         )
 
     def publish_view(self, request, object_id):
         breach = self._breach(request, object_id)  # type: ignore[attr-defined]
+        if not request.user.has_perm("breaches.notify_breach"):
+            raise PermissionDenied  # publishing tells the people, as the emails do
         errors = []
         if request.method == "POST":
             try:

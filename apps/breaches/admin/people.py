@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from apps.breaches.forms import AffectedForm
 from apps.breaches.selectors.people import Selection, affected_counts, affected_people, latest_affected_set
 from apps.breaches.services.people import accounts_from_csv, affected_set_freeze
+from apps.core.clock import organisation_time, organisation_zone_name
 
 SIGNED_SALT = "breaches.affected.accounts"
 ADMIN_FREEZE_LIMIT = 20_000
@@ -45,6 +46,7 @@ class PeoplePagesMixin:
                 listed = signing.dumps(account_ids, salt=SIGNED_SALT, compress=True) if account_ids else ""
             except ValidationError as error:
                 form.add_error(None, error)
+        current = latest_affected_set(breach)
         return self._page(  # type: ignore[attr-defined]
             request,
             breach,
@@ -54,7 +56,10 @@ class PeoplePagesMixin:
             counts=counts,
             query=query,
             listed=listed,
-            current=latest_affected_set(breach),
+            current=current,
+            frozen_when=f"{organisation_time(current.frozen_at):%Y-%m-%d %H:%M} {organisation_zone_name()}"
+            if current
+            else "",
         )
 
     @staticmethod

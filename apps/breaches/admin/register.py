@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from apps.breaches.admin.notices import NoticePagesMixin
 from apps.breaches.admin.people import PeoplePagesMixin
@@ -26,7 +26,7 @@ from apps.breaches.selectors.register import register_rows
 from apps.breaches.services.register import breach_assess, breach_close, breach_open, breach_save
 from apps.core.admin import ObjectIdAdminMixin, TrackedModelAdmin
 from apps.core.admin.reauthentication import fresh_second_factor_required
-from apps.core.clock import organisation_today
+from apps.core.clock import organisation_time, organisation_today, organisation_zone_name
 from apps.core.spreadsheets import SpreadsheetWriter
 
 
@@ -35,14 +35,20 @@ class _Echo:
         return value
 
 
+def when_text(moment) -> str:
+    """A moment on the organisation's wall clock; the panel's headings name the zone."""
+    return f"{organisation_time(moment):%Y-%m-%d %H:%M}" if moment else "—"
+
+
 def hours_text(clock: BreachClock, left: int | None) -> str:
     if clock.status != BreachClock.Status.RUNNING:
         return str(clock.get_status_display())
     if clock.due_at is None:
         return _("without undue delay (no fixed hours)")
     if left is not None and left < 0:
-        return _("overdue by %(hours)d hours") % {"hours": -left}
-    return _("%(hours)d hours left") % {"hours": left}
+        return ngettext("overdue by %(hours)d hour", "overdue by %(hours)d hours", -left) % {"hours": -left}
+    hours = left or 0
+    return ngettext("%(hours)d hour left", "%(hours)d hours left", hours) % {"hours": hours}
 
 
 @admin.register(Breach)
@@ -58,7 +64,7 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
     fieldsets = (
         (None, {"fields": ("number", "title", "status", "officer", "clocks_panel", "next_steps")}),
         (
-            _("What happened (Art. 33(5))"),
+            gettext_lazy("What happened (Art. 33(5))"),
             {
                 "fields": (
                     "occurred_at",
@@ -76,12 +82,15 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
             },
         ),
         (
-            _("Consequences, measures and the decision"),
+            gettext_lazy("Consequences, measures and the decision"),
             {
                 "fields": (
                     "consequences",
+                    "consequences_vi",
                     "measures_taken",
+                    "measures_taken_vi",
                     "measures_proposed",
+                    "measures_proposed_vi",
                     "risk",
                     "decision",
                     "decision_reasoning",
@@ -90,7 +99,7 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
             },
         ),
         (
-            _("The people's notice (Art. 34(2))"),
+            gettext_lazy("The people's notice (Art. 34(2))"),
             {
                 "fields": (
                     "notice_summary_en",
@@ -196,19 +205,20 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
             '<table class="breach-clocks"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
             '<th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
             _("Notification"),
-            _("Due"),
+            _("Due (%(zone)s)") % {"zone": organisation_zone_name()},
             _("Time left"),
-            _("Notified"),
+            _("Notified (%(zone)s)") % {"zone": organisation_zone_name()},
             format_html_join(
                 "",
                 '<tr><td>{}</td><td>{}</td><td data-testid="clock-hours">{}</td><td>{}</td></tr>',
                 (
                     (
                         str(clock.rule),
-                        clock.due_at.isoformat(timespec="minutes") if clock.due_at else "—",
+                        when_text(clock.due_at),
                         hours_text(clock, left),
-                        (clock.done_at.isoformat(timespec="minutes") if clock.done_at else "—")
-                        + (f" — {clock.delay_reason}" if clock.delay_reason else ""),
+                        when_text(clock.done_at)
+                        + (f" — {clock.delay_reason}" if clock.delay_reason else "")
+                        + (" — " + _("the reasons for the delay are owed") if clock.reason_owed else ""),
                     )
                     for clock, left in rows
                 ),
@@ -229,6 +239,11 @@ class BreachAdmin(PeoplePagesMixin, NoticePagesMixin, ObjectIdAdminMixin, Tracke
                 *links,
                 ("breaches_breach_submission", _("Record a submission to an authority")),
                 ("breaches_breach_notify", _("Email the people affected")),
+                *(
+                    [("breaches_breach_notify", _("Record the reasons for a late notice"))]
+                    if any(clock.reason_owed for clock in obj.clocks.all())
+                    else []
+                ),
                 ("breaches_breach_publish", _("Publish a public notice")),
                 ("breaches_breach_close", _("Close the breach")),
             ]

@@ -114,3 +114,9 @@ class BreachClock(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.breach_id}: {self.rule}"
+
+    @property
+    def reason_owed(self) -> bool:
+        """Made late without the reasons the law asks for: a people's notice that finished after
+        its deadline is recorded as it happened, and the officer gives the reasons afterwards."""
+        return self.status == self.Status.LATE and self.rule.delay_reason_required and not self.delay_reason.strip()

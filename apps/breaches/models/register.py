@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,6 +13,10 @@ from simple_history.models import HistoricalRecords
 from apps.breaches.domain import Level, Risk
 from apps.core.models import ReferencedModel, TimestampedModel
 from apps.personal_data.registry import Category
+
+
+def _is_list_of_text(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 class Breach(ReferencedModel, TimestampedModel):
@@ -57,6 +62,10 @@ class Breach(ReferencedModel, TimestampedModel):
     consequences = models.TextField(_("likely consequences"), blank=True)
     measures_taken = models.TextField(_("measures taken"), blank=True)
     measures_proposed = models.TextField(_("measures proposed"), blank=True)
+    # The people's notice repeats these three; Vietnamese readers get these, else the English above.
+    consequences_vi = models.TextField(_("likely consequences (Vietnamese, for people)"), blank=True)
+    measures_taken_vi = models.TextField(_("measures taken (Vietnamese, for people)"), blank=True)
+    measures_proposed_vi = models.TextField(_("measures proposed (Vietnamese, for people)"), blank=True)
     decision = models.CharField(
         _("decision to notify"), max_length=16, choices=Decision.choices, default=Decision.UNDECIDED
     )
@@ -119,9 +128,25 @@ class Breach(ReferencedModel, TimestampedModel):
             errors["aware_at"] = _("The moment of awareness cannot be in the future.")
         if self.occurred_at and self.aware_at and self.occurred_at > self.aware_at:
             errors["aware_at"] = _("The company cannot have become aware of it before it happened.")
-        unknown = [c for c in self.categories or [] if c not in Category.values]
-        if not isinstance(self.categories, list) or unknown:
-            errors["categories"] = _("Unknown data categories: %(names)s") % {"names": ", ".join(map(str, unknown))}
+        if not _is_list_of_text(self.categories):
+            errors["categories"] = _('Give a list of category codes, e.g. ["financial", "contact"].')
+        elif unknown := [c for c in self.categories if c not in Category.values]:
+            errors["categories"] = _("Unknown data categories: %(names)s. Known: %(known)s.") % {
+                "names": ", ".join(unknown),
+                "known": ", ".join(Category.values),
+            }
+        if not _is_list_of_text(self.jurisdictions):
+            errors["jurisdictions"] = _('Give a list of jurisdiction codes, e.g. ["uk", "eu"].')
+        else:
+            # Only jurisdictions with breach clocks: a code naming none would start no clock, silently.
+            # (The rules' model is looked up by name: models/clocks.py imports this module.)
+            rules = django_apps.get_model("breaches", "ClockRule")
+            known = sorted(set(rules.objects.values_list("jurisdiction__code", flat=True)))
+            if unknown := [c for c in self.jurisdictions if c not in known]:
+                errors["jurisdictions"] = _("Unknown jurisdictions: %(names)s. Known: %(known)s.") % {
+                    "names": ", ".join(unknown),
+                    "known": ", ".join(known),
+                }
         if self.decision != self.Decision.UNDECIDED and not self.decision_reasoning.strip():
             errors["decision_reasoning"] = _("Record why the breach is, or is not, notified.")
         if errors:

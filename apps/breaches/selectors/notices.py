@@ -10,6 +10,23 @@ from apps.breaches.selectors.people import latest_affected_set
 from apps.personal_data.registry import Category, controller
 
 
+def people_notice_texts(breach: Breach, language: str) -> dict[str, str]:
+    """The people's notice's own words in ``language``: the Vietnamese text where one is written,
+    else the English (the register's consequences and measures are written in English first)."""
+    vietnamese = language.startswith("vi")
+
+    def pick(vi: str, en: str) -> str:
+        return vi if vietnamese and vi.strip() else en
+
+    return {
+        "summary": pick(breach.notice_summary_vi, breach.notice_summary_en),
+        "advice": pick(breach.notice_advice_vi, breach.notice_advice_en),
+        "consequences": pick(breach.consequences_vi, breach.consequences),
+        "measures_taken": pick(breach.measures_taken_vi, breach.measures_taken),
+        "measures_proposed": pick(breach.measures_proposed_vi, breach.measures_proposed),
+    }
+
+
 def authority_document_context(breach: Breach, clock: BreachClock | None = None) -> dict:
     """Every item Art. 33(3) asks for, from the register: (a) the nature of the breach with the
     categories and approximate numbers of people and records, (b) the contact point, (c) the

@@ -3,6 +3,7 @@ was made, and the officers' reminders as the hours run out."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -14,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.accounts.models import User
 from apps.breaches.domain import hours_left, reminders_owed, risk_reaches
@@ -23,6 +25,8 @@ from apps.core.actors import SystemActor, record_actor
 from apps.core.clock import date_in, organisation_zone
 
 REMINDER_ACTOR = SystemActor("breach-clock-reminders")
+
+logger = logging.getLogger(__name__)
 
 
 def _required(rule: ClockRule, breach: Breach, people: dict[str, int] | None) -> bool | None:
@@ -106,22 +110,51 @@ def _people_notice_done(breach: Breach, clocks, actor) -> None:
     mailing = breach.mailing
     if mailing is None or mailing.status != "sent" or mailing.finished_at is None:
         return
+    people_notice_clocks_done(clocks, done_at=mailing.finished_at, actor=actor)
+
+
+def people_notice_clocks_done(clocks, *, done_at: datetime, actor) -> None:
+    """Stop the running people's clocks: the notice reached them (emails sent, or the public page).
+    A notice that ended after its deadline is recorded late even without reasons (it did happen;
+    refusing would jam every later sync); the clock then shows the reasons as owed."""
     for clock in clocks:
         if clock.rule.recipient == Recipient.PEOPLE and clock.status == BreachClock.Status.RUNNING:
-            _mark_done(clock, done_at=mailing.finished_at, delay_reason=clock.delay_reason, actor=actor)
+            _mark_done(clock, done_at=done_at, delay_reason=clock.delay_reason, actor=actor, reason_later=True)
 
 
-def _mark_done(clock: BreachClock, *, done_at: datetime, delay_reason: str, actor) -> BreachClock:
+def _mark_done(
+    clock: BreachClock, *, done_at: datetime, delay_reason: str, actor, reason_later: bool = False
+) -> BreachClock:
     late = clock.due_at is not None and done_at > clock.due_at
-    if late and clock.rule.delay_reason_required and not delay_reason.strip():
+    if late and clock.rule.delay_reason_required and not delay_reason.strip() and not reason_later:
         raise ValidationError(
             {"delay_reason": _("This notification is late: record the reasons for the delay (Art. 33(1)).")}
         )
     clock.done_at = done_at
     clock.delay_reason = delay_reason.strip()
     clock.status = BreachClock.Status.LATE if late else BreachClock.Status.MET
-    record_actor(clock, actor=actor, reason="late" if late else "notified in time")
+    change = "notified in time"
+    if late:
+        change = "late, reasons owed" if clock.reason_owed else "late"
+    record_actor(clock, actor=actor, reason=change)
     clock.save(update_fields=["done_at", "delay_reason", "status", "updated_at"])
+    return clock
+
+
+@transaction.atomic
+def breach_clock_delay_reason_record(*, clock: BreachClock, delay_reason: str, actor: User) -> BreachClock:
+    """The reasons for a notification made late, given after it was made (a people's notice that
+    finished past its deadline)."""
+    clock = BreachClock.objects.select_for_update().select_related("rule", "breach").get(pk=clock.pk)
+    if not clock.breach.is_open:
+        raise ValidationError(_("A closed breach is kept as it was closed."))
+    if clock.status != BreachClock.Status.LATE:
+        raise ValidationError(_("Only a notification made late takes reasons for a delay."))
+    if not delay_reason.strip():
+        raise ValidationError({"delay_reason": _("Write the reasons for the delay.")})
+    clock.delay_reason = delay_reason.strip()
+    record_actor(clock, actor=actor, reason="delay reasons given")
+    clock.save(update_fields=["delay_reason", "updated_at"])
     return clock
 
 
@@ -148,7 +181,11 @@ def breach_clocks_remind(*, dry_run: bool = False) -> list[dict]:
         # A people's notice sent since the last run stops its clock and starts those counted from it
         # (California's Attorney General), without waiting for an officer to open the breach.
         for breach in Breach.objects.filter(status=Breach.Status.OPEN, mailing__status=Mailing.Status.SENT):
-            breach_clocks_sync(breach=breach, actor=REMINDER_ACTOR)
+            # One breach that cannot be synced must not cost every other breach its reminders.
+            try:
+                breach_clocks_sync(breach=breach, actor=REMINDER_ACTOR)
+            except Exception:
+                logger.exception("breach %s: its clocks could not be synced", breach.number)
     running = BreachClock.objects.filter(
         status=BreachClock.Status.RUNNING, due_at__isnull=False, breach__status=Breach.Status.OPEN
     ).select_related("rule__jurisdiction", "breach__officer")
@@ -185,7 +222,11 @@ def _send_reminder(clock: BreachClock, left: int, overdue: bool) -> None:
         subject = (
             _("Breach %(number)s: the notification to %(recipient)s is overdue")
             if overdue
-            else _("Breach %(number)s: %(hours)s hours left to notify %(recipient)s")
+            else ngettext(
+                "Breach %(number)s: %(hours)d hour left to notify %(recipient)s",
+                "Breach %(number)s: %(hours)d hours left to notify %(recipient)s",
+                left,
+            )
         ) % {"number": clock.breach.number, "hours": left, "recipient": clock.rule.get_recipient_display()}
         body = render_to_string("breaches/email/clock_reminder.txt", context)
     send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [officer.email])

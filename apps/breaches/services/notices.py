@@ -17,14 +17,13 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.breaches.models import AffectedPerson, AuthoritySubmission, Breach, BreachClock, Recipient
-from apps.breaches.selectors.notices import authority_document_text
+from apps.breaches.selectors.notices import authority_document_text, people_notice_texts
 from apps.breaches.selectors.people import latest_affected_set
-from apps.breaches.services.clocks import breach_clock_record_done, breach_clocks_sync
+from apps.breaches.services.clocks import breach_clock_record_done, breach_clocks_sync, people_notice_clocks_done
 from apps.consent.mailing.kinds import MAILING_KINDS, MailingKind
 from apps.consent.mailing.queue import mailing_queue
 from apps.consent.models import Mailing
 from apps.core.actors import SystemActor, record_actor
-from apps.core.models import in_language
 
 
 @transaction.atomic
@@ -40,7 +39,12 @@ def authority_submission_record(
 ) -> AuthoritySubmission:
     """Record that the authority's notification (or a later phase of it) was submitted: the
     document as it stood, when, how and the authority's reference. The first stops the clock."""
-    clock = BreachClock.objects.select_related("rule__jurisdiction", "breach").get(pk=clock.pk)
+    # Locked: two officers recording the first submission at once would otherwise both record it.
+    clock = BreachClock.objects.select_for_update().select_related("rule__jurisdiction", "breach").get(pk=clock.pk)
+    if not clock.breach.is_open:
+        raise ValidationError(_("A closed breach is kept as it was closed."))
+    if phase == AuthoritySubmission.Phase.INITIAL and clock.submissions.exists():
+        raise ValidationError({"phase": _("The initial notification is already recorded: record a later phase.")})
     if clock.rule.recipient == Recipient.PEOPLE:
         raise ValidationError(_("The people are notified by email from the breach's page, not recorded here."))
     if phase != AuthoritySubmission.Phase.INITIAL and not clock.rule.phased:
@@ -118,12 +122,18 @@ def breach_public_notice_publish(*, breach: Breach, actor: User) -> Breach:
     """Publish the notice on the public page, for when telling each person would take
     disproportionate effort (Art. 34(3)(c))."""
     breach = Breach.objects.select_for_update().get(pk=breach.pk)
+    if not breach.is_open:
+        raise ValidationError(_("A closed breach is kept as it was closed."))
     if not breach.notice_summary_en.strip() or not breach.notice_advice_en.strip():
         raise ValidationError(_("Write what happened and what people can do (in English at least) first."))
     if breach.public_notice_at is None:
         breach.public_notice_at = timezone.now()
         record_actor(breach, actor=actor, reason="public notice published")
         breach.save(update_fields=["public_notice_at", "updated_at"])
+        # The public notice is how the people are told (Art. 34(3)(c)): it stops their clocks, late
+        # ones with their reasons owed as for the emails.
+        clocks = breach.clocks.select_for_update().select_related("rule").filter(rule__recipient=Recipient.PEOPLE)
+        people_notice_clocks_done(clocks, done_at=breach.public_notice_at, actor=actor)
     return breach
 
 
@@ -154,8 +164,7 @@ def notice_message(mailing: Mailing, user: User) -> EmailMessage:
         context = {
             "user": user,
             "breach": breach,
-            "summary": in_language(breach, "notice_summary", language) or breach.notice_summary_en,
-            "advice": in_language(breach, "notice_advice", language) or breach.notice_advice_en,
+            **people_notice_texts(breach, language),
             "notice_url": settings.SITE_URL.rstrip("/") + reverse("breaches:notice", args=[breach.reference]),
         }
         subject = render_to_string("breaches/email/people_notice_subject.txt", context).strip()

@@ -10,17 +10,18 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Func
+from django.db.models import Count, F, Func
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.breaches.models import AffectedPerson, AffectedSet, Breach
-from apps.breaches.selectors.people import Selection, affected_counts, affected_people, jurisdiction_expression
+from apps.breaches.selectors.people import Selection, affected_people, jurisdiction_expression
 from apps.core.actors import SystemActor, actor_label, record_actor
 from apps.personal_data.domain import subject_reference
 
 MAX_UPLOAD_ROWS = 200_000
 FREEZE_BATCH = 5_000
+MAX_ACCOUNT_ID = 2**63 - 1
 
 
 def accounts_from_csv(data: bytes | str) -> list[int]:
@@ -31,7 +32,10 @@ def accounts_from_csv(data: bytes | str) -> list[int]:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     except UnicodeDecodeError:
         raise ValidationError(_("The file is not UTF-8 text (save it as CSV, UTF-8).")) from None
-    rows = [row for row in csv.reader(io.StringIO(text)) if row and any(cell.strip() for cell in row)]
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text)) if row and any(cell.strip() for cell in row)]
+    except csv.Error as error:  # a quoted cell past the reader's size limit, a NUL byte...
+        raise ValidationError(_("The file is not a CSV this page can read: %(error)s") % {"error": error}) from None
     if rows and rows[0][0].strip().lower() in {"account", "email", "id", "reference"}:
         rows = rows[1:]
     if not rows:
@@ -44,8 +48,14 @@ def accounts_from_csv(data: bytes | str) -> list[int]:
         value = row[0].strip()
         if "@" in value:
             emails[value.lower()] = number
-        elif value.isdigit():
-            ids[int(value)] = number
+        elif value.isdecimal():
+            # isdecimal, not isdigit: "²" is a digit that int() refuses. An id beyond the column's
+            # range names no account, but would make the database refuse the query.
+            pk = int(value)
+            if 0 < pk <= MAX_ACCOUNT_ID:
+                ids[pk] = number
+            else:
+                errors.append(_("Row %(row)d: no account matches it.") % {"row": number})
         else:
             try:
                 references[uuid.UUID(value)] = number
@@ -72,6 +82,21 @@ def accounts_from_csv(data: bytes | str) -> list[int]:
     return sorted(found)
 
 
+def _frozen_counts(affected: AffectedSet) -> dict:
+    """Total and counts by jurisdiction and language of the rows frozen, in one query."""
+    rows = affected.people.order_by().values("jurisdiction", "language").annotate(n=Count("pk"))
+    by_jurisdiction: dict[str, int] = {}
+    by_language: dict[str, int] = {}
+    for row in rows:
+        by_jurisdiction[row["jurisdiction"]] = by_jurisdiction.get(row["jurisdiction"], 0) + row["n"]
+        by_language[row["language"]] = by_language.get(row["language"], 0) + row["n"]
+    return {
+        "total": sum(by_jurisdiction.values()),
+        "by_jurisdiction": dict(sorted(by_jurisdiction.items())),
+        "by_language": dict(sorted(by_language.items())),
+    }
+
+
 @dataclass(frozen=True)
 class _Ref:
     reference: uuid.UUID
@@ -89,13 +114,12 @@ def affected_set_freeze(*, breach: Breach, selection: Selection, actor: User | S
     if breach.mailing_id is not None:
         raise ValidationError(_("The people have been notified: the set they were told from stays as it is."))
     found = affected_people(selection)
-    counts = affected_counts(found.people)
+    # The counts are taken from the rows inserted, below: counted first, people who gained data of
+    # these categories meanwhile would be frozen but not counted (or the other way round).
     affected = AffectedSet.objects.create(
         breach=breach,
         query=found.query,
-        total=counts["total"],
-        by_jurisdiction=counts["by_jurisdiction"],
-        by_language=counts["by_language"],
+        total=0,
         frozen_by=actor if isinstance(actor, User) else None,
         frozen_by_label=actor_label(actor),
     )
@@ -119,6 +143,11 @@ def affected_set_freeze(*, breach: Breach, selection: Selection, actor: User | S
             AffectedPerson.objects.bulk_create(batch)
             batch = []
     AffectedPerson.objects.bulk_create(batch)
+    counts = _frozen_counts(affected)
+    affected.total = counts["total"]
+    affected.by_jurisdiction = counts["by_jurisdiction"]
+    affected.by_language = counts["by_language"]
+    affected.save(update_fields=["total", "by_jurisdiction", "by_language"])
     breach.approx_people = counts["total"]
     record_actor(breach, actor=actor, reason=f"people affected found: {counts['total']}")
     breach.save(update_fields=["approx_people", "updated_at"])

@@ -123,6 +123,14 @@ def breach_close(*, breach: Breach, actor: User | SystemActor) -> Breach:
     running = [str(clock.rule) for clock in breach.clocks.filter(status="running").select_related("rule__jurisdiction")]
     if running:
         raise ValidationError(_("These notifications are still owed: %(clocks)s.") % {"clocks": "; ".join(running)})
+    owed = [
+        str(c.rule) for c in breach.clocks.filter(status="late").select_related("rule__jurisdiction") if c.reason_owed
+    ]
+    if owed:
+        raise ValidationError(
+            _("Record the reasons for the delay of these late notifications first: %(clocks)s.")
+            % {"clocks": "; ".join(owed)}
+        )
     breach.status = Breach.Status.CLOSED
     breach.closed_at = timezone.now()
     breach.full_clean()
