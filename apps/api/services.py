@@ -3,6 +3,7 @@ of POSTs, and the person tokens the portal gives a signed-in customer for an app
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from django.core import signing
@@ -99,6 +100,17 @@ def idempotency_store(
             )
     except IntegrityError:
         return None
+
+
+def person_token_spend(token: str) -> bool:
+    """Mark ``token`` used; False when it was already. Kept in the shared cache for the token's
+    lifetime (the database cache table by default, Redis in production: ``add`` is atomic in both)."""
+    from django.core.cache import cache
+
+    from apps.api.selectors import PERSON_TOKEN_MAX_AGE
+
+    key = "api:person-token-spent:" + hashlib.sha256(token.encode()).hexdigest()
+    return bool(cache.add(key, 1, timeout=int(PERSON_TOKEN_MAX_AGE.total_seconds()) + 60))
 
 
 def person_token_issue(*, user: User) -> str:

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.consent.services.ledger import restriction_lift, restriction_place, suppression_add
 from apps.personal_data.domain import address_hash
+from tests.api.conftest import is_problem
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +56,27 @@ def test_a_feed_page_costs_a_fixed_number_of_queries(caller, officer):
         return len(captured)
 
     assert queries(1) == queries(50)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        {"at": "2026-01-01T00:00:00+00:00", "id": 1e400},  # infinity: int() overflows
+        {"at": "0001-01-01T00:00:00+05:00", "id": 1},  # before year 1 in UTC
+        {"at": "2026-01-01T00:00:00", "id": 1},  # no zone
+        {"at": "2026-01-01T00:00:00+00:00", "id": 2**70},  # past bigint
+    ],
+)
+def test_a_mangled_restriction_cursor_is_a_problem_not_a_crash(caller, cursor):
+    from urllib.parse import urlencode
+
+    from apps.api.views.common import cursor_encode
+
+    assert is_problem(caller.get("/api/v1/restrictions?" + urlencode({"cursor": cursor_encode(cursor)})), 400)
+
+
+def test_a_body_over_the_size_limit_is_a_413_problem(caller):
+    from django.conf import settings
+
+    huge = '{"identifiers": ["' + "a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10) + '"]}'
+    assert is_problem(caller.post("/api/v1/consent/check/batch", huge), 413)

@@ -10,6 +10,7 @@ from apps.api.selectors import person_token_read
 from apps.api.services import person_token_issue
 from apps.subject_requests.models import SubjectRequest
 from tests.api.conftest import is_problem
+from tests.helpers.auth import reauthenticate
 
 pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/requests"
@@ -55,6 +56,31 @@ def test_the_token_page_gives_a_signed_in_person_a_token(client_as, customer):
     page = signed_in.get("/account/app-token/")
     assert page.status_code == 200
     assert b"<h1>" in page.content
+    refused = signed_in.post("/account/app-token/", headers={"Accept": "application/json"})
+    assert refused.status_code == 302  # the password first, as for filing a request on the pages
+    reauthenticate(signed_in)
     answer = signed_in.post("/account/app-token/", headers={"Accept": "application/json"})
     assert person_token_read(answer.json()["token"]) == customer
     assert client_as("anonymous").post("/account/app-token/").status_code == 302
+
+
+def test_an_erasure_spends_its_token_but_a_retry_gets_its_answer(caller, customer):
+    token = person_token_issue(user=customer)
+    body = {"person_token": token, "request_type": "erasure"}
+    first = caller.post(REQUESTS, body, idempotency_key="erase-1")
+    assert first.status_code == 201
+    retry = caller.post(REQUESTS, body, idempotency_key="erase-1")  # the same call again: its stored answer
+    assert retry.status_code == 201
+    assert retry.json()["reference"] == first.json()["reference"]
+    again = caller.post(REQUESTS, body, idempotency_key="erase-2")  # a new ask with the spent token
+    assert is_problem(again, 422)
+    assert "already" in again.json()["title"].lower()
+    assert SubjectRequest.objects.filter(subject=customer).count() == 1
+
+
+def test_minting_a_token_asks_for_the_password_again_when_the_sign_in_is_old(client_as, customer):
+    signed_in = reauthenticate(client_as("customer"))
+    with time_machine.travel(timezone.now() + timedelta(minutes=30)):
+        answer = signed_in.post("/account/app-token/", headers={"Accept": "application/json"})
+    assert answer.status_code == 302
+    assert "reauthenticate" in answer["Location"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -64,6 +65,16 @@ def _http_error(request: HttpRequest, exc: HttpError):
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404):
     return problem(404, _("Not found"))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig):
+    return problem(413, _("Request too large"), _("Send fewer identifiers in one call; nothing was changed."))
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation):
+    return problem(400, _("Bad request"), _("Nothing was changed."))
 
 
 @api.exception_handler(Exception)

@@ -20,7 +20,7 @@ from apps.accounts.models import User
 from apps.api.domain import address_allowed, body_fingerprint, networks_parse
 from apps.api.models import ApiClient, ApiKey
 from apps.api.selectors import api_key_authenticate, idempotency_get, person_token_read
-from apps.api.services import api_key_touch, idempotency_store
+from apps.api.services import api_key_touch, idempotency_store, person_token_spend
 from apps.core.http import client_ip
 
 PROBLEM = "application/problem+json"
@@ -99,8 +99,16 @@ def client_of(request: HttpRequest, scope: str) -> ApiClient:
     return client
 
 
-def person_of(token: str) -> User:
+def person_of(token: str, *, spend: bool = False) -> User:
+    """The person a token proves; ``spend``: accept this token once only (for its lifetime)."""
     person = person_token_read(token)
+    if person is not None and spend and not person_token_spend(token):
+        raise ApiError(
+            422,
+            _("Person token already used"),
+            _("This person token has already filed an erasure; ask the portal for a new one while signed in."),
+            errors=[{"loc": ["body", "person_token"], "msg": _("Already used.")}],
+        )
     if person is None:
         raise ApiError(
             422,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -53,7 +53,7 @@ def suppressions(request: HttpRequest, page: Query[PageIn]):
     """Addresses that must not be contacted, as the portal's keyed hashes, oldest first."""
     client_of(request, Scope.SUPPRESSION_READ)
     after = cursor_decode(page.cursor).get("after", 0)
-    if not isinstance(after, int) or after < 0:
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after < 2**63:
         raise ApiError(400, _("Bad cursor"), _("Pass back a cursor exactly as the API gave it."))
     rows = list(suppression_feed(after=after, limit=page.limit))
     items = [
@@ -78,7 +78,11 @@ def restrictions(request: HttpRequest, page: Query[PageIn]):
     try:
         after = datetime.fromisoformat(cursor["at"]) if "at" in cursor else None
         after_id = int(cursor.get("id", 0))
-    except (TypeError, ValueError) as exc:
+        if after is not None:
+            after.astimezone(UTC)  # an aware time that converts (year 1 at +05:00 does not)
+        if (after is not None and after.tzinfo is None) or not 0 <= after_id < 2**63:
+            raise ValueError("out of range")
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ApiError(400, _("Bad cursor"), _("Pass back a cursor exactly as the API gave it.")) from exc
     rows = restriction_feed(after=after, after_id=after_id, limit=page.limit)
     items = [

@@ -72,8 +72,10 @@ def request_create(request: HttpRequest, payload: RequestIn):
         )
 
     def run():
-        # Erasure included: the token is the portal's word that this person is signed in now.
-        person = person_of(payload.person_token)
+        # Erasure included: the token is the portal's word that this person is signed in now. An
+        # erasure spends it (inside the idempotent run, so a retry with the same key still gets
+        # its stored answer): a leaked token cannot file a second one.
+        person = person_of(payload.person_token, spend=payload.request_type == RequestType.ERASURE)
         try:
             filed, created = subject_request_create(
                 request_type=payload.request_type,
