@@ -16,7 +16,6 @@ from apps.core.models import ReferencedModel, TimestampedModel, WorkedByJobs
 from apps.subject_requests.models.jurisdictions import Jurisdiction
 from apps.subject_requests.models.types import ExecutionState, RequestType
 
-
 # Still to be handled (the rest are closed); SubjectRequest.OPEN_STATUSES. At module level so the
 # indexes in Meta can name it.
 _OPEN_STATUSES = ("awaiting_verification", "open", "in_progress", "awaiting_approval")
@@ -150,7 +149,9 @@ class SubjectRequest(WorkedByJobs, ReferencedModel, TimestampedModel):
             # the queue's status and saved-view filters, whose rows are all in its open head.
             models.Index(
                 open_first(),
-                Coalesce("extended_to", "due_at").asc(nulls_last=True),
+                # ASC: PostgreSQL's ascending order puts nulls last, as the queue's order asks
+                # (SQLite refuses NULLS LAST in an index, and needs none: it sorts so few).
+                Coalesce("extended_to", "due_at"),
                 F("received_at").desc(),
                 F("id").desc(),
                 name="subject_request_queue_idx",
