@@ -7,9 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db.models import F, OrderBy
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from apps.subject_requests.admin.queue import QUEUE_ORDERING
 from apps.subject_requests.models import SubjectRequest
+from apps.subject_requests.models.requests import open_first
 from apps.subject_requests.services.requests import subject_request_transition
 from tests.factories import UserFactory
 from tests.helpers.requests import file_request, request_page
@@ -116,3 +120,18 @@ def test_taking_a_request_closed_since_the_page_was_read_is_refused_under_the_lo
     request.refresh_from_db()
     assert request.assignee is None
     assert not request.history.filter(history_change_reason__startswith="Assigned").exists()
+
+
+def test_the_queue_index_has_the_queue_orders_keys_in_order():
+    # PostgreSQL reads the list's first page from subject_request_queue_idx only while the index's
+    # keys are the ORDER BY's, expression for expression and direction for direction (plus the
+    # changelist's "-pk"); a drift back to sorting all requests would show only at scale.
+    index = next(i for i in SubjectRequest._meta.indexes if i.name == "subject_request_queue_idx")
+    first, deadline, received = QUEUE_ORDERING
+    assert first == OrderBy(open_first())
+    assert index.expressions[0] == open_first()
+    assert deadline == OrderBy(Coalesce("extended_to", "due_at"), nulls_last=True)
+    assert index.expressions[1] == Coalesce("extended_to", "due_at")  # ascending: nulls last in PostgreSQL
+    assert received == "-received_at"
+    assert index.expressions[2] == F("received_at").desc()
+    assert index.expressions[3] == F("id").desc()
