@@ -7,6 +7,7 @@ import hmac
 import ipaddress
 import json
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.db import models
@@ -91,3 +92,9 @@ def address_allowed(address: str | None, networks: list) -> bool:
 def api_actor(client: Any) -> SystemActor:
     """How ledgers and history name a write made through the API: the client, by name."""
     return SystemActor(name=f"api:{client.name}"[:100])
+
+
+# The person token (Your Account → app token): signed with its own salt so it cannot stand in for
+# any other signed value, and short-lived.
+PERSON_TOKEN_SALT = "apps.api.person-token"
+PERSON_TOKEN_MAX_AGE = timedelta(minutes=10)

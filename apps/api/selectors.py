@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core import signing
 from django.db import connection
@@ -16,14 +16,12 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.api.domain import key_matches, key_parse
+from apps.api.domain import PERSON_TOKEN_MAX_AGE, PERSON_TOKEN_SALT, key_matches, key_parse
 from apps.api.models import ApiCall, ApiClient, ApiKey, IdempotencyRecord
-from apps.api.services import PERSON_TOKEN_SALT
 from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors.ledger import restricted_for, suppressions_of
 from apps.personal_data.domain import address_hash
 
-PERSON_TOKEN_MAX_AGE = timedelta(minutes=10)
 HEX = frozenset("0123456789abcdef")
 
 

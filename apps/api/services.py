@@ -11,13 +11,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.api.domain import key_new
+from apps.api.domain import PERSON_TOKEN_MAX_AGE, PERSON_TOKEN_SALT, key_new
 from apps.api.models import ApiCall, ApiClient, ApiKey, IdempotencyRecord
 from apps.core.actors import record_actor
 
 # How long an old key keeps working after a rotation, so the other system can roll out the new one.
 ROTATION_OVERLAP = timedelta(days=7)
-PERSON_TOKEN_SALT = "apps.api.person-token"
 
 
 @transaction.atomic
@@ -106,8 +105,6 @@ def person_token_spend(token: str) -> bool:
     """Mark ``token`` used; False when it was already. Kept in the shared cache for the token's
     lifetime (the database cache table by default, Redis in production: ``add`` is atomic in both)."""
     from django.core.cache import cache
-
-    from apps.api.selectors import PERSON_TOKEN_MAX_AGE
 
     key = "api:person-token-spent:" + hashlib.sha256(token.encode()).hexdigest()
     return bool(cache.add(key, 1, timeout=int(PERSON_TOKEN_MAX_AGE.total_seconds()) + 60))

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from apps.api.selectors import PERSON_TOKEN_MAX_AGE
+from apps.api.domain import PERSON_TOKEN_MAX_AGE
 from apps.api.services import person_token_issue
 
 
