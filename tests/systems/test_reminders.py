@@ -39,7 +39,7 @@ def test_a_silent_system_is_reminded_then_officers_are_told_once(customer, offic
     task = PropagationTask.objects.get(request=request)
     job_run_here(kind=INSTRUCTIONS_JOB, target=task.pk)
     [first] = [m for m in mail.outbox if m.to == ["dpo@survey.example"]]
-    assert systems_remind().as_dict() == {"systems": [], "officers": []}  # not due yet
+    assert systems_remind().as_dict() == {"systems": [], "officers": [], "resumed": []}  # not due yet
 
     with time_machine.travel(timezone.now() + timedelta(days=4)):
         assert systems_remind().systems == [task.pk]
@@ -77,3 +77,36 @@ def test_the_home_page_shows_systems_silent_past_their_deadline(customer, office
         assert count == 1 == listed(client, url)
     assert "Survey tool" in tile(body, "silent_systems")
     assert request.short_reference in tile(body, "silent_systems")
+
+
+def test_a_request_whose_systems_all_settled_without_resuming_it_is_resumed_by_the_sweep(
+    customer, webhook_system, django_capture_on_commit_callbacks
+):
+    # Two systems answered at the same moment and each saw the other still open: both tasks are
+    # settled, nobody resumed the request. The hourly sweep finds it and completes it.
+    webhook_system("Mail provider")
+    webhook_system("Data warehouse")
+    request = run(started("erasure", customer), django_capture_on_commit_callbacks)
+    assert request.execution_state == "awaiting_systems"
+    PropagationTask.objects.filter(request=request).update(state=PropagationTask.State.CONFIRMED)
+
+    assert systems_remind(dry_run=True).resumed == [request.pk]
+    request.refresh_from_db()
+    assert request.status == "in_progress"  # a dry run changes nothing
+    assert systems_remind().resumed == [request.pk]
+    request.refresh_from_db()
+    assert (request.status, request.execution_state) == ("completed", "done")
+    assert systems_remind().resumed == []
+
+
+def test_the_sweep_leaves_a_request_whose_system_is_still_open(
+    customer, webhook_system, django_capture_on_commit_callbacks
+):
+    webhook_system("Mail provider")
+    webhook_system("Data warehouse")
+    request = run(started("erasure", customer), django_capture_on_commit_callbacks)
+    first = PropagationTask.objects.filter(request=request).order_by("pk").first()
+    PropagationTask.objects.filter(pk=first.pk).update(state=PropagationTask.State.CONFIRMED)
+    assert systems_remind().resumed == []
+    request.refresh_from_db()
+    assert request.execution_state == "awaiting_systems"
