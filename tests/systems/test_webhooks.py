@@ -4,6 +4,7 @@ where a webhook may go, retries, giving up."""
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -119,3 +120,51 @@ def test_a_receiver_that_never_answers_is_given_up_and_officers_are_told(
     assert request.messages.filter(kind=RequestMessage.Kind.INTERNAL, body__contains="Always down").exists()
     request.refresh_from_db()
     assert request.status == "in_progress"  # a failed system holds the request until an officer closes it
+
+
+def _owe(system: Recipient, key: str) -> WebhookEvent:
+    return webhook_enqueue(endpoint=ENDPOINT, endpoint_id=system.pk, url=system.webhook_url, event_type="t",
+                           data={}, dedupe_key=key)  # fmt: skip
+
+
+def test_a_claim_is_leased_for_as_long_as_its_batch_can_take(settings, httpserver):
+    from django.utils import timezone
+
+    from apps.core.webhooks.outbox import _claim
+
+    settings.WEBHOOKS_TIMEOUT_SECONDS = 10
+    system = make_system("Slow", connector=Recipient.Connector.WEBHOOK, url=httpserver.url_for("/slow"))
+    system_secret_rotate(system=system, actor=None)
+    for n in range(3):
+        _owe(system, f"lease:{n}")
+    now = timezone.now()
+    claimed = _claim(3, now)
+    # Every one of the three may time out on connecting and on reading, one after the other:
+    # beat's next relay (a minute later) must not take them again meanwhile.
+    leased_until = {e.next_attempt_at for e in WebhookEvent.objects.filter(pk__in=[e.pk for e in claimed])}
+    assert all(until >= now + timedelta(seconds=3 * 2 * 10) for until in leased_until)
+    assert all(until > now + timedelta(minutes=1) for until in leased_until)
+
+
+def test_a_relay_that_overran_its_lease_cannot_overwrite_what_a_later_one_recorded(settings, httpserver):
+    from django.utils import timezone
+
+    from apps.core.webhooks.outbox import Relayed, _claim, _record
+
+    settings.WEBHOOKS_MAX_ATTEMPTS = 1
+    system = make_system("Twice", connector=Recipient.Connector.WEBHOOK, url=httpserver.url_for("/twice"))
+    system_secret_rotate(system=system, actor=None)
+    httpserver.expect_request("/twice").respond_with_handler(lambda r: _ok())
+    event = _owe(system, "stale:1")
+    [stale] = _claim(10, timezone.now())  # a relay claims it, then stalls past its lease
+    WebhookEvent.objects.filter(pk=event.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    settings.WEBHOOKS_MAX_ATTEMPTS = 5
+    assert webhooks_relay().delivered == 1  # the next relay delivers it
+    settings.WEBHOOKS_MAX_ATTEMPTS = 1
+    found = Relayed()
+    # The stalled relay comes back with a timeout, on its last attempt: it would give up.
+    _record([stale], {stale.pk: (False, None, "ReadTimeout")}, found)
+    event.refresh_from_db()
+    assert event.state == WebhookEvent.State.DELIVERED
+    assert event.last_error == ""
+    assert found.failed == 0
