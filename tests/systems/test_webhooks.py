@@ -168,3 +168,27 @@ def test_a_relay_that_overran_its_lease_cannot_overwrite_what_a_later_one_record
     assert event.state == WebhookEvent.State.DELIVERED
     assert event.last_error == ""
     assert found.failed == 0
+
+
+@pytest.mark.parametrize("url", ["https://example.com:99999/x", "https://[::1/x", "http://[zz]/x"])
+def test_a_malformed_address_is_refused_clearly_at_save_and_fails_alone_at_send(url, httpserver):
+    with pytest.raises(UnsafeTarget, match="not a valid web address"):
+        check_target(url)
+    system = make_system("Typo", connector=Recipient.Connector.WEBHOOK, url=httpserver.url_for("/fine"))
+    system.webhook_url = url
+    with pytest.raises(ValidationError) as refused:
+        system.full_clean()
+    assert "webhook_url" in refused.value.message_dict
+    system_secret_rotate(system=system, actor=None)
+    httpserver.expect_request("/fine").respond_with_handler(lambda r: _ok())
+    _owe_to(system, url, "bad:1")
+    _owe_to(system, httpserver.url_for("/fine"), "good:1")
+    relayed = webhooks_relay()  # the bad one does not abort the batch
+    assert relayed.delivered == 1
+    bad = WebhookEvent.objects.get(dedupe_key="bad:1")
+    assert bad.state == WebhookEvent.State.FAILED  # retried (no backoff in tests) until given up, alone
+    assert "not a valid web address" in bad.last_error
+
+
+def _owe_to(system: Recipient, url: str, key: str) -> WebhookEvent:
+    return webhook_enqueue(endpoint=ENDPOINT, endpoint_id=system.pk, url=url, event_type="t", data={}, dedupe_key=key)

@@ -30,7 +30,13 @@ def _blocked(address: str) -> bool:
 
 def check_target(url: str, *, resolve: bool = True) -> None:
     """Raise UnsafeTarget (with a message an officer can act on) when ``url`` may not be called."""
-    parts = urlsplit(url)
+    # urlsplit and .port raise ValueError on a malformed address ("[::1" unclosed, a port past
+    # 65535): that is the officer's typing, so it gets the same clear refusal, not a 500.
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeTarget(_("This is not a valid web address: %(error)s.") % {"error": exc}) from exc
     allowed = ("https",) if settings.WEBHOOKS_REQUIRE_HTTPS else ("https", "http")
     if parts.scheme not in allowed:
         raise UnsafeTarget(_("A webhook address must start with https://."))
@@ -41,7 +47,7 @@ def check_target(url: str, *, resolve: bool = True) -> None:
     if settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS or not resolve:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         raise UnsafeTarget(_("The host %(host)s could not be found.") % {"host": parts.hostname}) from exc
     addresses = {info[4][0] for info in infos}
