@@ -171,10 +171,38 @@ def test_a_rectification_reaches_exactly_the_recipients_in_the_register_for_that
     assert request.status == Status.COMPLETED
     # The person may see which recipients were told (Art. 19), but not one the register withholds
     # from them (P-22): in Your Account, not on the page anyone with the reference opens.
-    assert progress_of(request)[0].recipients_told == ["Auditor with no connector", "Partner told"]
+    # The auditor's task was closed by an officer, not confirmed: not listed, not counted as confirmed.
+    assert progress_of(request)[0].recipients_told == ["Partner told"]
     public = Client().get(reverse("subject_requests:status", args=[request.reference])).content.decode()
-    assert "3 of 3 systems have confirmed" in public
+    assert "2 of 3 systems have confirmed; 1 closed by an officer" in public
     assert "Partner told" not in public
     own = reauthenticate(client_as("customer")).get(reverse("subject_requests:detail", args=[request.reference]))
     assert "Partner told" in own.content.decode()
     assert "Court told in secret" not in own.content.decode()
+
+
+def test_only_recipients_really_told_are_listed_to_the_person(
+    settings, customer, officer, webhook_system, django_capture_on_commit_callbacks
+):
+    from apps.systems.services import propagation_task_confirm
+
+    settings.WEBHOOKS_MAX_ATTEMPTS = 1
+    down, _down_hook = webhook_system("Partner never reached", fail_first=99, categories_held=[],
+                                      role=Recipient.Role.RECIPIENT)  # fmt: skip
+    by_hand = make_system("Partner told by hand", connector="", role=Recipient.Role.RECIPIENT)
+    record(actor=officer, subjects=[customer], recipient=down)
+    record(actor=officer, subjects=[customer], recipient=by_hand)
+    request = run(started("rectification", customer, scope={"changes": {"full_name": "Casey Right"}}),
+                  django_capture_on_commit_callbacks)  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        rectification_apply(request=request, actor=officer, accepted=["full_name"])
+    assert webhooks_relay().failed == 1
+
+    # The webhook was given up (never told); the manual task is only the officers' to-do so far.
+    assert progress_of(request)[0].recipients_told == []
+    with django_capture_on_commit_callbacks(execute=True):
+        propagation_task_confirm(task=task_of(request, by_hand), actor=officer, note="Their DPO confirmed by phone.")
+        propagation_task_close(task=task_of(request, down), actor=officer, reason="Endpoint retired; told by letter.")
+    progress = progress_of(request)[0]
+    assert progress.recipients_told == ["Partner told by hand"]
+    assert progress.summary == "1 of 2 systems have confirmed; 1 closed by an officer"
