@@ -137,7 +137,7 @@ def test_a_rectification_reaches_exactly_the_recipients_in_the_register_for_that
     told, told_hook = webhook_system("Partner told", categories_held=[], role=Recipient.Role.RECIPIENT)
     other, other_hook = webhook_system("Partner of someone else", categories_held=[], role=Recipient.Role.RECIPIENT)
     by_hand = make_system("Auditor with no connector", connector="", role=Recipient.Role.RECIPIENT)
-    record(actor=officer, subjects=[customer], recipient=told)
+    record(actor=officer, subjects=[customer], recipient=told, data_categories=["identity", "contact"])
     record(actor=officer, subjects=[customer], recipient=by_hand)
     record(actor=officer, subjects=[other_customer], recipient=other)
     secret_court, _hook = webhook_system("Court told in secret", categories_held=[], role=Recipient.Role.RECIPIENT)
@@ -206,3 +206,17 @@ def test_only_recipients_really_told_are_listed_to_the_person(
     progress = progress_of(request)[0]
     assert progress.recipients_told == ["Partner told by hand"]
     assert progress.summary == "1 of 2 systems have confirmed; 1 closed by an officer"
+
+
+def test_a_rectification_sends_each_system_only_the_corrections_to_data_it_holds(
+    customer, officer, webhook_system, django_capture_on_commit_callbacks
+):
+    _names, names_hook = webhook_system("Identity service", categories_held=["identity"])
+    _phones, phones_hook = webhook_system("SMS gateway", categories_held=["contact"])
+    changes = {"full_name": "Casey Right", "phone": "+44 20 7946 0000"}
+    request = run(started("rectification", customer, scope={"changes": changes}), django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        rectification_apply(request=request, actor=officer, accepted=["full_name", "phone"])
+    webhooks_relay()
+    assert names_hook.received[0]["data"]["changes"] == {"full_name": "Casey Right"}
+    assert phones_hook.received[0]["data"]["changes"] == {"phone": "+44 20 7946 0000"}

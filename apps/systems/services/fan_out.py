@@ -81,6 +81,16 @@ def _register_recipients(request: SubjectRequest) -> dict[int, bool]:
     return found
 
 
+def _disclosed_categories(request: SubjectRequest, system: Recipient) -> set[str]:
+    """The categories the register says this person's data given to ``system`` was in."""
+    if request.subject is None:
+        return set()
+    rows = DisclosureSubject.objects.filter(
+        subject_reference=subject_reference(request.subject), disclosure__recipient=system
+    ).values_list("disclosure__data_categories", flat=True)
+    return {str(c) for categories in rows for c in (categories or [])}
+
+
 def _targets(request: SubjectRequest) -> dict[int, tuple[Recipient, str, bool]]:
     """Each system to tell: why, and whether the person may see that it was told."""
     wanted = _categories(request)
@@ -123,17 +133,30 @@ def event_data(task: PropagationTask) -> dict:
         "callback_url": settings.SITE_URL.rstrip("/") + reverse("systems:callback", args=[task.reference]),
     }
     if request.request_type == RequestType.RECTIFICATION:
-        data["changes"] = _changes(request)
+        data["changes"] = _changes(request, task.system, why=task.why)
     return data
 
 
-def _changes(request: SubjectRequest) -> dict:
-    """A rectification's accepted corrections (the new values the system must write)."""
+def _field_categories() -> dict[str, str]:
+    """Each personal field of the account, by name, with its registry category."""
+    return {
+        f.name: str(f.category) for entry in entries() if entry.label == settings.AUTH_USER_MODEL for f in entry.fields
+    }
+
+
+def _changes(request: SubjectRequest, system: Recipient, *, why: str) -> dict:
+    """A rectification's accepted corrections (the new values to write) that concern ``system``:
+    those in the categories it holds, or, for a recipient in the register, the categories it was
+    given. A system is not sent corrections to data it never had."""
     if request.request_type != RequestType.RECTIFICATION:
         return {}
     applied = ((request.execution or {}).get("rectification") or {}).get("applied") or []
     changes = (request.scope or {}).get("changes") or {}
-    return {name: changes[name] for name in applied if name in changes}
+    held = {str(c) for c in (system.categories_held or [])}
+    if why == PropagationTask.Why.REGISTER:
+        held |= _disclosed_categories(request, system)
+    categories = _field_categories()
+    return {name: changes[name] for name in applied if name in changes and categories.get(name) in held}
 
 
 def propagation_fan_out(*, request: SubjectRequest) -> list[PropagationTask]:
@@ -173,7 +196,10 @@ def propagation_fan_out(*, request: SubjectRequest) -> list[PropagationTask]:
         if connector == Connector.MANUAL:
             task.state, task.told_at = State.SENT, now  # the officers' task list is the telling
         if connector == Connector.EMAIL:
-            task.pending_identifiers = {"subject": identifiers(request, system), "changes": _changes(request)}
+            task.pending_identifiers = {
+                "subject": identifiers(request, system),
+                "changes": _changes(request, system, why=why),
+            }
         tasks.append(task)
     PropagationTask.objects.bulk_create(tasks)
     PropagationTask.history.bulk_history_create(tasks, default_change_reason=f"Told of request {request.reference}")
