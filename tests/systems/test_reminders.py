@@ -110,3 +110,34 @@ def test_the_sweep_leaves_a_request_whose_system_is_still_open(
     assert systems_remind().resumed == []
     request.refresh_from_db()
     assert request.execution_state == "awaiting_systems"
+
+
+def test_the_overdue_note_gives_the_deadline_on_the_organisations_clock_and_names_the_zone(
+    settings, customer, officer, django_capture_on_commit_callbacks
+):
+    from apps.core.clock import organisation_time
+
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    make_system("Survey tool", connector=Recipient.Connector.EMAIL, privacy_contact_email="dpo@survey.example",
+                deadline_days=5)  # fmt: skip
+    request = run(started("erasure", customer), django_capture_on_commit_callbacks)
+    task = PropagationTask.objects.get(request=request)
+    with time_machine.travel(timezone.now() + timedelta(days=6)):
+        assert systems_remind().officers == [task.pk]
+    note = request.messages.get(kind=RequestMessage.Kind.INTERNAL, body__contains="Survey tool").body
+    assert f"{organisation_time(task.deadline_at):%Y-%m-%d %H:%M} Asia/Ho_Chi_Minh" in note
+    assert "UTC" not in note
+
+
+def test_an_officers_close_retires_the_emailed_link(customer, officer, django_capture_on_commit_callbacks):
+    from apps.systems.services import propagation_task_close
+
+    make_system("Survey tool", connector=Recipient.Connector.EMAIL, privacy_contact_email="dpo@survey.example")
+    request = run(started("erasure", customer), django_capture_on_commit_callbacks)
+    task = PropagationTask.objects.get(request=request)
+    job_run_here(kind=INSTRUCTIONS_JOB, target=task.pk)
+    [email] = [m for m in mail.outbox if m.to == ["dpo@survey.example"]]
+    assert Client().get(links(email)[0]).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        propagation_task_close(task=task, actor=officer, reason="Their DPO confirmed by phone.")
+    assert Client().get(links(email)[0]).status_code == 404

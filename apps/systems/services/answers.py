@@ -88,6 +88,7 @@ def propagation_task_close(*, task: PropagationTask, actor: User, reason: str) -
         raise ValidationError(_("This task is already settled."))
     locked.state, locked.answered_at, locked.closed_by = State.CLOSED, timezone.now(), actor
     locked.note = reason.strip()[:1000]
+    locked.confirm_digest = ""  # the emailed link stops working once an officer settled the task
     locked._history_user, locked._change_reason = actor, "closed by an officer"  # type: ignore[attr-defined]
     locked.save()
     _settled(locked)
@@ -105,6 +106,7 @@ def propagation_task_confirm(*, task: PropagationTask, actor: User, note: str) -
         raise ValidationError(_("This task is already settled."))
     locked.state, locked.answered_at, locked.closed_by = State.CONFIRMED, timezone.now(), actor
     locked.note = note.strip()[:1000]
+    locked.confirm_digest = ""  # the emailed link stops working once an officer settled the task
     locked._history_user, locked._change_reason = actor, "confirmed by an officer"  # type: ignore[attr-defined]
     locked.save()
     _settled(locked)

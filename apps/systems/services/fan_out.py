@@ -243,7 +243,14 @@ def tasks_gave_up(event: WebhookEvent) -> None:
 
     if not event.dedupe_key.startswith("systems.task:"):
         return
-    task = PropagationTask.objects.select_related("request", "system").filter(pk=int(event.dedupe_key[13:])).first()
+    # Locked: a system's answer may land at the same moment; the settled check and the save
+    # must see the same row, or FAILED would overwrite its CONFIRMED.
+    task = (
+        PropagationTask.objects.select_for_update(of=("self",))
+        .select_related("request", "system")
+        .filter(pk=int(event.dedupe_key[13:]))
+        .first()
+    )
     if task is None or task.is_settled:
         return
     task.state, task.note = State.FAILED, f"The webhook could not be delivered: {event.last_error}"[:1000]

@@ -8,9 +8,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.clock import organisation_time
 from apps.core.mail import send_templated_mail
 from apps.disclosures.models import Recipient
 from apps.systems.domain import REMIND_BEFORE_DAYS
@@ -90,8 +92,10 @@ def systems_remind(*, now: datetime | None = None, dry_run: bool = False) -> Rem
             subject_request_note(
                 request=task.request,
                 actor=None,
+                # On the organisation's clock, the zone named: the deadline is stored in UTC.
                 body=f"{task.system.name} has not confirmed by its deadline "
-                f"({task.deadline_at:%Y-%m-%d %H:%M %Z}). Chase it, or close its task with a reason.",
+                f"({organisation_time(task.deadline_at):%Y-%m-%d %H:%M} {settings.TIME_ZONE}). "
+                "Chase it, or close its task with a reason.",
             )
         found.officers.append(task.pk)
     if found.officers:
