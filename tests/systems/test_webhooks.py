@@ -33,6 +33,11 @@ pytestmark = pytest.mark.django_db
         "https://169.254.169.254/latest/meta-data",
         "https://[::1]/hook",
         "https://[::ffff:127.0.0.1]/hook",
+        "https://[64:ff9b::7f00:1]/hook",  # NAT64 to 127.0.0.1
+        "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",  # NAT64 to the metadata service
+        "https://[2002:7f00:1::1]/hook",  # 6to4 from 127.0.0.1
+        "https://[2002:a00:5::1]/hook",  # 6to4 from 10.0.0.5
+        "https://[64:ff9b:1::a00:5]/hook",  # local-use NAT64
     ],
 )
 def test_it_refuses_private_loopback_and_link_local_targets_outside_tests(settings, url):
@@ -192,3 +197,11 @@ def test_a_malformed_address_is_refused_clearly_at_save_and_fails_alone_at_send(
 
 def _owe_to(system: Recipient, url: str, key: str) -> WebhookEvent:
     return webhook_enqueue(endpoint=ENDPOINT, endpoint_id=system.pk, url=url, event_type="t", data={}, dedupe_key=key)
+
+
+def test_a_translated_address_is_judged_by_the_ipv4_address_inside():
+    from apps.core.webhooks.targets import _blocked
+
+    assert not _blocked("64:ff9b::808:808")  # NAT64 to a public address is fine
+    assert not _blocked("2002:808:808::1")
+    assert _blocked("64:ff9b::c0a8:10a")  # 192.168.1.10

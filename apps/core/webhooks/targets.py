@@ -21,10 +21,33 @@ class UnsafeTarget(ValueError):
     pass
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known prefix: the last 32 bits are an IPv4 address
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # local-use translation: never a public target
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries to (mapped, NAT64, 6to4, Teredo): ipaddress calls
+    NAT64 and 6to4 addresses global whatever they wrap, so 64:ff9b::7f00:1 would reach 127.0.0.1
+    through a NAT64 gateway unless the address inside is checked."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]  # the client's address
+    return None
+
+
 def _blocked(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in NAT64_LOCAL:
+            return True
+        inner = _embedded_ipv4(ip)
+        if inner is not None:
+            ip = inner
     return not ip.is_global or ip.is_multicast
 
 
