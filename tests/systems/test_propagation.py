@@ -70,7 +70,9 @@ def test_an_erasure_reaches_two_webhook_systems_and_one_by_email_and_completes_w
     assert event["type"] == "privacy.request.erase"
     # Told before the portal erased the address, and nothing beyond what it was set to need.
     assert event["data"]["subject"] == {"email": "customer@example.test"}
-    assert event["data"]["request"] == str(request.reference)
+    # Only the task's own reference: the request's would open the person's public status page.
+    assert event["data"]["task"] == str(tasks["Mail provider"].reference)
+    assert str(request.reference) not in json.dumps(event)
     assert WebhookEvent.objects.get(dedupe_key=f"systems.task:{tasks['Data warehouse'].pk}").attempts == 3
     # Delivered events keep no one's data, only the digest of what was sent.
     assert all(e.payload == {} and e.body_sha256 for e in WebhookEvent.objects.all())
@@ -81,6 +83,8 @@ def test_an_erasure_reaches_two_webhook_systems_and_one_by_email_and_completes_w
     [instructions] = [m for m in mail.outbox if m.to == ["privacy@desk.example"]]
     link = re.search(r"https?://\S+/systems/confirm/\S+/", instructions.body).group(0)
     assert "customer@example.test" in instructions.body
+    assert str(request.reference) not in instructions.body
+    assert str(tasks["Support desk"].reference) in instructions.body
 
     client = Client()
     answered = callback(client, event["data"], mailer_hook.secret, {"status": "done", "counts": {"contacts": 1}})
@@ -92,7 +96,9 @@ def test_an_erasure_reaches_two_webhook_systems_and_one_by_email_and_completes_w
     assert progress_of(request)[0].summary == "2 of 3 systems have confirmed"
 
     path = link.split("://", 1)[1].split("/", 1)[1]
-    assert client.get("/" + path).status_code == 200
+    page = client.get("/" + path)
+    assert page.status_code == 200
+    assert str(request.reference) not in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = client.post("/" + path, {"answer": "done"})
     assert confirmed.status_code == 200

@@ -122,7 +122,7 @@ def identifiers(request: SubjectRequest, system: Recipient) -> dict[str, str]:
 def event_data(task: PropagationTask) -> dict:
     request = task.request
     data = {
-        "request": str(request.reference),
+        # The task's own reference only: the request's opens the person's public status page.
         "task": str(task.reference),
         "action": task.action,
         "request_type": request.request_type,
@@ -290,7 +290,8 @@ def instructions_send(*, task_id: int, reminder: bool = False) -> bool:
         context = {
             "system": task.system.name,
             "action": ACTION_LABELS.get(task.action, task.action),
-            "request": str(task.request.reference),
+            # The task's reference, never the request's (that one opens the person's status page).
+            "reference": str(task.reference),
             # A reminder names the request only: the identifiers went in the first email and
             # are not kept after it.
             "identifiers": {} if reminder else (task.pending_identifiers.get("subject") or {}),
