@@ -226,3 +226,24 @@ def test_a_rectification_sends_each_system_only_the_corrections_to_data_it_holds
     webhooks_relay()
     assert names_hook.received[0]["data"]["changes"] == {"full_name": "Casey Right"}
     assert phones_hook.received[0]["data"]["changes"] == {"phone": "+44 20 7946 0000"}
+
+
+def test_a_system_that_finds_people_by_what_the_request_lacks_is_left_to_an_officer(
+    webhook_system, django_capture_on_commit_callbacks
+):
+    from apps.systems.services import propagation_fan_out
+    from tests.subject_requests.test_execution import file
+
+    by_account, hook = webhook_system("Loyalty platform", identifiers=["account_id", "subject_reference"])
+    by_email, email_hook = webhook_system("Newsletter tool", identifiers=["email"])
+    request = file("erasure", email="no-account@example.test", channel="email")
+    with django_capture_on_commit_callbacks(execute=True):
+        propagation_fan_out(request=request)
+    webhooks_relay()
+
+    manual = task_of(request, by_account)
+    assert manual.connector == Recipient.Connector.MANUAL
+    assert "account_id, subject_reference" in manual.note
+    assert hook.received == []  # no event that names nobody
+    assert task_of(request, by_email).connector == Recipient.Connector.WEBHOOK
+    assert email_hook.received[0]["data"]["subject"] == {"email": "no-account@example.test"}

@@ -183,6 +183,16 @@ def propagation_fan_out(*, request: SubjectRequest) -> list[PropagationTask]:
         note = ""
         if connector == Connector.WEBHOOK and system.pk not in with_secret:
             connector, note = Connector.MANUAL, "No live webhook secret: tell this system by hand."
+        if connector in (Connector.WEBHOOK, Connector.EMAIL) and not identifiers(request, system):
+            # An event naming nobody ("subject": {}) cannot be acted on, and a system might read
+            # it as "everyone": an officer finds the person in that system another way.
+            connector, note = (
+                Connector.MANUAL,
+                "Nothing this system finds people by ({wanted}) is known for this request (it has no "
+                "account): tell this system by hand.".format(
+                    wanted=", ".join(system.identifiers or ["subject_reference"])
+                ),
+            )
         task = PropagationTask(
             request=request,
             system=system,
