@@ -254,11 +254,15 @@ def tasks_gave_up(event: WebhookEvent) -> None:
     if not event.dedupe_key.startswith("systems.task:"):
         return
     # Locked: a system's answer may land at the same moment; the settled check and the save
-    # must see the same row, or FAILED would overwrite its CONFIRMED.
+    # must see the same row, or FAILED would overwrite its CONFIRMED. The request's row first,
+    # as the answers do (apps/systems/services/answers.py _lock): one order, no deadlock.
+    task_id = int(event.dedupe_key[13:])
+    request_id = PropagationTask.objects.filter(pk=task_id).values_list("request_id", flat=True).first()
+    SubjectRequest.objects.select_for_update().filter(pk=request_id).values_list("pk", flat=True).first()
     task = (
         PropagationTask.objects.select_for_update(of=("self",))
         .select_related("request", "system")
-        .filter(pk=int(event.dedupe_key[13:]))
+        .filter(pk=task_id)
         .first()
     )
     if task is None or task.is_settled:
