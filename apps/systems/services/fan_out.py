@@ -258,6 +258,8 @@ def tasks_gave_up(event: WebhookEvent) -> None:
     # as the answers do (apps/systems/services/answers.py _lock): one order, no deadlock.
     task_id = int(event.dedupe_key[13:])
     request_id = PropagationTask.objects.filter(pk=task_id).values_list("request_id", flat=True).first()
+    if request_id is None:
+        return
     SubjectRequest.objects.select_for_update().filter(pk=request_id).values_list("pk", flat=True).first()
     task = (
         PropagationTask.objects.select_for_update(of=("self",))
