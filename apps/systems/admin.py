@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -133,11 +134,22 @@ class SystemSecretAdmin(admin.ModelAdmin):
         except ValidationError as exc:
             raise PermissionDenied("; ".join(exc.messages)) from exc
         obj.pk, obj.encrypted, obj.created_at = made.pk, made.encrypted, made.created_at
-        messages.warning(
-            request,
-            _(
-                "The new secret of %(system)s, shown this once: %(secret)s. "
-                "Give it to the system now; older secrets stop working in 7 days."
-            )
-            % {"system": obj.system, "secret": plain},
-        )
+        # Kept on this request only, for response_add's page: a message would put the plain
+        # secret in the messages cookie, readable long after the page is gone.
+        request._systems_new_secret = plain
+
+    def response_add(self, request, obj, post_url_continue=None):
+        plain = getattr(request, "_systems_new_secret", None)
+        if plain is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("The new secret of %(system)s") % {"system": obj.system},
+            "system": obj.system,
+            "secret": plain,
+        }
+        response = TemplateResponse(request, "admin/systems/systemsecret/made.html", context)
+        # Shown once: no cache, no back-button copy, kept nowhere but on the officer's screen.
+        patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True, private=True)
+        return response

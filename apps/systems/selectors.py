@@ -66,21 +66,40 @@ def _item(task: PropagationTask) -> dict:
     }
 
 
+CONFIRMED_BY_SYSTEM = (State.CONFIRMED, State.NOTHING_HELD)
+
+
+def was_told(task: PropagationTask) -> bool:
+    """Whether the system has really been told: a webhook or email delivered (told_at), and a
+    manual task only once an officer confirmed it (it is created "told", as the officers' to-do,
+    before anyone has told anyone). A webhook given up on was never told."""
+    if task.told_at is None:
+        return False
+    if task.connector == Recipient.Connector.MANUAL:
+        return task.state in CONFIRMED_BY_SYSTEM
+    return True
+
+
 def propagation_progress(request: SubjectRequest) -> Progress | None:
     """ "3 of 4 systems have confirmed", each system's line, and the recipients told (Art. 19)."""
     tasks = tasks_of(request)
     if not tasks:
         return None
     done = sum(1 for t in tasks if t.is_settled)
+    confirmed = sum(1 for t in tasks if t.state in CONFIRMED_BY_SYSTEM)
+    closed = sum(1 for t in tasks if t.state == State.CLOSED)
     summary = ngettext(
         "%(done)s of %(total)s system has confirmed",
         "%(done)s of %(total)s systems have confirmed",
         len(tasks),
-    ) % {"done": done, "total": len(tasks)}
+    ) % {"done": confirmed, "total": len(tasks)}
+    if closed:
+        # An officer's close is not the system's confirmation: said apart, never counted as one.
+        summary += ngettext("; %(closed)s closed by an officer", "; %(closed)s closed by officers", closed) % {
+            "closed": closed
+        }
     told = sorted(
-        t.system.name
-        for t in tasks
-        if t.system.role == Recipient.Role.RECIPIENT and t.shown_to_subject and t.state != State.PENDING
+        t.system.name for t in tasks if t.system.role == Recipient.Role.RECIPIENT and t.shown_to_subject and was_told(t)
     )
     return Progress(done=done, total=len(tasks), summary=summary, items=[_item(t) for t in tasks], recipients_told=told)
 
@@ -109,7 +128,8 @@ def propagation_status(request: SubjectRequest) -> dict:
         "type": request.request_type,
         "status": request.status,
         "execution_state": request.execution_state,
-        "confirmed": sum(1 for t in tasks if t.is_settled),
+        "confirmed": sum(1 for t in tasks if t.state in CONFIRMED_BY_SYSTEM),
+        "closed": sum(1 for t in tasks if t.state == State.CLOSED),
         "total": len(tasks),
         "systems": [
             {

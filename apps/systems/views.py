@@ -49,8 +49,10 @@ def callback(request: HttpRequest, reference: UUID) -> HttpResponse:
         return _error("The signature does not verify.", 401)
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return _error("The body is not JSON.", 400)
+    except (ValueError, RecursionError):
+        # ValueError: not JSON, not UTF-8, or an integer past Python's digit limit (4 300);
+        # RecursionError: arrays nested deeper than the parser recurses. All the sender's fault.
+        return _error("The body is not JSON the portal can read.", 400)
     form = CallbackForm.from_payload(payload)
     if not form.is_valid():
         return JsonResponse({"error": "invalid answer", "fields": form.errors.get_json_data()}, status=400)

@@ -54,7 +54,7 @@ def test_an_officer_closes_a_silent_systems_task_with_a_reason(live_server, brow
     page.get_by_role("button", name="Close the task").click()
 
     expect(page.locator(".messagelist")).to_contain_text("The task of Survey tool is closed.")
-    expect(page.locator("#request-systems")).to_contain_text("1 of 1 system has confirmed")
+    expect(page.locator("#request-systems")).to_contain_text("0 of 1 system has confirmed; 1 closed by an officer")
     expect(page.locator("#request-systems")).to_contain_text("no written answer will come")
     request.refresh_from_db()
     task.refresh_from_db()

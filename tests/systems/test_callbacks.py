@@ -103,3 +103,23 @@ def test_a_rotated_out_secret_still_verifies_during_the_overlap(told):
 def test_it_takes_only_post(told):
     _system, _hook, data = told
     assert Client().get(reverse("systems:callback", args=[data["task"]])).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"status": "done", "counts": {"rows": ' + b"[" * 20000 + b"]" * 20000 + b"}}",  # nested past recursion
+        b'{"status": "done", "counts": {"rows": ' + b"9" * 5000 + b"}}",  # past the integer digit limit
+        b'{"status": "done", "message": "\xff"}',  # not UTF-8
+    ],
+)
+def test_a_body_the_parser_cannot_take_is_a_clear_400(told, body):
+    _system, hook, data = told
+    now = datetime.now(UTC)
+    headers = {"webhook-id": "msg_deep", "webhook-timestamp": str(int(now.timestamp())),
+               "webhook-signature": Webhook(hook.secret).sign("msg_deep", now, body)}  # fmt: skip
+    path = reverse("systems:callback", args=[data["task"]])
+    response = Client().post(path, data=body, content_type="application/json", headers=headers)
+    assert response.status_code == 400
+    assert "JSON" in response.json()["error"]
+    assert PropagationTask.objects.get().state == PropagationTask.State.SENT

@@ -70,7 +70,9 @@ def test_an_erasure_reaches_two_webhook_systems_and_one_by_email_and_completes_w
     assert event["type"] == "privacy.request.erase"
     # Told before the portal erased the address, and nothing beyond what it was set to need.
     assert event["data"]["subject"] == {"email": "customer@example.test"}
-    assert event["data"]["request"] == str(request.reference)
+    # Only the task's own reference: the request's would open the person's public status page.
+    assert event["data"]["task"] == str(tasks["Mail provider"].reference)
+    assert str(request.reference) not in json.dumps(event)
     assert WebhookEvent.objects.get(dedupe_key=f"systems.task:{tasks['Data warehouse'].pk}").attempts == 3
     # Delivered events keep no one's data, only the digest of what was sent.
     assert all(e.payload == {} and e.body_sha256 for e in WebhookEvent.objects.all())
@@ -81,6 +83,8 @@ def test_an_erasure_reaches_two_webhook_systems_and_one_by_email_and_completes_w
     [instructions] = [m for m in mail.outbox if m.to == ["privacy@desk.example"]]
     link = re.search(r"https?://\S+/systems/confirm/\S+/", instructions.body).group(0)
     assert "customer@example.test" in instructions.body
+    assert str(request.reference) not in instructions.body
+    assert str(tasks["Support desk"].reference) in instructions.body
 
     client = Client()
     answered = callback(client, event["data"], mailer_hook.secret, {"status": "done", "counts": {"contacts": 1}})
@@ -92,7 +96,9 @@ def test_an_erasure_reaches_two_webhook_systems_and_one_by_email_and_completes_w
     assert progress_of(request)[0].summary == "2 of 3 systems have confirmed"
 
     path = link.split("://", 1)[1].split("/", 1)[1]
-    assert client.get("/" + path).status_code == 200
+    page = client.get("/" + path)
+    assert page.status_code == 200
+    assert str(request.reference) not in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = client.post("/" + path, {"answer": "done"})
     assert confirmed.status_code == 200
@@ -137,7 +143,7 @@ def test_a_rectification_reaches_exactly_the_recipients_in_the_register_for_that
     told, told_hook = webhook_system("Partner told", categories_held=[], role=Recipient.Role.RECIPIENT)
     other, other_hook = webhook_system("Partner of someone else", categories_held=[], role=Recipient.Role.RECIPIENT)
     by_hand = make_system("Auditor with no connector", connector="", role=Recipient.Role.RECIPIENT)
-    record(actor=officer, subjects=[customer], recipient=told)
+    record(actor=officer, subjects=[customer], recipient=told, data_categories=["identity", "contact"])
     record(actor=officer, subjects=[customer], recipient=by_hand)
     record(actor=officer, subjects=[other_customer], recipient=other)
     secret_court, _hook = webhook_system("Court told in secret", categories_held=[], role=Recipient.Role.RECIPIENT)
@@ -171,10 +177,73 @@ def test_a_rectification_reaches_exactly_the_recipients_in_the_register_for_that
     assert request.status == Status.COMPLETED
     # The person may see which recipients were told (Art. 19), but not one the register withholds
     # from them (P-22): in Your Account, not on the page anyone with the reference opens.
-    assert progress_of(request)[0].recipients_told == ["Auditor with no connector", "Partner told"]
+    # The auditor's task was closed by an officer, not confirmed: not listed, not counted as confirmed.
+    assert progress_of(request)[0].recipients_told == ["Partner told"]
     public = Client().get(reverse("subject_requests:status", args=[request.reference])).content.decode()
-    assert "3 of 3 systems have confirmed" in public
+    assert "2 of 3 systems have confirmed; 1 closed by an officer" in public
     assert "Partner told" not in public
     own = reauthenticate(client_as("customer")).get(reverse("subject_requests:detail", args=[request.reference]))
     assert "Partner told" in own.content.decode()
     assert "Court told in secret" not in own.content.decode()
+
+
+def test_only_recipients_really_told_are_listed_to_the_person(
+    settings, customer, officer, webhook_system, django_capture_on_commit_callbacks
+):
+    from apps.systems.services import propagation_task_confirm
+
+    settings.WEBHOOKS_MAX_ATTEMPTS = 1
+    down, _down_hook = webhook_system("Partner never reached", fail_first=99, categories_held=[],
+                                      role=Recipient.Role.RECIPIENT)  # fmt: skip
+    by_hand = make_system("Partner told by hand", connector="", role=Recipient.Role.RECIPIENT)
+    record(actor=officer, subjects=[customer], recipient=down)
+    record(actor=officer, subjects=[customer], recipient=by_hand)
+    request = run(started("rectification", customer, scope={"changes": {"full_name": "Casey Right"}}),
+                  django_capture_on_commit_callbacks)  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        rectification_apply(request=request, actor=officer, accepted=["full_name"])
+    assert webhooks_relay().failed == 1
+
+    # The webhook was given up (never told); the manual task is only the officers' to-do so far.
+    assert progress_of(request)[0].recipients_told == []
+    with django_capture_on_commit_callbacks(execute=True):
+        propagation_task_confirm(task=task_of(request, by_hand), actor=officer, note="Their DPO confirmed by phone.")
+        propagation_task_close(task=task_of(request, down), actor=officer, reason="Endpoint retired; told by letter.")
+    progress = progress_of(request)[0]
+    assert progress.recipients_told == ["Partner told by hand"]
+    assert progress.summary == "1 of 2 systems have confirmed; 1 closed by an officer"
+
+
+def test_a_rectification_sends_each_system_only_the_corrections_to_data_it_holds(
+    customer, officer, webhook_system, django_capture_on_commit_callbacks
+):
+    _names, names_hook = webhook_system("Identity service", categories_held=["identity"])
+    _phones, phones_hook = webhook_system("SMS gateway", categories_held=["contact"])
+    changes = {"full_name": "Casey Right", "phone": "+44 20 7946 0000"}
+    request = run(started("rectification", customer, scope={"changes": changes}), django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        rectification_apply(request=request, actor=officer, accepted=["full_name", "phone"])
+    webhooks_relay()
+    assert names_hook.received[0]["data"]["changes"] == {"full_name": "Casey Right"}
+    assert phones_hook.received[0]["data"]["changes"] == {"phone": "+44 20 7946 0000"}
+
+
+def test_a_system_that_finds_people_by_what_the_request_lacks_is_left_to_an_officer(
+    webhook_system, django_capture_on_commit_callbacks
+):
+    from apps.systems.services import propagation_fan_out
+    from tests.subject_requests.test_execution import file
+
+    by_account, hook = webhook_system("Loyalty platform", identifiers=["account_id", "subject_reference"])
+    by_email, email_hook = webhook_system("Newsletter tool", identifiers=["email"])
+    request = file("erasure", email="no-account@example.test", channel="email")
+    with django_capture_on_commit_callbacks(execute=True):
+        propagation_fan_out(request=request)
+    webhooks_relay()
+
+    manual = task_of(request, by_account)
+    assert manual.connector == Recipient.Connector.MANUAL
+    assert "account_id, subject_reference" in manual.note
+    assert hook.received == []  # no event that names nobody
+    assert task_of(request, by_email).connector == Recipient.Connector.WEBHOOK
+    assert email_hook.received[0]["data"]["subject"] == {"email": "no-account@example.test"}

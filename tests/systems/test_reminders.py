@@ -39,7 +39,7 @@ def test_a_silent_system_is_reminded_then_officers_are_told_once(customer, offic
     task = PropagationTask.objects.get(request=request)
     job_run_here(kind=INSTRUCTIONS_JOB, target=task.pk)
     [first] = [m for m in mail.outbox if m.to == ["dpo@survey.example"]]
-    assert systems_remind().as_dict() == {"systems": [], "officers": []}  # not due yet
+    assert systems_remind().as_dict() == {"systems": [], "officers": [], "resumed": []}  # not due yet
 
     with time_machine.travel(timezone.now() + timedelta(days=4)):
         assert systems_remind().systems == [task.pk]
@@ -77,3 +77,67 @@ def test_the_home_page_shows_systems_silent_past_their_deadline(customer, office
         assert count == 1 == listed(client, url)
     assert "Survey tool" in tile(body, "silent_systems")
     assert request.short_reference in tile(body, "silent_systems")
+
+
+def test_a_request_whose_systems_all_settled_without_resuming_it_is_resumed_by_the_sweep(
+    customer, webhook_system, django_capture_on_commit_callbacks
+):
+    # Two systems answered at the same moment and each saw the other still open: both tasks are
+    # settled, nobody resumed the request. The hourly sweep finds it and completes it.
+    webhook_system("Mail provider")
+    webhook_system("Data warehouse")
+    request = run(started("erasure", customer), django_capture_on_commit_callbacks)
+    assert request.execution_state == "awaiting_systems"
+    PropagationTask.objects.filter(request=request).update(state=PropagationTask.State.CONFIRMED)
+
+    assert systems_remind(dry_run=True).resumed == [request.pk]
+    request.refresh_from_db()
+    assert request.status == "in_progress"  # a dry run changes nothing
+    assert systems_remind().resumed == [request.pk]
+    request.refresh_from_db()
+    assert (request.status, request.execution_state) == ("completed", "done")
+    assert systems_remind().resumed == []
+
+
+def test_the_sweep_leaves_a_request_whose_system_is_still_open(
+    customer, webhook_system, django_capture_on_commit_callbacks
+):
+    webhook_system("Mail provider")
+    webhook_system("Data warehouse")
+    request = run(started("erasure", customer), django_capture_on_commit_callbacks)
+    first = PropagationTask.objects.filter(request=request).order_by("pk").first()
+    PropagationTask.objects.filter(pk=first.pk).update(state=PropagationTask.State.CONFIRMED)
+    assert systems_remind().resumed == []
+    request.refresh_from_db()
+    assert request.execution_state == "awaiting_systems"
+
+
+def test_the_overdue_note_gives_the_deadline_on_the_organisations_clock_and_names_the_zone(
+    settings, customer, officer, django_capture_on_commit_callbacks
+):
+    from apps.core.clock import organisation_time
+
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    make_system("Survey tool", connector=Recipient.Connector.EMAIL, privacy_contact_email="dpo@survey.example",
+                deadline_days=5)  # fmt: skip
+    request = run(started("erasure", customer), django_capture_on_commit_callbacks)
+    task = PropagationTask.objects.get(request=request)
+    with time_machine.travel(timezone.now() + timedelta(days=6)):
+        assert systems_remind().officers == [task.pk]
+    note = request.messages.get(kind=RequestMessage.Kind.INTERNAL, body__contains="Survey tool").body
+    assert f"{organisation_time(task.deadline_at):%Y-%m-%d %H:%M} Asia/Ho_Chi_Minh" in note
+    assert "UTC" not in note
+
+
+def test_an_officers_close_retires_the_emailed_link(customer, officer, django_capture_on_commit_callbacks):
+    from apps.systems.services import propagation_task_close
+
+    make_system("Survey tool", connector=Recipient.Connector.EMAIL, privacy_contact_email="dpo@survey.example")
+    request = run(started("erasure", customer), django_capture_on_commit_callbacks)
+    task = PropagationTask.objects.get(request=request)
+    job_run_here(kind=INSTRUCTIONS_JOB, target=task.pk)
+    [email] = [m for m in mail.outbox if m.to == ["dpo@survey.example"]]
+    assert Client().get(links(email)[0]).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        propagation_task_close(task=task, actor=officer, reason="Their DPO confirmed by phone.")
+    assert Client().get(links(email)[0]).status_code == 404

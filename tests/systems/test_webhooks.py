@@ -4,6 +4,7 @@ where a webhook may go, retries, giving up."""
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -32,6 +33,11 @@ pytestmark = pytest.mark.django_db
         "https://169.254.169.254/latest/meta-data",
         "https://[::1]/hook",
         "https://[::ffff:127.0.0.1]/hook",
+        "https://[64:ff9b::7f00:1]/hook",  # NAT64 to 127.0.0.1
+        "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",  # NAT64 to the metadata service
+        "https://[2002:7f00:1::1]/hook",  # 6to4 from 127.0.0.1
+        "https://[2002:a00:5::1]/hook",  # 6to4 from 10.0.0.5
+        "https://[64:ff9b:1::a00:5]/hook",  # local-use NAT64
     ],
 )
 def test_it_refuses_private_loopback_and_link_local_targets_outside_tests(settings, url):
@@ -119,3 +125,83 @@ def test_a_receiver_that_never_answers_is_given_up_and_officers_are_told(
     assert request.messages.filter(kind=RequestMessage.Kind.INTERNAL, body__contains="Always down").exists()
     request.refresh_from_db()
     assert request.status == "in_progress"  # a failed system holds the request until an officer closes it
+
+
+def _owe(system: Recipient, key: str) -> WebhookEvent:
+    return webhook_enqueue(endpoint=ENDPOINT, endpoint_id=system.pk, url=system.webhook_url, event_type="t",
+                           data={}, dedupe_key=key)  # fmt: skip
+
+
+def test_a_claim_is_leased_for_as_long_as_its_batch_can_take(settings, httpserver):
+    from django.utils import timezone
+
+    from apps.core.webhooks.outbox import _claim
+
+    settings.WEBHOOKS_TIMEOUT_SECONDS = 10
+    system = make_system("Slow", connector=Recipient.Connector.WEBHOOK, url=httpserver.url_for("/slow"))
+    system_secret_rotate(system=system, actor=None)
+    for n in range(3):
+        _owe(system, f"lease:{n}")
+    now = timezone.now()
+    claimed = _claim(3, now)
+    # Every one of the three may time out on connecting and on reading, one after the other:
+    # beat's next relay (a minute later) must not take them again meanwhile.
+    leased_until = {e.next_attempt_at for e in WebhookEvent.objects.filter(pk__in=[e.pk for e in claimed])}
+    assert all(until >= now + timedelta(seconds=3 * 2 * 10) for until in leased_until)
+    assert all(until > now + timedelta(minutes=1) for until in leased_until)
+
+
+def test_a_relay_that_overran_its_lease_cannot_overwrite_what_a_later_one_recorded(settings, httpserver):
+    from django.utils import timezone
+
+    from apps.core.webhooks.outbox import Relayed, _claim, _record
+
+    settings.WEBHOOKS_MAX_ATTEMPTS = 1
+    system = make_system("Twice", connector=Recipient.Connector.WEBHOOK, url=httpserver.url_for("/twice"))
+    system_secret_rotate(system=system, actor=None)
+    httpserver.expect_request("/twice").respond_with_handler(lambda r: _ok())
+    event = _owe(system, "stale:1")
+    [stale] = _claim(10, timezone.now())  # a relay claims it, then stalls past its lease
+    WebhookEvent.objects.filter(pk=event.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    settings.WEBHOOKS_MAX_ATTEMPTS = 5
+    assert webhooks_relay().delivered == 1  # the next relay delivers it
+    settings.WEBHOOKS_MAX_ATTEMPTS = 1
+    found = Relayed()
+    # The stalled relay comes back with a timeout, on its last attempt: it would give up.
+    _record([stale], {stale.pk: (False, None, "ReadTimeout")}, found)
+    event.refresh_from_db()
+    assert event.state == WebhookEvent.State.DELIVERED
+    assert event.last_error == ""
+    assert found.failed == 0
+
+
+@pytest.mark.parametrize("url", ["https://example.com:99999/x", "https://[::1/x", "http://[zz]/x"])
+def test_a_malformed_address_is_refused_clearly_at_save_and_fails_alone_at_send(url, httpserver):
+    with pytest.raises(UnsafeTarget, match="not a valid web address"):
+        check_target(url)
+    system = make_system("Typo", connector=Recipient.Connector.WEBHOOK, url=httpserver.url_for("/fine"))
+    system.webhook_url = url
+    with pytest.raises(ValidationError) as refused:
+        system.full_clean()
+    assert "webhook_url" in refused.value.message_dict
+    system_secret_rotate(system=system, actor=None)
+    httpserver.expect_request("/fine").respond_with_handler(lambda r: _ok())
+    _owe_to(system, url, "bad:1")
+    _owe_to(system, httpserver.url_for("/fine"), "good:1")
+    relayed = webhooks_relay()  # the bad one does not abort the batch
+    assert relayed.delivered == 1
+    bad = WebhookEvent.objects.get(dedupe_key="bad:1")
+    assert bad.state == WebhookEvent.State.FAILED  # retried (no backoff in tests) until given up, alone
+    assert "not a valid web address" in bad.last_error
+
+
+def _owe_to(system: Recipient, url: str, key: str) -> WebhookEvent:
+    return webhook_enqueue(endpoint=ENDPOINT, endpoint_id=system.pk, url=url, event_type="t", data={}, dedupe_key=key)
+
+
+def test_a_translated_address_is_judged_by_the_ipv4_address_inside():
+    from apps.core.webhooks.targets import _blocked
+
+    assert not _blocked("64:ff9b::808:808")  # NAT64 to a public address is fine
+    assert not _blocked("2002:808:808::1")
+    assert _blocked("64:ff9b::c0a8:10a")  # 192.168.1.10

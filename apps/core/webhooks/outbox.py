@@ -3,10 +3,13 @@
 ``webhook_enqueue`` writes one WebhookEvent in the caller's transaction (a step that rolls
 back owes nothing) and, after the commit, nudges the relay task; beat runs the relay every
 minute too, so events written while the broker was down, or left by a killed worker, go out
-anyway. ``webhooks_relay`` claims due events in batches (skip-locked where the database has
-it, so two workers never take the same rows), leases them for a minute (a relay killed in the
-middle leaves them to the next one after the lease), sends each signed, and records the
-results per batch: delivered, or retried with exponential backoff, or given up.
+anyway. ``webhooks_relay`` claims due events in small batches (skip-locked where the database
+has it, so two workers never take the same rows), leases them for as long as the batch can
+take at the worst (every send timing out; a relay killed in the middle leaves them to the next
+one after the lease), sends each signed, stops short when the lease runs out, and records the
+results per batch: delivered, or retried with exponential backoff, or given up. A result is
+written only while the event is still the claimer's (pending, same attempt count): a relay that
+overran its lease cannot overwrite what a later one recorded.
 
 Delivery is at least once: a relay killed after a receiver answered but before the result
 was written sends that event again, with the same ``webhook-id``, which is how a Standard
@@ -33,12 +36,13 @@ from django.utils import timezone
 
 from apps.core.models import WebhookEvent
 from apps.core.webhooks.signing import sign_headers
-from apps.core.webhooks.targets import UnsafeTarget, check_target
+from apps.core.webhooks.targets import check_target
 
 logger = logging.getLogger(__name__)
 
 State = WebhookEvent.State
-LEASE = timedelta(seconds=60)
+BATCH_SIZE = 10
+LEASE_MARGIN = timedelta(seconds=30)
 RELAY_TASK = "apps.core.tasks.relay_webhooks_task"
 MAX_RESPONSE_BYTES = 64 * 1024
 
@@ -155,6 +159,18 @@ class Relayed:
         return {"delivered": self.delivered, "retrying": self.retrying, "failed": self.failed}
 
 
+def send_worst_case() -> timedelta:
+    """The longest one send may take: requests applies the timeout to the connection and again
+    to the wait for the answer."""
+    return timedelta(seconds=2 * settings.WEBHOOKS_TIMEOUT_SECONDS)
+
+
+def lease_for(batch_size: int) -> timedelta:
+    """Long enough for every event of a batch to time out, one after the other: beat starts a
+    relay every minute, and a lease shorter than the batch let it take the same events again."""
+    return batch_size * send_worst_case() + LEASE_MARGIN
+
+
 def _claim(limit: int, now: datetime) -> list[WebhookEvent]:
     with transaction.atomic():
         due = WebhookEvent.objects.filter(state=State.PENDING, next_attempt_at__lte=now).order_by(
@@ -164,7 +180,7 @@ def _claim(limit: int, now: datetime) -> list[WebhookEvent]:
             due = due.select_for_update(skip_locked=True)
         events = list(due[:limit])
         WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
-            next_attempt_at=now + LEASE, attempts=F("attempts") + 1
+            next_attempt_at=now + lease_for(limit), attempts=F("attempts") + 1
         )
     for event in events:
         event.attempts += 1
@@ -174,8 +190,8 @@ def _claim(limit: int, now: datetime) -> list[WebhookEvent]:
 def _send(session, event: WebhookEvent, secrets: list[str]) -> tuple[bool, int | None, str]:
     try:
         check_target(event.url)
-    except UnsafeTarget as exc:
-        return False, None, str(exc)
+    except ValueError as exc:  # UnsafeTarget, or anything else malformed: this event fails, the batch goes on
+        return False, None, str(exc)[:1000]
     body = body_of(event.payload)
     headers = sign_headers(secrets_=secrets, event_id=event.event_id, timestamp=timezone.now(), body=body)
     try:
@@ -208,6 +224,17 @@ def _record(events: list[WebhookEvent], results: dict[int, tuple[bool, int | Non
             retrying.setdefault((status, error, event.attempts), []).append(event.pk)
             found.errors.append(f"{event.event_id}: {error}")
     with transaction.atomic():
+        # Only events still ours: pending, with the attempt count our claim gave them. Another
+        # relay that claimed them after our lease ran out (or already recorded them) owns them.
+        current = dict(
+            WebhookEvent.objects.select_for_update()
+            .filter(pk__in=[e.pk for e in events], state=State.PENDING)
+            .values_list("pk", "attempts")
+        )
+        mine = {e.pk for e in events if current.get(e.pk) == e.attempts}
+        delivered = [e for e in delivered if e.pk in mine]
+        failed = [e for e in failed if e.pk in mine]
+        retrying = {key: [pk for pk in ids if pk in mine] for key, ids in retrying.items()}
         by_status: dict[int | None, list[int]] = {}
         for event in delivered:
             by_status.setdefault(event.last_status, []).append(event.pk)
@@ -239,7 +266,7 @@ def _record(events: list[WebhookEvent], results: dict[int, tuple[bool, int | Non
     found.failed += len(failed)
 
 
-def webhooks_relay(*, batch_size: int = 200, budget_seconds: float = 50.0, session=None) -> Relayed:
+def webhooks_relay(*, batch_size: int = BATCH_SIZE, budget_seconds: float = 50.0, session=None) -> Relayed:
     """Send every due event, batch by batch, until none is due or the time budget is spent."""
     import requests
 
@@ -249,12 +276,18 @@ def webhooks_relay(*, batch_size: int = 200, budget_seconds: float = 50.0, sessi
     started = time.monotonic()
     try:
         while time.monotonic() - started < budget_seconds:
+            claimed_at = time.monotonic()
             events = _claim(batch_size, timezone.now())
             if not events:
                 break
+            # Stop sending while a worst-case send still ends inside the lease; the rest stay
+            # claimed and go out after it, with this attempt counted (it was not made).
+            last_start = (lease_for(batch_size) - send_worst_case() - LEASE_MARGIN / 2).total_seconds()
             secrets: dict[tuple[str, str], list[str]] = {}
             results: dict[int, tuple[bool, int | None, str]] = {}
             for event in events:
+                if time.monotonic() - claimed_at > last_start:
+                    break
                 key = (event.endpoint, event.endpoint_id)
                 if key not in secrets:
                     kind = _ENDPOINTS.get(event.endpoint)
@@ -263,7 +296,7 @@ def webhooks_relay(*, batch_size: int = 200, budget_seconds: float = 50.0, sessi
                     results[event.pk] = (False, None, "The endpoint has no live secret (or is not registered).")
                     continue
                 results[event.pk] = _send(session, event, secrets[key])
-            _record(events, results, found)
+            _record([e for e in events if e.pk in results], results, found)
     finally:
         if own_session:
             session.close()

@@ -21,16 +21,45 @@ class UnsafeTarget(ValueError):
     pass
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known prefix: the last 32 bits are an IPv4 address
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # local-use translation: never a public target
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries to (mapped, NAT64, 6to4, Teredo): ipaddress calls
+    NAT64 and 6to4 addresses global whatever they wrap, so 64:ff9b::7f00:1 would reach 127.0.0.1
+    through a NAT64 gateway unless the address inside is checked."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]  # the client's address
+    return None
+
+
 def _blocked(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in NAT64_LOCAL:
+            return True
+        inner = _embedded_ipv4(ip)
+        if inner is not None:
+            ip = inner
     return not ip.is_global or ip.is_multicast
 
 
 def check_target(url: str, *, resolve: bool = True) -> None:
     """Raise UnsafeTarget (with a message an officer can act on) when ``url`` may not be called."""
-    parts = urlsplit(url)
+    # urlsplit and .port raise ValueError on a malformed address ("[::1" unclosed, a port past
+    # 65535): that is the officer's typing, so it gets the same clear refusal, not a 500.
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeTarget(_("This is not a valid web address: %(error)s.") % {"error": exc}) from exc
     allowed = ("https",) if settings.WEBHOOKS_REQUIRE_HTTPS else ("https", "http")
     if parts.scheme not in allowed:
         raise UnsafeTarget(_("A webhook address must start with https://."))
@@ -41,7 +70,7 @@ def check_target(url: str, *, resolve: bool = True) -> None:
     if settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS or not resolve:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         raise UnsafeTarget(_("The host %(host)s could not be found.") % {"host": parts.hostname}) from exc
     addresses = {info[4][0] for info in infos}

@@ -110,7 +110,8 @@ STEPS: list[Step] = [
         gettext_lazy("Send this request to a second officer for approval?"),
         to_status=Status.AWAITING_APPROVAL,
         reason_label=gettext_lazy("What the approver should check (optional, internal)"),
-        applies=lambda r: r.status == Status.IN_PROGRESS,
+        # Not while other systems confirm: approving would finish the request past its gate.
+        applies=lambda r: r.status == Status.IN_PROGRESS and r.execution_state != ExecutionState.AWAITING_SYSTEMS,
         adapt=lambda r: (
             {
                 "required": True,
@@ -129,7 +130,7 @@ STEPS: list[Step] = [
         reason_label=gettext_lazy("Note (optional, internal)"),
         reason_help=gettext_lazy("A second officer approves; the officer who sent it for approval cannot."),
         permission=APPROVE_PERMISSION,
-        applies=lambda r: r.status == Status.AWAITING_APPROVAL,
+        applies=lambda r: r.status == Status.AWAITING_APPROVAL and r.execution_state != ExecutionState.AWAITING_SYSTEMS,
     ),
     Step(
         "return",
@@ -149,7 +150,9 @@ STEPS: list[Step] = [
         reason_label=gettext_lazy("Outcome, as told to the subject"),
         reason_help=gettext_lazy("The subject is emailed this and sees it in Your requests."),
         applies=lambda r: (
-            r.status == Status.IN_PROGRESS and officer_finishes(r) and r.execution_state != ExecutionState.DONE
+            r.status == Status.IN_PROGRESS
+            and officer_finishes(r)
+            and r.execution_state not in (ExecutionState.DONE, ExecutionState.AWAITING_SYSTEMS)
         ),
     ),
     Step(

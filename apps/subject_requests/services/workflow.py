@@ -231,6 +231,19 @@ def rectification_apply(*, request: SubjectRequest, actor: User, accepted: list[
     return complete(locked.pk, outcome=in_language(locked, outcome), actor=actor, reason="Rectification applied")
 
 
+def refuse_while_systems_confirm(request: SubjectRequest) -> None:
+    """The completion gate: while other systems have yet to confirm, no officer step may finish
+    the request (or send it for approval, whose approval would finish or re-run it). It
+    completes by itself once the systems have answered or an officer closed their tasks."""
+    if request.execution_state == ExecutionState.AWAITING_SYSTEMS:
+        raise ValidationError(
+            _(
+                "Other systems have not all confirmed yet. The request completes by itself once they have; "
+                "chase a silent one, or close its task with a reason."
+            )
+        )
+
+
 @transaction.atomic
 def subject_request_complete(*, request: SubjectRequest, actor: User, outcome: str) -> SubjectRequest:
     """An officer completes a request they handled by hand (a complaint's outcome, say)."""
@@ -243,6 +256,7 @@ def subject_request_complete(*, request: SubjectRequest, actor: User, outcome: s
         raise ValidationError(_("This request awaits approval by another officer."))
     if locked.status != Status.IN_PROGRESS:
         raise ValidationError(_("Only a request in progress can be completed."))
+    refuse_while_systems_confirm(locked)
     busy = locked.execution_state in (ExecutionState.QUEUED, ExecutionState.RUNNING)
     if busy and locked.request_type not in OFFICER_TYPES:
         raise ValidationError(_("The worker is still carrying this request out; wait for it to finish."))
@@ -264,6 +278,7 @@ def subject_request_approve(*, request: SubjectRequest, actor: User) -> SubjectR
         raise ValidationError(_("This request is not awaiting approval."))
     if approval_requested_by(locked) == actor.pk:
         raise ValidationError(_("Another officer must approve a request you sent for approval."))
+    refuse_while_systems_confirm(locked)
     execution = locked.execution or {}
     executed = locked.execution_state in (ExecutionState.DONE, ExecutionState.AWAITING_OFFICER, ExecutionState.FAILED)
     if locked.request_type in OFFICER_TYPES or executed:
@@ -297,6 +312,9 @@ def _transition(to_status: str) -> Callable:
 
 
 def _send_for_approval(request: SubjectRequest, actor, reason: str) -> None:
+    locked = lock(request.pk)
+    assert locked is not None
+    refuse_while_systems_confirm(locked)
     # When the approver will complete it, the reason is the outcome the subject is sent.
     outcome = reason if officer_finishes(request) else ""
     subject_request_transition(

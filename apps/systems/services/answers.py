@@ -22,19 +22,21 @@ STATE_OF_ANSWER = {"done": State.CONFIRMED, "nothing_held": State.NOTHING_HELD, 
 
 
 def _lock(task: PropagationTask) -> PropagationTask:
+    # The request's row first, then the task's: two systems answering the same request at once
+    # take turns, so the second sees the first's answer when it checks whether all are settled
+    # (each locking only its own task, both saw the other still open and nobody resumed the
+    # request). Request before task is also the order of the fan-out (under the request's lock).
+    SubjectRequest.objects.select_for_update().filter(pk=task.request_id).values_list("pk", flat=True).first()
     return PropagationTask.objects.select_for_update(of=("self",)).select_related("system", "request").get(pk=task.pk)
 
 
 def _settled(task: PropagationTask) -> None:
-    """When no task of the request is open any more, the request completes if it was waiting."""
+    """A task settled: let the request re-check its gate. subject_request_resume locks the request
+    and asks every gate itself, so a check made here without that lock is not trusted to decide;
+    it is a no-op while another system is still open or the request is not waiting."""
     from apps.subject_requests.services.execution import subject_request_resume
 
-    if (
-        task.is_settled
-        and not PropagationTask.objects.filter(request_id=task.request_id)
-        .exclude(state__in=PropagationTask.SETTLED)
-        .exists()
-    ):
+    if task.is_settled:
         subject_request_resume(request_id=task.request_id)
 
 
@@ -86,6 +88,7 @@ def propagation_task_close(*, task: PropagationTask, actor: User, reason: str) -
         raise ValidationError(_("This task is already settled."))
     locked.state, locked.answered_at, locked.closed_by = State.CLOSED, timezone.now(), actor
     locked.note = reason.strip()[:1000]
+    locked.confirm_digest = ""  # the emailed link stops working once an officer settled the task
     locked._history_user, locked._change_reason = actor, "closed by an officer"  # type: ignore[attr-defined]
     locked.save()
     _settled(locked)
@@ -103,6 +106,7 @@ def propagation_task_confirm(*, task: PropagationTask, actor: User, note: str) -
         raise ValidationError(_("This task is already settled."))
     locked.state, locked.answered_at, locked.closed_by = State.CONFIRMED, timezone.now(), actor
     locked.note = note.strip()[:1000]
+    locked.confirm_digest = ""  # the emailed link stops working once an officer settled the task
     locked._history_user, locked._change_reason = actor, "confirmed by an officer"  # type: ignore[attr-defined]
     locked.save()
     _settled(locked)

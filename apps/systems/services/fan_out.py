@@ -81,6 +81,16 @@ def _register_recipients(request: SubjectRequest) -> dict[int, bool]:
     return found
 
 
+def _disclosed_categories(request: SubjectRequest, system: Recipient) -> set[str]:
+    """The categories the register says this person's data given to ``system`` was in."""
+    if request.subject is None:
+        return set()
+    rows = DisclosureSubject.objects.filter(
+        subject_reference=subject_reference(request.subject), disclosure__recipient=system
+    ).values_list("disclosure__data_categories", flat=True)
+    return {str(c) for categories in rows for c in (categories or [])}
+
+
 def _targets(request: SubjectRequest) -> dict[int, tuple[Recipient, str, bool]]:
     """Each system to tell: why, and whether the person may see that it was told."""
     wanted = _categories(request)
@@ -112,7 +122,7 @@ def identifiers(request: SubjectRequest, system: Recipient) -> dict[str, str]:
 def event_data(task: PropagationTask) -> dict:
     request = task.request
     data = {
-        "request": str(request.reference),
+        # The task's own reference only: the request's opens the person's public status page.
         "task": str(task.reference),
         "action": task.action,
         "request_type": request.request_type,
@@ -123,17 +133,30 @@ def event_data(task: PropagationTask) -> dict:
         "callback_url": settings.SITE_URL.rstrip("/") + reverse("systems:callback", args=[task.reference]),
     }
     if request.request_type == RequestType.RECTIFICATION:
-        data["changes"] = _changes(request)
+        data["changes"] = _changes(request, task.system, why=task.why)
     return data
 
 
-def _changes(request: SubjectRequest) -> dict:
-    """A rectification's accepted corrections (the new values the system must write)."""
+def _field_categories() -> dict[str, str]:
+    """Each personal field of the account, by name, with its registry category."""
+    return {
+        f.name: str(f.category) for entry in entries() if entry.label == settings.AUTH_USER_MODEL for f in entry.fields
+    }
+
+
+def _changes(request: SubjectRequest, system: Recipient, *, why: str) -> dict:
+    """A rectification's accepted corrections (the new values to write) that concern ``system``:
+    those in the categories it holds, or, for a recipient in the register, the categories it was
+    given. A system is not sent corrections to data it never had."""
     if request.request_type != RequestType.RECTIFICATION:
         return {}
     applied = ((request.execution or {}).get("rectification") or {}).get("applied") or []
     changes = (request.scope or {}).get("changes") or {}
-    return {name: changes[name] for name in applied if name in changes}
+    held = {str(c) for c in (system.categories_held or [])}
+    if why == PropagationTask.Why.REGISTER:
+        held |= _disclosed_categories(request, system)
+    categories = _field_categories()
+    return {name: changes[name] for name in applied if name in changes and categories.get(name) in held}
 
 
 def propagation_fan_out(*, request: SubjectRequest) -> list[PropagationTask]:
@@ -160,6 +183,16 @@ def propagation_fan_out(*, request: SubjectRequest) -> list[PropagationTask]:
         note = ""
         if connector == Connector.WEBHOOK and system.pk not in with_secret:
             connector, note = Connector.MANUAL, "No live webhook secret: tell this system by hand."
+        if connector in (Connector.WEBHOOK, Connector.EMAIL) and not identifiers(request, system):
+            # An event naming nobody ("subject": {}) cannot be acted on, and a system might read
+            # it as "everyone": an officer finds the person in that system another way.
+            connector, note = (
+                Connector.MANUAL,
+                "Nothing this system finds people by ({wanted}) is known for this request (it has no "
+                "account): tell this system by hand.".format(
+                    wanted=", ".join(system.identifiers or ["subject_reference"])
+                ),
+            )
         task = PropagationTask(
             request=request,
             system=system,
@@ -173,7 +206,10 @@ def propagation_fan_out(*, request: SubjectRequest) -> list[PropagationTask]:
         if connector == Connector.MANUAL:
             task.state, task.told_at = State.SENT, now  # the officers' task list is the telling
         if connector == Connector.EMAIL:
-            task.pending_identifiers = {"subject": identifiers(request, system), "changes": _changes(request)}
+            task.pending_identifiers = {
+                "subject": identifiers(request, system),
+                "changes": _changes(request, system, why=why),
+            }
         tasks.append(task)
     PropagationTask.objects.bulk_create(tasks)
     PropagationTask.history.bulk_history_create(tasks, default_change_reason=f"Told of request {request.reference}")
@@ -217,7 +253,20 @@ def tasks_gave_up(event: WebhookEvent) -> None:
 
     if not event.dedupe_key.startswith("systems.task:"):
         return
-    task = PropagationTask.objects.select_related("request", "system").filter(pk=int(event.dedupe_key[13:])).first()
+    # Locked: a system's answer may land at the same moment; the settled check and the save
+    # must see the same row, or FAILED would overwrite its CONFIRMED. The request's row first,
+    # as the answers do (apps/systems/services/answers.py _lock): one order, no deadlock.
+    task_id = int(event.dedupe_key[13:])
+    request_id = PropagationTask.objects.filter(pk=task_id).values_list("request_id", flat=True).first()
+    if request_id is None:
+        return
+    SubjectRequest.objects.select_for_update().filter(pk=request_id).values_list("pk", flat=True).first()
+    task = (
+        PropagationTask.objects.select_for_update(of=("self",))
+        .select_related("request", "system")
+        .filter(pk=task_id)
+        .first()
+    )
     if task is None or task.is_settled:
         return
     task.state, task.note = State.FAILED, f"The webhook could not be delivered: {event.last_error}"[:1000]
@@ -257,7 +306,8 @@ def instructions_send(*, task_id: int, reminder: bool = False) -> bool:
         context = {
             "system": task.system.name,
             "action": ACTION_LABELS.get(task.action, task.action),
-            "request": str(task.request.reference),
+            # The task's reference, never the request's (that one opens the person's status page).
+            "reference": str(task.reference),
             # A reminder names the request only: the identifiers went in the first email and
             # are not kept after it.
             "identifiers": {} if reminder else (task.pending_identifiers.get("subject") or {}),

@@ -8,9 +8,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.clock import organisation_time
 from apps.core.mail import send_templated_mail
 from apps.disclosures.models import Recipient
 from apps.systems.domain import REMIND_BEFORE_DAYS
@@ -26,9 +28,37 @@ State = PropagationTask.State
 class Reminded:
     systems: list[int] = field(default_factory=list)  # tasks whose system was reminded
     officers: list[int] = field(default_factory=list)  # overdue tasks officers were told of
+    resumed: list[int] = field(default_factory=list)  # waiting requests whose systems had all settled
 
     def as_dict(self) -> dict[str, list[int]]:
-        return {"systems": self.systems, "officers": self.officers}
+        return {"systems": self.systems, "officers": self.officers, "resumed": self.resumed}
+
+
+def _resume_settled(*, dry_run: bool) -> list[int]:
+    """Requests left waiting for systems that have all settled. The answers resume the request
+    themselves; this sweep is the safety net for one that slipped (a worker killed between the
+    answer and the resume, a race on an older release), so no request waits forever."""
+    from apps.subject_requests.models import ExecutionState, SubjectRequest
+    from apps.subject_requests.registry import completion_waits_for
+    from apps.subject_requests.services.execution import subject_request_resume
+
+    waiting = (
+        SubjectRequest.objects.filter(
+            status=SubjectRequest.Status.IN_PROGRESS, execution_state=ExecutionState.AWAITING_SYSTEMS
+        )
+        .exclude(propagation_tasks__state__in=[s for s in State.values if s not in PropagationTask.SETTLED])
+        .order_by("pk")
+    )
+    resumed: list[int] = []
+    for request in waiting:
+        if completion_waits_for(request):
+            continue  # another gate than the systems holds it
+        if not dry_run:
+            done = subject_request_resume(request_id=request.pk)
+            if done is None or done.execution_state == ExecutionState.AWAITING_SYSTEMS:
+                continue
+        resumed.append(request.pk)
+    return resumed
 
 
 def systems_remind(*, now: datetime | None = None, dry_run: bool = False) -> Reminded:
@@ -47,6 +77,7 @@ def systems_remind(*, now: datetime | None = None, dry_run: bool = False) -> Rem
     for task_id in soon.values_list("pk", flat=True):
         if dry_run or instructions_send(task_id=task_id, reminder=True):
             found.systems.append(task_id)
+    found.resumed = _resume_settled(dry_run=dry_run)
     overdue = list(overdue_system_tasks(now=now).filter(overdue_notified_at__isnull=True))
     if dry_run:
         found.officers = [t.pk for t in overdue]
@@ -61,8 +92,10 @@ def systems_remind(*, now: datetime | None = None, dry_run: bool = False) -> Rem
             subject_request_note(
                 request=task.request,
                 actor=None,
+                # On the organisation's clock, the zone named: the deadline is stored in UTC.
                 body=f"{task.system.name} has not confirmed by its deadline "
-                f"({task.deadline_at:%Y-%m-%d %H:%M %Z}). Chase it, or close its task with a reason.",
+                f"({organisation_time(task.deadline_at):%Y-%m-%d %H:%M} {settings.TIME_ZONE}). "
+                "Chase it, or close its task with a reason.",
             )
         found.officers.append(task.pk)
     if found.officers:
