@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from apps.core.clock import zone
+from apps.core.jobs import RetryLater
 from apps.subject_requests.execution.record import no_account
 from apps.subject_requests.models import RequestType, SubjectRequest
 from apps.subject_requests.selectors.jurisdictions import authority_of
@@ -119,7 +120,9 @@ def execute_erasure(request: SubjectRequest) -> SubjectRequest:
     if run.status == ErasureRun.Status.FAILED:
         return fail(request, error=f"Erasure {run.reference} failed: {run.last_error}")
     if run.status not in (ErasureRun.Status.COMPLETED, ErasureRun.Status.PARTIAL):
-        raise RuntimeError(f"erasure {run.reference} is still {run.status}")
+        # Another worker holds the erasure's job (after a killed worker, the reconciler sends both
+        # jobs again): this one waits and comes back, rather than failing the request for good.
+        raise RetryLater(f"erasure {run.reference} is still {run.status}")
     outcome = in_language(request, lambda: erasure_outcome(run.certificate or {}))
     reason = "Erased, some data kept under a legal hold" if run.status == ErasureRun.Status.PARTIAL else "Erased"
     return complete(request.pk, outcome=outcome, actor=SYSTEM, reason=reason)
