@@ -75,8 +75,8 @@ if SERVICE_DATA_ENABLED:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "apps.api.middleware.ApiMiddleware",  # sees the final answer of every /api/ call
     "csp.middleware.CSPMiddleware",
+    "apps.api.middleware.ApiMiddleware",  # every /api/ answer (inside CSP: its problems carry the policy)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
