@@ -229,11 +229,12 @@ def seed(customers: int) -> None:
             """
             INSERT INTO disclosures_recipient (reference, created_at, updated_at, name, category, country,
                 transfer_safeguard, agreement, agreement_reference, agreement_starts, agreement_ends, contact_name,
-                contact_email, is_active)
+                contact_email, is_active, role, categories_held, connector, deadline_days, language,
+                privacy_contact_email, webhook_url, identifiers)
             SELECT gen_random_uuid(), now(), now(), 'Bench recipient ' || r,
                 (ARRAY['processor', 'auditor', 'regulator', 'law_enforcement'])[1 + r %% 4], 'GB', 'not_needed',
                 'processing', 'DPA-' || r, current_date - 300, current_date + 30 * r, 'Contact ' || r,
-                'r' || r || '@' || %(domain)s, true
+                'r' || r || '@' || %(domain)s, true, 'recipient', '[]'::jsonb, '', 10, 'en', '', '', '[]'::jsonb
             FROM generate_series(1, 20) AS r
             """,
             {"domain": DOMAIN},
