@@ -97,3 +97,18 @@ def test_the_time_it_was_generated_is_in_utc_as_it_says_whatever_the_organisatio
     page = client_as("officer").get(reverse("admin:personal_data_records_of_processing")).content.decode()
     assert "Generated on 2026-01-15 23:30 (UTC)" in page
     assert "Generated on 2026-01-15 23:30 (UTC)" in printed(capsys, "--format", "html")
+
+
+def test_a_recipient_that_names_its_categories_is_listed_only_under_the_purposes_holding_them(demo, capsys):
+    from apps.disclosures.models import Recipient
+
+    Recipient.objects.filter(name="Example Print & Post Ltd").update(categories_held=["financial"])
+    record = json.loads(printed(capsys, "--format", "json"))
+    words = "Example Print & Post Ltd (Service provider / processor, United Kingdom)"
+    listing = {a["purpose"]: words in a["recipients"] for a in record["activities"]}
+    holding = {a["purpose"]: "Financial" in a["data_categories"] for a in record["activities"]}
+    assert any(holding.values())
+    assert not all(holding.values())
+    assert listing == holding
+    # A recipient that names no category still appears under every purpose.
+    assert all("Example Analytics Inc." in " ".join(a["recipients"]) for a in record["activities"])

@@ -32,6 +32,7 @@ def recipients_for_processing() -> list[RecipientInfo]:
                 country_code=str(recipient.country.code),  # type: ignore[attr-defined]
                 processor=recipient.category == Recipient.Category.PROCESSOR,
                 safeguard=str(recipient.get_transfer_safeguard_display()) if needs_safeguard else "",
+                categories=tuple(map(str, recipient.categories_held or ())),
             )
         )
     return found

@@ -24,6 +24,9 @@ class RecipientInfo:
     country_code: str
     processor: bool  # processes on the controller's behalf
     safeguard: str  # in words; "" when the transfer needs none
+    # The registry's data categories it receives (Category values); empty when the register
+    # does not say, which the record reads as "any the purpose holds" rather than "none".
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,13 @@ def time_limits(group: list[Entry], rules: list[RetentionInfo]) -> list[str]:
     return _unique(words for entry in group for words in retention_words(entry, list(entry.fields), rules))
 
 
+def recipients_of(found: list[RecipientInfo], categories: set[str]) -> list[RecipientInfo]:
+    """The recipients of a purpose whose data is of ``categories``: those whose register entry
+    names a category among them, and those that name none (the register does not say what they
+    receive, so the record must not leave them out)."""
+    return [r for r in found if not r.categories or categories.intersection(r.categories)]
+
+
 def records_of_processing() -> RecordsOfProcessing:
     """The record, in the active language (purposes and words come from the registry's translations)."""
     who = controller()
@@ -155,6 +162,7 @@ def records_of_processing() -> RecordsOfProcessing:
     activities = []
     for purpose, group in purposes.items():
         fields = [personal for entry in group for personal in entry.fields]
+        receiving = recipients_of(found, {str(f.category) for f in fields})
         activities.append(
             ProcessingActivity(
                 purpose=purpose,
@@ -163,11 +171,9 @@ def records_of_processing() -> RecordsOfProcessing:
                 data_categories=_unique(f.category.label for f in sorted(fields, key=lambda f: f.category)),
                 fides_categories=sorted(_unique(f.fides_category for f in fields)),
                 records=_unique(entry.person_title for entry in group),
-                # Every recipient may receive any customer data the purpose holds: processors
-                # run the service itself; the others receive what a logged disclosure says.
-                recipients=[recipient_words(r) for r in found],
-                recipient_categories=_unique(r.kind for r in found),
-                transfers=[transfer_words(r, home) for r in found if third_country(r, home)],
+                recipients=[recipient_words(r) for r in receiving],
+                recipient_categories=_unique(r.kind for r in receiving),
+                transfers=[transfer_words(r, home) for r in receiving if third_country(r, home)],
                 time_limits=time_limits(group, rules),
                 models=[entry.label for entry in group],
             )
