@@ -194,3 +194,24 @@ def test_the_auditor_reads_a_purpose_without_a_server_error(client_as):
     response = client_as("auditor").get(reverse("admin:consent_purpose_change", args=[purpose.pk]))
     assert response.status_code == 200
     assert purpose.name_en in response.content.decode()
+
+
+def test_the_auditors_csv_leaves_out_what_the_auditors_page_hides(client, client_as):
+    client.post("/cookies/choose/", {"choice": "accept", "next": "/"}, HTTP_USER_AGENT="Browser/1.0")
+    events = list(ConsentEvent.objects.filter(user_agent="Browser/1.0"))
+    assert events
+    export = {"action": "export_csv", "_selected_action": [event.pk for event in events]}
+    changelist = reverse("admin:consent_consentevent_changelist")
+
+    def rows(persona):
+        response = client_as(persona).post(changelist, export)
+        return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    officers, auditors = rows("officer"), rows("auditor")
+    assert {row["user_agent"] for row in officers} == {"Browser/1.0"}
+    assert all(row["ip_address"] for row in officers)
+    assert len(auditors) == len(officers)
+    assert {row["user_agent"] for row in auditors} == {""}
+    assert {row["ip_address"] for row in auditors} == {""}
+    # What an audit follows is still there.
+    assert [row["reference"] for row in auditors] == [row["reference"] for row in officers]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Collection
 from contextlib import suppress
 from typing import TYPE_CHECKING, TypedDict
 
@@ -36,6 +37,7 @@ from apps.core.admin import (
     sees_people,
 )
 from apps.core.admin.reauthentication import fresh_second_factor_required
+from apps.core.admin.visibility import hidden_fields
 from apps.core.clock import organisation_today
 from apps.core.spreadsheets import SpreadsheetWriter
 
@@ -127,11 +129,14 @@ CSV_COLUMNS = (
 )
 
 
-def _actor_label(event: ConsentEvent) -> str:
-    # The customer acting for themself is "subject", so the file names no customer.
+def _actor_label(event: ConsentEvent, *, hides_staff: bool = False) -> str:
+    # The customer acting for themself is "subject", so the file names no customer; a reader who
+    # may not see who acted reads "staff" for a staff member (and the system's own label).
     if event.actor_id and event.actor_id == event.subject_id:
         return "subject"
-    return event.actor.email if event.actor is not None else event.actor_label
+    if event.actor is not None:
+        return "staff" if hides_staff else event.actor.email
+    return event.actor_label
 
 
 class _Echo:
@@ -216,34 +221,40 @@ class ConsentEventAdmin(FieldViewRuleMixin, ReadOnlyAdmin):
     @admin.action(description=gettext_lazy("Export the chosen records as CSV"))
     @fresh_second_factor_required
     def export_csv(self, request, queryset):
-        return self.csv_response(queryset)
+        return self.csv_response(queryset, hidden=hidden_fields(request.user, ConsentEvent))
 
     @staticmethod
-    def csv_response(queryset) -> StreamingHttpResponse:
+    def csv_response(queryset, *, hidden: Collection[str] = frozenset()) -> StreamingHttpResponse:
+        """The chosen records as CSV; a column the downloader may not see on the page (the
+        address, browser and staff member behind an event, for an auditor) stays in the header,
+        so every file has the same shape, but is left empty."""
         rows = queryset.select_related("purpose", "policy_version", "actor").order_by("recorded_at", "id")
         writer = SpreadsheetWriter(_Echo())
+        blank = [index for index, name in enumerate(CSV_COLUMNS) if name in hidden]
+        hides_actor = "actor" in hidden
 
         def lines():
             yield writer.writerow(CSV_COLUMNS)
             for event in rows.iterator(chunk_size=2000):
-                yield writer.writerow(
-                    [
-                        event.reference,
-                        event.recorded_at.isoformat(),
-                        event.subject_reference,
-                        event.visitor_id,
-                        event.purpose.code,
-                        "granted" if event.granted else "withdrawn",
-                        event.method,
-                        event.policy_version.version if event.policy_version_id else "",
-                        event.language,
-                        event.text_hash,
-                        event.source_page,
-                        event.ip_address or "",
-                        event.user_agent,
-                        _actor_label(event),
-                    ]
-                )
+                values = [
+                    event.reference,
+                    event.recorded_at.isoformat(),
+                    event.subject_reference,
+                    event.visitor_id,
+                    event.purpose.code,
+                    "granted" if event.granted else "withdrawn",
+                    event.method,
+                    event.policy_version.version if event.policy_version_id else "",
+                    event.language,
+                    event.text_hash,
+                    event.source_page,
+                    event.ip_address or "",
+                    event.user_agent,
+                    _actor_label(event, hides_staff=hides_actor),
+                ]
+                for index in blank:
+                    values[index] = ""
+                yield writer.writerow(values)
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="consent-records-{organisation_today()}.csv"'
