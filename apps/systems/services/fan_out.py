@@ -341,6 +341,7 @@ def system_test_send(*, system: Recipient) -> dict:
     import requests as http
 
     from apps.core.webhooks import UnsafeTarget, check_target, sign_headers
+    from apps.core.webhooks.transport import webhook_session
     from apps.systems.selectors import secrets_for
 
     report: dict = {"system": system.name, "url": system.webhook_url, "ok": False}
@@ -364,13 +365,14 @@ def system_test_send(*, system: Recipient) -> dict:
     headers = sign_headers(secrets_=secrets, event_id=event_id, timestamp=now, body=body)
     started = time.monotonic()
     try:
-        response = http.post(
-            system.webhook_url,
-            data=body,
-            headers=headers,
-            timeout=settings.WEBHOOKS_TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
+        with webhook_session() as session:  # connections to a private peer are refused (DNS rebinding)
+            response = session.post(
+                system.webhook_url,
+                data=body,
+                headers=headers,
+                timeout=settings.WEBHOOKS_TIMEOUT_SECONDS,
+                allow_redirects=False,
+            )
     except http.RequestException as exc:
         report["error"] = f"{type(exc).__name__}: {exc}"
         return report
