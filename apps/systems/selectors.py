@@ -203,6 +203,10 @@ def _answer_summary(task: PropagationTask) -> str:
     return _("Confirmed without sending data.")  # an officer ticked it off with none
 
 
+def _one_chunk(body: bytes) -> list[bytes]:
+    return [body]
+
+
 def _chunks_of(answer) -> Iterator[bytes]:
     with answer.file.open("rb") as stored:
         while chunk := stored.read(64 * 1024):
@@ -216,7 +220,9 @@ def access_answers_for_export(subject, export) -> list:
     from apps.personal_data.registry.export import ExportPart, ExportPartFile
 
     tasks = (
-        PropagationTask.objects.filter(action="access", request__subject=subject, request__execution__export__id=export.pk)
+        PropagationTask.objects.filter(
+            action="access", request__subject=subject, request__execution__export__id=export.pk
+        )
         .select_related("system", "access_answer")
         .order_by("system__name", "pk")
     )
@@ -240,7 +246,7 @@ def access_answers_for_export(subject, export) -> list:
             "file_sha256": answer.sha256 if answer else None,
         }
         body = (json.dumps(status, indent=2, ensure_ascii=False) + "\n").encode()
-        files = [ExportPartFile(name="status.json", chunks=lambda body=body: [body])]
+        files = [ExportPartFile(name="status.json", chunks=partial(_one_chunk, body))]
         if answer is not None:
             files.insert(0, ExportPartFile(name=f"answer.{answer.format}", chunks=partial(_chunks_of, answer)))
         parts.append(ExportPart(folder=folder, title=task.system.name, summary=_answer_summary(task), files=files))

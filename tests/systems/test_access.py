@@ -43,7 +43,9 @@ def email_link(task: PropagationTask, capture) -> str:
     with capture(execute=True):
         job_run_here(kind=INSTRUCTIONS_JOB, target=task.pk)
     [message] = [m for m in mail.outbox if m.to == [task.system.privacy_contact_email]]
-    return "/" + re.search(r"https?://\S+/systems/confirm/\S+/", message.body).group(0).split("://", 1)[1].split("/", 1)[1]
+    return (
+        "/" + re.search(r"https?://\S+/systems/confirm/\S+/", message.body).group(0).split("://", 1)[1].split("/", 1)[1]
+    )
 
 
 def test_an_access_request_waits_for_each_system_and_its_export_holds_their_answers(
@@ -52,7 +54,9 @@ def test_an_access_request_waits_for_each_system_and_its_export_holds_their_answ
     _desk, desk_hook = webhook_system("Support desk")
     make_system("Mail provider", connector=Recipient.Connector.EMAIL, privacy_contact_email="privacy@mail.example")
     make_system("Warehouse", connector=Recipient.Connector.MANUAL)
-    make_system("Print shop", connector=Recipient.Connector.EMAIL, categories_held=[], privacy_contact_email="p@x.example")
+    make_system(
+        "Print shop", connector=Recipient.Connector.EMAIL, categories_held=[], privacy_contact_email="p@x.example"
+    )
 
     request = run(started("access", customer), django_capture_on_commit_callbacks)
 
@@ -138,7 +142,9 @@ def test_a_bad_access_file_gets_a_clear_4xx_and_the_task_stays_open(
     assert not AccessAnswer.objects.exists()
 
 
-def test_a_file_over_the_limit_is_refused_with_413(settings, customer, webhook_system, django_capture_on_commit_callbacks):
+def test_a_file_over_the_limit_is_refused_with_413(
+    settings, customer, webhook_system, django_capture_on_commit_callbacks
+):
     settings.SYSTEMS_ACCESS_FILE_MAX_BYTES = 100
     _desk, hook = webhook_system("Support desk")
     run(started("access", customer), django_capture_on_commit_callbacks)

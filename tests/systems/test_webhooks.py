@@ -235,7 +235,8 @@ def test_a_name_that_rebinds_to_loopback_between_check_and_connect_is_refused(se
     assert (relayed.delivered, relayed.retrying) == (0, 1)
     event = WebhookEvent.objects.get(dedupe_key="test:rebinding")
     assert event.state == WebhookEvent.State.PENDING  # retried later, like any failed connection
-    assert "127.0.0.1" in event.last_error and "Refused" in event.last_error
+    assert "127.0.0.1" in event.last_error
+    assert "Refused" in event.last_error
     assert seen == []
 
 
