@@ -32,7 +32,7 @@ ACTION_LABELS = {
     "rectify": _("Correct the person's data"),
     "restrict": _("Restrict processing of the person's data"),
     "object": _("Stop processing the person's data for the purposes objected to"),
-    "access": _("Send us the person's data you hold, as one JSON or CSV file"),
+    "access": _("Send us the data you hold about the person, as one JSON or CSV file uploaded with your answer"),
     "test": _("Test event: do nothing"),
 }
 # What a system may answer (the callback, the email link, an officer's tick).
