@@ -52,6 +52,17 @@ register_job_kind(
 )
 register_job_kind(
     JobKind(
+        name=SubjectRequest.RESUMED_JOB_KIND,
+        label=_("Subject request, after the systems answered"),
+        run=lambda target, heartbeat: subject_request_execute(request_id=int(target), heartbeat=heartbeat),
+        on_give_up=_execution_given_up,
+        retry_any_error=True,
+        max_attempts=6,
+        redispatch_after=timedelta(minutes=30),
+    )
+)
+register_job_kind(
+    JobKind(
         name=SubjectRequest.ACKNOWLEDGEMENT_JOB_KIND,
         label=_("Acknowledgement"),
         run=_acknowledge,

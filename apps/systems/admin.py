@@ -59,7 +59,8 @@ class PropagationTaskAdmin(TrackedModelAdmin):
         if task is None or not self.has_view_permission(request, task):
             raise PermissionDenied
         may_settle = self._may_settle(request) and not task.is_settled
-        close_form, confirm_form = CloseForm(), ConfirmManualForm()
+        access = task.action == "access"
+        close_form, confirm_form = CloseForm(), ConfirmManualForm(access=access)
         if request.method == "POST":
             if not may_settle:
                 raise PermissionDenied
@@ -71,9 +72,14 @@ class PropagationTaskAdmin(TrackedModelAdmin):
                         messages.success(request, _("The task of %(system)s is closed.") % {"system": task.system})
                         return HttpResponseRedirect(self._request_url(task))
                 elif "confirm" in request.POST:
-                    confirm_form = ConfirmManualForm(request.POST)
+                    confirm_form = ConfirmManualForm(request.POST, request.FILES, access=access)
                     if confirm_form.is_valid():
-                        propagation_task_confirm(task=task, actor=request.user, note=confirm_form.cleaned_data["note"])
+                        propagation_task_confirm(
+                            task=task,
+                            actor=request.user,
+                            note=confirm_form.cleaned_data["note"],
+                            file=confirm_form.access_file(),
+                        )
                         messages.success(request, _("The task of %(system)s is confirmed.") % {"system": task.system})
                         return HttpResponseRedirect(self._request_url(task))
             except ValidationError as exc:

@@ -25,6 +25,12 @@ class SystemsConfig(AppConfig):
         register_progress(propagation_progress)
         # The systems' webhooks go through the core outbox, signed with each system's secrets.
         register_endpoint(Endpoint(name=ENDPOINT, secrets=secrets_for, delivered=tasks_told, gave_up=tasks_gave_up))
+        # An access request's export includes each system's answer (systems/<system>/).
+        from apps.personal_data.registry.export import EXPORT_PARTS
+        from apps.systems.selectors import access_answers_for_export
+
+        if access_answers_for_export not in EXPORT_PARTS:
+            EXPORT_PARTS.append(access_answers_for_export)
         # The privacy-operations home: systems silent past their deadline.
         from apps.core.admin.workspace import register_tile
         from apps.systems.selectors import overdue_systems_tile

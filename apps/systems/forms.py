@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.systems.domain import ANSWERS
+from apps.systems.domain import ACCESS_FORMATS, ANSWERS, AccessFile
 
 ANSWER_CHOICES = [
     ("done", _("Done: we acted on the request")),
@@ -44,8 +45,34 @@ class CallbackForm(forms.Form):
         return counts
 
 
-class ConfirmForm(forms.Form):
+class AccessFileMixin:
+    """An uploaded answer to an access request: a .json or .csv file, read only up to the limit
+    (the domain's check then refuses it as too large with the same message as the callback)."""
+
+    def access_file(self) -> AccessFile | None:
+        upload = self.cleaned_data.get("file")  # type: ignore[attr-defined]
+        if not upload:
+            return None
+        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        return AccessFile(content=upload.read(settings.SYSTEMS_ACCESS_FILE_MAX_BYTES + 1), format=extension)
+
+
+FILE_HELP = _("For a request for a copy of the data: the data you hold about the person, as one .json or .csv file.")
+
+
+class ConfirmForm(AccessFileMixin, forms.Form):
     answer = forms.ChoiceField(label=_("What happened?"), choices=ANSWER_CHOICES, widget=forms.RadioSelect)
+    file = forms.FileField(
+        label=_("The data you hold"),
+        required=False,
+        help_text=FILE_HELP,
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(f".{f}" for f in ACCESS_FORMATS)}),
+    )
+
+    def __init__(self, *args, access: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not access:
+            del self.fields["file"]
 
 
 class CloseForm(forms.Form):
@@ -54,5 +81,11 @@ class CloseForm(forms.Form):
     )
 
 
-class ConfirmManualForm(forms.Form):
+class ConfirmManualForm(AccessFileMixin, forms.Form):
     note = forms.CharField(label=_("How did the system confirm?"), max_length=1000, widget=forms.Textarea)
+    file = forms.FileField(label=_("The data the system sent"), required=False, help_text=FILE_HELP)
+
+    def __init__(self, *args, access: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not access:
+            del self.fields["file"]

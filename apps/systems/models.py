@@ -9,6 +9,8 @@ and system, from "told" to "confirmed" or "closed by an officer with a reason".
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -113,3 +115,28 @@ class PropagationTask(ReferencedModel, TimestampedModel):
     @property
     def is_overdue(self) -> bool:
         return not self.is_settled and self.deadline_at < timezone.now()
+
+
+def answer_path(instance: AccessAnswer, filename: str) -> str:
+    # A random name: the system's own file name says nothing the export needs.
+    return f"systems/answers/{uuid.uuid4().hex}.{instance.format}"
+
+
+class AccessAnswer(TimestampedModel):
+    """What a system sent for an access request (JSON or CSV, checked: apps/systems/domain.py),
+    in private storage until the export includes it under systems/<system>/. Personal data:
+    registered with the registry, so erasing the person deletes the row and the file."""
+
+    task = models.OneToOneField(PropagationTask, on_delete=models.CASCADE, related_name="access_answer")
+    file = models.FileField(_("file"), upload_to=answer_path)
+    format = models.CharField(_("format"), max_length=8, choices=[("json", "JSON"), ("csv", "CSV")])
+    size_bytes = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    received_via = models.CharField(_("received by"), max_length=16)
+
+    class Meta:
+        verbose_name = _("access answer")
+        verbose_name_plural = _("access answers")
+
+    def __str__(self) -> str:
+        return f"{self.task} ({self.format})"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -187,3 +191,63 @@ def overdue_systems_tile(request):
         rows=rows,
         attention=True,
     )
+
+
+def _answer_summary(task: PropagationTask) -> str:
+    if task.state == State.NOTHING_HELD:
+        return _("Holds no data about you.")
+    if task.state == State.CLOSED:
+        return _("Closed by our privacy officer without this system's answer: %(reason)s") % {"reason": task.note}
+    if hasattr(task, "access_answer"):
+        return _("Sent the data it holds about you (the file in its folder).")
+    return _("Confirmed without sending data.")  # an officer ticked it off with none
+
+
+def _one_chunk(body: bytes) -> list[bytes]:
+    return [body]
+
+
+def _chunks_of(answer) -> Iterator[bytes]:
+    with answer.file.open("rb") as stored:
+        while chunk := stored.read(64 * 1024):
+            yield chunk
+
+
+def access_answers_for_export(subject, export) -> list:
+    """The export's registry part (personal_data EXPORT_PARTS): for the access request this export
+    answers, a folder per system told (systems/<system>/), with its file as it sent it, or the
+    statement that it held nothing or was closed by an officer, and a status.json."""
+    from apps.personal_data.registry.export import ExportPart, ExportPartFile
+
+    tasks = (
+        PropagationTask.objects.filter(
+            action="access", request__subject=subject, request__execution__export__id=export.pk
+        )
+        .select_related("system", "access_answer")
+        .order_by("system__name", "pk")
+    )
+    parts, taken = [], set()
+    for task in tasks:
+        slug = slugify(task.system.name) or f"system-{task.system_id}"
+        folder, number = f"systems/{slug}", 1
+        while folder in taken:
+            number += 1
+            folder = f"systems/{slug}-{number}"
+        taken.add(folder)
+        answer = getattr(task, "access_answer", None)
+        status = {
+            "system": task.system.name,
+            "role": task.system.role,
+            "state": task.state,
+            "told_at": task.told_at.isoformat() if task.told_at else None,
+            "answered_at": task.answered_at.isoformat() if task.answered_at else None,
+            "closed_reason": task.note if task.state == State.CLOSED else "",
+            "file": f"answer.{answer.format}" if answer else None,
+            "file_sha256": answer.sha256 if answer else None,
+        }
+        body = (json.dumps(status, indent=2, ensure_ascii=False) + "\n").encode()
+        files = [ExportPartFile(name="status.json", chunks=partial(_one_chunk, body))]
+        if answer is not None:
+            files.insert(0, ExportPartFile(name=f"answer.{answer.format}", chunks=partial(_chunks_of, answer)))
+        parts.append(ExportPart(folder=folder, title=task.system.name, summary=_answer_summary(task), files=files))
+    return parts

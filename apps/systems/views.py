@@ -3,6 +3,8 @@ secret, per Standard Webhooks) and the one-time confirmation link of emailed ins
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 from uuid import UUID
@@ -15,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.webhooks import verify
-from apps.systems.domain import ACTION_LABELS
+from apps.systems.domain import ACTION_LABELS, AccessFile, AccessFileRefused, access_file_checked
 from apps.systems.forms import CallbackForm, ConfirmForm
 from apps.systems.models import PropagationTask
 from apps.systems.selectors import secrets_for
@@ -28,12 +30,38 @@ def _error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+def _callback_limit(task: PropagationTask | None) -> int:
+    """The largest body: an access task's answer may carry its file, base64-encoded (4 bytes
+    for every 3, plus the padding)."""
+    limit = settings.SYSTEMS_CALLBACK_MAX_BYTES
+    if task is not None and task.action == "access":
+        limit += (settings.SYSTEMS_ACCESS_FILE_MAX_BYTES + 2) // 3 * 4
+    return limit
+
+
+def _file_of(payload: object) -> AccessFile | None:
+    """The callback's "file": {"format": "json" | "csv", "content_base64": "..."}, or None."""
+    if not isinstance(payload, dict) or payload.get("file") is None:
+        return None
+    spec = payload["file"]
+    if not isinstance(spec, dict) or not isinstance(spec.get("content_base64"), str):
+        raise AccessFileRefused('"file" is an object with "format" (json or csv) and "content_base64".')
+    try:
+        content = base64.b64decode(spec["content_base64"], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise AccessFileRefused('"content_base64" is not valid base64.') from exc
+    return access_file_checked(AccessFile(content=content, format=str(spec.get("format", "")).lower()))
+
+
 @csrf_exempt
 @require_POST
 def callback(request: HttpRequest, reference: UUID) -> HttpResponse:
     """A system answers for its task: {"status": "done" | "nothing_held" | "failed",
-    "counts": {name: number}, "message": text}. Signed like our events, with its own secret."""
-    limit = settings.SYSTEMS_CALLBACK_MAX_BYTES
+    "counts": {name: number}, "message": text}, and for an access request answered done
+    "file": {"format": "json" | "csv", "content_base64": ...} (UTF-8 text, size-limited).
+    Signed like our events, with its own secret."""
+    task = PropagationTask.objects.select_related("system").filter(reference=reference).first()
+    limit = _callback_limit(task)
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -43,7 +71,6 @@ def callback(request: HttpRequest, reference: UUID) -> HttpResponse:
     body = request.read(limit + 1)
     if len(body) > limit:
         return _error(f"The body is larger than {limit} bytes.", 413)
-    task = PropagationTask.objects.select_related("system").filter(reference=reference).first()
     # The same answer for an unknown task as for a bad signature: no hint which tasks exist.
     if task is None or not verify(secrets_=secrets_for(str(task.system_id)), body=body, headers=request.headers):
         return _error("The signature does not verify.", 401)
@@ -63,7 +90,10 @@ def callback(request: HttpRequest, reference: UUID) -> HttpResponse:
             counts=form.cleaned_data["counts"],
             message=form.cleaned_data["message"],
             via="webhook",
+            file=_file_of(payload),
         )
+    except AccessFileRefused as exc:
+        return _error(str(exc), exc.status)
     except ValidationError as exc:
         return _error("; ".join(exc.messages), 409)
     return JsonResponse({"task": str(task.reference), "state": task.state})
@@ -76,15 +106,22 @@ def confirm(request: HttpRequest, reference: UUID, token: str) -> HttpResponse:
         task = task_for_link(reference=str(reference), token=token)
     except ValidationError:
         return render(request, "systems/confirm.html", {"invalid": True}, status=404)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST or None, request.FILES or None, access=task.action == "access")
     if request.method == "POST" and form.is_valid():
         try:
             task = propagation_task_confirm_by_link(
-                reference=str(reference), token=token, answer=form.cleaned_data["answer"]
+                reference=str(reference), token=token, answer=form.cleaned_data["answer"], file=form.access_file()
             )
+        except AccessFileRefused as exc:
+            form.add_error("file", str(exc))
         except ValidationError as exc:
             form.add_error(None, "; ".join(exc.messages))
         else:
             return render(request, "systems/confirm.html", {"done": True, "task": task})
-    context = {"task": task, "form": form, "action": ACTION_LABELS.get(task.action, task.action)}
+    context = {
+        "task": task,
+        "form": form,
+        "action": ACTION_LABELS.get(task.action, task.action),
+        "file_limit": settings.SYSTEMS_ACCESS_FILE_MAX_BYTES,
+    }
     return render(request, "systems/confirm.html", context, status=400 if form.errors else 200)

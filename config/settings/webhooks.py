@@ -19,8 +19,13 @@ WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=12)
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
 # The largest callback body a system may send (apps/systems/views.py).
 SYSTEMS_CALLBACK_MAX_BYTES = env.int("SYSTEMS_CALLBACK_MAX_BYTES", default=64 * 1024)
+# The largest file a system may send as its answer to an access request (JSON or CSV, UTF-8),
+# through the callback (base64, so its body may be a third larger), the emailed link's page
+# or an officer's upload. It goes into the person's export as is.
+SYSTEMS_ACCESS_FILE_MAX_BYTES = env.int("SYSTEMS_ACCESS_FILE_MAX_BYTES", default=2 * 1024 * 1024)
 
 __all__ = [
+    "SYSTEMS_ACCESS_FILE_MAX_BYTES",
     "SYSTEMS_CALLBACK_MAX_BYTES",
     "WEBHOOKS_ALLOW_PRIVATE_TARGETS",
     "WEBHOOKS_MAX_ATTEMPTS",

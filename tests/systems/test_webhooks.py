@@ -200,8 +200,49 @@ def _owe_to(system: Recipient, url: str, key: str) -> WebhookEvent:
 
 
 def test_a_translated_address_is_judged_by_the_ipv4_address_inside():
-    from apps.core.webhooks.targets import _blocked
+    from apps.core.webhooks.targets import blocked_address
 
-    assert not _blocked("64:ff9b::808:808")  # NAT64 to a public address is fine
-    assert not _blocked("2002:808:808::1")
-    assert _blocked("64:ff9b::c0a8:10a")  # 192.168.1.10
+    assert not blocked_address("64:ff9b::808:808")  # NAT64 to a public address is fine
+    assert not blocked_address("2002:808:808::1")
+    assert blocked_address("64:ff9b::c0a8:10a")  # 192.168.1.10
+
+
+def test_a_name_that_rebinds_to_loopback_between_check_and_connect_is_refused(settings, monkeypatch, httpserver):
+    """DNS rebinding: the check sees a public address, the connection a moment later reaches
+    127.0.0.1. The connection's own peer is judged, so nothing reaches the local receiver."""
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    settings.WEBHOOKS_RETRY_BASE_SECONDS = 60  # one attempt in this relay, not all twelve
+    real_getaddrinfo = socket.getaddrinfo
+    # Public to the two checks (the URL saved, then the send), loopback to the connection after them.
+    answers = iter(["93.184.215.14", "93.184.215.14"])
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "rebind.example.com":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        address = next(answers, "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    seen = []
+    httpserver.expect_request("/hook").respond_with_handler(lambda r: seen.append(r) or _ok())
+    url = f"http://rebind.example.com:{httpserver.port}/hook"
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    system = make_system("Rebinding", connector=Recipient.Connector.WEBHOOK, url=url)
+    system_secret_rotate(system=system, actor=None)
+    _owe_to(system, url, "test:rebinding")
+
+    relayed = webhooks_relay()
+
+    assert (relayed.delivered, relayed.retrying) == (0, 1)
+    event = WebhookEvent.objects.get(dedupe_key="test:rebinding")
+    assert event.state == WebhookEvent.State.PENDING  # retried later, like any failed connection
+    assert "127.0.0.1" in event.last_error
+    assert "Refused" in event.last_error
+    assert seen == []
+
+
+def test_the_webhook_session_lets_the_tests_reach_their_local_receivers(httpserver):
+    from apps.core.webhooks.transport import webhook_session
+
+    httpserver.expect_request("/local").respond_with_data("ok")
+    with webhook_session() as session:
+        assert session.get(httpserver.url_for("/local"), timeout=5).text == "ok"

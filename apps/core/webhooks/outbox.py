@@ -268,11 +268,12 @@ def _record(events: list[WebhookEvent], results: dict[int, tuple[bool, int | Non
 
 def webhooks_relay(*, batch_size: int = BATCH_SIZE, budget_seconds: float = 50.0, session=None) -> Relayed:
     """Send every due event, batch by batch, until none is due or the time budget is spent."""
-    import requests
+    from apps.core.webhooks.transport import webhook_session
 
     found = Relayed()
     own_session = session is None
-    session = session or requests.Session()
+    # Its connections refuse a private peer, whatever the name resolves to at connect time.
+    session = session or webhook_session()
     started = time.monotonic()
     try:
         while time.monotonic() - started < budget_seconds:

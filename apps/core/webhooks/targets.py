@@ -40,7 +40,8 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
-def _blocked(address: str) -> bool:
+def blocked_address(address: str) -> bool:
+    """Whether ``address`` (an IP, as text) is one a webhook may never reach."""
     ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
         if ip in NAT64_LOCAL:
@@ -74,7 +75,7 @@ def check_target(url: str, *, resolve: bool = True) -> None:
     except (socket.gaierror, UnicodeError) as exc:
         raise UnsafeTarget(_("The host %(host)s could not be found.") % {"host": parts.hostname}) from exc
     addresses = {info[4][0] for info in infos}
-    if not addresses or any(_blocked(str(a)) for a in addresses):
+    if not addresses or any(blocked_address(str(a)) for a in addresses):
         raise UnsafeTarget(
             _("%(host)s points at a private, loopback or link-local address; webhooks go to public hosts only.")
             % {"host": parts.hostname}

@@ -43,6 +43,7 @@ from apps.personal_data.registry import (
     ExportTable,
 )
 from apps.personal_data.registry import controller as registry_controller
+from apps.personal_data.registry.export import EXPORT_PARTS, ExportPart
 
 if TYPE_CHECKING:
     from apps.accounts.models import User  # the subject; AUTH_USER_MODEL at run time
@@ -217,6 +218,41 @@ def _write_table_json(sink: _Sink, table: ExportTable, page: PageRows | None = N
     return records
 
 
+# A part's folder: lowercase words under a top-level folder of its own (``systems/mail-provider``),
+# never one of the archive's own folders; its files' names are plain, with no way out of it.
+PART_FOLDER = re.compile(r"[a-z][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)+")
+PART_FILE = re.compile(r"[a-z0-9][a-z0-9_-]*(\.[a-z0-9]+)?")
+RESERVED_FOLDERS = {"files", "tables", "pages"}
+
+
+def _part_folder(part: ExportPart) -> str:
+    if not PART_FOLDER.fullmatch(part.folder) or part.folder.split("/", 1)[0] in RESERVED_FOLDERS:
+        raise ValueError(f"export part folder {part.folder!r} is not a plain folder of its own")
+    for item in part.files:
+        if not PART_FILE.fullmatch(item.name):
+            raise ValueError(f"export part file {item.name!r} is not a plain file name")
+    return part.folder
+
+
+def _write_chunks(sink: _Sink, chunks: Callable[[], Any]) -> int:
+    for chunk in chunks():
+        sink.write_bytes(chunk)
+    return 0
+
+
+def _write_parts(archive: _Archive, subject: User, export: DataExport) -> list[dict]:
+    """Other apps' folders for this export (registry EXPORT_PARTS), each file checksummed."""
+    parts = []
+    for part in (p for provider in EXPORT_PARTS for p in provider(subject, export)):
+        folder = _part_folder(part)
+        files = [
+            archive.write(f"{folder}/{item.name}", partial(_write_chunks, chunks=item.chunks)).name
+            for item in part.files
+        ]
+        parts.append({"folder": folder, "title": str(part.title), "summary": str(part.summary), "files": files})
+    return parts
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
@@ -303,6 +339,7 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
             )
             info = archive.write(f"tables/{stem}.csv", partial(_write_table_csv, table=table))
             tables.append({"file": info.name, "label": str(table.title), "records": info.records})
+        parts = _write_parts(archive, subject, export)
         rights_page = page_name("rights")
         archive.write(rights_page, lambda sink: _write_text(sink, render_rights(subject=subject, language=language)))
 
@@ -319,6 +356,7 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
             language=language,
             stored_files=stored_files,
             rights_page=rights_page,
+            parts=parts,
         )
         archive.write("index.html", lambda sink: _write_text(sink, index_html))
         manifest = {
@@ -330,6 +368,9 @@ def build_archive(out, *, subject: User, export: DataExport, heartbeat: Heartbea
             "subject_reference": reference,
             "categories": [{k: c[k] for k in ("code", "label", "file", "records")} for c in categories],
             "notes": [asdict(n) for n in notes],
+            # Folders other apps added (each system's answer to an access request), their files
+            # listed with their checksums under "files" like every other.
+            "parts": parts,
             "files": [asdict(f) for f in archive.files],
             # Every stored file of the subject's rows, included (with its path and checksum,
             # also under "files") or missing from storage.

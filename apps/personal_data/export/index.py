@@ -25,6 +25,7 @@ def render_index(
     language: str,
     stored_files: list | None = None,
     rights_page: str = "",
+    parts: list[dict] | None = None,
 ) -> str:
     """The page, rendered in the active language (the archive is built under the subject's)."""
     return render_to_string(
@@ -41,6 +42,7 @@ def render_index(
             "stored_files": stored_files or [],
             "missing_files": sum(1 for f in stored_files or [] if not f.file),
             "rights_page": rights_page,
+            "parts": parts or [],
         },
     )
 

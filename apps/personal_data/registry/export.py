@@ -63,3 +63,29 @@ class ExportTable:
 # Providers: subject (the user) -> tables. The disclosures app appends one for the
 # subject's visible disclosure records (P-22).
 EXPORT_TABLES: list[Callable[[Any], Iterable[ExportTable]]] = []
+
+
+@dataclass(frozen=True)
+class ExportPartFile:
+    """One file of an export part, copied as is: ``chunks`` is called once and yields its bytes."""
+
+    name: str
+    chunks: Callable[[], Iterable[bytes]]
+
+
+@dataclass(frozen=True)
+class ExportPart:
+    """A folder of files another app adds to one export, written under ``folder`` (e.g.
+    ``systems/mail-provider``), listed in index.html with ``title`` and ``summary`` (shown to the
+    person, so translated by the provider) and in manifest.json with every file's checksum."""
+
+    folder: str
+    title: str
+    summary: str
+    files: Sequence[ExportPartFile] = ()
+
+
+# Providers: (subject, DataExport) -> parts. Unlike the tables they see the export itself, so
+# a part can belong to one export only: apps/systems adds each system's answer to the access
+# request the export answers (systems/<system>/...).
+EXPORT_PARTS: list[Callable[[Any, Any], Iterable[ExportPart]]] = []

@@ -17,6 +17,7 @@ from apps.subject_requests.models import RequestType, SubjectRequest
 from apps.subject_requests.selectors.jurisdictions import authority_of
 from apps.subject_requests.services.execution import (
     SYSTEM,
+    await_systems_first,
     complete,
     fail,
     in_language,
@@ -49,6 +50,10 @@ def execute_export(request: SubjectRequest) -> SubjectRequest:
         if locked.status != Status.IN_PROGRESS:
             return locked
         known_id = ((locked.execution or {}).get("export") or {}).get("id")
+        # The systems told of an access request answer into its export (apps/systems): it is
+        # built once they all have, or an officer closed the silent ones.
+        if known_id is None and (waiting := await_systems_first(locked)) is not None:
+            return waiting
         export = DataExport.objects.filter(pk=known_id).first() if known_id is not None else None
         if export is None or export.status in (DataExport.Status.FAILED, DataExport.Status.EXPIRED):
             try:

@@ -32,6 +32,10 @@ class SubjectRequest(WorkedByJobs, ReferencedModel, TimestampedModel):
     # The worker carries a request out as a background job (apps/core/jobs/); the
     # acknowledgement email is a job of its own, so it survives a broker that is down.
     JOB_KIND = "subject_requests.execution"
+    # The same work, sent again once the systems an access request waited for have answered
+    # (services/execution.py subject_request_resume): a kind of its own, so it is never taken
+    # for the first run's job while that one is still finishing.
+    RESUMED_JOB_KIND = "subject_requests.execution_resumed"
     ACKNOWLEDGEMENT_JOB_KIND = "subject_requests.acknowledgement"
 
     class Status(models.TextChoices):

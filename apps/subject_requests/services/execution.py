@@ -115,6 +115,15 @@ def subject_request_resume(*, request_id: int) -> SubjectRequest | None:
         if request.execution_state != ExecutionState.AWAITING_SYSTEMS or completion_waits_for(request):
             return request
         pending = (request.execution or {}).get("pending_completion") or {}
+        if pending.get("rerun"):
+            # The work itself waited (an access request's export includes the systems' answers):
+            # the worker carries it out now, and completes it as usual.
+            from apps.core.jobs import job_enqueue
+
+            request.execution = record_execution(request.pk, state=ExecutionState.QUEUED, pending_completion={})
+            request.execution_state = ExecutionState.QUEUED
+            job_enqueue(kind=SubjectRequest.RESUMED_JOB_KIND, target=request.pk)
+            return request
         actor: Actor = SYSTEM
         if pending.get("actor"):
             actor = User.objects.filter(pk=pending["actor"]).first() or SYSTEM
@@ -125,6 +134,19 @@ def subject_request_resume(*, request_id: int) -> SubjectRequest | None:
             reason=pending.get("reason") or "Completed",
             **(pending.get("extra") or {}),
         )
+
+
+def await_systems_first(request: SubjectRequest) -> SubjectRequest | None:
+    """Under the request's lock: when a gate holds it, leave the work itself until the systems
+    have answered (``subject_request_resume`` queues it again then) and return the request;
+    None when the work may go on now."""
+    if not completion_waits_for(request):
+        return None
+    request.execution = record_execution(
+        request.pk, state=ExecutionState.AWAITING_SYSTEMS, pending_completion={"rerun": True}
+    )
+    request.execution_state = ExecutionState.AWAITING_SYSTEMS
+    return request
 
 
 def await_officer(request: SubjectRequest, *, note: str, **extra: Any) -> SubjectRequest:

@@ -8,14 +8,15 @@ import hashlib
 import hmac
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.subject_requests.models import SubjectRequest
-from apps.systems.domain import ANSWERS
-from apps.systems.models import PropagationTask
+from apps.systems.domain import ANSWERS, AccessFile, AccessFileRefused, access_file_checked
+from apps.systems.models import AccessAnswer, PropagationTask
 
 State = PropagationTask.State
 STATE_OF_ANSWER = {"done": State.CONFIRMED, "nothing_held": State.NOTHING_HELD, "failed": State.FAILED}
@@ -40,12 +41,48 @@ def _settled(task: PropagationTask) -> None:
         subject_request_resume(request_id=task.request_id)
 
 
+def _access_file(task: PropagationTask, answer: str, file: AccessFile | None) -> AccessFile | None:
+    """An access task answered "done" carries the system's data (checked); no other answer does.
+    Raises AccessFileRefused (a ValueError: the caller's 4xx) before anything is written."""
+    if task.action != "access":
+        if file is not None:
+            raise AccessFileRefused(_("Only an answer to an access request carries a file."))
+        return None
+    if answer == "done" and file is None:
+        raise AccessFileRefused(_("An access request answered done carries the data held, as a JSON or CSV file."))
+    if answer != "done" and file is not None:
+        raise AccessFileRefused(_("Only an answer of done carries a file."))
+    return access_file_checked(file) if file is not None else None
+
+
+def _store(task: PropagationTask, file: AccessFile | None, via: str) -> None:
+    """Keep the system's file in private storage, for the export (the transaction's own: a
+    rollback leaves an orphan file at worst, never a row without its file)."""
+    if file is None:
+        return
+    answer = AccessAnswer(
+        task=task,
+        format=file.format,
+        size_bytes=len(file.content),
+        sha256=hashlib.sha256(file.content).hexdigest(),
+        received_via=via[:16],
+    )
+    answer.file.save(f"answer.{file.format}", ContentFile(file.content), save=False)
+    answer.save()
+
+
 @transaction.atomic
 def propagation_task_report(
-    *, task: PropagationTask, answer: str, via: str, counts: dict | None = None, message: str = ""
+    *,
+    task: PropagationTask,
+    answer: str,
+    via: str,
+    counts: dict | None = None,
+    message: str = "",
+    file: AccessFile | None = None,
 ) -> PropagationTask:
-    """A system's own answer. A repeat of the same answer changes nothing; a different answer
-    after the task settled is refused."""
+    """A system's own answer (for an access request answered done, with its file). A repeat of
+    the same answer changes nothing; a different answer after the task settled is refused."""
     if answer not in ANSWERS:
         raise ValidationError({"status": _("Answer one of: %(names)s.") % {"names": ", ".join(ANSWERS)}})
     locked = _lock(task)
@@ -54,6 +91,7 @@ def propagation_task_report(
         if locked.state == state:
             return locked
         raise ValidationError(_("This task is already settled (%(state)s).") % {"state": locked.get_state_display()})
+    file = _access_file(locked, answer, file)
     now = timezone.now()
     locked.state, locked.answered_at = state, now
     locked.told_at = locked.told_at or now  # the answer came before the delivery was recorded
@@ -63,6 +101,7 @@ def propagation_task_report(
     locked._change_reason = f"answered {answer} by {via}"  # type: ignore[attr-defined]
     locked.full_clean()
     locked.save()
+    _store(locked, file, via)
     _settled(locked)
     return locked
 
@@ -96,19 +135,27 @@ def propagation_task_close(*, task: PropagationTask, actor: User, reason: str) -
 
 
 @transaction.atomic
-def propagation_task_confirm(*, task: PropagationTask, actor: User, note: str) -> PropagationTask:
-    """An officer ticks off a manual task (they told the system and it confirmed), with a note."""
+def propagation_task_confirm(
+    *, task: PropagationTask, actor: User, note: str, file: AccessFile | None = None
+) -> PropagationTask:
+    """An officer ticks off a manual task (they told the system and it confirmed), with a note;
+    for an access request, with the file the system sent them."""
     _officer(actor)
     if not note.strip():
         raise ValidationError({"note": _("Say how the system confirmed.")})
     locked = _lock(task)
     if locked.is_settled:
         raise ValidationError(_("This task is already settled."))
+    try:
+        file = _access_file(locked, "done", file)
+    except AccessFileRefused as exc:
+        raise ValidationError({"file": str(exc)}) from exc
     locked.state, locked.answered_at, locked.closed_by = State.CONFIRMED, timezone.now(), actor
     locked.note = note.strip()[:1000]
     locked.confirm_digest = ""  # the emailed link stops working once an officer settled the task
     locked._history_user, locked._change_reason = actor, "confirmed by an officer"  # type: ignore[attr-defined]
     locked.save()
+    _store(locked, file, "officer")
     _settled(locked)
     return locked
 
@@ -122,10 +169,12 @@ def task_for_link(*, reference: str, token: str) -> PropagationTask:
     return task
 
 
-def propagation_task_confirm_by_link(*, reference: str, token: str, answer: str) -> PropagationTask:
+def propagation_task_confirm_by_link(
+    *, reference: str, token: str, answer: str, file: AccessFile | None = None
+) -> PropagationTask:
     with transaction.atomic():
         task = task_for_link(reference=reference, token=token)
-        return propagation_task_report(task=task, answer=answer, via="email link")
+        return propagation_task_report(task=task, answer=answer, via="email link", file=file)
 
 
 def certify(request: SubjectRequest) -> None:

@@ -34,7 +34,7 @@ from apps.systems.selectors import live_secrets_of
 
 State = PropagationTask.State
 Connector = Recipient.Connector
-TOLD_AT_START = {RequestType.ERASURE, RequestType.RESTRICTION, RequestType.OBJECTION}
+TOLD_AT_START = {RequestType.ERASURE, RequestType.RESTRICTION, RequestType.OBJECTION, RequestType.ACCESS}
 
 
 def propagation_on_step(request: SubjectRequest, step: str) -> None:
@@ -42,6 +42,8 @@ def propagation_on_step(request: SubjectRequest, step: str) -> None:
     if request.request_type not in ACTIONS:
         return
     if step == STARTED and request.request_type in TOLD_AT_START:
+        if request.request_type == RequestType.ACCESS and request.subject is None:
+            return  # no account, no export for the systems' answers to go into
         propagation_fan_out(request=request)
     elif step == COMPLETING:
         if request.request_type == RequestType.RECTIFICATION:
@@ -99,6 +101,10 @@ def _targets(request: SubjectRequest) -> dict[int, tuple[Recipient, str, bool]]:
     for system in Recipient.objects.filter(is_active=True).exclude(connector="").order_by("name"):
         if wanted & set(system.categories_held or []):
             targets[system.pk] = (system, PropagationTask.Why.HOLDS, register.get(system.pk, True))
+    if request.request_type == RequestType.ACCESS:
+        # Art. 15 asks what the controller and its processors hold; a recipient the register
+        # shows is a controller of its own, not one to answer into this export.
+        return targets
     for system in Recipient.objects.filter(pk__in=list(register)).exclude(pk__in=list(targets)):
         targets[system.pk] = (system, PropagationTask.Why.REGISTER, register[system.pk])
     return targets
@@ -341,6 +347,7 @@ def system_test_send(*, system: Recipient) -> dict:
     import requests as http
 
     from apps.core.webhooks import UnsafeTarget, check_target, sign_headers
+    from apps.core.webhooks.transport import webhook_session
     from apps.systems.selectors import secrets_for
 
     report: dict = {"system": system.name, "url": system.webhook_url, "ok": False}
@@ -364,13 +371,14 @@ def system_test_send(*, system: Recipient) -> dict:
     headers = sign_headers(secrets_=secrets, event_id=event_id, timestamp=now, body=body)
     started = time.monotonic()
     try:
-        response = http.post(
-            system.webhook_url,
-            data=body,
-            headers=headers,
-            timeout=settings.WEBHOOKS_TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
+        with webhook_session() as session:  # connections to a private peer are refused (DNS rebinding)
+            response = session.post(
+                system.webhook_url,
+                data=body,
+                headers=headers,
+                timeout=settings.WEBHOOKS_TIMEOUT_SECONDS,
+                allow_redirects=False,
+            )
     except http.RequestException as exc:
         report["error"] = f"{type(exc).__name__}: {exc}"
         return report
