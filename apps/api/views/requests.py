@@ -11,7 +11,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from apps.api.domain import Scope, api_actor
-from apps.api.views.common import ApiError, client_of, idempotent, person_of
+from apps.api.views.common import ApiError, client_of, idempotent, openapi_extra, person_of
 from apps.subject_requests.models import RequestType, SubjectRequest
 from apps.subject_requests.selectors.requests import timeline
 from apps.subject_requests.services.intake import subject_request_create
@@ -60,7 +60,11 @@ def request_out(request: SubjectRequest) -> dict:
 
 
 @router.post(
-    "/requests", response={200: RequestOut, 201: RequestOut}, url_name="request_create", operation_id="request_create"
+    "/requests",
+    response={200: RequestOut, 201: RequestOut},
+    url_name="request_create",
+    operation_id="request_create",
+    openapi_extra=openapi_extra(write=True),
 )
 def request_create(request: HttpRequest, payload: RequestIn):
     """File a request for the person the token names. 201 when filed; 200 when the same kind of
@@ -93,7 +97,13 @@ def request_create(request: HttpRequest, payload: RequestIn):
     return idempotent(request, client=client, endpoint="request_create", payload=payload.model_dump(), run=run)
 
 
-@router.get("/requests/{reference}", response=RequestOut, url_name="request_read", operation_id="request_read")
+@router.get(
+    "/requests/{reference}",
+    response=RequestOut,
+    url_name="request_read",
+    operation_id="request_read",
+    openapi_extra=openapi_extra(),
+)
 def request_read(request: HttpRequest, reference: str):
     """A request's status, deadline and timeline, by its reference."""
     client_of(request, Scope.REQUESTS_READ)
