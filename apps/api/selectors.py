@@ -21,6 +21,7 @@ from apps.api.models import ApiCall, ApiClient, ApiKey, IdempotencyRecord
 from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors.ledger import restricted_for, suppressions_of
 from apps.personal_data.domain import address_hash
+from apps.subject_requests.models import SubjectRequest
 
 HEX = frozenset("0123456789abcdef")
 
@@ -53,6 +54,15 @@ def person_token_read(token: str) -> User | None:
     except (signing.BadSignature, ValueError):
         return None
     return User.objects.filter(reference=reference, is_active=True, status=User.Status.ACTIVE).first()
+
+
+def api_filed_request_get(*, client: ApiClient, reference: uuid.UUID) -> SubjectRequest | None:
+    """The request ``reference`` names, if ``client`` filed it (requests:read reads no other)."""
+    return (
+        SubjectRequest.objects.select_related("jurisdiction")
+        .filter(reference=reference, api_filings__client=client)
+        .first()
+    )
 
 
 def api_call_counts(*, since: datetime) -> dict[int, dict[str, int]]:

@@ -11,6 +11,8 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from apps.api.domain import Scope, api_actor
+from apps.api.selectors import api_filed_request_get
+from apps.api.services import api_filed_request_note
 from apps.api.views.common import ApiError, client_of, idempotent, openapi_extra, person_of
 from apps.subject_requests.models import RequestType, SubjectRequest
 from apps.subject_requests.selectors.requests import timeline
@@ -92,6 +94,9 @@ def request_create(request: HttpRequest, payload: RequestIn):
             )
         except ValidationError as exc:
             raise ApiError(422, _("Request not filed"), "; ".join(exc.messages)) from exc
+        # The client may read it from now on (requests:read), whether it filed it or was
+        # answered with the person's open one: its token proved the person either way.
+        api_filed_request_note(client=client, subject_request=filed)
         return (201 if created else 200), request_out(filed)
 
     return idempotent(request, client=client, endpoint="request_create", payload=payload.model_dump(), run=run)
@@ -105,10 +110,13 @@ def request_create(request: HttpRequest, payload: RequestIn):
     openapi_extra=openapi_extra(),
 )
 def request_read(request: HttpRequest, reference: str):
-    """A request's status, deadline and timeline, by its reference."""
-    client_of(request, Scope.REQUESTS_READ)
+    """A request's status, deadline and timeline, by its reference: one this client filed. Any
+    other reference is 404, as an unknown one (a 403 would confirm that it exists)."""
+    client = client_of(request, Scope.REQUESTS_READ)
     try:
-        found = SubjectRequest.objects.select_related("jurisdiction").get(reference=uuid.UUID(reference))
-    except (ValueError, SubjectRequest.DoesNotExist) as exc:
+        found = api_filed_request_get(client=client, reference=uuid.UUID(reference))
+    except ValueError as exc:
         raise ApiError(404, _("No such request")) from exc
+    if found is None:
+        raise ApiError(404, _("No such request"))
     return request_out(found)
