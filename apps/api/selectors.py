@@ -4,19 +4,28 @@ person behind a token, and the call counts the admin shows."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core import signing
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.api.domain import PERSON_TOKEN_MAX_AGE, PERSON_TOKEN_SALT, key_matches, key_parse
+from apps.api.domain import (
+    KEYLESS_COUNT_KEY,
+    KEYLESS_WINDOW_SECONDS,
+    PERSON_TOKEN_MAX_AGE,
+    PERSON_TOKEN_SALT,
+    key_matches,
+    key_parse,
+)
 from apps.api.models import ApiCall, ApiClient, ApiKey, IdempotencyRecord
 from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors.ledger import restricted_for, suppressions_of
@@ -63,6 +72,14 @@ def api_filed_request_get(*, client: ApiClient, reference: uuid.UUID) -> Subject
         .filter(reference=reference, api_filings__client=client)
         .first()
     )
+
+
+def api_keyless_call_count(*, minutes: int = 60) -> int:
+    """Calls without a live key over the last ``minutes`` (at most an hour is kept), from the
+    per-minute counters of apps.api.middleware: they are not logged one row each."""
+    window = int(time.time() // KEYLESS_WINDOW_SECONDS)
+    keys = [KEYLESS_COUNT_KEY.format(window=window - back) for back in range(min(minutes, 60))]
+    return sum(int(value or 0) for value in cache.get_many(keys).values())
 
 
 def api_call_counts(*, since: datetime) -> dict[int, dict[str, int]]:
