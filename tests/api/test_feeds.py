@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from apps.consent.models import Suppression
 from apps.consent.services.ledger import restriction_lift, restriction_place, suppression_add
@@ -126,3 +126,38 @@ def test_a_restriction_committed_out_of_order_is_not_skipped(caller, officer):
     model.objects.filter(pk=hidden["id"]).update(updated_at=hidden["updated_at"])  # (not auto_now's)
     seen, cursor = sync(caller, "/api/v1/restrictions", cursor)
     assert [item["account"] for item in seen] == [str(p.reference) for p in people]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_committed_out_of_order_by_a_real_second_connection_is_not_skipped(caller):
+    """The same with two real transactions (PostgreSQL: SQLite lets one writer at a time, so it
+    cannot commit out of order)."""
+    import threading
+
+    from django.db import connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent writers")
+    written, commit = threading.Event(), threading.Event()
+
+    def first_writer():
+        try:
+            with transaction.atomic():
+                suppression_add(email="first@example.test", channel="email", reason="complaint")
+                written.set()
+                commit.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first_writer)
+    thread.start()
+    assert written.wait(30)
+    suppression_add(email="second@example.test", channel="email", reason="complaint")  # commits first
+    seen, cursor = sync(caller, "/api/v1/suppressions", wait=False)
+    commit.set()
+    thread.join(30)
+    more, _cursor = sync(caller, "/api/v1/suppressions", cursor)
+    assert [item["email_hash"] for item in seen + more] == [
+        address_hash("first@example.test"),
+        address_hash("second@example.test"),
+    ]

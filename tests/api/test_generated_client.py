@@ -44,8 +44,10 @@ def generated(live_server, tmp_path_factory, django_db_blocker):
     (where / "config.yaml").write_text(GENERATOR_CONFIG)
     generator = Path(sys.executable).with_name("openapi-python-client")
     result = subprocess.run(
-        [str(generator), "generate", "--path", "openapi.json", "--config", "config.yaml"]
-        + ["--output-path", PACKAGE, "--meta", "none", "--fail-on-warning"],
+        [
+            *(str(generator), "generate", "--path", "openapi.json", "--config", "config.yaml"),
+            *("--output-path", PACKAGE, "--meta", "none", "--fail-on-warning"),
+        ],
         cwd=where,
         capture_output=True,
         text=True,
@@ -122,7 +124,8 @@ def test_a_generated_client_files_a_request_checks_consent_and_syncs_the_suppres
     assert isinstance(read, models.RequestOut)
     _strict(read)
     assert (read.status, read.request_type) == (stored.status, "access")
-    assert read.timeline and all(isinstance(item, models.TimelineOut) for item in read.timeline)
+    assert read.timeline
+    assert all(isinstance(item, models.TimelineOut) for item in read.timeline)
 
     # Check consent: one person, then a batch (its NDJSON arrives as bytes).
     purpose = Purpose.objects.get(code="marketing-email")
