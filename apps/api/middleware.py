@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from apps.api.domain import KEYLESS_COUNT_KEY, KEYLESS_WINDOW_SECONDS, key_parse
@@ -78,13 +79,18 @@ class Keyless:
         self.now = time.time()
         self.window = int(self.now // KEYLESS_WINDOW_SECONDS)
         self.limit = settings.API_KEYLESS_CALLS_PER_MINUTE
-        # The address is hashed: a cache key is no place for a person's IP address in clear.
-        address = hashlib.sha256((client_ip(request) or "unknown").encode()).hexdigest()[:32]
-        self.key = f"api:keyless:{address}:{self.window}"
+        self.request = request
         authorization = request.headers.get("Authorization", "")
         scheme, _sep, token = authorization.partition(" ")
         self.presents_key = scheme.lower() == "bearer" and key_parse(token.strip()) is not None
         self.used: int | None = None
+
+    @cached_property
+    def key(self) -> str:
+        # Worked out only for a call without a live key (a keyed call never needs it). The address
+        # is hashed: a cache key is no place for a person's IP address in clear.
+        address = hashlib.sha256((client_ip(self.request) or "unknown").encode()).hexdigest()[:32]
+        return f"api:keyless:{address}:{self.window}"
 
     def over_limit(self) -> bool:
         if self.used is None:
