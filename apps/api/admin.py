@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.api.domain import Scope
 from apps.api.models import ApiClient
-from apps.api.selectors import api_call_counts
+from apps.api.selectors import api_call_counts, api_keyless_call_count
 from apps.api.services import api_client_create, api_client_revoke, api_key_rotate
 from apps.core.admin import ObjectIdAdminMixin, TrackedModelAdmin, is_object_id
 from apps.core.admin.reauthentication import fresh_second_factor_required
@@ -45,6 +45,7 @@ class ApiClientAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
     search_fields = ("name", "owner")
     readonly_fields = ("revoked_at", "keys_display")
     change_form_template = "admin/api/apiclient/change_form.html"
+    change_list_template = "admin/api/apiclient/change_list.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("keys")
@@ -52,6 +53,8 @@ class ApiClientAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
     def changelist_view(self, request, extra_context=None):
         # One grouped query for the whole page, not one per row.
         self._counts = api_call_counts(since=timezone.now() - timedelta(days=30))
+        # Calls without a live key are counted in the cache, not logged one row each (middleware).
+        extra_context = {**(extra_context or {}), "keyless_calls_last_hour": api_keyless_call_count(minutes=60)}
         return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("scopes"))

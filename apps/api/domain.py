@@ -98,3 +98,8 @@ def api_actor(client: Any) -> SystemActor:
 # any other signed value, and short-lived.
 PERSON_TOKEN_SALT = "apps.api.person-token"
 PERSON_TOKEN_MAX_AGE = timedelta(minutes=10)
+
+# Calls without a live key (apps.api.middleware): counted per minute in the cache, not one log
+# row each. The total of a window lives under this key for an hour (selectors.api_keyless_call_count).
+KEYLESS_WINDOW_SECONDS = 60
+KEYLESS_COUNT_KEY = "api:keyless-total:{window}"

@@ -108,3 +108,22 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.key}"
+
+
+class ApiFiledRequest(models.Model):
+    """A request a client filed (or was answered with, for a person its token proved): what
+    requests:read lets that client read. Another client's reference is a 404 to it."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="filed_requests")
+    subject_request = models.ForeignKey(
+        "subject_requests.SubjectRequest", on_delete=models.CASCADE, related_name="api_filings"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "subject_request"], name="api_filed_request_once_per_client")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} → {self.subject_request_id}"

@@ -4,23 +4,34 @@ person behind a token, and the call counts the admin shows."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.api.domain import PERSON_TOKEN_MAX_AGE, PERSON_TOKEN_SALT, key_matches, key_parse
+from apps.api.domain import (
+    KEYLESS_COUNT_KEY,
+    KEYLESS_WINDOW_SECONDS,
+    PERSON_TOKEN_MAX_AGE,
+    PERSON_TOKEN_SALT,
+    key_matches,
+    key_parse,
+)
 from apps.api.models import ApiCall, ApiClient, ApiKey, IdempotencyRecord
 from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors.ledger import restricted_for, suppressions_of
 from apps.personal_data.domain import address_hash
+from apps.subject_requests.models import SubjectRequest
 
 HEX = frozenset("0123456789abcdef")
 
@@ -53,6 +64,23 @@ def person_token_read(token: str) -> User | None:
     except (signing.BadSignature, ValueError):
         return None
     return User.objects.filter(reference=reference, is_active=True, status=User.Status.ACTIVE).first()
+
+
+def api_filed_request_get(*, client: ApiClient, reference: uuid.UUID) -> SubjectRequest | None:
+    """The request ``reference`` names, if ``client`` filed it (requests:read reads no other)."""
+    return (
+        SubjectRequest.objects.select_related("jurisdiction")
+        .filter(reference=reference, api_filings__client=client)
+        .first()
+    )
+
+
+def api_keyless_call_count(*, minutes: int = 60) -> int:
+    """Calls without a live key over the last ``minutes`` (at most an hour is kept), from the
+    per-minute counters of apps.api.middleware: they are not logged one row each."""
+    window = int(time.time() // KEYLESS_WINDOW_SECONDS)
+    keys = [KEYLESS_COUNT_KEY.format(window=window - back) for back in range(min(minutes, 60))]
+    return sum(int(value or 0) for value in cache.get_many(keys).values())
 
 
 def api_call_counts(*, since: datetime) -> dict[int, dict[str, int]]:
@@ -202,15 +230,39 @@ def _reason(needs_consent: bool, active: bool, suppressed: bool, restricted: boo
 
 
 # --- Feeds: what changed since a cursor -----------------------------------------------------------
+#
+# Ids and times are taken when a row is written, but rows become visible when their transaction
+# commits, in whatever order the transactions end: a row with a lower id (or an earlier time) can
+# appear after a later one was read, behind the reader's cursor, and a plain "after the cursor"
+# would never serve it. So a feed serves only settled rows, written at least the safety lag ago
+# (settings.API_FEED_SAFETY_LAG_SECONDS, longer than any transaction writing them), when every
+# row before them has committed. A warehouse sees a change that much later; a consent check is
+# answered from the live tables and needs no lag.
 
 
-def suppression_feed(*, after: int, limit: int) -> QuerySet[Suppression]:
-    return Suppression.objects.filter(pk__gt=after).order_by("pk")[:limit]
+def feed_settled_before() -> datetime:
+    """Rows written at or before this instant are settled: safe to serve and step past."""
+    return timezone.now() - timedelta(seconds=settings.API_FEED_SAFETY_LAG_SECONDS)
+
+
+def suppression_feed(*, after: int, limit: int) -> list[Suppression]:
+    """The settled suppressions after id ``after``, by id. The page ends before the first row not
+    yet settled, even when a later one is: that row's id was taken first, so rows between may
+    still be committing."""
+    settled_before = feed_settled_before()
+    page = []
+    for row in Suppression.objects.filter(pk__gt=after).order_by("pk")[:limit]:
+        if row.created_at > settled_before:
+            break
+        page.append(row)
+    return page
 
 
 def restriction_feed(*, after: datetime | None, after_id: int, limit: int) -> list[ProcessingRestriction]:
-    """Restrictions placed or lifted since the cursor (updated_at, id), oldest change first."""
+    """Restrictions placed or lifted since the cursor (updated_at, id), oldest change first,
+    settled ones only (ordered by the time itself, so a filter is enough)."""
     rows = ProcessingRestriction.objects.select_related("subject").prefetch_related("purposes")
+    rows = rows.filter(updated_at__lte=feed_settled_before())
     if after is not None:
         rows = rows.filter(Q(updated_at__gt=after) | Q(updated_at=after, pk__gt=after_id))
     return list(rows.order_by("updated_at", "pk")[:limit])

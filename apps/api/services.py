@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.api.domain import PERSON_TOKEN_MAX_AGE, PERSON_TOKEN_SALT, key_new
-from apps.api.models import ApiCall, ApiClient, ApiKey, IdempotencyRecord
+from apps.api.models import ApiCall, ApiClient, ApiFiledRequest, ApiKey, IdempotencyRecord
 from apps.core.actors import record_actor
+from apps.subject_requests.models import SubjectRequest
 
 # How long an old key keeps working after a rotation, so the other system can roll out the new one.
 ROTATION_OVERLAP = timedelta(days=7)
@@ -79,6 +80,12 @@ def api_call_log(*, client_id: int | None, endpoint: str, method: str, status: i
         ApiCall.objects.create(
             client_id=client_id, endpoint=endpoint[:80], method=method[:8], status=status, duration_ms=duration_ms
         )
+
+
+def api_filed_request_note(*, client: ApiClient, subject_request: SubjectRequest) -> None:
+    """Remember that ``client`` filed ``subject_request`` (or was answered with it): requests:read
+    shows a client only these. Called inside the filing's transaction, so both or neither."""
+    ApiFiledRequest.objects.get_or_create(client=client, subject_request=subject_request)
 
 
 def api_key_touch(*, key: ApiKey) -> None:

@@ -165,6 +165,15 @@ TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=None)
 # setting is kept equal for anything of allauth's that reads X-Forwarded-For itself.
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT or 0
 
+# --- The API for other systems (issue 19) -------------------------------------------
+# Calls to /api/ without a live key, per client address and minute (apps.api.middleware): past
+# it they are answered 429 without a look at the database. Keyed clients have their own rate.
+API_KEYLESS_CALLS_PER_MINUTE = env.int("API_KEYLESS_CALLS_PER_MINUTE", default=60)
+# The suppression and restriction feeds serve a row only this long after it was written: a row
+# whose transaction commits after a later one was read would otherwise fall behind a cursor
+# (apps.api.selectors, "Feeds"). Longer than any transaction that writes those rows, twice over.
+API_FEED_SAFETY_LAG_SECONDS = env.int("API_FEED_SAFETY_LAG_SECONDS", default=120)
+
 # --- allauth ----------------------------------------------------------------
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_USER_MODEL_EMAIL_FIELD = "email"

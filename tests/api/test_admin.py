@@ -66,3 +66,12 @@ def test_the_list_shows_calls_per_client(client_as, make_client):
     admin = page.context["cl"].model_admin
     assert admin.calls_30_days(row) == 4
     assert admin.errors_30_days(row) == 1
+
+
+def test_the_list_shows_the_calls_without_a_live_key(client_as):
+    for _ in range(3):
+        Caller().get("/api/v1/suppressions")
+    Caller("ppk_0123456789ab_" + "x" * 43).get("/api/v1/suppressions")
+    page = client_as("officer").get(reverse("admin:api_apiclient_changelist"))
+    assert page.context["keyless_calls_last_hour"] == 4
+    assert "4 calls without a live key" in page.content.decode()

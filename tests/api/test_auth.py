@@ -99,3 +99,44 @@ def test_every_call_is_logged_without_the_persons_data(make_client):
         {"endpoint": "suppression_feed", "status": 200, "method": "GET"},
     ]
     assert "casey" not in repr(list(ApiCall.objects.values()))
+
+
+@pytest.fixture
+def one_minute():
+    """A fixed instant early in a minute: the keyless counters run in one-minute windows."""
+    start = timezone.now().replace(second=5, microsecond=0) + timedelta(minutes=1)
+    with time_machine.travel(start, tick=False) as traveller:
+        yield traveller
+
+
+def test_calls_without_a_live_key_are_rate_limited_per_address(make_client, settings, one_minute):
+    settings.API_KEYLESS_CALLS_PER_MINUTE = 3
+    _client, key = make_client()
+    anonymous = Caller()
+    for _ in range(3):
+        assert is_problem(anonymous.get(SUPPRESSIONS), 401)
+    refused = anonymous.get(SUPPRESSIONS)
+    assert is_problem(refused, 429)
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    guessed = Caller("ppk_0123456789ab_" + "x" * 43)  # a key's shape, no such key
+    assert is_problem(guessed.get(SUPPRESSIONS), 429)
+    assert is_problem(anonymous.http.get(SUPPRESSIONS, REMOTE_ADDR="192.0.2.7"), 401)  # another address
+    assert Caller(key).get(SUPPRESSIONS).status_code == 200  # a live key from the same address
+    one_minute.shift(timedelta(minutes=1))
+    assert is_problem(anonymous.get(SUPPRESSIONS), 401)
+
+
+def test_calls_without_a_live_key_are_counted_not_logged_one_row_each(one_minute):
+    from apps.api.selectors import api_keyless_call_count
+
+    anonymous = Caller()
+    for _ in range(10):
+        anonymous.get(SUPPRESSIONS)
+    anonymous.get("/api/v1/no-such-thing")
+    assert api_keyless_call_count() == 11
+    # The first of the minute is kept as a sample, so the log still shows keyless traffic came.
+    assert list(ApiCall.objects.values_list("client", "endpoint", "status")) == [(None, "suppression_feed", 401)]
+    one_minute.shift(timedelta(minutes=1))
+    anonymous.get(SUPPRESSIONS)
+    assert ApiCall.objects.count() == 2
+    assert api_keyless_call_count() == 12

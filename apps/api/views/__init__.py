@@ -17,11 +17,21 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from apps.api.views import consent, feeds, requests
-from apps.api.views.common import ApiError, KeyAuth, problem
+from apps.api.views.common import PROBLEM_SCHEMA, ApiError, KeyAuth, problem
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+
+class PortalApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        # The problem details every operation answers errors with (views.common.openapi_extra
+        # points at it): one component, so a generated client has one Problem class.
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["components"].setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        return schema
+
+
+api = PortalApi(
     title="Privacy Portal API",
     version="1",
     description=(

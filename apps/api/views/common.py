@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import time
 from collections.abc import Callable
@@ -25,6 +26,45 @@ from apps.core.http import client_ip
 
 PROBLEM = "application/problem+json"
 RATE_WINDOW_SECONDS = 60
+
+# What the OpenAPI document says beyond what Ninja derives from the signatures, so a client
+# generated from it (tests/api/test_generated_client.py) can make every call the server accepts:
+# the Idempotency-Key header every write needs (read by ``idempotent`` below rather than declared
+# as a Ninja parameter, so a missing one stays our 400 problem, not a pydantic 422), and problem
+# details as the answer to any error (one ``Problem`` component, added in apps.api.views).
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "title": "Problem",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object", "additionalProperties": True}},
+    },
+}
+
+
+def openapi_extra(*, write: bool = False, responses: dict | None = None) -> dict:
+    """An operation's ``openapi_extra``: problem details for errors, and for a ``write`` the
+    Idempotency-Key header. A fresh dict each time (Ninja merges it into the operation)."""
+    problem_response = {
+        "description": "RFC 9457 problem details",
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    extra: dict[str, Any] = {"responses": {**(responses or {}), "default": problem_response}}
+    if write:
+        extra["parameters"] = [
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": True,
+                "description": "Up to 200 characters, new for each new write; a retry sends the same again.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+            }
+        ]
+    return copy.deepcopy(extra)
 
 
 class ApiError(Exception):

@@ -13,12 +13,22 @@ from pydantic import BaseModel, Field, model_validator
 
 from apps.api.domain import Scope, api_actor
 from apps.api.selectors import Identifier, consent_decisions, identifier_from, purpose_for_check
-from apps.api.views.common import ApiError, client_of, idempotent, person_of
+from apps.api.views.common import ApiError, client_of, idempotent, openapi_extra, person_of
 from apps.consent.models import ConsentEvent, Purpose
 from apps.consent.services.ledger import Context, consent_record
 
 router = Router(tags=["consent"])
 BATCH_LIMIT = 10_000
+# The batch's answer as the OpenAPI document describes it. A stream, so a byte string to OpenAPI
+# 3.1 (a schema per line needs 3.2's itemSchema, which generators do not read yet): each line is
+# a JSON object naming the person as the question did, with allowed and reason.
+BATCH_ANSWER = {
+    "description": (
+        "NDJSON, one line per person in the order asked: "
+        '{"email" | "account" | "email_hash": <as sent>, "allowed": true | false, "reason": "<reason>"}'
+    ),
+    "content": {"application/x-ndjson": {"schema": {"type": "string", "format": "binary"}}},
+}
 
 
 class PersonIn(BaseModel):
@@ -97,7 +107,13 @@ def _identifiers(people: list[PersonIn]) -> list[Identifier]:
     return found
 
 
-@router.post("/consent/check", response=CheckOut, url_name="consent_check", operation_id="consent_check")
+@router.post(
+    "/consent/check",
+    response=CheckOut,
+    url_name="consent_check",
+    operation_id="consent_check",
+    openapi_extra=openapi_extra(),
+)
 def consent_check(request: HttpRequest, payload: CheckIn):
     """May this purpose (and channel) be used for this person now?"""
     client_of(request, Scope.CONSENT_CHECK)
@@ -108,7 +124,12 @@ def consent_check(request: HttpRequest, payload: CheckIn):
     return {"allowed": reason == "allowed", "reason": reason}
 
 
-@router.post("/consent/check/batch", url_name="consent_check_batch", operation_id="consent_check_batch")
+@router.post(
+    "/consent/check/batch",
+    url_name="consent_check_batch",
+    operation_id="consent_check_batch",
+    openapi_extra=openapi_extra(responses={200: BATCH_ANSWER}),
+)
 def consent_check_batch(request: HttpRequest, payload: BatchCheckIn) -> StreamingHttpResponse:
     """Up to 10 000 people in one call; the answer streams as NDJSON, one line per person, in order."""
     client_of(request, Scope.CONSENT_CHECK)
@@ -132,7 +153,13 @@ def consent_check_batch(request: HttpRequest, payload: BatchCheckIn) -> Streamin
     return StreamingHttpResponse(lines(), content_type="application/x-ndjson")
 
 
-@router.post("/consent/choices", response={201: ConsentOut}, url_name="consent_record", operation_id="consent_record")
+@router.post(
+    "/consent/choices",
+    response={201: ConsentOut},
+    url_name="consent_record",
+    operation_id="consent_record",
+    openapi_extra=openapi_extra(write=True),
+)
 def consent_choice_record(request: HttpRequest, payload: ConsentIn):
     """Record a choice the signed-in person made in another of the company's apps, with its proof."""
     client = client_of(request, Scope.CONSENT_WRITE)

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from apps.api.domain import Scope
 from apps.api.selectors import restriction_feed, suppression_feed
-from apps.api.views.common import ApiError, client_of, cursor_decode, cursor_encode
+from apps.api.views.common import ApiError, client_of, cursor_decode, cursor_encode, openapi_extra
 
 router = Router(tags=["feeds"])
 
@@ -48,7 +48,13 @@ class RestrictionPage(Schema):
     next_cursor: str
 
 
-@router.get("/suppressions", response=SuppressionPage, url_name="suppression_feed", operation_id="suppression_feed")
+@router.get(
+    "/suppressions",
+    response=SuppressionPage,
+    url_name="suppression_feed",
+    operation_id="suppression_feed",
+    openapi_extra=openapi_extra(),
+)
 def suppressions(request: HttpRequest, page: Query[PageIn]):
     """Addresses that must not be contacted, as the portal's keyed hashes, oldest first."""
     client_of(request, Scope.SUPPRESSION_READ)
@@ -70,7 +76,13 @@ def suppressions(request: HttpRequest, page: Query[PageIn]):
     return {"items": items, "next_cursor": cursor_encode({"after": last})}
 
 
-@router.get("/restrictions", response=RestrictionPage, url_name="restriction_feed", operation_id="restriction_feed")
+@router.get(
+    "/restrictions",
+    response=RestrictionPage,
+    url_name="restriction_feed",
+    operation_id="restriction_feed",
+    openapi_extra=openapi_extra(),
+)
 def restrictions(request: HttpRequest, page: Query[PageIn]):
     """Restrictions placed or lifted since the cursor; a lifted one comes again with in_force false."""
     client_of(request, Scope.RESTRICTIONS_READ)

@@ -11,7 +11,9 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from apps.api.domain import Scope, api_actor
-from apps.api.views.common import ApiError, client_of, idempotent, person_of
+from apps.api.selectors import api_filed_request_get
+from apps.api.services import api_filed_request_note
+from apps.api.views.common import ApiError, client_of, idempotent, openapi_extra, person_of
 from apps.subject_requests.models import RequestType, SubjectRequest
 from apps.subject_requests.selectors.requests import timeline
 from apps.subject_requests.services.intake import subject_request_create
@@ -60,7 +62,11 @@ def request_out(request: SubjectRequest) -> dict:
 
 
 @router.post(
-    "/requests", response={200: RequestOut, 201: RequestOut}, url_name="request_create", operation_id="request_create"
+    "/requests",
+    response={200: RequestOut, 201: RequestOut},
+    url_name="request_create",
+    operation_id="request_create",
+    openapi_extra=openapi_extra(write=True),
 )
 def request_create(request: HttpRequest, payload: RequestIn):
     """File a request for the person the token names. 201 when filed; 200 when the same kind of
@@ -88,17 +94,29 @@ def request_create(request: HttpRequest, payload: RequestIn):
             )
         except ValidationError as exc:
             raise ApiError(422, _("Request not filed"), "; ".join(exc.messages)) from exc
+        # The client may read it from now on (requests:read), whether it filed it or was
+        # answered with the person's open one: its token proved the person either way.
+        api_filed_request_note(client=client, subject_request=filed)
         return (201 if created else 200), request_out(filed)
 
     return idempotent(request, client=client, endpoint="request_create", payload=payload.model_dump(), run=run)
 
 
-@router.get("/requests/{reference}", response=RequestOut, url_name="request_read", operation_id="request_read")
+@router.get(
+    "/requests/{reference}",
+    response=RequestOut,
+    url_name="request_read",
+    operation_id="request_read",
+    openapi_extra=openapi_extra(),
+)
 def request_read(request: HttpRequest, reference: str):
-    """A request's status, deadline and timeline, by its reference."""
-    client_of(request, Scope.REQUESTS_READ)
+    """A request's status, deadline and timeline, by its reference: one this client filed. Any
+    other reference is 404, as an unknown one (a 403 would confirm that it exists)."""
+    client = client_of(request, Scope.REQUESTS_READ)
     try:
-        found = SubjectRequest.objects.select_related("jurisdiction").get(reference=uuid.UUID(reference))
-    except (ValueError, SubjectRequest.DoesNotExist) as exc:
+        found = api_filed_request_get(client=client, reference=uuid.UUID(reference))
+    except ValueError as exc:
         raise ApiError(404, _("No such request")) from exc
+    if found is None:
+        raise ApiError(404, _("No such request"))
     return request_out(found)
