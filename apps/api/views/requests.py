@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from apps.api.domain import Scope, api_actor
+from apps.api.services import filed_request_note
 from apps.api.views.common import ApiError, client_of, idempotent, person_of
 from apps.subject_requests.models import RequestType, SubjectRequest
 from apps.subject_requests.selectors.requests import timeline
@@ -88,6 +89,8 @@ def request_create(request: HttpRequest, payload: RequestIn):
             )
         except ValidationError as exc:
             raise ApiError(422, _("Request not filed"), "; ".join(exc.messages)) from exc
+        # In the filing's transaction: the client hears of this request's status changes.
+        filed_request_note(client=client, request=filed)
         return (201 if created else 200), request_out(filed)
 
     return idempotent(request, client=client, endpoint="request_create", payload=payload.model_dump(), run=run)
