@@ -167,6 +167,9 @@ class ApiClientAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
 
 
 class WebhookSubscriptionForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("webhook URL"), max_length=500, assume_scheme="https", help_text=_("https:// and a public host.")
+    )
     event_types = forms.MultipleChoiceField(
         label=_("events"),
         choices=EventType.choices,
@@ -198,16 +201,20 @@ class WebhookSubscriptionAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
         # A subscription stays its client's: a new client gets a subscription (and secret) of its own.
         return (*self.readonly_fields, "client") if obj is not None else self.readonly_fields
 
-    def changelist_view(self, request, extra_context=None):
-        # Two grouped queries for the whole page, not two per row.
-        self._deliveries = deliveries_of(list(WebhookSubscription.objects.values_list("pk", flat=True)))
-        return super().changelist_view(request, extra_context)
+    def get_changelist_instance(self, request):
+        # Two grouped queries for the page's rows, not two per row; kept on the rows themselves
+        # (this admin object serves every request).
+        changelist = super().get_changelist_instance(request)
+        rows = list(changelist.result_list)
+        found = deliveries_of([row.pk for row in rows])
+        for row in rows:
+            row._delivery = found.get(row.pk, Delivery())
+        return changelist
 
     def _delivery(self, obj: WebhookSubscription) -> Delivery:
-        known = getattr(self, "_deliveries", None)
-        if known is None or obj.pk not in known:
-            known = deliveries_of([obj.pk])
-        return known.get(obj.pk, Delivery())
+        if getattr(obj, "_delivery", None) is None:
+            obj._delivery = deliveries_of([obj.pk]).get(obj.pk, Delivery())  # type: ignore[attr-defined]
+        return obj._delivery  # type: ignore[attr-defined]
 
     @admin.display(description=_("events"))
     def events_display(self, obj: WebhookSubscription) -> str:
