@@ -12,6 +12,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -167,9 +168,6 @@ class ApiClientAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
 
 
 class WebhookSubscriptionForm(forms.ModelForm):
-    url = forms.URLField(
-        label=_("webhook URL"), max_length=500, assume_scheme="https", help_text=_("https:// and a public host.")
-    )
     event_types = forms.MultipleChoiceField(
         label=_("events"),
         choices=EventType.choices,
@@ -182,6 +180,11 @@ class WebhookSubscriptionForm(forms.ModelForm):
     class Meta:
         model = WebhookSubscription
         fields = ("client", "url", "event_types", "active")
+        formfield_callback = staticmethod(
+            lambda field, **kwargs: field.formfield(
+                **({"assume_scheme": "https"} if isinstance(field, models.URLField) else {}), **kwargs
+            )
+        )
 
 
 @admin.register(WebhookSubscription)
@@ -190,6 +193,7 @@ class WebhookSubscriptionAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
     follows the creation or a rotation. The delivery columns read the outbox (selectors.deliveries_of)."""
 
     form = WebhookSubscriptionForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("client", "url", "events_display", "active", "last_delivered", "failing", "given_up")
     list_filter = ("active",)
     list_select_related = ("client",)
@@ -274,7 +278,7 @@ class WebhookSubscriptionAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
             owner=subscription,
             secret=plain,
             back_url=reverse("admin:api_webhooksubscription_change", args=[subscription.pk]),
-            back_label=_("Back to the subscription"),
+            back_label=str(_("Back to the subscription")),
         )
 
     def get_urls(self):

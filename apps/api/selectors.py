@@ -30,6 +30,7 @@ from apps.consent.selectors.ledger import restricted_for, suppressions_of
 from apps.core.models import WebhookEvent
 from apps.core.webhooks import plain_secrets
 from apps.personal_data.domain import address_hash
+from apps.subject_requests.models import SubjectRequest
 
 HEX = frozenset("0123456789abcdef")
 
@@ -228,7 +229,7 @@ def restriction_feed(*, after: datetime | None, after_id: int, limit: int) -> li
 # --- Webhooks: who is owed an event, the secrets that sign it, how deliveries went -------------
 
 
-def subscriptions_for(event_type: str, *, filed: object | None = None) -> list[WebhookSubscription]:
+def subscriptions_for(event_type: str, *, filed: SubjectRequest | None = None) -> list[WebhookSubscription]:
     """The active subscriptions to ``event_type`` of live clients whose scopes allow it; with
     ``filed`` (a request), only those of the clients that filed it. One query: subscriptions are
     few, and the event types (a JSON list) are matched here, the same on SQLite and PostgreSQL."""

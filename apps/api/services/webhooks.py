@@ -102,7 +102,8 @@ def consent_event_announce(*, event: ConsentEvent) -> list[WebhookEvent]:
     A choice made before sign-in (a consent-cookie visitor) names no account, and the cookie's id
     is not the clients' to know: it is announced when the choice is carried to an account.
     """
-    if event.subject_id is None:
+    subject = event.subject
+    if subject is None:
         return []
     subscriptions = subscriptions_for(EventType.CONSENT_CHANGED)
     if not subscriptions:
@@ -110,7 +111,7 @@ def consent_event_announce(*, event: ConsentEvent) -> list[WebhookEvent]:
     purpose = event.purpose
     data = {
         "event": str(event.reference),
-        "account": str(event.subject.reference),
+        "account": str(subject.reference),
         "purpose": purpose.code,
         "channel": purpose.channel or "",
         "granted": event.granted,
@@ -120,12 +121,12 @@ def consent_event_announce(*, event: ConsentEvent) -> list[WebhookEvent]:
     return _owe(subscriptions, event_type=EventType.CONSENT_CHANGED, change=f"consent:{event.reference}", data=data)
 
 
-def request_status_announce(request: SubjectRequest, from_status: str) -> list[WebhookEvent]:
+def request_status_announce(request: SubjectRequest, from_status: str) -> None:
     """``request.status_changed`` to the client that filed ``request``, if it subscribed and may
     read requests (the subject_requests status listener)."""
     subscriptions = subscriptions_for(EventType.REQUEST_STATUS_CHANGED, filed=request)
     if not subscriptions:
-        return []
+        return
     deadline = request.extended_to or request.due_at
     data = {
         "request": str(request.reference),
@@ -139,4 +140,4 @@ def request_status_announce(request: SubjectRequest, from_status: str) -> list[W
     # The save's time and the new status name the change: a request that goes back and forth
     # (in progress → awaiting approval → in progress) owes one event per move, never two for one.
     change = f"request:{request.reference}:{request.updated_at.isoformat()}:{request.status}"
-    return _owe(subscriptions, event_type=EventType.REQUEST_STATUS_CHANGED, change=change, data=data)
+    _owe(subscriptions, event_type=EventType.REQUEST_STATUS_CHANGED, change=change, data=data)
