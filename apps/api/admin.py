@@ -31,7 +31,7 @@ from apps.api.services import (
     webhook_subscription_create,
     webhook_subscription_secret_rotate,
 )
-from apps.core.admin import ObjectIdAdminMixin, TrackedModelAdmin, is_object_id
+from apps.core.admin import NoDeleteAdminMixin, ObjectIdAdminMixin, TrackedModelAdmin, is_object_id
 from apps.core.admin.reauthentication import fresh_second_factor_required
 from apps.core.admin.secrets import secret_shown_once
 
@@ -50,7 +50,9 @@ class ApiClientForm(forms.ModelForm):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
+class ApiClientAdmin(NoDeleteAdminMixin, ObjectIdAdminMixin, TrackedModelAdmin):
+    """Revoked, never deleted: the calls and the history stay whole."""
+
     form = ApiClientForm
     list_display = ("name", "owner", "scopes_display", "state", "calls_30_days", "errors_30_days")
     search_fields = ("name", "owner")
@@ -94,14 +96,6 @@ class ApiClientAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
             )
             rows.append(f"{key} — {state}")
         return "; ".join(rows) or "—"
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # revoke instead: the calls and the history stay whole
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
@@ -188,9 +182,10 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
+class WebhookSubscriptionAdmin(NoDeleteAdminMixin, ObjectIdAdminMixin, TrackedModelAdmin):
     """An officer subscribes a client's URL to events; its secret is shown once, on the page that
-    follows the creation or a rotation. The delivery columns read the outbox (selectors.deliveries_of)."""
+    follows the creation or a rotation. The delivery columns read the outbox (selectors.deliveries_of).
+    Made inactive, never deleted: what was sent stays explained."""
 
     form = WebhookSubscriptionForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -253,14 +248,6 @@ class WebhookSubscriptionAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
         if found.last_error:
             summary += " — " + _("last error: %(error)s") % {"error": found.last_error}
         return summary
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # made inactive instead: what was sent stays explained
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     def save_model(self, request, obj, form, change) -> None:
         if change:

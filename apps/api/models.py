@@ -148,13 +148,7 @@ class SubscriptionSecret(WebhookSecretBase):
 
     subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="secrets")
 
-    class Meta:
-        verbose_name = _("webhook secret")
-        verbose_name_plural = _("webhook secrets")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.subscription} secret of {self.created_at:%Y-%m-%d %H:%M}"
+    endpoint_field = "subscription"
 
 
 class FiledRequest(models.Model):

@@ -176,8 +176,17 @@ class WebhookSecretBase(TimestampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    # The name of the foreign key to the endpoint, set by each subclass (for __str__).
+    endpoint_field: ClassVar[str] = ""
+
     class Meta:
         abstract = True
+        verbose_name = _("webhook secret")
+        verbose_name_plural = _("webhook secrets")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{getattr(self, self.endpoint_field)} secret of {self.created_at:%Y-%m-%d %H:%M}"
 
     @property
     def is_live(self) -> bool:

@@ -26,13 +26,7 @@ class SystemSecret(WebhookSecretBase):
 
     system = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="webhook_secrets")
 
-    class Meta:
-        verbose_name = _("webhook secret")
-        verbose_name_plural = _("webhook secrets")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.system} secret of {self.created_at:%Y-%m-%d %H:%M}"
+    endpoint_field = "system"
 
 
 class PropagationTask(ReferencedModel, TimestampedModel):

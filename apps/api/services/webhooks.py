@@ -32,23 +32,27 @@ from apps.subject_requests.models import SubjectRequest
 # --- Subscriptions ---------------------------------------------------------------------------
 
 
+def _save(subscription: WebhookSubscription, *, actor: User, reason: str) -> WebhookSubscription:
+    subscription.full_clean()  # the address (check_target) and the events the client's scopes allow
+    record_actor(subscription, actor=actor, reason=reason)
+    subscription.save()
+    return subscription
+
+
 @transaction.atomic
 def webhook_subscription_create(*, subscription: WebhookSubscription, actor: User) -> tuple[WebhookSubscription, str]:
     """Save a new subscription and make its first secret; returns (subscription, secret shown once)."""
     subscription.created_by = actor
-    subscription.full_clean()
-    record_actor(subscription, actor=actor, reason="Webhook subscription created")
-    subscription.save()
-    _made, plain = webhook_subscription_secret_rotate(subscription=subscription, actor=actor)
+    _made, plain = webhook_subscription_secret_rotate(
+        subscription=_save(subscription, actor=actor, reason="Webhook subscription created"), actor=actor
+    )
     return subscription, plain
 
 
 @transaction.atomic
 def webhook_subscription_change(*, subscription: WebhookSubscription, actor: User) -> WebhookSubscription:
     """Save an officer's change; a subscription made inactive is owed nothing more."""
-    subscription.full_clean()
-    record_actor(subscription, actor=actor, reason="Webhook subscription changed")
-    subscription.save()
+    _save(subscription, actor=actor, reason="Webhook subscription changed")
     if not subscription.active:
         webhooks_drop(
             endpoint=WEBHOOK_ENDPOINT, endpoint_ids=[subscription.pk], reason="The subscription was made inactive."
