@@ -148,6 +148,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "api.view_*",
         "api.add_apiclient",
         "api.change_apiclient",
+        # … and subscribe them to webhooks (a secret shown once, rotated with an overlap).
+        "api.add_webhooksubscription",
+        "api.change_webhooksubscription",
     ),
     # Reads customer records to help them; no export, erasure, disclosures or history.
     # No subject requests either: complaints and the reasons behind erasure or rectification
@@ -214,6 +217,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # Which systems may call the API, with which scopes, and who changed that.
         "api.view_apiclient",
         "api.view_historicalapiclient",
+        "api.view_webhooksubscription",
+        "api.view_historicalwebhooksubscription",
     ),
 }
 

@@ -1,7 +1,8 @@
-"""API clients: officers create them, rotate and revoke their keys, and see their calls.
+"""API clients: officers create them, rotate and revoke their keys, and see their calls; and
+subscribe them to webhooks.
 
 A key is shown once, on the page that follows its creation or rotation, and never again: only
-its digest is kept.
+its digest is kept. So is a subscription's secret (stored encrypted: signing needs it).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,14 +20,23 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.api.domain import Scope
-from apps.api.models import ApiClient
-from apps.api.selectors import api_call_counts, api_keyless_call_count
-from apps.api.services import api_client_create, api_client_revoke, api_key_rotate
-from apps.core.admin import ObjectIdAdminMixin, TrackedModelAdmin, is_object_id
+from apps.api.domain import EventType, Scope
+from apps.api.models import ApiClient, WebhookSubscription
+from apps.api.selectors import Delivery, api_call_counts, api_keyless_call_count, deliveries_of
+from apps.api.services import (
+    api_client_create,
+    api_client_revoke,
+    api_key_rotate,
+    webhook_subscription_change,
+    webhook_subscription_create,
+    webhook_subscription_secret_rotate,
+)
+from apps.core.admin import NoDeleteAdminMixin, ObjectIdAdminMixin, TrackedModelAdmin, is_object_id
 from apps.core.admin.reauthentication import fresh_second_factor_required
+from apps.core.admin.secrets import secret_shown_once
 
 CHANGE_PERMISSION = "api.change_apiclient"
+SUBSCRIPTION_CHANGE_PERMISSION = "api.change_webhooksubscription"
 
 
 class ApiClientForm(forms.ModelForm):
@@ -39,7 +50,9 @@ class ApiClientForm(forms.ModelForm):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
+class ApiClientAdmin(NoDeleteAdminMixin, ObjectIdAdminMixin, TrackedModelAdmin):
+    """Revoked, never deleted: the calls and the history stay whole."""
+
     form = ApiClientForm
     list_display = ("name", "owner", "scopes_display", "state", "calls_30_days", "errors_30_days")
     search_fields = ("name", "owner")
@@ -86,14 +99,6 @@ class ApiClientAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
             )
             rows.append(f"{key} — {state}")
         return "; ".join(rows) or "—"
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # revoke instead: the calls and the history stay whole
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
@@ -154,3 +159,137 @@ class ApiClientAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
         api_client_revoke(client=client, actor=request.user)
         self.message_user(request, _("The client is revoked: its next call is refused."), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:api_apiclient_change", args=[client.pk]))
+
+
+# --- Webhook subscriptions -----------------------------------------------------------------------
+
+
+class WebhookSubscriptionForm(forms.ModelForm):
+    event_types = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=EventType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "consent.changed needs consent:check or consent:write; request.status_changed needs requests:read."
+        ),
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ("client", "url", "event_types", "active")
+        formfield_callback = staticmethod(
+            lambda field, **kwargs: field.formfield(
+                **({"assume_scheme": "https"} if isinstance(field, models.URLField) else {}), **kwargs
+            )
+        )
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(NoDeleteAdminMixin, ObjectIdAdminMixin, TrackedModelAdmin):
+    """An officer subscribes a client's URL to events; its secret is shown once, on the page that
+    follows the creation or a rotation. The delivery columns read the outbox (selectors.deliveries_of).
+    Made inactive, never deleted: what was sent stays explained."""
+
+    form = WebhookSubscriptionForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ("client", "url", "events_display", "active", "last_delivered", "failing", "given_up")
+    list_filter = ("active",)
+    list_select_related = ("client",)
+    search_fields = ("client__name", "url")
+    readonly_fields = ("delivery_display",)
+    change_form_template = "admin/api/webhooksubscription/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        # A subscription stays its client's: a new client gets a subscription (and secret) of its own.
+        return (*self.readonly_fields, "client") if obj is not None else self.readonly_fields
+
+    def get_changelist_instance(self, request):
+        # Two grouped queries for the page's rows, not two per row; kept on the rows themselves
+        # (this admin object serves every request).
+        changelist = super().get_changelist_instance(request)
+        rows = list(changelist.result_list)
+        found = deliveries_of([row.pk for row in rows])
+        for row in rows:
+            row._delivery = found.get(row.pk, Delivery())
+        return changelist
+
+    def _delivery(self, obj: WebhookSubscription) -> Delivery:
+        if getattr(obj, "_delivery", None) is None:
+            obj._delivery = deliveries_of([obj.pk]).get(obj.pk, Delivery())  # type: ignore[attr-defined]
+        return obj._delivery  # type: ignore[attr-defined]
+
+    @admin.display(description=_("events"))
+    def events_display(self, obj: WebhookSubscription) -> str:
+        return ", ".join(obj.event_types or [])
+
+    @admin.display(description=_("last delivered"))
+    def last_delivered(self, obj: WebhookSubscription):
+        return self._delivery(obj).last_delivered_at or "—"
+
+    @admin.display(description=_("failing (retrying)"))
+    def failing(self, obj: WebhookSubscription) -> int:
+        return self._delivery(obj).failing
+
+    @admin.display(description=_("given up"))
+    def given_up(self, obj: WebhookSubscription) -> int:
+        return self._delivery(obj).given_up
+
+    @admin.display(description=_("deliveries"))
+    def delivery_display(self, obj: WebhookSubscription) -> str:
+        if obj.pk is None:
+            return "—"
+        found = self._delivery(obj)
+        text = _(
+            "last delivered: %(when)s; waiting: %(pending)s, of which failing: %(failing)s; given up: %(given_up)s"
+        )
+        summary = text % {
+            "when": found.last_delivered_at or "—",
+            "pending": found.pending,
+            "failing": found.failing,
+            "given_up": found.given_up,
+        }
+        if found.last_error:
+            summary += " — " + _("last error: %(error)s") % {"error": found.last_error}
+        return summary
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            webhook_subscription_change(subscription=obj, actor=request.user)
+        else:
+            _subscription, request._api_new_secret = webhook_subscription_create(subscription=obj, actor=request.user)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._secret_page(request, obj, request._api_new_secret)
+
+    def _secret_page(self, request, subscription: WebhookSubscription, plain: str):
+        return secret_shown_once(
+            request,
+            self,
+            owner=subscription,
+            secret=plain,
+            back_url=reverse("admin:api_webhooksubscription_change", args=[subscription.pk]),
+            back_label=str(_("Back to the subscription")),
+        )
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/rotate/", wrap(self.rotate_view), name="api_webhooksubscription_rotate"),
+            *super().get_urls(),
+        ]
+
+    @fresh_second_factor_required
+    def rotate_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm(SUBSCRIPTION_CHANGE_PERMISSION):
+            raise PermissionDenied
+        if not is_object_id(object_id):
+            raise Http404
+        subscription = get_object_or_404(WebhookSubscription.objects.select_related("client"), pk=object_id)
+        try:
+            _made, plain = webhook_subscription_secret_rotate(subscription=subscription, actor=request.user)
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:api_webhooksubscription_change", args=[subscription.pk]))
+        return self._secret_page(request, subscription, plain)

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.actors import SystemActor
+from apps.core.webhooks import UnsafeTarget, check_target
 
 
 class Scope(models.TextChoices):
@@ -103,3 +104,49 @@ PERSON_TOKEN_MAX_AGE = timedelta(minutes=10)
 # row each. The total of a window lives under this key for an hour (selectors.api_keyless_call_count).
 KEYLESS_WINDOW_SECONDS = 60
 KEYLESS_COUNT_KEY = "api:keyless-total:{window}"
+
+# --- Webhooks out (README, "API for other systems" → Webhooks) ----------------------------------
+
+WEBHOOK_ENDPOINT = "api.subscription"  # the outbox's endpoint kind for clients' subscriptions
+
+
+class EventType(models.TextChoices):
+    CONSENT_CHANGED = "consent.changed", _("A person's consent choice was recorded")
+    REQUEST_STATUS_CHANGED = "request.status_changed", _("A request the client filed changed status")
+
+
+# A client hears of an event only with a scope that would let it ask for the same fact: consent
+# events to those that check or record consent (they can ask about anyone), request events to
+# those that read requests (and then only for the requests they filed).
+EVENT_SCOPES: dict[str, frozenset[str]] = {
+    EventType.CONSENT_CHANGED: frozenset({Scope.CONSENT_CHECK, Scope.CONSENT_WRITE}),
+    EventType.REQUEST_STATUS_CHANGED: frozenset({Scope.REQUESTS_READ}),
+}
+
+
+def event_allowed(event_type: str, scopes: list[str]) -> bool:
+    return bool(EVENT_SCOPES.get(event_type, frozenset()) & set(scopes or []))
+
+
+def subscription_problems(*, url: str, event_types: list[str], scopes: list[str] | None) -> dict[str, str]:
+    """What is wrong with a subscription, by field: the address (apps.core.webhooks.check_target:
+    https in production, never a private, loopback or link-local host) and the events (known,
+    at least one, each allowed by the client's scopes; None: no client chosen yet)."""
+    problems: dict[str, str] = {}
+    try:
+        check_target(url or "")
+    except UnsafeTarget as exc:
+        problems["url"] = str(exc)
+    unknown = sorted(set(event_types or []) - set(EventType.values))
+    if not event_types:
+        problems["event_types"] = str(_("Choose at least one event."))
+    elif unknown:
+        problems["event_types"] = str(_("Unknown events: %(names)s") % {"names": ", ".join(unknown)})
+    elif scopes is not None:
+        refused = [name for name in event_types if not event_allowed(name, scopes)]
+        if refused:
+            problems["event_types"] = str(
+                _("The client's scopes do not allow these events: %(names)s (see the scopes each needs).")
+                % {"names": ", ".join(refused)}
+            )
+    return problems

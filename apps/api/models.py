@@ -1,4 +1,5 @@
-"""API clients, their keys, one row per call, and the stored answers of POSTs by Idempotency-Key."""
+"""API clients, their keys, one row per call, the stored answers of POSTs by Idempotency-Key,
+and their webhook subscriptions (with secrets) and the requests they filed."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from apps.api.domain import Scope, networks_parse
-from apps.core.models import ReferencedModel, TimestampedModel
+from apps.api.domain import Scope, networks_parse, subscription_problems
+from apps.core.models import ReferencedModel, TimestampedModel, WebhookSecretBase
 
 
 class ApiClient(ReferencedModel, TimestampedModel):
@@ -127,3 +128,43 @@ class ApiFiledRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} → {self.subject_request_id}"
+
+
+class WebhookSubscription(ReferencedModel, TimestampedModel):
+    """A client's webhook: the events it is told of, signed with secrets of its own.
+
+    The events go through the core outbox (apps/core/webhooks/), written in the transaction of
+    the change they announce; only to a live client whose scopes allow them (domain.EVENT_SCOPES).
+    """
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="subscriptions")
+    url = models.URLField(_("webhook URL"), max_length=500, help_text=_("https:// and a public host."))
+    event_types = models.JSONField(_("events"), default=list)
+    active = models.BooleanField(_("active"), default=True, help_text=_("Untick to stop sending events."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+        ordering = ["client__name", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.client} → {self.url}"
+
+    def clean(self) -> None:
+        problems = subscription_problems(
+            url=self.url, event_types=self.event_types, scopes=self.client.scopes if self.client_id else None
+        )
+        if problems:
+            raise ValidationError(problems)
+
+
+class SubscriptionSecret(WebhookSecretBase):
+    """A signing secret of one subscription (encrypted, shown once, rotated with an overlap)."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="secrets")
+
+    endpoint_field = "subscription"

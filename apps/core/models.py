@@ -3,9 +3,11 @@
 import uuid
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -158,3 +160,34 @@ class WebhookEvent(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+
+class WebhookSecretBase(TimestampedModel):
+    """A webhook signing secret of one endpoint, stored encrypted (apps/core/webhooks/signing.py).
+
+    Shown once, when made. Rotation (``secret_rotate``) makes a new one and gives the old ones a
+    retirement time: until then events carry a signature by each. Each app that owns a kind of
+    endpoint (a system, an API client's subscription) adds the foreign key to its endpoint.
+    """
+
+    encrypted = models.CharField(max_length=500, editable=False)
+    retires_at = models.DateTimeField(_("retires"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    # The name of the foreign key to the endpoint, set by each subclass (for __str__).
+    endpoint_field: ClassVar[str] = ""
+
+    class Meta:
+        abstract = True
+        verbose_name = _("webhook secret")
+        verbose_name_plural = _("webhook secrets")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{getattr(self, self.endpoint_field)} secret of {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.retires_at is None or self.retires_at > timezone.now()

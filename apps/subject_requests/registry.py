@@ -12,7 +12,9 @@ instead, from its AppConfig.ready.
   waiting request keeps its outcome and completes by ``subject_request_resume`` once no gate
   holds it;
 * progress: per request, how far the outside work has got, for the request page and the
-  subject's status page ("3 of 4 systems have confirmed").
+  subject's status page ("3 of 4 systems have confirmed");
+* status listeners: called inside the transaction that changes a request's status (not its
+  filing), with the status it had; apps/api announces the change to the filing client.
 """
 
 from __future__ import annotations
@@ -44,10 +46,12 @@ class Progress:
 StepListener = Callable[["SubjectRequest", str], None]
 Gate = Callable[["SubjectRequest"], str]
 ProgressSource = Callable[["SubjectRequest"], "Progress | None"]
+StatusListener = Callable[["SubjectRequest", str], None]
 
 _LISTENERS: list[StepListener] = []
 _GATES: list[Gate] = []
 _PROGRESS: list[ProgressSource] = []
+_STATUS_LISTENERS: list[StatusListener] = []
 
 
 def _add(registry: list, item) -> None:
@@ -65,6 +69,15 @@ def register_completion_gate(gate: Gate) -> None:
 
 def register_progress(source: ProgressSource) -> None:
     _add(_PROGRESS, source)
+
+
+def register_status_listener(listener: StatusListener) -> None:
+    _add(_STATUS_LISTENERS, listener)
+
+
+def notify_status_changed(request: SubjectRequest, from_status: str) -> None:
+    for listener in _STATUS_LISTENERS:
+        listener(request, from_status)
 
 
 def notify_step(request: SubjectRequest, step: str) -> None:

@@ -9,11 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.admin import TrackedModelAdmin
+from apps.core.admin.secrets import secret_shown_once
 from apps.disclosures.models import Recipient
 from apps.systems.forms import CloseForm, ConfirmManualForm
 from apps.systems.models import PropagationTask, SystemSecret
@@ -148,14 +148,11 @@ class SystemSecretAdmin(admin.ModelAdmin):
         plain = getattr(request, "_systems_new_secret", None)
         if plain is None:
             return super().response_add(request, obj, post_url_continue)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("The new secret of %(system)s") % {"system": obj.system},
-            "system": obj.system,
-            "secret": plain,
-        }
-        response = TemplateResponse(request, "admin/systems/systemsecret/made.html", context)
-        # Shown once: no cache, no back-button copy, kept nowhere but on the officer's screen.
-        patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True, private=True)
-        return response
+        return secret_shown_once(
+            request,
+            self,
+            owner=obj.system,
+            secret=plain,
+            back_url=reverse("admin:systems_systemsecret_changelist"),
+            back_label=_("Back to the webhook secrets"),
+        )

@@ -17,36 +17,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from apps.core.models import ReferencedModel, TimestampedModel
+from apps.core.models import ReferencedModel, TimestampedModel, WebhookSecretBase
 from apps.disclosures.models import Recipient
 from apps.subject_requests.models import SubjectRequest
 
 
-class SystemSecret(TimestampedModel):
-    """A webhook signing secret of one system, stored encrypted (apps/core/webhooks/signing.py).
-
-    Shown once, when made. Rotation makes a new one and gives the old one a retirement time:
-    until then events carry a signature by each, and callbacks signed by either are accepted.
-    """
+class SystemSecret(WebhookSecretBase):
+    """A webhook signing secret of one system (encrypted, shown once, rotated with an overlap:
+    apps/core/webhooks/signing.py). Callbacks signed by any live one are accepted too."""
 
     system = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="webhook_secrets")
-    encrypted = models.CharField(max_length=500, editable=False)
-    retires_at = models.DateTimeField(_("retires"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
-    class Meta:
-        verbose_name = _("webhook secret")
-        verbose_name_plural = _("webhook secrets")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.system} secret of {self.created_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def is_live(self) -> bool:
-        return self.retires_at is None or self.retires_at > timezone.now()
+    endpoint_field = "system"
 
 
 class PropagationTask(ReferencedModel, TimestampedModel):

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from datetime import datetime
 from functools import partial
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from apps.core.webhooks import secret_decrypt
+from apps.core.webhooks import live_secret_filter, plain_secrets
 from apps.disclosures.models import Recipient
 from apps.subject_requests.models import SubjectRequest
 from apps.subject_requests.registry import Progress
@@ -23,21 +23,16 @@ State = PropagationTask.State
 
 
 def live_secrets(system_id: int | str, *, now: datetime | None = None) -> QuerySet[SystemSecret]:
-    now = now or timezone.now()
-    return SystemSecret.objects.filter(system_id=int(system_id)).filter(
-        Q(retires_at__isnull=True) | Q(retires_at__gt=now)
-    )
+    return SystemSecret.objects.filter(system_id=int(system_id)).filter(live_secret_filter(now))
 
 
 def live_secrets_of(system_ids: list[int], *, now: datetime | None = None) -> QuerySet[SystemSecret]:
-    now = now or timezone.now()
-    live = Q(retires_at__isnull=True) | Q(retires_at__gt=now)
-    return SystemSecret.objects.filter(system_id__in=system_ids).filter(live)
+    return SystemSecret.objects.filter(system_id__in=system_ids).filter(live_secret_filter(now))
 
 
 def secrets_for(system_id: str) -> list[str]:
     """The plain secrets a system's events are signed with, newest first (the outbox's Endpoint)."""
-    return [secret_decrypt(s.encrypted) for s in live_secrets(system_id).order_by("-created_at")]
+    return plain_secrets(SystemSecret.objects.filter(system_id=int(system_id)))
 
 
 def tasks_of(request: SubjectRequest) -> list[PropagationTask]:

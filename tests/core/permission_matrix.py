@@ -452,6 +452,19 @@ ADMINS: dict[str, Admin] = {
             "delete_selected": NOBODY,
         },
     ),
+    "api.WebhookSubscription": Admin(
+        view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
+        add=who(PRIVACY_OFFICER, SUPERUSER),
+        change=who(PRIVACY_OFFICER, SUPERUSER),
+        views={
+            # POST only: a link or a prefetch must not make a new secret.
+            "api_webhooksubscription_rotate": Page(get=NOBODY, post=who(PRIVACY_OFFICER, SUPERUSER)),
+            "api_webhooksubscription_simple_history": Page(who(AUDITOR, PRIVACY_OFFICER, SUPERUSER), post=NOBODY),
+        },
+        actions={
+            "delete_selected": NOBODY,
+        },
+    ),
     "retention.LegalHold": Admin(
         view=who(AUDITOR, PRIVACY_OFFICER, SUPERUSER),
         add=who(PRIVACY_OFFICER, SUPERUSER),

@@ -35,8 +35,8 @@ from django.utils import timezone
 from apps.accounts.domain import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
 from apps.accounts.models import Organisation
 from apps.accounts.services import user_update_details
-from apps.api.models import ApiClient
-from apps.api.services import api_client_create
+from apps.api.models import ApiClient, WebhookSubscription
+from apps.api.services import api_client_create, webhook_subscription_create
 from apps.breaches.services.register import breach_open
 from apps.consent.models import ConsentEvent, Mailing, PolicyVersion, Purpose, Suppression
 from apps.consent.services.ledger import Context, consent_record, restriction_place, suppression_add
@@ -138,7 +138,16 @@ def one_of_each(officer) -> Rows:
     erasure_start(subject=customer, actor=officer, reason="Preview", dry_run=True, queue=False)
     account_deletion_request(user=leaving, actor=leaving)
     hold_on(customer, officer)
-    api_client_create(client=ApiClient(name="Mail platform", owner="Mail team", purpose="Checks"), actor=officer)
+    api_client, _key = api_client_create(
+        client=ApiClient(name="Mail platform", owner="Mail team", purpose="Checks", scopes=["consent:check"]),
+        actor=officer,
+    )
+    webhook_subscription_create(
+        subscription=WebhookSubscription(
+            client=api_client, url="https://hooks.example.test/consent", event_types=["consent.changed"]
+        ),
+        actor=officer,
+    )
     if django_apps.is_installed("apps.service_data"):
         # Billing: an invoice and its payment, through the services (the invoice places its hold).
         from apps.service_data.services.billing import invoice_issue, payment_record

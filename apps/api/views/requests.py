@@ -94,8 +94,9 @@ def request_create(request: HttpRequest, payload: RequestIn):
             )
         except ValidationError as exc:
             raise ApiError(422, _("Request not filed"), "; ".join(exc.messages)) from exc
-        # The client may read it from now on (requests:read), whether it filed it or was
-        # answered with the person's open one: its token proved the person either way.
+        # The client may read it from now on (requests:read) and hears of its status changes
+        # (webhooks), whether it filed it or was answered with the person's open one: its token
+        # proved the person either way. Written in the filing's transaction.
         api_filed_request_note(client=client, subject_request=filed)
         return (201 if created else 200), request_out(filed)
 

@@ -94,7 +94,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class AppendOnlyAdminMixin:
+class NoDeleteAdminMixin:
+    """For rows that are revoked or made inactive, never deleted: what they did stays explained."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)  # type: ignore[misc]
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class AppendOnlyAdminMixin(NoDeleteAdminMixin):
     """For ledgers whose rows are added through a form but never edited or deleted.
 
     ``add_form`` is the form of the add page (its ``Meta.fields`` are shown there); an
@@ -122,14 +134,6 @@ class AppendOnlyAdminMixin:
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)  # type: ignore[misc]
-        actions.pop("delete_selected", None)
-        return actions
 
 
 class HistoryRecordAdmin(FieldViewRuleMixin, ReadOnlyAdmin):

@@ -16,29 +16,39 @@ from apps.core.webhooks.outbox import (
     register_endpoint,
     webhook_enqueue,
     webhook_enqueue_many,
+    webhooks_drop,
     webhooks_relay,
 )
 from apps.core.webhooks.signing import (
+    ROTATION_OVERLAP,
+    live_secret_filter,
     new_secret,
+    plain_secrets,
     secret_decrypt,
     secret_encrypt,
+    secret_rotate,
     sign_headers,
     verify,
 )
 from apps.core.webhooks.targets import UnsafeTarget, check_target
 
 __all__ = [
+    "ROTATION_OVERLAP",
     "Endpoint",
     "Relayed",
     "UnsafeTarget",
     "check_target",
+    "live_secret_filter",
     "new_secret",
+    "plain_secrets",
     "register_endpoint",
     "secret_decrypt",
     "secret_encrypt",
+    "secret_rotate",
     "sign_headers",
     "verify",
     "webhook_enqueue",
     "webhook_enqueue_many",
+    "webhooks_drop",
     "webhooks_relay",
 ]

@@ -136,6 +136,16 @@ def webhook_enqueue_many(events: list[dict[str, Any]]) -> list[WebhookEvent]:
     return made
 
 
+def webhooks_drop(*, endpoint: str, endpoint_ids: list[object], reason: str) -> int:
+    """Give up, at once, every event still owed to these endpoints (their owner may no longer
+    hear from the portal); the payloads are blanked like those of any event given up. A batch a
+    relay claimed before this commit may still send what it holds; an endpoint kind whose
+    ``secrets`` answer nothing for such an endpoint closes that gap too."""
+    return WebhookEvent.objects.filter(
+        endpoint=endpoint, endpoint_id__in=[str(i) for i in endpoint_ids], state=State.PENDING
+    ).update(state=State.FAILED, payload={}, last_error=reason[:1000])
+
+
 def body_of(payload: dict) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 

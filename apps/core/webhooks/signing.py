@@ -12,14 +12,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 PREFIX = "whsec_"
+SecretRow = TypeVar("SecretRow", bound=Any)  # a WebhookSecretBase subclass's row
 
 
 def _fernet() -> Fernet:
@@ -67,3 +71,36 @@ def verify(*, secrets_: Iterable[str], body: bytes, headers: Mapping[str, str]) 
             continue
         return True
     return False
+
+
+# --- Rotation: shared by every kind of endpoint (a system, an API client's subscription) -------
+
+# How long an old secret keeps verifying after a rotation: time for the receiver to switch.
+ROTATION_OVERLAP = timedelta(days=7)
+
+
+def live_secret_filter(now: datetime | None = None) -> Q:
+    """Secrets (WebhookSecretBase rows) not yet retired at ``now``."""
+    now = now or timezone.now()
+    return Q(retires_at__isnull=True) | Q(retires_at__gt=now)
+
+
+def plain_secrets(secrets_of_one_endpoint: QuerySet) -> list[str]:
+    """The plain secrets an endpoint's events are signed with, newest first."""
+    live = secrets_of_one_endpoint.filter(live_secret_filter()).order_by("-created_at")
+    return [secret_decrypt(s.encrypted) for s in live]
+
+
+def secret_rotate(
+    *, existing: QuerySet[SecretRow], make: Callable[[str], SecretRow], overlap: timedelta = ROTATION_OVERLAP
+) -> tuple[SecretRow, str]:
+    """Retire ``existing`` (one endpoint's secrets) after ``overlap`` and make a new one with
+    ``make(encrypted)``; returns it with its plain text, the only time that is readable outside
+    the signing code. The caller's transaction holds the lock on the old rows."""
+    now = timezone.now()
+    for secret in existing.select_for_update():
+        if secret.retires_at is None or secret.retires_at > now + overlap:
+            secret.retires_at = now + overlap
+            secret.save(update_fields=["retires_at", "updated_at"])
+    plain = new_secret()
+    return make(secret_encrypt(plain)), plain

@@ -173,6 +173,16 @@ class SubjectRequest(WorkedByJobs, ReferencedModel, TimestampedModel):
     def __str__(self) -> str:
         return f"{self.get_request_type_display()} {str(self.reference)[:8]}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The status as read, so that saving tells a status change from any other change without
+        # asking the database (services.requests.save_with_actor → the registry's status
+        # listeners, e.g. the API's webhooks). Absent when the field was deferred.
+        if "status" in instance.__dict__:
+            instance._status_as_read = instance.status
+        return instance
+
     OPEN_STATUSES = _OPEN_STATUSES
     CLOSED_STATUSES = ("completed", "rejected", "withdrawn", "expired")
 

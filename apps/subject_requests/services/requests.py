@@ -30,12 +30,14 @@ from apps.core.jobs import job_enqueue
 from apps.core.mail import send_templated_mail
 from apps.core.text import data_text_lazy
 from apps.subject_requests.models import IMMEDIATE_TYPES, RequestMessage, RequestType, SubjectRequest
+from apps.subject_requests.registry import notify_status_changed
 from apps.subject_requests.selectors.public import request_time_zone
 from apps.subject_requests.selectors.requests import allowed_transitions
 from apps.subject_requests.selectors.workflow import privacy_officers, recipients_for
 from apps.subject_requests.services.deadlines import resume_clock
 
 logger = logging.getLogger(__name__)
+NEW = object()  # a request not read from the database: its filing is not a status change
 
 Status = SubjectRequest.Status
 Actor = User | SystemActor
@@ -58,10 +60,19 @@ def queue_execution(request_pk: int) -> None:
 
 
 def save_with_actor(request: SubjectRequest, *, actor: Actor | None, reason: str) -> SubjectRequest:
-    """Validate and save a change of the request, recorded in its history with who and why."""
+    """Validate and save a change of the request, recorded in its history with who and why.
+
+    Every status change goes through here: the registry's status listeners hear of it in the
+    same transaction, so what they write (the API's webhook events) commits with the change.
+    """
     request.full_clean()
     record_actor(request, actor=actor, reason=reason)
-    request.save()
+    read = request.__dict__.get("_status_as_read", NEW)
+    with transaction.atomic():
+        request.save()
+        if read is not NEW and read != request.status:
+            notify_status_changed(request, read)
+    request._status_as_read = request.status  # type: ignore[attr-defined]
     return request
 
 

@@ -1,5 +1,5 @@
-"""Writes of the API app: clients and keys (officers, in the admin), the call log, stored answers
-of POSTs, and the person tokens the portal gives a signed-in customer for an app to show."""
+"""Clients and keys (officers, in the admin), the call log, stored answers of POSTs, and the
+person tokens the portal gives a signed-in customer for an app to show."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.api.domain import PERSON_TOKEN_MAX_AGE, PERSON_TOKEN_SALT, key_new
+from apps.api.domain import PERSON_TOKEN_MAX_AGE, PERSON_TOKEN_SALT, WEBHOOK_ENDPOINT, key_new
 from apps.api.models import ApiCall, ApiClient, ApiFiledRequest, ApiKey, IdempotencyRecord
 from apps.core.actors import record_actor
+from apps.core.webhooks import webhooks_drop
 from apps.subject_requests.models import SubjectRequest
 
 # How long an old key keeps working after a rotation, so the other system can roll out the new one.
@@ -66,6 +67,12 @@ def api_client_revoke(*, client: ApiClient, actor: User) -> ApiClient:
         client.revoked_at = now
         record_actor(client, actor=actor, reason="API client revoked")
         client.save(update_fields=["revoked_at", "updated_at"])
+    # Nor is it told anything more: the events still owed to its webhooks are given up.
+    webhooks_drop(
+        endpoint=WEBHOOK_ENDPOINT,
+        endpoint_ids=list(client.subscriptions.values_list("pk", flat=True)),
+        reason="The client was revoked.",
+    )
     return client
 
 

@@ -1,0 +1,141 @@
+"""Clients' webhooks: subscriptions (made by officers in the admin, their secrets shown once and
+rotated with an overlap) and the events they are owed.
+
+The events are written by listeners that run inside the transaction of the change they announce
+(a consent choice: apps.api.signals; a request's status: subject_requests' registry), into the
+core outbox (apps/core/webhooks/): a change that rolls back announces nothing, one that commits
+is relayed by the worker, signed per Standard Webhooks, retried with backoff, and never owes a
+subscription two events (the dedupe key names the change and the subscription).
+
+What an event says is no more than its reader could ask the API for (domain.EVENT_SCOPES): the
+person by account reference only, never an address or a name.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.api.domain import WEBHOOK_ENDPOINT, EventType
+from apps.api.models import SubscriptionSecret, WebhookSubscription
+from apps.api.selectors import subscriptions_for
+from apps.consent.models import ConsentEvent
+from apps.core.actors import record_actor
+from apps.core.models import WebhookEvent
+from apps.core.webhooks import ROTATION_OVERLAP, secret_rotate, webhook_enqueue_many, webhooks_drop
+from apps.subject_requests.models import SubjectRequest
+
+# --- Subscriptions ---------------------------------------------------------------------------
+
+
+def _save(subscription: WebhookSubscription, *, actor: User, reason: str) -> WebhookSubscription:
+    subscription.full_clean()  # the address (check_target) and the events the client's scopes allow
+    record_actor(subscription, actor=actor, reason=reason)
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def webhook_subscription_create(*, subscription: WebhookSubscription, actor: User) -> tuple[WebhookSubscription, str]:
+    """Save a new subscription and make its first secret; returns (subscription, secret shown once)."""
+    subscription.created_by = actor
+    _made, plain = webhook_subscription_secret_rotate(
+        subscription=_save(subscription, actor=actor, reason="Webhook subscription created"), actor=actor
+    )
+    return subscription, plain
+
+
+@transaction.atomic
+def webhook_subscription_change(*, subscription: WebhookSubscription, actor: User) -> WebhookSubscription:
+    """Save an officer's change; a subscription made inactive is owed nothing more."""
+    _save(subscription, actor=actor, reason="Webhook subscription changed")
+    if not subscription.active:
+        webhooks_drop(
+            endpoint=WEBHOOK_ENDPOINT, endpoint_ids=[subscription.pk], reason="The subscription was made inactive."
+        )
+    return subscription
+
+
+@transaction.atomic
+def webhook_subscription_secret_rotate(
+    *, subscription: WebhookSubscription, actor: User | None, overlap: timedelta = ROTATION_OVERLAP
+) -> tuple[SubscriptionSecret, str]:
+    """A new secret for ``subscription`` (its plain text returned this once); the live ones keep
+    signing every event beside it for ``overlap``, so the client can switch without a gap."""
+    if subscription.client.revoked_at is not None:
+        raise ValidationError(_("A revoked client gets no new secret."))
+
+    def make(encrypted: str) -> SubscriptionSecret:
+        return SubscriptionSecret.objects.create(subscription=subscription, encrypted=encrypted, created_by=actor)
+
+    return secret_rotate(existing=subscription.secrets.all(), make=make, overlap=overlap)
+
+
+# --- Events ----------------------------------------------------------------------------------
+
+
+def _owe(subscriptions: list[WebhookSubscription], *, event_type: str, change: str, data: dict) -> list[WebhookEvent]:
+    return webhook_enqueue_many(
+        [
+            {
+                "endpoint": WEBHOOK_ENDPOINT,
+                "endpoint_id": subscription.pk,
+                "url": subscription.url,
+                "event_type": event_type,
+                "data": data,
+                "dedupe_key": f"api:{subscription.pk}:{change}"[:200],
+            }
+            for subscription in subscriptions
+        ]
+    )
+
+
+def consent_event_announce(*, event: ConsentEvent) -> list[WebhookEvent]:
+    """``consent.changed`` to every live subscription whose client may check or record consent.
+
+    A choice made before sign-in (a consent-cookie visitor) names no account, and the cookie's id
+    is not the clients' to know: it is announced when the choice is carried to an account.
+    """
+    subject = event.subject
+    if subject is None:
+        return []
+    subscriptions = subscriptions_for(EventType.CONSENT_CHANGED)
+    if not subscriptions:
+        return []
+    purpose = event.purpose
+    data = {
+        "event": str(event.reference),
+        "account": str(subject.reference),
+        "purpose": purpose.code,
+        "channel": purpose.channel or "",
+        "granted": event.granted,
+        "method": event.method,
+        "recorded_at": event.recorded_at.isoformat(),
+    }
+    return _owe(subscriptions, event_type=EventType.CONSENT_CHANGED, change=f"consent:{event.reference}", data=data)
+
+
+def request_status_announce(request: SubjectRequest, from_status: str) -> None:
+    """``request.status_changed`` to the client that filed ``request``, if it subscribed and may
+    read requests (the subject_requests status listener)."""
+    subscriptions = subscriptions_for(EventType.REQUEST_STATUS_CHANGED, filed=request)
+    if not subscriptions:
+        return
+    deadline = request.extended_to or request.due_at
+    data = {
+        "request": str(request.reference),
+        "request_type": request.request_type,
+        "status": request.status,
+        "previous_status": from_status,
+        "changed_at": request.updated_at.isoformat(),
+        "due_at": deadline.isoformat() if deadline else None,
+        "closed_at": request.closed_at.isoformat() if request.closed_at else None,
+    }
+    # The save's time and the new status name the change: a request that goes back and forth
+    # (in progress → awaiting approval → in progress) owes one event per move, never two for one.
+    change = f"request:{request.reference}:{request.updated_at.isoformat()}:{request.status}"
+    _owe(subscriptions, event_type=EventType.REQUEST_STATUS_CHANGED, change=change, data=data)
