@@ -190,9 +190,9 @@ def test_the_closed_requests_proof_rule_takes_the_stored_answers_with_it(
     closed_at = SubjectRequest.objects.get(pk=request.pk).closed_at
     assert AccessAnswer.objects.exists()
 
-    with time_machine.travel(closed_at + timedelta(days=3 * 365 + 2)):
-        with django_capture_on_commit_callbacks(execute=True):
-            purge_run = purge(triggered_by=PurgeRun.Trigger.SCHEDULE)
+    later = closed_at + timedelta(days=3 * 365 + 2)
+    with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
+        purge_run = purge(triggered_by=PurgeRun.Trigger.SCHEDULE)
 
     assert purge_run.progress["closed-requests-proof"]["related_rows"] >= 1
     assert not AccessAnswer.objects.exists()
@@ -205,7 +205,7 @@ def test_the_callback_has_one_size_limit_for_every_reference(
     settings.SYSTEMS_CALLBACK_MAX_BYTES = 100
     settings.SYSTEMS_ACCESS_FILE_MAX_BYTES = 300
     body = json.dumps({"status": "done", "message": "x" * 200}).encode()  # over 100, under 100 + 400
-    _desk, hook = webhook_system("Support desk")
+    webhook_system("Support desk")
     request = run(started("access", customer), django_capture_on_commit_callbacks)
     task = PropagationTask.objects.get(request=request)
     unknown = Client().post(f"/systems/callback/{uuid.uuid4()}/", data=body, content_type="application/json")

@@ -83,7 +83,8 @@ def _atomic_with_files() -> Iterator[None]:
             yield
     except BaseException:
         for storage, name in files[begun:]:
-            storage.delete(name)
+            with contextlib.suppress(OSError):  # the first error is the one to report
+                storage.delete(name)
         del files[begun:]
         raise
     finally:
@@ -105,7 +106,7 @@ def _store(task: PropagationTask, file: AccessFile | None, via: str) -> None:
     )
     answer.file.save(f"answer.{file.format}", ContentFile(file.content), save=False)
     written = _WRITTEN.get()
-    if written is not None:
+    if written is not None and answer.file.name:
         written.append((answer.file.storage, answer.file.name))
     answer.save()
 
@@ -263,7 +264,9 @@ def access_answers_forget(request: SubjectRequest) -> int:
         return 0
     answers = list(AccessAnswer.objects.filter(task__request=request))
     for answer in answers:
-        transaction.on_commit(partial(answer.file.storage.delete, answer.file.name))
+        if answer.file.name:
+            # robust: a file storage cannot delete now must not undo the request's completion.
+            transaction.on_commit(partial(answer.file.storage.delete, answer.file.name), robust=True)
     AccessAnswer.objects.filter(pk__in=[a.pk for a in answers]).delete()
     return len(answers)
 
