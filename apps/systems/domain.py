@@ -8,9 +8,10 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils.translation import gettext as _now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.spreadsheets import SpreadsheetWriter
 from apps.subject_requests.models import RequestType
 
 # The core outbox's endpoint kind for systems' webhooks (apps/core/webhooks/).
@@ -61,30 +62,43 @@ class AccessFileRefused(ValueError):
 
 
 def access_file_checked(file: AccessFile) -> AccessFile:
-    """The file as it goes into the export (a byte-order mark dropped), or AccessFileRefused:
+    """The file as it goes into the export (a byte-order mark dropped, a CSV rewritten with its
+    formula-like cells neutralised), or AccessFileRefused:
     too large, not JSON or CSV, not UTF-8, or not parseable as what it says it is."""
     limit = settings.SYSTEMS_ACCESS_FILE_MAX_BYTES
     if file.format not in ACCESS_FORMATS:
-        raise AccessFileRefused(_now("The file's format must be json or csv."), 415)
+        raise AccessFileRefused(gettext("The file's format must be json or csv."), 415)
     if len(file.content) > limit:
-        raise AccessFileRefused(_now("The file is larger than %(limit)s bytes.") % {"limit": limit}, 413)
+        raise AccessFileRefused(gettext("The file is larger than %(limit)s bytes.") % {"limit": limit}, 413)
     content = file.content.removeprefix(b"\xef\xbb\xbf")
     if not content.strip():
-        raise AccessFileRefused(_now("The file is empty."))
+        raise AccessFileRefused(gettext("The file is empty."))
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise AccessFileRefused(_now("The file is not UTF-8 text (byte %(at)s).") % {"at": exc.start}) from exc
+        raise AccessFileRefused(gettext("The file is not UTF-8 text (byte %(at)s).") % {"at": exc.start}) from exc
     if "\x00" in text:
-        raise AccessFileRefused(_now("The file holds a NUL character; it is not text."))
+        raise AccessFileRefused(gettext("The file holds a NUL character; it is not text."))
     try:
         if file.format == "json":
             json.loads(text)
         else:
-            for _row in csv.reader(io.StringIO(text, newline=""), strict=True):
-                pass
+            content = _csv_rewritten(text)
     except (ValueError, RecursionError, csv.Error) as exc:
         raise AccessFileRefused(
-            _now("The file is not valid %(format)s: %(error)s") % {"format": file.format.upper(), "error": exc}
+            gettext("The file is not valid %(format)s: %(error)s") % {"format": file.format.upper(), "error": exc}
         ) from exc
     return AccessFile(content=content, format=file.format)
+
+
+def _csv_rewritten(text: str) -> bytes:
+    """The system's rows written again by the portal's one CSV writer: the person opens the file
+    in a spreadsheet, and a cell such as ``=HYPERLINK(...)`` from another company's system must
+    show as text, never run. The export's checksums are of these bytes."""
+    # The standard library refuses a field over 128 KiB; a valid file may hold one as large as
+    # the whole file may be (the size limit above bounds it). The limit is the process's, so it
+    # is only ever raised, never lowered under another caller.
+    csv.field_size_limit(max(csv.field_size_limit(), settings.SYSTEMS_ACCESS_FILE_MAX_BYTES))
+    rewritten = io.StringIO(newline="")
+    SpreadsheetWriter(rewritten).writerows(csv.reader(io.StringIO(text, newline=""), strict=True))
+    return rewritten.getvalue().encode()

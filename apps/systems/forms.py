@@ -77,7 +77,15 @@ class ConfirmForm(AccessFileMixin, forms.Form):
 
 class CloseForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why close it without the system's confirmation?"), max_length=1000, widget=forms.Textarea
+        label=_("Why close it without the system's confirmation?"),
+        max_length=1000,
+        widget=forms.Textarea,
+        # The reason reaches the person (the erasure certificate, the export's systems/ folder,
+        # index.html and status.json): the officer must know before writing it.
+        help_text=_(
+            "The person this request is about may read this reason (on their certificate or in their copy of "
+            "the data): write it for them, with nothing you would not tell them."
+        ),
     )
 
 

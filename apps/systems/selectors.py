@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from functools import partial
@@ -208,6 +209,15 @@ def _chunks_of(answer) -> Iterator[bytes]:
             yield chunk
 
 
+def folder_slug(system) -> str:
+    """The system's folder name under systems/: the export's part folders are lowercase letters,
+    digits and hyphens (apps/personal_data/export/archive.py PART_FOLDER), and slugify keeps
+    underscores ("Data_Warehouse"), so those become hyphens; a name with nothing left (all
+    symbols, or not in Latin letters) is the system's number."""
+    slug = slugify(system.name).replace("_", "-").strip("-")
+    return slug if re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug) else f"system-{system.pk}"
+
+
 def access_answers_for_export(subject, export) -> list:
     """The export's registry part (personal_data EXPORT_PARTS): for the access request this export
     answers, a folder per system told (systems/<system>/), with its file as it sent it, or the
@@ -216,14 +226,19 @@ def access_answers_for_export(subject, export) -> list:
 
     tasks = (
         PropagationTask.objects.filter(
-            action="access", request__subject=subject, request__execution__export__id=export.pk
+            action="access",
+            request__subject=subject,
+            request__execution__export__id=export.pk,
+            # P-22: a system whose disclosures about the person are all withheld from them is
+            # not named to them, not even by its folder (fan-out no longer asks it either).
+            shown_to_subject=True,
         )
         .select_related("system", "access_answer")
         .order_by("system__name", "pk")
     )
     parts, taken = [], set()
     for task in tasks:
-        slug = slugify(task.system.name) or f"system-{task.system_id}"
+        slug = folder_slug(task.system)
         folder, number = f"systems/{slug}", 1
         while folder in taken:
             number += 1

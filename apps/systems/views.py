@@ -30,13 +30,12 @@ def _error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-def _callback_limit(task: PropagationTask | None) -> int:
-    """The largest body: an access task's answer may carry its file, base64-encoded (4 bytes
-    for every 3, plus the padding)."""
-    limit = settings.SYSTEMS_CALLBACK_MAX_BYTES
-    if task is not None and task.action == "access":
-        limit += (settings.SYSTEMS_ACCESS_FILE_MAX_BYTES + 2) // 3 * 4
-    return limit
+def _callback_limit() -> int:
+    """The largest body, the same for every reference: an access task's answer may carry its
+    file, base64-encoded (4 bytes for every 3, plus the padding). One limit for all, checked
+    before the signature, so a 413 or a 401 says nothing about which references are access
+    tasks (or exist at all)."""
+    return settings.SYSTEMS_CALLBACK_MAX_BYTES + (settings.SYSTEMS_ACCESS_FILE_MAX_BYTES + 2) // 3 * 4
 
 
 def _file_of(payload: object) -> AccessFile | None:
@@ -61,7 +60,7 @@ def callback(request: HttpRequest, reference: UUID) -> HttpResponse:
     "file": {"format": "json" | "csv", "content_base64": ...} (UTF-8 text, size-limited).
     Signed like our events, with its own secret."""
     task = PropagationTask.objects.select_related("system").filter(reference=reference).first()
-    limit = _callback_limit(task)
+    limit = _callback_limit()
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

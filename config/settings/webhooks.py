@@ -17,11 +17,13 @@ WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", defa
 WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=30.0)
 WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=12)
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
-# The largest callback body a system may send (apps/systems/views.py).
+# The largest callback body a system may send (apps/systems/views.py), besides the access file's
+# room: every callback may be as large as this plus the base64 of the file below.
 SYSTEMS_CALLBACK_MAX_BYTES = env.int("SYSTEMS_CALLBACK_MAX_BYTES", default=64 * 1024)
 # The largest file a system may send as its answer to an access request (JSON or CSV, UTF-8),
 # through the callback (base64, so its body may be a third larger), the emailed link's page
-# or an officer's upload. It goes into the person's export as is.
+# or an officer's upload. A CSV goes into the person's export rewritten cell by cell (formulas
+# neutralised, apps/core/spreadsheets.py); a JSON file as it came.
 SYSTEMS_ACCESS_FILE_MAX_BYTES = env.int("SYSTEMS_ACCESS_FILE_MAX_BYTES", default=2 * 1024 * 1024)
 
 __all__ = [

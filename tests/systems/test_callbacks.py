@@ -78,6 +78,7 @@ def test_it_answers_bad_input_with_a_clear_400(told, answer, status):
 
 def test_it_refuses_a_body_over_the_limit_before_reading_it(told, settings):
     settings.SYSTEMS_CALLBACK_MAX_BYTES = 100
+    settings.SYSTEMS_ACCESS_FILE_MAX_BYTES = 30  # every reference's limit: 100 + 40 (base64 of 30)
     _system, hook, data = told
     response = callback(Client(), data, hook.secret, {"status": "done", "message": "x" * 200})
     assert response.status_code == 413

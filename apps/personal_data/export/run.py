@@ -56,8 +56,12 @@ def export_ready_email_left_to_caller() -> Iterator[None]:
         _EMAIL_READY.reset(token)
 
 
-def export_request(*, subject: User, actor: User | SystemActor, enqueue: bool = True) -> DataExport:
-    """Start an export of ``subject``'s data; an export already under way is returned instead.
+def export_request(
+    *, subject: User, actor: User | SystemActor, enqueue: bool = True, reuse_active: bool = True
+) -> DataExport:
+    """Start an export of ``subject``'s data; an export already under way is returned instead,
+    unless ``reuse_active`` is False: an access request whose systems answered needs one of its
+    own (one already running was started without the request's systems/ folders).
 
     ``enqueue=False`` is for callers that run ``export_run`` themselves (manage.py
     export_subject without --wait), so no worker or broker is needed.
@@ -76,7 +80,7 @@ def export_request(*, subject: User, actor: User | SystemActor, enqueue: bool = 
                 _("Your account is being deleted, so a download of your data can no longer be prepared."),
                 code="erasure_in_progress",
             )
-        active = DataExport.objects.filter(subject=subject, status__in=ACTIVE).first()
+        active = DataExport.objects.filter(subject=subject, status__in=ACTIVE).first() if reuse_active else None
         if active is not None:
             return active
         export = DataExport(

@@ -14,6 +14,7 @@ from apps.core.clock import zone
 from apps.core.jobs import RetryLater
 from apps.subject_requests.execution.record import no_account
 from apps.subject_requests.models import RequestType, SubjectRequest
+from apps.subject_requests.registry import progress_of
 from apps.subject_requests.selectors.jurisdictions import authority_of
 from apps.subject_requests.services.execution import (
     SYSTEM,
@@ -56,8 +57,13 @@ def execute_export(request: SubjectRequest) -> SubjectRequest:
             return waiting
         export = DataExport.objects.filter(pk=known_id).first() if known_id is not None else None
         if export is None or export.status in (DataExport.Status.FAILED, DataExport.Status.EXPIRED):
+            # A request that told systems gets an export of its own: one the person started
+            # (pending or already running) would be built without their systems/ folders.
+            own = any(progress.total for progress in progress_of(locked))
             try:
-                export = export_request(subject=locked.subject, actor=worker_actor(locked), enqueue=False)
+                export = export_request(
+                    subject=locked.subject, actor=worker_actor(locked), enqueue=False, reuse_active=not own
+                )
             except ValidationError as exc:
                 error = "; ".join(exc.messages)
                 return fail(locked, error=f"The export could not start: {error}")

@@ -264,6 +264,10 @@ class SubjectRequest(WorkedByJobs, ReferencedModel, TimestampedModel):
                         updates={"author": models.Case(from_subject, default=models.F("author"))},
                     ),
                     RelatedRows("subject_requests.RequestAttachment", "request"),
+                    # What other systems sent for an access request (apps/systems, above this
+                    # app: named, not imported), deleted with its file: normally gone once the
+                    # export holds it, left only when the request closed without one.
+                    RelatedRows("systems.AccessAnswer", "task__request"),
                 ),
             )
         return RetentionScope()

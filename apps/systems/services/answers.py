@@ -4,11 +4,16 @@ completion)."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import hmac
+from collections.abc import Iterator
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,9 +60,41 @@ def _access_file(task: PropagationTask, answer: str, file: AccessFile | None) ->
     return access_file_checked(file) if file is not None else None
 
 
+# The answer files written inside the current _atomic_with_files block (outermost first).
+_WRITTEN: contextvars.ContextVar[list[tuple[Storage, str]] | None] = contextvars.ContextVar(
+    "systems_answer_files", default=None
+)
+
+
+@contextlib.contextmanager
+def _atomic_with_files() -> Iterator[None]:
+    """``transaction.atomic``, and the answer files written inside it deleted again when it rolls
+    back: storage is not transactional, and a rollback after ``_store`` (the row's INSERT
+    failing, the request's resume failing) would leave a file of the person's data that no row
+    names, found by no erasure. Blocks nest (the emailed link's service calls the report's): each
+    deletes what was written since it began if it fails, the outermost forgets the list."""
+    written = _WRITTEN.get()
+    token = _WRITTEN.set([]) if written is None else None
+    files = _WRITTEN.get()
+    assert files is not None
+    begun = len(files)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        for storage, name in files[begun:]:
+            with contextlib.suppress(OSError):  # the first error is the one to report
+                storage.delete(name)
+        del files[begun:]
+        raise
+    finally:
+        if token is not None:
+            _WRITTEN.reset(token)
+
+
 def _store(task: PropagationTask, file: AccessFile | None, via: str) -> None:
-    """Keep the system's file in private storage, for the export (the transaction's own: a
-    rollback leaves an orphan file at worst, never a row without its file)."""
+    """Keep the system's file in private storage, for the export. Called inside
+    _atomic_with_files, which deletes the file again if the transaction rolls back."""
     if file is None:
         return
     answer = AccessAnswer(
@@ -68,10 +105,35 @@ def _store(task: PropagationTask, file: AccessFile | None, via: str) -> None:
         received_via=via[:16],
     )
     answer.file.save(f"answer.{file.format}", ContentFile(file.content), save=False)
+    written = _WRITTEN.get()
+    if written is not None and answer.file.name:
+        written.append((answer.file.storage, answer.file.name))
     answer.save()
 
 
-@transaction.atomic
+def _still_answerable(task: PropagationTask) -> None:
+    """Refuse an answer to a request that is closed (its export, if any, is built and sent) or,
+    for an access request, one whose person has been erased since it was made (the file would hold data of someone the
+    portal has erased): ValidationError, the callback's 409."""
+    from apps.personal_data.models import ErasureRun
+
+    request = task.request
+    if request.status in SubjectRequest.CLOSED_STATUSES:
+        raise ValidationError(_("This request is closed; it takes no more answers."), code="request_closed")
+    if task.action != "access":
+        return  # an erasure's systems answer after the portal's own erasure ran, by design
+    erased = request.subject_id is None or (
+        ErasureRun.objects.filter(subject_id=request.subject_id, dry_run=False, created_at__gte=request.created_at)
+        .exclude(status=ErasureRun.Status.FAILED)
+        .exists()
+    )
+    if erased:
+        raise ValidationError(
+            _("The person this request is about has been erased; no data about them is taken any more."),
+            code="subject_erased",
+        )
+
+
 def propagation_task_report(
     *,
     task: PropagationTask,
@@ -82,7 +144,15 @@ def propagation_task_report(
     file: AccessFile | None = None,
 ) -> PropagationTask:
     """A system's own answer (for an access request answered done, with its file). A repeat of
-    the same answer changes nothing; a different answer after the task settled is refused."""
+    the same answer changes nothing; a different answer after the task settled is refused, and
+    so is any answer once the request closed or its person was erased."""
+    with _atomic_with_files():
+        return _report(task=task, answer=answer, via=via, counts=counts, message=message, file=file)
+
+
+def _report(
+    *, task: PropagationTask, answer: str, via: str, counts: dict | None, message: str, file: AccessFile | None
+) -> PropagationTask:
     if answer not in ANSWERS:
         raise ValidationError({"status": _("Answer one of: %(names)s.") % {"names": ", ".join(ANSWERS)}})
     locked = _lock(task)
@@ -91,6 +161,7 @@ def propagation_task_report(
         if locked.state == state:
             return locked
         raise ValidationError(_("This task is already settled (%(state)s).") % {"state": locked.get_state_display()})
+    _still_answerable(locked)
     file = _access_file(locked, answer, file)
     now = timezone.now()
     locked.state, locked.answered_at = state, now
@@ -134,18 +205,23 @@ def propagation_task_close(*, task: PropagationTask, actor: User, reason: str) -
     return locked
 
 
-@transaction.atomic
 def propagation_task_confirm(
     *, task: PropagationTask, actor: User, note: str, file: AccessFile | None = None
 ) -> PropagationTask:
     """An officer ticks off a manual task (they told the system and it confirmed), with a note;
     for an access request, with the file the system sent them."""
+    with _atomic_with_files():
+        return _confirm(task=task, actor=actor, note=note, file=file)
+
+
+def _confirm(*, task: PropagationTask, actor: User, note: str, file: AccessFile | None) -> PropagationTask:
     _officer(actor)
     if not note.strip():
         raise ValidationError({"note": _("Say how the system confirmed.")})
     locked = _lock(task)
     if locked.is_settled:
         raise ValidationError(_("This task is already settled."))
+    _still_answerable(locked)
     try:
         file = _access_file(locked, "done", file)
     except AccessFileRefused as exc:
@@ -172,9 +248,27 @@ def task_for_link(*, reference: str, token: str) -> PropagationTask:
 def propagation_task_confirm_by_link(
     *, reference: str, token: str, answer: str, file: AccessFile | None = None
 ) -> PropagationTask:
-    with transaction.atomic():
+    with _atomic_with_files():
         task = task_for_link(reference=reference, token=token)
         return propagation_task_report(task=task, answer=answer, via="email link", file=file)
+
+
+def access_answers_forget(request: SubjectRequest) -> int:
+    """Delete the systems' stored answers to an access request once its export is READY (they
+    are copied into it, checksummed): the row now, the file after commit. Kept while the export
+    is not ready, so a failed build can be tried again with them. How many were deleted."""
+    from apps.personal_data.models import DataExport
+
+    export_id = ((request.execution or {}).get("export") or {}).get("id")
+    if export_id is None or not DataExport.objects.filter(pk=export_id, status=DataExport.Status.READY).exists():
+        return 0
+    answers = list(AccessAnswer.objects.filter(task__request=request))
+    for answer in answers:
+        if answer.file.name:
+            # robust: a file storage cannot delete now must not undo the request's completion.
+            transaction.on_commit(partial(answer.file.storage.delete, answer.file.name), robust=True)
+    AccessAnswer.objects.filter(pk__in=[a.pk for a in answers]).delete()
+    return len(answers)
 
 
 def certify(request: SubjectRequest) -> None:

@@ -52,6 +52,10 @@ def propagation_on_step(request: SubjectRequest, step: str) -> None:
             from apps.systems.services.answers import certify
 
             certify(request)
+        if request.request_type == RequestType.ACCESS:
+            from apps.systems.services.answers import access_answers_forget
+
+            access_answers_forget(request)
 
 
 def _categories(request: SubjectRequest) -> set[str]:
@@ -98,10 +102,16 @@ def _targets(request: SubjectRequest) -> dict[int, tuple[Recipient, str, bool]]:
     wanted = _categories(request)
     register = _register_recipients(request)
     targets: dict[int, tuple[Recipient, str, bool]] = {}
+    access = request.request_type == RequestType.ACCESS
     for system in Recipient.objects.filter(is_active=True).exclude(connector="").order_by("name"):
+        shown = register.get(system.pk, True)
+        if access and not shown:
+            # P-22: its answer could not go into the export without naming it to the person, so
+            # it is not asked (access_answers_for_export leaves such a task out too).
+            continue
         if wanted & set(system.categories_held or []):
-            targets[system.pk] = (system, PropagationTask.Why.HOLDS, register.get(system.pk, True))
-    if request.request_type == RequestType.ACCESS:
+            targets[system.pk] = (system, PropagationTask.Why.HOLDS, shown)
+    if access:
         # Art. 15 asks what the controller and its processors hold; a recipient the register
         # shows is a controller of its own, not one to answer into this export.
         return targets
