@@ -48,16 +48,15 @@ class ApiMiddleware:
         started = time.monotonic()
         keyless = Keyless(request)
         live = keyless.live_key()
-        if live is None and keyless.count_and_check():
-            # Past the limit: refused before any view runs (a dead key's owner still hears 401).
-            response = keyless.refusal()
-        else:
-            response = self.get_response(request)
+        # Past the limit a call without a live key is refused before any view runs (a dead key's
+        # owner still hears 401).
+        over_limit = live is None and keyless.count_and_check()
+        response = keyless.refusal() if over_limit else self.get_response(request)
         client = getattr(request, "api_client", None) or (live.client if live is not None else None)
         if client is None and response.status_code in (401, 429):
             # Counted and sampled in our own log: one django.request warning each would let a
             # flood fill the server's log instead.
-            response._has_been_logged = True  # type: ignore[attr-defined]
+            response._has_been_logged = True  # type: ignore[union-attr]
         if response.status_code >= 400 and response.get("Content-Type", "") != PROBLEM:
             status = response.status_code
             converted = problem(status, str(TITLES.get(status, _("Error"))))
