@@ -7,10 +7,11 @@ import hmac
 import ipaddress
 import json
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.actors import SystemActor
@@ -58,6 +59,15 @@ def key_parse(presented: str) -> str | None:
 
 def key_matches(presented: str, digest: str) -> bool:
     return hmac.compare_digest(key_digest(presented), digest)
+
+
+def key_is_live(key: Any, now: datetime | None = None) -> bool:
+    """Whether an ApiKey (its client selected with it) is accepted now: neither it nor its
+    client revoked or expired."""
+    now = now or timezone.now()
+    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
+        return False
+    return bool(key.client.is_live(now))
 
 
 def body_fingerprint(payload: Any) -> str:

@@ -2,15 +2,23 @@
 the rate-limit headers, answer If-None-Match on reads, and make sure an error Django answered
 itself (no such path, wrong method, a body too large) is problem details like the API's own.
 
-Calls without a live key (none, a wrong one, a revoked one, and the public documentation) are
-rate-limited per client address in the cache, and not logged one row each: a flood of them
-would otherwise fill the call log. They are counted in the cache per minute instead
-(selectors.api_keyless_call_count), and the first of each minute is logged as a sample, so the
-log still shows when keyless traffic came and what it was answered."""
+Calls without a live key (none, a wrong one, a revoked one; to any path: an endpoint, the public
+documentation, a 404) are rate-limited per client address in the cache, before any view runs,
+and not logged one row each: a flood of them would otherwise fill the call log. They are counted
+in the cache per minute instead (selectors.api_keyless_call_count), and the first of each minute
+is logged as a sample, so the log still shows when keyless traffic came and what it was answered.
+A key-shaped key is looked up here, once (the endpoint's KeyAuth reuses the answer): a live key
+never counts against its address, whatever the path.
+
+Without Redis (the embedded default's database cache) ``incr`` is a read then a write, so
+concurrent calls can both count as one: the limit is approximate there, exact on Redis."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import ipaddress
+import threading
 import time
 
 from django.conf import settings
@@ -20,7 +28,9 @@ from django.utils.cache import get_conditional_response
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from apps.api.domain import KEYLESS_COUNT_KEY, KEYLESS_WINDOW_SECONDS, key_parse
+from apps.api.domain import KEYLESS_COUNT_KEY, KEYLESS_WINDOW_SECONDS, key_is_live, key_parse
+from apps.api.models import ApiKey
+from apps.api.selectors import api_key_find
 from apps.api.services import api_call_log
 from apps.api.views.common import PROBLEM, problem
 from apps.core.http import client_ip
@@ -37,22 +47,22 @@ class ApiMiddleware:
             return self.get_response(request)
         started = time.monotonic()
         keyless = Keyless(request)
-        if not keyless.presents_key and keyless.over_limit():
-            # No key to check at all: refused before any view or query runs.
-            response = keyless.refusal()
-        else:
-            response = self.get_response(request)
-        client = getattr(request, "api_client", None)
-        if client is None:
-            keyless.count()
-            if keyless.over_limit() and response.status_code == 401:
-                # A key-shaped guess cost one indexed lookup; past the limit it is answered as a flood.
-                response = keyless.refusal()
+        live = keyless.live_key()
+        # Past the limit a call without a live key is refused before any view runs (a dead key's
+        # owner still hears 401).
+        over_limit = live is None and keyless.count_and_check()
+        response = keyless.refusal() if over_limit else self.get_response(request)
+        client = getattr(request, "api_client", None) or (live.client if live is not None else None)
+        if client is None and response.status_code in (401, 429):
+            # Counted and sampled in our own log: one django.request warning each would let a
+            # flood fill the server's log instead.
+            response._has_been_logged = True  # type: ignore[union-attr]
         if response.status_code >= 400 and response.get("Content-Type", "") != PROBLEM:
             status = response.status_code
             converted = problem(status, str(TITLES.get(status, _("Error"))))
             if "Allow" in response:
                 converted["Allow"] = response["Allow"]
+            converted._has_been_logged = getattr(response, "_has_been_logged", False)  # type: ignore[attr-defined]
             response = converted
         for name, value in getattr(request, "api_rate_headers", {}).items():
             response.setdefault(name, value)
@@ -72,6 +82,13 @@ class ApiMiddleware:
         return response
 
 
+# The window this process last logged a keyless sample in. The cache's add() alone decides it
+# across processes, but a Redis cache that fails open (apps/core/cache.py) answers add() with True
+# during an outage, which would log every keyless call: this keeps it to one a minute per process.
+_sampled = {"window": -1}
+_sampled_lock = threading.Lock()
+
+
 class Keyless:
     """The per-address counter of calls without a live key, in fixed one-minute windows."""
 
@@ -82,41 +99,67 @@ class Keyless:
         self.request = request
         authorization = request.headers.get("Authorization", "")
         scheme, _sep, token = authorization.partition(" ")
-        self.presents_key = scheme.lower() == "bearer" and key_parse(token.strip()) is not None
-        self.used: int | None = None
+        self.token = token.strip() if scheme.lower() == "bearer" and key_parse(token.strip()) else None
+        self.found: ApiKey | None = None  # the key the token names, live or not
+
+    def live_key(self) -> ApiKey | None:
+        """The live key the call presents (one indexed lookup, only for a key-shaped token).
+
+        Left on the request for KeyAuth (apps.api.views.common), so an endpoint does not look
+        it up a second time."""
+        if self.token is None:
+            return None
+        self.found = api_key_find(self.token)
+        live = self.found if self.found is not None and key_is_live(self.found) else None
+        self.request.api_key_checked = (self.token, live)  # type: ignore[attr-defined]
+        return live
 
     @cached_property
     def key(self) -> str:
         # Worked out only for a call without a live key (a keyed call never needs it). The address
-        # is hashed: a cache key is no place for a person's IP address in clear.
-        address = hashlib.sha256((client_ip(self.request) or "unknown").encode()).hexdigest()[:32]
-        return f"api:keyless:{address}:{self.window}"
+        # is a keyed hash: a cache key is no place for an address in clear, and a bare SHA-256 of
+        # the few billion IPv4 addresses is reversed by trying them all. An IPv6 client is keyed
+        # by its /64, the block one subscriber is given: otherwise each of its addresses would
+        # have a limit of its own.
+        address = client_ip(self.request) or "unknown"
+        if ":" in address:
+            address = str(ipaddress.ip_network(f"{address}/64", strict=False))
+        digest = hmac.new(settings.PSEUDONYM_KEY.encode(), f"api-keyless:{address}".encode(), hashlib.sha256)
+        return f"api:keyless:{digest.hexdigest()[:32]}:{self.window}"
 
-    def over_limit(self) -> bool:
-        if self.used is None:
-            self.used = int(cache.get(self.key, 0) or 0)
-        return self.used >= self.limit
+    def count_and_check(self) -> bool:
+        """Count this call; True when the address had used its minute's calls before it.
 
-    def count(self) -> None:
+        add() then incr() is atomic on Redis; the database cache's incr() is not (module doc)."""
         ttl = KEYLESS_WINDOW_SECONDS * 2
+        total = KEYLESS_COUNT_KEY.format(window=self.window)
         cache.add(self.key, 0, ttl)
-        cache.add(KEYLESS_COUNT_KEY.format(window=self.window), 0, ttl * 60)
+        cache.add(total, 0, ttl * 60)
         try:
-            # The address's count before this call decides over_limit(); the total is for the admin.
-            self.used = cache.incr(self.key) - 1
-            cache.incr(KEYLESS_COUNT_KEY.format(window=self.window))
+            used = cache.incr(self.key) - 1
+            cache.incr(total)
         except ValueError:  # the entry expired between add and incr: count from here
-            self.used = 0
+            used = 0
+        return used >= self.limit
 
     def sampled(self) -> bool:
         """True for the first keyless call of each minute, the one that is logged."""
+        with _sampled_lock:
+            if _sampled["window"] == self.window:
+                return False
+            _sampled["window"] = self.window
         return bool(cache.add(f"api:keyless-sampled:{self.window}", 1, KEYLESS_WINDOW_SECONDS * 2))
 
     def refusal(self) -> HttpResponse:
         reset = int((self.window + 1) * KEYLESS_WINDOW_SECONDS - self.now) or 1
+        headers = {"Retry-After": str(reset), "RateLimit-Limit": str(self.limit), "RateLimit-Remaining": "0"}
+        if self.found is not None:
+            # A real key, revoked or expired: its owner must learn the key is dead, not to wait.
+            detail = _("This key is revoked or expired; send a live key.")
+            return problem(401, _("Not authenticated"), detail, headers={**headers, "WWW-Authenticate": "Bearer"})
         return problem(
             429,
             _("Too many calls"),
             _("Too many calls without a valid key from this address; wait and send a live key."),
-            headers={"Retry-After": str(reset), "RateLimit-Limit": str(self.limit), "RateLimit-Remaining": "0"},
+            headers=headers,
         )

@@ -26,6 +26,7 @@ from apps.api.domain import (
     PERSON_TOKEN_SALT,
     WEBHOOK_ENDPOINT,
     event_allowed,
+    key_is_live,
     key_matches,
     key_parse,
 )
@@ -42,16 +43,17 @@ HEX = frozenset("0123456789abcdef")
 
 def api_key_authenticate(presented: str) -> ApiKey | None:
     """The live key ``presented`` names (with its client), or None: unknown, wrong, revoked or expired."""
+    key = api_key_find(presented)
+    return key if key is not None and key_is_live(key) else None
+
+
+def api_key_find(presented: str) -> ApiKey | None:
+    """The key ``presented`` is (with its client), live or not; None when no key is that one."""
     prefix = key_parse(presented)
     if prefix is None:
         return None
     key = ApiKey.objects.select_related("client").filter(prefix=prefix).first()
     if key is None or not key_matches(presented, key.digest):
-        return None
-    now = timezone.now()
-    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
-        return None
-    if not key.client.is_live(now):
         return None
     return key
 

@@ -67,3 +67,12 @@ def is_problem(response, status: int) -> bool:
     assert body["status"] == status
     assert body["title"]
     return True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keyless_sample_window():
+    """The middleware remembers, per process, the minute it last logged a keyless sample; each
+    test starts as a fresh process would (tests share minutes, a process does not repeat one)."""
+    from apps.api import middleware
+
+    middleware._sampled["window"] = -1

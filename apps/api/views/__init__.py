@@ -17,9 +17,43 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from apps.api.views import consent, feeds, requests
-from apps.api.views.common import PROBLEM_SCHEMA, ApiError, KeyAuth, problem
+from apps.api.views.common import PROBLEM, PROBLEM_SCHEMA, ApiError, KeyAuth, problem
 
 logger = logging.getLogger(__name__)
+
+
+def _header(description: str, schema_type: str = "string") -> dict:
+    return {"description": description, "schema": {"type": schema_type}}
+
+
+def conventions_declare(operation: dict, *, read: bool) -> None:
+    """Declare in an operation what apps.api.middleware and KeyAuth add to every call: on a read,
+    If-None-Match, the ETag of a 200 and the 304 it earns; on any keyed call, the 429 past the
+    client's rate (or the keyless limit) with Retry-After and the RateLimit-* headers."""
+    responses = operation.setdefault("responses", {})
+    if read:
+        operation.setdefault("parameters", []).append(
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
+                "description": "The ETag of an earlier answer: 304 without a body when nothing changed.",
+                "schema": {"type": "string"},
+            }
+        )
+        if 200 in responses:
+            responses[200].setdefault("headers", {})["ETag"] = _header("This answer's version.")
+        responses[304] = {"description": "Not modified: the answer is still the one the ETag names."}
+    responses[429] = {
+        "description": "Too many calls: wait Retry-After seconds.",
+        "headers": {
+            "Retry-After": _header("Seconds until the next minute's calls.", "integer"),
+            "RateLimit-Limit": _header("Calls allowed a minute.", "integer"),
+            "RateLimit-Remaining": _header("Calls left this minute.", "integer"),
+            "RateLimit-Reset": _header("Seconds until the count starts again.", "integer"),
+        },
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
 class PortalApi(NinjaAPI):
@@ -28,6 +62,9 @@ class PortalApi(NinjaAPI):
         # points at it): one component, so a generated client has one Problem class.
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema["components"].setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        for methods in schema["paths"].values():
+            for method, operation in methods.items():
+                conventions_declare(operation, read=method == "get")
         return schema
 
 

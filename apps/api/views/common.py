@@ -61,7 +61,7 @@ def openapi_extra(*, write: bool = False, responses: dict | None = None) -> dict
                 "in": "header",
                 "required": True,
                 "description": "Up to 200 characters, new for each new write; a retry sends the same again.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
             }
         ]
     return copy.deepcopy(extra)
@@ -94,7 +94,9 @@ class KeyAuth(HttpBearer):
     A live key from outside the client's networks, or over its rate: an ApiError (403, 429)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
-        key = api_key_authenticate(token)
+        # apps.api.middleware looked a key-shaped token up already: not a second query for it.
+        checked = getattr(request, "api_key_checked", None)
+        key = checked[1] if checked is not None and checked[0] == token.strip() else api_key_authenticate(token)
         if key is None:
             return None
         client = key.client
