@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.api.domain import Scope
 from apps.api.models import ApiClient
 from apps.api.selectors import api_call_counts
-from apps.api.services import api_client_create, api_client_revoke, api_key_rotate
+from apps.api.services import api_client_create, api_client_revoke, api_client_update, api_key_rotate
 from apps.core.admin import ObjectIdAdminMixin, TrackedModelAdmin, is_object_id
 from apps.core.admin.reauthentication import fresh_second_factor_required
 
@@ -94,9 +94,7 @@ class ApiClientAdmin(ObjectIdAdminMixin, TrackedModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
-            obj.full_clean()
-            obj._history_user, obj._change_reason = request.user, "API client changed"
-            obj.save()
+            api_client_update(client=obj, actor=request.user)
         else:
             _client, request._api_new_key = api_client_create(client=obj, actor=request.user)
 

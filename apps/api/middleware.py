@@ -5,7 +5,9 @@ itself (no such path, wrong method, a body too large) is problem details like th
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+from collections.abc import Iterator
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
@@ -14,6 +16,7 @@ from django.utils.translation import gettext as _
 from apps.api.services import api_call_log
 from apps.api.views.common import PROBLEM, problem
 
+logger = logging.getLogger(__name__)
 TITLES = {404: _("Not found"), 405: _("Method not allowed"), 400: _("Bad request"), 413: _("Request too large")}
 
 
@@ -39,11 +42,37 @@ class ApiMiddleware:
             response = get_conditional_response(request, etag=response["ETag"], response=response) or response
         client = getattr(request, "api_client", None)
         match = request.resolver_match
-        api_call_log(
-            client_id=client.pk if client is not None else None,
-            endpoint=(match.url_name if match and match.url_name else "unknown"),
-            method=request.method or "",
-            status=response.status_code,
-            duration_ms=int((time.monotonic() - started) * 1000),
-        )
+        call = {
+            "client_id": client.pk if client is not None else None,
+            "endpoint": (match.url_name if match and match.url_name else "unknown"),
+            "method": request.method or "",
+        }
+        if response.streaming:
+            # The status line is sent before the body is made: log once the body is done, with
+            # what really happened to it.
+            response.streaming_content = _logged_stream(response.streaming_content, call, response.status_code, started)
+            return response
+        api_call_log(**call, status=response.status_code, duration_ms=_since(started))
         return response
+
+
+# Logged for a streamed answer that failed, or that its client stopped reading, after its status
+# line went out with 200 (499: nginx's "client closed request").
+STREAM_FAILED, STREAM_ABANDONED = 500, 499
+
+
+def _since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _logged_stream(chunks: Iterator[bytes], call: dict, status: int, started: float) -> Iterator[bytes]:
+    outcome = STREAM_ABANDONED
+    try:
+        yield from chunks
+        outcome = status
+    except Exception:
+        outcome = STREAM_FAILED
+        logger.exception("API answer failed while streaming")
+        raise
+    finally:
+        api_call_log(**call, status=outcome, duration_ms=_since(started))

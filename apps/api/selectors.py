@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core import signing
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.api.domain import PERSON_TOKEN_MAX_AGE, PERSON_TOKEN_SALT, key_matches, key_parse
+from apps.api.domain import PERSON_TOKEN_MAX_AGE, PERSON_TOKEN_SALT, key_digest, key_matches, key_parse
 from apps.api.models import ApiCall, ApiClient, ApiKey, IdempotencyRecord
 from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Suppression
 from apps.consent.selectors.ledger import restricted_for, suppressions_of
@@ -25,20 +26,38 @@ from apps.personal_data.domain import address_hash
 HEX = frozenset("0123456789abcdef")
 
 
-def api_key_authenticate(presented: str) -> ApiKey | None:
-    """The live key ``presented`` names (with its client), or None: unknown, wrong, revoked or expired."""
+# A key and its client are cached for a short while, so a check does not read them on every call.
+# The entries hang off a version number that every change of a client or key bumps (services:
+# api_keys_changed), so a revoked key fails on its next call; the version is read before the
+# database, so an answer read before a revocation is never filed under the version after it.
+KEY_CACHE_VERSION = "api:keys:version"
+KEY_CACHE_SECONDS = 60
+
+
+def api_key_cache_version() -> int:
+    return cache.get(KEY_CACHE_VERSION) or 0
+
+
+def api_key_authenticate(presented: str) -> tuple[ApiKey, bool] | None:
+    """The live key ``presented`` names (with its client), and whether it came from the database
+    rather than the cache; None for an unknown, wrong, revoked or expired key."""
     prefix = key_parse(presented)
     if prefix is None:
         return None
-    key = ApiKey.objects.select_related("client").filter(prefix=prefix).first()
-    if key is None or not key_matches(presented, key.digest):
-        return None
+    digest = key_digest(presented)
+    entry = f"api:key:{api_key_cache_version()}:{digest}"
+    key, fresh = cache.get(entry), False
+    if key is None:
+        key, fresh = ApiKey.objects.select_related("client").filter(prefix=prefix).first(), True
+        if key is None or not key_matches(presented, key.digest):
+            return None
+        cache.set(entry, key, KEY_CACHE_SECONDS)
     now = timezone.now()
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
         return None
     if not key.client.is_live(now):
         return None
-    return key
+    return key, fresh
 
 
 def idempotency_get(*, client: ApiClient, key: str) -> IdempotencyRecord | None:
@@ -111,8 +130,20 @@ def identifier_from(kind: str, value: str) -> Identifier:
     raise ValueError("unknown identifier kind")
 
 
+# Purposes change seldom and a check reads one each time: cached, under a version that every save
+# or deletion of a purpose bumps (apps.api.apps connects it), with a short life as a backstop.
+PURPOSE_CACHE_VERSION = "api:purposes:version"
+PURPOSE_CACHE_SECONDS = 60
+
+
 def purpose_for_check(code: str) -> Purpose | None:
-    return Purpose.objects.filter(code=code).first()
+    entry = f"api:purpose:{cache.get(PURPOSE_CACHE_VERSION) or 0}:{code}"
+    purpose = cache.get(entry)
+    if purpose is None:
+        purpose = Purpose.objects.filter(code=code).first()
+        if purpose is not None:
+            cache.set(entry, purpose, PURPOSE_CACHE_SECONDS)
+    return purpose
 
 
 def _text_list(values: set[str]) -> RawSQL:
@@ -131,7 +162,9 @@ def consent_decisions(
     if not purpose.is_active:
         yield from ((identifier, Reason.PURPOSE_INACTIVE) for identifier in identifiers)
         return
-    if channel and purpose.channel and channel != purpose.channel:
+    if purpose.channel and channel != purpose.channel:
+        # An empty channel too: a contact purpose is only ever allowed on its own channel (as
+        # may_contact decides); the views refuse an empty one before asking.
         yield from ((identifier, Reason.WRONG_CHANNEL) for identifier in identifiers)
         return
     references = {i.account for i in identifiers if i.account is not None}
@@ -174,14 +207,34 @@ def consent_decisions(
                 "address_hash", flat=True
             )
         )
+    without_account = Reason.NO_CONSENT if needs_consent else Reason.ALLOWED
     for identifier in identifiers:
-        found = by_reference.get(identifier.account) if identifier.account else by_hash.get(identifier.email_hash)
+        if identifier.account is not None:
+            # Named by its reference: the client already knows of the account, so the full
+            # reason. A reference that names no account (any more) is never a yes.
+            yield identifier, by_reference.get(identifier.account, Reason.NO_CONSENT)
+            continue
+        found = by_hash.get(identifier.email_hash)
         if found is None:
-            # No account: the same answer as an account that never consented, so a check never
-            # tells a client whether an address has an account here.
-            suppressed = identifier.email_hash in suppressed_addresses
-            found = Reason.SUPPRESSED if suppressed else Reason.NO_CONSENT
-        yield identifier, found
+            # No account: answered as an active account with no choice, no objection and no
+            # restriction; the suppression list is by address, so it applies all the same.
+            found = Reason.SUPPRESSED if identifier.email_hash in suppressed_addresses else without_account
+        yield identifier, address_reason(found, needs_consent=needs_consent)
+
+
+# Reasons only an account can have. Told to a client that names the person by address, each
+# would say "this address has an account here", so there they read as a reason an address
+# without an account can get too (README, "The API for other systems").
+ACCOUNT_ONLY = frozenset({Reason.OBJECTED, Reason.GPC, Reason.RESTRICTED, Reason.ACCOUNT_CLOSED})
+
+
+def address_reason(reason: str, *, needs_consent: bool) -> str:
+    """The reason as told to a client that named the person by email or keyed hash: a purpose
+    that needs consent reads "no_consent" (what any address without a yes gets); one that needs
+    none reads "suppressed" ("do not use this address for this", what a listed address gets)."""
+    if reason not in ACCOUNT_ONLY:
+        return reason
+    return Reason.NO_CONSENT if needs_consent else Reason.SUPPRESSED
 
 
 def _reason(needs_consent: bool, active: bool, suppressed: bool, restricted: bool, granted, method) -> str:

@@ -76,12 +76,23 @@ class ConsentOut(Schema):
     recorded_at: str
 
 
-def _purpose(code: str, channel: str) -> Purpose:
+def _purpose(code: str, channel: str | None) -> Purpose:
+    """The purpose named by ``code``; for a check (``channel`` not None), on a channel it may use."""
     purpose = purpose_for_check(code)
     if purpose is None:
         raise ApiError(422, _("Unknown purpose"), errors=[{"loc": ["body", "purpose"], "msg": _("No such purpose.")}])
+    if channel is None:
+        return purpose
     if channel and channel not in Purpose.Channel.values:
         raise ApiError(422, _("Unknown channel"), errors=[{"loc": ["body", "channel"], "msg": _("No such channel.")}])
+    if purpose.channel and not channel:
+        # A contact purpose is allowed on its own channel only: a check without one has no answer.
+        raise ApiError(
+            422,
+            _("Channel needed"),
+            _("This purpose is bound to a channel; say which channel you mean to use."),
+            errors=[{"loc": ["body", "channel"], "msg": _("Required for this purpose.")}],
+        )
     return purpose
 
 
@@ -139,7 +150,7 @@ def consent_choice_record(request: HttpRequest, payload: ConsentIn):
 
     def run():
         person = person_of(payload.person_token)
-        purpose = _purpose(payload.purpose, "")
+        purpose = _purpose(payload.purpose, None)
         if payload.text_version != purpose.text_hash(payload.language):
             raise ApiError(
                 422,
