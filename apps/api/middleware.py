@@ -8,6 +8,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
@@ -42,7 +43,7 @@ class ApiMiddleware:
             response = get_conditional_response(request, etag=response["ETag"], response=response) or response
         client = getattr(request, "api_client", None)
         match = request.resolver_match
-        call = {
+        call: dict[str, Any] = {
             "client_id": client.pk if client is not None else None,
             "endpoint": (match.url_name if match and match.url_name else "unknown"),
             "method": request.method or "",
@@ -65,7 +66,7 @@ def _since(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def _logged_stream(chunks: Iterator[bytes], call: dict, status: int, started: float) -> Iterator[bytes]:
+def _logged_stream(chunks: Iterator[bytes], call: dict[str, Any], status: int, started: float) -> Iterator[bytes]:
     outcome = STREAM_ABANDONED
     try:
         yield from chunks
