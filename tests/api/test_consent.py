@@ -221,3 +221,16 @@ def test_a_changed_purpose_reaches_the_next_check(caller, customer):
     marketing.is_active = False
     marketing.save()
     assert check(caller, {"email": customer.email})["reason"] == "purpose_inactive"
+
+
+def test_a_single_check_agrees_with_the_batch(caller, officer):
+    people = _population(officer, size=24)
+    others = ["nobody@example.test", "listed@example.test"]
+    suppression_add(email="listed@example.test", channel="email", reason="complaint")
+    for code, channel in [("marketing-email", "email"), ("cookies-necessary", ""), ("statistics", "")]:
+        asked = [{"account": str(p.reference)} for p in people] + [{"email": p.email} for p in people]
+        asked += [{"email": address} for address in others] + [{"email_hash": address_hash(others[1])}]
+        body = {"purpose": code, "channel": channel, "people": asked}
+        lines = [json.loads(line) for line in b"".join(caller.post(BATCH, body).streaming_content).splitlines()]
+        singles = [check(caller, person, code=code, channel=channel) for person in asked]
+        assert [{"allowed": line["allowed"], "reason": line["reason"]} for line in lines] == singles

@@ -12,7 +12,7 @@ from ninja import Router, Schema
 from pydantic import BaseModel, Field, model_validator
 
 from apps.api.domain import Scope, api_actor
-from apps.api.selectors import Identifier, consent_decisions, identifier_from, purpose_for_check
+from apps.api.selectors import Identifier, consent_decision, consent_decisions, identifier_from, purpose_for_check
 from apps.api.views.common import ApiError, client_of, idempotent, person_of
 from apps.consent.models import ConsentEvent, Purpose
 from apps.consent.services.ledger import Context, consent_record
@@ -113,9 +113,8 @@ def consent_check(request: HttpRequest, payload: CheckIn):
     """May this purpose (and channel) be used for this person now?"""
     client_of(request, Scope.CONSENT_CHECK)
     purpose = _purpose(payload.purpose, payload.channel)
-    (_identifier, reason), *_rest = consent_decisions(
-        purpose=purpose, channel=payload.channel, identifiers=_identifiers([payload.person])
-    )
+    (identifier,) = _identifiers([payload.person])
+    reason = consent_decision(purpose=purpose, channel=payload.channel, identifier=identifier)
     return {"allowed": reason == "allowed", "reason": reason}
 
 
