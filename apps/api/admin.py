@@ -26,6 +26,7 @@ from apps.api.selectors import Delivery, api_call_counts, api_keyless_call_count
 from apps.api.services import (
     api_client_create,
     api_client_revoke,
+    api_client_update,
     api_key_rotate,
     webhook_subscription_change,
     webhook_subscription_create,
@@ -102,9 +103,7 @@ class ApiClientAdmin(NoDeleteAdminMixin, ObjectIdAdminMixin, TrackedModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
-            obj.full_clean()
-            obj._history_user, obj._change_reason = request.user, "API client changed"
-            obj.save()
+            api_client_update(client=obj, actor=request.user)
         else:
             _client, request._api_new_key = api_client_create(client=obj, actor=request.user)
 

@@ -23,3 +23,12 @@ class ApiConfig(AppConfig):
         register_endpoint(Endpoint(name=WEBHOOK_ENDPOINT, secrets=subscription_secrets_for))
         # A request's status changes reach the client that filed it, in the change's transaction.
         register_status_listener(request_status_announce)
+        from django.db.models.signals import post_delete, post_save
+
+        from apps.api.services import api_purposes_changed
+        from apps.consent.models import Purpose
+
+        # A consent check reads its purpose from the cache (selectors.purpose_for_check): any save
+        # of a purpose, from the admin, a service or a migration, must reach the next check.
+        post_save.connect(api_purposes_changed, sender=Purpose, dispatch_uid="api-purposes-changed-save")
+        post_delete.connect(api_purposes_changed, sender=Purpose, dispatch_uid="api-purposes-changed-delete")

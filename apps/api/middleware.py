@@ -18,8 +18,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import logging
 import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,6 +38,7 @@ from apps.api.services import api_call_log
 from apps.api.views.common import PROBLEM, problem
 from apps.core.http import client_ip
 
+logger = logging.getLogger(__name__)
 TITLES = {404: _("Not found"), 405: _("Method not allowed"), 400: _("Bad request"), 413: _("Request too large")}
 
 
@@ -51,7 +55,8 @@ class ApiMiddleware:
         # Past the limit a call without a live key is refused before any view runs (a dead key's
         # owner still hears 401).
         over_limit = live is None and keyless.count_and_check()
-        response = keyless.refusal() if over_limit else self.get_response(request)
+        # Any: a streamed answer (the batch check) is not an HttpResponse, but goes through here too.
+        response: Any = keyless.refusal() if over_limit else self.get_response(request)
         client = getattr(request, "api_client", None) or (live.client if live is not None else None)
         if client is None and response.status_code in (401, 429):
             # Counted and sampled in our own log: one django.request warning each would let a
@@ -72,13 +77,17 @@ class ApiMiddleware:
         if client is None and not keyless.sampled():
             return response
         match = request.resolver_match
-        api_call_log(
-            client_id=client.pk if client is not None else None,
-            endpoint=(match.url_name if match and match.url_name else "unknown"),
-            method=request.method or "",
-            status=response.status_code,
-            duration_ms=int((time.monotonic() - started) * 1000),
-        )
+        call: dict[str, Any] = {
+            "client_id": client.pk if client is not None else None,
+            "endpoint": (match.url_name if match and match.url_name else "unknown"),
+            "method": request.method or "",
+        }
+        if response.streaming:
+            # The status line is sent before the body is made: log once the body is done, with
+            # what really happened to it.
+            response.streaming_content = _logged_stream(response.streaming_content, call, response.status_code, started)
+            return response
+        api_call_log(**call, status=response.status_code, duration_ms=_since(started))
         return response
 
 
@@ -109,10 +118,11 @@ class Keyless:
         it up a second time."""
         if self.token is None:
             return None
-        self.found = api_key_find(self.token)
-        live = self.found if self.found is not None and key_is_live(self.found) else None
+        found = api_key_find(self.token)  # cached for a minute (selectors.KEY_CACHE_SECONDS)
+        self.found = found[0] if found is not None else None
+        live = found if found is not None and key_is_live(found[0]) else None
         self.request.api_key_checked = (self.token, live)  # type: ignore[attr-defined]
-        return live
+        return live[0] if live is not None else None
 
     @cached_property
     def key(self) -> str:
@@ -163,3 +173,25 @@ class Keyless:
             _("Too many calls without a valid key from this address; wait and send a live key."),
             headers=headers,
         )
+
+
+# Logged for a streamed answer that failed, or that its client stopped reading, after its status
+# line went out with 200 (499: nginx's "client closed request").
+STREAM_FAILED, STREAM_ABANDONED = 500, 499
+
+
+def _since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _logged_stream(chunks: Iterator[bytes], call: dict[str, Any], status: int, started: float) -> Iterator[bytes]:
+    outcome = STREAM_ABANDONED
+    try:
+        yield from chunks
+        outcome = status
+    except Exception:
+        outcome = STREAM_FAILED
+        logger.exception("API answer failed while streaming")
+        raise
+    finally:
+        api_call_log(**call, status=outcome, duration_ms=_since(started))

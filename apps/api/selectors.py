@@ -26,6 +26,7 @@ from apps.api.domain import (
     PERSON_TOKEN_SALT,
     WEBHOOK_ENDPOINT,
     event_allowed,
+    key_digest,
     key_is_live,
     key_matches,
     key_parse,
@@ -41,21 +42,39 @@ from apps.subject_requests.models import SubjectRequest
 HEX = frozenset("0123456789abcdef")
 
 
-def api_key_authenticate(presented: str) -> ApiKey | None:
-    """The live key ``presented`` names (with its client), or None: unknown, wrong, revoked or expired."""
-    key = api_key_find(presented)
-    return key if key is not None and key_is_live(key) else None
+# A key and its client are cached for a short while, so a check does not read them on every call.
+# The entries hang off a version number that every change of a client or key bumps (services:
+# api_keys_changed), so a revoked key fails on its next call; the version is read before the
+# database, so an answer read before a revocation is never filed under the version after it.
+KEY_CACHE_VERSION = "api:keys:version"
+KEY_CACHE_SECONDS = 60
 
 
-def api_key_find(presented: str) -> ApiKey | None:
-    """The key ``presented`` is (with its client), live or not; None when no key is that one."""
+def api_key_cache_version() -> int:
+    return cache.get(KEY_CACHE_VERSION) or 0
+
+
+def api_key_find(presented: str) -> tuple[ApiKey, bool] | None:
+    """The key ``presented`` is (with its client), live or not, and whether it was read from the
+    database rather than the cache; None when no key is that one. Whether it is live is decided
+    by its caller at each call (domain.key_is_live), so an expiry needs no cache change."""
     prefix = key_parse(presented)
     if prefix is None:
         return None
-    key = ApiKey.objects.select_related("client").filter(prefix=prefix).first()
-    if key is None or not key_matches(presented, key.digest):
-        return None
-    return key
+    entry = f"api:key:{api_key_cache_version()}:{key_digest(presented)}"
+    key, fresh = cache.get(entry), False
+    if key is None:
+        key, fresh = ApiKey.objects.select_related("client").filter(prefix=prefix).first(), True
+        if key is None or not key_matches(presented, key.digest):
+            return None
+        cache.set(entry, key, KEY_CACHE_SECONDS)
+    return key, fresh
+
+
+def api_key_authenticate(presented: str) -> tuple[ApiKey, bool] | None:
+    """The live key ``presented`` names (as api_key_find), or None: unknown, wrong, revoked or expired."""
+    found = api_key_find(presented)
+    return found if found is not None and key_is_live(found[0]) else None
 
 
 def idempotency_get(*, client: ApiClient, key: str) -> IdempotencyRecord | None:
@@ -145,8 +164,20 @@ def identifier_from(kind: str, value: str) -> Identifier:
     raise ValueError("unknown identifier kind")
 
 
+# Purposes change seldom and a check reads one each time: cached, under a version that every save
+# or deletion of a purpose bumps (apps.api.apps connects it), with a short life as a backstop.
+PURPOSE_CACHE_VERSION = "api:purposes:version"
+PURPOSE_CACHE_SECONDS = 60
+
+
 def purpose_for_check(code: str) -> Purpose | None:
-    return Purpose.objects.filter(code=code).first()
+    entry = f"api:purpose:{cache.get(PURPOSE_CACHE_VERSION) or 0}:{code}"
+    purpose = cache.get(entry)
+    if purpose is None:
+        purpose = Purpose.objects.filter(code=code).first()
+        if purpose is not None:
+            cache.set(entry, purpose, PURPOSE_CACHE_SECONDS)
+    return purpose
 
 
 def _text_list(values: set[str]) -> RawSQL:
@@ -165,7 +196,9 @@ def consent_decisions(
     if not purpose.is_active:
         yield from ((identifier, Reason.PURPOSE_INACTIVE) for identifier in identifiers)
         return
-    if channel and purpose.channel and channel != purpose.channel:
+    if purpose.channel and channel != purpose.channel:
+        # An empty channel too: a contact purpose is only ever allowed on its own channel (as
+        # may_contact decides); the views refuse an empty one before asking.
         yield from ((identifier, Reason.WRONG_CHANNEL) for identifier in identifiers)
         return
     references = {i.account for i in identifiers if i.account is not None}
@@ -208,14 +241,78 @@ def consent_decisions(
                 "address_hash", flat=True
             )
         )
+    without_account = Reason.NO_CONSENT if needs_consent else Reason.ALLOWED
     for identifier in identifiers:
-        found = by_reference.get(identifier.account) if identifier.account else by_hash.get(identifier.email_hash)
+        if identifier.account is not None:
+            # Named by its reference: the client already knows of the account, so the full
+            # reason. A reference that names no account (any more) is never a yes.
+            yield identifier, by_reference.get(identifier.account, Reason.NO_CONSENT)
+            continue
+        found = by_hash.get(identifier.email_hash)
         if found is None:
-            # No account: the same answer as an account that never consented, so a check never
-            # tells a client whether an address has an account here.
-            suppressed = identifier.email_hash in suppressed_addresses
-            found = Reason.SUPPRESSED if suppressed else Reason.NO_CONSENT
-        yield identifier, found
+            # No account: answered as an active account with no choice, no objection and no
+            # restriction; the suppression list is by address, so it applies all the same.
+            found = Reason.SUPPRESSED if identifier.email_hash in suppressed_addresses else without_account
+        yield identifier, address_reason(found, needs_consent=needs_consent)
+
+
+# Reasons only an account can have. Told to a client that names the person by address, each
+# would say "this address has an account here", so there they read as a reason an address
+# without an account can get too (README, "The API for other systems").
+ACCOUNT_ONLY = frozenset({Reason.OBJECTED, Reason.GPC, Reason.RESTRICTED, Reason.ACCOUNT_CLOSED})
+
+
+def address_reason(reason: str, *, needs_consent: bool) -> str:
+    """The reason as told to a client that named the person by email or keyed hash: a purpose
+    that needs consent reads "no_consent" (what any address without a yes gets); one that needs
+    none reads "suppressed" ("do not use this address for this", what a listed address gets)."""
+    if reason not in ACCOUNT_ONLY:
+        return reason
+    return Reason.NO_CONSENT if needs_consent else Reason.SUPPRESSED
+
+
+# One person, one statement, written by hand: building the batch's query through the ORM cost a
+# single check more than everything else it does together (pyinstrument, bench/api_consent_check.py).
+# The same rules as consent_decisions, which tests/api/test_consent.py holds it to. The person row
+# is LEFT JOINed to what was asked, so an address without an account still meets the suppression list.
+_ONE_SQL = """
+SELECT u.reference, u.is_active, u.status, s.granted, s.method,
+  EXISTS (SELECT 1 FROM consent_processingrestriction r
+          LEFT JOIN consent_processingrestriction_purposes rp ON rp.processingrestriction_id = r.id
+          WHERE r.subject_id = u.id AND r.lifted_at IS NULL AND (rp.purpose_id IS NULL OR rp.purpose_id = %s)),
+  EXISTS (SELECT 1 FROM consent_suppression x WHERE x.address_hash = COALESCE(u.email_hash, q.h)
+          AND x.channel = %s AND x.purpose_code IN ('', %s))
+FROM (SELECT %s AS h, %s AS r) q
+LEFT JOIN accounts_user u ON {match}
+LEFT JOIN consent_consentstate s ON s.subject_id = u.id AND s.purpose_id = %s
+"""
+_ONE_BY_ADDRESS = _ONE_SQL.format(match="u.email_hash = q.h")
+_ONE_BY_ACCOUNT = _ONE_SQL.format(match="u.reference = q.r")
+
+
+def consent_decision(*, purpose: Purpose, channel: str, identifier: Identifier) -> str:
+    """The reason for one person, as consent_decisions gives it, in one statement."""
+    if not purpose.is_active:
+        return Reason.PURPOSE_INACTIVE
+    if purpose.channel and channel != purpose.channel:
+        return Reason.WRONG_CHANNEL
+    reference = None
+    if identifier.account is not None:
+        reference = User._meta.get_field("reference").get_db_prep_value(identifier.account, connection)
+    sql = _ONE_BY_ACCOUNT if identifier.account is not None else _ONE_BY_ADDRESS
+    params = [purpose.pk, purpose.channel or "-", purpose.code, identifier.email_hash, reference, purpose.pk]
+    # A purpose without a channel meets no suppression list: "-" is no channel, so nothing matches.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found, is_active, status, granted, method, restricted, suppressed = cursor.fetchone()
+    needs_consent = purpose.needs_consent
+    if found is None:
+        if identifier.account is not None:
+            return Reason.NO_CONSENT
+        return Reason.SUPPRESSED if suppressed else (Reason.NO_CONSENT if needs_consent else Reason.ALLOWED)
+    active = bool(is_active) and status == User.Status.ACTIVE
+    reason = _reason(needs_consent, active, bool(suppressed), bool(restricted), granted, method)
+    return reason if identifier.account is not None else address_reason(reason, needs_consent=needs_consent)
 
 
 def _reason(needs_consent: bool, active: bool, suppressed: bool, restricted: bool, granted, method) -> str:

@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from apps.api.models import ApiCall, ApiKey
-from apps.api.services import api_client_revoke, api_key_rotate
+from apps.api.services import api_client_revoke, api_client_update, api_key_rotate
 from tests.api.conftest import Caller, is_problem
 
 SUPPRESSIONS = "/api/v1/suppressions"
@@ -91,7 +92,8 @@ def test_rate_limit_headers_and_429(make_client, settings):
 def test_every_call_is_logged_without_the_persons_data(make_client):
     client, key = make_client()
     caller = Caller(key)
-    caller.post("/api/v1/consent/check", {"purpose": "marketing-email", "person": {"email": "casey@example.test"}})
+    body = {"purpose": "marketing-email", "channel": "email", "person": {"email": "casey@example.test"}}
+    caller.post("/api/v1/consent/check", body)
     caller.get(SUPPRESSIONS)
     calls = list(ApiCall.objects.filter(client=client).order_by("pk").values("endpoint", "status", "method"))
     assert calls == [
@@ -140,3 +142,40 @@ def test_calls_without_a_live_key_are_counted_not_logged_one_row_each(one_minute
     anonymous.get(SUPPRESSIONS)
     assert ApiCall.objects.count() == 2
     assert api_keyless_call_count() == 12
+
+
+def test_a_changed_client_is_seen_on_the_next_call(make_client, officer):
+    client, key = make_client()
+    caller = Caller(key)
+    assert caller.get(SUPPRESSIONS).status_code == 200  # the key is cached from here on
+    client.scopes = [scope for scope in client.scopes if scope != "suppression:read"]
+    api_client_update(client=client, actor=officer)
+    assert is_problem(caller.get(SUPPRESSIONS), 403)
+
+
+def test_a_rotated_key_is_read_again_on_the_next_call(make_client, officer):
+    client, old = make_client()
+    caller = Caller(old)
+    assert caller.get(SUPPRESSIONS).status_code == 200
+    api_key_rotate(client=client, actor=officer, overlap=timedelta(hours=1))
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert is_problem(caller.get(SUPPRESSIONS), 401)
+
+
+def test_a_streamed_batch_that_fails_midway_is_logged_as_failed(make_client):
+    client, key = make_client()
+    people = [{"email": f"p{i}@example.test"} for i in range(3)]
+    body = {"purpose": "marketing-email", "channel": "email", "people": people}
+    response = Caller(key).post("/api/v1/consent/check/batch", body)
+    assert response.status_code == 200  # the status line went out before the answers were read
+
+    def database_gone(execute, sql, params, many, context):
+        if "accounts_user" in sql:
+            raise OperationalError("the connection was cut")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(database_gone), pytest.raises(OperationalError):
+        b"".join(response.streaming_content)
+    assert list(ApiCall.objects.filter(client=client).values_list("endpoint", "status")) == [
+        ("consent_check_batch", 500)
+    ]

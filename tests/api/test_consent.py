@@ -47,7 +47,8 @@ def test_it_answers_with_the_reason(caller, customer, officer):
     assert check(caller, {"email_hash": address_hash(customer.email)})["allowed"] is True
     assert check(caller, {"email": customer.email}, channel="post")["reason"] == "wrong_channel"
     restriction_place(subject=customer, reason="Accuracy contested", actor=officer)
-    assert check(caller, {"email": customer.email})["reason"] == "restricted"
+    assert check(caller, {"account": str(customer.reference)})["reason"] == "restricted"
+    assert check(caller, {"email": customer.email})["reason"] == "no_consent"  # by address: see below
     suppression_add(email=customer.email, channel="email", reason="complaint")
     assert check(caller, {"email": customer.email})["reason"] == "suppressed"
 
@@ -62,7 +63,7 @@ def test_an_address_without_account_reads_like_one_without_consent(caller, custo
 def test_gpc_and_closed_accounts_have_their_reason(caller, customer):
     gpc = Context(method=ConsentEvent.Method.GPC)
     gpc_record_opt_out(purposes=[purpose("cookies-marketing")], subject=customer, context=gpc)
-    assert check(caller, {"email": customer.email}, code="cookies-marketing", channel="")["reason"] == "gpc"
+    assert check(caller, {"account": str(customer.reference)}, code="cookies-marketing", channel="")["reason"] == "gpc"
     User.objects.filter(pk=customer.pk).update(status=User.Status.CLOSED, closed_at=timezone.now())
     assert check(caller, {"account": str(customer.reference)})["reason"] == "account_closed"
 
@@ -95,12 +96,14 @@ def test_the_batch_agrees_with_the_mailing_audience_and_may_contact(caller, offi
     audience = set(campaign_audience(purpose()).filter(pk__in=[p.pk for p in people]).values_list("email", flat=True))
     assert allowed == audience
     assert allowed == {p.email for p in people if may_contact(p, channel="email", purpose="marketing-email")}
-    assert {line["reason"] for line in lines} >= {"allowed", "no_consent", "suppressed", "account_closed"}
+    # By address, only the reasons an address without an account can get too.
+    assert {line["reason"] for line in lines} == {"allowed", "no_consent", "suppressed"}
 
 
 def test_the_batch_costs_the_same_queries_for_ten_people_or_a_thousand(caller, officer):
     def queries(count: int) -> int:
-        body = {"purpose": "marketing-email", "people": [{"email": f"p{i}@example.test"} for i in range(count)]}
+        people = [{"email": f"p{i}@example.test"} for i in range(count)]
+        body = {"purpose": "marketing-email", "channel": "email", "people": people}
         with CaptureQueriesContext(connection) as captured:
             response = caller.post(BATCH, body)
             b"".join(response.streaming_content)
@@ -153,3 +156,81 @@ def test_a_choice_on_outdated_wording_or_without_a_person_is_refused(caller, cus
     body["person_token"] = person_token_issue(user=customer) + "x"
     assert is_problem(caller.post("/api/v1/consent/choices", body), 422)
     assert not ConsentEvent.objects.filter(subject=customer).exists()
+
+
+def test_by_address_a_known_and_an_unknown_address_read_alike_when_no_consent_is_needed(caller, customer, officer):
+    # Necessary cookies rest on legitimate interest: an account with no choice is allowed, and so
+    # must be an address without an account, or the answer tells the client which has one.
+    def answer(person):
+        return check(caller, person, code="cookies-necessary", channel="")
+
+    assert (
+        answer({"email": customer.email})
+        == answer({"email": "nobody@example.test"})
+        == {
+            "allowed": True,
+            "reason": "allowed",
+        }
+    )
+    restriction_place(subject=customer, reason="Accuracy contested", actor=officer)
+    assert answer({"account": str(customer.reference)})["reason"] == "restricted"
+    # By address, a reason only an account can have reads as one an address alone can get.
+    suppression_add(email="listed@example.test", channel="email", reason="complaint")
+    listed = check(caller, {"email": "listed@example.test"}, code="marketing-email")
+    assert answer({"email": customer.email}) == {"allowed": False, "reason": "suppressed"} == listed
+    assert answer({"email_hash": address_hash(customer.email)})["reason"] == "suppressed"
+
+
+def test_by_address_account_only_reasons_read_like_an_address_without_account(caller, customer):
+    unknown = check(caller, {"email": "nobody@example.test"})
+    opt(customer)
+    User.objects.filter(pk=customer.pk).update(status=User.Status.CLOSED, closed_at=timezone.now())
+    assert check(caller, {"account": str(customer.reference)})["reason"] == "account_closed"
+    assert check(caller, {"email": customer.email}) == unknown == {"allowed": False, "reason": "no_consent"}
+    body = {"purpose": "marketing-email", "channel": "email", "people": [{"email_hash": address_hash(customer.email)}]}
+    line = json.loads(b"".join(caller.post(BATCH, body).streaming_content))
+    assert line["reason"] == "no_consent"
+
+
+@pytest.mark.parametrize("path", [CHECK, BATCH])
+def test_a_channel_bound_purpose_without_a_channel_is_refused(caller, customer, path):
+    opt(customer)
+    person = {"account": str(customer.reference)}
+    body = {"purpose": "marketing-email", "channel": ""}
+    body |= {"person": person} if path == CHECK else {"people": [person]}
+    response = caller.post(path, body)
+    assert is_problem(response, 422)
+    assert response.json()["errors"][0]["loc"] == ["body", "channel"]
+
+
+def test_a_single_check_reads_no_key_or_purpose_once_they_are_cached(caller, customer):
+    check(caller, {"email": customer.email})
+
+    with CaptureQueriesContext(connection) as captured:
+        check(caller, {"email": customer.email})
+    statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) == 2, statements  # the decision and the call's log row
+    assert "accounts_user" in statements[0]
+    assert "api_apicall" in statements[1]
+
+
+def test_a_changed_purpose_reaches_the_next_check(caller, customer):
+    opt(customer)
+    assert check(caller, {"email": customer.email})["allowed"] is True
+    marketing = purpose()
+    marketing.is_active = False
+    marketing.save()
+    assert check(caller, {"email": customer.email})["reason"] == "purpose_inactive"
+
+
+def test_a_single_check_agrees_with_the_batch(caller, officer):
+    people = _population(officer, size=24)
+    others = ["nobody@example.test", "listed@example.test"]
+    suppression_add(email="listed@example.test", channel="email", reason="complaint")
+    for code, channel in [("marketing-email", "email"), ("cookies-necessary", ""), ("statistics", "")]:
+        asked = [{"account": str(p.reference)} for p in people] + [{"email": p.email} for p in people]
+        asked += [{"email": address} for address in others] + [{"email_hash": address_hash(others[1])}]
+        body = {"purpose": code, "channel": channel, "people": asked}
+        lines = [json.loads(line) for line in b"".join(caller.post(BATCH, body).streaming_content).splitlines()]
+        singles = [check(caller, person, code=code, channel=channel) for person in asked]
+        assert [{"allowed": line["allowed"], "reason": line["reason"]} for line in lines] == singles

@@ -16,12 +16,17 @@ pytestmark = pytest.mark.django_db
 REQUEST_REF = "00000000-0000-4000-8000-000000000000"
 # Every endpoint, the scope it needs, and a call to it with a well-formed body.
 ENDPOINTS = [
-    ("POST", "/api/v1/consent/check", Scope.CONSENT_CHECK, {"purpose": "newsletter", "person": {"email": "a@b.test"}}),
+    (
+        "POST",
+        "/api/v1/consent/check",
+        Scope.CONSENT_CHECK,
+        {"purpose": "newsletter", "channel": "email", "person": {"email": "a@b.test"}},
+    ),
     (
         "POST",
         "/api/v1/consent/check/batch",
         Scope.CONSENT_CHECK,
-        {"purpose": "newsletter", "people": [{"email": "a@b.test"}]},
+        {"purpose": "newsletter", "channel": "email", "people": [{"email": "a@b.test"}]},
     ),
     ("POST", "/api/v1/consent/choices", Scope.CONSENT_WRITE, None),  # body filled with a person token
     ("POST", "/api/v1/requests", Scope.REQUESTS_CREATE, None),

@@ -7,12 +7,14 @@ import hashlib
 from datetime import timedelta
 
 from django.core import signing
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.api.domain import PERSON_TOKEN_MAX_AGE, PERSON_TOKEN_SALT, WEBHOOK_ENDPOINT, key_new
 from apps.api.models import ApiCall, ApiClient, ApiFiledRequest, ApiKey, IdempotencyRecord
+from apps.api.selectors import KEY_CACHE_VERSION, PURPOSE_CACHE_VERSION
 from apps.core.actors import record_actor
 from apps.core.webhooks import webhooks_drop
 from apps.subject_requests.models import SubjectRequest
@@ -52,6 +54,7 @@ def api_key_rotate(*, client: ApiClient, actor: User, overlap: timedelta = ROTAT
             record_actor(old, actor=actor, reason="API key rotated: expires after the overlap")
             old.save(update_fields=["expires_at", "updated_at"])
     _, full = _key_issue(client=client, actor=actor)
+    api_keys_changed()
     return full
 
 
@@ -73,20 +76,64 @@ def api_client_revoke(*, client: ApiClient, actor: User) -> ApiClient:
         endpoint_ids=list(client.subscriptions.values_list("pk", flat=True)),
         reason="The client was revoked.",
     )
+    api_keys_changed()
     return client
 
 
+# The call log's INSERT on PostgreSQL, one statement: set_config(..., true) lasts until the end of
+# the statement's own transaction, so this row's commit does not wait for the disk (a crash can lose
+# the last fraction of a second of this log, never a consent, request or anything else a call
+# wrote, which commit as usual). One round trip instead of BEGIN, SET LOCAL, INSERT and COMMIT.
+_CALL_INSERT_PG = (
+    "INSERT INTO api_apicall (client_id, endpoint, method, status, duration_ms, at) "
+    "SELECT %s, %s, %s, %s, %s, %s FROM set_config('synchronous_commit', 'off', true)"
+)
+
+
 def api_call_log(*, client_id: int | None, endpoint: str, method: str, status: int, duration_ms: int) -> None:
-    """One row per call. On PostgreSQL its commit does not wait for the disk: waiting was most of
-    a single consent check's time, and a crash can lose at most the last fraction of a second of
-    this log (never a consent, a request or anything else the call wrote, which commit as usual)."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        ApiCall.objects.create(
-            client_id=client_id, endpoint=endpoint[:80], method=method[:8], status=status, duration_ms=duration_ms
-        )
+    """One row per call: the client, the endpoint, the outcome; never the person's data."""
+    row = ApiCall(
+        client_id=client_id, endpoint=endpoint[:80], method=method[:8], status=status, duration_ms=duration_ms
+    )
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        row.save(force_insert=True)  # inside a transaction its commit is that transaction's
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_CALL_INSERT_PG, [row.client_id, row.endpoint, row.method, row.status, row.duration_ms, row.at])
+
+
+def _version_bump(name: str) -> None:
+    """Bump a cache version now, so the next read in this transaction misses, and again once
+    committed, so a call that read the database meanwhile cannot leave the old state cached."""
+
+    def bump() -> None:
+        try:
+            cache.incr(name)
+        except ValueError:
+            cache.add(name, 1, timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def api_keys_changed() -> None:
+    """A client or key changed: every cached key is read again (selectors.api_key_authenticate)."""
+    _version_bump(KEY_CACHE_VERSION)
+
+
+def api_purposes_changed(**_signal) -> None:
+    """A purpose changed: every cached purpose is read again (selectors.purpose_for_check)."""
+    _version_bump(PURPOSE_CACHE_VERSION)
+
+
+@transaction.atomic
+def api_client_update(*, client: ApiClient, actor: User) -> ApiClient:
+    """An officer changed the client (scopes, ranges, expiry, rate): its next call sees the change."""
+    client.full_clean()
+    record_actor(client, actor=actor, reason="API client changed")
+    client.save()
+    api_keys_changed()
+    return client
 
 
 def api_filed_request_note(*, client: ApiClient, subject_request: SubjectRequest) -> None:
@@ -118,8 +165,6 @@ def idempotency_store(
 def person_token_spend(token: str) -> bool:
     """Mark ``token`` used; False when it was already. Kept in the shared cache for the token's
     lifetime (the database cache table by default, Redis in production: ``add`` is atomic in both)."""
-    from django.core.cache import cache
-
     key = "api:person-token-spent:" + hashlib.sha256(token.encode()).hexdigest()
     return bool(cache.add(key, 1, timeout=int(PERSON_TOKEN_MAX_AGE.total_seconds()) + 60))
 

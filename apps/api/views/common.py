@@ -94,17 +94,19 @@ class KeyAuth(HttpBearer):
     A live key from outside the client's networks, or over its rate: an ApiError (403, 429)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
-        # apps.api.middleware looked a key-shaped token up already: not a second query for it.
+        # apps.api.middleware looked a key-shaped token up already: not a second lookup for it.
         checked = getattr(request, "api_key_checked", None)
-        key = checked[1] if checked is not None and checked[0] == token.strip() else api_key_authenticate(token)
-        if key is None:
+        found = checked[1] if checked is not None and checked[0] == token.strip() else api_key_authenticate(token)
+        if found is None:
             return None
+        key, from_database = found
         client = key.client
         request.api_client = client  # type: ignore[attr-defined]  # the middleware logs the call with it
         if not address_allowed(client_ip(request), networks_parse(client.allowed_networks)):
             raise ApiError(403, _("Not allowed from this address"), _("This client's key is not accepted from here."))
         _rate_limit(request, client)
-        api_key_touch(key=key)
+        if from_database:  # a cached key is at most a minute old: noting its use can wait for the next read
+            api_key_touch(key=key)
         return key
 
 

@@ -12,7 +12,7 @@ from ninja import Router, Schema
 from pydantic import BaseModel, Field, model_validator
 
 from apps.api.domain import Scope, api_actor
-from apps.api.selectors import Identifier, consent_decisions, identifier_from, purpose_for_check
+from apps.api.selectors import Identifier, consent_decision, consent_decisions, identifier_from, purpose_for_check
 from apps.api.views.common import ApiError, client_of, idempotent, openapi_extra, person_of
 from apps.consent.models import ConsentEvent, Purpose
 from apps.consent.services.ledger import Context, consent_record
@@ -86,12 +86,23 @@ class ConsentOut(Schema):
     recorded_at: str
 
 
-def _purpose(code: str, channel: str) -> Purpose:
+def _purpose(code: str, channel: str | None) -> Purpose:
+    """The purpose named by ``code``; for a check (``channel`` not None), on a channel it may use."""
     purpose = purpose_for_check(code)
     if purpose is None:
         raise ApiError(422, _("Unknown purpose"), errors=[{"loc": ["body", "purpose"], "msg": _("No such purpose.")}])
+    if channel is None:
+        return purpose
     if channel and channel not in Purpose.Channel.values:
         raise ApiError(422, _("Unknown channel"), errors=[{"loc": ["body", "channel"], "msg": _("No such channel.")}])
+    if purpose.channel and not channel:
+        # A contact purpose is allowed on its own channel only: a check without one has no answer.
+        raise ApiError(
+            422,
+            _("Channel needed"),
+            _("This purpose is bound to a channel; say which channel you mean to use."),
+            errors=[{"loc": ["body", "channel"], "msg": _("Required for this purpose.")}],
+        )
     return purpose
 
 
@@ -118,9 +129,8 @@ def consent_check(request: HttpRequest, payload: CheckIn):
     """May this purpose (and channel) be used for this person now?"""
     client_of(request, Scope.CONSENT_CHECK)
     purpose = _purpose(payload.purpose, payload.channel)
-    (_identifier, reason), *_rest = consent_decisions(
-        purpose=purpose, channel=payload.channel, identifiers=_identifiers([payload.person])
-    )
+    (identifier,) = _identifiers([payload.person])
+    reason = consent_decision(purpose=purpose, channel=payload.channel, identifier=identifier)
     return {"allowed": reason == "allowed", "reason": reason}
 
 
@@ -166,7 +176,7 @@ def consent_choice_record(request: HttpRequest, payload: ConsentIn):
 
     def run():
         person = person_of(payload.person_token)
-        purpose = _purpose(payload.purpose, "")
+        purpose = _purpose(payload.purpose, None)
         if payload.text_version != purpose.text_hash(payload.language):
             raise ApiError(
                 422,
