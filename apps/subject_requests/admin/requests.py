@@ -30,7 +30,8 @@ from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.core.admin import account_filter, is_object_id
-from apps.core.models import reference_prefix_range
+from apps.core.admin.rows import QuickRowsMixin
+from apps.core.models import choice_label, reference_prefix_range
 from apps.personal_data.domain import subject_reference
 from apps.subject_requests.admin.intake import IntakeAdminMixin
 from apps.subject_requests.admin.queue import QueueAdminMixin, QueueFilter, results_of
@@ -96,7 +97,7 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SubjectRequestAdmin(QueueAdminMixin, WorkflowAdminMixin, IntakeAdminMixin, admin.ModelAdmin):
+class SubjectRequestAdmin(QuickRowsMixin, QueueAdminMixin, WorkflowAdminMixin, IntakeAdminMixin, admin.ModelAdmin):
     # The mixins add their pages (get_urls), the steps' first: "<id>/step/<code>/" is tried before
     # the other "<id>/…/" pages, as it always was ("5/step/attach/" is the step page's 404).
     # The deadline and its state next to the reference: in view at 1366 px, the filters beside.
@@ -200,11 +201,11 @@ class SubjectRequestAdmin(QueueAdminMixin, WorkflowAdminMixin, IntakeAdminMixin,
 
     @admin.display(description=gettext_lazy("type"), ordering="request_type")
     def type_display(self, obj: SubjectRequest) -> str:
-        return obj.get_request_type_display()
+        return choice_label(obj, "request_type")
 
     @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_display(self, obj: SubjectRequest) -> str:
-        return obj.get_status_display()
+        return choice_label(obj, "status")
 
     @admin.display(description=gettext_lazy("subject or requester"), ordering="requester_email")
     def person(self, obj: SubjectRequest) -> str:
