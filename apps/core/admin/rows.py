@@ -38,6 +38,7 @@ from django.contrib.admin.utils import (  # type: ignore[attr-defined]
     display_for_field,
     display_for_value,
 )
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch
@@ -56,8 +57,26 @@ Link = Callable[[models.Model, str], str]
 ROW_ID = "quick-row-id"
 
 
+class QuickRowsChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        fields = getattr(self.model_admin, "list_only", ())
+        if fields:  # the page's rows only: an action and the date drill-down have querysets of their own
+            self.result_list = self.result_list.only(*fields)
+
+
 class QuickRowsMixin:
-    """For a ``ModelAdmin`` whose changelist template draws its rows with ``quick_result_list``."""
+    """For a ``ModelAdmin`` whose changelist template draws its rows with ``quick_result_list``.
+
+    ``list_only``: the fields the columns read (``QuerySet.only``), when loading whole rows and
+    their related rows costs more than drawing them; a column that reads another one then makes
+    a query per row, so pin the list's query count where this is set.
+    """
+
+    list_only: tuple[str, ...] = ()
+
+    def get_changelist(self, request, **kwargs):
+        return QuickRowsChangeList
 
     def action_checkbox(self, obj):
         # The widget Django renders through the form templates, as one string: same markup.
