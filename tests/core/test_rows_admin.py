@@ -36,7 +36,7 @@ def requests_in_every_state(officer):
         ]
     ]
     made.append(file_request(email="o'brien+list@example.test", request_type="objection"))
-    overdue, paused, closed, extended, stranger = made
+    overdue, paused, closed, extended, _stranger = made
     SubjectRequest.objects.filter(pk=overdue.pk).update(due_at=now - timedelta(days=3), assignee=officer)
     SubjectRequest.objects.filter(pk=paused.pk).update(paused_since=now - timedelta(days=1))
     SubjectRequest.objects.filter(pk=closed.pk).update(status="completed", closed_at=now)

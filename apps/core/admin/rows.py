@@ -9,7 +9,7 @@ customer twin is empty (the request queue filtered to what is due), drawing its 
 most of the page's time at a million customers (issue #15).
 
 ``QuickRowsMixin`` (for a ``ModelAdmin``) and the ``{% quick_result_list cl %}`` tag
-(templatetags/admin_rows.py) draw the same HTML, cell for cell, with that work done once per
+(templatetags/quick_rows.py) draw the same HTML, cell for cell, with that work done once per
 page: each column is resolved once, the row URL is reversed and given its filters once with a
 placeholder for the id, the checkbox is one ``format_html``, and choice labels come from a
 per-language table (``apps.core.models.choice_label``). tests/core/test_rows_admin.py holds the rows to Django's
