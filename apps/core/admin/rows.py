@@ -59,10 +59,17 @@ ROW_ID = "quick-row-id"
 
 class QuickRowsChangeList(ChangeList):
     def get_results(self, request):
-        super().get_results(request)
         fields = getattr(self.model_admin, "list_only", ())
-        if fields:  # the page's rows only: an action and the date drill-down have querysets of their own
-            self.result_list = self.result_list.only(*fields)
+        if not fields:
+            return super().get_results(request)
+        # The page's rows only (a paginator may hand them over as a list): the date drill-down
+        # reads the whole queryset afterwards, and an action gets a queryset of its own.
+        whole = self.queryset
+        self.queryset = whole.only(*fields)
+        try:
+            return super().get_results(request)
+        finally:
+            self.queryset = whole
 
 
 class QuickRowsMixin:
