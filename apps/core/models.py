@@ -1,6 +1,7 @@
 """Shared model pieces with no domain of their own."""
 
 import uuid
+from functools import lru_cache
 from typing import ClassVar
 
 from django.conf import settings
@@ -46,6 +47,22 @@ def in_language(obj: models.Model, field: str, language: str | None = None) -> s
     """``obj.<field>_vi`` for Vietnamese (the given language, else the active one), else ``_en``."""
     vietnamese = (language or get_language() or "en").startswith("vi")
     return getattr(obj, f"{field}_vi" if vietnamese else f"{field}_en")
+
+
+@lru_cache(maxsize=512)
+def choice_labels(field: models.Field, language: str | None) -> dict:
+    """A field's choices as {value: label} in ``language`` (the active one when it was asked)."""
+    return {value: str(label) for value, label in field.flatchoices}
+
+
+def choice_label(obj: models.Model, name: str):
+    """``obj.get_<name>_display()`` from a table made once per field and language: Django's hashes
+    every choice's lazy label on each call, which a list drawing it on every row pays for (the
+    request queue, apps/core/admin/rows.py). A value outside the choices comes back as it is."""
+    field = obj._meta.get_field(name)
+    assert isinstance(field, models.Field), "a concrete field with choices"
+    value = getattr(obj, field.attname)
+    return choice_labels(field, get_language()).get(value, value)
 
 
 class Job(ReferencedModel, TimestampedModel):

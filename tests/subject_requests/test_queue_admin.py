@@ -7,10 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.contrib import admin
+from django.db import connection
 from django.db.models import F, OrderBy
 from django.db.models.functions import Coalesce
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from apps.core.admin import scale
 from apps.subject_requests.admin.queue import QUEUE_ORDERING
 from apps.subject_requests.models import SubjectRequest
 from apps.subject_requests.models.requests import open_first
@@ -135,3 +140,51 @@ def test_the_queue_index_has_the_queue_orders_keys_in_order():
     assert received == "-received_at"
     assert index.expressions[2] == F("received_at").desc()
     assert index.expressions[3] == F("id").desc()
+
+
+def _due(count: int, *, days: int, assignee=None) -> None:
+    """``count`` open requests due in ``days`` (negative: overdue), a stranger's every third."""
+    for index in range(count):
+        subject = None if index % 3 == 2 else UserFactory()
+        request = file_request(subject, email="" if subject else f"stranger{index}.in{days}@example.test")
+        due_at = timezone.now() + timedelta(days=days)
+        SubjectRequest.objects.filter(pk=request.pk).update(due_at=due_at, assignee=assignee)
+
+
+@pytest.mark.parametrize("persona", ["officer", "auditor"])
+@pytest.mark.parametrize("query", [{"status__exact": "open"}, {"due_soon": "yes"}, {"overdue": "yes"}, {}])
+def test_a_page_of_the_queue_costs_the_same_queries_for_one_row_or_many(
+    client_as, officer, persona, query, django_assert_num_queries
+):
+    # The rows are drawn from what the list's one query brought (apps/core/admin/rows.py): a
+    # page of many rows costs what a page of one does (issue #15, the queue at a million customers).
+    _due(1, days=-2, assignee=officer)
+    _due(1, days=3)
+    client = client_as(persona)
+    client.get(LIST, query)
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(LIST, query).context_data["cl"].result_list) in {1, 2}
+    _due(14, days=-5, assignee=officer)
+    _due(14, days=2)
+    with django_assert_num_queries(len(one)):
+        assert len(client.get(LIST, query).context_data["cl"].result_list) in {15, 30}
+
+
+def test_a_queue_of_many_pages_loads_only_what_its_columns_read(client_as, monkeypatch, django_assert_num_queries):
+    # Paged, the rows come from the paginator (a list once the count is estimated), not from the
+    # list's queryset.
+    monkeypatch.setattr(admin.site.get_model_admin(SubjectRequest), "list_per_page", 4)
+    monkeypatch.setattr(scale, "EXACT_UP_TO", 6)
+    monkeypatch.setattr(scale, "COUNT_CAP", 6)
+    _due(12, days=2)
+    client = client_as("officer")
+    client.get(LIST, {"due_soon": "yes"})
+    with CaptureQueriesContext(connection) as first_page:
+        response = client.get(LIST, {"due_soon": "yes"})
+    for page in ("1", "3"):
+        with django_assert_num_queries(len(first_page)):
+            response = client.get(LIST, {"due_soon": "yes", "p": page})
+        assert response.status_code == 200
+        assert response.context_data["cl"].paginator.estimated
+        assert len(response.context_data["cl"].result_list) == 4
+        assert all(row.get_deferred_fields() for row in response.context_data["cl"].result_list)

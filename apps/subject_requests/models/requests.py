@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from apps.core.models import ReferencedModel, TimestampedModel, WorkedByJobs
+from apps.core.models import ReferencedModel, TimestampedModel, WorkedByJobs, choice_label
 from apps.subject_requests.models.jurisdictions import Jurisdiction
 from apps.subject_requests.models.types import ExecutionState, RequestType
 
@@ -171,7 +171,7 @@ class SubjectRequest(WorkedByJobs, ReferencedModel, TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_request_type_display()} {str(self.reference)[:8]}"
+        return f"{choice_label(self, 'request_type')} {str(self.reference)[:8]}"
 
     @classmethod
     def from_db(cls, db, field_names, values):
