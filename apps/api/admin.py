@@ -24,6 +24,7 @@ from apps.api.domain import EventType, Scope
 from apps.api.models import ApiClient, WebhookSubscription
 from apps.api.selectors import Delivery, api_call_counts, api_keyless_call_count, deliveries_of
 from apps.api.services import (
+    api_client_change,
     api_client_create,
     api_client_revoke,
     api_key_rotate,
@@ -102,9 +103,7 @@ class ApiClientAdmin(NoDeleteAdminMixin, ObjectIdAdminMixin, TrackedModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
-            obj.full_clean()
-            obj._history_user, obj._change_reason = request.user, "API client changed"
-            obj.save()
+            api_client_change(client=obj, actor=request.user)
         else:
             _client, request._api_new_key = api_client_create(client=obj, actor=request.user)
 
@@ -170,7 +169,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
         choices=EventType.choices,
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
-            "consent.changed needs consent:check or consent:write; request.status_changed needs requests:read."
+            "consent.changed needs consent:check; request.status_changed needs requests:read."
         ),
     )
 

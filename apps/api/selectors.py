@@ -233,6 +233,19 @@ def _reason(needs_consent: bool, active: bool, suppressed: bool, restricted: boo
     return Reason.NO_CONSENT if needs_consent else Reason.OBJECTED
 
 
+def consent_reason_for(*, subject: User, purpose: Purpose, choice: ConsentEvent | None = None) -> str:
+    """What consent:check would answer for this account and purpose now (the check's own
+    selector, consent_decisions), for the webhooks. ``choice``: a ledger event being written,
+    which the account's current-state row does not hold yet (consent_record updates it after
+    the event's post_save); it stands in for the stored choice, below the account, the
+    suppression list and restrictions, which it does not change."""
+    identifier = Identifier(given=str(subject.reference), kind="account", account=subject.reference)
+    ((_identifier, reason),) = consent_decisions(purpose=purpose, channel="", identifiers=[identifier])
+    if choice is None or reason not in (Reason.ALLOWED, Reason.NO_CONSENT, Reason.OBJECTED, Reason.GPC):
+        return reason
+    return _reason(purpose.needs_consent, True, False, False, choice.granted, choice.method)
+
+
 # --- Feeds: what changed since a cursor -----------------------------------------------------------
 #
 # Ids and times are taken when a row is written, but rows become visible when their transaction
@@ -299,6 +312,24 @@ def subscription_secrets_for(subscription_id: str) -> list[str]:
     if subscription is None or not subscription.active or not subscription.client.is_live():
         return []
     return plain_secrets(subscription.secrets.all())
+
+
+def subscription_refusal(subscription_id: str, event_type: str) -> str:
+    """Why an owed event may no longer go to this subscription (the outbox's Endpoint, asked at
+    send time), empty when it may: a scope taken away, an event unticked, the subscription made
+    inactive, the client revoked or expired since the event was written. The relay gives such an
+    event up at once, so extending an expired client later does not deliver a stale backlog."""
+    subscription = WebhookSubscription.objects.select_related("client").filter(pk=int(subscription_id)).first()
+    if subscription is None or not subscription.active:
+        return "The subscription is gone or inactive."
+    client = subscription.client
+    if client.revoked_at is not None:
+        return "The client was revoked."
+    if not client.is_live():
+        return "The client has expired."
+    if event_type not in (subscription.event_types or []) or not event_allowed(event_type, client.scopes):
+        return "The subscription or the client's scopes no longer allow this event."
+    return ""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ person tokens) and webhooks (clients' subscriptions and the events they are owed
 from apps.api.services.clients import (
     ROTATION_OVERLAP,
     api_call_log,
+    api_client_change,
     api_client_create,
     api_client_revoke,
     api_filed_request_note,
@@ -16,6 +17,8 @@ from apps.api.services.clients import (
 from apps.api.services.webhooks import (
     consent_event_announce,
     request_status_announce,
+    restriction_announce,
+    suppression_announce,
     webhook_subscription_change,
     webhook_subscription_create,
     webhook_subscription_secret_rotate,
@@ -24,6 +27,7 @@ from apps.api.services.webhooks import (
 __all__ = [
     "ROTATION_OVERLAP",
     "api_call_log",
+    "api_client_change",
     "api_client_create",
     "api_client_revoke",
     "api_filed_request_note",
@@ -34,6 +38,8 @@ __all__ = [
     "person_token_issue",
     "person_token_spend",
     "request_status_announce",
+    "restriction_announce",
+    "suppression_announce",
     "webhook_subscription_change",
     "webhook_subscription_create",
     "webhook_subscription_secret_rotate",
