@@ -168,9 +168,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
         label=_("events"),
         choices=EventType.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_(
-            "consent.changed needs consent:check; request.status_changed needs requests:read."
-        ),
+        help_text=_("consent.changed needs consent:check; request.status_changed needs requests:read."),
     )
 
     class Meta:

@@ -17,10 +17,12 @@ from apps.consent.models import Purpose, Suppression
 from apps.consent.services.ledger import Context, consent_record, restriction_lift, restriction_place, suppression_add
 from apps.core.models import WebhookEvent
 from apps.core.webhooks import webhooks_relay
-from tests.api.test_webhooks import CHOICES, CONSENT, subscribe  # noqa: F401  (the fixture)
+from tests.api import test_webhooks
 from tests.systems.conftest import Receiver
 
 pytestmark = pytest.mark.django_db
+CHOICES, CONSENT = test_webhooks.CHOICES, test_webhooks.CONSENT
+subscribe = test_webhooks.subscribe  # the fixture: a client, its subscription and a real receiver
 
 
 def _owed() -> list[WebhookEvent]:
@@ -58,9 +60,7 @@ def test_the_service_that_changes_scopes_drops_the_queued_events_at_once(client_
     assert receiver.received == []
 
 
-def test_an_officer_can_make_a_subscription_inactive_after_its_client_s_scopes_narrowed(
-    client_as, officer, subscribe
-):
+def test_an_officer_can_make_a_subscription_inactive_after_its_client_s_scopes_narrowed(client_as, officer, subscribe):
     client, _key, subscription, _receiver = subscribe(CONSENT)
     client.scopes = [Scope.REQUESTS_READ]
     api_client_change(client=client, actor=officer)
@@ -118,7 +118,8 @@ def test_a_grant_while_suppressed_or_restricted_says_what_the_check_says(custome
 
     webhooks_relay()
     choice = [p for p in receiver.received if p["data"]["purpose"] == "marketing-email"]
-    assert [(p["data"]["allowed"], p["data"]["reason"]) for p in choice] == [(False, "suppressed"), (False, "suppressed")]
+    answers = [(p["data"]["allowed"], p["data"]["reason"]) for p in choice]
+    assert answers == [(False, "suppressed"), (False, "suppressed")]
     assert all("method" not in p["data"] and "granted" not in p["data"] for p in receiver.received)
 
 

@@ -20,7 +20,7 @@ from standardwebhooks.webhooks import Webhook
 from apps.api.domain import WEBHOOK_ENDPOINT, Scope
 from apps.api.models import WebhookSubscription
 from apps.api.services import api_client_revoke, webhook_subscription_create, webhook_subscription_secret_rotate
-from apps.consent.models import ConsentEvent, Purpose
+from apps.consent.models import Purpose
 from apps.consent.services.ledger import Context, consent_record
 from apps.core.models import WebhookEvent
 from apps.core.webhooks import webhooks_relay
