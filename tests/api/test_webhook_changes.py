@@ -156,3 +156,16 @@ def test_suppressions_and_restrictions_are_announced_for_the_purposes_they_touch
                    subject=customer)  # fmt: skip
     webhooks_relay()
     assert ("marketing-email", True, "allowed") in _answers(receiver)
+
+
+def test_a_withdrawal_is_announced_as_the_new_choice_not_the_one_it_replaces(client_as, customer, subscribe):
+    # The ledger event is written before the account's current-state row is updated: the answer
+    # must come from the choice being recorded, not from the row it is about to replace.
+    _client, _key, _sub, receiver = subscribe(CONSENT)
+    client_as("customer").post(CHOICES, {"purpose": "marketing-email", "granted": "1"})
+    client_as("customer").post(CHOICES, {"purpose": "marketing-email", "granted": "0"})
+    webhooks_relay()
+    first, *after = _answers(receiver)
+    assert first == ("marketing-email", True, "allowed")
+    assert after
+    assert all(allowed is False for _code, allowed, _reason in after)
