@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.api.domain import WEBHOOK_ENDPOINT, Scope
+from apps.api.models import WebhookSubscription
 from apps.api.services import api_client_change, webhook_subscription_change
 from apps.consent.models import Purpose, Suppression
 from apps.consent.services.ledger import Context, consent_record, restriction_lift, restriction_place, suppression_add
@@ -169,3 +170,43 @@ def test_a_withdrawal_is_announced_as_the_new_choice_not_the_one_it_replaces(cli
     assert first == ("marketing-email", True, "allowed")
     assert after
     assert all(allowed is False for _code, allowed, _reason in after)
+
+
+def test_a_second_active_subscription_at_the_same_url_is_refused_with_a_clear_error(client_as, subscribe):
+    client, _key, subscription, _receiver = subscribe(CONSENT)
+    response = client_as("officer").post(
+        reverse("admin:api_webhooksubscription_add"),
+        {"client": client.pk, "url": subscription.url, "event_types": CONSENT, "active": "on"},
+    )
+    assert response.status_code == 200
+    assert "already has an active subscription at this URL" in response.content.decode()
+    assert WebhookSubscription.objects.count() == 1
+
+
+def test_a_new_address_needs_a_fresh_second_factor_unticking_active_does_not(
+    client_as, make_client, subscribe, time_machine, settings
+):
+    client, _key, subscription, _receiver = subscribe(CONSENT)
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    officer = client_as("officer")
+    time_machine.move_to(start + timedelta(seconds=settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 60), tick=False)
+    change = reverse("admin:api_webhooksubscription_change", args=[subscription.pk])
+
+    added = officer.post(
+        reverse("admin:api_webhooksubscription_add"),
+        {"client": client.pk, "url": subscription.url + "/other", "event_types": CONSENT, "active": "on"},
+    )
+    moved = officer.post(change, {"url": subscription.url + "/moved", "event_types": CONSENT, "active": "on"})
+    for response in (added, moved):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+    subscription.refresh_from_db()
+    assert WebhookSubscription.objects.count() == 1
+    assert not subscription.url.endswith("/moved")
+
+    unticked = officer.post(change, {"url": subscription.url, "event_types": CONSENT})
+    assert unticked.status_code == 302
+    assert not unticked["Location"].startswith(reverse("mfa_reauthenticate"))
+    subscription.refresh_from_db()
+    assert subscription.active is False
