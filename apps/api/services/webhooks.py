@@ -113,14 +113,20 @@ def _owe(subscriptions: list[WebhookSubscription], *, event_type: str, change: s
 
 
 def _consent_announce(
-    *, subjects: list[User], purposes: list[Purpose], change: str, choice: ConsentEvent | None = None
+    *,
+    subjects: list[User],
+    purposes: list[Purpose],
+    change: str,
+    choice: ConsentEvent | None = None,
+    subscriptions: list[WebhookSubscription] | None = None,
 ) -> list[WebhookEvent]:
     """``consent.changed`` for each account and purpose: what a consent check would answer at
     this moment (allowed, reason), never how the answer came about: whether the person used a
     right, an officer acted or an import ran is not the clients' to learn from the events."""
     if not subjects or not purposes:
         return []
-    subscriptions = subscriptions_for(EventType.CONSENT_CHANGED)
+    if subscriptions is None:
+        subscriptions = subscriptions_for(EventType.CONSENT_CHANGED)
     if not subscriptions:
         return []
     changed_at = timezone.now().isoformat()
@@ -161,13 +167,17 @@ def consent_event_announce(*, event: ConsentEvent) -> list[WebhookEvent]:
 def suppression_announce(*, suppression: Suppression, added: bool) -> list[WebhookEvent]:
     """An address put on (or taken off) the suppression list changes the check's answer for the
     account with that address, for the purpose named or every purpose on the channel."""
+    subscriptions = subscriptions_for(EventType.CONSENT_CHANGED)
+    if not subscriptions:  # the common case: one query, nothing more
+        return []
     purposes = Purpose.objects.filter(channel=suppression.channel, is_active=True).order_by("code")
     if suppression.purpose_code:
         purposes = purposes.filter(code=suppression.purpose_code)
     subjects = list(User.objects.filter(email_hash=suppression.address_hash).order_by("pk"))
     # The row's id and what happened name the change: added once, removed once.
     change = f"suppression:{suppression.pk}:{'added' if added else 'removed'}"
-    return _consent_announce(subjects=subjects, purposes=list(purposes) if subjects else [], change=change)
+    purposes_touched = list(purposes) if subjects else []
+    return _consent_announce(subjects=subjects, purposes=purposes_touched, change=change, subscriptions=subscriptions)
 
 
 def restriction_announce(
@@ -179,6 +189,9 @@ def restriction_announce(
     restriction_place saves the row and then attaches its purposes, in one transaction: the
     first announcement (on the save) covers every purpose, and the one on attaching them takes
     its place, so what commits is only what the restriction really covers."""
+    subscriptions = subscriptions_for(EventType.CONSENT_CHANGED)
+    if not subscriptions:  # nothing was written for the placement either
+        return []
     if step == "purposes":
         WebhookEvent.objects.filter(
             endpoint=WEBHOOK_ENDPOINT,
@@ -194,7 +207,9 @@ def restriction_announce(
     change = f"restriction:{restriction.reference}:{step}"
     if step != "placed":
         change += f":{uuid.uuid4().hex[:12]}"
-    return _consent_announce(subjects=[restriction.subject], purposes=purposes, change=change)
+    return _consent_announce(
+        subjects=[restriction.subject], purposes=purposes, change=change, subscriptions=subscriptions
+    )
 
 
 def request_status_announce(request: SubjectRequest, from_status: str) -> None:
