@@ -168,9 +168,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
         label=_("events"),
         choices=EventType.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_(
-            "consent.changed needs consent:check or consent:write; request.status_changed needs requests:read."
-        ),
+        help_text=_("consent.changed needs consent:check; request.status_changed needs requests:read."),
     )
 
     class Meta:
@@ -250,6 +248,22 @@ class WebhookSubscriptionAdmin(NoDeleteAdminMixin, ObjectIdAdminMixin, TrackedMo
         if found.last_error:
             summary += " — " + _("last error: %(error)s") % {"error": found.last_error}
         return summary
+
+    # Where the portal sends people's consent answers, signed: a new address (a new
+    # subscription, or a URL changed) is asked of an officer who gave a fresh second factor.
+    @fresh_second_factor_required(when=lambda self, request, *args, **kwargs: request.method == "POST")
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(request, form_url, extra_context)
+
+    @fresh_second_factor_required(
+        when=lambda self, request, object_id, *args, **kwargs: (
+            request.method == "POST"
+            and is_object_id(object_id)
+            and WebhookSubscription.objects.filter(pk=object_id).exclude(url=request.POST.get("url", "")).exists()
+        )
+    )
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
         if change:

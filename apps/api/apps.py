@@ -14,13 +14,15 @@ class ApiConfig(AppConfig):
     def ready(self) -> None:
         from apps.api import signals  # noqa: F401  (consent choices → clients' webhooks)
         from apps.api.domain import WEBHOOK_ENDPOINT
-        from apps.api.selectors import subscription_secrets_for
+        from apps.api.selectors import subscription_refusal, subscription_secrets_for
         from apps.api.services import request_status_announce
         from apps.core.webhooks import Endpoint, register_endpoint
         from apps.subject_requests.registry import register_status_listener
 
         # Clients' webhooks go through the core outbox, signed with each subscription's secrets.
-        register_endpoint(Endpoint(name=WEBHOOK_ENDPOINT, secrets=subscription_secrets_for))
+        register_endpoint(
+            Endpoint(name=WEBHOOK_ENDPOINT, secrets=subscription_secrets_for, refusal=subscription_refusal)
+        )
         # A request's status changes reach the client that filed it, in the change's transaction.
         register_status_listener(request_status_announce)
         from django.db.models.signals import post_delete, post_save

@@ -126,10 +126,11 @@ class EventType(models.TextChoices):
 
 
 # A client hears of an event only with a scope that would let it ask for the same fact: consent
-# events to those that check or record consent (they can ask about anyone), request events to
-# those that read requests (and then only for the requests they filed).
+# events to those that check consent (they can ask about anyone; consent:write alone records a
+# choice for the one person whose token the client holds, and must not hear everyone's), request
+# events to those that read requests (and then only for the requests they filed).
 EVENT_SCOPES: dict[str, frozenset[str]] = {
-    EventType.CONSENT_CHANGED: frozenset({Scope.CONSENT_CHECK, Scope.CONSENT_WRITE}),
+    EventType.CONSENT_CHANGED: frozenset({Scope.CONSENT_CHECK}),
     EventType.REQUEST_STATUS_CHANGED: frozenset({Scope.REQUESTS_READ}),
 }
 

@@ -155,9 +155,15 @@ class WebhookSubscription(ReferencedModel, TimestampedModel):
         return f"{self.client} → {self.url}"
 
     def clean(self) -> None:
-        problems = subscription_problems(
-            url=self.url, event_types=self.event_types, scopes=self.client.scopes if self.client_id else None
-        )
+        # An inactive subscription is owed nothing, so its events need no scope: after the
+        # client's scopes were narrowed an officer can still untick "active" and save.
+        scopes = self.client.scopes if self.client_id and self.active else None
+        problems = subscription_problems(url=self.url, event_types=self.event_types, scopes=scopes)
+        if self.active and self.client_id and "url" not in problems:
+            twin = WebhookSubscription.objects.filter(client_id=self.client_id, url=self.url, active=True)
+            if twin.exclude(pk=self.pk).exists():
+                # Two would sign and send every event twice to the same receiver.
+                problems["url"] = str(_("This client already has an active subscription at this URL."))
         if problems:
             raise ValidationError(problems)
 

@@ -19,6 +19,8 @@ from apps.api.services.clients import (
 from apps.api.services.webhooks import (
     consent_event_announce,
     request_status_announce,
+    restriction_announce,
+    suppression_announce,
     webhook_subscription_change,
     webhook_subscription_create,
     webhook_subscription_secret_rotate,
@@ -40,6 +42,8 @@ __all__ = [
     "person_token_issue",
     "person_token_spend",
     "request_status_announce",
+    "restriction_announce",
+    "suppression_announce",
     "webhook_subscription_change",
     "webhook_subscription_create",
     "webhook_subscription_secret_rotate",

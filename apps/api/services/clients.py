@@ -12,7 +12,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.api.domain import PERSON_TOKEN_MAX_AGE, PERSON_TOKEN_SALT, WEBHOOK_ENDPOINT, key_new
+from apps.api.domain import (
+    PERSON_TOKEN_MAX_AGE,
+    PERSON_TOKEN_SALT,
+    WEBHOOK_ENDPOINT,
+    EventType,
+    event_allowed,
+    key_new,
+)
 from apps.api.models import ApiCall, ApiClient, ApiFiledRequest, ApiKey, IdempotencyRecord
 from apps.api.selectors import KEY_CACHE_VERSION, PURPOSE_CACHE_VERSION
 from apps.core.actors import record_actor
@@ -128,10 +135,21 @@ def api_purposes_changed(**_signal) -> None:
 
 @transaction.atomic
 def api_client_update(*, client: ApiClient, actor: User) -> ApiClient:
-    """An officer changed the client (scopes, ranges, expiry, rate): its next call sees the change."""
+    """An officer changed the client (scopes, ranges, expiry, rate): its next call sees the change
+    (the cached keys are read again), and a scope taken away stops at once the events it allowed:
+    those still owed to the client's webhooks are given up (the relay also asks again at send
+    time, apps.api.selectors.subscription_refusal)."""
     client.full_clean()
     record_actor(client, actor=actor, reason="API client changed")
     client.save()
+    refused = [name for name in EventType.values if not event_allowed(name, client.scopes)]
+    if refused:
+        webhooks_drop(
+            endpoint=WEBHOOK_ENDPOINT,
+            endpoint_ids=list(client.subscriptions.values_list("pk", flat=True)),
+            event_types=refused,
+            reason="The client's scopes no longer allow this event.",
+        )
     api_keys_changed()
     return client
 

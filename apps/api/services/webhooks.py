@@ -13,20 +13,28 @@ person by account reference only, never an address or a name.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.api.domain import WEBHOOK_ENDPOINT, EventType
 from apps.api.models import SubscriptionSecret, WebhookSubscription
-from apps.api.selectors import subscriptions_for
-from apps.consent.models import ConsentEvent
+from apps.api.selectors import consent_reason_for, subscriptions_for
+from apps.consent.models import ConsentEvent, ProcessingRestriction, Purpose, Suppression
 from apps.core.actors import record_actor
 from apps.core.models import WebhookEvent
-from apps.core.webhooks import ROTATION_OVERLAP, secret_rotate, webhook_enqueue_many, webhooks_drop
+from apps.core.webhooks import (
+    ROTATION_OVERLAP,
+    secret_rotate,
+    webhook_enqueue_many,
+    webhooks_drop,
+    webhooks_retarget,
+)
 from apps.subject_requests.models import SubjectRequest
 
 # --- Subscriptions ---------------------------------------------------------------------------
@@ -51,12 +59,22 @@ def webhook_subscription_create(*, subscription: WebhookSubscription, actor: Use
 
 @transaction.atomic
 def webhook_subscription_change(*, subscription: WebhookSubscription, actor: User) -> WebhookSubscription:
-    """Save an officer's change; a subscription made inactive is owed nothing more."""
+    """Save an officer's change; a subscription made inactive is owed nothing more, events
+    unticked are given up, and what is still owed goes to the new URL."""
     _save(subscription, actor=actor, reason="Webhook subscription changed")
     if not subscription.active:
         webhooks_drop(
             endpoint=WEBHOOK_ENDPOINT, endpoint_ids=[subscription.pk], reason="The subscription was made inactive."
         )
+        return subscription
+    unticked = sorted(set(EventType.values) - set(subscription.event_types or []))
+    webhooks_drop(
+        endpoint=WEBHOOK_ENDPOINT,
+        endpoint_ids=[subscription.pk],
+        event_types=unticked,
+        reason="The subscription no longer asks for this event.",
+    )
+    webhooks_retarget(endpoint=WEBHOOK_ENDPOINT, endpoint_id=subscription.pk, url=subscription.url)
     return subscription
 
 
@@ -94,29 +112,104 @@ def _owe(subscriptions: list[WebhookSubscription], *, event_type: str, change: s
     )
 
 
+def _consent_announce(
+    *,
+    subjects: list[User],
+    purposes: list[Purpose],
+    change: str,
+    choice: ConsentEvent | None = None,
+    subscriptions: list[WebhookSubscription] | None = None,
+) -> list[WebhookEvent]:
+    """``consent.changed`` for each account and purpose: what a consent check would answer at
+    this moment (allowed, reason), never how the answer came about: whether the person used a
+    right, an officer acted or an import ran is not the clients' to learn from the events."""
+    if not subjects or not purposes:
+        return []
+    if subscriptions is None:
+        subscriptions = subscriptions_for(EventType.CONSENT_CHANGED)
+    if not subscriptions:
+        return []
+    changed_at = timezone.now().isoformat()
+    owed: list[WebhookEvent] = []
+    for subject in subjects:
+        for purpose in purposes:
+            reason = consent_reason_for(subject=subject, purpose=purpose, choice=choice)
+            data = {
+                "account": str(subject.reference),
+                "purpose": purpose.code,
+                "channel": purpose.channel or "",
+                "allowed": reason == "allowed",
+                "reason": reason,
+                "changed_at": changed_at,
+            }
+            owed += _owe(
+                subscriptions,
+                event_type=EventType.CONSENT_CHANGED,
+                change=f"{change}:{subject.reference}:{purpose.code}",
+                data=data,
+            )
+    return owed
+
+
 def consent_event_announce(*, event: ConsentEvent) -> list[WebhookEvent]:
-    """``consent.changed`` to every live subscription whose client may check or record consent.
+    """A recorded choice, to every live subscription whose client may check consent.
 
     A choice made before sign-in (a consent-cookie visitor) names no account, and the cookie's id
     is not the clients' to know: it is announced when the choice is carried to an account.
     """
-    subject = event.subject
-    if subject is None:
+    if event.subject is None:
         return []
+    return _consent_announce(
+        subjects=[event.subject], purposes=[event.purpose], change=f"consent:{event.reference}", choice=event
+    )
+
+
+def suppression_announce(*, suppression: Suppression, added: bool) -> list[WebhookEvent]:
+    """An address put on (or taken off) the suppression list changes the check's answer for the
+    account with that address, for the purpose named or every purpose on the channel."""
     subscriptions = subscriptions_for(EventType.CONSENT_CHANGED)
-    if not subscriptions:
+    if not subscriptions:  # the common case: one query, nothing more
         return []
-    purpose = event.purpose
-    data = {
-        "event": str(event.reference),
-        "account": str(subject.reference),
-        "purpose": purpose.code,
-        "channel": purpose.channel or "",
-        "granted": event.granted,
-        "method": event.method,
-        "recorded_at": event.recorded_at.isoformat(),
-    }
-    return _owe(subscriptions, event_type=EventType.CONSENT_CHANGED, change=f"consent:{event.reference}", data=data)
+    purposes = Purpose.objects.filter(channel=suppression.channel, is_active=True).order_by("code")
+    if suppression.purpose_code:
+        purposes = purposes.filter(code=suppression.purpose_code)
+    subjects = list(User.objects.filter(email_hash=suppression.address_hash).order_by("pk"))
+    # The row's id and what happened name the change: added once, removed once.
+    change = f"suppression:{suppression.pk}:{'added' if added else 'removed'}"
+    purposes_touched = list(purposes) if subjects else []
+    return _consent_announce(subjects=subjects, purposes=purposes_touched, change=change, subscriptions=subscriptions)
+
+
+def restriction_announce(
+    *, restriction: ProcessingRestriction, step: str, also: frozenset[int] = frozenset()
+) -> list[WebhookEvent]:
+    """A restriction placed, narrowed to purposes, or lifted: the check's answer for each purpose
+    it covers (none chosen: every active purpose), and those in ``also`` (purposes just taken off it).
+
+    restriction_place saves the row and then attaches its purposes, in one transaction: the
+    first announcement (on the save) covers every purpose, and the one on attaching them takes
+    its place, so what commits is only what the restriction really covers."""
+    subscriptions = subscriptions_for(EventType.CONSENT_CHANGED)
+    if not subscriptions:  # nothing was written for the placement either
+        return []
+    if step == "purposes":
+        WebhookEvent.objects.filter(
+            endpoint=WEBHOOK_ENDPOINT,
+            state=WebhookEvent.State.PENDING,
+            attempts=0,
+            dedupe_key__contains=f":restriction:{restriction.reference}:placed:",
+        ).delete()
+    covered = list(restriction.purposes.filter(is_active=True).order_by("code"))
+    purposes = covered or list(Purpose.objects.filter(is_active=True).order_by("code"))
+    if also:
+        purposes += list(Purpose.objects.filter(pk__in=also - {p.pk for p in purposes}, is_active=True))
+    # A restriction's purposes can be changed more than once: each change is its own.
+    change = f"restriction:{restriction.reference}:{step}"
+    if step != "placed":
+        change += f":{uuid.uuid4().hex[:12]}"
+    return _consent_announce(
+        subjects=[restriction.subject], purposes=purposes, change=change, subscriptions=subscriptions
+    )
 
 
 def request_status_announce(request: SubjectRequest, from_status: str) -> None:

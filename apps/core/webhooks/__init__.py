@@ -18,6 +18,7 @@ from apps.core.webhooks.outbox import (
     webhook_enqueue_many,
     webhooks_drop,
     webhooks_relay,
+    webhooks_retarget,
 )
 from apps.core.webhooks.signing import (
     ROTATION_OVERLAP,
@@ -51,4 +52,5 @@ __all__ = [
     "webhook_enqueue_many",
     "webhooks_drop",
     "webhooks_relay",
+    "webhooks_retarget",
 ]

@@ -54,6 +54,10 @@ class Endpoint:
     name: str
     # The live secrets (whsec_…) of one endpoint: every event is signed by each.
     secrets: Callable[[str], list[str]]
+    # Why an event of this type may no longer go to this endpoint (empty: it may), asked at send
+    # time: what was allowed when the event was written (a scope, a live owner) can be gone by
+    # then. An event refused is given up at once, with the reason recorded, never retried.
+    refusal: Callable[[str, str], str] | None = None
     # Called in the transaction that marks events delivered / given up.
     delivered: Callable[[list[WebhookEvent]], None] | None = None
     gave_up: Callable[[WebhookEvent], None] | None = None
@@ -136,14 +140,27 @@ def webhook_enqueue_many(events: list[dict[str, Any]]) -> list[WebhookEvent]:
     return made
 
 
-def webhooks_drop(*, endpoint: str, endpoint_ids: list[object], reason: str) -> int:
+def webhooks_drop(
+    *, endpoint: str, endpoint_ids: list[object], reason: str, event_types: list[str] | None = None
+) -> int:
     """Give up, at once, every event still owed to these endpoints (their owner may no longer
     hear from the portal); the payloads are blanked like those of any event given up. A batch a
     relay claimed before this commit may still send what it holds; an endpoint kind whose
     ``secrets`` answer nothing for such an endpoint closes that gap too."""
-    return WebhookEvent.objects.filter(
+    owed = WebhookEvent.objects.filter(
         endpoint=endpoint, endpoint_id__in=[str(i) for i in endpoint_ids], state=State.PENDING
-    ).update(state=State.FAILED, payload={}, last_error=reason[:1000])
+    )
+    if event_types is not None:  # only these kinds of event (the others are still owed)
+        owed = owed.filter(event_type__in=event_types)
+    return owed.update(state=State.FAILED, payload={}, last_error=reason[:1000])
+
+
+def webhooks_retarget(*, endpoint: str, endpoint_id: object, url: str) -> int:
+    """Send the events still owed to an endpoint to its new ``url``: the address is copied into
+    each event when it is written, and an owner that moved must not be chased at the old one."""
+    return WebhookEvent.objects.filter(endpoint=endpoint, endpoint_id=str(endpoint_id), state=State.PENDING).update(
+        url=url
+    )
 
 
 def body_of(payload: dict) -> bytes:
@@ -214,7 +231,12 @@ def _send(session, event: WebhookEvent, secrets: list[str]) -> tuple[bool, int |
     return ok, response.status_code, "" if ok else f"HTTP {response.status_code}"
 
 
-def _record(events: list[WebhookEvent], results: dict[int, tuple[bool, int | None, str]], found: Relayed) -> None:
+def _record(
+    events: list[WebhookEvent],
+    results: dict[int, tuple[bool, int | None, str]],
+    found: Relayed,
+    give_up: frozenset[int] | set[int] = frozenset(),
+) -> None:
     """Write a batch's results: one UPDATE per outcome (delivered, each kind of error), not one
     per event, so the bookkeeping stays small beside the sending."""
     now = timezone.now()
@@ -227,7 +249,7 @@ def _record(events: list[WebhookEvent], results: dict[int, tuple[bool, int | Non
         if ok:
             event.state, event.delivered_at, event.payload = State.DELIVERED, now, {}
             delivered.append(event)
-        elif event.attempts >= settings.WEBHOOKS_MAX_ATTEMPTS:
+        elif event.attempts >= settings.WEBHOOKS_MAX_ATTEMPTS or event.pk in give_up:
             event.state, event.payload = State.FAILED, {}
             failed.append(event)
         else:
@@ -295,19 +317,29 @@ def webhooks_relay(*, batch_size: int = BATCH_SIZE, budget_seconds: float = 50.0
             # claimed and go out after it, with this attempt counted (it was not made).
             last_start = (lease_for(batch_size) - send_worst_case() - LEASE_MARGIN / 2).total_seconds()
             secrets: dict[tuple[str, str], list[str]] = {}
+            refusals: dict[tuple[str, str, str], str] = {}
             results: dict[int, tuple[bool, int | None, str]] = {}
+            give_up: set[int] = set()
             for event in events:
                 if time.monotonic() - claimed_at > last_start:
                     break
+                kind = _ENDPOINTS.get(event.endpoint)
+                if kind is not None and kind.refusal is not None:
+                    asked = (event.endpoint, event.endpoint_id, event.event_type)
+                    if asked not in refusals:
+                        refusals[asked] = kind.refusal(event.endpoint_id, event.event_type)
+                    if refusals[asked]:
+                        results[event.pk] = (False, None, refusals[asked][:1000])
+                        give_up.add(event.pk)
+                        continue
                 key = (event.endpoint, event.endpoint_id)
                 if key not in secrets:
-                    kind = _ENDPOINTS.get(event.endpoint)
                     secrets[key] = kind.secrets(event.endpoint_id) if kind is not None else []
                 if not secrets[key]:
                     results[event.pk] = (False, None, "The endpoint has no live secret (or is not registered).")
                     continue
                 results[event.pk] = _send(session, event, secrets[key])
-            _record([e for e in events if e.pk in results], results, found)
+            _record([e for e in events if e.pk in results], results, found, give_up)
     finally:
         if own_session:
             session.close()
