@@ -241,7 +241,10 @@ def consent_reason_for(*, subject: User, purpose: Purpose, choice: ConsentEvent 
     the event's post_save); it stands in for the stored choice, below the account, the
     suppression list and restrictions, which it does not change."""
     identifier = Identifier(given=str(subject.reference), kind="account", account=subject.reference)
-    ((_identifier, reason),) = consent_decisions(purpose=purpose, channel="", identifiers=[identifier])
+    # Asked on the purpose's own channel (the event names it): a contact purpose is never
+    # allowed on another, or on none.
+    channel = purpose.channel or ""
+    ((_identifier, reason),) = consent_decisions(purpose=purpose, channel=channel, identifiers=[identifier])
     if choice is None or reason not in (Reason.ALLOWED, Reason.NO_CONSENT, Reason.OBJECTED, Reason.GPC):
         return reason
     return _reason(purpose.needs_consent, True, False, False, choice.granted, choice.method)
