@@ -31,6 +31,8 @@ class ApiConfig(AppConfig):
         from apps.consent.models import Purpose
 
         # A consent check reads its purpose from the cache (selectors.purpose_for_check): any save
-        # of a purpose, from the admin, a service or a migration, must reach the next check.
+        # of a purpose, from the admin or a service, must reach the next check (a data migration
+        # saves through a historical model, which sends no signal: its change waits out the
+        # cache's minute).
         post_save.connect(api_purposes_changed, sender=Purpose, dispatch_uid="api-purposes-changed-save")
         post_delete.connect(api_purposes_changed, sender=Purpose, dispatch_uid="api-purposes-changed-delete")

@@ -179,3 +179,20 @@ def test_a_streamed_batch_that_fails_midway_is_logged_as_failed(make_client):
     assert list(ApiCall.objects.filter(client=client).values_list("endpoint", "status")) == [
         ("consent_check_batch", 500)
     ]
+
+
+def test_a_key_version_that_lapsed_is_never_reused(make_client, officer, settings):
+    # On the database cache a counter's incr() rewrote the version with the default timeout: once
+    # it lapsed the count restarted and could meet a key cached under the same number before.
+    from apps.api.selectors import KEY_CACHE_VERSION
+
+    client, key = make_client()
+    caller = Caller(key)
+    assert caller.get(SUPPRESSIONS).status_code == 200
+    api_client_update(client=client, actor=officer)
+    first = cache.get(KEY_CACHE_VERSION)
+    assert caller.get(SUPPRESSIONS).status_code == 200  # cached under the new version
+    cache.delete(KEY_CACHE_VERSION)  # the version lapses
+    api_client_revoke(client=client, actor=officer)
+    assert cache.get(KEY_CACHE_VERSION) not in (None, first)
+    assert is_problem(caller.get(SUPPRESSIONS), 401)

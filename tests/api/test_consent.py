@@ -158,27 +158,26 @@ def test_a_choice_on_outdated_wording_or_without_a_person_is_refused(caller, cus
     assert not ConsentEvent.objects.filter(subject=customer).exists()
 
 
-def test_by_address_a_known_and_an_unknown_address_read_alike_when_no_consent_is_needed(caller, customer, officer):
-    # Necessary cookies rest on legitimate interest: an account with no choice is allowed, and so
-    # must be an address without an account, or the answer tells the client which has one.
-    def answer(person):
-        return check(caller, person, code="cookies-necessary", channel="")
-
-    assert (
-        answer({"email": customer.email})
-        == answer({"email": "nobody@example.test"})
-        == {
-            "allowed": True,
-            "reason": "allowed",
-        }
-    )
+@pytest.mark.parametrize("path", [CHECK, BATCH])
+def test_a_purpose_tied_to_no_channel_is_asked_by_account_only(caller, customer, officer, path):
+    # Necessary cookies are tied to no channel, so no suppression list applies: by address the
+    # only answers other than "allowed" would come from an account (restricted, closed), telling
+    # the client which address has one. Such a purpose is asked about by account reference.
     restriction_place(subject=customer, reason="Accuracy contested", actor=officer)
-    assert answer({"account": str(customer.reference)})["reason"] == "restricted"
-    # By address, a reason only an account can have reads as one an address alone can get.
-    suppression_add(email="listed@example.test", channel="email", reason="complaint")
-    listed = check(caller, {"email": "listed@example.test"}, code="marketing-email")
-    assert answer({"email": customer.email}) == {"allowed": False, "reason": "suppressed"} == listed
-    assert answer({"email_hash": address_hash(customer.email)})["reason"] == "suppressed"
+
+    def ask(person):
+        body = {"purpose": "cookies-necessary", "channel": ""}
+        return caller.post(path, body | ({"person": person} if path == CHECK else {"people": [person]}))
+
+    known, unknown = ask({"email": customer.email}), ask({"email": "nobody@example.test"})
+    assert is_problem(known, 422)
+    assert is_problem(unknown, 422)
+    assert json.loads(known.content) == json.loads(unknown.content)
+    assert is_problem(ask({"email_hash": address_hash(customer.email)}), 422)
+    by_account = ask({"account": str(customer.reference)})
+    assert by_account.status_code == 200
+    answer = json.loads(by_account.content) if path == CHECK else json.loads(b"".join(by_account.streaming_content))
+    assert answer["reason"] == "restricted"
 
 
 def test_by_address_account_only_reasons_read_like_an_address_without_account(caller, customer):
@@ -228,8 +227,10 @@ def test_a_single_check_agrees_with_the_batch(caller, officer):
     others = ["nobody@example.test", "listed@example.test"]
     suppression_add(email="listed@example.test", channel="email", reason="complaint")
     for code, channel in [("marketing-email", "email"), ("cookies-necessary", ""), ("statistics", "")]:
-        asked = [{"account": str(p.reference)} for p in people] + [{"email": p.email} for p in people]
-        asked += [{"email": address} for address in others] + [{"email_hash": address_hash(others[1])}]
+        asked = [{"account": str(p.reference)} for p in people]
+        if channel:  # a purpose tied to no channel is asked about by account only
+            asked += [{"email": p.email} for p in people]
+            asked += [{"email": address} for address in others] + [{"email_hash": address_hash(others[1])}]
         body = {"purpose": code, "channel": channel, "people": asked}
         lines = [json.loads(line) for line in b"".join(caller.post(BATCH, body).streaming_content).splitlines()]
         singles = [check(caller, person, code=code, channel=channel) for person in asked]

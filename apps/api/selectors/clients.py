@@ -33,8 +33,8 @@ KEY_CACHE_VERSION = "api:keys:version"
 KEY_CACHE_SECONDS = 60
 
 
-def api_key_cache_version() -> int:
-    return cache.get(KEY_CACHE_VERSION) or 0
+def api_key_cache_version() -> str:
+    return cache.get(KEY_CACHE_VERSION) or "0"
 
 
 def api_key_find(presented: str) -> tuple[ApiKey, bool] | None:

@@ -4,6 +4,7 @@ person tokens the portal gives a signed-in customer for an app to show."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import timedelta
 
 from django.core import signing
@@ -114,10 +115,10 @@ def _version_bump(name: str) -> None:
     committed, so a call that read the database meanwhile cannot leave the old state cached."""
 
     def bump() -> None:
-        try:
-            cache.incr(name)
-        except ValueError:
-            cache.add(name, 1, timeout=None)
+        # A new random value, kept without expiry: a counter's incr() on the database cache
+        # rewrites it with the default timeout, so a lapsed version restarted at 0 and could
+        # meet entries still cached under a number it had reached before.
+        cache.set(name, uuid.uuid4().hex, timeout=None)
 
     bump()
     transaction.on_commit(bump)

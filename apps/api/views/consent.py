@@ -118,6 +118,27 @@ def _identifiers(people: list[PersonIn]) -> list[Identifier]:
     return found
 
 
+def _askable(purpose: Purpose, identifiers: list[Identifier], where: list) -> None:
+    """A purpose tied to no channel is not about reaching an address, and no suppression list
+    applies to it: asked by address, the only answers that are not "allowed" would come from an
+    account (restricted, closed, objected), and so tell the client the address has one. Such a
+    purpose is asked about by account reference only."""
+    if purpose.channel:
+        return
+    errors = [
+        {"loc": [*where, index] if where[-1] == "people" else where, "msg": _("Give the account reference.")}
+        for index, identifier in enumerate(identifiers)
+        if identifier.kind != "account"
+    ]
+    if errors:
+        raise ApiError(
+            422,
+            _("Account reference needed"),
+            _("This purpose is not about contacting an address; ask about it by account reference."),
+            errors=errors[:50],
+        )
+
+
 @router.post(
     "/consent/check",
     response=CheckOut,
@@ -130,6 +151,7 @@ def consent_check(request: HttpRequest, payload: CheckIn):
     client_of(request, Scope.CONSENT_CHECK)
     purpose = _purpose(payload.purpose, payload.channel)
     (identifier,) = _identifiers([payload.person])
+    _askable(purpose, [identifier], ["body", "person"])
     reason = consent_decision(purpose=purpose, channel=payload.channel, identifier=identifier)
     return {"allowed": reason == "allowed", "reason": reason}
 
@@ -145,6 +167,7 @@ def consent_check_batch(request: HttpRequest, payload: BatchCheckIn) -> Streamin
     client_of(request, Scope.CONSENT_CHECK)
     purpose = _purpose(payload.purpose, payload.channel)
     identifiers = _identifiers(payload.people)
+    _askable(purpose, identifiers, ["body", "people"])
     decisions = consent_decisions(purpose=purpose, channel=payload.channel, identifiers=identifiers)
 
     def lines() -> Iterator[bytes]:
