@@ -259,13 +259,15 @@ def entries() -> list[Entry]:
     pending = dict(_ENTRIES)
 
     def depends_on(entry: Entry) -> set[str]:
-        targets = set()
-        for f in entry.model._meta.get_fields():
-            if (f.many_to_one or f.one_to_one) and f.concrete and f.related_model is not None:
-                label = f.related_model._meta.label
-                if label in pending and label != entry.label:
-                    targets.add(label)
-        return targets
+        # Its foreign keys, and the models its subject path passes through (systems.AccessAnswer
+        # reaches the request through an unregistered task): deleting one would cascade into it.
+        fields = entry.model._meta.get_fields()
+        related = [f.related_model for f in fields if (f.many_to_one or f.one_to_one) and f.concrete]
+        model: type[models.Model] | None = entry.model
+        for name in entry.subject.split("__") if isinstance(entry.subject, str) and entry.subject else ():
+            model = model._meta.get_field(name).related_model if model is not None else None
+            related.append(model)
+        return {m._meta.label for m in related if m is not None and m._meta.label in pending} - {entry.label}
 
     # Reverse topological order: an entry goes after every entry that points at it.
     pointed_by: dict[str, set[str]] = {label: set() for label in pending}
