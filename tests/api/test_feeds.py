@@ -128,6 +128,7 @@ def test_a_restriction_committed_out_of_order_is_not_skipped(caller, officer):
     assert [item["account"] for item in seen] == [str(p.reference) for p in people]
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_row_committed_out_of_order_by_a_real_second_connection_is_not_skipped(caller):
     """The same with two real transactions (PostgreSQL: SQLite lets one writer at a time, so it
@@ -136,8 +137,6 @@ def test_a_row_committed_out_of_order_by_a_real_second_connection_is_not_skipped
 
     from django.db import connections, transaction
 
-    if connection.vendor != "postgresql":
-        pytest.skip("needs concurrent writers")
     written, commit = threading.Event(), threading.Event()
 
     def first_writer():
