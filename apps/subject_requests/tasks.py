@@ -37,30 +37,25 @@ def _execution_given_up(target: str, error: str) -> None:
     execution_give_up(request_id=int(target), error=error)
 
 
-register_job_kind(
-    JobKind(
-        name=SubjectRequest.JOB_KIND,
-        label=_("Subject request"),
-        run=lambda target, heartbeat: subject_request_execute(request_id=int(target), heartbeat=heartbeat),
-        on_give_up=_execution_given_up,
-        # Any error is tried again (an officer would rather see it retried than failed at
-        # once); after six tries officers are told, with the last error.
-        retry_any_error=True,
-        max_attempts=6,
-        redispatch_after=timedelta(minutes=30),
+# A request's work, and the same work resumed once every system has answered (its own kind, so it
+# is never taken for the first run's job while that one is still finishing).
+for name, label in (
+    (SubjectRequest.JOB_KIND, _("Subject request")),
+    (SubjectRequest.RESUMED_JOB_KIND, _("Subject request, after the systems answered")),
+):
+    register_job_kind(
+        JobKind(
+            name=name,
+            label=label,
+            run=lambda target, heartbeat: subject_request_execute(request_id=int(target), heartbeat=heartbeat),
+            on_give_up=_execution_given_up,
+            # Any error is tried again (an officer would rather see it retried than failed at
+            # once); after six tries officers are told, with the last error.
+            retry_any_error=True,
+            max_attempts=6,
+            redispatch_after=timedelta(minutes=30),
+        )
     )
-)
-register_job_kind(
-    JobKind(
-        name=SubjectRequest.RESUMED_JOB_KIND,
-        label=_("Subject request, after the systems answered"),
-        run=lambda target, heartbeat: subject_request_execute(request_id=int(target), heartbeat=heartbeat),
-        on_give_up=_execution_given_up,
-        retry_any_error=True,
-        max_attempts=6,
-        redispatch_after=timedelta(minutes=30),
-    )
-)
 register_job_kind(
     JobKind(
         name=SubjectRequest.ACKNOWLEDGEMENT_JOB_KIND,
