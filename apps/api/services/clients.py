@@ -24,6 +24,7 @@ from apps.api.domain import (
 from apps.api.models import ApiCall, ApiClient, ApiFiledRequest, ApiKey, IdempotencyRecord
 from apps.api.selectors import KEY_CACHE_VERSION, PURPOSE_CACHE_VERSION
 from apps.core.actors import record_actor
+from apps.core.db import prepared_cursor
 from apps.core.webhooks import webhooks_drop
 from apps.subject_requests.models import SubjectRequest
 
@@ -94,7 +95,7 @@ def api_client_revoke(*, client: ApiClient, actor: User) -> ApiClient:
 # wrote, which commit as usual). One round trip instead of BEGIN, SET LOCAL, INSERT and COMMIT.
 _CALL_INSERT_PG = (
     "INSERT INTO api_apicall (client_id, endpoint, method, status, duration_ms, at) "
-    "SELECT %s, %s, %s, %s, %s, %s FROM set_config('synchronous_commit', 'off', true)"
+    "SELECT CAST(%s AS bigint), %s, %s, %s, %s, %s FROM set_config('synchronous_commit', 'off', true)"
 )
 
 
@@ -106,7 +107,7 @@ def api_call_log(*, client_id: int | None, endpoint: str, method: str, status: i
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         row.save(force_insert=True)  # inside a transaction its commit is that transaction's
         return
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_CALL_INSERT_PG, [row.client_id, row.endpoint, row.method, row.status, row.duration_ms, row.at])
 
 
