@@ -15,6 +15,9 @@ admin.site.index_title = "Privacy operations"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # First: other systems call the API far more often than people open pages, and each pattern
+    # before it is one more tried on every call.
+    path("", include("apps.api.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("apps.accounts.urls")),
@@ -27,7 +30,6 @@ urlpatterns = [
     path("", include("apps.subject_requests.urls")),
     path("", include("apps.breaches.urls")),
     path("", include("apps.systems.urls")),
-    path("", include("apps.api.urls")),
 ]
 if settings.SERVICE_DATA_ENABLED:
     urlpatterns.append(path("", include("apps.service_data.urls")))
