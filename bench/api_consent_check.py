@@ -43,6 +43,7 @@ from apps.api.domain import Scope  # noqa: E402
 from apps.api.models import ApiClient  # noqa: E402
 from apps.api.services import api_client_create  # noqa: E402
 from apps.consent.models import Purpose  # noqa: E402
+from apps.core.server import heap_settle  # noqa: E402
 
 FLOOR_SQL = """
 SELECT u.reference, u.email_hash, u.is_active, u.status, s.granted, s.method,
@@ -130,6 +131,7 @@ def main() -> None:
     hashes = [f"{i:064x}" for i in rng.sample(range(options.subjects), min(options.batch, options.subjects))]
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the in-process client's host
+    heap_settle()  # as the served entry points do (config/wsgi.py)
     http = Client()
     batch(http, key, hashes)  # warm both: the URLconf, the pages of the tables
     floor(newsletter.pk, hashes)
