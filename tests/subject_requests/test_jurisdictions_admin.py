@@ -89,7 +89,7 @@ def test_it_records_jurisdiction_changes_in_their_history(client_as, officer):
     url = reverse("admin:subject_requests_jurisdiction_change", args=[uk.pk])
     response = client_as("officer").post(url, jurisdiction_form(uk, counsel_note="Checked with counsel, 2026-03"))
     assert response.status_code == 302
-    latest = uk.history.order_by("-history_date").first()
+    latest = uk.history.order_by("-history_date", "-history_id").first()
     assert (latest.counsel_note, latest.history_user) == ("Checked with counsel, 2026-03", officer)
     history = client_as("auditor").get(reverse("admin:subject_requests_jurisdiction_history", args=[uk.pk]))
     assert history.status_code == 200
@@ -148,7 +148,7 @@ def test_only_officers_change_deadline_rules_and_nobody_deletes_them(client_as, 
     rule = DeadlineRule.objects.get(jurisdiction__code="uk")
     url = reverse("admin:subject_requests_deadlinerule_change", args=[rule.pk])
     assert client_as("officer").post(url, rule_form(rule, source="Checked 2026-12")).status_code == 302
-    latest = rule.history.order_by("-history_date").first()
+    latest = rule.history.order_by("-history_date", "-history_id").first()
     assert (latest.source, latest.history_user) == ("Checked 2026-12", officer)
     assert client_as("auditor").get(url).status_code == 200
     assert client_as("auditor").post(url, rule_form(rule, source="Auditor")).status_code == 403
