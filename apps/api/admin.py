@@ -22,7 +22,13 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.api.domain import EventType, Scope
 from apps.api.models import ApiClient, WebhookSubscription
-from apps.api.selectors import Delivery, api_call_counts, api_keyless_call_count, deliveries_of
+from apps.api.selectors import (
+    Delivery,
+    api_call_counts,
+    api_keyless_call_count,
+    api_outside_call_counts,
+    deliveries_of,
+)
 from apps.api.services import (
     api_client_create,
     api_client_revoke,
@@ -55,9 +61,9 @@ class ApiClientAdmin(NoDeleteAdminMixin, ObjectIdAdminMixin, TrackedModelAdmin):
     """Revoked, never deleted: the calls and the history stay whole."""
 
     form = ApiClientForm
-    list_display = ("name", "owner", "scopes_display", "state", "calls_30_days", "errors_30_days")
+    list_display = ("name", "owner", "scopes_display", "state", "calls_30_days", "errors_30_days", "outside_last_hour")
     search_fields = ("name", "owner")
-    readonly_fields = ("revoked_at", "keys_display")
+    readonly_fields = ("revoked_at", "keys_display", "outside_last_hour")
     change_form_template = "admin/api/apiclient/change_form.html"
     change_list_template = "admin/api/apiclient/change_list.html"
 
@@ -70,6 +76,25 @@ class ApiClientAdmin(NoDeleteAdminMixin, ObjectIdAdminMixin, TrackedModelAdmin):
         # Calls without a live key are counted in the cache, not logged one row each (middleware).
         extra_context = {**(extra_context or {}), "keyless_calls_last_hour": api_keyless_call_count(minutes=60)}
         return super().changelist_view(request, extra_context)
+
+    def get_changelist_instance(self, request):
+        # One cache read for the page's rows, kept on the rows (this admin object serves every request).
+        changelist = super().get_changelist_instance(request)
+        rows = [row for row in changelist.result_list if row.allowed_networks.strip()]
+        found = api_outside_call_counts(client_ids=[row.pk for row in rows])
+        for row in rows:
+            row._outside_calls = found[row.pk]
+        return changelist
+
+    @admin.display(description=_("calls from outside its networks (last hour)"))
+    def outside_last_hour(self, obj: ApiClient) -> int | str:
+        """Refused calls with the client's live key from an address outside its networks: the key
+        may have leaked. Counted in the cache, not logged one row each (apps.api.middleware)."""
+        if obj.pk is None or not (obj.allowed_networks or "").strip():
+            return "—"  # accepted from anywhere: nothing is refused for its address
+        if getattr(obj, "_outside_calls", None) is None:
+            obj._outside_calls = api_outside_call_counts(client_ids=[obj.pk])[obj.pk]  # type: ignore[attr-defined]
+        return obj._outside_calls  # type: ignore[attr-defined]
 
     @admin.display(description=_("scopes"))
     def scopes_display(self, obj: ApiClient) -> str:

@@ -90,6 +90,11 @@ def networks_parse(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Netw
     return found
 
 
+def client_allows_address(client: Any, address: str | None) -> bool:
+    """Whether an ApiClient accepts its keys from ``address`` (any address when it names no networks)."""
+    return address_allowed(address, networks_parse(client.allowed_networks))
+
+
 def address_allowed(address: str | None, networks: list) -> bool:
     if not networks:
         return True
@@ -114,6 +119,9 @@ PERSON_TOKEN_MAX_AGE = timedelta(minutes=10)
 # row each. The total of a window lives under this key for an hour (selectors.api_keyless_call_count).
 KEYLESS_WINDOW_SECONDS = 60
 KEYLESS_COUNT_KEY = "api:keyless-total:{window}"
+# Calls refused because a live key came from outside its client's networks: counted the same
+# way, per client (selectors.api_outside_call_counts), since the key may have leaked.
+OUTSIDE_COUNT_KEY = "api:outside-total:{client}:{window}"
 
 # --- Webhooks out (README, "API for other systems" → Webhooks) ----------------------------------
 

@@ -11,6 +11,14 @@ is logged as a sample, so the log still shows when keyless traffic came and what
 A key-shaped key is looked up here, once (the endpoint's KeyAuth reuses the answer): a live key
 never counts against its address, whatever the path.
 
+Except a live key used from outside its client's networks (ApiClient.allowed_networks): such a
+call is refused here, before any view, on any path (403), and is limited like a keyless call,
+against the same per-address counter. Not against the client's own rate: a leaked key used from
+elsewhere would then use up the legitimate client's calls and lock it out, while per address it
+is the caller outside who runs out (and who gets the 429). It is counted per client and minute
+(selectors.api_outside_call_counts, shown on the client's admin page: the key may have leaked),
+and the first such call per client and minute is logged as a sample row, not every one.
+
 Without Redis (the embedded default's database cache) ``incr`` is a read then a write, so
 concurrent calls can both count as one: the limit is approximate there, exact on Redis."""
 
@@ -29,15 +37,23 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from apps.api.domain import KEYLESS_COUNT_KEY, KEYLESS_WINDOW_SECONDS, key_is_live, key_parse
-from apps.api.models import ApiKey
+from apps.api.domain import (
+    KEYLESS_COUNT_KEY,
+    KEYLESS_WINDOW_SECONDS,
+    OUTSIDE_COUNT_KEY,
+    client_allows_address,
+    key_is_live,
+    key_parse,
+)
+from apps.api.models import ApiClient, ApiKey
 from apps.api.selectors import api_key_find
 from apps.api.services import api_call_log
-from apps.api.views.common import PROBLEM, problem
+from apps.api.views.common import PROBLEM, outside_networks, problem
 from apps.core.http import client_ip
 
 logger = logging.getLogger(__name__)
@@ -54,13 +70,25 @@ class ApiMiddleware:
         started = time.monotonic()
         keyless = Keyless(request)
         live = keyless.live_key()
+        # Pure Python on the key and client just read (cached): no statement on the allowed path.
+        outside_of = (
+            live.client if live is not None and not client_allows_address(live.client, client_ip(request)) else None
+        )
+        outside = outside_of is not None
         # Past the limit a call without a live key is refused before any view runs (a dead key's
-        # owner still hears 401).
-        over_limit = live is None and keyless.count_and_check()
+        # owner still hears 401); so is one with a live key from outside its networks (module doc).
+        over_limit = (live is None or outside) and keyless.count_and_check(outside_of)
         # Any: a streamed answer (the batch check) is not an HttpResponse, but goes through here too.
-        response: Any = keyless.refusal() if over_limit else self.get_response(request)
+        response: Any
+        if over_limit:
+            response = keyless.refusal(outside=outside)
+        elif outside:
+            refused = outside_networks()
+            response = problem(refused.status, refused.title, refused.detail)
+        else:
+            response = self.get_response(request)
         client = getattr(request, "api_client", None) or (live.client if live is not None else None)
-        if client is None and response.status_code in (401, 429):
+        if (client is None or outside) and response.status_code in (401, 403, 429):
             # Counted and sampled in our own log: one django.request warning each would let a
             # flood fill the server's log instead.
             response._has_been_logged = True  # type: ignore[union-attr]
@@ -76,9 +104,9 @@ class ApiMiddleware:
         if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.streaming:
             response["ETag"] = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
             response = get_conditional_response(request, etag=response["ETag"], response=response) or response
-        if client is None and not keyless.sampled():
+        if (client is None or outside) and not keyless.sampled(outside_of):
             return response
-        match = request.resolver_match
+        match = request.resolver_match or _resolved(request)
         call: dict[str, Any] = {
             "client_id": client.pk if client is not None else None,
             "endpoint": (match.url_name if match and match.url_name else "unknown"),
@@ -97,15 +125,26 @@ class ApiMiddleware:
         return response
 
 
-# The window this process last logged a keyless sample in. The cache's add() alone decides it
-# across processes, but a Redis cache that fails open (apps/core/cache.py) answers add() with True
-# during an outage, which would log every keyless call: this keeps it to one a minute per process.
-_sampled = {"window": -1}
+# The window this process last logged a sample in: of keyless calls (under None), of calls from
+# outside a client's networks (under the client's id). The cache's add() alone decides it across
+# processes, but a Redis cache that fails open (apps/core/cache.py) answers add() with True during
+# an outage, which would log every such call: this keeps it to one a minute per process.
+_sampled: dict[int | None, int] = {}
 _sampled_lock = threading.Lock()
 
 
+def _resolved(request: HttpRequest) -> Any:
+    # A call refused before any view has no resolver_match yet: its sample row still names the
+    # endpoint it asked for.
+    try:
+        return resolve(request.path_info)
+    except Resolver404:
+        return None
+
+
 class Keyless:
-    """The per-address counter of calls without a live key, in fixed one-minute windows."""
+    """The per-address counter of calls without a live key, or with one from outside its client's
+    networks, in fixed one-minute windows."""
 
     def __init__(self, request: HttpRequest):
         self.now = time.time()
@@ -143,12 +182,16 @@ class Keyless:
         digest = hmac.new(settings.PSEUDONYM_KEY.encode(), f"api-keyless:{address}".encode(), hashlib.sha256)
         return f"api:keyless:{digest.hexdigest()[:32]}:{self.window}"
 
-    def count_and_check(self) -> bool:
-        """Count this call; True when the address had used its minute's calls before it.
+    def count_and_check(self, outside_of: ApiClient | None = None) -> bool:
+        """Count this call; True when the address had used its minute's calls before it. The
+        minute's total it adds to: keyless calls, or those from outside ``outside_of``'s networks.
 
         add() then incr() is atomic on Redis; the database cache's incr() is not (module doc)."""
         ttl = KEYLESS_WINDOW_SECONDS * 2
-        total = KEYLESS_COUNT_KEY.format(window=self.window)
+        if outside_of is None:
+            total = KEYLESS_COUNT_KEY.format(window=self.window)
+        else:
+            total = OUTSIDE_COUNT_KEY.format(client=outside_of.pk, window=self.window)
         cache.add(self.key, 0, ttl)
         cache.add(total, 0, ttl * 60)
         try:
@@ -158,17 +201,27 @@ class Keyless:
             used = 0
         return used >= self.limit
 
-    def sampled(self) -> bool:
-        """True for the first keyless call of each minute, the one that is logged."""
+    def sampled(self, outside_of: ApiClient | None = None) -> bool:
+        """True for the first keyless call of each minute, or the first from outside
+        ``outside_of``'s networks: the one that is logged."""
+        scope = outside_of.pk if outside_of is not None else None
         with _sampled_lock:
-            if _sampled["window"] == self.window:
+            if _sampled.get(scope) == self.window:
                 return False
-            _sampled["window"] = self.window
-        return bool(cache.add(f"api:keyless-sampled:{self.window}", 1, KEYLESS_WINDOW_SECONDS * 2))
+            _sampled[scope] = self.window
+        name = "api:keyless-sampled" if scope is None else f"api:outside-sampled:{scope}"
+        return bool(cache.add(f"{name}:{self.window}", 1, KEYLESS_WINDOW_SECONDS * 2))
 
-    def refusal(self) -> HttpResponse:
+    def refusal(self, *, outside: bool = False) -> HttpResponse:
         reset = int((self.window + 1) * KEYLESS_WINDOW_SECONDS - self.now) or 1
         headers = {"Retry-After": str(reset), "RateLimit-Limit": str(self.limit), "RateLimit-Remaining": "0"}
+        if outside:
+            return problem(
+                429,
+                _("Too many calls"),
+                _("Too many calls from this address with a key not accepted here; call from the client's networks."),
+                headers=headers,
+            )
         if self.found is not None:
             # A real key, revoked or expired: its owner must learn the key is dead, not to wait.
             detail = _("This key is revoked or expired; send a live key.")

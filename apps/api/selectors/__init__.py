@@ -10,6 +10,7 @@ from apps.api.selectors.clients import (
     api_key_cache_version,
     api_key_find,
     api_keyless_call_count,
+    api_outside_call_counts,
     idempotency_get,
     person_token_read,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "api_key_cache_version",
     "api_key_find",
     "api_keyless_call_count",
+    "api_outside_call_counts",
     "consent_decision",
     "consent_decisions",
     "consent_reason_for",

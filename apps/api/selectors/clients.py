@@ -15,6 +15,7 @@ from apps.accounts.models import User
 from apps.api.domain import (
     KEYLESS_COUNT_KEY,
     KEYLESS_WINDOW_SECONDS,
+    OUTSIDE_COUNT_KEY,
     PERSON_TOKEN_MAX_AGE,
     PERSON_TOKEN_SALT,
     key_digest,
@@ -89,6 +90,22 @@ def api_keyless_call_count(*, minutes: int = 60) -> int:
     window = int(time.time() // KEYLESS_WINDOW_SECONDS)
     keys = [KEYLESS_COUNT_KEY.format(window=window - back) for back in range(min(minutes, 60))]
     return sum(int(value or 0) for value in cache.get_many(keys).values())
+
+
+def api_outside_call_counts(*, client_ids: list[int], minutes: int = 60) -> dict[int, int]:
+    """Calls refused because a client's live key came from outside its networks, per client, over
+    the last ``minutes`` (at most an hour is kept): counted per minute by apps.api.middleware, with
+    one sample row a minute in the log. One cache read for all the clients given."""
+    window = int(time.time() // KEYLESS_WINDOW_SECONDS)
+    keys = {
+        OUTSIDE_COUNT_KEY.format(client=client_id, window=window - back): client_id
+        for client_id in client_ids
+        for back in range(min(minutes, 60))
+    }
+    counts = dict.fromkeys(client_ids, 0)
+    for key, value in cache.get_many(list(keys)).items():
+        counts[keys[key]] += int(value or 0)
+    return counts
 
 
 def api_call_counts(*, since: datetime) -> dict[int, dict[str, int]]:

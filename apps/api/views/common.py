@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from apps.accounts.models import User
-from apps.api.domain import address_allowed, body_fingerprint, networks_parse
+from apps.api.domain import body_fingerprint, client_allows_address
 from apps.api.models import ApiClient, ApiKey
 from apps.api.selectors import api_key_authenticate, idempotency_get, person_token_read
 from apps.api.services import api_key_touch, idempotency_store, person_token_spend
@@ -89,6 +89,11 @@ def problem(status: int, title: str, detail: str = "", *, errors: list | None = 
     return response
 
 
+def outside_networks() -> ApiError:
+    """The refusal of a live key used from outside its client's networks."""
+    return ApiError(403, _("Not allowed from this address"), _("This client's key is not accepted from here."))
+
+
 class KeyAuth(HttpBearer):
     """``Authorization: Bearer <key>``. No key, or a wrong, revoked or expired one: None (401).
     A live key from outside the client's networks, or over its rate: an ApiError (403, 429)."""
@@ -102,8 +107,10 @@ class KeyAuth(HttpBearer):
         key, from_database = found
         client = key.client
         request.api_client = client  # type: ignore[attr-defined]  # the middleware logs the call with it
-        if not address_allowed(client_ip(request), networks_parse(client.allowed_networks)):
-            raise ApiError(403, _("Not allowed from this address"), _("This client's key is not accepted from here."))
+        if not client_allows_address(client, client_ip(request)):
+            # apps.api.middleware refuses these before any view (limited, counted, sampled); this
+            # stays for a call that reaches an endpoint without it.
+            raise outside_networks()
         _rate_limit(request, client)
         if from_database:  # a cached key is at most a minute old: noting its use can wait for the next read
             api_key_touch(key=key)
