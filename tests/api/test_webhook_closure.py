@@ -9,8 +9,10 @@ import json
 import pytest
 from django.db import transaction
 from django.test import TestCase
+from django.urls import reverse
 
 from apps.api.domain import WEBHOOK_ENDPOINT, Scope
+from apps.api.services import account_state_announce
 from apps.consent.models import Purpose
 from apps.consent.services.ledger import Context, consent_record
 from apps.core.actors import SystemActor
@@ -148,3 +150,43 @@ def test_saves_that_leave_the_account_open_or_closed_announce_nothing(customer, 
     customer.is_active = False  # closed already: the check's answer stays account_closed
     customer.save()
     assert _owed() == owed
+
+
+def test_the_same_closing_announced_twice_is_owed_once(customer, subscribe):
+    _client, _key, _sub, receiver = subscribe(CONSENT)
+    customer.is_active = False
+    customer.save()
+    purposes = _active_purposes()
+
+    # Asked again for a step already owed (a listener run twice): the dedupe keys say it is.
+    account_state_announce(subject=customer, step="closed:erasure:run-1")
+    account_state_announce(subject=customer, step="closed:erasure:run-1")
+
+    assert _owed() == 2 * len(purposes)  # the officer's closing and this one, once each
+    assert webhooks_relay().delivered == 2 * len(purposes)
+    assert len(set(receiver.ids)) == len(receiver.ids)
+
+
+def test_an_officer_unticking_active_on_the_customer_s_page_announces_the_closing(client_as, customer, subscribe):
+    _client, _key, _sub, receiver = subscribe(CONSENT)
+    form = {
+        "full_name": customer.full_name,
+        "phone": customer.phone,
+        "mailing_address": customer.mailing_address,
+        "country": "",
+        "preferred_language": customer.preferred_language,
+        "status": customer.status,  # "is_active" unticked
+        **{
+            f"{inline}-{count}": 0
+            for inline in ("public_profile", "login_events")
+            for count in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+    }
+
+    response = client_as("officer").post(reverse("admin:accounts_user_change", args=[customer.pk]), form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    customer.refresh_from_db()
+    assert customer.is_active is False
+    webhooks_relay()
+    assert _answers(receiver) == dict.fromkeys(_active_purposes(), (False, "account_closed"))
