@@ -15,8 +15,9 @@ class ApiConfig(AppConfig):
         from apps.api import signals  # noqa: F401  (consent choices → clients' webhooks)
         from apps.api.domain import WEBHOOK_ENDPOINT
         from apps.api.selectors import subscription_refusal, subscription_secrets_for
-        from apps.api.services import request_status_announce
+        from apps.api.services import account_erasure_announce, request_status_announce
         from apps.core.webhooks import Endpoint, register_endpoint
+        from apps.personal_data.registry.people import register_closure_listener
         from apps.subject_requests.registry import register_status_listener
 
         # Clients' webhooks go through the core outbox, signed with each subscription's secrets.
@@ -25,6 +26,8 @@ class ApiConfig(AppConfig):
         )
         # A request's status changes reach the client that filed it, in the change's transaction.
         register_status_listener(request_status_announce)
+        # An account the erasure engine closes (an UPDATE, no signal): consent.changed, in its savepoint.
+        register_closure_listener(account_erasure_announce)
         from django.db.models.signals import post_delete, post_save
 
         from apps.api.services import api_purposes_changed

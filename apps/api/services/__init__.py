@@ -17,6 +17,8 @@ from apps.api.services.clients import (
     person_token_spend,
 )
 from apps.api.services.webhooks import (
+    account_erasure_announce,
+    account_state_announce,
     consent_event_announce,
     request_status_announce,
     restriction_announce,
@@ -28,6 +30,8 @@ from apps.api.services.webhooks import (
 
 __all__ = [
     "ROTATION_OVERLAP",
+    "account_erasure_announce",
+    "account_state_announce",
     "api_call_log",
     "api_client_create",
     "api_client_revoke",

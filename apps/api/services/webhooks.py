@@ -2,7 +2,8 @@
 rotated with an overlap) and the events they are owed.
 
 The events are written by listeners that run inside the transaction of the change they announce
-(a consent choice: apps.api.signals; a request's status: subject_requests' registry), into the
+(a consent choice, an account closed or opened again: apps.api.signals; an account closed by the
+erasure engine: personal_data's closure hook; a request's status: subject_requests' registry), into the
 core outbox (apps/core/webhooks/): a change that rolls back announces nothing, one that commits
 is relayed by the worker, signed per Standard Webhooks, retried with backoff, and never owes a
 subscription two events (the dedupe key names the change and the subscription).
@@ -18,6 +19,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -210,6 +212,46 @@ def restriction_announce(
     return _consent_announce(
         subjects=[restriction.subject], purposes=purposes, change=change, subscriptions=subscriptions
     )
+
+
+def account_state_announce(*, subject: User, step: str) -> list[WebhookEvent]:
+    """An account closed (by the customer's deletion, an officer or the erasure engine) or opened
+    again: what a check now answers for each active purpose (``account_closed`` while closed, the
+    person's own answers once open again), so a client that mirrors consent stops at once.
+
+    ``step`` names this closing or reopening; a step already owed to a subscription is not owed
+    again (the relay may have sent it already, and webhook_enqueue_many refuses a second row).
+    The callers announce only a change of the answer: an account closed by the customer and then
+    erased was closed once, and the erasure says nothing more.
+
+    The event names the account by its reference, as every consent.changed does. Erasure keeps
+    the reference (the emptied row stays as the anchor of kept records) and it identifies no one
+    without the portal, so announcing the erasure's closure tells the client nothing it did not
+    hold already and asks it to stop using what it mirrored, which is what an erasure owes the
+    recipients of the data (Art. 19)."""
+    subscriptions = subscriptions_for(EventType.CONSENT_CHANGED)
+    if not subscriptions:  # the common case: one query, nothing more
+        return []
+    change = f"account:{step}"
+    owed_already = Q(pk__in=[])
+    for subscription in subscriptions:
+        owed_already |= Q(dedupe_key__startswith=f"api:{subscription.pk}:{change}:")
+    told = set(
+        WebhookEvent.objects.filter(owed_already, endpoint=WEBHOOK_ENDPOINT).values_list("endpoint_id", flat=True)
+    )
+    subscriptions = [s for s in subscriptions if str(s.pk) not in told]
+    purposes = list(Purpose.objects.filter(is_active=True).order_by("code"))
+    return _consent_announce(subjects=[subject], purposes=purposes, change=change, subscriptions=subscriptions)
+
+
+def account_erasure_announce(subject_id: int, was_active: bool, erasure: str) -> None:
+    """The erasure engine closed an account (personal_data's closure hook): announced only if
+    it was open until now. One closed by its owner beforehand (the deletion's grace period) was
+    announced then, and the check's answer does not change."""
+    subject = User._base_manager.filter(pk=subject_id).first()
+    if subject is None or not was_active or subject.status != User.Status.ACTIVE:
+        return
+    account_state_announce(subject=subject, step=f"closed:erasure:{erasure}")
 
 
 def request_status_announce(request: SubjectRequest, from_status: str) -> None:

@@ -35,6 +35,7 @@ from apps.personal_data.erasure.checkpoint import ACTIVE, FINISHED, _new_state
 from apps.personal_data.erasure.plan import TablePlan, _orphan_history, erasure_plan, table_plan
 from apps.personal_data.models import ErasureRun
 from apps.personal_data.registry import Hold, entries, holds_for
+from apps.personal_data.registry.people import notify_account_closed
 from apps.personal_data.registry.probe import Probe, phases_with_rows
 
 if TYPE_CHECKING:
@@ -252,9 +253,11 @@ def _close_account(run: ErasureRun) -> None:
         return
     try:
         with transaction.atomic():
-            get_user_model()._base_manager.filter(pk=run.subject_id).update(
-                is_active=False, password=make_password(None)
-            )
+            accounts = get_user_model()._base_manager.filter(pk=run.subject_id)
+            was_active = accounts.filter(is_active=True).exists()
+            accounts.update(is_active=False, password=make_password(None))
+            # In the same savepoint: what listeners write (consent.changed) goes with the closure.
+            notify_account_closed(run.subject_id, was_active=was_active, erasure=str(run.reference))
             keys = UserSession.objects.filter(user_id=run.subject_id).values("session_key")
             sessions = Session.objects.filter(session_key__in=keys)
             closed = sessions._raw_delete(sessions.db)

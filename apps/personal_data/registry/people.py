@@ -38,3 +38,24 @@ def register_controller(provider: Callable[[], Any]) -> None:
 def controller() -> Any:
     """The data controller's identity (P-05), shown in every export; None until it is set up."""
     return _controller[0]() if _controller else None
+
+
+# --- An account closed by the erasure engine ---------------------------------------------------
+# The engine closes the account with a set-based UPDATE, which sends no model signal; whoever
+# must hear of it (the API's consent.changed webhooks, which sit far above this app) registers
+# here. Called inside the transaction that closes the account, so what a listener writes
+# commits or rolls back with the closure.
+
+# (the subject's id, whether it could sign in just before, the erasure's reference) -> None.
+ClosureListener = Callable[[Any, bool, str], None]
+_closure_listeners: list[ClosureListener] = []
+
+
+def register_closure_listener(listener: ClosureListener) -> None:
+    if listener not in _closure_listeners:
+        _closure_listeners.append(listener)
+
+
+def notify_account_closed(subject_id: Any, *, was_active: bool, erasure: str) -> None:
+    for listener in _closure_listeners:
+        listener(subject_id, was_active, erasure)
