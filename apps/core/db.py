@@ -9,7 +9,9 @@ and prepares each statement it runs; after PostgreSQL's first five custom plans 
 generic one when that is no dearer.
 
 A statement prepared this way is a protocol-level one: it needs a direct connection, or
-PgBouncer 1.21 or later with ``max_prepared_statements`` set. ``DATABASE_PREPARED_STATEMENTS=false``
+PgBouncer 1.22 or later with ``max_prepared_statements`` set (psycopg sends ``DEALLOCATE ALL``
+when a connection that prepared statements rolls back, which PgBouncer handles from 1.22 on; so
+a connection plans its statements again after each rollback). ``DATABASE_PREPARED_STATEMENTS=false``
 turns it off for anything else; the statements then run as any other (README, "Production").
 
 Parameters are bound, not spliced, so a statement must say the type of a parameter PostgreSQL
@@ -37,7 +39,19 @@ class PreparingCursor(psycopg.Cursor):
     """Binds on the server and asks for every statement it runs to be prepared."""
 
     def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[override]
-        return super().execute(query, params, prepare=True, binary=binary)
+        try:
+            return super().execute(query, params, prepare=True, binary=binary)
+        except psycopg.errors.FeatureNotSupported:
+            # "cached plan must not change result type": a migration changed a column the
+            # statement reads while this connection kept it prepared. psycopg forgets a statement
+            # only when its first run fails, and Django keeps a connection that still answers, so
+            # every later run would fail the same way until the connection ages out. Outside a
+            # transaction, forget them all and run it once more; inside one, the rollback that
+            # follows makes psycopg forget them.
+            if self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                raise
+            self.connection.execute("DEALLOCATE ALL")
+            return super().execute(query, params, prepare=True, binary=binary)
 
 
 class PreparedDebugCursor(CursorDebugWrapper):

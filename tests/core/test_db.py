@@ -2,7 +2,7 @@
 statement still shows in Django's query log, and the setting turns it off."""
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from apps.api.services import api_call_log
@@ -57,3 +57,29 @@ def test_a_call_logged_outside_a_transaction_is_written_with_or_without_a_client
     api_call_log(client_id=None, endpoint="consent_check", method="POST", status=401, duration_ms=3)
     api_call_log(client_id=None, endpoint="consent_check", method="POST", status=429, duration_ms=4)
     assert sorted(ApiCall.objects.values_list("status", "duration_ms")) == [(401, 3), (429, 4)]
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_column_changed_under_a_prepared_statement_is_planned_again():
+    """A migration changing a column a prepared statement reads, on another connection (a
+    rolling deploy): the next run on this kept connection still answers."""
+
+    def read():
+        with prepared_cursor() as cursor:
+            cursor.execute("SELECT label FROM prepared_probe_rows WHERE label = %s", ["first"])
+            return cursor.fetchall()
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE prepared_probe_rows (label varchar(10))")
+        cursor.execute("INSERT INTO prepared_probe_rows VALUES ('first')")
+    migrating = connections.create_connection("default")
+    try:
+        assert read() == read() == [("first",)]  # prepared, then run again
+        with migrating.cursor() as cursor:
+            cursor.execute("ALTER TABLE prepared_probe_rows ALTER COLUMN label TYPE varchar(20)")
+        assert read() == read() == [("first",)]
+    finally:
+        migrating.close()
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE prepared_probe_rows")
