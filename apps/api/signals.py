@@ -78,6 +78,8 @@ def _is_open(is_active: bool, status: str) -> bool:
 
 @receiver(pre_save, sender=User, dispatch_uid="api.account_state_before")
 def remember_account_state(sender, instance: User, raw: bool = False, update_fields=None, **kwargs) -> None:
+    # First: what a save that failed after its pre_save left here must not meet a later save.
+    instance.__dict__.pop(_BEFORE, None)
     if raw or instance._state.adding or instance.pk is None:
         return
     if update_fields is not None and not ACCOUNT_STATE_FIELDS.intersection(update_fields):
@@ -87,12 +89,19 @@ def remember_account_state(sender, instance: User, raw: bool = False, update_fie
 
 
 @receiver(post_save, sender=User, dispatch_uid="api.account_state_after")
-def announce_account_state(sender, instance: User, created: bool, raw: bool = False, **kwargs) -> None:
+def announce_account_state(
+    sender, instance: User, created: bool, raw: bool = False, update_fields=None, **kwargs
+) -> None:
     stored = instance.__dict__.pop(_BEFORE, None)
     if created or raw or stored is None:
         return
     was_active, was_status, was_closed_at = stored
-    now_open = _is_open(instance.is_active, instance.status)
+    # What the row holds now: a field this save did not write is still what was stored, whatever
+    # the instance carries in memory.
+    written = ACCOUNT_STATE_FIELDS if update_fields is None else ACCOUNT_STATE_FIELDS.intersection(update_fields)
+    is_active = instance.is_active if "is_active" in written else was_active
+    status = instance.status if "status" in written else was_status
+    now_open = _is_open(is_active, status)
     if _is_open(was_active, was_status) == now_open:
         return
     # A closing is named by its time when it has one (the customer's deletion; cancelling it

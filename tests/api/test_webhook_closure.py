@@ -190,3 +190,73 @@ def test_an_officer_unticking_active_on_the_customer_s_page_announces_the_closin
     assert customer.is_active is False
     webhooks_relay()
     assert _answers(receiver) == dict.fromkeys(_active_purposes(), (False, "account_closed"))
+
+
+# --- Review fixes ------------------------------------------------------------------------------
+
+
+def _owed_for(user) -> int:
+    return WebhookEvent.objects.filter(endpoint=WEBHOOK_ENDPOINT, payload__data__account=str(user.reference)).count()
+
+
+def test_two_accounts_closed_in_the_same_instant_are_each_announced(customer, other_customer, subscribe):
+    import time_machine
+
+    subscribe(CONSENT)
+    with time_machine.travel("2026-12-06T18:00:00Z", tick=False):
+        account_deletion_request(user=customer, actor=customer)
+        account_deletion_request(user=other_customer, actor=other_customer)
+    assert _owed_for(customer) == _owed_for(other_customer) == len(_active_purposes())
+
+
+@pytest.fixture
+def failing_closure_listener():
+    from apps.personal_data.registry import people
+
+    def listener(subject_id, was_active, erasure):
+        raise ValueError("a fault in a listener")
+
+    people.register_closure_listener(listener)
+    yield
+    people._closure_listeners.remove(listener)
+
+
+def test_a_failing_closure_listener_never_stops_an_erasure_nor_the_others(
+    customer, subscribe, failing_closure_listener, caplog
+):
+    from apps.personal_data.models import ErasureRun
+
+    subscribe(CONSENT)
+    _erase(customer)
+    customer.refresh_from_db()
+    assert ErasureRun.objects.get(subject_id=customer.pk).status == ErasureRun.Status.COMPLETED
+    assert not customer.is_active
+    assert _owed_for(customer) == len(_active_purposes())  # the API's own listener still announced it
+    assert "a closure listener failed" in caplog.text
+
+
+def test_a_failed_save_leaves_nothing_a_later_save_announces(customer, other_customer, subscribe):
+    from django.db import IntegrityError
+
+    from apps.accounts.models import User
+
+    subscribe(CONSENT)
+    customer.is_active = False
+    customer.email = other_customer.email  # refused: the address is another account's
+    with pytest.raises(IntegrityError), transaction.atomic():
+        customer.save()
+    customer.refresh_from_db(fields=["email"])
+    customer.save(update_fields=["last_login"])  # is_active=False is in memory only
+    assert User.objects.get(pk=customer.pk).is_active is True
+    assert _owed() == 0
+
+
+def test_an_officer_ticking_active_again_sends_the_person_s_own_answers(customer, subscribe):
+    _client, _key, _sub, receiver = subscribe(CONSENT)
+    customer.is_active = False
+    customer.save()
+    customer.is_active = True
+    customer.save()
+    webhooks_relay()
+    assert _owed() == 2 * len(_active_purposes())
+    assert all(reason != "account_closed" for _allowed, reason in _answers(receiver).values())

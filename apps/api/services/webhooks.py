@@ -232,7 +232,9 @@ def account_state_announce(*, subject: User, step: str) -> list[WebhookEvent]:
     subscriptions = subscriptions_for(EventType.CONSENT_CHANGED)
     if not subscriptions:  # the common case: one query, nothing more
         return []
-    change = f"account:{step}"
+    # The account in the change itself, so "already owed" is asked of this account only: two
+    # accounts closed in the same instant share a step.
+    change = f"account:{subject.reference}:{step}"
     owed_already = Q(pk__in=[])
     for subscription in subscriptions:
         owed_already |= Q(dedupe_key__startswith=f"api:{subscription.pk}:{change}:")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 # --- Who the data is about, and who holds it ------------------------------------------------
 # The accounts app knows the people and the organisation; the engines below it ask through
@@ -57,5 +61,12 @@ def register_closure_listener(listener: ClosureListener) -> None:
 
 
 def notify_account_closed(subject_id: Any, *, was_active: bool, erasure: str) -> None:
+    """Each listener in a savepoint of its own: whatever one of them fails at (a lock timeout on
+    the outbox, a fault in its code) is logged and must never stop or undo an erasure the law
+    requires, nor the closure it belongs to."""
     for listener in _closure_listeners:
-        listener(subject_id, was_active, erasure)
+        try:
+            with transaction.atomic():
+                listener(subject_id, was_active, erasure)
+        except Exception:
+            logger.exception("Account %s closed by erasure %s: a closure listener failed", subject_id, erasure)
