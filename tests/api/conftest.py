@@ -76,3 +76,18 @@ def _fresh_keyless_sample_window():
     from apps.api import middleware
 
     middleware._sampled.clear()
+
+
+@pytest.fixture
+def cache_down(settings):
+    """The real fail-open Redis cache, with no Redis behind it: add() answers "added"."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "apps.core.cache.FailOpenRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there: connection refused at once
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    assert cache.add("probe", 1) is True
