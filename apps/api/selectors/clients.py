@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.core import signing
 from django.core.cache import cache
@@ -84,28 +85,31 @@ def api_filed_request_get(*, client: ApiClient, reference: uuid.UUID) -> Subject
     )
 
 
-def api_keyless_call_count(*, minutes: int = 60) -> int:
-    """Calls without a live key over the last ``minutes`` (at most an hour is kept), from the
-    per-minute counters of apps.api.middleware: they are not logged one row each."""
+def _minute_totals(templates: dict[Any, str], minutes: int) -> dict[Any, int]:
+    """Each owner's per-minute counters of apps.api.middleware (its key template, formatted with
+    ``window``) summed over the last ``minutes`` (at most an hour is kept), in one cache read."""
     window = int(time.time() // KEYLESS_WINDOW_SECONDS)
-    keys = [KEYLESS_COUNT_KEY.format(window=window - back) for back in range(min(minutes, 60))]
-    return sum(int(value or 0) for value in cache.get_many(keys).values())
+    keys = {
+        template.format(window=window - back): owner
+        for owner, template in templates.items()
+        for back in range(min(minutes, 60))
+    }
+    totals = dict.fromkeys(templates, 0)
+    for key, value in cache.get_many(list(keys)).items():
+        totals[keys[key]] += int(value or 0)
+    return totals
+
+
+def api_keyless_call_count(*, minutes: int = 60) -> int:
+    """Calls without a live key over the last ``minutes``: they are not logged one row each."""
+    return _minute_totals({"keyless": KEYLESS_COUNT_KEY}, minutes)["keyless"]
 
 
 def api_outside_call_counts(*, client_ids: list[int], minutes: int = 60) -> dict[int, int]:
     """Calls refused because a client's live key came from outside its networks, per client, over
-    the last ``minutes`` (at most an hour is kept): counted per minute by apps.api.middleware, with
-    one sample row a minute in the log. One cache read for all the clients given."""
-    window = int(time.time() // KEYLESS_WINDOW_SECONDS)
-    keys = {
-        OUTSIDE_COUNT_KEY.format(client=client_id, window=window - back): client_id
-        for client_id in client_ids
-        for back in range(min(minutes, 60))
-    }
-    counts = dict.fromkeys(client_ids, 0)
-    for key, value in cache.get_many(list(keys)).items():
-        counts[keys[key]] += int(value or 0)
-    return counts
+    the last ``minutes`` (one sample row a minute is in the log). One cache read for them all."""
+    templates = {client_id: OUTSIDE_COUNT_KEY.format(client=client_id, window="{window}") for client_id in client_ids}
+    return _minute_totals(templates, minutes)
 
 
 def api_call_counts(*, since: datetime) -> dict[int, dict[str, int]]:
