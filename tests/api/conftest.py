@@ -91,3 +91,18 @@ def cache_down(settings):
         }
     }
     assert cache.add("probe", 1) is True
+
+
+def filed_on_the_pages(person, request_type: str = "access"):
+    """A request the signed-in person filed on the portal's own pages, not through the API."""
+    from apps.subject_requests.models import SubjectRequest
+    from apps.subject_requests.services.intake import subject_request_create
+
+    request, _created = subject_request_create(
+        request_type=request_type,
+        channel=SubjectRequest.Channel.ACCOUNT,
+        verification_method=SubjectRequest.Verification.SIGNED_IN,
+        subject=person,
+        actor=person,
+    )
+    return request

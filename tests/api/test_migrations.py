@@ -9,8 +9,7 @@ from django.apps import apps
 from apps.api.models import ApiFiledRequest
 from apps.api.services import api_client_revoke, person_token_issue
 from apps.subject_requests.models import SubjectRequest
-from apps.subject_requests.services.intake import subject_request_create
-from tests.api.conftest import Caller
+from tests.api.conftest import Caller, filed_on_the_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +24,7 @@ def test_it_gives_each_api_filed_request_to_its_filing_client(make_client, custo
     )
     assert response.status_code == 201
     filed = SubjectRequest.objects.get(reference=response.json()["reference"])
-    by_hand, _created = subject_request_create(
-        request_type="access",
-        channel=SubjectRequest.Channel.ACCOUNT,
-        verification_method=SubjectRequest.Verification.SIGNED_IN,
-        subject=other_customer,
-        actor=other_customer,
-    )
+    by_hand = filed_on_the_pages(other_customer)
     # Renamed and revoked since it filed: still the filer (its history keeps the old name).
     filer.name = "Mobile app v2"
     filer.save()

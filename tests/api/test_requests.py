@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.api.selectors import person_token_read
 from apps.api.services import person_token_issue
 from apps.subject_requests.models import SubjectRequest
-from tests.api.conftest import Caller, is_problem
+from tests.api.conftest import Caller, filed_on_the_pages, is_problem
 from tests.helpers.auth import reauthenticate
 
 pytestmark = pytest.mark.django_db
@@ -89,20 +89,13 @@ def test_minting_a_token_asks_for_the_password_again_when_the_sign_in_is_old(cli
 def test_a_client_reads_only_the_requests_it_filed(caller, make_client, customer, other_customer):
     """requests:read is "read the status of requests it filed": another client's request, or one
     filed on the portal's own pages, is a 404 like an unknown reference (a 403 would confirm it)."""
-    from apps.subject_requests.services.intake import subject_request_create
 
     filed = caller.post(REQUESTS, {"person_token": person_token_issue(user=customer), "request_type": "access"})
     reference = filed.json()["reference"]
     assert caller.get(f"{REQUESTS}/{reference}").status_code == 200
     _other_client, other_key = make_client()
     assert is_problem(Caller(other_key).get(f"{REQUESTS}/{reference}"), 404)
-    on_the_pages, _created = subject_request_create(
-        request_type="portability",
-        channel=SubjectRequest.Channel.ACCOUNT,
-        verification_method=SubjectRequest.Verification.SIGNED_IN,
-        subject=other_customer,
-        actor=other_customer,
-    )
+    on_the_pages = filed_on_the_pages(other_customer, "portability")
     refused = caller.get(f"{REQUESTS}/{on_the_pages.reference}")
     assert is_problem(refused, 404)
     assert refused.json() == Caller(other_key).get(f"{REQUESTS}/{reference}").json()  # nothing tells them apart

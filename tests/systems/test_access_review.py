@@ -63,6 +63,17 @@ def stored_answer_files() -> set[str]:
     return set(default_storage.listdir("systems/answers")[1])
 
 
+def answered_by_the_support_desk(customer, webhook_system, capture) -> tuple[SubjectRequest, str]:
+    """An access request the support desk answered by webhook callback: the request and the
+    stored answer's file name."""
+    _desk, hook = webhook_system("Support desk")
+    request = run(started("access", customer), capture)
+    webhooks_relay()
+    with capture(execute=True):
+        callback(Client(), hook.received[0]["data"], hook.secret, file_answer(b"a\r\n1\r\n"))
+    return request, AccessAnswer.objects.get().file.name
+
+
 def test_a_system_named_with_an_underscore_gets_a_plain_folder(customer, officer, django_capture_on_commit_callbacks):
     make_system("Data_Warehouse", connector=Recipient.Connector.MANUAL)
     make_system("___", connector=Recipient.Connector.MANUAL)
@@ -126,12 +137,7 @@ def test_a_systems_csv_is_rewritten_with_formulas_neutralised_and_large_fields_k
 def test_stored_answers_are_deleted_once_the_export_holds_them(
     customer, webhook_system, django_capture_on_commit_callbacks
 ):
-    _desk, hook = webhook_system("Support desk")
-    request = run(started("access", customer), django_capture_on_commit_callbacks)
-    webhooks_relay()
-    with django_capture_on_commit_callbacks(execute=True):
-        callback(Client(), hook.received[0]["data"], hook.secret, file_answer(b"a\r\n1\r\n"))
-    stored = AccessAnswer.objects.get().file.name
+    request, stored = answered_by_the_support_desk(customer, webhook_system, django_capture_on_commit_callbacks)
     assert default_storage.exists(stored)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -179,12 +185,7 @@ def test_no_answer_is_taken_after_the_person_was_erased(customer, webhook_system
 def test_the_closed_requests_proof_rule_takes_the_stored_answers_with_it(
     customer, officer, webhook_system, django_capture_on_commit_callbacks
 ):
-    _desk, hook = webhook_system("Support desk")
-    request = run(started("access", customer), django_capture_on_commit_callbacks)
-    webhooks_relay()
-    with django_capture_on_commit_callbacks(execute=True):
-        callback(Client(), hook.received[0]["data"], hook.secret, file_answer(b"a\r\n1\r\n"))
-    stored = AccessAnswer.objects.get().file.name
+    request, stored = answered_by_the_support_desk(customer, webhook_system, django_capture_on_commit_callbacks)
     # Closed without an export (an officer rejected it): the answer stays until the proof rule.
     subject_request_transition(request=request, to_status=Status.REJECTED, actor=officer, reason="Not verified.")
     closed_at = SubjectRequest.objects.get(pk=request.pk).closed_at
